@@ -1,0 +1,281 @@
+//! `reconagent`: the headless command-line tool of Recon Agent.
+
+mod compare;
+mod explain;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::import::{self, ImportReport};
+use reconagent_engine::orchestrate::{BatchOptions, Orchestrator};
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_engine::sample;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "reconagent", version, about = "Recon Agent: classify, route and decide reconciliation breaks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    V1,
+    V2,
+}
+
+impl From<Mode> for RunMode {
+    fn from(m: Mode) -> RunMode {
+        match m {
+            Mode::V1 => RunMode::V1,
+            Mode::V2 => RunMode::V2,
+        }
+    }
+}
+
+/// Inputs shared by the commands that run breaks.
+#[derive(clap::Args, Clone)]
+struct Inputs {
+    /// Break file (CSV, JSON or JSON Lines).
+    #[arg(long)]
+    breaks: PathBuf,
+    /// Routing policy file [default: the bundled policies/routing_policies.yaml].
+    #[arg(long)]
+    policies: Option<PathBuf>,
+    /// Reference data (FX rates, instruments, counterparties) [default: bundled].
+    #[arg(long)]
+    ref_data: Option<PathBuf>,
+    /// Classify as of this UTC time (ages are measured to it) [default: now].
+    #[arg(long)]
+    as_of: Option<DateTime<Utc>>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run breaks and print each decision and a summary.
+    Run {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[arg(long, value_enum, default_value = "v2")]
+        mode: Mode,
+        /// Print one JSON execution graph per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run breaks under v1 and v2 and compare decisions, agents and time.
+    Compare {
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Print one break's execution graph as text.
+    Explain {
+        break_id: String,
+        #[command(flatten)]
+        inputs: Inputs,
+        #[arg(long, value_enum, default_value = "v2")]
+        mode: Mode,
+    },
+    /// Policy file commands.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Write the seeded sample data set.
+    Sample {
+        #[arg(long, default_value_t = sample::SAMPLE_SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = sample::SAMPLE_COUNT)]
+        count: usize,
+        /// Directory for sample_breaks.csv and sample_breaks.json.
+        #[arg(long, default_value = "data")]
+        out_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file: every error with its line; exits non-zero on any error.
+    Check { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_policies(path: Option<&Path>) -> Result<PolicySet> {
+    match path {
+        None => Ok(PolicySet::bundled()),
+        Some(p) => PolicySet::load_file(p).map_err(|e| anyhow::anyhow!("the policy file is invalid and was not used:\n{e}")),
+    }
+}
+
+fn load_refdata(path: Option<&Path>) -> Result<ReferenceData> {
+    match path {
+        None => Ok(ReferenceData::bundled()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            ReferenceData::from_json(&text).with_context(|| format!("{}: invalid reference data", p.display()))
+        }
+    }
+}
+
+/// Loads breaks, printing row errors; the second value says whether any row failed.
+pub(crate) fn load_breaks(path: &Path) -> Result<(ImportReport, bool)> {
+    let report = import::read_file(path)?;
+    for e in &report.errors {
+        eprintln!("{}: {e}", path.display());
+    }
+    let failed = !report.errors.is_empty();
+    if failed {
+        eprintln!("{}: {} row(s) rejected, {} loaded", path.display(), report.errors.len(), report.breaks.len());
+    }
+    Ok((report, failed))
+}
+
+pub(crate) fn orchestrator(inputs: &Inputs) -> Result<Orchestrator> {
+    let policies = load_policies(inputs.policies.as_deref())?;
+    let refdata = load_refdata(inputs.ref_data.as_deref())?;
+    Ok(Orchestrator::new(Arc::new(policies), Arc::new(refdata)))
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Runs a batch with a progress bar on stderr (hidden when not a terminal).
+pub(crate) fn run_batch(orch: &Orchestrator, breaks: Vec<reconagent_engine::Break>, mode: RunMode, as_of: DateTime<Utc>) -> Result<Vec<ExecutionGraph>> {
+    let total = breaks.len();
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
+    bar.set_prefix(mode.as_str());
+    let order: std::collections::HashMap<String, usize> = breaks.iter().enumerate().map(|(i, b)| (b.break_id.clone(), i)).collect();
+    let mut graphs = Vec::with_capacity(total);
+    let opts = BatchOptions::new(mode, as_of);
+    runtime()?.block_on(orch.process_batch(breaks, total, &opts, |g| graphs.push(g), |p| bar.set_position(p.done as u64)));
+    bar.finish_and_clear();
+    graphs.sort_by_key(|g| order[&g.break_id]);
+    Ok(graphs)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run { inputs, mode, json } => {
+            let orch = orchestrator(&inputs)?;
+            let (report, failed) = load_breaks(&inputs.breaks)?;
+            let graphs = run_batch(&orch, report.breaks, mode.into(), inputs.as_of.unwrap_or_else(Utc::now))?;
+            if json {
+                for g in &graphs {
+                    println!("{}", serde_json::to_string(g)?);
+                }
+            } else {
+                print_run(&graphs);
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Compare { inputs } => compare::run(&inputs),
+        Command::Explain { break_id, inputs, mode } => explain::run(&break_id, &inputs, mode.into()),
+        Command::Policy { command: PolicyCommand::Check { file } } => match PolicySet::load_file(&file) {
+            Ok(set) => {
+                for w in &set.warnings {
+                    println!("warning: {w}");
+                }
+                println!("{}: valid ({} plans, version {})", file.display(), set.plan_keys().len(), &set.version[..12]);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => {
+                for e in &errors.0 {
+                    println!("error: {e}");
+                }
+                println!("{}: {} error(s); the file would not be used", file.display(), errors.0.len());
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Sample { seed, count, out_dir } => {
+            let refdata = ReferenceData::bundled();
+            let breaks = sample::generate(seed, count, &refdata);
+            std::fs::create_dir_all(&out_dir)?;
+            write_atomic(&out_dir.join("sample_breaks.csv"), import::to_csv(&breaks).as_bytes())?;
+            write_atomic(&out_dir.join("sample_breaks.json"), (serde_json::to_string_pretty(&breaks)? + "\n").as_bytes())?;
+            println!("wrote {count} breaks (seed {seed}) to {}", out_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Temp file in the same directory, fsync, rename: readers see the old or the new file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if dir.exists() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn print_run(graphs: &[ExecutionGraph]) {
+    println!("{:<11} {:<20} {:<8} {:<12} {:>6} {:>9}  decided by", "break", "type", "tier", "decision", "agents", "time");
+    let (mut invoked, mut planned, mut early, mut wall) = (0, 0, 0, 0u64);
+    for g in graphs {
+        let by = match &g.decision.decided_by {
+            reconagent_engine::DecidedBy::Checkpoint { id, .. } => format!("checkpoint {id}"),
+            reconagent_engine::DecidedBy::Agent { agent } => agent.to_string(),
+            reconagent_engine::DecidedBy::Fallback => "fallback".into(),
+            reconagent_engine::DecidedBy::FailSafe => "fail-safe".into(),
+        };
+        println!(
+            "{:<11} {:<20} {:<8} {:<12} {:>3}/{:<2} {:>7}us  {by}",
+            g.break_id,
+            g.profile.break_type.as_str(),
+            g.profile.tier.as_str(),
+            g.decision.action.as_str(),
+            g.agents_invoked(),
+            g.agents_planned(),
+            g.wall_us,
+        );
+        invoked += g.agents_invoked();
+        planned += g.agents_planned();
+        early += usize::from(g.early_exit().is_some());
+        wall += g.wall_us;
+    }
+    if graphs.is_empty() {
+        println!("no breaks");
+        return;
+    }
+    let n = graphs.len();
+    println!(
+        "\n{n} breaks: {invoked} agents invoked of {planned} planned ({:.2} per break, v1 runs 7); {early} early exits ({:.0}%); mean {:.0}us per break",
+        invoked as f64 / n as f64,
+        early as f64 * 100.0 / n as f64,
+        wall as f64 / n as f64
+    );
+    let mut by_action = std::collections::BTreeMap::new();
+    for g in graphs {
+        *by_action.entry(g.decision.action.as_str()).or_insert(0) += 1;
+    }
+    println!("decisions: {}", by_action.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+}
+
+#[allow(dead_code)]
+fn ensure(cond: bool, msg: &str) -> Result<()> {
+    if !cond {
+        bail!("{msg}");
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The `reconagent` binary end to end on the committed sample data and policy file.
+
+use std::process::Command;
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
+}
+
+fn reconagent(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reconagent")).args(args).current_dir(root()).output().expect("the binary runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+const AS_OF: &str = "--as-of=2026-11-21T00:00:00Z";
+
+#[test]
+fn run_prints_decisions_and_a_summary() {
+    let (code, out, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--policies", "policies/routing_policies.yaml", AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("BRK-00001"));
+    assert!(out.contains("400 breaks:"), "{out}");
+    assert!(out.contains("early exits"));
+}
+
+#[test]
+fn run_json_emits_one_graph_per_line() {
+    let (code, out, _) = reconagent(&["run", "--breaks", "data/sample_breaks.json", "--json", "--mode", "v1", AS_OF]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 400);
+    assert_eq!(lines[0]["mode"], "v1");
+    assert_eq!(lines[0]["nodes"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn policy_check_lists_errors_with_lines_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let text = std::fs::read_to_string(root().join("policies/routing_policies.yaml")).unwrap().replacen("when: rules.explained\n", "when: rules.explaned\n", 1);
+    std::fs::write(&bad, text).unwrap();
+    let (code, out, _) = reconagent(&["policy", "check", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("bad.yaml:") && out.contains("`rules` has no field `explaned`"), "{out}");
+    let (code, out, _) = reconagent(&["policy", "check", "policies/routing_policies.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("valid (21 plans"));
+}
+
+#[test]
+fn compare_reports_agreement_and_no_unsafe_auto_resolve() {
+    let (code, out, err) = reconagent(&["compare", "--breaks", "data/sample_breaks.csv", AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("v2 AUTO_RESOLVE that v1 ESCALATEs: none"), "{out}");
+    assert!(out.contains("decision agreement"));
+}
+
+#[test]
+fn explain_shows_skipped_agents_and_their_reasons() {
+    let (code, out, _) = reconagent(&["explain", "BRK-00005", "--breaks", "data/sample_breaks.csv", AS_OF]);
+    assert_eq!(code, 0);
+    assert!(out.contains("decision:"), "{out}");
+    assert!(out.contains("INGESTION"));
+}
+
+#[test]
+fn a_file_with_bad_rows_loads_the_rest_and_exits_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("b.csv");
+    std::fs::write(&f, "break_id,break_type,amount,currency\nA,CASH_RECONCILIATION,1,USD\nB,CASH_RECONCILIATION,x,USD\n").unwrap();
+    let (code, out, err) = reconagent(&["run", "--breaks", f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("row 3: amount: `x` is not a decimal number"), "{err}");
+    assert!(out.contains("1 breaks:"));
+    let (code, _, err) = reconagent(&["run", "--breaks", "/nonexistent.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"));
+}

@@ -1,0 +1,47 @@
+//! DECISIONING: weighs the evidence gathered so far into an action, a confidence and the
+//! reasons, most important first. It only reads agents that ran; missing evidence lowers
+//! confidence and never leads to AUTO_RESOLVE.
+
+use super::output::{AgentOutput, DecisioningOutput};
+use super::{input, AgentContext, AgentError};
+use crate::model::{AgentKind, DecisionAction, RiskTier};
+
+pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
+    let p = &ctx.input.profile;
+    let rules = input(ctx, AgentKind::Rules, |o| if let AgentOutput::Rules(r) = o { Some(r) } else { None });
+    let matching = input(ctx, AgentKind::Matching, |o| if let AgentOutput::Matching(m) = o { Some(m) } else { None });
+    let pattern = input(ctx, AgentKind::Pattern, |o| if let AgentOutput::Pattern(x) = o { Some(x) } else { None });
+    let ingestion = input(ctx, AgentKind::Ingestion, |o| if let AgentOutput::Ingestion(x) = o { Some(x) } else { None });
+    let mut why = Vec::new();
+    let allowed = ctx.input.config.auto_resolve_allowed(p.break_type.as_str(), p.tier);
+
+    let (action, confidence) = if p.tier == RiskTier::Critical {
+        why.push(format!("tier CRITICAL (exposure {} {})", p.exposure, p.base_currency));
+        (DecisionAction::Escalate, 0.95)
+    } else if ingestion.is_some_and(|i| !i.valid) {
+        why.push("the break's records are inconsistent".to_string());
+        (DecisionAction::HilReview, 0.8)
+    } else if matching.is_some_and(|m| m.sides_present && m.score < 0.4) && p.tier >= RiskTier::High {
+        why.push(format!("sides disagree on {} at tier {}", matching.map(|m| m.mismatched_fields.join(", ")).unwrap_or_default(), p.tier));
+        (DecisionAction::Escalate, 0.85)
+    } else if let Some(r) = rules.filter(|r| r.explained) {
+        why.extend(r.rule_hits.iter().cloned());
+        if pattern.is_some_and(|x| x.recurring_unresolved) {
+            why.push("similar breaks are still open: possibly systemic".to_string());
+            (DecisionAction::HilReview, 0.75)
+        } else if allowed {
+            let c = if pattern.is_some_and(|x| x.prior_auto_resolve_rate >= 0.5) { 0.95 } else { 0.9 };
+            (DecisionAction::AutoResolve, c)
+        } else {
+            why.push(format!("auto-resolve not allowed for {} at {}", p.break_type, p.tier));
+            (DecisionAction::HilReview, 0.85)
+        }
+    } else if rules.is_none() {
+        why.push("no tolerance rules were applied".to_string());
+        (DecisionAction::HilReview, 0.6)
+    } else {
+        why.push(format!("difference not explained by tolerance, timing or FX rounding (tier {})", p.tier));
+        (DecisionAction::HilReview, 0.8)
+    };
+    Ok(AgentOutput::Decisioning(DecisioningOutput { action, confidence, rationale: why }))
+}

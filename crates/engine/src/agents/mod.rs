@@ -1,0 +1,173 @@
+//! The seven agents. Each implements [`Agent`]: an async call from a context (the break, its
+//! profile, reference data and the outputs of the agents it depends on) to an [`AgentOutput`].
+//! The built-in agents are deterministic; one can be replaced by a remote service (an LLM
+//! endpoint) without the executor changing.
+
+mod decisioning;
+mod enrichment;
+mod ingestion;
+mod matching;
+pub mod output;
+mod pattern;
+mod rules;
+mod workflow;
+
+pub use output::AgentOutput;
+pub use pattern::{HistoryLookup, HistorySummary, NoHistory, SimilarQuery};
+
+use crate::model::{AgentKind, Break, BreakProfile};
+use crate::policy::ClassifierConfig;
+use crate::refdata::ReferenceData;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why an agent call did not produce an output.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("a dependency's output is missing: {0}")]
+    MissingInput(AgentKind),
+}
+
+/// Everything a run's agents share; built once per break.
+pub struct RunInput {
+    pub brk: Break,
+    pub profile: BreakProfile,
+    pub refdata: Arc<ReferenceData>,
+    pub config: Arc<ClassifierConfig>,
+    pub history: Arc<dyn HistoryLookup>,
+    pub as_of: DateTime<Utc>,
+}
+
+/// Outputs so far, indexed by [`AgentKind::index`].
+pub type Outputs = [Option<Arc<AgentOutput>>; 7];
+
+/// What one agent call sees.
+#[derive(Clone)]
+pub struct AgentContext {
+    pub input: Arc<RunInput>,
+    pub outputs: Outputs,
+}
+
+impl AgentContext {
+    pub fn output(&self, agent: AgentKind) -> Option<&AgentOutput> {
+        self.outputs[agent.index()].as_deref()
+    }
+}
+
+/// One agent. `run` returns a `'static` future so the executor can time it out, retry it and
+/// drop it on early exit.
+pub trait Agent: Send + Sync {
+    fn kind(&self) -> AgentKind;
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>>;
+}
+
+/// A built-in agent: a plain function of the context.
+struct BuiltIn {
+    kind: AgentKind,
+    f: fn(&AgentContext) -> Result<AgentOutput, AgentError>,
+}
+
+impl Agent for BuiltIn {
+    fn kind(&self) -> AgentKind {
+        self.kind
+    }
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>> {
+        let f = self.f;
+        Box::pin(async move { f(&ctx) })
+    }
+}
+
+/// Emulated latency: the agent waits this long before answering. Used by benchmarks and demos
+/// to measure scheduling when agents are slow; every graph run with it says so.
+struct Delayed {
+    inner: Arc<dyn Agent>,
+    delay: Duration,
+}
+
+impl Agent for Delayed {
+    fn kind(&self) -> AgentKind {
+        self.inner.kind()
+    }
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>> {
+        let fut = self.inner.run(ctx);
+        let delay = self.delay;
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            fut.await
+        })
+    }
+}
+
+/// Per-agent emulated latency in milliseconds, indexed by [`AgentKind::index`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LatencyProfile(pub [u64; 7]);
+
+impl LatencyProfile {
+    /// The seed document's profile: v1 takes 2500 ms for seven agents in sequence. The split
+    /// weights the agents that would call a model (PATTERN, DECISIONING) more heavily.
+    pub const SEED: LatencyProfile = LatencyProfile([150, 250, 400, 350, 450, 550, 350]);
+
+    pub fn total_ms(&self) -> u64 {
+        self.0.iter().sum()
+    }
+}
+
+/// The seven agents a run uses.
+#[derive(Clone)]
+pub struct AgentSet {
+    agents: [Arc<dyn Agent>; 7],
+    /// Set when any agent has emulated latency; recorded on every graph.
+    pub emulated_latency: Option<LatencyProfile>,
+}
+
+impl AgentSet {
+    /// The built-in deterministic agents, with no added latency.
+    pub fn builtin() -> AgentSet {
+        let make = |kind, f| -> Arc<dyn Agent> { Arc::new(BuiltIn { kind, f }) };
+        AgentSet {
+            agents: [
+                make(AgentKind::Ingestion, ingestion::run),
+                make(AgentKind::Enrichment, enrichment::run),
+                make(AgentKind::Matching, matching::run),
+                make(AgentKind::Rules, rules::run),
+                make(AgentKind::Pattern, pattern::run),
+                make(AgentKind::Decisioning, decisioning::run),
+                make(AgentKind::Workflow, workflow::run),
+            ],
+            emulated_latency: None,
+        }
+    }
+
+    /// These agents, each delayed by its entry in `profile`.
+    pub fn with_latency(mut self, profile: LatencyProfile) -> AgentSet {
+        for kind in AgentKind::ALL {
+            let inner = self.agents[kind.index()].clone();
+            self.agents[kind.index()] = Arc::new(Delayed { inner, delay: Duration::from_millis(profile.0[kind.index()]) });
+        }
+        self.emulated_latency = Some(profile);
+        self
+    }
+
+    /// Replaces one agent (tests inject faults this way; a remote agent would plug in here).
+    pub fn replace(mut self, agent: Arc<dyn Agent>) -> AgentSet {
+        let i = agent.kind().index();
+        self.agents[i] = agent;
+        self
+    }
+
+    pub fn get(&self, kind: AgentKind) -> &Arc<dyn Agent> {
+        &self.agents[kind.index()]
+    }
+}
+
+fn input<'a, T>(
+    ctx: &'a AgentContext,
+    agent: AgentKind,
+    pick: impl Fn(&'a AgentOutput) -> Option<&'a T>,
+) -> Option<&'a T> {
+    ctx.output(agent).and_then(pick)
+}

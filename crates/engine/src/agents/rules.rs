@@ -1,0 +1,62 @@
+//! RULES: tolerance rules. A difference is explained when it is within the absolute or
+//! percentage tolerance, is a timing difference (same amounts, settlement dates a few days
+//! apart) or is FX rounding on a foreign-currency break.
+
+use super::output::{AgentOutput, RulesOutput};
+use super::{AgentContext, AgentError};
+use rust_decimal::Decimal;
+
+pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
+    let inp = &ctx.input;
+    let b = &inp.brk;
+    let tol = &inp.config.tolerance;
+    let fx = inp.refdata.fx_rate(&b.currency);
+    let mut hits = Vec::new();
+    let Some(fx) = fx else {
+        // Without a rate no tolerance in base currency can be applied: nothing is explained.
+        hits.push(format!("no FX rate for {}: tolerances not applied", b.currency));
+        return Ok(AgentOutput::Rules(RulesOutput {
+            within_tolerance: false,
+            timing_difference: false,
+            fx_rounding: false,
+            explained: false,
+            difference_base: Decimal::ZERO,
+            tolerance_base: Decimal::ZERO,
+            rule_hits: hits,
+        }));
+    };
+    let diff_base = (b.amount.abs() * fx).round_dp(2);
+    let larger_side = b.internal.amount.unwrap_or_default().abs().max(b.external.amount.unwrap_or_default().abs());
+    let pct_tolerance = (larger_side * fx * tol.percent).round_dp(2);
+    let tolerance_base = tol.absolute.max(pct_tolerance);
+    let within = diff_base <= tolerance_base;
+    if within {
+        hits.push(format!("difference {diff_base} {} within tolerance {tolerance_base}", inp.config.base_currency));
+    }
+    let timing = match (b.internal.amount, b.external.amount, b.internal.settle_date, b.external.settle_date) {
+        (Some(ia), Some(ea), Some(id), Some(ed)) => {
+            let days = (id - ed).num_days().abs();
+            ia == ea && days > 0 && days <= i64::from(tol.timing_days)
+        }
+        _ => false,
+    };
+    if timing {
+        hits.push(format!("timing difference: same amount, settlement dates within {} days", tol.timing_days));
+    }
+    let fx_rounding = b.currency != inp.config.base_currency
+        && !b.amount.is_zero()
+        && larger_side > Decimal::ZERO
+        && b.amount.abs() <= larger_side * tol.fx_rounding / Decimal::ONE_HUNDRED;
+    if fx_rounding {
+        hits.push(format!("FX rounding: {} {} on {larger_side}", b.amount.abs(), b.currency));
+    }
+    Ok(AgentOutput::Rules(RulesOutput {
+        within_tolerance: within,
+        timing_difference: timing,
+        fx_rounding,
+        explained: within || timing || fx_rounding,
+        difference_base: diff_base,
+        tolerance_base,
+        rule_hits: hits,
+    }))
+}

@@ -1,0 +1,333 @@
+//! The DAG executor: runs a plan's agents concurrently where dependencies allow, evaluates
+//! checkpoints after each completion, and stops early when one decides.
+//!
+//! Invariants (cited in the code as "invariant N"):
+//! 1. An agent starts only after every agent it depends on has completed successfully.
+//! 2. At most `max_parallel` agents of one run are running at once; with a global limit, at
+//!    most that many agent calls run across all runs sharing it.
+//! 3. Every one of the seven agents ends in a final status; every agent that did not complete
+//!    carries its reason (a skip reason or an error).
+//! 4. A failure (error, timeout, panic after retries) never leads to AUTO_RESOLVE.
+//! 5. Checkpoints are tested in file order after the agent they name; the first that holds
+//!    decides, running agents are cancelled (dropped) and pending ones skipped.
+
+use crate::agents::{AgentContext, AgentOutput, AgentSet, Outputs, RunInput};
+use crate::graph::{CheckpointEvaluation, ExecutionGraph, NodeRecord, NodeStatus, RunMode, SkipReason};
+use crate::model::{AgentKind, DecidedBy, Decision, DecisionAction};
+use crate::policy::condition::profile_value;
+use crate::policy::{Checkpoint, PlanTemplate};
+use cel::Value;
+use chrono::Utc;
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+/// Backoff before retry `n` (1-based): 20 ms doubling, at most 1 s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((20u64 << attempt.min(6).saturating_sub(1)).min(1000))
+}
+
+enum Failure {
+    Error(String),
+    TimedOut(Duration),
+}
+
+struct Finished {
+    agent: AgentKind,
+    started: Instant,
+    attempts: u32,
+    result: Result<AgentOutput, Failure>,
+}
+
+#[derive(Default)]
+struct NodeState {
+    ready_at: Option<Instant>,
+    started: Option<Instant>,
+    finished: Option<Instant>,
+    status: Option<NodeStatus>,
+    attempts: u32,
+    output: Option<Arc<AgentOutput>>,
+    error: Option<String>,
+    skip: Option<SkipReason>,
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Calls one agent with its timeout and retries. A panic, in `run` or in its future, is an
+/// error like any other (it is caught here and does not reach the batch).
+async fn call_agent(
+    agents: AgentSet,
+    planned: crate::policy::PlannedAgent,
+    ctx: AgentContext,
+    limit: Option<Arc<Semaphore>>,
+) -> Finished {
+    // invariant 2: a global permit is held for the whole call, retries included.
+    let _permit = match limit {
+        Some(s) => Some(s.acquire_owned().await.expect("the limit semaphore is never closed")),
+        None => None,
+    };
+    let started = Instant::now();
+    let agent = agents.get(planned.agent).clone();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let failure = match std::panic::catch_unwind(AssertUnwindSafe(|| agent.run(ctx.clone()))) {
+            Err(p) => Failure::Error(format!("panicked: {}", panic_message(p))),
+            Ok(fut) => match tokio::time::timeout(planned.timeout, AssertUnwindSafe(fut).catch_unwind()).await {
+                Ok(Ok(Ok(out))) => return Finished { agent: planned.agent, started, attempts, result: Ok(out) },
+                Ok(Ok(Err(e))) => Failure::Error(e.to_string()),
+                Ok(Err(p)) => Failure::Error(format!("panicked: {}", panic_message(p))),
+                Err(_) => Failure::TimedOut(planned.timeout),
+            },
+        };
+        if attempts > planned.retries {
+            return Finished { agent: planned.agent, started, attempts, result: Err(failure) };
+        }
+        tokio::time::sleep(backoff(attempts)).await;
+    }
+}
+
+/// Options for one run.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Shared across a batch: at most this many agent calls at once (an LLM rate limit).
+    pub global_limit: Option<Arc<Semaphore>>,
+}
+
+/// Executes `plan` for one break and returns its graph. Never panics because of an agent.
+///
+/// # Cancel safety
+/// Dropping the future drops every running agent call; nothing is recorded.
+pub async fn execute(
+    plan: &PlanTemplate,
+    mode: RunMode,
+    agents: &AgentSet,
+    input: Arc<RunInput>,
+    policy_version: &str,
+    opts: &RunOptions,
+) -> ExecutionGraph {
+    let started_at = Utc::now();
+    let t0 = Instant::now();
+    let us = |t: Instant| t.duration_since(t0).as_micros() as u64;
+    let mut nodes: [NodeState; 7] = Default::default();
+    let mut waiting_on = [0usize; 7];
+    for p in &plan.agents {
+        waiting_on[p.agent.index()] = p.depends_on.len();
+    }
+    let mut ready: VecDeque<usize> = VecDeque::new();
+    for (i, p) in plan.agents.iter().enumerate() {
+        if p.depends_on.is_empty() {
+            nodes[p.agent.index()].ready_at = Some(t0);
+            ready.push_back(i);
+        }
+    }
+    let mut outputs: Outputs = Default::default();
+    let mut cel_vars: Vec<(&'static str, Value)> = Vec::new();
+    if !plan.checkpoints.is_empty() {
+        cel_vars.push(("profile", profile_value(&input.profile)));
+    }
+    let mut evaluations = Vec::new();
+    let mut fired: Option<&Checkpoint> = None;
+    let mut failures: Vec<(AgentKind, String)> = Vec::new();
+    let mut running = FuturesUnordered::new();
+
+    loop {
+        // invariant 2: start ready agents while slots are free, in plan order.
+        while running.len() < plan.max_parallel {
+            let Some(i) = ready.pop_front() else { break };
+            let planned = plan.agents[i].clone();
+            let ctx = AgentContext { input: input.clone(), outputs: outputs.clone() };
+            nodes[planned.agent.index()].status = None;
+            running.push(call_agent(agents.clone(), planned, ctx, opts.global_limit.clone()));
+        }
+        let Some(done) = running.next().await else { break };
+        let now = Instant::now();
+        let idx = done.agent.index();
+        let node = &mut nodes[idx];
+        node.started = Some(done.started);
+        node.finished = Some(now);
+        node.attempts = done.attempts;
+        match done.result {
+            Ok(out) => {
+                node.status = Some(NodeStatus::Completed);
+                let out = Arc::new(out);
+                node.output = Some(out.clone());
+                if !plan.checkpoints.is_empty() {
+                    // this and later checkpoints may read it (validation allows ancestors only)
+                    cel_vars.push((done.agent.variable(), out.cel_value()));
+                }
+                outputs[idx] = Some(out);
+                // invariant 5
+                for cp in plan.checkpoints.iter().filter(|c| c.after == done.agent) {
+                    let result = cp.condition.evaluate(&cel_vars);
+                    let hit = result.as_ref().copied().unwrap_or(false);
+                    evaluations.push(CheckpointEvaluation {
+                        id: cp.id.clone(),
+                        after_agent: cp.after,
+                        condition: cp.condition.source.clone(),
+                        fired: hit,
+                        error: result.err(),
+                        at_us: us(now),
+                    });
+                    if hit {
+                        fired = Some(cp);
+                        break;
+                    }
+                }
+                if fired.is_some() {
+                    break;
+                }
+                // invariant 1: release dependents whose dependencies have all completed.
+                for (i, p) in plan.agents.iter().enumerate() {
+                    if p.depends_on.contains(&done.agent) {
+                        let w = &mut waiting_on[p.agent.index()];
+                        *w -= 1;
+                        if *w == 0 && nodes[p.agent.index()].skip.is_none() {
+                            nodes[p.agent.index()].ready_at = Some(now);
+                            ready.push_back(i);
+                        }
+                    }
+                }
+            }
+            Err(failure) => {
+                let (status, message) = match failure {
+                    Failure::Error(m) => (NodeStatus::Failed, m),
+                    Failure::TimedOut(t) => (NodeStatus::TimedOut, format!("timed out after {} ms", t.as_millis())),
+                };
+                node.status = Some(status);
+                node.error = Some(format!("{message} (after {} attempt{})", done.attempts, if done.attempts == 1 { "" } else { "s" }));
+                failures.push((done.agent, message));
+                // Everything downstream of a failure is skipped (invariant 1 cannot be met).
+                let mut stack = vec![done.agent];
+                while let Some(a) = stack.pop() {
+                    for p in plan.agents.iter().filter(|p| p.depends_on.contains(&a)) {
+                        let n = &mut nodes[p.agent.index()];
+                        if n.skip.is_none() && n.status.is_none() {
+                            n.skip = Some(SkipReason::UpstreamFailed { agent: done.agent });
+                            n.status = Some(NodeStatus::Skipped);
+                            stack.push(p.agent);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let end = Instant::now();
+    drop(running); // cancels whatever is still running (early exit)
+
+    // invariant 3: give every node a final status and reason.
+    let mut records = Vec::with_capacity(7);
+    for agent in AgentKind::ALL {
+        let planned = plan.agents.iter().find(|p| p.agent == agent);
+        let n = &mut nodes[agent.index()];
+        let (status, skip) = match (planned, n.status, fired) {
+            (None, _, _) => (NodeStatus::Skipped, Some(SkipReason::NotInPolicy { policy: plan.key() })),
+            (Some(_), Some(s), _) => (s, n.skip.take()),
+            (Some(_), None, Some(cp)) => {
+                let reason = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: cp.after };
+                // started but not finished: it was running when the checkpoint fired
+                let running = n.ready_at.is_some() && running_started(&ready, plan, agent);
+                if running {
+                    (NodeStatus::Cancelled, Some(reason))
+                } else {
+                    (NodeStatus::Skipped, Some(reason))
+                }
+            }
+            (Some(_), None, None) => (NodeStatus::Skipped, Some(SkipReason::BatchCancelled)),
+        };
+        let waited = match (n.ready_at, n.started) {
+            (Some(r), Some(s)) => s.saturating_duration_since(r).as_micros() as u64,
+            _ => 0,
+        };
+        let cancelled = status == NodeStatus::Cancelled;
+        records.push(NodeRecord {
+            agent,
+            status,
+            planned: planned.is_some(),
+            depends_on: planned.map(|p| p.depends_on.clone()).unwrap_or_default(),
+            started_us: if cancelled { n.ready_at.map(us) } else { n.started.map(us) },
+            finished_us: if cancelled { Some(us(end)) } else { n.finished.map(us) },
+            waited_us: waited,
+            attempts: n.attempts.max(u32::from(cancelled)),
+            output: n.output.take(),
+            error: n.error.take(),
+            skip_reason: skip,
+        });
+    }
+
+    let decision = decide(plan, &input, fired, &records, &failures);
+    ExecutionGraph {
+        break_id: input.brk.break_id.clone(),
+        mode,
+        policy_key: plan.key(),
+        policy_version: policy_version.to_string(),
+        profile: input.profile.clone(),
+        max_parallel: plan.max_parallel,
+        nodes: records,
+        checkpoints: evaluations,
+        decision,
+        started_at,
+        wall_us: us(end),
+        emulated_latency: agents.emulated_latency,
+    }
+}
+
+/// Whether `agent` had been handed to the running set (ready and no longer queued).
+fn running_started(ready: &VecDeque<usize>, plan: &PlanTemplate, agent: AgentKind) -> bool {
+    !ready.iter().any(|&i| plan.agents[i].agent == agent)
+}
+
+fn decide(
+    plan: &PlanTemplate,
+    input: &RunInput,
+    fired: Option<&Checkpoint>,
+    nodes: &[NodeRecord],
+    failures: &[(AgentKind, String)],
+) -> Decision {
+    let mut d = if let Some(cp) = fired {
+        Decision {
+            action: cp.decision,
+            confidence: cp.confidence,
+            rationale: vec![format!("checkpoint {} after {}: {}", cp.id, cp.after, cp.condition.source)],
+            decided_by: DecidedBy::Checkpoint { id: cp.id.clone(), after_agent: cp.after },
+            at: Utc::now(),
+        }
+    } else if let Some(AgentOutput::Decisioning(o)) = nodes[AgentKind::Decisioning.index()].output.as_deref() {
+        Decision {
+            action: o.action,
+            confidence: o.confidence,
+            rationale: o.rationale.clone(),
+            decided_by: DecidedBy::Agent { agent: AgentKind::Decisioning },
+            at: Utc::now(),
+        }
+    } else {
+        Decision {
+            action: plan.fallback,
+            confidence: 0.5,
+            rationale: vec![format!("no checkpoint fired and no DECISIONING: fallback of {}", plan.key())],
+            decided_by: DecidedBy::Fallback,
+            at: Utc::now(),
+        }
+    };
+    // invariant 4
+    if !failures.is_empty() && d.action != DecisionAction::Escalate {
+        d.action = DecisionAction::HilReview;
+        d.confidence = d.confidence.min(0.5);
+        d.decided_by = DecidedBy::FailSafe;
+        for (agent, msg) in failures {
+            d.rationale.insert(0, format!("{agent} failed ({msg}): a person must review"));
+        }
+    }
+    if d.action == DecisionAction::AutoResolve && !input.config.auto_resolve_allowed(input.profile.break_type.as_str(), input.profile.tier) {
+        d.action = DecisionAction::HilReview;
+        d.rationale.push(format!("AUTO_RESOLVE is not allowed for {} at {}: downgraded", input.profile.break_type, input.profile.tier));
+    }
+    d
+}

@@ -1,0 +1,138 @@
+//! The execution graph: what happened to every agent in one run, and the decision.
+
+use crate::agents::{AgentOutput, LatencyProfile};
+use crate::model::{AgentKind, BreakProfile, Decision};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    V1,
+    V2,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::V1 => "v1",
+            RunMode::V2 => "v2",
+        }
+    }
+}
+
+/// Why an agent did not run (or was stopped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SkipReason {
+    /// The policy's plan does not include this agent.
+    NotInPolicy { policy: String },
+    /// A checkpoint decided the break first.
+    EarlyExit { checkpoint: String, after_agent: AgentKind },
+    /// An agent this one depends on failed or timed out.
+    UpstreamFailed { agent: AgentKind },
+    /// The batch was cancelled before this agent started.
+    BatchCancelled,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::NotInPolicy { policy } => write!(f, "not in policy {policy}"),
+            SkipReason::EarlyExit { checkpoint, after_agent } => write!(f, "early exit at checkpoint {checkpoint} after {after_agent}"),
+            SkipReason::UpstreamFailed { agent } => write!(f, "upstream {agent} failed"),
+            SkipReason::BatchCancelled => write!(f, "batch cancelled"),
+        }
+    }
+}
+
+/// Where an agent ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NodeStatus {
+    Completed,
+    Failed,
+    TimedOut,
+    /// Was running when a checkpoint decided the break; its work was dropped.
+    Cancelled,
+    Skipped,
+}
+
+impl NodeStatus {
+    /// The agent was started (it cost time and, for a model-backed agent, money).
+    pub fn invoked(self) -> bool {
+        !matches!(self, NodeStatus::Skipped)
+    }
+}
+
+/// One agent in one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    pub agent: AgentKind,
+    pub status: NodeStatus,
+    pub planned: bool,
+    pub depends_on: Vec<AgentKind>,
+    /// Microseconds from the run's start; `None` when it never started.
+    pub started_us: Option<u64>,
+    pub finished_us: Option<u64>,
+    /// Time between its dependencies completing and a slot freeing up.
+    pub waited_us: u64,
+    pub attempts: u32,
+    pub output: Option<Arc<AgentOutput>>,
+    pub error: Option<String>,
+    pub skip_reason: Option<SkipReason>,
+}
+
+/// A checkpoint that was tested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointEvaluation {
+    pub id: String,
+    pub after_agent: AgentKind,
+    pub condition: String,
+    pub fired: bool,
+    /// A condition that could not be evaluated counts as not fired; the error is kept.
+    pub error: Option<String>,
+    pub at_us: u64,
+}
+
+/// The full record of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionGraph {
+    pub break_id: String,
+    pub mode: RunMode,
+    /// `CASH_RECONCILIATION/LOW`, or `v1/SEQUENTIAL`.
+    pub policy_key: String,
+    /// Content hash of the policy file the run used.
+    pub policy_version: String,
+    pub profile: BreakProfile,
+    pub max_parallel: usize,
+    /// All seven agents, in [`AgentKind::ALL`] order.
+    pub nodes: Vec<NodeRecord>,
+    pub checkpoints: Vec<CheckpointEvaluation>,
+    pub decision: Decision,
+    pub started_at: DateTime<Utc>,
+    pub wall_us: u64,
+    /// Present when agents had emulated latency; such timings are not real agent work.
+    pub emulated_latency: Option<LatencyProfile>,
+}
+
+impl ExecutionGraph {
+    pub fn agents_planned(&self) -> usize {
+        self.nodes.iter().filter(|n| n.planned).count()
+    }
+
+    pub fn agents_invoked(&self) -> usize {
+        self.nodes.iter().filter(|n| n.status.invoked()).count()
+    }
+
+    pub fn node(&self, agent: AgentKind) -> &NodeRecord {
+        &self.nodes[agent.index()]
+    }
+
+    /// The checkpoint that ended the run early, if one did.
+    pub fn early_exit(&self) -> Option<&CheckpointEvaluation> {
+        self.checkpoints.iter().find(|c| c.fired)
+    }
+}

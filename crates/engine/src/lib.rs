@@ -1,0 +1,19 @@
+//! Recon Agent's engine: classify a reconciliation break, plan which agents look at it from the
+//! routing policies, run them as a DAG with early exit, and return the execution graph.
+//!
+//! Nothing here knows about Tauri, SQL or a window; the CLI, the store and the desktop app
+//! build on it.
+
+pub mod agents;
+pub mod classify;
+pub mod currency;
+pub mod execute;
+pub mod graph;
+pub mod import;
+pub mod model;
+pub mod orchestrate;
+pub mod policy;
+pub mod refdata;
+pub mod sample;
+
+pub use model::*;

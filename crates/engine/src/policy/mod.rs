@@ -1,0 +1,259 @@
+//! Routing policies: load a YAML file, validate every part of it, and compile it into a
+//! [`PolicySet`] the planner can use. A file with any error is refused whole.
+
+pub mod condition;
+mod schema;
+mod validate;
+
+pub use condition::{Condition, PROFILE_FIELDS};
+pub use schema::{AgeStep, ToleranceSpec};
+
+use crate::model::{AgentKind, BreakType, DecisionAction, RiskTier};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The policy file shipped with the app.
+pub const BUNDLED_POLICIES: &str = include_str!("../../../../policies/routing_policies.yaml");
+
+/// The name of the catch-all policy.
+pub const DEFAULT_POLICY: &str = "DEFAULT";
+
+/// One problem in a policy file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyError {
+    pub file: String,
+    /// Where in the document, e.g. `policies.CASH_RECONCILIATION.LOW.checkpoints[0].when`.
+    pub path: String,
+    /// 1-based; 0 when the problem has no single place (e.g. a missing DEFAULT tier).
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyErrors(pub Vec<PolicyError>);
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyErrors {}
+
+/// Classifier settings, validated.
+#[derive(Debug, Clone)]
+pub struct ClassifierConfig {
+    pub base_currency: String,
+    /// (tier, threshold) for MEDIUM, HIGH, CRITICAL, ascending.
+    pub tier_thresholds: Vec<(RiskTier, Decimal)>,
+    pub asset_class_multipliers: HashMap<String, Decimal>,
+    /// Ascending by days.
+    pub age_escalation: Vec<AgeStep>,
+    pub minimum_tier: HashMap<String, RiskTier>,
+    pub tolerance: ToleranceSpec,
+    pub auto_resolve_max_tier: RiskTier,
+    pub never_auto_resolve: HashSet<String>,
+    /// Indexed by tier rank.
+    pub sla_hours: [u32; 4],
+}
+
+impl ClassifierConfig {
+    /// Whether AUTO_RESOLVE may stand for this type and tier.
+    pub fn auto_resolve_allowed(&self, break_type: &str, tier: RiskTier) -> bool {
+        tier <= self.auto_resolve_max_tier && !self.never_auto_resolve.contains(break_type)
+    }
+
+    pub fn critical_threshold(&self) -> Decimal {
+        self.tier_thresholds.last().map(|t| t.1).unwrap_or(Decimal::ONE)
+    }
+}
+
+/// One agent in a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedAgent {
+    pub agent: AgentKind,
+    pub depends_on: Vec<AgentKind>,
+    #[serde(with = "duration_ms")]
+    pub timeout: Duration,
+    pub retries: u32,
+}
+
+mod duration_ms {
+    pub fn serialize<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+}
+
+/// A decision checkpoint: after `after` completes, if `condition` holds, decide `decision`.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub id: String,
+    pub after: AgentKind,
+    pub condition: Condition,
+    pub decision: DecisionAction,
+    pub confidence: f64,
+}
+
+/// The validated plan for one break type and tier.
+#[derive(Debug, Clone)]
+pub struct PlanTemplate {
+    /// The policy entry it came from: `CASH_RECONCILIATION` or `DEFAULT`.
+    pub policy_type: String,
+    pub tier: RiskTier,
+    pub description: String,
+    /// In a topological order (every agent after its dependencies).
+    pub agents: Vec<PlannedAgent>,
+    pub max_parallel: usize,
+    pub checkpoints: Vec<Checkpoint>,
+    pub fallback: DecisionAction,
+}
+
+impl PlanTemplate {
+    /// `CASH_RECONCILIATION/LOW`.
+    pub fn key(&self) -> String {
+        if self.policy_type == "v1" {
+            return "v1/SEQUENTIAL".to_string();
+        }
+        format!("{}/{}", self.policy_type, self.tier)
+    }
+
+    pub fn contains(&self, agent: AgentKind) -> bool {
+        self.agents.iter().any(|a| a.agent == agent)
+    }
+
+    /// `agent` and everything it depends on, directly or not.
+    pub fn ancestors_and_self(&self, agent: AgentKind) -> Vec<AgentKind> {
+        let mut out = vec![agent];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(p) = self.agents.iter().find(|a| a.agent == out[i]) {
+                for d in &p.depends_on {
+                    if !out.contains(d) {
+                        out.push(*d);
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
+/// A validated, compiled policy file.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    pub classifier: Arc<ClassifierConfig>,
+    plans: HashMap<(String, RiskTier), Arc<PlanTemplate>>,
+    /// SHA-256 of the file's text, hex: the policy version recorded on every run.
+    pub version: String,
+    pub source_name: String,
+    pub text: Arc<str>,
+    /// Suspicious but valid setups.
+    pub warnings: Vec<PolicyError>,
+    /// v1: all seven agents in sequence, no checkpoints, with the file's default timeout/retries.
+    pub v1_plan: Arc<PlanTemplate>,
+}
+
+impl PolicySet {
+    /// Loads and validates a policy file's text. `source_name` names it in errors.
+    ///
+    /// # Errors
+    /// Every problem found, each with its path and line. Nothing is partly loaded.
+    pub fn load(text: &str, source_name: &str) -> Result<PolicySet, PolicyErrors> {
+        validate::load(text, source_name)
+    }
+
+    /// Loads a policy file from disk.
+    ///
+    /// # Errors
+    /// An unreadable file, or every validation problem.
+    pub fn load_file(path: &std::path::Path) -> Result<PolicySet, PolicyErrors> {
+        let name = path.display().to_string();
+        let text = std::fs::read(path).map_err(|e| {
+            PolicyErrors(vec![PolicyError { file: name.clone(), path: String::new(), line: 0, column: 0, message: format!("cannot read: {e}") }])
+        })?;
+        let text = String::from_utf8(text).map_err(|e| {
+            PolicyErrors(vec![PolicyError {
+                file: name.clone(),
+                path: String::new(),
+                line: 0,
+                column: 0,
+                message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            }])
+        })?;
+        Self::load(&text, &name)
+    }
+
+    /// The policies shipped with the app.
+    pub fn bundled() -> PolicySet {
+        Self::load(BUNDLED_POLICIES, "policies/routing_policies.yaml").expect("the bundled policy file is valid: a test loads it")
+    }
+
+    /// The plan for a break type and tier: the type's own, else DEFAULT's.
+    pub fn plan_for(&self, break_type: &BreakType, tier: RiskTier) -> &Arc<PlanTemplate> {
+        let key = (break_type.as_str().to_string(), tier);
+        self.plans
+            .get(&key)
+            .or_else(|| self.plans.get(&(DEFAULT_POLICY.to_string(), tier)))
+            .expect("validation guarantees a DEFAULT plan for every tier")
+    }
+
+    /// Every (policy type, tier) with a plan of its own, sorted.
+    pub fn plan_keys(&self) -> Vec<(String, RiskTier)> {
+        let mut keys: Vec<_> = self.plans.keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The v1 baseline plan: every agent, one at a time, each depending on the one before.
+    pub(crate) fn sequential_plan(timeout: Duration, retries: u32) -> PlanTemplate {
+        PlanTemplate {
+            policy_type: "v1".to_string(),
+            tier: RiskTier::Low,
+            description: "v1 baseline: all seven agents in sequence, no checkpoints".to_string(),
+            agents: AgentKind::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, a)| PlannedAgent {
+                    agent: *a,
+                    depends_on: if i == 0 { vec![] } else { vec![AgentKind::ALL[i - 1]] },
+                    timeout,
+                    retries,
+                })
+                .collect(),
+            max_parallel: 1,
+            checkpoints: vec![],
+            fallback: DecisionAction::HilReview,
+        }
+    }
+
+    pub fn content_hash(text: &str) -> String {
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}

@@ -1,0 +1,117 @@
+//! The routing-policy file as written: plain serde types with source locations, before
+//! validation. Nothing outside `policy` sees these; the engine uses [`super::PolicySet`].
+
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    pub version: Spanned<u32>,
+    pub classifier: Spanned<ClassifierSpec>,
+    #[serde(default)]
+    pub defaults: PlanDefaults,
+    /// break type -> tier -> plan
+    pub policies: IndexMap<String, Spanned<IndexMap<String, Spanned<PlanSpec>>>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierSpec {
+    pub base_currency: String,
+    /// MEDIUM / HIGH / CRITICAL -> exposure threshold.
+    pub tier_thresholds: IndexMap<String, Decimal>,
+    #[serde(default)]
+    pub asset_class_multipliers: IndexMap<String, Decimal>,
+    #[serde(default)]
+    pub age_escalation: Vec<AgeStep>,
+    #[serde(default)]
+    pub minimum_tier: IndexMap<String, String>,
+    pub tolerance: ToleranceSpec,
+    pub auto_resolve_max_tier: String,
+    #[serde(default)]
+    pub never_auto_resolve: Vec<String>,
+    pub sla_hours: IndexMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AgeStep {
+    pub days: u32,
+    pub raise_tiers: u8,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToleranceSpec {
+    pub absolute: Decimal,
+    pub percent: Decimal,
+    pub fx_rounding: Decimal,
+    pub timing_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDefaults {
+    #[serde(default = "default_max_parallel")]
+    pub max_parallel: i64,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+}
+
+impl Default for PlanDefaults {
+    fn default() -> Self {
+        PlanDefaults { max_parallel: default_max_parallel(), timeout_ms: default_timeout_ms(), retries: default_retries() }
+    }
+}
+
+fn default_max_parallel() -> i64 {
+    3
+}
+fn default_timeout_ms() -> u64 {
+    5000
+}
+fn default_retries() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    #[serde(default)]
+    pub description: String,
+    pub max_parallel: Option<Spanned<i64>>,
+    /// agent name -> its settings, in the order written.
+    pub agents: IndexMap<String, Spanned<AgentSpec>>,
+    #[serde(default)]
+    pub checkpoints: Vec<Spanned<CheckpointSpec>>,
+    pub fallback: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
+    pub timeout_ms: Option<u64>,
+    pub retries: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointSpec {
+    pub id: String,
+    pub after: Spanned<String>,
+    pub when: Spanned<String>,
+    pub decision: Spanned<String>,
+    #[serde(default = "default_confidence")]
+    pub confidence: f64,
+}
+
+fn default_confidence() -> f64 {
+    0.9
+}

@@ -1,0 +1,371 @@
+//! From YAML text to a [`PolicySet`], collecting every problem with its path and line.
+
+use super::schema::{ClassifierSpec, PlanSpec, PolicyFile};
+use super::{Checkpoint, ClassifierConfig, Condition, PlanTemplate, PlannedAgent, PolicyError, PolicyErrors, PolicySet, DEFAULT_POLICY};
+use crate::model::{AgentKind, BreakType, DecisionAction, RiskTier};
+use rust_decimal::Decimal;
+use serde_saphyr::{Location, Spanned};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Collector<'a> {
+    file: &'a str,
+    errors: Vec<PolicyError>,
+    warnings: Vec<PolicyError>,
+}
+
+impl Collector<'_> {
+    fn error(&mut self, path: impl Into<String>, at: Option<Location>, message: impl Into<String>) {
+        let e = self.make(path, at, message);
+        self.errors.push(e);
+    }
+    fn warn(&mut self, path: impl Into<String>, at: Option<Location>, message: impl Into<String>) {
+        let e = self.make(path, at, message);
+        self.warnings.push(e);
+    }
+    fn make(&self, path: impl Into<String>, at: Option<Location>, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            file: self.file.to_string(),
+            path: path.into(),
+            line: at.map(|l| l.line()).unwrap_or(0),
+            column: at.map(|l| l.column()).unwrap_or(0),
+            message: message.into(),
+        }
+    }
+}
+
+fn at<T>(s: &Spanned<T>) -> Option<Location> {
+    Some(s.referenced)
+}
+
+pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
+    let mut c = Collector { file, errors: Vec::new(), warnings: Vec::new() };
+    if text.trim().is_empty() {
+        c.error("", None, "the file is empty");
+        return Err(PolicyErrors(c.errors));
+    }
+    let doc: PolicyFile = match serde_saphyr::from_str(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let loc = e.location();
+            let message = e.without_snippet().to_string();
+            c.error("", loc, message);
+            return Err(PolicyErrors(c.errors));
+        }
+    };
+    if doc.version.value != 1 {
+        c.error("version", at(&doc.version), format!("unsupported version {}; this engine reads version 1", doc.version.value));
+    }
+    let classifier = classifier(&doc.classifier, &mut c);
+    if doc.defaults.max_parallel < 1 {
+        c.error("defaults.max_parallel", None, format!("max_parallel must be at least 1, not {}", doc.defaults.max_parallel));
+    }
+
+    let mut plans = HashMap::new();
+    for (type_name, tiers) in &doc.policies {
+        let path = format!("policies.{type_name}");
+        if !is_type_name(type_name) {
+            c.error(&path, at(tiers), format!("`{type_name}` is not a break type name (use UPPER_SNAKE_CASE)"));
+        }
+        for (tier_name, plan) in &tiers.value {
+            let path = format!("{path}.{tier_name}");
+            let Some(tier) = RiskTier::parse(tier_name) else {
+                c.error(&path, at(plan), format!("unknown tier `{tier_name}` (tiers: LOW, MEDIUM, HIGH, CRITICAL)"));
+                continue;
+            };
+            let auto_ok = classifier.as_ref().map(|k| k.auto_resolve_allowed(type_name, tier));
+            let never = classifier.as_ref().is_some_and(|k| k.never_auto_resolve.contains(type_name.as_str()));
+            if let Some(t) = plan_template(type_name, tier, &plan.value, &doc.defaults, &path, never, auto_ok, &mut c) {
+                plans.insert((type_name.clone(), tier), Arc::new(t));
+            }
+        }
+    }
+    for tier in RiskTier::ALL {
+        if !doc.policies.get(DEFAULT_POLICY).is_some_and(|t| t.value.contains_key(tier.as_str())) {
+            c.error(
+                format!("policies.{DEFAULT_POLICY}.{tier}"),
+                None,
+                format!("no DEFAULT plan for {tier}: break types that do not list {tier} would have no route"),
+            );
+        }
+    }
+
+    let classifier = match classifier {
+        Some(k) if c.errors.is_empty() => k,
+        _ => return Err(PolicyErrors(c.errors)),
+    };
+    Ok(PolicySet {
+        classifier: Arc::new(classifier),
+        plans,
+        version: PolicySet::content_hash(text),
+        source_name: file.to_string(),
+        text: Arc::from(text),
+        warnings: c.warnings,
+        v1_plan: Arc::new(PolicySet::sequential_plan(
+            Duration::from_millis(doc.defaults.timeout_ms),
+            doc.defaults.retries,
+        )),
+    })
+}
+
+fn is_type_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
+}
+
+fn tier_field(name: &str, path: &str, loc: Option<Location>, c: &mut Collector) -> Option<RiskTier> {
+    let tier = RiskTier::parse(name);
+    if tier.is_none() {
+        c.error(path, loc, format!("unknown tier `{name}` (tiers: LOW, MEDIUM, HIGH, CRITICAL)"));
+    }
+    tier
+}
+
+fn classifier(spec: &Spanned<ClassifierSpec>, c: &mut Collector) -> Option<ClassifierConfig> {
+    let loc = at(spec);
+    let s = &spec.value;
+    let before = c.errors.len();
+    if s.base_currency.len() != 3 || !s.base_currency.chars().all(|ch| ch.is_ascii_uppercase()) {
+        c.error("classifier.base_currency", loc, format!("`{}` is not an ISO 4217 currency code", s.base_currency));
+    }
+    let mut thresholds = Vec::new();
+    for (name, value) in &s.tier_thresholds {
+        let path = format!("classifier.tier_thresholds.{name}");
+        match RiskTier::parse(name) {
+            Some(RiskTier::Low) => c.error(&path, loc, "LOW has no threshold: it is everything below MEDIUM"),
+            Some(tier) if *value > Decimal::ZERO => thresholds.push((tier, *value)),
+            Some(_) => c.error(&path, loc, format!("threshold must be positive, not {value}")),
+            None => c.error(&path, loc, format!("unknown tier `{name}` (tiers: MEDIUM, HIGH, CRITICAL)")),
+        }
+    }
+    thresholds.sort();
+    if thresholds.len() != 3 && c.errors.len() == before {
+        c.error("classifier.tier_thresholds", loc, "thresholds for MEDIUM, HIGH and CRITICAL are all required");
+    }
+    if thresholds.windows(2).any(|w| w[0].1 >= w[1].1) {
+        c.error("classifier.tier_thresholds", loc, "thresholds must increase from MEDIUM to HIGH to CRITICAL");
+    }
+    for (name, m) in &s.asset_class_multipliers {
+        if *m <= Decimal::ZERO {
+            c.error(format!("classifier.asset_class_multipliers.{name}"), loc, format!("multiplier must be positive, not {m}"));
+        }
+    }
+    let mut age = s.age_escalation.clone();
+    for (i, step) in age.iter().enumerate() {
+        if step.days == 0 || !(1..=3).contains(&step.raise_tiers) {
+            c.error(format!("classifier.age_escalation[{i}]"), loc, "each step needs days >= 1 and raise_tiers from 1 to 3");
+        }
+    }
+    age.sort_by_key(|s| s.days);
+    let mut minimum_tier = HashMap::new();
+    for (ty, tier) in &s.minimum_tier {
+        if let Some(t) = tier_field(tier, &format!("classifier.minimum_tier.{ty}"), loc, c) {
+            minimum_tier.insert(ty.clone(), t);
+        }
+    }
+    let t = &s.tolerance;
+    if t.absolute < Decimal::ZERO || t.percent < Decimal::ZERO || t.fx_rounding < Decimal::ZERO {
+        c.error("classifier.tolerance", loc, "tolerances cannot be negative");
+    }
+    let max_tier = tier_field(&s.auto_resolve_max_tier, "classifier.auto_resolve_max_tier", loc, c);
+    let mut sla = [0u32; 4];
+    for tier in RiskTier::ALL {
+        match s.sla_hours.get(tier.as_str()) {
+            Some(h) if *h > 0 => sla[tier.rank() as usize] = *h,
+            _ => c.error(format!("classifier.sla_hours.{tier}"), loc, format!("SLA hours for {tier} are required and must be positive")),
+        }
+    }
+    for name in s.sla_hours.keys() {
+        tier_field(name, &format!("classifier.sla_hours.{name}"), loc, c);
+    }
+    if c.errors.len() != before {
+        return None;
+    }
+    Some(ClassifierConfig {
+        base_currency: s.base_currency.clone(),
+        tier_thresholds: thresholds,
+        asset_class_multipliers: s.asset_class_multipliers.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        age_escalation: age,
+        minimum_tier,
+        tolerance: s.tolerance,
+        auto_resolve_max_tier: max_tier?,
+        never_auto_resolve: s.never_auto_resolve.iter().cloned().collect(),
+        sla_hours: sla,
+    })
+}
+
+fn decision_field(s: &Spanned<String>, path: &str, c: &mut Collector) -> Option<DecisionAction> {
+    let d = DecisionAction::parse(&s.value);
+    if d.is_none() {
+        c.error(path, at(s), format!("unknown decision `{}` (decisions: AUTO_RESOLVE, HIL_REVIEW, ESCALATE)", s.value));
+    }
+    d
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_template(
+    type_name: &str,
+    tier: RiskTier,
+    spec: &PlanSpec,
+    defaults: &super::schema::PlanDefaults,
+    path: &str,
+    never_auto_resolve: bool,
+    auto_resolve_allowed: Option<bool>,
+    c: &mut Collector,
+) -> Option<PlanTemplate> {
+    let before = c.errors.len();
+    let max_parallel = spec.max_parallel.as_ref().map(|m| m.value).unwrap_or(defaults.max_parallel);
+    if max_parallel < 1 {
+        c.error(format!("{path}.max_parallel"), spec.max_parallel.as_ref().and_then(|m| at(m)), format!("max_parallel must be at least 1, not {max_parallel}"));
+    }
+    if spec.agents.is_empty() {
+        c.error(format!("{path}.agents"), None, "a plan needs at least one agent");
+    }
+    // Parse agent names first, so dependencies can be checked against the plan.
+    let mut kinds: Vec<(AgentKind, &Spanned<super::schema::AgentSpec>)> = Vec::new();
+    for (name, a) in &spec.agents {
+        match AgentKind::parse(name) {
+            Some(k) => kinds.push((k, a)),
+            None => c.error(
+                format!("{path}.agents.{name}"),
+                at(a),
+                format!("unknown agent `{name}` (agents: {})", AgentKind::ALL.map(|a| a.as_str()).join(", ")),
+            ),
+        }
+    }
+    let in_plan: HashSet<AgentKind> = kinds.iter().map(|(k, _)| *k).collect();
+    let mut agents = Vec::new();
+    for (kind, a) in &kinds {
+        let mut deps = Vec::new();
+        for (i, d) in a.value.depends_on.iter().enumerate() {
+            let dpath = format!("{path}.agents.{kind}.depends_on[{i}]");
+            match AgentKind::parse(&d.value) {
+                None => c.error(&dpath, at(d), format!("unknown agent `{}`", d.value)),
+                Some(dk) if dk == *kind => c.error(&dpath, at(d), format!("{kind} cannot depend on itself")),
+                Some(dk) if !in_plan.contains(&dk) => {
+                    c.error(&dpath, at(d), format!("{kind} depends on {dk}, which is not in this plan"))
+                }
+                Some(dk) => deps.push(dk),
+            }
+        }
+        agents.push(PlannedAgent {
+            agent: *kind,
+            depends_on: deps,
+            timeout: Duration::from_millis(a.value.timeout_ms.unwrap_or(defaults.timeout_ms)),
+            retries: a.value.retries.unwrap_or(defaults.retries),
+        });
+        if a.value.timeout_ms == Some(0) {
+            c.error(format!("{path}.agents.{kind}.timeout_ms"), at(a), "timeout_ms must be positive");
+        }
+    }
+    // Topological order (Kahn); what is left over is on a cycle.
+    let mut ordered: Vec<PlannedAgent> = Vec::new();
+    let mut remaining = agents.clone();
+    while !remaining.is_empty() {
+        let ready: Vec<usize> = (0..remaining.len())
+            .filter(|&i| remaining[i].depends_on.iter().all(|d| ordered.iter().any(|o| o.agent == *d)))
+            .collect();
+        if ready.is_empty() {
+            let names: Vec<_> = remaining.iter().map(|a| a.agent.as_str()).collect();
+            let loc = kinds.iter().find(|(k, _)| *k == remaining[0].agent).and_then(|(_, a)| at(a));
+            c.error(format!("{path}.agents"), loc, format!("dependency cycle among {}", names.join(", ")));
+            break;
+        }
+        for i in ready.into_iter().rev() {
+            ordered.push(remaining.remove(i));
+        }
+        // keep the written order among agents released together
+        ordered.sort_by_key(|a| (depth(&agents, a.agent), agents.iter().position(|x| x.agent == a.agent)));
+    }
+
+    let fallback = decision_field(&spec.fallback, &format!("{path}.fallback"), c);
+    if never_auto_resolve && fallback == Some(DecisionAction::AutoResolve) {
+        c.error(format!("{path}.fallback"), at(&spec.fallback), format!("{type_name} is never auto-resolved (classifier.never_auto_resolve)"));
+    }
+    let template = PlanTemplate {
+        policy_type: type_name.to_string(),
+        tier,
+        description: spec.description.clone(),
+        agents: ordered,
+        max_parallel: max_parallel.max(1) as usize,
+        checkpoints: Vec::new(),
+        fallback: fallback.unwrap_or(DecisionAction::HilReview),
+    };
+    let mut checkpoints = Vec::new();
+    let mut ids = HashSet::new();
+    for (i, cp) in spec.checkpoints.iter().enumerate() {
+        let cpath = format!("{path}.checkpoints[{i}]");
+        let v = &cp.value;
+        if !ids.insert(v.id.clone()) {
+            c.error(format!("{cpath}.id"), at(cp), format!("checkpoint id `{}` is used twice in this plan", v.id));
+        }
+        if !(0.0..=1.0).contains(&v.confidence) {
+            c.error(format!("{cpath}.confidence"), at(cp), format!("confidence must be between 0 and 1, not {}", v.confidence));
+        }
+        let decision = decision_field(&v.decision, &format!("{cpath}.decision"), c);
+        if never_auto_resolve && decision == Some(DecisionAction::AutoResolve) {
+            c.error(format!("{cpath}.decision"), at(&v.decision), format!("{type_name} is never auto-resolved (classifier.never_auto_resolve)"));
+        } else if decision == Some(DecisionAction::AutoResolve) && auto_resolve_allowed == Some(false) {
+            c.warn(
+                format!("{cpath}.decision"),
+                at(&v.decision),
+                format!("AUTO_RESOLVE above classifier.auto_resolve_max_tier: it will be downgraded to HIL_REVIEW at {tier}"),
+            );
+        }
+        let after = match AgentKind::parse(&v.after.value) {
+            None => {
+                c.error(format!("{cpath}.after"), at(&v.after), format!("unknown agent `{}`", v.after.value));
+                None
+            }
+            Some(a) if !in_plan.contains(&a) => {
+                c.error(format!("{cpath}.after"), at(&v.after), format!("checkpoint after {a}, which is not in this plan"));
+                None
+            }
+            Some(a) => Some(a),
+        };
+        let Some(after) = after else { continue };
+        let visible = template.ancestors_and_self(after);
+        let condition = match Condition::compile(&v.when.value, &visible) {
+            Ok(cond) => Some(cond),
+            Err(problems) => {
+                for p in problems {
+                    c.error(format!("{cpath}.when"), at(&v.when), p);
+                }
+                None
+            }
+        };
+        if let (Some(condition), Some(decision)) = (condition, decision) {
+            checkpoints.push(Checkpoint { id: v.id.clone(), after, condition, decision, confidence: v.confidence });
+        }
+    }
+    if c.errors.len() != before {
+        return None;
+    }
+    Some(PlanTemplate { checkpoints, ..template })
+}
+
+fn depth(agents: &[PlannedAgent], agent: AgentKind) -> usize {
+    fn go(agents: &[PlannedAgent], agent: AgentKind, guard: usize) -> usize {
+        if guard > agents.len() {
+            return 0;
+        }
+        agents
+            .iter()
+            .find(|a| a.agent == agent)
+            .map(|a| a.depends_on.iter().map(|d| 1 + go(agents, *d, guard + 1)).max().unwrap_or(0))
+            .unwrap_or(0)
+    }
+    go(agents, agent, 0)
+}
+
+/// Every known break type must resolve to exactly one plan per tier (its own or DEFAULT's).
+#[allow(dead_code)]
+pub(super) fn routes(set: &PolicySet) -> Vec<(BreakType, RiskTier, String)> {
+    let mut out = Vec::new();
+    for ty in BreakType::KNOWN {
+        for tier in RiskTier::ALL {
+            out.push((ty.clone(), tier, set.plan_for(&ty, tier).key()));
+        }
+    }
+    out
+}

@@ -1,0 +1,269 @@
+//! The DAG executor under faults and latency, with paused time (deterministic), and a property
+//! test over random plans.
+
+use futures::future::BoxFuture;
+use proptest::prelude::*;
+use reconagent_engine::agents::{Agent, AgentContext, AgentError, AgentOutput, AgentSet, LatencyProfile, NoHistory, RunInput};
+use reconagent_engine::classify::classify;
+use reconagent_engine::execute::{execute, RunOptions};
+use reconagent_engine::graph::{ExecutionGraph, NodeStatus, RunMode, SkipReason};
+use reconagent_engine::import;
+use reconagent_engine::policy::{PlanTemplate, PlannedAgent, PolicySet};
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_engine::sample::sample_as_of;
+use reconagent_engine::{AgentKind, DecidedBy, DecisionAction};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn a_break(id: &str) -> reconagent_engine::Break {
+    let report = import::read_file(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample_breaks.csv"))).unwrap();
+    report.breaks.into_iter().find(|b| b.break_id == id).expect("the sample has this break")
+}
+
+fn input(brk: reconagent_engine::Break, set: &PolicySet) -> Arc<RunInput> {
+    let refdata = Arc::new(ReferenceData::bundled());
+    let profile = classify(&brk, &refdata, &set.classifier, sample_as_of());
+    Arc::new(RunInput { brk, profile, refdata, config: set.classifier.clone(), history: Arc::new(NoHistory), as_of: sample_as_of() })
+}
+
+/// A plan with every agent, the given edges, limit and no checkpoints.
+fn plan(edges: &[(AgentKind, &[AgentKind])], max_parallel: usize, timeout_ms: u64, retries: u32) -> PlanTemplate {
+    PlanTemplate {
+        policy_type: "TEST".into(),
+        tier: reconagent_engine::RiskTier::Medium,
+        description: String::new(),
+        agents: edges
+            .iter()
+            .map(|(a, d)| PlannedAgent { agent: *a, depends_on: d.to_vec(), timeout: Duration::from_millis(timeout_ms), retries })
+            .collect(),
+        max_parallel,
+        checkpoints: vec![],
+        fallback: DecisionAction::AutoResolve,
+    }
+}
+
+use AgentKind::*;
+const DIAMOND: &[(AgentKind, &[AgentKind])] = &[
+    (Ingestion, &[]),
+    (Enrichment, &[Ingestion]),
+    (Matching, &[Enrichment]),
+    (Rules, &[Enrichment]),
+    (Pattern, &[Ingestion]),
+    (Decisioning, &[Matching, Rules, Pattern]),
+    (Workflow, &[Decisioning]),
+];
+
+enum Fault {
+    Fail,
+    Panic,
+    Hang,
+    FailOnce(std::sync::atomic::AtomicU32),
+}
+
+struct Faulty {
+    kind: AgentKind,
+    fault: Arc<Fault>,
+    inner: Arc<dyn Agent>,
+}
+
+impl Agent for Faulty {
+    fn kind(&self) -> AgentKind {
+        self.kind
+    }
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>> {
+        let fault = self.fault.clone();
+        let inner = self.inner.run(ctx);
+        Box::pin(async move {
+            match &*fault {
+                Fault::Fail => Err(AgentError::Failed("injected failure".into())),
+                Fault::Panic => panic!("injected panic"),
+                Fault::Hang => futures::future::pending().await,
+                Fault::FailOnce(n) => {
+                    if n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        Err(AgentError::Failed("transient".into()))
+                    } else {
+                        inner.await
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn with_fault(kind: AgentKind, fault: Fault) -> AgentSet {
+    let base = AgentSet::builtin();
+    let inner = base.get(kind).clone();
+    base.replace(Arc::new(Faulty { kind, fault: Arc::new(fault), inner }))
+}
+
+async fn run(p: &PlanTemplate, agents: &AgentSet) -> ExecutionGraph {
+    let set = PolicySet::bundled();
+    execute(p, RunMode::V2, agents, input(a_break("BRK-00003"), &set), &set.version, &RunOptions::default()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_branches_finish_in_critical_path_time() {
+    let agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
+    let g = run(&plan(DIAMOND, 3, 5000, 0), &agents).await;
+    // INGESTION 150 -> ENRICHMENT 250 -> MATCHING 400 (longest branch) -> DECISIONING 550 -> WORKFLOW 350
+    assert_eq!(g.wall_us / 1000, 150 + 250 + 400 + 550 + 350);
+    assert!(g.nodes.iter().all(|n| n.status == NodeStatus::Completed));
+    assert!(g.emulated_latency.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_parallel_one_runs_in_sequence_and_records_waiting() {
+    let agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
+    let g = run(&plan(DIAMOND, 1, 5000, 0), &agents).await;
+    assert_eq!(g.wall_us / 1000, LatencyProfile::SEED.total_ms());
+    assert!(g.nodes.iter().any(|n| n.waited_us > 0), "someone waited for the single slot");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_skips_dependents_and_never_auto_resolves() {
+    let g = run(&plan(DIAMOND, 3, 5000, 2), &with_fault(Rules, Fault::Fail)).await;
+    assert_eq!(g.node(Rules).status, NodeStatus::Failed);
+    assert_eq!(g.node(Rules).attempts, 3, "one call and two retries");
+    assert!(g.node(Rules).error.as_ref().unwrap().contains("injected failure"));
+    assert_eq!(g.node(Decisioning).skip_reason, Some(SkipReason::UpstreamFailed { agent: Rules }));
+    assert_eq!(g.node(Workflow).skip_reason, Some(SkipReason::UpstreamFailed { agent: Rules }));
+    assert_eq!(g.node(Matching).status, NodeStatus::Completed, "independent branches still run");
+    assert_eq!(g.decision.action, DecisionAction::HilReview, "fallback was AUTO_RESOLVE, a failure overrides it");
+    assert_eq!(g.decision.decided_by, DecidedBy::FailSafe);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_agent_is_recorded_as_failed() {
+    let g = run(&plan(DIAMOND, 3, 5000, 0), &with_fault(Ingestion, Fault::Panic)).await;
+    assert_eq!(g.node(Ingestion).status, NodeStatus::Failed);
+    assert!(g.node(Ingestion).error.as_ref().unwrap().contains("panicked: injected panic"));
+    assert!(g.nodes[1..].iter().all(|n| n.status == NodeStatus::Skipped));
+    assert_eq!(g.decision.action, DecisionAction::HilReview);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_agent_times_out() {
+    let g = run(&plan(DIAMOND, 3, 200, 1), &with_fault(Pattern, Fault::Hang)).await;
+    let p = g.node(Pattern);
+    assert_eq!(p.status, NodeStatus::TimedOut);
+    assert_eq!(p.attempts, 2);
+    assert!(p.error.as_ref().unwrap().contains("timed out after 200 ms"));
+    assert_eq!(g.decision.action, DecisionAction::HilReview);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transient_failure_is_retried() {
+    let g = run(&plan(DIAMOND, 3, 5000, 1), &with_fault(Matching, Fault::FailOnce(0.into()))).await;
+    assert_eq!(g.node(Matching).status, NodeStatus::Completed);
+    assert_eq!(g.node(Matching).attempts, 2);
+    assert_ne!(g.decision.decided_by, DecidedBy::FailSafe);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
+    let set = PolicySet::bundled();
+    // TRADE MEDIUM: MATCHING and RULES run in parallel after ENRICHMENT; RULES is faster and its
+    // checkpoint fires while MATCHING is still running.
+    let brk = a_break("BRK-00003");
+    let mut inp = (*input(brk, &set)).clone_for_test();
+    inp.profile.break_type = reconagent_engine::BreakType::TradeOmsMismatch;
+    inp.profile.tier = reconagent_engine::RiskTier::Medium;
+    let p = set.plan_for(&inp.profile.break_type, inp.profile.tier).clone();
+    let agents = AgentSet::builtin().with_latency(LatencyProfile([10, 10, 500, 10, 10, 10, 10]));
+    let always = reconagent_engine::policy::Condition::compile("true", &[Rules]).unwrap();
+    let mut p = (*p).clone();
+    p.checkpoints[0].condition = always;
+    let g = execute(&p, RunMode::V2, &agents, Arc::new(inp), &set.version, &RunOptions::default()).await;
+    let cp = g.early_exit().expect("the checkpoint fired");
+    let why = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: Rules };
+    assert_eq!(g.node(Matching).status, NodeStatus::Cancelled);
+    assert_eq!(g.node(Matching).skip_reason.as_ref(), Some(&why));
+    assert_eq!(g.node(Decisioning).status, NodeStatus::Skipped);
+    assert_eq!(g.node(Decisioning).skip_reason.as_ref(), Some(&why));
+    assert!(matches!(g.node(Workflow).skip_reason, Some(SkipReason::NotInPolicy { .. })));
+    assert_eq!(g.wall_us / 1000, 30, "did not wait for MATCHING");
+}
+
+trait CloneForTest {
+    fn clone_for_test(&self) -> RunInput;
+}
+impl CloneForTest for RunInput {
+    fn clone_for_test(&self) -> RunInput {
+        RunInput {
+            brk: self.brk.clone(),
+            profile: self.profile.clone(),
+            refdata: self.refdata.clone(),
+            config: self.config.clone(),
+            history: self.history.clone(),
+            as_of: self.as_of,
+        }
+    }
+}
+
+fn random_plan() -> impl Strategy<Value = (Vec<(AgentKind, Vec<AgentKind>)>, usize, [u64; 7], Option<usize>)> {
+    (
+        proptest::collection::vec(any::<bool>(), 21),
+        proptest::collection::vec(any::<bool>(), 7),
+        1usize..=4,
+        proptest::array::uniform7(1u64..50),
+        proptest::option::of(0usize..7),
+    )
+        .prop_map(|(edges, include, par, lat, fail)| {
+            let chosen: Vec<AgentKind> = AgentKind::ALL.into_iter().zip(&include).filter(|(_, &i)| i).map(|(a, _)| a).collect();
+            let chosen = if chosen.is_empty() { vec![Ingestion] } else { chosen };
+            let mut k = 0;
+            let mut agents = Vec::new();
+            for (i, a) in chosen.iter().enumerate() {
+                let mut deps = Vec::new();
+                for d in &chosen[..i] {
+                    if edges[k % 21] {
+                        deps.push(*d);
+                    }
+                    k += 1;
+                }
+                agents.push((*a, deps));
+            }
+            (agents, par, lat, fail)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_plan_respects_dependencies_and_parallelism((agents, par, lat, fail) in random_plan()) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+        let edges: Vec<(AgentKind, &[AgentKind])> = agents.iter().map(|(a, d)| (*a, d.as_slice())).collect();
+        let p = plan(&edges, par, 5000, 0);
+        let mut set = AgentSet::builtin().with_latency(LatencyProfile(lat));
+        if let Some(f) = fail.map(|i| AgentKind::ALL[i]) {
+            let inner = set.get(f).clone();
+            set = set.replace(Arc::new(Faulty { kind: f, fault: Arc::new(Fault::Fail), inner }));
+        }
+        let g = rt.block_on(run(&p, &set));
+        for n in &g.nodes {
+            // every node ends final with a reason
+            match n.status {
+                NodeStatus::Completed => prop_assert!(n.output.is_some()),
+                NodeStatus::Failed | NodeStatus::TimedOut => prop_assert!(n.error.is_some()),
+                NodeStatus::Skipped | NodeStatus::Cancelled => prop_assert!(n.skip_reason.is_some()),
+            }
+            // dependencies completed before start
+            if let Some(start) = n.started_us {
+                for d in &n.depends_on {
+                    let dep = g.node(*d);
+                    prop_assert_eq!(dep.status, NodeStatus::Completed);
+                    prop_assert!(dep.finished_us.unwrap() <= start);
+                }
+            }
+        }
+        // max_parallel never exceeded: count overlaps at every start instant
+        let spans: Vec<(u64, u64)> = g.nodes.iter().filter_map(|n| Some((n.started_us?, n.finished_us?))).collect();
+        for (s, _) in &spans {
+            let overlapping = spans.iter().filter(|(a, b)| a <= s && s < b).count();
+            prop_assert!(overlapping <= par, "{} running at {}us with max_parallel {}", overlapping, s, par);
+        }
+        if g.nodes.iter().any(|n| n.status == NodeStatus::Failed) {
+            prop_assert_ne!(g.decision.action, DecisionAction::AutoResolve);
+        }
+    }
+}

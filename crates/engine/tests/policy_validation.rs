@@ -1,0 +1,140 @@
+//! Every validation rule has a failing example with its message, path and line.
+
+use reconagent_engine::policy::{PolicySet, BUNDLED_POLICIES};
+
+fn errors_for(text: &str) -> Vec<String> {
+    match PolicySet::load(text, "test.yaml") {
+        Ok(_) => panic!("expected the policy to be refused"),
+        Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// The bundled file with one substitution applied (which must match exactly once).
+fn edited(from: &str, to: &str) -> String {
+    assert_eq!(BUNDLED_POLICIES.matches(from).count(), 1, "`{from}` must occur once in the bundled file");
+    BUNDLED_POLICIES.replace(from, to)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle present") + 1
+}
+
+fn assert_has(errors: &[String], expected: &str) {
+    assert!(errors.iter().any(|e| e.contains(expected)), "no error containing `{expected}` in:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn the_bundled_policies_are_valid_and_route_every_type_and_tier() {
+    let set = PolicySet::bundled();
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+    for ty in reconagent_engine::BreakType::KNOWN.into_iter().chain([reconagent_engine::BreakType::Other("NEW_KIND".into())]) {
+        for tier in reconagent_engine::RiskTier::ALL {
+            let plan = set.plan_for(&ty, tier);
+            assert!(!plan.agents.is_empty());
+            assert!(plan.max_parallel >= 1);
+        }
+    }
+    assert_eq!(set.plan_for(&reconagent_engine::BreakType::Other("X".into()), reconagent_engine::RiskTier::Low).key(), "DEFAULT/LOW");
+    assert_eq!(set.plan_for(&reconagent_engine::BreakType::CashReconciliation, reconagent_engine::RiskTier::Critical).key(), "DEFAULT/CRITICAL");
+}
+
+#[test]
+fn an_unknown_agent_is_named_with_its_path_and_line() {
+    let text = edited("        WORKFLOW: { depends_on: [DECISIONING] }\n      checkpoints:\n        - id: trade_low_explained", "        WORKFLOWS: { depends_on: [DECISIONING] }\n      checkpoints:\n        - id: trade_low_explained");
+    let errs = errors_for(&text);
+    let line = line_of(&text, "WORKFLOWS");
+    assert_has(&errs, &format!("test.yaml:{line}:"));
+    assert_has(&errs, "policies.TRADE_OMS_MISMATCH.LOW.agents.WORKFLOWS: unknown agent `WORKFLOWS`");
+}
+
+#[test]
+fn an_unknown_tier_is_refused() {
+    let errs = errors_for(&edited("  PNL_RECONCILIATION:\n    LOW:", "  PNL_RECONCILIATION:\n    LOWEST:"));
+    assert_has(&errs, "policies.PNL_RECONCILIATION.LOWEST: unknown tier `LOWEST`");
+}
+
+#[test]
+fn an_unknown_decision_is_refused() {
+    let errs = errors_for(&edited("          decision: AUTO_RESOLVE\n          confidence: 0.97", "          decision: CLOSE_IT\n          confidence: 0.97"));
+    assert_has(&errs, "policies.CASH_RECONCILIATION.LOW.checkpoints[0].decision: unknown decision `CLOSE_IT`");
+}
+
+#[test]
+fn a_dependency_outside_the_plan_is_refused() {
+    let text = edited(
+        "      description: Small cash differences. Auto-resolve when within tolerance.\n      agents:\n        INGESTION: {}\n        ENRICHMENT: { depends_on: [INGESTION] }",
+        "      description: Small cash differences. Auto-resolve when within tolerance.\n      agents:\n        INGESTION: {}\n        ENRICHMENT: { depends_on: [MATCHING] }",
+    );
+    let errs = errors_for(&text);
+    assert_has(&errs, "policies.CASH_RECONCILIATION.LOW.agents.ENRICHMENT.depends_on[0]: ENRICHMENT depends on MATCHING, which is not in this plan");
+}
+
+#[test]
+fn a_cycle_is_refused() {
+    let text = edited(
+        "      description: Small cash differences. Auto-resolve when within tolerance.\n      agents:\n        INGESTION: {}",
+        "      description: Small cash differences. Auto-resolve when within tolerance.\n      agents:\n        INGESTION: { depends_on: [WORKFLOW] }",
+    );
+    assert_has(&errors_for(&text), "policies.CASH_RECONCILIATION.LOW.agents: dependency cycle among");
+}
+
+#[test]
+fn a_checkpoint_after_an_agent_not_in_the_plan_is_refused() {
+    let errs = errors_for(&edited("          after: RULES\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97", "          after: PATTERN\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97"));
+    assert_has(&errs, "policies.CASH_RECONCILIATION.LOW.checkpoints[0].after: checkpoint after PATTERN, which is not in this plan");
+}
+
+#[test]
+fn cel_that_does_not_compile_is_refused_with_its_line() {
+    let text = edited("          when: rules.within_tolerance\n", "          when: rules.within_tolerance &&\n");
+    let errs = errors_for(&text);
+    let line = line_of(&text, "rules.within_tolerance &&");
+    assert_has(&errs, &format!("test.yaml:{line}:"));
+    assert_has(&errs, "policies.TRADE_OMS_MISMATCH.MEDIUM.checkpoints[0].when: CEL syntax error");
+}
+
+#[test]
+fn cel_naming_an_unknown_field_or_an_unfinished_agent_is_refused() {
+    let errs = errors_for(&edited("          when: rules.within_tolerance\n", "          when: rules.within_tolerence || matching.score > 0.5\n"));
+    assert_has(&errs, "`rules` has no field `within_tolerence`");
+    assert_has(&errs, "`matching` is the output of MATCHING, which has not finished when this checkpoint runs");
+}
+
+#[test]
+fn max_parallel_below_one_is_refused() {
+    let errs = errors_for(&edited("      description: Full decisioning; matching and rules in parallel.\n", "      description: Full decisioning; matching and rules in parallel.\n      max_parallel: 0\n"));
+    assert_has(&errs, "policies.CASH_RECONCILIATION.HIGH.max_parallel: max_parallel must be at least 1, not 0");
+}
+
+#[test]
+fn a_tier_without_a_route_is_refused() {
+    let errs = errors_for(&edited("    MEDIUM: *default_full\n", ""));
+    assert_has(&errs, "policies.DEFAULT.MEDIUM: no DEFAULT plan for MEDIUM");
+}
+
+#[test]
+fn regulatory_breaks_can_never_be_auto_resolved() {
+    let errs = errors_for(&edited("      description: Always reviewed by a person.\n      agents:", "      description: Always reviewed by a person.\n      checkpoints:\n        - { id: oops, after: RULES, when: rules.explained, decision: AUTO_RESOLVE }\n      agents:"));
+    assert_has(&errs, "policies.REGULATORY_DATA.LOW.checkpoints[0].decision: REGULATORY_DATA is never auto-resolved");
+}
+
+#[test]
+fn several_problems_are_all_reported() {
+    let text = edited("          decision: AUTO_RESOLVE\n          confidence: 0.97", "          decision: CLOSE_IT\n          confidence: 7");
+    let errs = errors_for(&text.replace("    MEDIUM: *default_full\n", ""));
+    assert!(errs.len() >= 3, "{errs:?}");
+}
+
+#[test]
+fn yaml_errors_name_the_line_and_unknown_keys_are_refused() {
+    assert_has(&errors_for("version: 1\nclassifier: [\n"), "test.yaml:");
+    let errs = errors_for(&edited("  max_parallel: 3\n  timeout_ms: 5000", "  max_paralel: 3\n  timeout_ms: 5000"));
+    assert_has(&errs, "max_paralel");
+    assert_has(&errors_for(""), "the file is empty");
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    let errs = errors_for(&edited("version: 1\n", "version: 1\nversion: 1\n"));
+    assert_has(&errs, "test.yaml:");
+}

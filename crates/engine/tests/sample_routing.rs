@@ -1,0 +1,139 @@
+//! The shipped policies over the committed sample data: the seed's routing table, early exits
+//! with their reasons, and the safety properties of the decisions.
+
+use reconagent_engine::graph::{ExecutionGraph, NodeStatus, RunMode, SkipReason};
+use reconagent_engine::import;
+use reconagent_engine::orchestrate::{BatchOptions, Orchestrator};
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_engine::sample::{self, sample_as_of};
+use reconagent_engine::{BreakType, DecisionAction, RiskTier};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn run_all(mode: RunMode) -> Vec<ExecutionGraph> {
+    let report = import::read_file(&root().join("data/sample_breaks.csv")).expect("the sample file loads");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let orch = Orchestrator::bundled();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let mut graphs = Vec::new();
+    let n = report.breaks.len();
+    rt.block_on(orch.process_batch(report.breaks, n, &BatchOptions::new(mode, sample_as_of()), |g| graphs.push(g), |_| {}));
+    graphs.sort_by(|a, b| a.break_id.cmp(&b.break_id));
+    graphs
+}
+
+#[test]
+fn the_committed_sample_is_the_generators_output() {
+    let breaks = sample::generate(sample::SAMPLE_SEED, sample::SAMPLE_COUNT, &ReferenceData::bundled());
+    let csv = std::fs::read_to_string(root().join("data/sample_breaks.csv")).unwrap();
+    assert_eq!(csv, import::to_csv(&breaks), "regenerate with `reconagent sample`");
+    let json = import::read_file(&root().join("data/sample_breaks.json")).unwrap();
+    assert_eq!(json.breaks, breaks, "the JSON sample holds the same breaks as the CSV");
+}
+
+#[test]
+fn the_sample_covers_every_type_tier_and_scenario() {
+    let graphs = run_all(RunMode::V2);
+    let mut seen: HashMap<(String, RiskTier), usize> = HashMap::new();
+    for g in &graphs {
+        *seen.entry((g.profile.break_type.to_string(), g.profile.tier)).or_default() += 1;
+    }
+    for ty in BreakType::KNOWN {
+        for tier in [RiskTier::Low, RiskTier::Medium, RiskTier::High] {
+            if ty == BreakType::RegulatoryData && tier < RiskTier::High {
+                continue; // floor: never below HIGH
+            }
+            assert!(seen.get(&(ty.to_string(), tier)).copied().unwrap_or(0) >= 5, "few {ty} {tier} breaks: {seen:?}");
+        }
+    }
+    assert!(graphs.iter().any(|g| matches!(g.profile.break_type, BreakType::Other(_))), "unknown types present");
+    assert!(graphs.iter().any(|g| g.profile.hints.iter().any(|h| h.as_str() == "LIKELY_TIMING_DIFFERENCE")));
+    assert!(graphs.iter().any(|g| g.profile.tier > g.profile.exposure_tier), "age escalation present");
+}
+
+/// The most common invoked-agent count for a type and tier.
+fn typical(graphs: &[ExecutionGraph], ty: &str, tier: RiskTier) -> usize {
+    let mut counts: HashMap<usize, usize> = HashMap::new();
+    for g in graphs.iter().filter(|g| g.profile.break_type.as_str() == ty && g.profile.tier == tier) {
+        *counts.entry(g.agents_invoked()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(k, n)| (*n, *k)).map(|(k, _)| k).unwrap_or(0)
+}
+
+#[test]
+fn invoked_agents_land_where_the_seed_routing_table_says() {
+    let g = run_all(RunMode::V2);
+    let table = [
+        ("TRADE_OMS_MISMATCH", RiskTier::Low, 3..=3),
+        ("TRADE_OMS_MISMATCH", RiskTier::Medium, 4..=5),
+        ("TRADE_OMS_MISMATCH", RiskTier::High, 7..=7),
+        ("TRADE_OMS_MISMATCH", RiskTier::Critical, 7..=7),
+        ("CASH_RECONCILIATION", RiskTier::Low, 3..=3),
+        ("CASH_RECONCILIATION", RiskTier::Medium, 4..=4),
+        ("CASH_RECONCILIATION", RiskTier::High, 6..=6),
+        ("BROKER_VS_INTERNAL", RiskTier::Low, 4..=4),
+        ("BROKER_VS_INTERNAL", RiskTier::Medium, 5..=5),
+        ("BROKER_VS_INTERNAL", RiskTier::High, 7..=7),
+        ("PNL_RECONCILIATION", RiskTier::Low, 4..=4),
+        ("PNL_RECONCILIATION", RiskTier::Medium, 5..=5),
+        ("PNL_RECONCILIATION", RiskTier::High, 7..=7),
+        ("REGULATORY_DATA", RiskTier::High, 6..=7),
+        ("REGULATORY_DATA", RiskTier::Critical, 6..=7),
+    ];
+    for (ty, tier, want) in table {
+        let got = typical(&g, ty, tier);
+        assert!(want.contains(&got), "{ty} {tier}: typically {got} agents, the seed says {want:?}");
+    }
+}
+
+#[test]
+fn early_exits_record_why_every_other_agent_was_skipped() {
+    let graphs = run_all(RunMode::V2);
+    let early: Vec<_> = graphs.iter().filter(|g| g.early_exit().is_some()).collect();
+    assert!(early.len() > 50, "only {} early exits", early.len());
+    for g in early {
+        let cp = g.early_exit().unwrap();
+        for n in &g.nodes {
+            match n.status {
+                NodeStatus::Completed => assert!(n.output.is_some()),
+                NodeStatus::Skipped | NodeStatus::Cancelled => {
+                    let reason = n.skip_reason.as_ref().expect("a skipped agent has a reason");
+                    if n.planned {
+                        assert_eq!(reason, &SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: cp.after_agent });
+                    } else {
+                        assert!(matches!(reason, SkipReason::NotInPolicy { .. }));
+                    }
+                }
+                other => panic!("{}: unexpected {other:?}", g.break_id),
+            }
+        }
+    }
+    let cash_low = graphs.iter().find(|g| g.policy_key == "CASH_RECONCILIATION/LOW" && g.early_exit().is_some()).unwrap();
+    assert_eq!(cash_low.agents_invoked(), 3);
+    assert_eq!(cash_low.decision.action, DecisionAction::AutoResolve);
+}
+
+#[test]
+fn decisions_are_safe() {
+    let v1 = run_all(RunMode::V1);
+    let v2 = run_all(RunMode::V2);
+    let mut agree = 0;
+    for (a, b) in v1.iter().zip(&v2) {
+        assert_eq!(a.break_id, b.break_id);
+        assert_eq!(a.agents_invoked(), 7, "v1 always runs all seven");
+        if b.decision.action == DecisionAction::AutoResolve {
+            assert_ne!(a.decision.action, DecisionAction::Escalate, "{}: v2 auto-resolves what v1 escalates", b.break_id);
+            assert!(b.profile.tier <= RiskTier::Medium, "{}: auto-resolved at {}", b.break_id, b.profile.tier);
+        }
+        if b.profile.break_type == BreakType::RegulatoryData {
+            assert_ne!(b.decision.action, DecisionAction::AutoResolve);
+            assert_ne!(a.decision.action, DecisionAction::AutoResolve);
+        }
+        agree += usize::from(a.decision.action == b.decision.action);
+    }
+    assert!(agree * 100 / v1.len() >= 95, "agreement {agree}/{}", v1.len());
+}
