@@ -129,8 +129,10 @@ pub async fn execute(
         }
     }
     let mut outputs: Outputs = Default::default();
+    // Only the variables some checkpoint of this plan reads are converted for CEL.
+    let reads = |name: &str| plan.checkpoints.iter().any(|c| c.condition.reads.contains(&name));
     let mut cel_vars: Vec<(&'static str, Value)> = Vec::new();
-    if !plan.checkpoints.is_empty() {
+    if reads("profile") {
         cel_vars.push(("profile", profile_value(&input.profile)));
     }
     let mut evaluations = Vec::new();
@@ -159,8 +161,7 @@ pub async fn execute(
                 node.status = Some(NodeStatus::Completed);
                 let out = Arc::new(out);
                 node.output = Some(out.clone());
-                if !plan.checkpoints.is_empty() {
-                    // this and later checkpoints may read it (validation allows ancestors only)
+                if reads(done.agent.variable()) {
                     cel_vars.push((done.agent.variable(), out.cel_value()));
                 }
                 outputs[idx] = Some(out);

@@ -29,6 +29,8 @@ pub const PROFILE_FIELDS: &[&str] = &[
 pub struct Condition {
     pub source: String,
     program: Arc<Program>,
+    /// The variables it reads (`profile`, `rules`, ...): only these are built per evaluation.
+    pub reads: Vec<&'static str>,
 }
 
 /// The one standard CEL environment, shared (building it registers every builtin).
@@ -51,7 +53,11 @@ impl Condition {
         let mut bound = HashSet::new();
         check_names(program.expression(), visible, &mut bound, &mut problems);
         if problems.is_empty() {
-            Ok(Condition { source: source.to_string(), program: Arc::new(program) })
+            let reads = std::iter::once("profile")
+                .chain(AgentKind::ALL.iter().map(|a| a.variable()))
+                .filter(|v| program.references().has_variable(v))
+                .collect();
+            Ok(Condition { source: source.to_string(), program: Arc::new(program), reads })
         } else {
             problems.sort();
             problems.dedup();
