@@ -1,0 +1,28 @@
+//! The store's errors.
+
+/// Why a store operation failed. Messages are for people; `code` is for programs.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: not a Recon Agent database (application id {found:#x}); nothing was changed")]
+    ForeignFile { path: String, found: i32 },
+    #[error("{path}: written by a newer Recon Agent (schema {found}, this one reads up to {supported}); nothing was changed")]
+    NewerSchema { path: String, found: i64, supported: i64 },
+    #[error("{path}: cannot open the database: {message}")]
+    Open { path: String, message: String },
+    #[error("no break `{0}`")]
+    NoSuchBreak(String),
+    #[error("break `{id}` is {from}: {action} is not allowed (allowed from {allowed})")]
+    IllegalTransition { id: String, from: String, action: String, allowed: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

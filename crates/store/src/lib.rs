@@ -1,0 +1,314 @@
+//! Recon Agent's local audit store on SQLite: breaks and their lifecycle, every run's execution
+//! graph, human actions, policy versions, and an append-only hash-chained audit log.
+//!
+//! One writer connection behind a mutex (SQLite allows one writer; WAL lets readers proceed);
+//! reads use their own connections. Nothing here knows about Tauri.
+
+pub mod audit;
+mod error;
+mod history;
+mod lifecycle;
+mod queue;
+
+pub use audit::{EventKind, Verification};
+pub use error::{Result, StoreError};
+pub use lifecycle::{BreakStatus, HumanAction};
+pub use queue::{BreakRow, QueueFilter};
+
+use chrono::{SecondsFormat, Utc};
+use reconagent_engine::graph::ExecutionGraph;
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::Break;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// `PRAGMA application_id` of a Recon Agent database ("RCNA").
+pub const APPLICATION_ID: i32 = 0x5243_4E41;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+}
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// UTC now, ISO 8601 with microseconds (sorts as text).
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The store.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    /// Who human actions and imports are attributed to.
+    pub actor: String,
+}
+
+/// The OS user name, the default actor.
+pub fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// The default database file: `$RECONAGENT_DB`, else the platform data directory
+/// (`~/.local/share/reconagent/reconagent.db` on Linux).
+pub fn default_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("RECONAGENT_DB") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("reconagent").join("reconagent.db")
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and upgrades its schema. A file of
+    /// another application, a newer schema, or a corrupt file is refused and left untouched.
+    ///
+    /// # Errors
+    /// [`StoreError::ForeignFile`], [`StoreError::NewerSchema`], [`StoreError::Open`].
+    pub fn open(path: &Path) -> Result<Store> {
+        let name = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let existed = path.exists() && std::fs::metadata(path)?.len() > 0;
+        let open_err = |e: rusqlite::Error| StoreError::Open { path: name.clone(), message: e.to_string() };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        configure(&conn)?;
+        if existed {
+            // Read before any write: a foreign or newer file must stay byte-for-byte unchanged.
+            let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(open_err)?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(open_err)?;
+            if app != APPLICATION_ID {
+                return Err(StoreError::ForeignFile { path: name, found: app });
+            }
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
+            }
+        }
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), actor: os_user() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A read-only connection (readers run beside the writer under WAL).
+    pub fn reader(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Stores new breaks (status NEW) in one transaction with one audit entry. Breaks whose id
+    /// already exists are left as they are and counted.
+    ///
+    /// Returns (inserted, already present).
+    pub fn import_breaks(&self, breaks: &[Break], source: &str) -> Result<(usize, usize)> {
+        let at = now();
+        self.write(|tx| {
+            let mut inserted = 0;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, data, imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                )?;
+                for b in breaks {
+                    inserted += stmt.execute(params![
+                        b.break_id,
+                        b.break_type.as_str(),
+                        b.counterparty,
+                        b.amount.to_string(),
+                        b.currency,
+                        b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                        serde_json::to_string(b)?,
+                        at,
+                    ])?;
+                }
+            }
+            let skipped = breaks.len() - inserted;
+            audit::append(tx, EventKind::Import, &self.actor, source, &json!({"inserted": inserted, "already_present": skipped}), &at)?;
+            Ok((inserted, skipped))
+        })
+    }
+
+    /// Records a policy version (idempotent by content hash).
+    pub fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()> {
+        let at = now();
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO policy_versions (hash, text, source, author, note, saved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![set.version, &*set.text, set.source_name, self.actor, note, at],
+            )?;
+            if n > 0 {
+                audit::append(tx, EventKind::PolicySaved, &self.actor, &set.version, &json!({"source": set.source_name, "note": note}), &at)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records runs in one transaction: each run's rows, the break's new status, and one audit
+    /// entry per run. All or nothing.
+    ///
+    /// # Errors
+    /// An unknown break, a RESOLVED break, or a policy version not recorded first.
+    pub fn record_runs(&self, graphs: &[ExecutionGraph]) -> Result<Vec<i64>> {
+        let at = now();
+        self.write(|tx| graphs.iter().map(|g| record_run(tx, g, &self.actor, &at)).collect())
+    }
+
+    /// Loads a break.
+    pub fn get_break(&self, id: &str) -> Result<Break> {
+        let data: Option<String> =
+            self.reader()?.query_row("SELECT data FROM breaks WHERE break_id = ?1", [id], |r| r.get(0)).optional()?;
+        let data = data.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?;
+        Ok(serde_json::from_str(&data)?)
+    }
+
+    /// Breaks with the given status, in id order (e.g. NEW ones to process).
+    pub fn breaks_with_status(&self, status: BreakStatus) -> Result<Vec<Break>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT data FROM breaks WHERE status = ?1 ORDER BY break_id")?;
+        let rows = stmt.query_map([status.as_str()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+
+    /// Every run of a break, oldest first.
+    pub fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT run_id, graph FROM runs WHERE break_id = ?1 ORDER BY run_id")?;
+        let rows = stmt.query_map([break_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, g) = r?;
+            out.push((id, serde_json::from_str(&g)?));
+        }
+        Ok(out)
+    }
+
+    /// Recomputes the audit chain.
+    pub fn verify(&self) -> Result<Verification> {
+        audit::verify(&self.reader()?)
+    }
+}
+
+fn record_run(tx: &rusqlite::Transaction, g: &ExecutionGraph, actor: &str, at: &str) -> Result<i64> {
+    let status: Option<String> = tx.query_row("SELECT status FROM breaks WHERE break_id = ?1", [&g.break_id], |r| r.get(0)).optional()?;
+    let status = status.ok_or_else(|| StoreError::NoSuchBreak(g.break_id.clone()))?;
+    let from = BreakStatus::parse(&status);
+    if from == Some(BreakStatus::Resolved) {
+        return Err(StoreError::IllegalTransition {
+            id: g.break_id.clone(),
+            from: status,
+            action: "a new run".into(),
+            allowed: "NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED".into(),
+        });
+    }
+    let known: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM policy_versions WHERE hash = ?1)", [&g.policy_version], |r| r.get(0))?;
+    if !known {
+        return Err(StoreError::Invalid(format!("policy version {} is not recorded: record_policy first", g.policy_version)));
+    }
+    let early = g.early_exit().map(|c| c.id.clone());
+    let decided_by = serde_json::to_string(&g.decision.decided_by)?;
+    tx.prepare_cached(
+        "INSERT INTO runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
+                           agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        g.break_id,
+        g.mode.as_str(),
+        g.policy_key,
+        g.policy_version,
+        g.profile.break_type.as_str(),
+        g.profile.tier.as_str(),
+        g.decision.action.as_str(),
+        g.decision.confidence,
+        decided_by,
+        early,
+        g.agents_planned() as i64,
+        g.agents_invoked() as i64,
+        g.wall_us as i64,
+        g.emulated_latency.is_some(),
+        g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        serde_json::to_string(&g.profile)?,
+        serde_json::to_string(g)?,
+    ])?;
+    let run_id = tx.last_insert_rowid();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for n in &g.nodes {
+            stmt.execute(params![
+                run_id,
+                n.agent.as_str(),
+                serde_json::to_value(n.status)?.as_str(),
+                n.started_us.map(|v| v as i64),
+                n.finished_us.map(|v| v as i64),
+                n.waited_us as i64,
+                n.attempts,
+                n.skip_reason.as_ref().map(|r| r.to_string()),
+                n.error,
+            ])?;
+        }
+    }
+    let new_status = BreakStatus::from_decision(g.decision.action);
+    let deadline = g.nodes.iter().find_map(|n| match n.output.as_deref() {
+        Some(reconagent_engine::agents::AgentOutput::Workflow(w)) => Some(w.sla_deadline.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        _ => None,
+    });
+    tx.prepare_cached(
+        "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7
+         WHERE break_id = ?1",
+    )?
+    .execute(params![g.break_id, new_status.as_str(), g.profile.tier.as_str(), g.decision.action.as_str(), run_id, deadline, at])?;
+    audit::append(
+        tx,
+        EventKind::Run,
+        actor,
+        &g.break_id,
+        &json!({
+            "run_id": run_id,
+            "mode": g.mode.as_str(),
+            "policy": g.policy_key,
+            "policy_version": g.policy_version,
+            "decision": g.decision.action.as_str(),
+            "decided_by": g.decision.decided_by,
+            "agents_invoked": g.agents_invoked(),
+            "skipped": g.nodes.iter().filter_map(|n| n.skip_reason.as_ref().map(|r| json!({"agent": n.agent.as_str(), "reason": r.to_string()}))).collect::<Vec<_>>(),
+            "status": new_status.as_str(),
+        }),
+        at,
+    )?;
+    Ok(run_id)
+}

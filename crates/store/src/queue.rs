@@ -1,0 +1,80 @@
+//! The break queue: filtered, sorted, paginated, on indexed columns.
+
+use crate::error::Result;
+use crate::Store;
+use rusqlite::types::Value;
+use serde::Serialize;
+
+/// Queue filters; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub break_type: Option<String>,
+    pub tier: Option<String>,
+    pub status: Option<String>,
+    pub decision: Option<String>,
+    pub assignee: Option<String>,
+    /// Matches the start of the id or the counterparty (case-insensitive).
+    pub search: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreakRow {
+    pub break_id: String,
+    pub break_type: String,
+    pub counterparty: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    pub status: String,
+    pub tier: Option<String>,
+    pub decision: Option<String>,
+    pub assignee: Option<String>,
+    pub sla_deadline: Option<String>,
+    pub detected_at: Option<String>,
+}
+
+impl Store {
+    /// One page of the queue and the total matching.
+    pub fn queue(&self, f: &QueueFilter) -> Result<(Vec<BreakRow>, u64)> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        for (col, v) in [("break_type", &f.break_type), ("tier", &f.tier), ("status", &f.status), ("decision", &f.decision), ("assignee", &f.assignee)] {
+            if let Some(v) = v {
+                args.push(Value::Text(v.clone()));
+                clauses.push(format!("{col} = ?{}", args.len()));
+            }
+        }
+        if let Some(s) = f.search.as_ref().filter(|s| !s.is_empty()) {
+            let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            args.push(Value::Text(format!("{escaped}%")));
+            clauses.push(format!("(break_id LIKE ?{n} ESCAPE '\\' OR counterparty LIKE ?{n} ESCAPE '\\')", n = args.len()));
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let conn = self.reader()?;
+        let total: u64 = conn.query_row(&format!("SELECT COUNT(*) FROM breaks {filter}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
+        let sql = format!(
+            "SELECT break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at
+             FROM breaks {filter} ORDER BY break_id LIMIT {limit} OFFSET {}",
+            f.offset
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(BreakRow {
+                break_id: r.get(0)?,
+                break_type: r.get(1)?,
+                counterparty: r.get(2)?,
+                amount: r.get(3)?,
+                currency: r.get(4)?,
+                status: r.get(5)?,
+                tier: r.get(6)?,
+                decision: r.get(7)?,
+                assignee: r.get(8)?,
+                sla_deadline: r.get(9)?,
+                detected_at: r.get(10)?,
+            })
+        })?;
+        Ok((rows.collect::<std::result::Result<_, _>>()?, total))
+    }
+}

@@ -1,0 +1,156 @@
+//! The store on real SQLite files in temp dirs.
+
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_engine::DecisionAction;
+use reconagent_store::{BreakStatus, HumanAction, QueueFilter, Store, StoreError};
+use rusqlite::Connection;
+use std::sync::Arc;
+
+fn store_with_runs(dir: &tempfile::TempDir, n: usize) -> (Store, Vec<String>) {
+    let store = Store::open(&dir.path().join("recon.db")).expect("a new file opens");
+    let orch = Orchestrator::bundled();
+    let breaks = generate(3, n, &orch.refdata);
+    assert_eq!(store.import_breaks(&breaks, "test").unwrap(), (n, 0));
+    store.record_policy(&orch.policies, "bundled").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    store.record_runs(&graphs).unwrap();
+    (store, breaks.into_iter().map(|b| b.break_id).collect())
+}
+
+#[test]
+fn runs_are_recorded_with_status_and_a_verifying_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ids) = store_with_runs(&dir, 50);
+    let v = store.verify().unwrap();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.entries, 1 + 1 + 50, "import, policy, one per run");
+    let runs = store.runs_of(&ids[0]).unwrap();
+    assert_eq!(runs.len(), 1);
+    let (rows, total) = store.queue(&QueueFilter::default()).unwrap();
+    assert_eq!(total, 50);
+    assert!(rows.iter().all(|r| r.status != "NEW" && r.tier.is_some() && r.decision.is_some()));
+    let (_, pending) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    assert!(pending > 0);
+}
+
+#[test]
+fn import_keeps_existing_breaks_and_search_is_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("recon.db")).unwrap();
+    let mut breaks = generate(5, 3, &reconagent_engine::refdata::ReferenceData::bundled());
+    breaks[0].break_id = "A%_'; DROP TABLE breaks; --".into();
+    assert_eq!(store.import_breaks(&breaks, "a").unwrap(), (3, 0));
+    assert_eq!(store.import_breaks(&breaks, "a").unwrap(), (0, 3));
+    let (rows, _) = store.queue(&QueueFilter { search: Some("A%_'".into()), ..Default::default() }).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].break_id, breaks[0].break_id);
+    let (rows, _) = store.queue(&QueueFilter { search: Some("%".into()), ..Default::default() }).unwrap();
+    assert!(rows.is_empty(), "% is matched literally");
+}
+
+#[test]
+fn human_actions_follow_the_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_runs(&dir, 80);
+    let (pending, _) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    let id = &pending[0].break_id;
+    let empty = store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "  ".into() });
+    assert!(matches!(empty, Err(StoreError::Invalid(_))));
+    assert_eq!(store.act(id, &HumanAction::Assign { assignee: "bob".into() }).unwrap(), BreakStatus::PendingReview);
+    assert_eq!(store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "counterparty disputes".into() }).unwrap(), BreakStatus::Escalated);
+    assert_eq!(store.act(id, &HumanAction::Accept).unwrap(), BreakStatus::Resolved);
+    let again = store.act(id, &HumanAction::Accept).unwrap_err();
+    assert!(again.to_string().contains("is RESOLVED: ACCEPT is not allowed"), "{again}");
+    let (rows, _) = store.queue(&QueueFilter { assignee: Some("bob".into()), ..Default::default() }).unwrap();
+    assert_eq!(rows[0].status, "RESOLVED");
+    // a resolved break takes no new run
+    let orch = Orchestrator::bundled();
+    let b = store.get_break(id).unwrap();
+    let g = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(orch.process_break(&b, RunMode::V2, sample_as_of()));
+    assert!(matches!(store.record_runs(&[g]), Err(StoreError::IllegalTransition { .. })));
+    assert!(store.verify().unwrap().ok);
+}
+
+/// Tamper with the file through a raw connection that drops the triggers first.
+fn tamper(path: &std::path::Path, sql: &str) {
+    let c = Connection::open(path).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").unwrap();
+    c.execute_batch(sql).unwrap();
+}
+
+#[test]
+fn the_triggers_refuse_updates_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_runs(&dir, 3);
+    let c = Connection::open(store.path()).unwrap();
+    assert!(c.execute("UPDATE audit_log SET actor = 'mallory'", []).unwrap_err().to_string().contains("append-only"));
+    assert!(c.execute("DELETE FROM audit_log", []).unwrap_err().to_string().contains("append-only"));
+}
+
+#[test]
+fn verify_names_an_edited_a_deleted_and_a_reordered_entry() {
+    for (case, sql, expect) in [
+        ("edited", "UPDATE audit_log SET payload = replace(payload, 'v2', 'v1') WHERE seq = 5", "entry 5"),
+        ("deleted", "DELETE FROM audit_log WHERE seq = 4", "entry 5 follows 3"),
+        ("reordered", "UPDATE audit_log SET seq = -1 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = -1;", "entry 6"),
+        ("actor changed", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3", "entry 3"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = store_with_runs(&dir, 8);
+        tamper(store.path(), sql);
+        let v = store.verify().unwrap();
+        assert!(!v.ok, "{case}: not detected");
+        let (seq, why) = v.first_bad.unwrap();
+        assert!(format!("entry {seq}: {why}").contains(expect) || why.contains(expect), "{case}: {seq} {why}");
+    }
+}
+
+#[test]
+fn a_foreign_or_newer_file_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("other.db");
+    Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let e = Store::open(&foreign).err().expect("refused");
+    assert!(e.to_string().contains("not a Recon Agent database"), "{e}");
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+
+    let newer = dir.path().join("newer.db");
+    drop(Store::open(&newer).unwrap());
+    Connection::open(&newer).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let e = Store::open(&newer).err().expect("refused");
+    assert!(e.to_string().contains("written by a newer Recon Agent (schema 99"), "{e}");
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
+    let before = std::fs::read(&garbage).unwrap();
+    assert!(Store::open(&garbage).is_err());
+    assert_eq!(std::fs::read(&garbage).unwrap(), before);
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ids) = store_with_runs(&dir, 5);
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.runs_of(&ids[4]).unwrap().len(), 1);
+    assert!(store.verify().unwrap().ok);
+}
+
+#[test]
+fn pattern_history_comes_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_runs(&dir, 200);
+    let orch = Orchestrator::bundled().with_history(Arc::new(store.history().unwrap()));
+    let b = generate(3, 200, &orch.refdata).into_iter().next().unwrap();
+    let g = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(orch.process_break(&b, RunMode::V1, sample_as_of()));
+    let Some(reconagent_engine::agents::AgentOutput::Pattern(p)) = g.node(reconagent_engine::AgentKind::Pattern).output.as_deref() else {
+        panic!("v1 runs PATTERN")
+    };
+    assert!(p.similar_count > 0, "200 breaks over 8 counterparties share some history: {p:?}");
+}
