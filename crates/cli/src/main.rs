@@ -2,6 +2,7 @@
 
 mod compare;
 mod explain;
+mod stored;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
@@ -68,6 +69,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Store breaks in the audit database (status NEW).
+    Import {
+        /// Break file (CSV, JSON or JSON Lines).
+        file: Option<PathBuf>,
+        /// Load the bundled sample breaks instead of a file.
+        #[arg(long)]
+        sample: bool,
+        /// Database file [default: $RECONAGENT_DB or ~/.local/share/reconagent/reconagent.db].
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Run every NEW break in the audit database and record the runs.
+    Process {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        policies: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "v2")]
+        mode: Mode,
+        #[arg(long)]
+        as_of: Option<DateTime<Utc>>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Run breaks under v1 and v2 and compare decisions, agents and time.
     Compare {
         #[command(flatten)]
@@ -95,6 +123,15 @@ enum Command {
         /// Directory for sample_breaks.csv and sample_breaks.json.
         #[arg(long, default_value = "data")]
         out_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 1 and name the first bad entry if it is broken.
+    Verify {
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
 }
 
@@ -185,6 +222,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Compare { inputs } => compare::run(&inputs),
+        Command::Import { file, sample, db } => stored::import(db.as_deref(), file.as_deref(), sample),
+        Command::Process { db, policies, mode, as_of } => {
+            let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
+            stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
+        }
+        Command::Audit { command: AuditCommand::Verify { db } } => stored::verify(db.as_deref()),
         Command::Explain { break_id, inputs, mode } => explain::run(&break_id, &inputs, mode.into()),
         Command::Policy { command: PolicyCommand::Check { file } } => match PolicySet::load_file(&file) {
             Ok(set) => {

@@ -75,3 +75,38 @@ fn a_file_with_bad_rows_loads_the_rest_and_exits_one() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"));
 }
+
+#[test]
+fn import_process_and_verify_on_a_real_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    let (code, out, err) = reconagent(&["import", "--sample", "--db", db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("400 break(s) imported, 0 already present"), "{out}");
+    let (code, out, err) = reconagent(&["process", "--db", db, AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("400 of 400 NEW break(s) run (v2) and recorded"), "{out}");
+    let (code, out, _) = reconagent(&["process", "--db", db, AS_OF]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0 of 0 NEW"), "a second run finds nothing new: {out}");
+    let (code, out, _) = reconagent(&["audit", "verify", "--db", db]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("audit log intact: 402 entries"), "import, policy version, 400 runs: {out}");
+    // tamper with a raw connection that drops the trigger first
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 10;").unwrap();
+    let (code, out, _) = reconagent(&["audit", "verify", "--db", db]);
+    assert_eq!(code, 1);
+    assert!(out.contains("BROKEN at entry 10"), "{out}");
+}
+
+#[test]
+fn a_foreign_database_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("notes.db");
+    rusqlite::Connection::open(&f).unwrap().execute_batch("CREATE TABLE x(y)").unwrap();
+    let (code, _, err) = reconagent(&["audit", "verify", "--db", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Recon Agent database"), "{err}");
+}
