@@ -14,9 +14,12 @@ run: setup
 	./target/release/reconagent compare --breaks data/sample_breaks.csv --as-of $(AS_OF)
 	./target/release/reconagent explain BRK-00005 --breaks data/sample_breaks.csv --as-of $(AS_OF)
 
+# Ends with one summed line ("N passed, N failed") so CI reads the whole suite, not the last binary.
 test: setup
-	$(CARGO) test --workspace --all-targets --locked
-	$(CARGO) test --workspace --doc --locked
+	@mkdir -p target; set -o pipefail; { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked; } 2>&1 \
+	  | tee target/test-output.log; status=$$?; \
+	  awk '/^test result:/ { p += $$4; f += $$6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \
+	  exit $$status
 
 bench: setup
 	$(CARGO) bench -p reconagent-engine --bench engine
