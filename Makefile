@@ -12,7 +12,7 @@ setup:
 run: setup
 	$(CARGO) build --release -p reconagent-cli
 	./target/release/reconagent compare --breaks data/sample_breaks.csv --as-of $(AS_OF)
-	./target/release/reconagent explain BRK-00005 --breaks data/sample_breaks.csv --as-of $(AS_OF)
+	./target/release/reconagent explain BRK-00019 --breaks data/sample_breaks.csv --as-of $(AS_OF)
 
 # Ends with one summed line ("N passed, N failed") so CI reads the whole suite, not the last binary.
 test: setup
