@@ -4,7 +4,7 @@ mod compare;
 mod explain;
 mod stored;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -313,12 +313,4 @@ fn print_run(graphs: &[ExecutionGraph]) {
         *by_action.entry(g.decision.action.as_str()).or_insert(0) += 1;
     }
     println!("decisions: {}", by_action.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
-}
-
-#[allow(dead_code)]
-fn ensure(cond: bool, msg: &str) -> Result<()> {
-    if !cond {
-        bail!("{msg}");
-    }
-    Ok(())
 }

@@ -45,7 +45,7 @@ pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_o
     let mut recorded = 0usize;
     let mut failure: Option<anyhow::Error> = None;
     let rt = crate::runtime()?;
-    let summary = rt.block_on(orch.process_batch(
+    rt.block_on(orch.process_batch(
         breaks,
         total,
         &BatchOptions::new(mode, as_of),
@@ -67,7 +67,6 @@ pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_o
     }
     recorded += store.record_runs(&pending)?.len();
     println!("{}: {recorded} of {total} NEW break(s) run ({}) and recorded", store.path().display(), mode.as_str());
-    let _ = summary;
     Ok(ExitCode::SUCCESS)
 }
 

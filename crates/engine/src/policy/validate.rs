@@ -2,7 +2,7 @@
 
 use super::schema::{ClassifierSpec, PlanSpec, PolicyFile};
 use super::{Checkpoint, ClassifierConfig, Condition, PlanTemplate, PlannedAgent, PolicyError, PolicyErrors, PolicySet, DEFAULT_POLICY};
-use crate::model::{AgentKind, BreakType, DecisionAction, RiskTier};
+use crate::model::{AgentKind, DecisionAction, RiskTier};
 use rust_decimal::Decimal;
 use serde_saphyr::{Location, Spanned};
 use std::collections::{HashMap, HashSet};
@@ -356,16 +356,4 @@ fn depth(agents: &[PlannedAgent], agent: AgentKind) -> usize {
             .unwrap_or(0)
     }
     go(agents, agent, 0)
-}
-
-/// Every known break type must resolve to exactly one plan per tier (its own or DEFAULT's).
-#[allow(dead_code)]
-pub(super) fn routes(set: &PolicySet) -> Vec<(BreakType, RiskTier, String)> {
-    let mut out = Vec::new();
-    for ty in BreakType::KNOWN {
-        for tier in RiskTier::ALL {
-            out.push((ty.clone(), tier, set.plan_for(&ty, tier).key()));
-        }
-    }
-    out
 }
