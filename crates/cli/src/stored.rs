@@ -22,8 +22,7 @@ pub(crate) fn open(db: Option<&Path>) -> Result<Store> {
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Result<ExitCode> {
     let store = open(db)?;
     let (breaks, failed, source) = if sample {
-        let text = reconagent_engine::import::parse_bytes(include_bytes!("../../../data/sample_breaks.csv"), "sample_breaks.csv")?;
-        (text.breaks, false, "bundled sample".to_string())
+        (reconagent_engine::sample::bundled_breaks(), false, "bundled sample".to_string())
     } else {
         let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
         let (report, failed) = crate::load_breaks(file)?;
@@ -45,17 +44,22 @@ pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_o
     let mut recorded = 0usize;
     let mut failure: Option<anyhow::Error> = None;
     let rt = crate::runtime()?;
+    let opts = BatchOptions::new(mode, as_of);
     rt.block_on(orch.process_batch(
         breaks,
         total,
-        &BatchOptions::new(mode, as_of),
+        &opts,
         |g| {
             pending.push(g);
             // One transaction per chunk: a crash loses at most the chunk in flight, never half a run.
             if pending.len() >= 500 && failure.is_none() {
                 match store.record_runs(&pending) {
                     Ok(ids) => recorded += ids.len(),
-                    Err(e) => failure = Some(e.into()),
+                    Err(e) => {
+                        // Stop starting new breaks: nothing more can be recorded.
+                        opts.cancel.cancel();
+                        failure = Some(e.into());
+                    }
                 }
                 pending.clear();
             }

@@ -130,7 +130,7 @@ pub async fn execute(
     }
     let mut outputs: Outputs = Default::default();
     // Only the variables some checkpoint of this plan reads are converted for CEL.
-    let reads = |name: &str| plan.checkpoints.iter().any(|c| c.condition.reads.contains(&name));
+    let reads = |name: &str| plan.cel_reads.contains(&name);
     let mut cel_vars: Vec<(&'static str, Value)> = Vec::new();
     if reads("profile") {
         cel_vars.push(("profile", profile_value(&input.profile)));

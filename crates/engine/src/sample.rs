@@ -13,6 +13,14 @@ use rust_decimal::Decimal;
 pub const SAMPLE_SEED: u64 = 42;
 pub const SAMPLE_COUNT: usize = 400;
 
+/// The committed sample set (`data/sample_breaks.csv`), embedded so every front end can load it.
+pub const BUNDLED_SAMPLE_CSV: &str = include_str!("../../../data/sample_breaks.csv");
+
+/// The bundled sample breaks.
+pub fn bundled_breaks() -> Vec<Break> {
+    crate::import::parse_bytes(BUNDLED_SAMPLE_CSV.as_bytes(), "sample_breaks.csv").expect("the bundled sample parses: a test loads it").breaks
+}
+
 /// The time the sample set is anchored to: breaks were detected in the days before it.
 /// Run the sample "as of" this time to reproduce the README's figures.
 pub fn sample_as_of() -> DateTime<Utc> {

@@ -39,6 +39,7 @@ fn plan(edges: &[(AgentKind, &[AgentKind])], max_parallel: usize, timeout_ms: u6
         max_parallel,
         checkpoints: vec![],
         fallback: DecisionAction::AutoResolve,
+        cel_reads: vec![],
     }
 }
 
@@ -173,6 +174,7 @@ async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     let always = reconagent_engine::policy::Condition::compile("true", &[Rules]).unwrap();
     let mut p = (*p).clone();
     p.checkpoints[0].condition = always;
+    p.refresh_reads();
     let g = execute(&p, RunMode::V2, &agents, Arc::new(inp), &set.version, &RunOptions::default()).await;
     let cp = g.early_exit().expect("the checkpoint fired");
     let why = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: Rules };

@@ -33,6 +33,7 @@ fn the_committed_sample_is_the_generators_output() {
     assert_eq!(csv, import::to_csv(&breaks), "regenerate with `reconagent sample`");
     let json = import::read_file(&root().join("data/sample_breaks.json")).unwrap();
     assert_eq!(json.breaks, breaks, "the JSON sample holds the same breaks as the CSV");
+    assert_eq!(sample::bundled_breaks(), breaks, "the embedded sample is the committed one");
 }
 
 #[test]

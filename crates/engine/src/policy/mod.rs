@@ -132,6 +132,9 @@ pub struct PlanTemplate {
     pub max_parallel: usize,
     pub checkpoints: Vec<Checkpoint>,
     pub fallback: DecisionAction,
+    /// The CEL variables any checkpoint reads, computed once at load so the executor converts
+    /// only these per run. Call [`PlanTemplate::refresh_reads`] after changing `checkpoints`.
+    pub cel_reads: Vec<&'static str>,
 }
 
 impl PlanTemplate {
@@ -145,6 +148,14 @@ impl PlanTemplate {
 
     pub fn contains(&self, agent: AgentKind) -> bool {
         self.agents.iter().any(|a| a.agent == agent)
+    }
+
+    /// Recomputes [`PlanTemplate::cel_reads`] from the checkpoints.
+    pub fn refresh_reads(&mut self) {
+        let mut reads: Vec<&'static str> = self.checkpoints.iter().flat_map(|c| c.condition.reads.iter().copied()).collect();
+        reads.sort_unstable();
+        reads.dedup();
+        self.cel_reads = reads;
     }
 
     /// `agent` and everything it depends on, directly or not.
@@ -250,6 +261,7 @@ impl PolicySet {
             max_parallel: 1,
             checkpoints: vec![],
             fallback: DecisionAction::HilReview,
+            cel_reads: vec![],
         }
     }
 

@@ -290,6 +290,7 @@ fn plan_template(
         max_parallel: max_parallel.max(1) as usize,
         checkpoints: Vec::new(),
         fallback: fallback.unwrap_or(DecisionAction::HilReview),
+        cel_reads: Vec::new(),
     };
     let mut checkpoints = Vec::new();
     let mut ids = HashSet::new();
@@ -341,7 +342,9 @@ fn plan_template(
     if c.errors.len() != before {
         return None;
     }
-    Some(PlanTemplate { checkpoints, ..template })
+    let mut plan = PlanTemplate { checkpoints, ..template };
+    plan.refresh_reads();
+    Some(plan)
 }
 
 fn depth(agents: &[PlannedAgent], agent: AgentKind) -> usize {
