@@ -133,6 +133,25 @@ enum AuditCommand {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// Write an audit report for a period: breaks, decisions, overrides, runs, audit entries,
+    /// with the chain head and its verification at export time.
+    Export {
+        /// First day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Only this break type.
+        #[arg(long = "type")]
+        break_type: Option<String>,
+        #[arg(long, value_parser = ["csv", "xlsx", "json", "html"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +247,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
         }
         Command::Audit { command: AuditCommand::Verify { db } } => stored::verify(db.as_deref()),
+        Command::Audit { command: AuditCommand::Export { from, to, break_type, format, out, db } } => {
+            stored::export(db.as_deref(), reconagent_store::export::ReportQuery { from, to, break_type }, &format, &out)
+        }
         Command::Explain { break_id, inputs, mode } => explain::run(&break_id, &inputs, mode.into()),
         Command::Policy { command: PolicyCommand::Check { file } } => match PolicySet::load_file(&file) {
             Ok(set) => {
@@ -249,27 +271,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let refdata = ReferenceData::bundled();
             let breaks = sample::generate(seed, count, &refdata);
             std::fs::create_dir_all(&out_dir)?;
-            write_atomic(&out_dir.join("sample_breaks.csv"), import::to_csv(&breaks).as_bytes())?;
-            write_atomic(&out_dir.join("sample_breaks.json"), (serde_json::to_string_pretty(&breaks)? + "\n").as_bytes())?;
+            reconagent_store::fsio::write_atomic(&out_dir.join("sample_breaks.csv"), import::to_csv(&breaks).as_bytes())?;
+            reconagent_store::fsio::write_atomic(&out_dir.join("sample_breaks.json"), (serde_json::to_string_pretty(&breaks)? + "\n").as_bytes())?;
             println!("wrote {count} breaks (seed {seed}) to {}", out_dir.display());
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Temp file in the same directory, fsync, rename: readers see the old or the new file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if dir.exists() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
 }
 
 fn print_run(graphs: &[ExecutionGraph]) {

@@ -86,3 +86,21 @@ pub(crate) fn verify(db: Option<&Path>) -> Result<ExitCode> {
         Ok(ExitCode::from(1))
     }
 }
+
+pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path) -> Result<ExitCode> {
+    anyhow::ensure!(query.from <= query.to, "--from {} is after --to {}", query.from, query.to);
+    let format = reconagent_store::export::ExportFormat::parse(format).context("format must be csv, xlsx, json or html")?;
+    let store = open(db)?;
+    let r = store.export(&query, format, out)?;
+    println!(
+        "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {})",
+        out.display(),
+        r.breaks.len(),
+        r.runs.len(),
+        r.actions.len(),
+        r.audit_entries.len(),
+        if r.chain.ok { "intact" } else { "BROKEN" },
+        r.chain.head
+    );
+    Ok(if r.chain.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -93,12 +93,24 @@ fn import_process_and_verify_on_a_real_database() {
     let (code, out, _) = reconagent(&["audit", "verify", "--db", db]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("audit log intact: 402 entries"), "import, policy version, 400 runs: {out}");
+    let today = chrono_today();
+    let html = dir.path().join("report.html");
+    let (code, out, err) = reconagent(&["audit", "export", "--db", db, "--from", &today, "--to", &today, "--format", "html", "--out", html.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("400 breaks, 400 runs") && out.contains("chain intact"), "{out}");
+    let head = out.rsplit("head ").next().unwrap().trim_end_matches([')', '\n']).to_string();
+    assert!(std::fs::read_to_string(&html).unwrap().contains(&head), "the HTML carries the chain head {head}");
     // tamper with a raw connection that drops the trigger first
     let c = rusqlite::Connection::open(db).unwrap();
     c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 10;").unwrap();
     let (code, out, _) = reconagent(&["audit", "verify", "--db", db]);
     assert_eq!(code, 1);
     assert!(out.contains("BROKEN at entry 10"), "{out}");
+}
+
+fn chrono_today() -> String {
+    let out = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]

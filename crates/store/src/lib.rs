@@ -6,6 +6,8 @@
 
 pub mod audit;
 mod error;
+pub mod export;
+pub mod fsio;
 mod history;
 mod lifecycle;
 mod queue;
@@ -116,7 +118,7 @@ impl Store {
         Ok(conn)
     }
 
-    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction()?;
         let out = f(&tx)?;

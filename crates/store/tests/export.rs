@@ -1,0 +1,131 @@
+//! Audit exports, opened back and checked.
+
+use calamine::{open_workbook, Reader, Xlsx};
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_engine::DecisionAction;
+use reconagent_store::export::{ExportFormat, ReportQuery};
+use reconagent_store::{HumanAction, QueueFilter, Store};
+
+const HOSTILE: &str = "=HYPERLINK(\"http://x\")<script>alert('x')</script>";
+
+fn populated(dir: &tempfile::TempDir) -> Store {
+    let mut store = Store::open(&dir.path().join("recon.db")).unwrap();
+    store.actor = "alice".into();
+    let orch = Orchestrator::bundled();
+    let mut breaks = generate(9, 60, &orch.refdata);
+    breaks[0].counterparty = Some(HOSTILE.into());
+    store.import_breaks(&breaks, "test").unwrap();
+    store.record_policy(&orch.policies, "bundled").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    store.record_runs(&graphs).unwrap();
+    let (pending, _) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    store.act(&pending[0].break_id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: format!("reason with {HOSTILE}") }).unwrap();
+    store
+}
+
+fn today_query() -> ReportQuery {
+    let today = chrono::Utc::now().date_naive();
+    ReportQuery { from: today - chrono::Duration::days(1), to: today, break_type: None }
+}
+
+#[test]
+fn every_format_carries_the_chain_head_and_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(&dir);
+    let head_before = store.verify().unwrap().head;
+    let q = today_query();
+
+    let json_path = dir.path().join("r.json");
+    let report = store.export(&q, ExportFormat::Json, &json_path).unwrap();
+    assert_eq!(report.chain.head, head_before);
+    assert!(report.chain.ok);
+    assert_eq!(report.breaks.len(), 60);
+    assert_eq!(report.summary.overrides, 1);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(v["chain"]["head"], head_before.as_str());
+    assert!(v["runs"][0]["agents_invoked"].as_array().is_some());
+
+    // The export itself is audited, so the head moves on.
+    let after = store.verify().unwrap();
+    assert!(after.ok);
+    assert_ne!(after.head, head_before);
+
+    let html_path = dir.path().join("r.html");
+    let report = store.export(&q, ExportFormat::Html, &html_path).unwrap();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.contains(&format!("<code id=\"chain-head\">{}</code>", report.chain.head)));
+    assert!(html.contains("INTACT"));
+    assert!(!html.contains("<script>"), "hostile text is escaped");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    assert!(!html.contains("http-equiv=\"refresh\"") && !html.contains("src=\"http"), "self-contained");
+    assert!(html.contains("Human actions"));
+
+    let csv_path = dir.path().join("r.csv");
+    let report = store.export(&q, ExportFormat::Csv, &csv_path).unwrap();
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(&rows[0][0], "REPORT");
+    assert_eq!(&rows[0][8], "INTACT");
+    assert_eq!(&rows[0][14], report.chain.head);
+    assert_eq!(rows.iter().filter(|r| &r[0] == "BREAK").count(), 60);
+    assert_eq!(rows.iter().filter(|r| &r[0] == "RUN").count(), 60);
+    assert!(rows.iter().any(|r| &r[0] == "ACTION" && &r[4] == "OVERRIDE" && r[13].starts_with("reason with")));
+    assert!(rows.iter().any(|r| &r[0] == "BREAK" && r[16].starts_with("'=HYPERLINK")), "formula neutralised");
+
+    let xlsx_path = dir.path().join("r.xlsx");
+    let report = store.export(&q, ExportFormat::Xlsx, &xlsx_path).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&xlsx_path).unwrap();
+    assert_eq!(wb.sheet_names(), ["Summary", "Breaks", "Runs", "Actions", "Audit log"]);
+    let summary = wb.worksheet_range("Summary").unwrap();
+    let cell = |r: u32| summary.get_value((r, 1)).map(|c| c.to_string()).unwrap_or_default();
+    assert_eq!(cell(5), "INTACT");
+    assert_eq!(cell(6), report.chain.head);
+    let breaks = wb.worksheet_range("Breaks").unwrap();
+    assert_eq!(breaks.height(), 61, "header and 60 breaks");
+    let cp = breaks.rows().find(|r| r[9].to_string().contains("HYPERLINK")).unwrap()[9].to_string();
+    assert!(cp.starts_with("'="), "{cp}");
+
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "no temp files left behind");
+    assert!(store.verify().unwrap().ok);
+}
+
+#[test]
+fn a_broken_chain_is_stated_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(&dir);
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 7;").unwrap();
+    let path = dir.path().join("r.html");
+    let report = store.export(&today_query(), ExportFormat::Html, &path).unwrap();
+    assert!(!report.chain.ok);
+    assert!(std::fs::read_to_string(&path).unwrap().contains("BROKEN at entry 7"));
+}
+
+#[test]
+fn a_type_filter_and_an_empty_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(&dir);
+    let mut q = today_query();
+    q.break_type = Some("CASH_RECONCILIATION".into());
+    let r = store.export(&q, ExportFormat::Json, &dir.path().join("a.json")).unwrap();
+    assert!(!r.breaks.is_empty());
+    assert!(r.breaks.iter().all(|b| b.break_type == "CASH_RECONCILIATION"));
+    assert!(r.runs.iter().all(|x| r.breaks.iter().any(|b| b.break_id == x.break_id)));
+    let old = ReportQuery { from: "2020-01-01".parse().unwrap(), to: "2020-01-31".parse().unwrap(), break_type: None };
+    let r = store.export(&old, ExportFormat::Html, &dir.path().join("old.html")).unwrap();
+    assert!(r.breaks.is_empty() && r.runs.is_empty());
+    assert!(std::fs::read_to_string(dir.path().join("old.html")).unwrap().contains("none in this period"));
+}
+
+#[test]
+fn a_failed_write_leaves_nothing_under_the_final_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(&dir);
+    let out = dir.path().join("missing-dir").join("r.csv");
+    assert!(store.export(&today_query(), ExportFormat::Csv, &out).is_err());
+    assert!(!out.exists());
+}
