@@ -136,3 +136,25 @@ impl ExecutionGraph {
         self.checkpoints.iter().find(|c| c.fired)
     }
 }
+
+impl ExecutionGraph {
+    /// What this run would have cost had each invoked agent been a model call priced by `costs`
+    /// (cancelled agents count: they were called).
+    pub fn modelled_cost(&self, costs: &crate::cost::CostModel) -> rust_decimal::Decimal {
+        self.nodes.iter().filter(|n| n.status.invoked()).map(|n| costs.per_call[n.agent.index()]).sum()
+    }
+
+    /// How long this run would have taken with `latency` per agent: the longest chain of invoked
+    /// agents through their dependencies (the scheduling bound; `max_parallel` rarely binds).
+    pub fn modelled_ms(&self, latency: &crate::agents::LatencyProfile) -> u64 {
+        let mut finish = [0u64; 7];
+        // AgentKind::ALL is not a topological order for every plan; iterate to a fixed point.
+        for _ in 0..7 {
+            for n in self.nodes.iter().filter(|n| n.status.invoked()) {
+                let start = n.depends_on.iter().map(|d| finish[d.index()]).max().unwrap_or(0);
+                finish[n.agent.index()] = start + latency.0[n.agent.index()];
+            }
+        }
+        finish.into_iter().max().unwrap_or(0)
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod agents;
 pub mod classify;
+pub mod cost;
 pub mod currency;
 pub mod execute;
 pub mod graph;

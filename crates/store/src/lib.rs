@@ -11,11 +11,13 @@ pub mod fsio;
 mod history;
 mod lifecycle;
 mod queue;
+mod stats;
 
 pub use audit::{EventKind, Verification};
 pub use error::{Result, StoreError};
 pub use lifecycle::{BreakStatus, HumanAction};
-pub use queue::{BreakRow, QueueFilter};
+pub use queue::{BreakRow, QueueFilter, QueueSort};
+pub use stats::{ActionRow, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
 
 use chrono::{SecondsFormat, Utc};
 use reconagent_engine::graph::ExecutionGraph;
@@ -31,11 +33,35 @@ use std::sync::Mutex;
 pub const APPLICATION_ID: i32 = 0x5243_4E41;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("schema.sql")),
+        M::up_with_hook(include_str!("schema_v2.sql"), |tx: &rusqlite::Transaction| {
+            backfill_modelled(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+        }),
+    ])
 }
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Migration 2's hook: modelled time and cost for runs recorded before the columns existed.
+fn backfill_modelled(tx: &rusqlite::Transaction) -> Result<()> {
+    let mut read = tx.prepare("SELECT run_id, graph FROM runs WHERE modelled_ms IS NULL")?;
+    let mut write = tx.prepare("UPDATE runs SET modelled_ms = ?2, modelled_cost = ?3 WHERE run_id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let g: ExecutionGraph = serde_json::from_str(&r.get::<_, String>(1)?)?;
+        let (ms, cost) = modelled(&g);
+        write.execute(params![r.get::<_, i64>(0)?, ms, cost])?;
+    }
+    Ok(())
+}
+
+/// Modelled time (ms) and cost (USD, decimal text) of a run under the seed's profiles.
+fn modelled(g: &ExecutionGraph) -> (i64, String) {
+    use reconagent_engine::{agents::LatencyProfile, cost::CostModel};
+    (g.modelled_ms(&LatencyProfile::SEED) as i64, g.modelled_cost(&CostModel::SEED).to_string())
+}
 
 /// UTC now, ISO 8601 with microseconds (sorts as text).
 pub fn now() -> String {
@@ -239,11 +265,12 @@ fn record_run(tx: &rusqlite::Transaction, g: &ExecutionGraph, actor: &str, at: &
         return Err(StoreError::Invalid(format!("policy version {} is not recorded: record_policy first", g.policy_version)));
     }
     let early = g.early_exit().map(|c| c.id.clone());
+    let (modelled_ms, modelled_cost) = modelled(g);
     let decided_by = serde_json::to_string(&g.decision.decided_by)?;
     tx.prepare_cached(
         "INSERT INTO runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
-                           agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                           agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         g.break_id,
@@ -263,8 +290,16 @@ fn record_run(tx: &rusqlite::Transaction, g: &ExecutionGraph, actor: &str, at: &
         g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         serde_json::to_string(&g.profile)?,
         serde_json::to_string(g)?,
+        modelled_ms,
+        modelled_cost,
     ])?;
     let run_id = tx.last_insert_rowid();
+    {
+        let mut stmt = tx.prepare_cached("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired) VALUES (?1, ?2, ?3, ?4)")?;
+        for c in &g.checkpoints {
+            stmt.execute(params![run_id, c.id, c.after_agent.as_str(), c.fired])?;
+        }
+    }
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error)

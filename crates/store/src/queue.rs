@@ -15,8 +15,41 @@ pub struct QueueFilter {
     pub assignee: Option<String>,
     /// Matches the start of the id or the counterparty (case-insensitive).
     pub search: Option<String>,
+    /// Only breaks detected at least this many days ago.
+    pub min_age_days: Option<u32>,
+    /// Only breaks detected at most this many days ago.
+    pub max_age_days: Option<u32>,
+    pub sort: QueueSort,
+    pub descending: bool,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// Sortable columns (a fixed list: nothing from the caller reaches the SQL text).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueSort {
+    #[default]
+    BreakId,
+    DetectedAt,
+    Tier,
+    Status,
+    SlaDeadline,
+    Counterparty,
+}
+
+impl QueueSort {
+    fn column(self) -> &'static str {
+        match self {
+            QueueSort::BreakId => "break_id",
+            QueueSort::DetectedAt => "detected_at",
+            // LOW < MEDIUM < HIGH < CRITICAL, not alphabetical
+            QueueSort::Tier => "CASE tier WHEN 'LOW' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'HIGH' THEN 2 WHEN 'CRITICAL' THEN 3 ELSE -1 END",
+            QueueSort::Status => "status",
+            QueueSort::SlaDeadline => "sla_deadline",
+            QueueSort::Counterparty => "counterparty",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,13 +83,24 @@ impl Store {
             args.push(Value::Text(format!("{escaped}%")));
             clauses.push(format!("(break_id LIKE ?{n} ESCAPE '\\' OR counterparty LIKE ?{n} ESCAPE '\\')", n = args.len()));
         }
+        let days_ago = |d: u32| (chrono::Utc::now() - chrono::Duration::days(i64::from(d))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if let Some(d) = f.min_age_days {
+            args.push(Value::Text(days_ago(d)));
+            clauses.push(format!("detected_at <= ?{}", args.len()));
+        }
+        if let Some(d) = f.max_age_days {
+            args.push(Value::Text(days_ago(d)));
+            clauses.push(format!("detected_at >= ?{}", args.len()));
+        }
         let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         let conn = self.reader()?;
         let total: u64 = conn.query_row(&format!("SELECT COUNT(*) FROM breaks {filter}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
         let sql = format!(
             "SELECT break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at
-             FROM breaks {filter} ORDER BY break_id LIMIT {limit} OFFSET {}",
+             FROM breaks {filter} ORDER BY {} {}, break_id LIMIT {limit} OFFSET {}",
+            f.sort.column(),
+            if f.descending { "DESC" } else { "ASC" },
             f.offset
         );
         let mut stmt = conn.prepare(&sql)?;

@@ -1,0 +1,102 @@
+//! Migrations, aggregates and read models on real files.
+
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_store::{EfficiencyFilter, QueueFilter, QueueSort, Store};
+use rust_decimal::Decimal;
+
+fn recorded(dir: &tempfile::TempDir, n: usize) -> (Store, Vec<ExecutionGraph>, Vec<ExecutionGraph>) {
+    let store = Store::open(&dir.path().join("recon.db")).unwrap();
+    let orch = Orchestrator::bundled();
+    let breaks = generate(21, n, &orch.refdata);
+    store.import_breaks(&breaks, "test").unwrap();
+    store.record_policy(&orch.policies, "bundled").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let v1: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V1, sample_as_of()))).collect();
+    let v2: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    store.record_runs(&v1).unwrap();
+    store.record_runs(&v2).unwrap();
+    (store, v1, v2)
+}
+
+#[test]
+fn efficiency_matches_the_graphs_it_was_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, v1, v2) = recorded(&dir, 120);
+    let e = store.efficiency(&EfficiencyFilter::default()).unwrap();
+    let runs = |mode: &str| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.runs).sum::<u64>();
+    assert_eq!((runs("v1"), runs("v2")), (120, 120));
+    for g in e.groups.iter().filter(|g| g.mode == "v1") {
+        assert_eq!(g.agents_invoked, 7.0);
+        assert_eq!(g.mean_modelled_ms, 2500.0, "v1 takes the seed's 2500 ms");
+        assert_eq!(g.mean_modelled_cost, Decimal::new(12, 2), "and costs $0.12");
+    }
+    let invoked_v2: f64 = e.groups.iter().filter(|g| g.mode == "v2").map(|g| g.agents_invoked * g.runs as f64).sum();
+    assert_eq!(invoked_v2 as usize, v2.iter().map(|g| g.agents_invoked()).sum::<usize>());
+    let fired: u64 = e.checkpoints.iter().map(|c| c.fired).sum();
+    assert_eq!(fired as usize, v2.iter().filter(|g| g.early_exit().is_some()).count());
+    assert!(e.checkpoints.iter().all(|c| c.fired <= c.evaluated));
+    assert_eq!(e.per_day.iter().map(|d| d.runs).sum::<u64>(), 240);
+    let cash = store.efficiency(&EfficiencyFilter { break_type: Some("CASH_RECONCILIATION".into()), ..Default::default() }).unwrap();
+    assert!(cash.groups.iter().all(|g| g.break_type == "CASH_RECONCILIATION"));
+    let none = store.efficiency(&EfficiencyFilter { to: Some("2001-01-01".into()), ..Default::default() }).unwrap();
+    assert!(none.groups.is_empty());
+    let _ = v1;
+}
+
+#[test]
+fn opening_a_version_1_file_upgrades_it_and_backfills() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, v2) = recorded(&dir, 30);
+    let path = store.path().to_path_buf();
+    let head = store.verify().unwrap().head;
+    drop(store);
+    // Turn the file back into what version 1 wrote.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(c);
+    let store = Store::open(&path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, reconagent_store::SCHEMA_VERSION);
+    let missing: i64 = c.query_row("SELECT COUNT(*) FROM runs WHERE modelled_ms IS NULL OR modelled_cost IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(missing, 0);
+    let cps: i64 = c.query_row("SELECT COUNT(*) FROM run_checkpoints", [], |r| r.get(0)).unwrap();
+    let evaluated: usize = v2.iter().map(|g| g.checkpoints.len()).sum();
+    assert_eq!(cps as usize, evaluated);
+    assert_eq!(store.verify().unwrap().head, head, "the audit log is untouched by the upgrade");
+}
+
+#[test]
+fn the_queue_sorts_filters_by_age_and_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, _) = recorded(&dir, 80);
+    let page = |f: QueueFilter| store.queue(&f).unwrap();
+    let (rows, total) = page(QueueFilter { limit: 10, offset: 10, sort: QueueSort::Tier, descending: true, ..Default::default() });
+    assert_eq!((rows.len(), total), (10, 80));
+    let (all, _) = page(QueueFilter { limit: 80, sort: QueueSort::Tier, descending: true, ..Default::default() });
+    let rank = |t: &Option<String>| ["LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| Some(x.to_string()) == *t).unwrap();
+    assert!(all.windows(2).all(|w| rank(&w[0].tier) >= rank(&w[1].tier)), "sorted by tier, CRITICAL first");
+    assert_eq!(rows, all[10..20].to_vec());
+    // The sample breaks were detected in November 2026, so from today they are all some days old.
+    let (_, old) = page(QueueFilter { min_age_days: Some(1), ..Default::default() });
+    let (_, fresh) = page(QueueFilter { max_age_days: Some(0), ..Default::default() });
+    assert_eq!(old, 80);
+    assert_eq!(fresh, 0);
+}
+
+#[test]
+fn audit_entries_by_kind_and_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, _) = recorded(&dir, 10);
+    let runs = store.audit_entries(None, None, Some("RUN"), 1000, 0).unwrap();
+    assert_eq!(runs.len(), 20);
+    assert!(runs.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let imports = store.audit_entries(None, None, Some("IMPORT"), 1000, 0).unwrap();
+    assert_eq!(imports.len(), 1);
+    assert!(store.audit_entries(Some("2001-01-01"), Some("2001-12-31"), None, 1000, 0).unwrap().is_empty());
+}
