@@ -78,7 +78,22 @@ pub struct Store {
 
 /// The OS user name, the default actor.
 pub fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string())
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(passwd_name)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The account name of this process's uid from /etc/passwd (services and CI often have no $USER).
+fn passwd_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+    })
 }
 
 /// The default database file: `$RECONAGENT_DB`, else the platform data directory

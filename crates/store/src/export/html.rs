@@ -24,7 +24,7 @@ const STYLE: &str = "body{font:13px/1.45 system-ui,-apple-system,'Segoe UI',sans
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 .meta{color:#57606a}.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}
 code{font:12px ui-monospace,monospace;word-break:break-all}
-table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f6f8fa}td.n{text-align:right}.cards{display:flex;gap:12px;flex-wrap:wrap}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:20px}
 @media print{body{margin:12mm}h2{break-before:page}thead{display:table-header-group}tr{break-inside:avoid}}";
