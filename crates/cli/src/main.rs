@@ -68,6 +68,9 @@ enum Command {
         /// Print one JSON execution graph per line instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also store the breaks and record every run in this audit database.
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
     /// Store breaks in the audit database (status NEW).
     Import {
@@ -227,10 +230,20 @@ pub(crate) fn run_batch(orch: &Orchestrator, breaks: Vec<reconagent_engine::Brea
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { inputs, mode, json } => {
+        Command::Run { inputs, mode, json, db } => {
             let orch = orchestrator(&inputs)?;
             let (report, failed) = load_breaks(&inputs.breaks)?;
-            let graphs = run_batch(&orch, report.breaks, mode.into(), inputs.as_of.unwrap_or_else(Utc::now))?;
+            let as_of = inputs.as_of.unwrap_or_else(Utc::now);
+            let graphs = match db {
+                Some(db) => {
+                    let source = inputs.breaks.display().to_string();
+                    let mut g = stored::run_file(Some(&db), orch, report.breaks.clone(), &source, mode.into(), as_of)?;
+                    let order: std::collections::HashMap<&str, usize> = report.breaks.iter().enumerate().map(|(i, b)| (b.break_id.as_str(), i)).collect();
+                    g.sort_by_key(|x| order[x.break_id.as_str()]);
+                    g
+                }
+                None => run_batch(&orch, report.breaks, mode.into(), as_of)?,
+            };
             if json {
                 for g in &graphs {
                     println!("{}", serde_json::to_string(g)?);

@@ -33,45 +33,122 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Runs every NEW break in the store and records each run, in chunks, with progress.
-pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_of: DateTime<Utc>) -> Result<ExitCode> {
-    let store = open(db)?;
-    store.record_policy(&orch.policies, "used by reconagent run")?;
-    let orch = orch.with_history(Arc::new(store.history()?));
-    let breaks = store.breaks_with_status(BreakStatus::New)?;
-    let total = breaks.len();
-    let mut pending = Vec::new();
+/// Runs `breaks` and records each run in chunks (one transaction per chunk: a crash or Ctrl-C
+/// loses at most the runs not yet committed, never half a run). Ctrl-C stops starting new
+/// breaks; those stay as they were. Returns the graphs when `keep` (for printing small batches).
+pub(crate) fn record_batch(
+    store: &Store,
+    orch: &Orchestrator,
+    breaks: impl Iterator<Item = reconagent_store::Result<reconagent_engine::Break>>,
+    total: usize,
+    mode: RunMode,
+    as_of: DateTime<Utc>,
+    keep: bool,
+) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
+    const CHUNK: usize = 500;
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
+    bar.set_prefix(format!("{} + record", mode.as_str()));
+    let opts = BatchOptions::new(mode, as_of);
+    let mut pending = Vec::with_capacity(CHUNK);
+    let mut kept = Vec::new();
     let mut recorded = 0usize;
     let mut failure: Option<anyhow::Error> = None;
+    let mut read_error: Option<reconagent_store::StoreError> = None;
+    let breaks = breaks.map_while(|b| match b {
+        Ok(b) => Some(b),
+        Err(e) => {
+            read_error = Some(e);
+            None
+        }
+    });
     let rt = crate::runtime()?;
-    let opts = BatchOptions::new(mode, as_of);
-    rt.block_on(orch.process_batch(
-        breaks,
-        total,
-        &opts,
-        |g| {
-            pending.push(g);
-            // One transaction per chunk: a crash loses at most the chunk in flight, never half a run.
-            if pending.len() >= 500 && failure.is_none() {
-                match store.record_runs(&pending) {
-                    Ok(ids) => recorded += ids.len(),
-                    Err(e) => {
-                        // Stop starting new breaks: nothing more can be recorded.
-                        opts.cancel.cancel();
-                        failure = Some(e.into());
-                    }
-                }
-                pending.clear();
+    let summary = rt.block_on(async {
+        let cancel = opts.cancel.clone();
+        let on_ctrl_c = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
             }
-        },
-        |_| {},
-    ));
+        });
+        let summary = orch
+            .process_batch(
+                breaks,
+                total,
+                &opts,
+                |g| {
+                    if keep {
+                        kept.push(g.clone());
+                    }
+                    pending.push(g);
+                    if pending.len() >= CHUNK && failure.is_none() {
+                        match store.record_runs(&pending) {
+                            Ok(ids) => recorded += ids.len(),
+                            Err(e) => {
+                                // Stop starting new breaks: nothing more can be recorded.
+                                opts.cancel.cancel();
+                                failure = Some(e.into());
+                            }
+                        }
+                        pending.clear();
+                    }
+                },
+                |p| bar.set_position(p.done as u64),
+            )
+            .await;
+        on_ctrl_c.abort();
+        summary
+    });
+    bar.finish_and_clear();
     if let Some(e) = failure {
-        return Err(e);
+        return Err(e.context(format!("{recorded} run(s) were recorded before the failure")));
     }
     recorded += store.record_runs(&pending)?.len();
+    if let Some(e) = read_error {
+        return Err(anyhow::Error::from(e).context(format!("reading breaks failed after {recorded} recorded run(s)")));
+    }
+    if summary.cancelled {
+        eprintln!("cancelled: {recorded} of {total} break(s) run and recorded; {} not started and unchanged", total - recorded);
+    }
+    Ok((recorded, kept))
+}
+
+/// Runs every NEW break in the store (streamed a page at a time) and records each run.
+pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_of: DateTime<Utc>) -> Result<ExitCode> {
+    let store = open(db)?;
+    store.record_policy(&orch.policies, "used by reconagent process")?;
+    let orch = orch.with_history(Arc::new(store.history()?));
+    let total = store.count_with_status(BreakStatus::New)?;
+    let breaks = store.stream_with_status(BreakStatus::New, 2000)?;
+    let (recorded, _) = record_batch(&store, &orch, breaks, total, mode, as_of, false)?;
     println!("{}: {recorded} of {total} NEW break(s) run ({}) and recorded", store.path().display(), mode.as_str());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `run --db`: store the file's breaks (existing ones are kept), then run and record every break
+/// of the file that is not RESOLVED.
+pub(crate) fn run_file(
+    db: Option<&Path>,
+    orch: Orchestrator,
+    breaks: Vec<reconagent_engine::Break>,
+    source: &str,
+    mode: RunMode,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<reconagent_engine::graph::ExecutionGraph>> {
+    let store = open(db)?;
+    store.import_breaks(&breaks, source)?;
+    store.record_policy(&orch.policies, "used by reconagent run")?;
+    let orch = orch.with_history(Arc::new(store.history()?));
+    let mut runnable = Vec::new();
+    for b in breaks {
+        match store.status_of(&b.break_id)? {
+            BreakStatus::Resolved => eprintln!("{}: RESOLVED, not run again", b.break_id),
+            _ => runnable.push(b),
+        }
+    }
+    let total = runnable.len();
+    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true)?;
+    eprintln!("{}: {recorded} run(s) recorded", store.path().display());
+    Ok(graphs)
 }
 
 pub(crate) fn verify(db: Option<&Path>) -> Result<ExitCode> {

@@ -122,3 +122,22 @@ fn a_foreign_database_is_refused_with_a_clear_message() {
     assert_eq!(code, 2);
     assert!(err.contains("not a Recon Agent database"), "{err}");
 }
+
+#[test]
+fn run_with_a_database_records_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    for round in 1..=2 {
+        let (code, out, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--db", db, AS_OF]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("400 run(s) recorded"), "round {round}: {err}");
+        assert!(out.contains("400 breaks:"));
+    }
+    let c = rusqlite::Connection::open(db).unwrap();
+    let runs: i64 = c.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0)).unwrap();
+    let breaks: i64 = c.query_row("SELECT COUNT(*) FROM breaks", [], |r| r.get(0)).unwrap();
+    assert_eq!((runs, breaks), (800, 400), "a break can have many runs");
+    let (code, _, _) = reconagent(&["audit", "verify", "--db", db]);
+    assert_eq!(code, 0);
+}

@@ -1,5 +1,6 @@
 //! The PATTERN agent's history, from the store: similar past breaks (same type and the same
-//! counterparty or instrument) and how they ended.
+//! counterparty or instrument) and how they ended. Each key looks at its 200 most recently
+//! updated similar breaks, so a lookup costs the same with 1,000 or 1,000,000 breaks stored.
 
 use crate::Store;
 use reconagent_engine::agents::{HistoryLookup, HistorySummary, SimilarQuery};
@@ -22,10 +23,13 @@ impl HistoryLookup for StoreHistory {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let mut stmt = conn
             .prepare_cached(
-                "SELECT status, decision, COUNT(*) FROM breaks
-                 WHERE break_type = ?1 AND break_id <> ?2 AND status <> 'NEW'
-                   AND (counterparty = ?3 OR json_extract(data, '$.instrument_id') = ?4)
-                 GROUP BY status, decision",
+                "SELECT status, decision, COUNT(*) FROM (
+                   SELECT * FROM (SELECT break_id, status, decision FROM breaks
+                     WHERE break_type = ?1 AND counterparty = ?3 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 200)
+                   UNION
+                   SELECT * FROM (SELECT break_id, status, decision FROM breaks
+                     WHERE break_type = ?1 AND instrument_id = ?4 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 200)
+                 ) GROUP BY status, decision",
             )
             .map_err(|e| e.to_string())?;
         let rows = stmt

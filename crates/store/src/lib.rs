@@ -177,8 +177,8 @@ impl Store {
             let mut inserted = 0;
             {
                 let mut stmt = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, data, imported_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, data, imported_at, updated_at, instrument_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
                 )?;
                 for b in breaks {
                     inserted += stmt.execute(params![
@@ -190,6 +190,7 @@ impl Store {
                         b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
                         serde_json::to_string(b)?,
                         at,
+                        b.instrument_id,
                     ])?;
                 }
             }
@@ -242,6 +243,50 @@ impl Store {
             out.push(serde_json::from_str(&r?)?);
         }
         Ok(out)
+    }
+
+    /// Breaks with `status`, streamed in id order a page at a time (keyset paging), so a batch
+    /// over 100,000 breaks never holds them all. A read error ends the stream with that error.
+    pub fn stream_with_status(&self, status: BreakStatus, page: usize) -> Result<impl Iterator<Item = Result<Break>> + '_> {
+        let conn = self.reader()?;
+        let mut after = String::new();
+        let mut buf: std::collections::VecDeque<Result<Break>> = Default::default();
+        let mut done = false;
+        Ok(std::iter::from_fn(move || {
+            if buf.is_empty() && !done {
+                let fetched = (|| -> Result<Vec<(String, String)>> {
+                    let mut stmt = conn.prepare_cached("SELECT break_id, data FROM breaks WHERE status = ?1 AND break_id > ?2 ORDER BY break_id LIMIT ?3")?;
+                    let rows = stmt.query_map(params![status.as_str(), after, page as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    Ok(rows.collect::<std::result::Result<_, _>>()?)
+                })();
+                match fetched {
+                    Ok(rows) => {
+                        done = rows.len() < page;
+                        if let Some(last) = rows.last() {
+                            after = last.0.clone();
+                        }
+                        buf.extend(rows.into_iter().map(|(_, d)| serde_json::from_str(&d).map_err(StoreError::from)));
+                    }
+                    Err(e) => {
+                        done = true;
+                        buf.push_back(Err(e));
+                    }
+                }
+            }
+            buf.pop_front()
+        }))
+    }
+
+    /// A break's current status.
+    pub fn status_of(&self, id: &str) -> Result<BreakStatus> {
+        let s: Option<String> = self.reader()?.query_row("SELECT status FROM breaks WHERE break_id = ?1", [id], |r| r.get(0)).optional()?;
+        let s = s.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?;
+        BreakStatus::parse(&s).ok_or_else(|| StoreError::Invalid(format!("break `{id}` has an unknown status `{s}`")))
+    }
+
+    /// How many breaks have `status`.
+    pub fn count_with_status(&self, status: BreakStatus) -> Result<usize> {
+        Ok(self.reader()?.query_row("SELECT COUNT(*) FROM breaks WHERE status = ?1", [status.as_str()], |r| r.get::<_, i64>(0))? as usize)
     }
 
     /// Every run of a break, oldest first.

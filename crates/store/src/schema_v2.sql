@@ -15,3 +15,10 @@ CREATE INDEX run_checkpoints_id ON run_checkpoints(checkpoint_id, fired);
 INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired)
   SELECT r.run_id, json_extract(c.value, '$.id'), json_extract(c.value, '$.after_agent'), json_extract(c.value, '$.fired')
   FROM runs r, json_each(r.graph, '$.checkpoints') c;
+
+-- PATTERN looks up similar breaks (same type and counterparty, or same type and instrument)
+-- for every run: both paths must be index lookups, bounded to the most recent ones.
+ALTER TABLE breaks ADD COLUMN instrument_id TEXT;
+UPDATE breaks SET instrument_id = json_extract(data, '$.instrument_id');
+CREATE INDEX breaks_similar_counterparty ON breaks(break_type, counterparty, updated_at);
+CREATE INDEX breaks_similar_instrument ON breaks(break_type, instrument_id, updated_at);

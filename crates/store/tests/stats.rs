@@ -55,7 +55,9 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     // Turn the file back into what version 1 wrote.
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
-        "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost; PRAGMA user_version = 1;",
+        "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
+         DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(c);
@@ -69,6 +71,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     let evaluated: usize = v2.iter().map(|g| g.checkpoints.len()).sum();
     assert_eq!(cps as usize, evaluated);
     assert_eq!(store.verify().unwrap().head, head, "the audit log is untouched by the upgrade");
+    let no_instrument: i64 = c.query_row("SELECT COUNT(*) FROM breaks WHERE instrument_id IS NULL AND json_extract(data, '$.instrument_id') IS NOT NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(no_instrument, 0, "instrument ids backfilled for PATTERN's index");
 }
 
 #[test]

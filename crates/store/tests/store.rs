@@ -154,3 +154,16 @@ fn pattern_history_comes_from_the_store() {
     };
     assert!(p.similar_count > 0, "200 breaks over 8 counterparties share some history: {p:?}");
 }
+
+#[test]
+fn new_breaks_stream_a_page_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("recon.db")).unwrap();
+    let breaks = generate(8, 50, &reconagent_engine::refdata::ReferenceData::bundled());
+    store.import_breaks(&breaks, "t").unwrap();
+    let streamed: Vec<String> = store.stream_with_status(BreakStatus::New, 7).unwrap().map(|b| b.unwrap().break_id).collect();
+    let mut ids: Vec<String> = breaks.iter().map(|b| b.break_id.clone()).collect();
+    ids.sort();
+    assert_eq!(streamed, ids);
+    assert_eq!(store.count_with_status(BreakStatus::New).unwrap(), 50);
+}
