@@ -1,5 +1,6 @@
 //! `reconagent`: the headless command-line tool of Recon Agent.
 
+mod bench;
 mod compare;
 mod explain;
 mod stored;
@@ -93,6 +94,13 @@ enum Command {
         mode: Mode,
         #[arg(long)]
         as_of: Option<DateTime<Utc>>,
+    },
+    /// Measure throughput (engine alone; engine + store + audit chain) and peak memory.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        #[arg(long, default_value = "all", value_parser = ["engine", "store", "all"])]
+        suite: String,
     },
     /// The audit log.
     Audit {
@@ -254,6 +262,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Compare { inputs } => compare::run(&inputs),
+        Command::Bench { count, suite } => bench::run(count, &suite),
         Command::Import { file, sample, db } => stored::import(db.as_deref(), file.as_deref(), sample),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));

@@ -33,9 +33,13 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Runs `breaks` and records each run in chunks (one transaction per chunk: a crash or Ctrl-C
-/// loses at most the runs not yet committed, never half a run). Ctrl-C stops starting new
-/// breaks; those stay as they were. Returns the graphs when `keep` (for printing small batches).
+/// Time spent inside `record_runs` by [`record_batch`] (for `reconagent bench`).
+pub(crate) static RECORD_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Runs `breaks` and records each run in chunks of 1,000 (one transaction per chunk: a crash or
+/// Ctrl-C loses at most the runs not yet committed, never half a run). Recording happens on its
+/// own thread while the engine goes on, so the slower of the two sets the pace. Ctrl-C stops
+/// starting new breaks; those stay as they were. Returns the graphs when `keep`.
 pub(crate) fn record_batch(
     store: &Store,
     orch: &Orchestrator,
@@ -45,15 +49,12 @@ pub(crate) fn record_batch(
     as_of: DateTime<Utc>,
     keep: bool,
 ) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
-    const CHUNK: usize = 500;
+    const CHUNK: usize = 1000;
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
     bar.set_prefix(format!("{} + record", mode.as_str()));
     let opts = BatchOptions::new(mode, as_of);
-    let mut pending = Vec::with_capacity(CHUNK);
     let mut kept = Vec::new();
-    let mut recorded = 0usize;
-    let mut failure: Option<anyhow::Error> = None;
     let mut read_error: Option<reconagent_store::StoreError> = None;
     let breaks = breaks.map_while(|b| match b {
         Ok(b) => Some(b),
@@ -63,46 +64,69 @@ pub(crate) fn record_batch(
         }
     });
     let rt = crate::runtime()?;
-    let summary = rt.block_on(async {
+    let (recorded, failure, summary) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<reconagent_store::PreparedRun>>(2);
         let cancel = opts.cancel.clone();
-        let on_ctrl_c = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
+        let writer = std::thread::Builder::new().name("recorder".into()).spawn_scoped(scope, move || {
+            let mut recorded = 0usize;
+            for chunk in rx {
+                let t = std::time::Instant::now();
+                let res = store.record_prepared(&chunk);
+                RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+                match res {
+                    Ok(ids) => recorded += ids.len(),
+                    Err(e) => {
+                        // Stop starting new breaks: nothing more can be recorded.
+                        cancel.cancel();
+                        return (recorded, Some(anyhow::Error::from(e)));
+                    }
+                }
             }
-        });
-        let summary = orch
-            .process_batch(
-                breaks,
-                total,
-                &opts,
-                |g| {
-                    if keep {
-                        kept.push(g.clone());
-                    }
-                    pending.push(g);
-                    if pending.len() >= CHUNK && failure.is_none() {
-                        match store.record_runs(&pending) {
-                            Ok(ids) => recorded += ids.len(),
-                            Err(e) => {
-                                // Stop starting new breaks: nothing more can be recorded.
-                                opts.cancel.cancel();
-                                failure = Some(e.into());
-                            }
+            (recorded, None)
+        })
+        .expect("a thread can be started");
+        let mut pending = Vec::with_capacity(CHUNK);
+        let summary = rt.block_on(async {
+            let cancel = opts.cancel.clone();
+            let on_ctrl_c = tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    cancel.cancel();
+                }
+            });
+            let summary = orch
+                .process_batch(
+                    breaks,
+                    total,
+                    &opts,
+                    |g| {
+                        if keep {
+                            kept.push(g.clone());
                         }
-                        pending.clear();
-                    }
-                },
-                |p| bar.set_position(p.done as u64),
-            )
-            .await;
-        on_ctrl_c.abort();
-        summary
+                        // Serialised here, off the writer thread; cannot fail for engine graphs.
+                        match reconagent_store::PreparedRun::new(g) {
+                            Ok(p) => pending.push(p),
+                            Err(e) => eprintln!("a run could not be serialised and was not recorded: {e}"),
+                        }
+                        if pending.len() >= CHUNK {
+                            // A closed channel means the writer failed; its error is reported below.
+                            let _ = tx.send(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK)));
+                        }
+                    },
+                    |p| bar.set_position(p.done as u64),
+                )
+                .await;
+            on_ctrl_c.abort();
+            summary
+        });
+        let _ = tx.send(pending);
+        drop(tx);
+        let (recorded, failure) = writer.join().expect("the writer thread does not panic");
+        (recorded, failure, summary)
     });
     bar.finish_and_clear();
     if let Some(e) = failure {
         return Err(e.context(format!("{recorded} run(s) were recorded before the failure")));
     }
-    recorded += store.record_runs(&pending)?.len();
     if let Some(e) = read_error {
         return Err(anyhow::Error::from(e).context(format!("reading breaks failed after {recorded} recorded run(s)")));
     }

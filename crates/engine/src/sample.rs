@@ -81,6 +81,12 @@ fn money(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> Decimal {
 
 /// Generates `count` breaks from `seed`; the same inputs always give the same breaks.
 pub fn generate(seed: u64, count: usize, refdata: &ReferenceData) -> Vec<Break> {
+    generate_from(seed, 0, count, refdata)
+}
+
+/// As [`generate`], numbering ids from `first + 1`, so large sets can be made a chunk at a time
+/// (use a different seed per chunk).
+pub fn generate_from(seed: u64, first: usize, count: usize, refdata: &ReferenceData) -> Vec<Break> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let total: u32 = MIX.iter().map(|m| m.2).sum();
     let mut instruments: Vec<(&String, &crate::refdata::Instrument)> = refdata.instruments.iter().collect();
@@ -196,7 +202,7 @@ pub fn generate(seed: u64, count: usize, refdata: &ReferenceData) -> Vec<Break> 
             Scenario::MissingCounterpart => "No matching record on the external side",
         };
         out.push(Break {
-            break_id: format!("BRK-{:05}", n + 1),
+            break_id: format!("BRK-{:05}", first + n + 1),
             break_type: BreakType::parse(ty),
             asset_class: Some(asset_class.to_string()),
             amount,

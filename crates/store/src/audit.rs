@@ -58,27 +58,71 @@ pub fn canonical_json(v: &Value) -> String {
 
 /// The hash of an entry given the previous hash.
 pub fn entry_hash(prev: &[u8], seq: i64, at: &str, kind: &str, actor: &str, subject: &str, payload: &Value) -> [u8; 32] {
-    let body = serde_json::json!({"seq": seq, "at": at, "kind": kind, "actor": actor, "subject": subject, "payload": payload});
+    entry_hash_canonical(prev, seq, at, kind, actor, subject, &canonical_json(payload))
+}
+
+/// As [`entry_hash`], with the payload already in canonical form. The body is written out with
+/// its keys in sorted order, which is exactly `canonical_json` of the entry (a test pins it).
+pub fn entry_hash_canonical(prev: &[u8], seq: i64, at: &str, kind: &str, actor: &str, subject: &str, payload: &str) -> [u8; 32] {
+    let s = |v: &str| serde_json::to_string(v).expect("a string always serialises");
+    let body = format!(
+        "{{\"actor\":{},\"at\":{},\"kind\":{},\"payload\":{payload},\"seq\":{seq},\"subject\":{}}}",
+        s(actor),
+        s(at),
+        s(kind),
+        s(subject)
+    );
     let mut h = Sha256::new();
     h.update(prev);
-    h.update(canonical_json(&body).as_bytes());
+    h.update(body.as_bytes());
     h.finalize().into()
+}
+
+/// The chain's tip inside one transaction: read once, then carried from entry to entry, so a
+/// chunk of runs does not look the last entry up again for each one.
+pub(crate) struct Appender {
+    seq: i64,
+    prev: [u8; 32],
+}
+
+impl Appender {
+    /// Reads the last entry. Only valid inside the transaction it was made in (the writer
+    /// mutex guarantees no other append interleaves).
+    pub(crate) fn load(tx: &Connection) -> Result<Appender> {
+        let last: Option<(i64, String)> = tx
+            .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(match last {
+            Some((seq, h)) => {
+                let mut prev = [0u8; 32];
+                hex::decode_to_slice(&h, &mut prev).map_err(|_| crate::StoreError::Invalid(format!("audit entry {seq} has a malformed hash")))?;
+                Appender { seq, prev }
+            }
+            None => Appender { seq: 0, prev: GENESIS },
+        })
+    }
+
+    /// Appends one entry and returns its hash (hex).
+    pub(crate) fn append(&mut self, tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &Value, at: &str) -> Result<String> {
+        self.append_canonical(tx, kind, actor, subject, &canonical_json(payload), at)
+    }
+
+    /// Appends one entry whose payload is already canonical JSON.
+    pub(crate) fn append_canonical(&mut self, tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &str, at: &str) -> Result<String> {
+        let seq = self.seq + 1;
+        let hash = entry_hash_canonical(&self.prev, seq, at, kind.as_str(), actor, subject, payload);
+        tx.prepare_cached("INSERT INTO audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![seq, at, kind.as_str(), actor, subject, payload, hex::encode(self.prev), hex::encode(hash)])?;
+        self.seq = seq;
+        self.prev = hash;
+        Ok(hex::encode(hash))
+    }
 }
 
 /// Appends one entry inside the caller's transaction.
 pub(crate) fn append(tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &Value, at: &str) -> Result<String> {
-    let last: Option<(i64, String)> =
-        tx.query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, hex::decode(h).unwrap_or_default()),
-        None => (1, GENESIS.to_vec()),
-    };
-    let hash = hex::encode(entry_hash(&prev, seq, at, kind.as_str(), actor, subject, payload));
-    tx.execute(
-        "INSERT INTO audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, at, kind.as_str(), actor, subject, canonical_json(payload), hex::encode(&prev), hash],
-    )?;
-    Ok(hash)
+    Appender::load(tx)?.append(tx, kind, actor, subject, payload, at)
 }
 
 /// The result of recomputing the chain.
@@ -112,11 +156,8 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         if prev_hex != hex::encode(&prev) {
             return Ok(bad(format!("entry {seq} does not chain to the entry before it (deleted, inserted or reordered)")));
         }
-        let payload: Value = match serde_json::from_str(&payload) {
-            Ok(v) => v,
-            Err(_) => return Ok(bad(format!("entry {seq} has a payload that is not JSON (edited)"))),
-        };
-        let computed = entry_hash(&prev, seq, &at, &kind, &actor, &subject, &payload);
+        // The stored text is what was hashed: any edit to it, even a reformatting, breaks the hash.
+        let computed = entry_hash_canonical(&prev, seq, &at, &kind, &actor, &subject, &payload);
         if hex::encode(computed) != hash {
             return Ok(bad(format!("entry {seq} ({kind} {subject}) does not match its hash: it was edited")));
         }
@@ -148,6 +189,19 @@ mod tests {
         d.update(body.as_bytes());
         assert_eq!(hex::encode(h), hex::encode(d.finalize()));
         assert_eq!(hex::encode(h), GOLDEN);
+    }
+
+    /// The hand-written body equals the canonical JSON of the entry, escapes included.
+    #[test]
+    fn the_fast_body_is_the_canonical_body() {
+        let payload = serde_json::json!({"b": [1, "x\"y"], "a": {"z": null}});
+        let (at, actor, subject) = ("2026-11-21T00:00:00.000001Z", "o'brien \"ops\"", "BRK-1\n<é>");
+        let body = serde_json::json!({"seq": 7, "at": at, "kind": "RUN", "actor": actor, "subject": subject, "payload": payload});
+        let mut d = Sha256::new();
+        d.update([1u8; 32]);
+        d.update(canonical_json(&body).as_bytes());
+        let want: [u8; 32] = d.finalize().into();
+        assert_eq!(entry_hash(&[1u8; 32], 7, at, "RUN", actor, subject, &payload), want);
     }
     const GOLDEN: &str = "d3e25ff8f734590e95e7ce4ff6d459d6fc93a00594344a8a7c84e29647d49400";
 }

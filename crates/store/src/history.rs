@@ -1,5 +1,5 @@
 //! The PATTERN agent's history, from the store: similar past breaks (same type and the same
-//! counterparty or instrument) and how they ended. Each key looks at its 200 most recently
+//! counterparty or instrument) and how they ended. Each key looks at its 50 most recently
 //! updated similar breaks, so a lookup costs the same with 1,000 or 1,000,000 breaks stored.
 
 use crate::Store;
@@ -25,10 +25,10 @@ impl HistoryLookup for StoreHistory {
             .prepare_cached(
                 "SELECT status, decision, COUNT(*) FROM (
                    SELECT * FROM (SELECT break_id, status, decision FROM breaks
-                     WHERE break_type = ?1 AND counterparty = ?3 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 200)
+                     WHERE break_type = ?1 AND counterparty = ?3 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 50)
                    UNION
                    SELECT * FROM (SELECT break_id, status, decision FROM breaks
-                     WHERE break_type = ?1 AND instrument_id = ?4 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 200)
+                     WHERE break_type = ?1 AND instrument_id = ?4 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 50)
                  ) GROUP BY status, decision",
             )
             .map_err(|e| e.to_string())?;

@@ -20,5 +20,6 @@ INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired)
 -- for every run: both paths must be index lookups, bounded to the most recent ones.
 ALTER TABLE breaks ADD COLUMN instrument_id TEXT;
 UPDATE breaks SET instrument_id = json_extract(data, '$.instrument_id');
-CREATE INDEX breaks_similar_counterparty ON breaks(break_type, counterparty, updated_at);
-CREATE INDEX breaks_similar_instrument ON breaks(break_type, instrument_id, updated_at);
+-- Covering: the lookup reads only the index, never the table rows.
+CREATE INDEX breaks_similar_counterparty ON breaks(break_type, counterparty, updated_at, status, decision, break_id);
+CREATE INDEX breaks_similar_instrument ON breaks(break_type, instrument_id, updated_at, status, decision, break_id);
