@@ -1,28 +1,47 @@
-# Recon Agent. `make run` sets up what is missing and starts the tool; `make test` runs every test.
+# Recon Agent. `make run` sets up what is missing and starts the desktop app; `make test` runs
+# every test (Rust workspace, bindings freshness, UI component tests).
 SHELL := /bin/bash
 CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
 
-.PHONY: run test bench setup lint fmt sample
+.PHONY: run test bench setup ui ui-deps bindings cli-demo lint sample
 
 setup:
-	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust from https://rustup.rs"; exit 1; }
+	@./scripts/setup-system.sh
 
-# For now the headless CLI on the bundled sample data; the desktop app takes over in a later issue.
-run: setup
-	$(CARGO) build --release -p reconagent-cli
-	./target/release/reconagent compare --breaks data/sample_breaks.csv --as-of $(AS_OF)
-	./target/release/reconagent explain BRK-00019 --breaks data/sample_breaks.csv --as-of $(AS_OF)
+ui-deps:
+	@[ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
 
-# Ends with one summed line ("N passed, N failed") so CI reads the whole suite, not the last binary.
-test: setup
-	@mkdir -p target; set -o pipefail; { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked; } 2>&1 \
+# The UI the app embeds (ui/dist).
+ui: ui-deps
+	cd ui && npm run build
+
+# The desktop app on its default database (~/.local/share/reconagent/reconagent.db, or
+# $RECONAGENT_DB); an empty database gets the bundled sample breaks.
+run: setup ui
+	$(CARGO) build --release --features custom-protocol --bin reconagent-app
+	./target/release/reconagent-app
+
+# The headless tool on the sample data.
+cli-demo:
+	$(CARGO) run --release -p reconagent-cli -- compare --breaks data/sample_breaks.csv --as-of $(AS_OF)
+
+# Ends with one summed line ("N passed, N failed") so CI reads the whole suite.
+test: setup ui
+	@mkdir -p target; set -o pipefail; \
+	  { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked && (cd ui && npx vitest run); } 2>&1 \
 	  | tee target/test-output.log; status=$$?; \
-	  awk '/^test result:/ { p += $$4; f += $$6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \
+	  awk '/^test result:/ { p += $$4; f += $$6 } /^ +Tests +[0-9]+ passed/ { p += $$2 } /^ +Tests .*[0-9]+ failed/ { for (i = 1; i <= NF; i++) if ($$(i+1) ~ /^failed/) f += $$i } \
+	       END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \
 	  exit $$status
 
-bench: setup
+# Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p reconagent-app --lib bindings_are_up_to_date
+
+bench:
 	$(CARGO) bench -p reconagent-engine --bench engine
+	$(CARGO) run --release -p reconagent-cli -- bench --count 100000 --suite all
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -74,7 +74,7 @@ pub(crate) fn run(count: usize, suite: &str) -> Result<ExitCode> {
         let db_mib = std::fs::metadata(store.path())?.len() as f64 / 1048576.0;
         let rss = peak_rss_mib();
         println!("  end to end (engine + store + audit chain): {:>9.0} breaks/s   ({recorded} runs in {run_s:.2} s)", recorded as f64 / run_s);
-        let record_s = crate::stored::RECORD_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
+        let record_s = reconagent_api::batch::RECORD_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
         println!("    of which writing runs to SQLite:         {record_s:>9.2} s");
         println!("  import:                                    {:>9.0} breaks/s", count as f64 / import_s);
         println!("  audit verify:                              {:>9.0} entries/s ({} entries, intact: {})", v.entries as f64 / verify_s, v.entries, v.ok);

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use reconagent_engine::graph::RunMode;
-use reconagent_engine::orchestrate::{BatchOptions, Orchestrator};
+use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_store::{BreakStatus, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,107 +33,37 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Time spent inside `record_runs` by [`record_batch`] (for `reconagent bench`).
-pub(crate) static RECORD_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Runs `breaks` and records each run in chunks of 1,000 (one transaction per chunk: a crash or
-/// Ctrl-C loses at most the runs not yet committed, never half a run). Recording happens on its
-/// own thread while the engine goes on, so the slower of the two sets the pace. Ctrl-C stops
-/// starting new breaks; those stay as they were. Returns the graphs when `keep`.
+/// Runs and records a batch with a progress bar; Ctrl-C stops starting new breaks.
 pub(crate) fn record_batch(
     store: &Store,
     orch: &Orchestrator,
-    breaks: impl Iterator<Item = reconagent_store::Result<reconagent_engine::Break>>,
+    breaks: impl Iterator<Item = reconagent_store::Result<reconagent_engine::Break>> + Send,
     total: usize,
     mode: RunMode,
     as_of: DateTime<Utc>,
     keep: bool,
 ) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
-    const CHUNK: usize = 1000;
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
     bar.set_prefix(format!("{} + record", mode.as_str()));
-    let opts = BatchOptions::new(mode, as_of);
-    let mut kept = Vec::new();
-    let mut read_error: Option<reconagent_store::StoreError> = None;
-    let breaks = breaks.map_while(|b| match b {
-        Ok(b) => Some(b),
-        Err(e) => {
-            read_error = Some(e);
-            None
-        }
-    });
-    let rt = crate::runtime()?;
-    let (recorded, failure, summary) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<reconagent_store::PreparedRun>>(2);
-        let cancel = opts.cancel.clone();
-        let writer = std::thread::Builder::new().name("recorder".into()).spawn_scoped(scope, move || {
-            let mut recorded = 0usize;
-            for chunk in rx {
-                let t = std::time::Instant::now();
-                let res = store.record_prepared(&chunk);
-                RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-                match res {
-                    Ok(ids) => recorded += ids.len(),
-                    Err(e) => {
-                        // Stop starting new breaks: nothing more can be recorded.
-                        cancel.cancel();
-                        return (recorded, Some(anyhow::Error::from(e)));
-                    }
-                }
-            }
-            (recorded, None)
-        })
-        .expect("a thread can be started");
-        let mut pending = Vec::with_capacity(CHUNK);
-        let summary = rt.block_on(async {
-            let cancel = opts.cancel.clone();
-            let on_ctrl_c = tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
+    let cancel = reconagent_engine::orchestrate::CancelFlag::default();
+    {
+        let cancel = cancel.clone();
+        // A plain thread: the batch builds its own runtime.
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if rt.block_on(tokio::signal::ctrl_c()).is_ok() {
                     cancel.cancel();
                 }
-            });
-            let summary = orch
-                .process_batch(
-                    breaks,
-                    total,
-                    &opts,
-                    |g| {
-                        if keep {
-                            kept.push(g.clone());
-                        }
-                        // Serialised here, off the writer thread; cannot fail for engine graphs.
-                        match reconagent_store::PreparedRun::new(g) {
-                            Ok(p) => pending.push(p),
-                            Err(e) => eprintln!("a run could not be serialised and was not recorded: {e}"),
-                        }
-                        if pending.len() >= CHUNK {
-                            // A closed channel means the writer failed; its error is reported below.
-                            let _ = tx.send(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK)));
-                        }
-                    },
-                    |p| bar.set_position(p.done as u64),
-                )
-                .await;
-            on_ctrl_c.abort();
-            summary
+            }
         });
-        let _ = tx.send(pending);
-        drop(tx);
-        let (recorded, failure) = writer.join().expect("the writer thread does not panic");
-        (recorded, failure, summary)
-    });
+    }
+    let out = reconagent_api::batch::run_and_record(store, orch, breaks, total, mode, as_of, cancel, keep, |done, _, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    if let Some(e) = failure {
-        return Err(e.context(format!("{recorded} run(s) were recorded before the failure")));
+    if out.summary.cancelled {
+        eprintln!("cancelled: {} of {total} break(s) run and recorded; {} not started and unchanged", out.recorded, total - out.recorded);
     }
-    if let Some(e) = read_error {
-        return Err(anyhow::Error::from(e).context(format!("reading breaks failed after {recorded} recorded run(s)")));
-    }
-    if summary.cancelled {
-        eprintln!("cancelled: {recorded} of {total} break(s) run and recorded; {} not started and unchanged", total - recorded);
-    }
-    Ok((recorded, kept))
+    Ok((out.recorded, out.graphs))
 }
 
 /// Runs every NEW break in the store (streamed a page at a time) and records each run.

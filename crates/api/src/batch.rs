@@ -1,0 +1,120 @@
+//! Running many breaks and recording every run: the engine on a tokio runtime, the store's
+//! single writer on its own thread, pipelined. Used by the CLI and the desktop app alike.
+
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::orchestrate::{BatchOptions, BatchSummary, CancelFlag, Orchestrator};
+use reconagent_engine::Break;
+use reconagent_store::{PreparedRun, Store, StoreError};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Time spent inside the writer's transactions, for `reconagent bench`.
+pub static RECORD_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs per transaction: a crash or cancel loses at most the runs not yet committed, never part
+/// of a run.
+pub const CHUNK: usize = 1000;
+
+/// What a recorded batch did.
+#[derive(Debug)]
+pub struct Recorded {
+    pub recorded: usize,
+    pub summary: BatchSummary,
+    /// The graphs, when asked for (small batches that are printed).
+    pub graphs: Vec<ExecutionGraph>,
+}
+
+/// Why a recorded batch stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{recorded} run(s) were recorded before this failure: {source}")]
+    Store { recorded: usize, source: StoreError },
+    #[error("cannot start the engine: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs `breaks` and records each run, calling `on_progress(done, total, break_id)` after each.
+/// Setting `cancel` stops starting new breaks; in-flight ones finish and are recorded, the rest
+/// stay as they were. Blocks the calling thread (it builds its own runtime): call it from a
+/// plain or blocking thread, never from inside an async task.
+///
+/// # Errors
+/// A store failure (the batch stops starting breaks as soon as it happens) or a read error of
+/// the input iterator.
+#[allow(clippy::too_many_arguments)]
+pub fn run_and_record(
+    store: &Store,
+    orch: &Orchestrator,
+    breaks: impl Iterator<Item = reconagent_store::Result<Break>> + Send,
+    total: usize,
+    mode: RunMode,
+    as_of: chrono::DateTime<chrono::Utc>,
+    cancel: CancelFlag,
+    keep_graphs: bool,
+    mut on_progress: impl FnMut(usize, usize, &str),
+) -> Result<Recorded, BatchError> {
+    let mut opts = BatchOptions::new(mode, as_of);
+    opts.cancel = cancel;
+    let mut graphs = Vec::new();
+    let mut read_error: Option<StoreError> = None;
+    let breaks = breaks.map_while(|b| match b {
+        Ok(b) => Some(b),
+        Err(e) => {
+            read_error = Some(e);
+            None
+        }
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BatchError::Runtime)?;
+    let (recorded, failure, summary) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PreparedRun>>(2);
+        let cancel = opts.cancel.clone();
+        let writer = std::thread::Builder::new()
+            .name("recorder".into())
+            .spawn_scoped(scope, move || {
+                let mut recorded = 0usize;
+                for chunk in rx {
+                    let t = std::time::Instant::now();
+                    let res = store.record_prepared(&chunk);
+                    RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                    match res {
+                        Ok(ids) => recorded += ids.len(),
+                        Err(e) => {
+                            cancel.cancel(); // nothing more can be recorded
+                            return (recorded, Some(e));
+                        }
+                    }
+                }
+                (recorded, None)
+            })
+            .expect("a thread can be started");
+        let mut pending = Vec::with_capacity(CHUNK);
+        let last_id = std::cell::RefCell::new(String::new());
+        let summary = rt.block_on(orch.process_batch(
+            breaks,
+            total,
+            &opts,
+            |g| {
+                last_id.borrow_mut().clone_from(&g.break_id);
+                if keep_graphs {
+                    graphs.push(g.clone());
+                }
+                // Serialised here, off the writer thread; cannot fail for engine graphs.
+                if let Ok(p) = PreparedRun::new(g) {
+                    pending.push(p);
+                }
+                if pending.len() >= CHUNK {
+                    // A closed channel means the writer failed; its error is returned below.
+                    let _ = tx.send(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK)));
+                }
+            },
+            |p| on_progress(p.done, p.total, &last_id.borrow()),
+        ));
+        let _ = tx.send(pending);
+        drop(tx);
+        let (recorded, failure) = writer.join().expect("the writer thread does not panic");
+        (recorded, failure, summary)
+    });
+    if let Some(source) = failure.or(read_error) {
+        return Err(BatchError::Store { recorded, source });
+    }
+    Ok(Recorded { recorded, summary, graphs })
+}

@@ -1,0 +1,53 @@
+//! Errors as they cross to the front end: a code programs can match and a message people read.
+
+use serde::Serialize;
+
+/// What kind of failure; the UI branches on this, never on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The request is wrong (a missing reason, a bad date, an illegal move).
+    Invalid,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// A file could not be read or written.
+    Io,
+    /// A batch is already running.
+    Busy,
+    /// Anything else (a database error).
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
+    }
+}
+
+impl From<reconagent_store::StoreError> for ApiError {
+    fn from(e: reconagent_store::StoreError) -> ApiError {
+        use reconagent_store::StoreError as E;
+        let code = match &e {
+            E::NoSuchBreak(_) => ErrorCode::NotFound,
+            E::IllegalTransition { .. } | E::Invalid(_) => ErrorCode::Invalid,
+            E::Io(_) | E::ForeignFile { .. } | E::NewerSchema { .. } | E::Open { .. } => ErrorCode::Io,
+            _ => ErrorCode::Internal,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<reconagent_engine::import::ImportError> for ApiError {
+    fn from(e: reconagent_engine::import::ImportError) -> ApiError {
+        ApiError::new(ErrorCode::Io, e.to_string())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,289 @@
+//! The operations, grouped as the app's screens use them.
+
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_engine::DecisionAction;
+use reconagent_store::export::{ExportFormat, ReportQuery};
+use reconagent_store::{BreakStatus, EfficiencyFilter, HumanAction, QueueFilter, QueueSort, Store};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The app's state: one store, the policies in force, the batch in flight.
+pub struct Core {
+    store: Store,
+    orchestrator: RwLock<Orchestrator>,
+    running: Mutex<Option<CancelFlag>>,
+    loaded_sample: bool,
+}
+
+fn invalid(m: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::Invalid, m)
+}
+
+impl Core {
+    /// Opens the database at `db` with the bundled policies. With `sample_if_empty`, an empty
+    /// database gets the bundled sample breaks (the desktop app's first start).
+    ///
+    /// # Errors
+    /// The database cannot be opened (foreign, newer, corrupt: nothing is changed).
+    pub fn open(db: &Path, sample_if_empty: bool) -> ApiResult<Core> {
+        let store = Store::open(db)?;
+        let policies = PolicySet::bundled();
+        store.record_policy(&policies, "bundled with the app")?;
+        let mut loaded_sample = false;
+        if sample_if_empty && store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 == 0 {
+            store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;
+            loaded_sample = true;
+        }
+        let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_history(Arc::new(store.history()?));
+        Ok(Core { store, orchestrator: RwLock::new(orchestrator), running: Mutex::new(None), loaded_sample })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn orchestrator(&self) -> Orchestrator {
+        self.orchestrator.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    // ---- app -------------------------------------------------------------------------------
+
+    pub fn info(&self) -> ApiResult<AppInfo> {
+        let o = self.orchestrator();
+        Ok(AppInfo {
+            database: self.store.path().display().to_string(),
+            actor: self.store.actor.clone(),
+            policy_source: o.policies.source_name.clone(),
+            policy_version: o.policies.version.clone(),
+            breaks: self.store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 as i32,
+            new_breaks: self.store.count_with_status(BreakStatus::New)? as i32,
+            loaded_sample: self.loaded_sample,
+        })
+    }
+
+    // ---- breaks ----------------------------------------------------------------------------
+
+    pub fn queue(&self, q: &QueueQuery) -> ApiResult<QueuePage> {
+        let sort = match q.sort.as_deref().unwrap_or("break_id") {
+            "break_id" => QueueSort::BreakId,
+            "detected_at" => QueueSort::DetectedAt,
+            "tier" => QueueSort::Tier,
+            "status" => QueueSort::Status,
+            "sla_deadline" => QueueSort::SlaDeadline,
+            "counterparty" => QueueSort::Counterparty,
+            other => return Err(invalid(format!("cannot sort by `{other}`"))),
+        };
+        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let filter = QueueFilter {
+            break_type: nonempty(&q.break_type),
+            tier: nonempty(&q.tier),
+            status: nonempty(&q.status),
+            decision: nonempty(&q.decision),
+            assignee: nonempty(&q.assignee),
+            search: nonempty(&q.search),
+            min_age_days: q.min_age_days.map(|d| d.max(0) as u32),
+            max_age_days: q.max_age_days.map(|d| d.max(0) as u32),
+            sort,
+            descending: q.descending,
+            limit: q.limit.clamp(1, 10_000) as u32,
+            offset: q.offset.max(0) as u32,
+        };
+        let (rows, total) = self.store.queue(&filter)?;
+        Ok(QueuePage { rows: rows.into_iter().map(BreakRow::from).collect(), total: total as i32, offset: filter.offset as i32 })
+    }
+
+    pub fn break_detail(&self, id: &str) -> ApiResult<BreakDetail> {
+        let brk = self.store.get_break(id)?;
+        let (rows, _) = self.store.queue(&QueueFilter { search: Some(id.to_string()), limit: 50, ..Default::default() })?;
+        let row = rows.into_iter().find(|r| r.break_id == id).ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no break `{id}`")))?;
+        Ok(BreakDetail {
+            brk: (&brk).into(),
+            status: row.status,
+            assignee: row.assignee,
+            runs: self.store.runs_of(id)?.iter().map(|(rid, g)| RunDto::new(*rid, g)).collect(),
+            actions: self
+                .store
+                .actions_of(id)?
+                .into_iter()
+                .map(|a| ActionDto { kind: a.kind, actor: a.actor, at: a.at, decision: a.decision, reason: a.reason, assignee: a.assignee, comment: a.comment })
+                .collect(),
+        })
+    }
+
+    /// Imports a break file; rows with errors are reported and skipped.
+    pub fn import_file(&self, path: &Path) -> ApiResult<ImportSummary> {
+        let report = reconagent_engine::import::read_file(path)?;
+        let source = path.display().to_string();
+        let (inserted, present) = self.store.import_breaks(&report.breaks, &source)?;
+        Ok(ImportSummary {
+            source,
+            inserted: inserted as i32,
+            already_present: present as i32,
+            errors: report.errors.into_iter().map(|e| RowErrorDto { row: e.row as i32, field: e.field, message: e.message }).collect(),
+        })
+    }
+
+    /// Loads the bundled sample breaks, on purpose.
+    pub fn load_sample(&self) -> ApiResult<ImportSummary> {
+        let (inserted, present) = self.store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
+        Ok(ImportSummary { source: "bundled sample".into(), inserted: inserted as i32, already_present: present as i32, errors: vec![] })
+    }
+
+    // ---- runs ------------------------------------------------------------------------------
+
+    /// Runs the given breaks (or every NEW one when `ids` is empty) and records the runs,
+    /// reporting progress. Blocks: call from a blocking thread. One batch at a time.
+    pub fn process(&self, ids: &[String], mode: &str, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        let mode = match mode {
+            "v1" => RunMode::V1,
+            "v2" => RunMode::V2,
+            other => return Err(invalid(format!("mode must be v1 or v2, not `{other}`"))),
+        };
+        let cancel = CancelFlag::default();
+        {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            if running.is_some() {
+                return Err(ApiError::new(ErrorCode::Busy, "a batch is already running"));
+            }
+            *running = Some(cancel.clone());
+        }
+        let result = self.process_inner(ids, mode, cancel, &mut on_progress);
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        result
+    }
+
+    fn process_inner(&self, ids: &[String], mode: RunMode, cancel: CancelFlag, on_progress: &mut dyn FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        let orch = self.orchestrator();
+        let started = std::time::Instant::now();
+        let mut report = |done: usize, total: usize, current: &str| {
+            let elapsed = started.elapsed().as_secs_f64();
+            let eta = if done > 0 { elapsed / done as f64 * (total - done) as f64 } else { 0.0 };
+            on_progress(Progress { task: format!("process {}", mode.as_str()), done: done as i32, total: total as i32, current: current.to_string(), eta_seconds: eta });
+        };
+        let now = chrono::Utc::now();
+        let result = if ids.is_empty() {
+            let total = self.store.count_with_status(BreakStatus::New)?;
+            report(0, total, "");
+            let breaks = self.store.stream_with_status(BreakStatus::New, 2000)?;
+            crate::batch::run_and_record(&self.store, &orch, breaks, total, mode, now, cancel, false, report)
+        } else {
+            let mut breaks = Vec::with_capacity(ids.len());
+            for id in ids {
+                if self.store.status_of(id)? != BreakStatus::Resolved {
+                    breaks.push(self.store.get_break(id));
+                }
+            }
+            let total = breaks.len();
+            report(0, total, "");
+            crate::batch::run_and_record(&self.store, &orch, breaks.into_iter(), total, mode, now, cancel, false, report)
+        };
+        let out = result.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok(ProcessSummary { processed: out.recorded as i32, not_started: out.summary.not_started as i32, cancelled: out.summary.cancelled })
+    }
+
+    /// Cancels the batch in flight, if any: breaks not started stay as they were.
+    pub fn cancel_processing(&self) -> bool {
+        match &*self.running.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    // ---- review ----------------------------------------------------------------------------
+
+    pub fn review(&self, break_id: &str, action: &ReviewAction) -> ApiResult<String> {
+        let decision = |d: &str| DecisionAction::parse(d).ok_or_else(|| invalid(format!("unknown decision `{d}`")));
+        let action = match action {
+            ReviewAction::Accept => HumanAction::Accept,
+            ReviewAction::Override { decision: d, reason } => HumanAction::Override { decision: decision(d)?, reason: reason.clone() },
+            ReviewAction::Assign { assignee } if assignee.trim().is_empty() => return Err(invalid("name someone to assign to")),
+            ReviewAction::Assign { assignee } => HumanAction::Assign { assignee: assignee.trim().to_string() },
+            ReviewAction::Comment { text } if text.trim().is_empty() => return Err(invalid("a comment cannot be empty")),
+            ReviewAction::Comment { text } => HumanAction::Comment { text: text.clone() },
+            ReviewAction::Resolve { comment } => HumanAction::Resolve { comment: comment.clone() },
+        };
+        Ok(self.store.act(break_id, &action)?.as_str().to_string())
+    }
+
+    // ---- dashboard -------------------------------------------------------------------------
+
+    pub fn efficiency(&self, q: &StatsQuery) -> ApiResult<EfficiencyDto> {
+        let e = self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
+        let count = |g: &reconagent_store::GroupStats, d: &str| g.decisions.get(d).copied().unwrap_or(0) as i32;
+        Ok(EfficiencyDto {
+            groups: e
+                .groups
+                .iter()
+                .map(|g| GroupStatsDto {
+                    mode: g.mode.clone(),
+                    break_type: g.break_type.clone(),
+                    tier: g.tier.clone(),
+                    runs: g.runs as i32,
+                    agents_invoked: g.agents_invoked,
+                    agents_planned: g.agents_planned,
+                    early_exit_rate: g.early_exit_rate,
+                    mean_wall_us: g.mean_wall_us,
+                    mean_modelled_ms: g.mean_modelled_ms,
+                    mean_modelled_cost: g.mean_modelled_cost.to_string(),
+                    auto_resolve: count(g, "AUTO_RESOLVE"),
+                    hil_review: count(g, "HIL_REVIEW"),
+                    escalate: count(g, "ESCALATE"),
+                })
+                .collect(),
+            checkpoints: e
+                .checkpoints
+                .into_iter()
+                .map(|c| CheckpointRateDto { checkpoint_id: c.checkpoint_id, after_agent: c.after_agent, evaluated: c.evaluated as i32, fired: c.fired as i32 })
+                .collect(),
+            per_day: e.per_day.into_iter().map(|d| DayCountDto { day: d.day, mode: d.mode, runs: d.runs as i32, auto_resolved: d.auto_resolved as i32 }).collect(),
+        })
+    }
+
+    // ---- audit -----------------------------------------------------------------------------
+
+    pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditEntryDto>> {
+        let kind = q.kind.as_deref().filter(|k| !k.is_empty());
+        let rows = self.store.audit_entries(q.from.as_deref(), q.to.as_deref(), kind, q.limit.clamp(1, 10_000) as u32, q.offset.max(0) as u32)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntryDto { seq: r.seq as i32, at: r.at, kind: r.kind, actor: r.actor, subject: r.subject, payload: r.payload, hash: r.hash })
+            .collect())
+    }
+
+    pub fn verify(&self) -> ApiResult<VerificationDto> {
+        let v = self.store.verify()?;
+        Ok(VerificationDto {
+            entries: v.entries as i32,
+            head: v.head,
+            ok: v.ok,
+            first_bad_seq: v.first_bad.as_ref().map(|b| b.0 as i32),
+            first_bad_reason: v.first_bad.map(|b| b.1),
+        })
+    }
+
+    pub fn export(&self, r: &ExportRequest) -> ApiResult<ExportSummary> {
+        let date = |s: &str, field: &str| s.parse().map_err(|_| invalid(format!("{field}: `{s}` is not a date (YYYY-MM-DD)")));
+        let query = ReportQuery { from: date(&r.from, "from")?, to: date(&r.to, "to")?, break_type: r.break_type.clone().filter(|t| !t.is_empty()) };
+        if query.from > query.to {
+            return Err(invalid("`from` is after `to`"));
+        }
+        let format = ExportFormat::parse(&r.format).ok_or_else(|| invalid(format!("unknown format `{}`", r.format)))?;
+        let path = PathBuf::from(&r.path);
+        let report = self.store.export(&query, format, &path)?;
+        Ok(ExportSummary {
+            path: r.path.clone(),
+            breaks: report.breaks.len() as i32,
+            runs: report.runs.len() as i32,
+            chain_ok: report.chain.ok,
+            chain_head: report.chain.head,
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! Processing breaks, with progress events and cancel.
+
+use super::{blocking, AppCore};
+use reconagent_api::dto::{Progress, ProcessSummary};
+use reconagent_api::ApiResult;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+
+/// Pushed while a batch runs (at most every 50 ms, and at the end).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ProgressEvent(pub Progress);
+
+/// Pushed when breaks or runs changed, so open screens reload.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct DataChanged {
+    pub what: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: String) -> ApiResult<ProcessSummary> {
+    let out = blocking(&core, move |c| {
+        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        c.process(&break_ids, &mode, |p| {
+            if p.done == p.total || last.elapsed() >= std::time::Duration::from_millis(50) {
+                last = std::time::Instant::now();
+                let _ = ProgressEvent(p).emit(&app);
+            }
+        })
+        .inspect(|_| {
+            let _ = DataChanged { what: "runs".into() }.emit(&app);
+        })
+    })
+    .await;
+    out
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_processing(core: State<'_, AppCore>) -> ApiResult<bool> {
+    Ok(core.cancel_processing())
+}

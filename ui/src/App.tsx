@@ -1,0 +1,60 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, onDataChanged, type AppInfo } from "./api";
+import { Queue } from "./screens/Queue";
+import { BreakDetailScreen } from "./screens/BreakDetail";
+import { Review } from "./screens/Review";
+import { Dashboard } from "./screens/Dashboard";
+import { Audit } from "./screens/Audit";
+import { Welcome } from "./components/Welcome";
+import { ErrorBox } from "./components/ErrorBox";
+
+export type Screen = "queue" | "review" | "dashboard" | "audit";
+
+export function App() {
+  const [screen, setScreen] = useState<Screen>("queue");
+  const [openBreak, setOpenBreak] = useState<string | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reloadInfo = useCallback(() => api.appInfo().then(setInfo, setError), []);
+  useEffect(() => {
+    reloadInfo();
+    return onDataChanged(reloadInfo);
+  }, [reloadInfo]);
+
+  const go = (s: Screen) => {
+    setOpenBreak(null);
+    setScreen(s);
+  };
+  let body;
+  if (error) body = <ErrorBox error={error} />;
+  else if (!info) body = <div className="empty">Loading…</div>;
+  else if (info.breaks === 0) body = <Welcome onLoaded={reloadInfo} />;
+  else if (openBreak) body = <BreakDetailScreen breakId={openBreak} onBack={() => setOpenBreak(null)} />;
+  else if (screen === "queue") body = <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />;
+  else if (screen === "review") body = <Review onOpen={setOpenBreak} />;
+  else if (screen === "dashboard") body = <Dashboard />;
+  else body = <Audit />;
+
+  return (
+    <div className="app">
+      <nav className="nav" aria-label="Screens">
+        <h1>Recon Agent</h1>
+        {(["queue", "review", "dashboard", "audit"] as Screen[]).map((s) => (
+          <button key={s} className={screen === s && !openBreak ? "active" : ""} onClick={() => go(s)} data-testid={`nav-${s}`}>
+            {{ queue: "Break queue", review: "Review", dashboard: "Dashboard", audit: "Audit" }[s]}
+          </button>
+        ))}
+        {info && (
+          <div className="foot" title={info.database}>
+            {info.breaks} breaks · {info.new_breaks} new
+            <br />
+            policy {info.policy_version.slice(0, 12)}
+            <br />
+            {info.actor}
+          </div>
+        )}
+      </nav>
+      <main className="main">{body}</main>
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+// The only module that talks to Tauri. Everything else calls these typed functions; errors
+// arrive as ApiFailure with the Rust side's code and message.
+import { commands, events } from "./bindings";
+import type * as B from "./bindings";
+import type { ApiError, Progress } from "./bindings";
+
+// Replies use the Serialize shapes (every field present), requests the Deserialize ones.
+export type { ApiError, AppInfo, AuditEntryDto, EfficiencyDto, ExportSummary, ImportSummary, ProcessSummary, ProfileDto, Progress, ReviewAction } from "./bindings";
+export type ActionDto = B.ActionDto_Serialize;
+export type BreakDetail = B.BreakDetail_Serialize;
+export type BreakDto = B.BreakDto_Serialize;
+export type BreakRow = B.BreakRow_Serialize;
+export type CheckpointDto = B.CheckpointDto_Serialize;
+export type NodeDto = B.NodeDto_Serialize;
+export type QueuePage = B.QueuePage_Serialize;
+export type RunDto = B.RunDto_Serialize;
+export type VerificationDto = B.VerificationDto_Serialize;
+export type AuditQuery = B.AuditQuery_Deserialize;
+export type ExportRequest = B.ExportRequest_Deserialize;
+export type QueueQuery = B.QueueQuery_Deserialize;
+export type StatsQuery = B.StatsQuery_Deserialize;
+
+export class ApiFailure extends Error {
+  code: ApiError["code"];
+  constructor(e: ApiError) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
+
+
+async function unwrap<T>(p: Promise<Result<unknown>>): Promise<T> {
+  const r = await p;
+  if (r.status === "error") throw new ApiFailure(r.error);
+  return r.data as T;
+}
+
+export const api = {
+  appInfo: () => unwrap<B.AppInfo>(commands.appInfo()),
+  queue: (q: QueueQuery) => unwrap<QueuePage>(commands.queue(q)),
+  breakDetail: (id: string) => unwrap<BreakDetail>(commands.breakDetail(id)),
+  importFile: (path: string) => unwrap<B.ImportSummary>(commands.importFile(path)),
+  loadSample: () => unwrap<B.ImportSummary>(commands.loadSample()),
+  process: (ids: string[], mode: "v1" | "v2") => unwrap<B.ProcessSummary>(commands.process(ids, mode)),
+  cancelProcessing: () => unwrap<boolean>(commands.cancelProcessing()),
+  review: (id: string, action: B.ReviewAction) => unwrap<string>(commands.review(id, action)),
+  efficiency: (q: StatsQuery) => unwrap<B.EfficiencyDto>(commands.efficiency(q)),
+  auditLog: (q: AuditQuery) => unwrap<B.AuditEntryDto[]>(commands.auditLog(q)),
+  verifyAudit: () => unwrap<VerificationDto>(commands.verifyAudit()),
+  exportReport: (r: ExportRequest) => unwrap<B.ExportSummary>(commands.exportReport(r)),
+};
+
+/** Subscribes to batch progress; returns the unsubscribe function. */
+export function onProgress(cb: (p: Progress) => void): () => void {
+  let stop: (() => void) | undefined;
+  let cancelled = false;
+  events.progressEvent.listen((e) => cb(e.payload)).then((un) => (cancelled ? un() : (stop = un)));
+  return () => {
+    cancelled = true;
+    stop?.();
+  };
+}
+
+/** Subscribes to "data changed" pushes (runs recorded, reviews) so screens reload. */
+export function onDataChanged(cb: () => void): () => void {
+  let stop: (() => void) | undefined;
+  let cancelled = false;
+  events.dataChanged.listen(() => cb()).then((un) => (cancelled ? un() : (stop = un)));
+  return () => {
+    cancelled = true;
+    stop?.();
+  };
+}
+
+/** File dialogs (the only file access the app has). */
+export async function chooseOpenFile(): Promise<string | null> {
+  const { open } = await import("@tauri-apps/plugin-dialog");
+  const r = await open({ multiple: false, filters: [{ name: "Breaks", extensions: ["csv", "json", "jsonl", "ndjson"] }] });
+  return typeof r === "string" ? r : null;
+}
+
+export async function chooseSaveFile(defaultPath: string, ext: string): Promise<string | null> {
+  const { save } = await import("@tauri-apps/plugin-dialog");
+  return (await save({ defaultPath, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] })) ?? null;
+}

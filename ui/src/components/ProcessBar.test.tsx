@@ -1,0 +1,34 @@
+import { cleanup, render, screen, fireEvent, waitFor } from "@testing-library/react";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { ProcessBar } from "./ProcessBar";
+
+afterEach(() => {
+  cleanup(); // unmount (and unlisten) while the event mocks still exist
+  clearMocks();
+});
+
+test("processing all NEW breaks calls Rust and shows how many were processed", async () => {
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "process") return { processed: 12, not_started: 0, cancelled: false };
+    return null;
+  }, { shouldMockEvents: true });
+  const onDone = vi.fn();
+  render(<ProcessBar selected={[]} onDone={onDone} />);
+  fireEvent.click(screen.getByText("Process all NEW (v2)"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("12 processed"));
+  expect(calls.find((c) => c.cmd === "process")?.args).toEqual({ breakIds: [], mode: "v2" });
+  expect(onDone).toHaveBeenCalled();
+});
+
+test("an error from Rust is shown as its message", async () => {
+  mockIPC((cmd) => {
+    if (cmd === "process") throw { code: "BUSY", message: "a batch is already running" };
+    return null;
+  }, { shouldMockEvents: true });
+  render(<ProcessBar selected={["BRK-1"]} onDone={() => {}} />);
+  fireEvent.click(screen.getByText("Process 1 selected with v1 (compare)"));
+  await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("a batch is already running"));
+  expect(screen.getByRole("alert").textContent).toContain("BUSY");
+});

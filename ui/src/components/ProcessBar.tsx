@@ -1,0 +1,49 @@
+import { useEffect, useState } from "react";
+import { api, onProgress, type Progress, type ProcessSummary } from "../api";
+import { ErrorBox } from "./ErrorBox";
+
+/** Process selected (or all NEW) breaks, v2 or v1, with a progress bar and cancel. */
+export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: () => void }) {
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<ProcessSummary | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => onProgress(setProgress), []);
+  const start = async (mode: "v1" | "v2") => {
+    setRunning(true);
+    setError(null);
+    setResult(null);
+    setProgress(null);
+    try {
+      setResult(await api.process(selected, mode));
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setRunning(false);
+    }
+  };
+  const pct = progress && progress.total > 0 ? (100 * progress.done) / progress.total : 0;
+  const what = selected.length ? `${selected.length} selected` : "all NEW";
+  return (
+    <div className="toolbar panel" data-testid="process-bar">
+      <button className="primary" disabled={running} onClick={() => start("v2")}>Process {what} (v2)</button>
+      <button disabled={running} onClick={() => start("v1")}>Process {what} with v1 (compare)</button>
+      {running && (
+        <>
+          <div className="progress" role="progressbar" aria-valuenow={Math.round(pct)} data-testid="progress"><div style={{ width: `${pct}%` }} /></div>
+          <span className="muted">
+            {progress ? `${progress.done} / ${progress.total}${progress.current ? ` · ${progress.current}` : ""} · ETA ${Math.ceil(progress.eta_seconds ?? 0)} s` : "starting…"}
+          </span>
+          <button onClick={() => api.cancelProcessing()}>Cancel</button>
+        </>
+      )}
+      {!running && result && (
+        <span data-testid="process-result">
+          {result.processed} processed{result.cancelled ? `; cancelled, ${result.not_started} not started (unchanged)` : ""}
+        </span>
+      )}
+      {error !== null && <ErrorBox error={error} />}
+    </div>
+  );
+}

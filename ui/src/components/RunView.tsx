@@ -1,0 +1,25 @@
+import type { RunDto } from "../api";
+import { ExecutionGraph } from "./ExecutionGraph";
+import { Timeline } from "./Timeline";
+
+/** One run: its decision, graph and timeline. */
+export function RunView({ run, compact = false }: { run: RunDto; compact?: boolean }) {
+  const d = run.decision;
+  return (
+    <div className="panel" data-testid={`run-${run.mode}`}>
+      <h2>
+        {run.mode.toUpperCase()} run {run.run_id} · {run.policy_key} · {run.agents_invoked}/{run.agents_planned} agents · {((run.wall_us ?? 0) / 1000).toFixed(2)} ms
+      </h2>
+      <p>
+        Decision <span className={`tag ${d.action}`} data-testid="decision">{d.action}</span> confidence {(d.confidence ?? 0).toFixed(2)} · by {d.decided_by}
+      </p>
+      <ul>{d.rationale.map((r, i) => <li key={i}>{r}</li>)}</ul>
+      <ExecutionGraph run={run} height={compact ? 260 : 330} />
+      <h2 style={{ marginTop: 10 }}>Timeline</h2>
+      <Timeline run={run} />
+      <p className="muted" style={{ fontSize: 11 }}>
+        policy version {run.policy_version.slice(0, 12)} · max parallel {run.max_parallel} · started {run.started_at}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import { layoutRun, statusLabel } from "./graphLayout";
+import type { RunDto } from "../api";
+
+const node = (agent: string, planned: boolean, depends_on: string[], status = "COMPLETED", skip_kind: string | null = null) => ({
+  agent, status, planned, depends_on, started_us: status === "COMPLETED" ? 1 : null, finished_us: status === "COMPLETED" ? 2 : null,
+  waited_us: 0, attempts: 1, output: null, error: null, skip_reason: skip_kind ? "why" : null, skip_kind,
+});
+
+const run = {
+  run_id: "1", mode: "v2", policy_key: "CASH_RECONCILIATION/LOW", policy_version: "abc", started_at: "", wall_us: 10, max_parallel: 3,
+  agents_planned: 5, agents_invoked: 3, emulated_latency: false,
+  profile: { exposure: "1", base_currency: "USD", tier: "LOW", exposure_tier: "LOW", age_days: 0, materiality: 0, urgency: 0, hints: [], asset_class: "CASH" },
+  nodes: [
+    node("INGESTION", true, []),
+    node("ENRICHMENT", true, ["INGESTION"]),
+    node("MATCHING", false, [], "SKIPPED", "NOT_IN_POLICY"),
+    node("RULES", true, ["ENRICHMENT"]),
+    node("PATTERN", false, [], "SKIPPED", "NOT_IN_POLICY"),
+    node("DECISIONING", true, ["RULES"], "SKIPPED", "EARLY_EXIT"),
+    node("WORKFLOW", true, ["DECISIONING"], "SKIPPED", "EARLY_EXIT"),
+  ],
+  checkpoints: [{ id: "cash_low_within_tolerance", after_agent: "RULES", condition: "rules.explained", fired: true, error: null, at_us: 5 }],
+  decision: { action: "AUTO_RESOLVE", confidence: 0.97, rationale: [], decided_by: "checkpoint", at: "" },
+} as RunDto;
+
+test("planned agents flow left to right; agents outside the plan sit in a row below", () => {
+  const { nodes, edges } = layoutRun(run);
+  const at = (a: string) => nodes.find((n) => n.id === a)!;
+  expect(at("ENRICHMENT").x).toBeGreaterThan(at("INGESTION").x);
+  expect(at("WORKFLOW").x).toBeGreaterThan(at("DECISIONING").x);
+  expect(at("MATCHING").y).toBeGreaterThan(at("RULES").y);
+  expect(edges).toContainEqual({ from: "RULES", to: "DECISIONING" });
+  expect(nodes).toHaveLength(7);
+});
+
+test("the checkpoint that fired is drawn on the agent it followed", () => {
+  const { nodes } = layoutRun(run);
+  expect(nodes.filter((n) => n.firedCheckpoint).map((n) => n.id)).toEqual(["RULES"]);
+  expect(statusLabel(run.nodes[5])).toBe("skipped: early exit");
+  expect(statusLabel(run.nodes[2])).toBe("not in policy");
+});

@@ -1,0 +1,80 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, chooseSaveFile, onDataChanged, type AuditEntryDto, type ExportSummary, type VerificationDto } from "../api";
+import { ErrorBox } from "../components/ErrorBox";
+
+const KINDS = ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE"];
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The audit log with filters, chain verification and report export. */
+export function Audit() {
+  const [kind, setKind] = useState<string>("");
+  const [rows, setRows] = useState<AuditEntryDto[] | null>(null);
+  const [verification, setVerification] = useState<VerificationDto | null>(null);
+  const [from, setFrom] = useState(today());
+  const [to, setTo] = useState(today());
+  const [format, setFormat] = useState("html");
+  const [exported, setExported] = useState<ExportSummary | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(() => api.auditLog({ from: null, to: null, kind: kind || null, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
+  useEffect(() => {
+    load();
+    return onDataChanged(load);
+  }, [load]);
+  const verify = () => api.verifyAudit().then(setVerification, setError);
+  const doExport = async () => {
+    setError(null);
+    try {
+      const path = await chooseSaveFile(`recon-audit-${from}-to-${to}.${format}`, format);
+      if (!path) return;
+      setExported(await api.exportReport({ from, to, break_type: null, format, path }));
+      load();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <>
+      <div className="toolbar panel">
+        <button className="primary" onClick={verify} data-testid="verify">Verify chain</button>
+        {verification && (
+          <span data-testid="verification" style={{ color: verification.ok ? "var(--ok)" : "var(--bad)" }}>
+            {verification.ok ? `Intact: ${verification.entries} entries, head ${verification.head.slice(0, 16)}…` : `BROKEN at entry ${verification.first_bad_seq}: ${verification.first_bad_reason}`}
+          </span>
+        )}
+        <span className="grow" />
+        <label>From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
+        <label>To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+        <select aria-label="format" value={format} onChange={(e) => setFormat(e.target.value)}>
+          {["html", "csv", "xlsx", "json"].map((f) => <option key={f}>{f}</option>)}
+        </select>
+        <button onClick={doExport}>Export report…</button>
+      </div>
+      {exported && <div className="panel" data-testid="export-result">Wrote {exported.path}: {exported.breaks} breaks, {exported.runs} runs; chain {exported.chain_ok ? "intact" : "BROKEN"}, head {exported.chain_head}</div>}
+      {error !== null && <ErrorBox error={error} />}
+      <div className="toolbar">
+        <select aria-label="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+          <option value="">All events</option>
+          {KINDS.map((k) => <option key={k}>{k}</option>)}
+        </select>
+        <span className="muted">newest first, up to 500</span>
+      </div>
+      {!rows ? <div className="empty">Loading…</div> : rows.length === 0 ? <div className="empty">No audit entries.</div> : (
+        <div className="table" data-testid="audit-log">
+          <div className="head" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr" }}>
+            {["#", "at", "kind", "actor", "subject", "payload"].map((h) => <div key={h} className="cell">{h}</div>)}
+          </div>
+          {rows.map((r) => (
+            <div key={r.seq} className="row" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr" }} title={`hash ${r.hash}`}>
+              <div className="cell">{r.seq}</div>
+              <div className="cell">{r.at.replace("T", " ").replace("Z", "")}</div>
+              <div className="cell">{r.kind}</div>
+              <div className="cell">{r.actor}</div>
+              <div className="cell">{r.subject}</div>
+              <div className="cell muted">{r.payload}</div>
+            </div>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}

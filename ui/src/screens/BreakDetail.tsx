@@ -1,0 +1,55 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, onDataChanged, type BreakDetail } from "../api";
+import { ErrorBox } from "../components/ErrorBox";
+import { RunView } from "../components/RunView";
+import { ReviewActions } from "../components/ReviewActions";
+import { BreakFacts } from "../components/BreakFacts";
+
+/** A break: its facts and profile, latest run (v1 beside v2 when both exist), review, history. */
+export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack: () => void }) {
+  const [detail, setDetail] = useState<BreakDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(() => api.breakDetail(breakId).then(setDetail, setError), [breakId]);
+  useEffect(() => {
+    load();
+    return onDataChanged(load);
+  }, [load]);
+  if (error) return <ErrorBox error={error} />;
+  if (!detail) return <div className="empty">Loading…</div>;
+  const latest = (mode: string) => [...detail.runs].reverse().find((r) => r.mode === mode);
+  const v2 = latest("v2");
+  const v1 = latest("v1");
+  const profile = (v2 ?? v1)?.profile;
+  return (
+    <>
+      <div className="toolbar">
+        <button onClick={onBack}>← Back</button>
+        <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
+        <span className={`tag ${detail.status}`}>{detail.status}</span>
+        {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}
+      </div>
+      <BreakFacts brk={detail.brk} profile={profile ?? null} />
+      {detail.runs.length === 0 && <div className="panel muted">Not processed yet: use Process in the queue.</div>}
+      {v1 && v2 ? (
+        <div className="grid2">
+          <RunView run={v2} compact />
+          <RunView run={v1} compact />
+        </div>
+      ) : (
+        (v2 ?? v1) && <RunView run={(v2 ?? v1)!} />
+      )}
+      {detail.runs.length > 0 && <ReviewActions breakId={breakId} status={detail.status} onDone={load} />}
+      <div className="panel">
+        <h2>History</h2>
+        <ul data-testid="history">
+          {detail.runs.map((r) => (
+            <li key={`r${r.run_id}`}>{r.started_at} · {r.mode} run {r.run_id} · {r.decision.action} by {r.decision.decided_by} ({r.agents_invoked} agents)</li>
+          ))}
+          {detail.actions.map((a, i) => (
+            <li key={`a${i}`}>{a.at} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}</li>
+          ))}
+        </ul>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,46 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, type BreakRow, type QueueQuery } from "../api";
+
+const PAGE = 500;
+
+/** The queue as a sparse, paged list: pages are fetched when rows near them become visible,
+ * so 100,000 breaks cost a few pages of memory. Reloads when the query or `version` change. */
+export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, version: number) {
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const pages = useRef(new Map<number, BreakRow[]>());
+  const inflight = useRef(new Set<number>());
+  const [, bump] = useState(0);
+  const key = JSON.stringify(query);
+
+  const fetchPage = useCallback(
+    (p: number) => {
+      if (pages.current.has(p) || inflight.current.has(p)) return;
+      inflight.current.add(p);
+      api
+        .queue({ ...query, offset: p * PAGE, limit: PAGE })
+        .then((r) => {
+          pages.current.set(p, r.rows);
+          setTotal(r.total);
+          bump((n) => n + 1);
+        }, setError)
+        .finally(() => inflight.current.delete(p));
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [key],
+  );
+
+  useEffect(() => {
+    pages.current = new Map();
+    inflight.current = new Set();
+    setError(null);
+    setTotal(null);
+    fetchPage(0);
+  }, [fetchPage, version]);
+
+  const rowAt = (i: number): BreakRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
+  const ensure = (from: number, to: number) => {
+    for (let p = Math.floor(from / PAGE); p <= Math.floor(to / PAGE); p++) fetchPage(p);
+  };
+  return { total, error, rowAt, ensure };
+}
