@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
 
-.PHONY: run test bench setup ui ui-deps bindings cli-demo lint sample
+.PHONY: run test e2e e2e-setup bench setup ui ui-deps bindings cli-demo lint sample
 
 setup:
 	@./scripts/setup-system.sh
@@ -29,11 +29,22 @@ cli-demo:
 # Ends with one summed line ("N passed, N failed") so CI reads the whole suite.
 test: setup ui
 	@mkdir -p target; set -o pipefail; \
-	  { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked && (cd ui && npx vitest run); } 2>&1 \
+	  { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked && (cd ui && npx vitest run) && $(MAKE) --no-print-directory e2e; } 2>&1 \
 	  | tee target/test-output.log; status=$$?; \
 	  awk '/^test result:/ { p += $$4; f += $$6 } /^ +Tests +[0-9]+ passed/ { p += $$2 } /^ +Tests .*[0-9]+ failed/ { for (i = 1; i <= NF; i++) if ($$(i+1) ~ /^failed/) f += $$i } \
 	       END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \
 	  exit $$status
+
+e2e-setup: ui
+	@./scripts/setup-system.sh --e2e
+	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
+
+# The real window: the app with its embedded UI, driven through tauri-driver in a virtual screen.
+# Screenshots land in test-output/e2e/.
+e2e: e2e-setup
+	$(CARGO) build --locked --features custom-protocol --bin reconagent-app
+	NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
+	  $(CARGO) test --locked --features custom-protocol --test e2e -- --ignored --nocapture
 
 # Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
 bindings:

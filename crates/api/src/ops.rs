@@ -31,7 +31,10 @@ impl Core {
     /// # Errors
     /// The database cannot be opened (foreign, newer, corrupt: nothing is changed).
     pub fn open(db: &Path, sample_if_empty: bool) -> ApiResult<Core> {
-        let store = Store::open(db)?;
+        let mut store = Store::open(db)?;
+        if let Ok(actor) = std::env::var("RECONAGENT_ACTOR") {
+            store.actor = actor;
+        }
         let policies = PolicySet::bundled();
         store.record_policy(&policies, "bundled with the app")?;
         let mut loaded_sample = false;

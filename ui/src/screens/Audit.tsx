@@ -13,6 +13,7 @@ export function Audit() {
   const [from, setFrom] = useState(today());
   const [to, setTo] = useState(today());
   const [format, setFormat] = useState("html");
+  const [path, setPath] = useState("");
   const [exported, setExported] = useState<ExportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(() => api.auditLog({ from: null, to: null, kind: kind || null, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
@@ -21,11 +22,13 @@ export function Audit() {
     return onDataChanged(load);
   }, [load]);
   const verify = () => api.verifyAudit().then(setVerification, setError);
+  const browse = async () => {
+    const p = await chooseSaveFile(`recon-audit-${from}-to-${to}.${format}`, format);
+    if (p) setPath(p);
+  };
   const doExport = async () => {
     setError(null);
     try {
-      const path = await chooseSaveFile(`recon-audit-${from}-to-${to}.${format}`, format);
-      if (!path) return;
       setExported(await api.exportReport({ from, to, break_type: null, format, path }));
       load();
     } catch (e) {
@@ -47,7 +50,9 @@ export function Audit() {
         <select aria-label="format" value={format} onChange={(e) => setFormat(e.target.value)}>
           {["html", "csv", "xlsx", "json"].map((f) => <option key={f}>{f}</option>)}
         </select>
-        <button onClick={doExport}>Export report…</button>
+        <input aria-label="export path" placeholder="Save report to…" value={path} onChange={(e) => setPath(e.target.value)} style={{ width: 260 }} />
+        <button onClick={browse}>Browse…</button>
+        <button onClick={doExport} disabled={!path} data-testid="export">Export</button>
       </div>
       {exported && <div className="panel" data-testid="export-result">Wrote {exported.path}: {exported.breaks} breaks, {exported.runs} runs; chain {exported.chain_ok ? "intact" : "BROKEN"}, head {exported.chain_head}</div>}
       {error !== null && <ErrorBox error={error} />}

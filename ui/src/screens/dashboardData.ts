@@ -11,7 +11,7 @@ export function summarise(d: EfficiencyDto) {
   const agentsOption: EChartsOption = {
     tooltip: { trigger: "axis" },
     legend: {},
-    grid: { left: 40, right: 10, bottom: 70 },
+    grid: { containLabel: true, left: 8, right: 8, bottom: 8 },
     xAxis: { type: "category", data: labels, axisLabel: { rotate: 45 } },
     yAxis: { type: "value", max: 7 },
     series: [
@@ -22,7 +22,7 @@ export function summarise(d: EfficiencyDto) {
   };
   const checkpointOption: EChartsOption = {
     tooltip: {},
-    grid: { left: 200, right: 20 },
+    grid: { containLabel: true, left: 8, right: 24, bottom: 8 },
     xAxis: { type: "value", max: 100, name: "% fired" },
     yAxis: { type: "category", data: d.checkpoints.map((c) => c.checkpoint_id) },
     series: [{ type: "bar", data: d.checkpoints.map((c) => +((100 * c.fired) / Math.max(1, c.evaluated)).toFixed(1)) }],
@@ -30,7 +30,7 @@ export function summarise(d: EfficiencyDto) {
   const decisionsOption: EChartsOption = {
     tooltip: { trigger: "axis" },
     legend: {},
-    grid: { left: 40, right: 10, bottom: 70 },
+    grid: { containLabel: true, left: 8, right: 8, bottom: 8 },
     xAxis: { type: "category", data: labels, axisLabel: { rotate: 45 } },
     yAxis: { type: "value" },
     series: (["auto_resolve", "hil_review", "escalate"] as const).map((k) => ({ name: k.toUpperCase(), type: "bar", stack: "d", data: v2.map((g) => g[k]) })),

@@ -1,0 +1,178 @@
+//! End to end in the real window: the app built with its embedded UI, started by tauri-driver
+//! (WebKitWebDriver) in a virtual X screen, used as a person would. Screenshots of every screen
+//! go to `test-output/e2e/`. Run by `make e2e` (part of `make test`), which provides the screen:
+//! `dbus-run-session -- xvfb-run -a cargo test --test e2e -- --ignored`.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DRIVER: &str = "http://127.0.0.1:4444";
+
+/// A minimal W3C WebDriver client: just what these tests need.
+struct Session {
+    id: String,
+    agent: ureq::Agent,
+}
+
+fn post(agent: &ureq::Agent, url: &str, body: Value) -> Value {
+    let resp = agent.post(url).send_json(body).unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    resp.into_body().read_json::<Value>().expect("a JSON reply")
+}
+
+impl Session {
+    fn start(app: &Path) -> Session {
+        let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(60))).http_status_as_error(false).build().into();
+        let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app } } } });
+        let v = post(&agent, &format!("{DRIVER}/session"), caps);
+        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Session { id, agent }
+    }
+    fn url(&self, rest: &str) -> String {
+        format!("{DRIVER}/session/{}/{rest}", self.id)
+    }
+    fn find(&self, css: &str) -> Option<String> {
+        let v = post(&self.agent, &self.url("element"), json!({ "using": "css selector", "value": css }));
+        // A hit is {"element-6066-…": id}; a miss is {"error": "no such element", …}.
+        let obj = v["value"].as_object()?;
+        obj.iter().find(|(k, _)| k.starts_with("element-")).and_then(|(_, id)| id.as_str()).map(str::to_string)
+    }
+    /// Waits for an element, failing with what was being waited for.
+    fn wait(&self, css: &str, secs: u64) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.find(css) {
+                return e;
+            }
+            assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for `{css}`");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    /// Waits until the element's text content contains `want` (textContent, so rows scrolled
+    /// out of view count too).
+    fn wait_text(&self, css: &str, want: &str, secs: u64) -> String {
+        let start = Instant::now();
+        let js = format!("const e = document.querySelector({}); return e ? e.textContent : null;", serde_json::to_string(css).unwrap());
+        loop {
+            match self.script(&js).as_str() {
+                Some(t) if t.contains(want) => return t.to_string(),
+                Some(t) => assert!(start.elapsed() < Duration::from_secs(secs), "`{css}` says `{}`, never `{want}`", &t[..t.len().min(300)]),
+                None => assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for `{css}`"),
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    fn click(&self, css: &str) {
+        let el = self.wait(css, 20);
+        post(&self.agent, &self.url(&format!("element/{el}/click")), json!({}));
+    }
+    fn type_into(&self, css: &str, text: &str) {
+        let el = self.wait(css, 20);
+        post(&self.agent, &self.url(&format!("element/{el}/value")), json!({ "text": text }));
+    }
+    fn script(&self, js: &str) -> Value {
+        post(&self.agent, &self.url("execute/sync"), json!({ "script": js, "args": [] }))["value"].clone()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.agent.delete(&format!("{DRIVER}/session/{}", self.id)).call();
+    }
+}
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn screenshot(dir: &Path, name: &str) {
+    // WebDriver's screenshot endpoint returns nothing on WebKitGTK here: grab the X screen,
+    // after a moment for the compositor to paint what the DOM already holds.
+    std::thread::sleep(Duration::from_millis(400));
+    let out = dir.join(format!("{name}.png"));
+    let ok = Command::new("import").args(["-window", "root"]).arg(&out).status().map(|s| s.success()).unwrap_or(false);
+    assert!(ok, "screenshot {name} (is ImageMagick installed and DISPLAY set?)");
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+#[ignore = "needs a display and tauri-driver: run by `make e2e`"]
+fn a_reviewer_processes_inspects_overrides_and_exports() {
+    let app = root().join("target/debug/reconagent-app");
+    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
+    let shots = root().join("test-output/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("e2e.db");
+    let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+        .env("RECONAGENT_DB", &db)
+        .env("RECONAGENT_ACTOR", "e2e-reviewer")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+    let _driver = Driver(driver);
+    std::thread::sleep(Duration::from_secs(2));
+    let s = Session::start(&app);
+
+    // An empty database at first start gets the sample breaks.
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+    std::thread::sleep(Duration::from_millis(500));
+    screenshot(&shots, "01-queue");
+
+    // Process them all with a visible progress bar.
+    s.click("[data-testid=process-bar] button.primary");
+    s.wait_text("[data-testid=process-result]", "400 processed", 120);
+    screenshot(&shots, "02-queue-processed");
+
+    // Open a break that exited early and find the skipped agents with their reason.
+    s.type_into("input[aria-label=search]", "BRK-00019");
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
+    s.click("[data-break-id='BRK-00019'] .cell:nth-child(2)");
+    s.wait("[data-testid=execution-graph] .agent-node", 20);
+    let early = s.script("return document.querySelectorAll('.agent-node[data-skip=EARLY_EXIT]').length");
+    assert!(early.as_u64().unwrap_or(0) >= 1, "skipped agents are drawn as early exits: {early}");
+    std::thread::sleep(Duration::from_millis(800)); // let the graph settle (fit to view) before clicking
+    s.click(".agent-node[data-skip=EARLY_EXIT]");
+    let reason = s.wait_text("[data-testid=skip-reason]", "early exit at checkpoint", 10);
+    assert!(reason.contains(" after "), "the reason names the checkpoint and the agent it followed: {reason}");
+    screenshot(&shots, "03-break-detail");
+
+    // Override its decision with a reason.
+    s.type_into("input[aria-label='override reason']", "Counterparty disputes the fee");
+    s.click("[data-testid=review-actions] .toolbar button:nth-of-type(2)");
+    s.wait_text("[data-testid=history]", "Counterparty disputes the fee", 20);
+    screenshot(&shots, "04-overridden");
+
+    // Review, dashboard.
+    s.click("[data-testid=nav-review]");
+    s.wait("[data-testid=review-list]", 20);
+    screenshot(&shots, "05-review");
+    s.click("[data-testid=nav-dashboard]");
+    s.wait("[data-testid=chart-agents] canvas", 20);
+    std::thread::sleep(Duration::from_millis(800));
+    screenshot(&shots, "06-dashboard");
+
+    // The override is in the audit log; the chain verifies; an HTML report carries its head.
+    s.click("[data-testid=nav-audit]");
+    s.wait_text("[data-testid=audit-log]", "Counterparty disputes the fee", 20);
+    s.click("[data-testid=verify]");
+    s.wait_text("[data-testid=verification]", "Intact", 20);
+    let report = data.path().join("report.html");
+    s.type_into("input[aria-label='export path']", report.to_str().unwrap());
+    s.click("[data-testid=export]");
+    let result = s.wait_text("[data-testid=export-result]", "chain intact", 30);
+    let head = result.rsplit("head ").next().unwrap().trim().to_string();
+    let html = std::fs::read_to_string(&report).expect("the report was written");
+    assert!(html.contains(&head), "the report carries the chain head {head}");
+    s.wait_text("[data-testid=audit-log]", "EXPORT_MADE", 20);
+    screenshot(&shots, "07-audit");
+}
