@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
 
-.PHONY: run test e2e e2e-setup bench setup ui ui-deps bindings cli-demo lint sample
+.PHONY: run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample
 
 setup:
 	@./scripts/setup-system.sh
@@ -44,7 +44,13 @@ e2e-setup: ui
 e2e: e2e-setup
 	$(CARGO) build --locked --features custom-protocol --bin reconagent-app
 	NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
-	  $(CARGO) test --locked --features custom-protocol --test e2e -- --ignored --nocapture
+	  $(CARGO) test --locked --features custom-protocol --test e2e a_reviewer -- --ignored --nocapture
+
+# Start-up, 100,000-break scrolling, graph render and memory of the release app (not in `make test`).
+app-figures: e2e-setup
+	$(CARGO) build --release --locked --features custom-protocol --bin reconagent-app
+	APP=$(CURDIR)/target/release/reconagent-app NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
+	  $(CARGO) test --locked --features custom-protocol --test e2e app_figures -- --ignored --nocapture
 
 # Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
 bindings:

@@ -1,7 +1,7 @@
 //! End to end in the real window: the app built with its embedded UI, started by tauri-driver
 //! (WebKitWebDriver) in a virtual X screen, used as a person would. Screenshots of every screen
 //! go to `test-output/e2e/`. Run by `make e2e` (part of `make test`), which provides the screen:
-//! `dbus-run-session -- xvfb-run -a cargo test --test e2e -- --ignored`.
+//! `dbus-run-session -- xvfb-run -a cargo test --test e2e a_reviewer -- --ignored`.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -74,6 +74,10 @@ impl Session {
     fn script(&self, js: &str) -> Value {
         post(&self.agent, &self.url("execute/sync"), json!({ "script": js, "args": [] }))["value"].clone()
     }
+    /// Runs `js`, which must call `arguments[0](result)` when done.
+    fn script_async(&self, js: &str) -> Value {
+        post(&self.agent, &self.url("execute/async"), json!({ "script": js, "args": [] }))["value"].clone()
+    }
 }
 
 impl Drop for Session {
@@ -103,6 +107,86 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn start_driver(db: &Path) -> Driver {
+    let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+        .env("RECONAGENT_DB", db)
+        .env("RECONAGENT_ACTOR", "e2e-reviewer")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+    std::thread::sleep(Duration::from_secs(2));
+    Driver(driver)
+}
+
+fn rss_mib(name: &str) -> Option<f64> {
+    for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        if status.lines().next().is_some_and(|l| l.ends_with(name)) {
+            let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+            return Some(kb / 1024.0);
+        }
+    }
+    None
+}
+
+/// The figures the README reports: start to first rows, scrolling 100,000 breaks, graph render,
+/// idle memory. Measured, not asserted (`make app-figures`; `APP` picks the binary, e.g. a
+/// release build).
+#[test]
+#[ignore = "a measurement: run by `make app-figures`"]
+fn app_figures_with_100000_breaks() {
+    let app = std::env::var("APP").map(PathBuf::from).unwrap_or_else(|_| root().join("target/debug/reconagent-app"));
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("big.db");
+    {
+        let store = reconagent_store::Store::open(&db).unwrap();
+        let refdata = reconagent_engine::refdata::ReferenceData::bundled();
+        for i in 0..10 {
+            store.import_breaks(&reconagent_engine::sample::generate_from(100 + i, i as usize * 10_000, 10_000, &refdata), "figures").unwrap();
+        }
+    }
+    let _driver = start_driver(&db);
+    let t0 = Instant::now();
+    let s = Session::start(&app);
+    s.wait_text("[data-testid=queue-count]", "100000 breaks", 120);
+    let first_rows = t0.elapsed();
+    // Scroll the whole queue in 40 jumps, one frame apart, and count frames slower than 50 ms.
+    let scroll = s.script_async(
+        "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); let i = 0; const times = []; let last = performance.now();
+         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)), slow: times.slice(1).filter(t => t > 50).length }); return; }
+           el.scrollTop = (el.scrollHeight * i) / 40; requestAnimationFrame(step); }
+         requestAnimationFrame(step);",
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    // Ids sort as text, so the last row is BRK-99999.
+    let bottom = s.wait_text("[data-testid=queue]", "BRK-99999", 30).contains("BRK-99999");
+    // Process one break (selected with its checkbox) so it has a graph to draw.
+    s.type_into("input[aria-label=search]", "BRK-00001");
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
+    s.click("[data-break-id='BRK-00001'] .cell:nth-child(1)");
+    s.click("[data-testid=process-bar] button.primary");
+    s.wait_text("[data-testid=process-result]", "1 processed", 60);
+    std::thread::sleep(Duration::from_millis(500)); // the queue reloads after the run is recorded
+    s.wait("[data-break-id='BRK-00001']", 20);
+    let graph = s.script_async(
+        "const done = arguments[0]; const t = performance.now(); document.querySelector(\"[data-break-id='BRK-00001'] .cell:nth-child(2)\").click();
+         (function wait() { if (document.querySelectorAll('.agent-node').length === 7) done(performance.now() - t); else requestAnimationFrame(wait); })();",
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = rss_mib("WebKitWebProces").unwrap_or(0.0) + rss_mib("reconagent-app").unwrap_or(0.0);
+    println!(
+        "FIGURES app={} first_rows_ms={} scroll={} reached_bottom={} graph_render_ms={} idle_rss_mib(app+web process)={:.0}",
+        app.display(),
+        first_rows.as_millis(),
+        scroll,
+        bottom,
+        graph,
+        idle
+    );
+    assert!(bottom, "the last of 100,000 breaks can be scrolled to");
+}
+
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
 fn a_reviewer_processes_inspects_overrides_and_exports() {
@@ -112,15 +196,7 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     std::fs::create_dir_all(&shots).unwrap();
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join("e2e.db");
-    let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-        .env("RECONAGENT_DB", &db)
-        .env("RECONAGENT_ACTOR", "e2e-reviewer")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
-    let _driver = Driver(driver);
-    std::thread::sleep(Duration::from_secs(2));
+    let _driver = start_driver(&db);
     let s = Session::start(&app);
 
     // An empty database at first start gets the sample breaks.

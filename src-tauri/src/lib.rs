@@ -81,3 +81,41 @@ mod tests {
         assert!(old == fresh, "ui/src/bindings.ts is stale: run `make bindings` and commit it");
     }
 }
+
+#[cfg(test)]
+mod security {
+    use serde_json::Value;
+
+    fn read(path: &str) -> Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        serde_json::from_str(&std::fs::read_to_string(&p).expect("file exists")).expect("valid JSON")
+    }
+
+    /// Least privilege: a capability that grants more than events and the two file dialogs
+    /// (a shell, a file-system scope, another window, a remote URL) fails this test.
+    #[test]
+    fn capabilities_grant_only_events_and_file_dialogs() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities");
+        let files: Vec<_> = std::fs::read_dir(&dir).expect("capabilities dir").filter_map(|e| e.ok()).collect();
+        assert_eq!(files.len(), 1, "one capability file: {files:?}");
+        let cap = read("src-tauri/capabilities/default.json");
+        let perms: Vec<&str> = cap["permissions"].as_array().expect("permissions").iter().map(|p| p.as_str().expect("plain permission names, no scopes")).collect();
+        assert_eq!(perms, ["core:event:default", "dialog:allow-open", "dialog:allow-save"]);
+        assert_eq!(cap["windows"], serde_json::json!(["main"]));
+        assert!(cap.get("remote").is_none(), "no remote origins");
+    }
+
+    /// A strict CSP: scripts only from the app, no remote origins anywhere.
+    #[test]
+    fn the_csp_allows_no_inline_script_and_no_remote_origin() {
+        let conf = read("tauri.conf.json");
+        let csp = conf["app"]["security"]["csp"].as_str().expect("a CSP is set");
+        let directive = |name: &str| csp.split(';').map(str::trim).find(|d| d.starts_with(name)).unwrap_or_default().to_string();
+        assert_eq!(directive("script-src"), "script-src 'self'");
+        assert_eq!(directive("default-src"), "default-src 'self'");
+        assert!(!csp.contains("http://") || csp.contains("connect-src ipc: http://ipc.localhost"), "{csp}");
+        assert!(!csp.contains("https://"), "{csp}");
+        assert!(!csp.contains("unsafe-eval"), "{csp}");
+        assert_eq!(conf["app"]["withGlobalTauri"], false);
+    }
+}
