@@ -151,6 +151,12 @@ fn app_figures_with_100000_breaks() {
     let s = Session::start(&app);
     s.wait_text("[data-testid=queue-count]", "100000 breaks", 120);
     let first_rows = t0.elapsed();
+    // Baseline: 40 frames with nothing to do (software rendering under Xvfb sets the floor).
+    let idle_frames = s.script_async(
+        "const done = arguments[0]; let i = 0; const times = []; let last = performance.now();
+         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)) }); return; } requestAnimationFrame(step); }
+         requestAnimationFrame(step);",
+    );
     // Scroll the whole queue in 40 jumps, one frame apart, and count frames slower than 50 ms.
     let scroll = s.script_async(
         "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); let i = 0; const times = []; let last = performance.now();
@@ -176,9 +182,10 @@ fn app_figures_with_100000_breaks() {
     std::thread::sleep(Duration::from_secs(3));
     let idle = rss_mib("WebKitWebProces").unwrap_or(0.0) + rss_mib("reconagent-app").unwrap_or(0.0);
     println!(
-        "FIGURES app={} first_rows_ms={} scroll={} reached_bottom={} graph_render_ms={} idle_rss_mib(app+web process)={:.0}",
+        "FIGURES app={} first_rows_ms={} idle_frames={} scroll={} reached_bottom={} graph_render_ms={} idle_rss_mib(app+web process)={:.0}",
         app.display(),
         first_rows.as_millis(),
+        idle_frames,
         scroll,
         bottom,
         graph,

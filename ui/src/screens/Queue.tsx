@@ -77,7 +77,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
             const r = rowAt(it.index);
             return (
               <div key={it.key} className={`row${r && selected.has(r.break_id) ? " selected" : ""}`} data-break-id={r?.break_id}
-                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, left: 0, right: 0, height: it.size, transform: `translateY(${it.start}px)` }}
+                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: it.start, left: 0, right: 0, height: it.size }}
                 onDoubleClick={() => r && onOpen(r.break_id)} onClick={(e) => r && (e.ctrlKey || e.metaKey ? toggle(r.break_id) : onOpen(r.break_id))}>
                 <div className="cell" onClick={(e) => { e.stopPropagation(); if (r) toggle(r.break_id); }}>
                   <input type="checkbox" readOnly checked={!!r && selected.has(r.break_id)} aria-label="select" />

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, type BreakRow, type QueueQuery } from "../api";
 
-const PAGE = 500;
+// Small pages: a jump anywhere in 100,000 rows fetches only the one or two pages now in view.
+const PAGE = 100;
 
 /** The queue as a sparse, paged list: pages are fetched when rows near them become visible,
  * so 100,000 breaks cost a few pages of memory. Reloads when the query or `version` change. */
@@ -10,27 +11,36 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
   const [error, setError] = useState<unknown>(null);
   const pages = useRef(new Map<number, BreakRow[]>());
   const inflight = useRef(new Set<number>());
+  // Replies to an older query (typing fast) must not land in the new one's pages.
+  const generation = useRef(0);
   const [, bump] = useState(0);
   const key = JSON.stringify(query);
 
   const fetchPage = useCallback(
     (p: number) => {
       if (pages.current.has(p) || inflight.current.has(p)) return;
-      inflight.current.add(p);
+      const gen = generation.current;
+      const inflightNow = inflight.current;
+      inflightNow.add(p);
       api
         .queue({ ...query, offset: p * PAGE, limit: PAGE })
-        .then((r) => {
-          pages.current.set(p, r.rows);
-          setTotal(r.total);
-          bump((n) => n + 1);
-        }, setError)
-        .finally(() => inflight.current.delete(p));
+        .then(
+          (r) => {
+            if (gen !== generation.current) return;
+            pages.current.set(p, r.rows);
+            setTotal(r.total);
+            bump((n) => n + 1);
+          },
+          (e) => gen === generation.current && setError(e),
+        )
+        .finally(() => inflightNow.delete(p));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [key],
   );
 
   useEffect(() => {
+    generation.current += 1;
     pages.current = new Map();
     inflight.current = new Set();
     setError(null);
