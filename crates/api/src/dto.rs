@@ -221,7 +221,6 @@ pub struct RunDto {
 
 impl RunDto {
     pub fn new(run_id: i64, g: &ExecutionGraph) -> RunDto {
-        use reconagent_engine::DecidedBy;
         let p = &g.profile;
         RunDto {
             run_id: run_id.to_string(),
@@ -262,12 +261,7 @@ impl RunDto {
                 action: g.decision.action.to_string(),
                 confidence: g.decision.confidence,
                 rationale: g.decision.rationale.clone(),
-                decided_by: match &g.decision.decided_by {
-                    DecidedBy::Checkpoint { id, after_agent } => format!("checkpoint {id} after {after_agent}"),
-                    DecidedBy::Agent { agent } => format!("agent {agent}"),
-                    DecidedBy::Fallback => "policy fallback".into(),
-                    DecidedBy::FailSafe => "fail-safe (an agent failed)".into(),
-                },
+                decided_by: g.decision.decided_by.to_string(),
                 at: g.decision.at.to_rfc3339(),
             },
         }

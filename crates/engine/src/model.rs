@@ -265,6 +265,17 @@ pub enum DecidedBy {
     FailSafe,
 }
 
+impl fmt::Display for DecidedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecidedBy::Checkpoint { id, after_agent } => write!(f, "checkpoint {id} after {after_agent}"),
+            DecidedBy::Agent { agent } => write!(f, "agent {agent}"),
+            DecidedBy::Fallback => f.write_str("policy fallback"),
+            DecidedBy::FailSafe => f.write_str("fail-safe (an agent failed)"),
+        }
+    }
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {

@@ -244,12 +244,5 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
 
 /// Readable form of a stored `DecidedBy` JSON value.
 fn describe_decided_by(json: &str) -> String {
-    use reconagent_engine::DecidedBy;
-    match serde_json::from_str::<DecidedBy>(json) {
-        Ok(DecidedBy::Checkpoint { id, after_agent }) => format!("checkpoint {id} after {after_agent}"),
-        Ok(DecidedBy::Agent { agent }) => format!("agent {agent}"),
-        Ok(DecidedBy::Fallback) => "policy fallback".into(),
-        Ok(DecidedBy::FailSafe) => "fail-safe (an agent failed)".into(),
-        Err(_) => json.to_string(),
-    }
+    serde_json::from_str::<reconagent_engine::DecidedBy>(json).map(|d| d.to_string()).unwrap_or_else(|_| json.to_string())
 }
