@@ -14,6 +14,7 @@ mod queue;
 mod stats;
 
 pub use audit::{EventKind, Verification};
+pub use history::StoreHistory;
 pub use error::{Result, StoreError};
 pub use lifecycle::{BreakStatus, HumanAction};
 pub use queue::{BreakRow, QueueFilter, QueueSort};
@@ -38,11 +39,12 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(include_str!("schema_v2.sql"), |tx: &rusqlite::Transaction| {
             backfill_modelled(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
         }),
+        M::up(include_str!("schema_v3.sql")),
     ])
 }
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migration 2's hook: modelled time and cost for runs recorded before the columns existed.
 fn backfill_modelled(tx: &rusqlite::Transaction) -> Result<()> {

@@ -57,6 +57,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     c.execute_batch(
         "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
+         CREATE INDEX runs_type_tier ON runs(mode, break_type, tier);
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -73,6 +74,13 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     assert_eq!(store.verify().unwrap().head, head, "the audit log is untouched by the upgrade");
     let no_instrument: i64 = c.query_row("SELECT COUNT(*) FROM breaks WHERE instrument_id IS NULL AND json_extract(data, '$.instrument_id') IS NOT NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(no_instrument, 0, "instrument ids backfilled for PATTERN's index");
+    // Version 3: PATTERN's indexes cover only processed breaks; unused run indexes are gone.
+    let partial: i64 = c
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'breaks_similar_%' AND sql LIKE '%WHERE status <> ''NEW''%'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(partial, 2);
+    let unused: i64 = c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('runs_type_tier', 'run_checkpoints_id')", [], |r| r.get(0)).unwrap();
+    assert_eq!(unused, 0);
 }
 
 #[test]

@@ -167,3 +167,63 @@ fn new_breaks_stream_a_page_at_a_time() {
     assert_eq!(streamed, ids);
     assert_eq!(store.count_with_status(BreakStatus::New).unwrap(), 50);
 }
+
+/// The old single-query form of the lookup, kept here as the oracle for the fast path.
+fn similar_by_sql(store: &Store, q: &reconagent_engine::agents::SimilarQuery) -> (u32, u32, u32) {
+    let c = Connection::open(store.path()).unwrap();
+    let mut stmt = c
+        .prepare(
+            "SELECT status, COUNT(*) FROM (
+               SELECT * FROM (SELECT break_id, status FROM breaks
+                 WHERE break_type = ?1 AND counterparty = ?3 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 50)
+               UNION
+               SELECT * FROM (SELECT break_id, status FROM breaks
+                 WHERE break_type = ?1 AND instrument_id = ?4 AND status <> 'NEW' AND break_id <> ?2 ORDER BY updated_at DESC LIMIT 50)
+             ) GROUP BY status",
+        )
+        .unwrap();
+    let mut out = (0, 0, 0); // similar, resolved (by a person or automatically), unresolved
+    let rows = stmt.query_map(rusqlite::params![q.break_type.as_str(), q.break_id, q.counterparty, q.instrument_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))).unwrap();
+    for r in rows {
+        let (status, n) = r.unwrap();
+        out.0 += n;
+        if matches!(status.as_str(), "AUTO_RESOLVED" | "RESOLVED") {
+            out.1 += n;
+        } else {
+            out.2 += n;
+        }
+    }
+    out
+}
+
+#[test]
+fn history_lookups_equal_the_sql_oracle_and_see_every_commit() {
+    use reconagent_engine::agents::{HistoryLookup, SimilarQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ids) = store_with_runs(&dir, 300);
+    let history = store.history().unwrap();
+    let breaks: Vec<_> = ids.iter().map(|id| store.get_break(id).unwrap()).collect();
+    let query = |b: &reconagent_engine::Break| SimilarQuery {
+        break_id: b.break_id.clone(),
+        break_type: b.break_type.clone(),
+        counterparty: b.counterparty.clone(),
+        instrument_id: b.instrument_id.clone(),
+    };
+    let check = |history: &reconagent_store::StoreHistory| {
+        for b in &breaks {
+            let q = query(b);
+            let s = history.similar(&q).unwrap();
+            assert_eq!((s.similar_count, s.resolved_count, s.unresolved_count), similar_by_sql(&store, &q), "break {}", b.break_id);
+        }
+    };
+    check(&history);
+    // A person resolves a pending break through another connection: the next lookup must see it
+    // (the lookup's cache is only valid until another connection commits).
+    let pending: Vec<&String> =
+        ids.iter().filter(|id| matches!(store.status_of(id).unwrap(), BreakStatus::PendingReview | BreakStatus::Escalated)).take(20).collect();
+    assert!(!pending.is_empty());
+    for id in pending {
+        store.act(id, &HumanAction::Resolve { comment: "checked with the desk".into() }).unwrap();
+    }
+    check(&history);
+}
