@@ -3,6 +3,7 @@
 mod bench;
 mod compare;
 mod explain;
+mod policy_cmd;
 mod stored;
 
 use anyhow::{Context, Result};
@@ -169,6 +170,29 @@ enum AuditCommand {
 enum PolicyCommand {
     /// Validate a policy file: every error with its line; exits non-zero on any error.
     Check { file: PathBuf },
+    /// Line diff of two policy files (or stored versions, by hash prefix, with --db).
+    Diff {
+        a: String,
+        b: String,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// What a draft would change: the most recent stored breaks through the policies in force
+    /// and through the draft, nothing recorded. Exits 1 when a break would move from a
+    /// person's review to AUTO_RESOLVE.
+    Simulate {
+        #[arg(long)]
+        draft: PathBuf,
+        /// The policies in force (default: the bundled ones).
+        #[arg(long)]
+        policies: Option<PathBuf>,
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        as_of: Option<DateTime<Utc>>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -289,6 +313,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Policy { command: PolicyCommand::Diff { a, b, db } } => policy_cmd::diff(&a, &b, db.as_deref()),
+        Command::Policy { command: PolicyCommand::Simulate { draft, policies, limit, db, as_of } } => {
+            let current = load_policies(policies.as_deref())?;
+            policy_cmd::simulate(current, &draft, limit, db.as_deref(), as_of.unwrap_or_else(Utc::now))
+        }
         Command::Sample { seed, count, out_dir } => {
             let refdata = ReferenceData::bundled();
             let breaks = sample::generate(seed, count, &refdata);

@@ -141,3 +141,31 @@ fn run_with_a_database_records_every_run() {
     let (code, _, _) = reconagent(&["audit", "verify", "--db", db]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn policy_diff_and_simulate_report_what_a_draft_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    let draft = dir.path().join("draft.yaml");
+    let shipped = std::fs::read_to_string(root().join("policies/routing_policies.yaml")).unwrap();
+    // CASH LOW auto-resolves everything: some reviews become automatic.
+    std::fs::write(&draft, shipped.replacen("          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97", "          when: \"true\"\n          decision: AUTO_RESOLVE\n          confidence: 0.97", 1)).unwrap();
+    let draft = draft.to_str().unwrap();
+    let (code, out, err) = reconagent(&["policy", "diff", "policies/routing_policies.yaml", draft]);
+    assert_eq!(code, 1, "files differ: {err}");
+    assert!(out.contains("-          when: rules.explained") && out.contains("+          when: \"true\""), "{out}");
+    let (code, out, _) = reconagent(&["policy", "diff", draft, draft]);
+    assert_eq!((code, out.contains("identical")), (0, true));
+
+    assert_eq!(reconagent(&["import", "--sample", "--db", db]).0, 0);
+    let (code, out, err) = reconagent(&["policy", "simulate", "--draft", draft, "--db", db, AS_OF]);
+    assert_eq!(code, 1, "risky changes exit 1: {out}{err}");
+    assert!(out.contains("400 most recent breaks"), "{out}");
+    assert!(out.contains("RISKY BRK-") && out.contains("HIL_REVIEW -> AUTO_RESOLVE"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("CASH_RECONCILIATION    LOW")), "{out}");
+    // The shipped file against itself changes nothing.
+    let (code, out, _) = reconagent(&["policy", "simulate", "--draft", "policies/routing_policies.yaml", "--db", db, "--limit", "50", AS_OF]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 decision(s) change"), "{out}");
+}

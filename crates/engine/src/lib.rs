@@ -16,5 +16,6 @@ pub mod orchestrate;
 pub mod policy;
 pub mod refdata;
 pub mod sample;
+pub mod simulate;
 
 pub use model::*;

@@ -10,11 +10,13 @@ pub mod export;
 pub mod fsio;
 mod history;
 mod lifecycle;
+mod policies;
 mod queue;
 mod stats;
 
 pub use audit::{EventKind, Verification};
 pub use history::StoreHistory;
+pub use policies::PolicySave;
 pub use error::{Result, StoreError};
 pub use lifecycle::{BreakStatus, HumanAction};
 pub use queue::{BreakRow, QueueFilter, QueueSort};

@@ -12,3 +12,15 @@ CREATE INDEX breaks_similar_instrument ON breaks(break_type, instrument_id, upda
 -- are reached by run_id); each cost an index insert per recorded run.
 DROP INDEX IF EXISTS runs_type_tier;
 DROP INDEX IF EXISTS run_checkpoints_id;
+
+-- Every save of a policy file from the editor (or a restore): a version is stored once by
+-- content, but the same text can be saved again (restoring an old version is a new save).
+CREATE TABLE policy_saves (
+  save_id   INTEGER PRIMARY KEY,
+  hash      TEXT NOT NULL REFERENCES policy_versions(hash),
+  path      TEXT NOT NULL,
+  author    TEXT NOT NULL,
+  note      TEXT NOT NULL,
+  saved_at  TEXT NOT NULL,
+  previous  TEXT                          -- the file's hash before this save, if it existed
+);

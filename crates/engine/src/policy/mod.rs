@@ -2,6 +2,7 @@
 //! [`PolicySet`] the planner can use. A file with any error is refused whole.
 
 pub mod condition;
+pub mod edit;
 mod schema;
 mod validate;
 

@@ -344,7 +344,43 @@ fn plan_template(
     }
     let mut plan = PlanTemplate { checkpoints, ..template };
     plan.refresh_reads();
+    suspicious(&plan, spec, path, c);
     Some(plan)
+}
+
+/// Warnings for setups that are valid but probably not meant: they cost agent calls or can
+/// never change a decision.
+fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collector) {
+    let cp_at = |i: usize| spec.checkpoints.get(i).and_then(|cp| at(&cp.value.when));
+    // A condition that reads nothing has one value for every break.
+    let mut always_fires: Vec<AgentKind> = Vec::new();
+    for (i, cp) in plan.checkpoints.iter().enumerate() {
+        let cpath = format!("{path}.checkpoints[{i}].when");
+        if always_fires.contains(&cp.after) {
+            c.warn(&cpath, cp_at(i), format!("never fires: an earlier checkpoint after {} always fires first", cp.after));
+            continue;
+        }
+        if cp.condition.reads.is_empty() {
+            match cp.condition.evaluate(&[]) {
+                Ok(false) => c.warn(&cpath, cp_at(i), "never fires: the condition is false for every break"),
+                Ok(true) => always_fires.push(cp.after),
+                Err(_) => {}
+            }
+        }
+    }
+    // An agent's output is used by an agent that depends on it, or by a checkpoint condition.
+    // DECISIONING and WORKFLOW produce the decision and the SLA themselves.
+    for a in &plan.agents {
+        if matches!(a.agent, AgentKind::Decisioning | AgentKind::Workflow) {
+            continue;
+        }
+        let depended_on = plan.agents.iter().any(|o| o.depends_on.contains(&a.agent));
+        let read = plan.checkpoints.iter().any(|cp| cp.condition.reads.contains(&a.agent.variable()));
+        if !depended_on && !read {
+            let loc = spec.agents.get(a.agent.as_str()).and_then(at);
+            c.warn(format!("{path}.agents.{}", a.agent), loc, format!("nothing uses {}'s output: no agent depends on it and no checkpoint reads `{}`", a.agent, a.agent.variable()));
+        }
+    }
 }
 
 fn depth(agents: &[PlannedAgent], agent: AgentKind) -> usize {

@@ -1,0 +1,126 @@
+//! The policy editor's write-back: edits change only what they name, keep every comment and
+//! the layout of everything else, and the result is validated by the same loader.
+
+use reconagent_engine::policy::edit::{apply, diff, EditValue, PolicyEdit};
+use reconagent_engine::policy::{PolicySet, BUNDLED_POLICIES};
+use reconagent_engine::{AgentKind, BreakType, RiskTier};
+
+fn set(path: &str, value: EditValue) -> PolicyEdit {
+    PolicyEdit::Set { path: path.into(), value }
+}
+fn text(s: &str) -> EditValue {
+    EditValue::Text(s.into())
+}
+
+fn comments(t: &str) -> Vec<&str> {
+    t.lines().filter(|l| l.trim_start().starts_with('#') || l.contains(" # ")).collect()
+}
+
+/// Every kind of edit the form makes, on the shipped file.
+fn form_edits() -> Vec<PolicyEdit> {
+    vec![
+        set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", text("rules.within_tolerance && profile.exposure < 2500")),
+        set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].confidence", EditValue::Number("0.93".into())),
+        set("policies.CASH_RECONCILIATION.LOW.agents.RULES.timeout_ms", EditValue::Number("2000".into())),
+        set("policies.CASH_RECONCILIATION.LOW.agents.RULES.retries", EditValue::Number("2".into())),
+        set("policies.CASH_RECONCILIATION.LOW.max_parallel", EditValue::Number("2".into())),
+        set("policies.TRADE_OMS_MISMATCH.HIGH.agents.DECISIONING.depends_on", EditValue::List(vec!["MATCHING".into(), "RULES".into()])),
+        PolicyEdit::Remove { path: "policies.TRADE_OMS_MISMATCH.HIGH.agents.PATTERN".into() },
+        set("classifier.tier_thresholds.HIGH", text("300000")),
+        set("classifier.asset_class_multipliers.FX", text("0.75")),
+        set("classifier.minimum_tier.PNL_RECONCILIATION", text("MEDIUM")),
+        set("classifier.age_escalation[0].days", EditValue::Number("7".into())),
+    ]
+}
+
+#[test]
+fn edits_keep_every_comment_and_untouched_line() {
+    let out = apply(BUNDLED_POLICIES, &form_edits(), "p.yaml").unwrap();
+    assert_eq!(comments(&out), comments(BUNDLED_POLICIES), "every comment survives, in order");
+    // Lines no edit names are unchanged: the diff holds only the edited lines.
+    let changed: Vec<_> = diff(BUNDLED_POLICIES, &out, 0).into_iter().filter(|l| l.sign != ' ').collect();
+    assert!(changed.len() <= 2 * form_edits().len(), "{changed:#?}");
+    assert!(changed.iter().all(|l| !l.text.trim_start().starts_with('#')), "{changed:#?}");
+    // What was written is what the engine now reads.
+    let set = PolicySet::load(&out, "p.yaml").unwrap();
+    let cash = set.plan_for(&BreakType::CashReconciliation, RiskTier::Low);
+    assert_eq!(cash.checkpoints[0].condition.source, "rules.within_tolerance && profile.exposure < 2500");
+    assert_eq!(cash.checkpoints[0].confidence, 0.93);
+    assert_eq!(cash.max_parallel, 2);
+    let rules = cash.agents.iter().find(|a| a.agent == AgentKind::Rules).unwrap();
+    assert_eq!((rules.timeout.as_millis(), rules.retries), (2000, 2));
+    let trade = set.plan_for(&BreakType::TradeOmsMismatch, RiskTier::High);
+    assert!(!trade.contains(AgentKind::Pattern));
+    assert_eq!(set.classifier.tier_thresholds[1].1, "300000".parse().unwrap());
+    assert_eq!(set.classifier.age_escalation[0].days, 7);
+    // Applying nothing returns the text byte for byte.
+    assert_eq!(apply(BUNDLED_POLICIES, &[], "p.yaml").unwrap(), BUNDLED_POLICIES);
+}
+
+#[test]
+fn a_new_checkpoint_and_a_new_agent_are_written_in_reading_order() {
+    let base = "policies.CASH_RECONCILIATION.MEDIUM";
+    let edits = vec![
+        set(&format!("{base}.agents.PATTERN"), EditValue::EmptyMap),
+        set(&format!("{base}.agents.PATTERN.depends_on"), EditValue::List(vec!["RULES".into()])),
+        set(&format!("{base}.checkpoints[1].id"), text("cash_medium_seen_before")),
+        set(&format!("{base}.checkpoints[1].after"), text("PATTERN")),
+        set(&format!("{base}.checkpoints[1].when"), text("pattern.similar_count > 3 && !pattern.recurring_unresolved")),
+        set(&format!("{base}.checkpoints[1].decision"), text("AUTO_RESOLVE")),
+    ];
+    let out = apply(BUNDLED_POLICIES, &edits, "p.yaml").unwrap();
+    let set = PolicySet::load(&out, "p.yaml").unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let plan = set.plan_for(&BreakType::CashReconciliation, RiskTier::Medium);
+    assert!(plan.contains(AgentKind::Pattern));
+    assert_eq!(plan.checkpoints.last().unwrap().id, "cash_medium_seen_before");
+    let at = out.find("id: cash_medium_seen_before").unwrap();
+    let after = out[at..].find("after: PATTERN").unwrap();
+    let when = out[at..].find("when:").unwrap();
+    assert!(after < when, "fields keep the order they were set in:\n{}", &out[at..at + 200]);
+    assert_eq!(comments(&out), comments(BUNDLED_POLICIES));
+}
+
+#[test]
+fn an_edit_that_does_not_fit_names_its_path() {
+    let e = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].when.x", text("y"))], "p.yaml").unwrap_err();
+    assert_eq!(e.0[0].path, "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when.x");
+    let e = apply(BUNDLED_POLICIES, &[set("classifier.tolerance.timing_days", EditValue::Number("three".into()))], "p.yaml").unwrap_err();
+    assert!(e.0[0].message.contains("`three` is not a number"), "{e}");
+    let e = apply(BUNDLED_POLICIES, &[PolicyEdit::Remove { path: "policies.NOPE.LOW".into() }], "p.yaml").unwrap_err();
+    assert_eq!(e.0[0].path, "policies.NOPE.LOW");
+}
+
+#[test]
+fn a_bad_condition_written_by_an_edit_is_refused_on_its_path() {
+    let out = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", text("rules.within_tolerance &&"))], "p.yaml").unwrap();
+    let errs = PolicySet::load(&out, "p.yaml").unwrap_err();
+    assert!(errs.0.iter().any(|e| e.path == "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when" && e.message.contains("CEL syntax error")), "{errs}");
+}
+
+fn warnings_after(edits: &[PolicyEdit]) -> Vec<(String, String)> {
+    let out = apply(BUNDLED_POLICIES, edits, "p.yaml").unwrap();
+    PolicySet::load(&out, "p.yaml").unwrap_or_else(|e| panic!("{e}")).warnings.into_iter().map(|w| (w.path, w.message)).collect()
+}
+
+#[test]
+fn suspicious_setups_warn_on_their_field() {
+    let w = warnings_after(&[set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", text("1 > 2"))]);
+    assert!(w.iter().any(|(p, m)| p == "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when" && m.contains("never fires")), "{w:?}");
+    // PATTERN added with nothing depending on it and no condition reading it.
+    let w = warnings_after(&[set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN", EditValue::EmptyMap)]);
+    assert!(w.iter().any(|(p, m)| p == "policies.CASH_RECONCILIATION.LOW.agents.PATTERN" && m.contains("nothing uses PATTERN's output")), "{w:?}");
+    // AUTO_RESOLVE at a tier above classifier.auto_resolve_max_tier (MEDIUM).
+    let w = warnings_after(&[set("policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision", text("AUTO_RESOLVE"))]);
+    assert!(w.iter().any(|(p, m)| p == "policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision" && m.contains("above classifier.auto_resolve_max_tier")), "{w:?}");
+}
+
+#[test]
+fn the_diff_numbers_lines_in_both_texts() {
+    let d = diff("a\nb\nc\n", "a\nB\nc\nd\n", 1);
+    let signs: String = d.iter().map(|l| l.sign).collect();
+    assert_eq!(signs, " -+ +");
+    assert_eq!(d[1].old_line, Some(2));
+    assert_eq!(d[2].new_line, Some(2));
+    assert_eq!(d[4].text, "d");
+}
+

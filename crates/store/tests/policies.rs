@@ -1,0 +1,81 @@
+//! Saving policy files from the editor: validated, conflict-checked, atomic, recorded.
+
+use reconagent_engine::policy::edit::{apply, EditValue, PolicyEdit};
+use reconagent_engine::policy::{PolicySet, BUNDLED_POLICIES};
+use reconagent_store::{Store, StoreError};
+
+fn setup() -> (tempfile::TempDir, Store, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("recon.db")).unwrap();
+    let file = dir.path().join("routing_policies.yaml");
+    std::fs::write(&file, BUNDLED_POLICIES).unwrap();
+    (dir, store, file)
+}
+
+fn draft() -> String {
+    apply(
+        BUNDLED_POLICIES,
+        &[PolicyEdit::Set { path: "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when".into(), value: EditValue::Text("rules.within_tolerance".into()) }],
+        "p.yaml",
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_save_writes_the_file_and_records_version_save_and_audit_entry() {
+    let (_d, store, file) = setup();
+    let loaded = PolicySet::content_hash(BUNDLED_POLICIES);
+    let (set, save) = store.save_policy_file(&file, &draft(), Some(&loaded), "looser CASH LOW").unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), draft());
+    assert_eq!(save.hash, set.version);
+    assert_eq!(save.previous.as_deref(), Some(loaded.as_str()));
+    assert_eq!(store.policy_text(&save.hash).unwrap(), draft());
+    let history = store.policy_saves(10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].note.as_str(), history[0].author.as_str()), ("looser CASH LOW", store.actor.as_str()));
+    let v = store.verify().unwrap();
+    assert!(v.ok);
+    // Restoring the shipped text is a new save of an existing version.
+    store.record_policy(&PolicySet::bundled(), "bundled").unwrap();
+    let (_, restored) = store.save_policy_file(&file, BUNDLED_POLICIES, Some(&save.hash), "restore").unwrap();
+    assert_eq!(restored.hash, loaded);
+    assert_eq!(store.policy_saves(10).unwrap().len(), 2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), BUNDLED_POLICIES);
+}
+
+#[test]
+fn a_file_changed_on_disk_is_not_clobbered() {
+    let (_d, store, file) = setup();
+    let loaded = PolicySet::content_hash(BUNDLED_POLICIES);
+    let someone_else = format!("{BUNDLED_POLICIES}\n# edited by hand\n");
+    std::fs::write(&file, &someone_else).unwrap();
+    let e = store.save_policy_file(&file, &draft(), Some(&loaded), "mine").unwrap_err();
+    assert!(matches!(e, StoreError::PolicyChangedOnDisk { .. }), "{e}");
+    assert!(e.to_string().contains("changed on disk since it was loaded"), "{e}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), someone_else, "the other change is kept");
+    assert!(store.policy_saves(10).unwrap().is_empty());
+    // Overwrite, when the person chooses to.
+    store.save_policy_file(&file, &draft(), None, "overwrite").unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), draft());
+}
+
+#[test]
+fn an_invalid_policy_is_not_saved() {
+    let (_d, store, file) = setup();
+    let bad = BUNDLED_POLICIES.replace("when: rules.explained", "when: rules.explained &&");
+    let e = store.save_policy_file(&file, &bad, None, "bad").unwrap_err();
+    let StoreError::PolicyInvalid(errs) = &e else { panic!("{e}") };
+    assert!(errs.0.iter().any(|x| x.path.ends_with(".when")), "{e}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), BUNDLED_POLICIES);
+    assert!(store.policy_saves(10).unwrap().is_empty());
+    assert_eq!(store.verify().unwrap().entries, 0);
+}
+
+#[test]
+fn a_failed_write_records_nothing() {
+    let (d, store, _) = setup();
+    let missing_dir = d.path().join("no/such/dir/policies.yaml");
+    assert!(store.save_policy_file(&missing_dir, &draft(), None, "x").is_err());
+    assert!(store.policy_saves(10).unwrap().is_empty());
+    assert_eq!(store.verify().unwrap().entries, 0, "no audit entry for a save that did not happen");
+}
