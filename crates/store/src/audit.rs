@@ -172,6 +172,17 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     Ok(Verification { entries: count, head, ok: true, first_bad: None })
 }
 
+/// Lower-case hex of 32 bytes; the `hex` crate's iterator is several times slower on this path.
+fn hex_lower(bytes: &[u8; 32]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,13 +221,3 @@ mod tests {
     const GOLDEN: &str = "d3e25ff8f734590e95e7ce4ff6d459d6fc93a00594344a8a7c84e29647d49400";
 }
 
-/// Lower-case hex of 32 bytes; the `hex` crate's iterator is several times slower on this path.
-fn hex_lower(bytes: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}

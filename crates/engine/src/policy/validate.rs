@@ -216,7 +216,7 @@ fn plan_template(
     let before = c.errors.len();
     let max_parallel = spec.max_parallel.as_ref().map(|m| m.value).unwrap_or(defaults.max_parallel);
     if max_parallel < 1 {
-        c.error(format!("{path}.max_parallel"), spec.max_parallel.as_ref().and_then(|m| at(m)), format!("max_parallel must be at least 1, not {max_parallel}"));
+        c.error(format!("{path}.max_parallel"), spec.max_parallel.as_ref().and_then(at), format!("max_parallel must be at least 1, not {max_parallel}"));
     }
     if spec.agents.is_empty() {
         c.error(format!("{path}.agents"), None, "a plan needs at least one agent");
