@@ -44,7 +44,7 @@ e2e-setup: ui
 e2e: e2e-setup
 	$(CARGO) build --locked --features custom-protocol --bin reconagent-app
 	NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
-	  $(CARGO) test --locked --features custom-protocol --test e2e a_reviewer -- --ignored --nocapture
+	  $(CARGO) test --locked --features custom-protocol --test e2e -- --ignored --nocapture --test-threads=1 --skip app_figures
 
 # Start-up, 100,000-break scrolling, graph render and memory of the release app (not in `make test`).
 app-figures: e2e-setup

@@ -67,6 +67,16 @@ impl Session {
         let el = self.wait(css, 20);
         post(&self.agent, &self.url(&format!("element/{el}/click")), json!({}));
     }
+    /// Replaces an input's text as a person would: select all, then type.
+    fn retype(&self, css: &str, text: &str) {
+        let el = self.wait(css, 20);
+        post(&self.agent, &self.url(&format!("element/{el}/click")), json!({}));
+        post(&self.agent, &self.url(&format!("element/{el}/value")), json!({ "text": "\u{E009}a\u{E009}\u{E003}" }));
+        post(&self.agent, &self.url(&format!("element/{el}/value")), json!({ "text": text }));
+    }
+    fn count(&self, css: &str) -> u64 {
+        self.script(&format!("return document.querySelectorAll({}).length", serde_json::to_string(css).unwrap())).as_u64().unwrap_or(0)
+    }
     fn type_into(&self, css: &str, text: &str) {
         let el = self.wait(css, 20);
         post(&self.agent, &self.url(&format!("element/{el}/value")), json!({ "text": text }));
@@ -107,9 +117,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Starts tauri-driver; the app it launches uses `db` and a policy file beside it (never the
+/// checkout's `policies/` file).
 fn start_driver(db: &Path) -> Driver {
     let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
         .env("RECONAGENT_DB", db)
+        .env("RECONAGENT_POLICIES", db.with_file_name("routing_policies.yaml"))
         .env("RECONAGENT_ACTOR", "e2e-reviewer")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -258,4 +271,78 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     assert!(html.contains(&head), "the report carries the chain head {head}");
     s.wait_text("[data-testid=audit-log]", "EXPORT_MADE", 20);
     screenshot(&shots, "07-audit");
+}
+
+#[test]
+#[ignore = "needs a display and tauri-driver: run by `make e2e`"]
+fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
+    let app = root().join("target/debug/reconagent-app");
+    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
+    let shots = root().join("test-output/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("e2e.db");
+    let policy_file = data.path().join("routing_policies.yaml");
+    let _driver = start_driver(&db);
+    let s = Session::start(&app);
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+    let original = std::fs::read_to_string(&policy_file).expect("the app wrote the policy file from the bundled one");
+
+    // The Policies screen opens on CASH_RECONCILIATION / LOW with its graph and critical path.
+    s.click("[data-testid=nav-policies]");
+    s.wait("[data-testid=plan-form]", 30);
+    s.wait(".agent-node[data-critical=yes]", 20);
+    s.wait_text("[data-testid=critical-path]", "INGESTION → ENRICHMENT → RULES", 10);
+    assert_eq!(s.count("[data-testid=plan-checkpoint]"), 1, "the tolerance checkpoint is drawn after RULES");
+    std::thread::sleep(Duration::from_millis(600));
+    screenshot(&shots, "08-policies");
+
+    // A bad condition: Rust's error appears on the field, and saving is blocked.
+    let cond = "[data-testid=checkpoint-0] [data-testid=condition]";
+    s.retype(cond, "rules.within_tolerance &&");
+    s.wait_text("[data-testid=checkpoint-0] [data-testid=field-error]", "CEL", 20);
+    assert_eq!(s.script("return document.querySelector('[data-testid=save]').disabled"), json!(true));
+    screenshot(&shots, "09-policy-invalid");
+
+    // Fixed: no error; the impact simulation runs over the stored breaks.
+    s.retype(cond, "rules.within_tolerance && profile.exposure < 2500");
+    let start = Instant::now();
+    while s.count("[data-testid=field-error]") > 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "the error did not clear");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.wait_text("[data-testid=edit-count]", "1 unsaved change", 10);
+    s.click("[data-testid=simulate]");
+    s.wait_text("[data-testid=simulation]", "400 breaks in", 60);
+    s.script("document.querySelector('[data-testid=simulation]').scrollIntoView()");
+    screenshot(&shots, "10-policy-simulation");
+
+    // Save: the diff first, then a note, then the file and the history change.
+    s.click("[data-testid=save]");
+    let diff = s.wait_text("[data-testid=save-dialog] [data-testid=diff]", "profile.exposure < 2500", 10);
+    assert!(diff.contains("rules.explained"), "the diff shows the old condition too: {diff}");
+    s.type_into("[data-testid=save-note]", "CASH LOW: auto-resolve small breaks within tolerance");
+    screenshot(&shots, "11-policy-save-diff");
+    s.click("[data-testid=confirm-save]");
+    let saved = s.wait_text("[data-testid=saved]", "Saved version", 20);
+    let hash = saved.split("Saved version ").nth(1).unwrap()[..12].to_string();
+    let now = std::fs::read_to_string(&policy_file).unwrap();
+    assert!(now.contains("rules.within_tolerance && profile.exposure < 2500"), "the file changed");
+    let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(comments(&now), comments(&original), "every comment kept");
+    let changed = original.lines().zip(now.lines()).filter(|(a, b)| a != b).count();
+    assert_eq!(changed, 1, "one line changed");
+    s.click("[data-testid=tab-history]");
+    s.wait_text("[data-testid=policy-history]", "CASH LOW: auto-resolve small breaks", 20);
+    screenshot(&shots, "12-policy-history");
+
+    // The engine runs under the new version: a processed break's run records it.
+    s.click("[data-testid=nav-queue]");
+    s.click("[data-testid=process-bar] button.primary");
+    s.wait_text("[data-testid=process-result]", "400 processed", 120);
+    s.type_into("input[aria-label=search]", "BRK-00019");
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
+    s.click("[data-break-id='BRK-00019'] .cell:nth-child(2)");
+    s.wait_text("[data-testid=run-v2]", &format!("policy version {hash}"), 20);
+    screenshot(&shots, "13-run-under-new-policy");
 }

@@ -22,6 +22,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             audit::audit_log,
             audit::verify_audit,
             audit::export_report,
+            policies::policy_file,
+            policies::policy_check,
+            policies::policy_simulate,
+            policies::policy_save,
+            policies::policy_history,
+            policies::policy_version_diff,
+            policies::policy_restore,
         ])
         .events(tauri_specta::collect_events![runs::ProgressEvent, runs::DataChanged])
 }
@@ -36,13 +43,28 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The policy file: `$RECONAGENT_POLICIES`; else `policies/routing_policies.yaml` when the app
+/// starts in a checkout (as `make run` does); else `routing_policies.yaml` in the data directory,
+/// written from the bundled policies on first start.
+fn policy_path() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("RECONAGENT_POLICIES") {
+        return p.into();
+    }
+    let checkout = std::path::PathBuf::from("policies/routing_policies.yaml");
+    if checkout.is_file() {
+        return checkout;
+    }
+    reconagent_store::default_path().with_file_name("routing_policies.yaml")
+}
+
 /// Database: `$RECONAGENT_DB` or the platform data directory. With `RECONAGENT_NO_SAMPLE=1`
 /// an empty database stays empty (the welcome screen offers the sample).
 pub fn run() {
     let builder = specta_builder();
     let db = reconagent_store::default_path();
     let sample = std::env::var("RECONAGENT_NO_SAMPLE").map(|v| v != "1").unwrap_or(true);
-    let core = match reconagent_api::Core::open(&db, sample) {
+    let policies = policy_path();
+    let core = match reconagent_api::Core::open_with_policies(&db, &policies, sample) {
         Ok(c) => Arc::new(c),
         Err(e) => {
             eprintln!("Recon Agent cannot open its database {}: {e}", db.display());

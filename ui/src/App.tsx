@@ -5,10 +5,11 @@ import { BreakDetailScreen } from "./screens/BreakDetail";
 import { Review } from "./screens/Review";
 import { Dashboard } from "./screens/Dashboard";
 import { Audit } from "./screens/Audit";
+import { Policies } from "./screens/Policies";
 import { Welcome } from "./components/Welcome";
 import { ErrorBox } from "./components/ErrorBox";
 
-export type Screen = "queue" | "review" | "dashboard" | "audit";
+export type Screen = "queue" | "review" | "dashboard" | "audit" | "policies";
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("queue");
@@ -33,15 +34,16 @@ export function App() {
   else if (screen === "queue") body = <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />;
   else if (screen === "review") body = <Review onOpen={setOpenBreak} />;
   else if (screen === "dashboard") body = <Dashboard />;
+  else if (screen === "policies") body = <Policies />;
   else body = <Audit />;
 
   return (
     <div className="app">
       <nav className="nav" aria-label="Screens">
         <h1>Recon Agent</h1>
-        {(["queue", "review", "dashboard", "audit"] as Screen[]).map((s) => (
+        {(["queue", "review", "dashboard", "audit", "policies"] as Screen[]).map((s) => (
           <button key={s} className={screen === s && !openBreak ? "active" : ""} onClick={() => go(s)} data-testid={`nav-${s}`}>
-            {{ queue: "Break queue", review: "Review", dashboard: "Dashboard", audit: "Audit" }[s]}
+            {{ queue: "Break queue", review: "Review", dashboard: "Dashboard", audit: "Audit", policies: "Policies" }[s]}
           </button>
         ))}
         {info && (

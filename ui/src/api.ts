@@ -19,6 +19,14 @@ export type AuditQuery = B.AuditQuery_Deserialize;
 export type ExportRequest = B.ExportRequest_Deserialize;
 export type QueueQuery = B.QueueQuery_Deserialize;
 export type StatsQuery = B.StatsQuery_Deserialize;
+export type { PolicyEdit, EditValue, PolicyIssue, SimulationDto, SimRow, SimChange, Entry, CheckpointOutline } from "./bindings";
+export type AgentOutline = B.AgentOutline_Serialize;
+export type PolicyDraft = B.PolicyDraft_Serialize;
+export type PolicyFileState = B.PolicyFileState_Serialize;
+export type PolicySave = B.PolicySaveDto_Serialize;
+export type PolicyOutline = B.Outline_Serialize;
+export type PlanOutline = B.PlanOutline_Serialize;
+export type DiffLine = B.DiffLine_Serialize;
 
 export class ApiFailure extends Error {
   code: ApiError["code"];
@@ -50,6 +58,13 @@ export const api = {
   auditLog: (q: AuditQuery) => unwrap<B.AuditEntryDto[]>(commands.auditLog(q)),
   verifyAudit: () => unwrap<VerificationDto>(commands.verifyAudit()),
   exportReport: (r: ExportRequest) => unwrap<B.ExportSummary>(commands.exportReport(r)),
+  policyFile: () => unwrap<PolicyFileState>(commands.policyFile()),
+  policyCheck: (base: string, edits: B.PolicyEdit[]) => unwrap<PolicyDraft>(commands.policyCheck(base, edits)),
+  policySimulate: (base: string, edits: B.PolicyEdit[], limit: number) => unwrap<B.SimulationDto>(commands.policySimulate(base, edits, limit)),
+  policySave: (base: string, edits: B.PolicyEdit[], note: string, overwrite: boolean) => unwrap<PolicySave>(commands.policySave(base, edits, note, overwrite)),
+  policyHistory: () => unwrap<PolicySave[]>(commands.policyHistory()),
+  policyVersionDiff: (from: string, to: string) => unwrap<DiffLine[]>(commands.policyVersionDiff(from, to)),
+  policyRestore: (hash: string, loadedHash: string, note: string) => unwrap<PolicySave>(commands.policyRestore(hash, loadedHash, note)),
 };
 
 /** Subscribes to batch progress; returns the unsubscribe function. */

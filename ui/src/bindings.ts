@@ -20,6 +20,14 @@ export const commands = {
 	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditEntryDto[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
 	exportReport: (request: ExportRequest_Deserialize) => typedError<ExportSummary, ApiError>(__TAURI_INVOKE("export_report", { request })),
+	policyFile: () => typedError<PolicyFileState_Serialize, ApiError>(__TAURI_INVOKE("policy_file")),
+	/**  `base` with `edits` applied and checked by the engine's validator. */
+	policyCheck: (base: string, edits: PolicyEdit[]) => typedError<PolicyDraft_Serialize, ApiError>(__TAURI_INVOKE("policy_check", { base, edits })),
+	policySimulate: (base: string, edits: PolicyEdit[], limit: number) => typedError<SimulationDto, ApiError>(__TAURI_INVOKE("policy_simulate", { base, edits, limit })),
+	policySave: (base: string, edits: PolicyEdit[], note: string, overwrite: boolean) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_save", { base, edits, note, overwrite })),
+	policyHistory: () => typedError<PolicySaveDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_history")),
+	policyVersionDiff: (from: string, to: string) => typedError<DiffLine_Serialize[], ApiError>(__TAURI_INVOKE("policy_version_diff", { from, to })),
+	policyRestore: (hash: string, loadedHash: string, note: string) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_restore", { hash, loadedHash, note })),
 };
 
 /** Events */
@@ -49,6 +57,27 @@ export type ActionDto_Serialize = {
 	reason: string | null,
 	assignee: string | null,
 	comment: string | null,
+};
+
+export type AgeStepOutline = {
+	days: number,
+	raise_tiers: number,
+};
+
+export type AgentOutline = AgentOutline_Serialize | AgentOutline_Deserialize;
+
+export type AgentOutline_Deserialize = {
+	agent: string,
+	depends_on: string[],
+	timeout_ms?: number | null,
+	retries?: number | null,
+};
+
+export type AgentOutline_Serialize = {
+	agent: string,
+	depends_on: string[],
+	timeout_ms: number | null,
+	retries: number | null,
 };
 
 export type ApiError = {
@@ -199,11 +228,29 @@ export type CheckpointDto_Serialize = {
 	at_us: number | null,
 };
 
+export type CheckpointOutline = {
+	id: string,
+	after: string,
+	when: string,
+	decision: string,
+	confidence: number | null,
+};
+
 export type CheckpointRateDto = {
 	checkpoint_id: string,
 	after_agent: string,
 	evaluated: number,
 	fired: number,
+};
+
+export type ClassifierOutline = {
+	base_currency: string,
+	tier_thresholds: Entry[],
+	asset_class_multipliers: Entry[],
+	age_escalation: AgeStepOutline[],
+	minimum_tier: Entry[],
+	auto_resolve_max_tier: string,
+	never_auto_resolve: string[],
 };
 
 /**  Pushed when breaks or runs changed, so open screens reload. */
@@ -227,10 +274,56 @@ export type DecisionDto = {
 	at: string,
 };
 
+export type DefaultsOutline = {
+	max_parallel: number,
+	timeout_ms: number,
+	retries: number,
+};
+
+/**  One line of a text diff. */
+export type DiffLine = DiffLine_Serialize | DiffLine_Deserialize;
+
+/**  One line of a text diff. */
+export type DiffLine_Deserialize = {
+	/**  `+` added, `-` removed, ` ` unchanged (context). */
+	sign: string,
+	/**  1-based line numbers in the old and new text. */
+	old_line?: number | null,
+	new_line?: number | null,
+	text: string,
+};
+
+/**  One line of a text diff. */
+export type DiffLine_Serialize = {
+	/**  `+` added, `-` removed, ` ` unchanged (context). */
+	sign: string,
+	/**  1-based line numbers in the old and new text. */
+	old_line: number | null,
+	new_line: number | null,
+	text: string,
+};
+
+/**  A value an edit writes. */
+export type EditValue = 
+/**  A string, quoted in the file when YAML needs it (a CEL condition, a money amount). */
+{ kind: "text"; value: string } | 
+/**  A number as typed (an integer, or a decimal such as a confidence). */
+{ kind: "number"; value: string } | { kind: "bool"; value: boolean } | 
+/**  A list of strings (an agent's `depends_on`). */
+{ kind: "list"; value: string[] } | 
+/**  An empty mapping (`{}`): an agent with the plan's defaults. */
+{ kind: "empty_map" };
+
 export type EfficiencyDto = {
 	groups: GroupStatsDto[],
 	checkpoints: CheckpointRateDto[],
 	per_day: DayCountDto[],
+};
+
+/**  A name and its value as written (money and factors stay decimal text). */
+export type Entry = {
+	key: string,
+	value: string,
 };
 
 /**  What kind of failure; the UI branches on this, never on message text. */
@@ -243,6 +336,8 @@ export type ErrorCode =
 "IO" | 
 /**  A batch is already running. */
 "BUSY" | 
+/**  The file changed on disk since it was loaded: reload, or save again to overwrite. */
+"CONFLICT" | 
 /**  Anything else (a database error). */
 "INTERNAL";
 
@@ -333,6 +428,142 @@ export type NodeDto_Serialize = {
 	/**  A readable reason, and its kind (NOT_IN_POLICY, EARLY_EXIT, UPSTREAM_FAILED, BATCH_CANCELLED). */
 	skip_reason: string | null,
 	skip_kind: string | null,
+};
+
+export type Outline = Outline_Serialize | Outline_Deserialize;
+
+export type Outline_Deserialize = {
+	classifier: ClassifierOutline,
+	defaults: DefaultsOutline,
+	plans: PlanOutline_Deserialize[],
+};
+
+export type Outline_Serialize = {
+	classifier: ClassifierOutline,
+	defaults: DefaultsOutline,
+	plans: PlanOutline_Serialize[],
+};
+
+export type PlanOutline = PlanOutline_Serialize | PlanOutline_Deserialize;
+
+export type PlanOutline_Deserialize = {
+	break_type: string,
+	tier: string,
+	description: string,
+	max_parallel?: number | null,
+	agents: AgentOutline_Deserialize[],
+	checkpoints: CheckpointOutline[],
+	fallback: string,
+	/**
+	 *  The longest chain of agents under the seed's per-agent latency (empty on a cycle or an
+	 *  unknown agent), and its length in ms: the plan's lower bound on wall time.
+	 */
+	critical_path: string[],
+	critical_path_ms: number,
+};
+
+export type PlanOutline_Serialize = {
+	break_type: string,
+	tier: string,
+	description: string,
+	max_parallel: number | null,
+	agents: AgentOutline_Serialize[],
+	checkpoints: CheckpointOutline[],
+	fallback: string,
+	/**
+	 *  The longest chain of agents under the seed's per-agent latency (empty on a cycle or an
+	 *  unknown agent), and its length in ms: the plan's lower bound on wall time.
+	 */
+	critical_path: string[],
+	critical_path_ms: number,
+};
+
+/**  A policy text with everything the editor shows about it. */
+export type PolicyDraft = PolicyDraft_Serialize | PolicyDraft_Deserialize;
+
+/**  A policy text with everything the editor shows about it. */
+export type PolicyDraft_Deserialize = {
+	path: string,
+	text: string,
+	/**  Content hash (the policy version this text would be). */
+	hash: string,
+	/**  `None` when the text is not YAML of the file's shape (see `errors`). */
+	outline?: Outline_Deserialize | null,
+	errors: PolicyIssue[],
+	warnings: PolicyIssue[],
+	/**  Against the text the edits were applied to (empty for a loaded file). */
+	diff: DiffLine_Deserialize[],
+};
+
+/**  A policy text with everything the editor shows about it. */
+export type PolicyDraft_Serialize = {
+	path: string,
+	text: string,
+	/**  Content hash (the policy version this text would be). */
+	hash: string,
+	/**  `None` when the text is not YAML of the file's shape (see `errors`). */
+	outline: Outline_Serialize | null,
+	errors: PolicyIssue[],
+	warnings: PolicyIssue[],
+	/**  Against the text the edits were applied to (empty for a loaded file). */
+	diff: DiffLine_Serialize[],
+};
+
+/**  One change to a policy file. */
+export type PolicyEdit = 
+/**  Sets the value at `path`, creating the mappings and list items on the way. */
+{ op: "set"; path: string; value: EditValue } | 
+/**  Removes the key or list item at `path`. */
+{ op: "remove"; path: string };
+
+/**  The file as it is on disk, and what the engine runs under. */
+export type PolicyFileState = PolicyFileState_Serialize | PolicyFileState_Deserialize;
+
+/**  The file as it is on disk, and what the engine runs under. */
+export type PolicyFileState_Deserialize = {
+	draft: PolicyDraft_Deserialize,
+	in_force_version: string,
+	/**  Set when the file on disk is invalid and the bundled policies run instead. */
+	problem?: string | null,
+};
+
+/**  The file as it is on disk, and what the engine runs under. */
+export type PolicyFileState_Serialize = {
+	draft: PolicyDraft_Serialize,
+	in_force_version: string,
+	/**  Set when the file on disk is invalid and the bundled policies run instead. */
+	problem: string | null,
+};
+
+/**  A problem (or warning) on a path of the file, as the form shows it beside the field. */
+export type PolicyIssue = {
+	/**  `policies.CASH_RECONCILIATION.LOW.checkpoints[0].when`; empty for the whole file. */
+	path: string,
+	line: number,
+	column: number,
+	message: string,
+};
+
+export type PolicySaveDto = PolicySaveDto_Serialize | PolicySaveDto_Deserialize;
+
+export type PolicySaveDto_Deserialize = {
+	save_id: string,
+	hash: string,
+	path: string,
+	author: string,
+	note: string,
+	saved_at: string,
+	previous?: string | null,
+};
+
+export type PolicySaveDto_Serialize = {
+	save_id: string,
+	hash: string,
+	path: string,
+	author: string,
+	note: string,
+	saved_at: string,
+	previous: string | null,
 };
 
 export type ProcessSummary = {
@@ -477,6 +708,46 @@ export type SideDto_Serialize = {
 	quantity: string | null,
 	price: string | null,
 	settle_date: string | null,
+};
+
+export type SimChange = {
+	break_id: string,
+	break_type: string,
+	current_tier: string,
+	draft_tier: string,
+	current: string,
+	draft: string,
+	risky: boolean,
+};
+
+export type SimRow = {
+	break_type: string,
+	tier: string,
+	current: SimSide,
+	draft: SimSide,
+};
+
+/**  Per-break averages for one side of a simulation row. */
+export type SimSide = {
+	breaks: number,
+	agents_per_break: number | null,
+	early_exit_rate: number | null,
+	modelled_ms_per_break: number | null,
+	/**  Decimal text, dollars per break. */
+	modelled_cost_per_break: string,
+	auto_resolved: number,
+};
+
+export type SimulationDto = {
+	current_version: string,
+	draft_version: string,
+	rows: SimRow[],
+	all: SimRow,
+	/**  Risky ones first. */
+	changes: SimChange[],
+	risky: number,
+	cancelled: boolean,
+	seconds: number | null,
 };
 
 export type StatsQuery = StatsQuery_Serialize | StatsQuery_Deserialize;

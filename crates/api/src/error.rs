@@ -14,6 +14,8 @@ pub enum ErrorCode {
     Io,
     /// A batch is already running.
     Busy,
+    /// The file changed on disk since it was loaded: reload, or save again to overwrite.
+    Conflict,
     /// Anything else (a database error).
     Internal,
 }
@@ -36,7 +38,8 @@ impl From<reconagent_store::StoreError> for ApiError {
         use reconagent_store::StoreError as E;
         let code = match &e {
             E::NoSuchBreak(_) => ErrorCode::NotFound,
-            E::IllegalTransition { .. } | E::Invalid(_) => ErrorCode::Invalid,
+            E::IllegalTransition { .. } | E::Invalid(_) | E::PolicyInvalid(_) => ErrorCode::Invalid,
+            E::PolicyChangedOnDisk { .. } => ErrorCode::Conflict,
             E::Io(_) | E::ForeignFile { .. } | E::NewerSchema { .. } | E::Open { .. } => ErrorCode::Io,
             _ => ErrorCode::Internal,
         };

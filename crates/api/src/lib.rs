@@ -6,6 +6,7 @@ pub mod batch;
 pub mod dto;
 mod error;
 mod ops;
+pub mod policies;
 
 pub use error::{ApiError, ApiResult, ErrorCode};
 pub use ops::Core;

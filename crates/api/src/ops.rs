@@ -14,10 +14,14 @@ use std::sync::{Arc, Mutex, RwLock};
 
 /// The app's state: one store, the policies in force, the batch in flight.
 pub struct Core {
-    store: Store,
-    orchestrator: RwLock<Orchestrator>,
-    running: Mutex<Option<CancelFlag>>,
+    pub(crate) store: Store,
+    pub(crate) orchestrator: RwLock<Orchestrator>,
+    pub(crate) running: Mutex<Option<CancelFlag>>,
     loaded_sample: bool,
+    /// The policy file the engine runs under and the editor saves to.
+    pub(crate) policy_path: PathBuf,
+    /// Why the file is not in force, when it was invalid at start (the bundled policies are).
+    pub(crate) policy_problem: Option<String>,
 }
 
 fn invalid(m: impl Into<String>) -> ApiError {
@@ -31,26 +35,53 @@ impl Core {
     /// # Errors
     /// The database cannot be opened (foreign, newer, corrupt: nothing is changed).
     pub fn open(db: &Path, sample_if_empty: bool) -> ApiResult<Core> {
+        Self::open_with_policies(db, &db.with_file_name("routing_policies.yaml"), sample_if_empty)
+    }
+
+    /// As [`Core::open`], running under the policy file at `policy_path` (written from the
+    /// bundled policies when it does not exist). An invalid file is not used: the bundled
+    /// policies run, and the Policies screen shows why.
+    ///
+    /// # Errors
+    /// The database cannot be opened, or a missing policy file cannot be created.
+    pub fn open_with_policies(db: &Path, policy_path: &Path, sample_if_empty: bool) -> ApiResult<Core> {
         let mut store = Store::open(db)?;
         if let Ok(actor) = std::env::var("RECONAGENT_ACTOR") {
             store.actor = actor;
         }
-        let policies = PolicySet::bundled();
-        store.record_policy(&policies, "bundled with the app")?;
+        if !policy_path.exists() {
+            if let Some(dir) = policy_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
+            }
+            reconagent_store::fsio::write_atomic(policy_path, reconagent_engine::policy::BUNDLED_POLICIES.as_bytes())
+                .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot create {}: {e}", policy_path.display())))?;
+        }
+        let (policies, policy_problem) = match PolicySet::load_file(policy_path) {
+            Ok(p) => (p, None),
+            Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),
+        };
+        store.record_policy(&policies, &policies.source_name.clone())?;
         let mut loaded_sample = false;
         if sample_if_empty && store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 == 0 {
             store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;
             loaded_sample = true;
         }
         let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_history(Arc::new(store.history()?));
-        Ok(Core { store, orchestrator: RwLock::new(orchestrator), running: Mutex::new(None), loaded_sample })
+        Ok(Core {
+            store,
+            orchestrator: RwLock::new(orchestrator),
+            running: Mutex::new(None),
+            loaded_sample,
+            policy_path: policy_path.to_path_buf(),
+            policy_problem,
+        })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    fn orchestrator(&self) -> Orchestrator {
+    pub(crate) fn orchestrator(&self) -> Orchestrator {
         self.orchestrator.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -147,17 +178,25 @@ impl Core {
             "v2" => RunMode::V2,
             other => return Err(invalid(format!("mode must be v1 or v2, not `{other}`"))),
         };
-        let cancel = CancelFlag::default();
-        {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            if running.is_some() {
-                return Err(ApiError::new(ErrorCode::Busy, "a batch is already running"));
-            }
-            *running = Some(cancel.clone());
-        }
+        let cancel = self.start_task()?;
         let result = self.process_inner(ids, mode, cancel, &mut on_progress);
-        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.end_task();
         result
+    }
+
+    /// Claims the one slot for long work (a batch or a simulation) and returns its cancel flag.
+    pub(crate) fn start_task(&self) -> ApiResult<CancelFlag> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if running.is_some() {
+            return Err(ApiError::new(ErrorCode::Busy, "a batch or simulation is already running"));
+        }
+        let cancel = CancelFlag::default();
+        *running = Some(cancel.clone());
+        Ok(cancel)
+    }
+
+    pub(crate) fn end_task(&self) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     fn process_inner(&self, ids: &[String], mode: RunMode, cancel: CancelFlag, on_progress: &mut dyn FnMut(Progress)) -> ApiResult<ProcessSummary> {

@@ -64,3 +64,75 @@ fn review_errors_are_typed_and_readable() {
     assert_eq!(core.break_detail("nope").unwrap_err().code, ErrorCode::NotFound);
     assert_eq!(core.process(&[], "v3", |_| {}).unwrap_err().code, ErrorCode::Invalid);
 }
+
+#[test]
+fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
+    use reconagent_engine::policy::edit::{EditValue, PolicyEdit};
+    let (dir, core) = core();
+    let file = dir.path().join("routing_policies.yaml");
+    let loaded = core.policy_file().unwrap();
+    assert_eq!(loaded.draft.path, file.display().to_string());
+    assert!(loaded.draft.errors.is_empty() && loaded.problem.is_none());
+    assert_eq!(loaded.in_force_version, loaded.draft.hash);
+    let base = loaded.draft.text.clone();
+    let when = "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when";
+    let edit = |cel: &str| vec![PolicyEdit::Set { path: when.into(), value: EditValue::Text(cel.into()) }];
+
+    // A bad condition: the error is on the field's path, and it cannot be saved or simulated.
+    let bad = core.policy_check(&base, &edit("rules.within_tolerance &&")).unwrap();
+    assert!(bad.errors.iter().any(|e| e.path == when && e.message.contains("CEL")), "{:?}", bad.errors);
+    assert_eq!(core.policy_save(&base, &edit("rules.within_tolerance &&"), "bad", false).unwrap_err().code, ErrorCode::Invalid);
+    assert!(core.policy_simulate(&base, &edit("rules.within_tolerance &&"), 100, |_| {}).is_err());
+
+    // Fixed: valid, with a diff of one line, and a simulation over the stored breaks.
+    let good = core.policy_check(&base, &edit("rules.within_tolerance")).unwrap();
+    assert!(good.errors.is_empty(), "{:?}", good.errors);
+    assert_eq!(good.diff.iter().filter(|l| l.sign != " ").count(), 2);
+    let mut progress = Vec::new();
+    let sim = core.policy_simulate(&base, &edit("rules.within_tolerance"), 10_000, |p| progress.push(p)).unwrap();
+    assert_eq!(sim.all.current.breaks, 400);
+    assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((400, 400)));
+    assert_eq!(sim.current_version, loaded.in_force_version);
+    assert_eq!(sim.draft_version, good.hash);
+
+    // A note is required; then the save writes the file, keeps its comments, and switches.
+    assert_eq!(core.policy_save(&base, &edit("rules.within_tolerance"), " ", false).unwrap_err().code, ErrorCode::Invalid);
+    let saved = core.policy_save(&base, &edit("rules.within_tolerance"), "tolerance, not explained", false).unwrap();
+    let on_disk = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(on_disk, good.text);
+    let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    assert_eq!(comments(&on_disk), comments(&base));
+    assert_eq!(core.info().unwrap().policy_version, saved.hash);
+    assert_eq!(core.policy_history().unwrap()[0].note, "tolerance, not explained");
+    core.process(&["BRK-00019".to_string()], "v2", |_| {}).unwrap();
+    let detail = core.break_detail("BRK-00019").unwrap();
+    assert_eq!(detail.runs.last().unwrap().policy_version, saved.hash, "the new version is on the run");
+
+    // Saving from the old base again is a conflict; the file is not clobbered.
+    let again = core.policy_save(&base, &edit("rules.explained"), "stale", false).unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict, "{}", again.message);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), good.text);
+
+    // History: diff the two versions, restore the first as a new save.
+    let d = core.policy_version_diff(&loaded.draft.hash, &saved.hash).unwrap();
+    assert!(d.iter().any(|l| l.sign == "+" && l.text.contains("rules.within_tolerance")));
+    core.store().record_policy(&reconagent_engine::policy::PolicySet::bundled(), "bundled").unwrap();
+    let restored = core.policy_restore(&loaded.draft.hash, &saved.hash, "").unwrap();
+    assert_eq!(restored.hash, loaded.draft.hash);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), base);
+    assert_eq!(core.policy_history().unwrap().len(), 2);
+    assert!(core.store().verify().unwrap().ok);
+}
+
+#[test]
+fn an_invalid_policy_file_at_start_is_reported_and_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yaml");
+    std::fs::write(&file, "version: 1\n").unwrap();
+    let core = Core::open_with_policies(&dir.path().join("app.db"), &file, false).unwrap();
+    let state = core.policy_file().unwrap();
+    assert!(state.problem.as_deref().unwrap_or("").contains("bundled policies are in force"), "{:?}", state.problem);
+    assert!(!state.draft.errors.is_empty());
+    assert_eq!(state.in_force_version, reconagent_engine::policy::PolicySet::bundled().version);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "version: 1\n", "the file is left for the person to fix");
+}

@@ -38,7 +38,7 @@ fn edits_keep_every_comment_and_untouched_line() {
     let out = apply(BUNDLED_POLICIES, &form_edits(), "p.yaml").unwrap();
     assert_eq!(comments(&out), comments(BUNDLED_POLICIES), "every comment survives, in order");
     // Lines no edit names are unchanged: the diff holds only the edited lines.
-    let changed: Vec<_> = diff(BUNDLED_POLICIES, &out, 0).into_iter().filter(|l| l.sign != ' ').collect();
+    let changed: Vec<_> = diff(BUNDLED_POLICIES, &out, 0).into_iter().filter(|l| l.sign != " ").collect();
     assert!(changed.len() <= 2 * form_edits().len(), "{changed:#?}");
     assert!(changed.iter().all(|l| !l.text.trim_start().starts_with('#')), "{changed:#?}");
     // What was written is what the engine now reads.
@@ -117,10 +117,32 @@ fn suspicious_setups_warn_on_their_field() {
 #[test]
 fn the_diff_numbers_lines_in_both_texts() {
     let d = diff("a\nb\nc\n", "a\nB\nc\nd\n", 1);
-    let signs: String = d.iter().map(|l| l.sign).collect();
+    let signs: String = d.iter().map(|l| l.sign.as_str()).collect();
     assert_eq!(signs, " -+ +");
     assert_eq!(d[1].old_line, Some(2));
     assert_eq!(d[2].new_line, Some(2));
     assert_eq!(d[4].text, "d");
 }
 
+
+#[test]
+fn the_outline_reads_every_plan_with_its_critical_path() {
+    use reconagent_engine::policy::outline::outline;
+    let o = outline(BUNDLED_POLICIES, "p.yaml").unwrap();
+    assert_eq!(o.plans.len(), PolicySet::bundled().plan_keys().len());
+    let cash = o.plans.iter().find(|p| p.break_type == "CASH_RECONCILIATION" && p.tier == "LOW").unwrap();
+    assert_eq!(cash.checkpoints[0].when, "rules.explained");
+    assert_eq!(cash.critical_path, ["INGESTION", "ENRICHMENT", "RULES", "DECISIONING", "WORKFLOW"]);
+    assert_eq!(cash.critical_path_ms, 150 + 250 + 350 + 550 + 350);
+    // TRADE HIGH: MATCHING (400) is the longest branch before DECISIONING.
+    let trade = o.plans.iter().find(|p| p.break_type == "TRADE_OMS_MISMATCH" && p.tier == "HIGH").unwrap();
+    assert_eq!(trade.critical_path, ["INGESTION", "ENRICHMENT", "MATCHING", "DECISIONING", "WORKFLOW"]);
+    assert_eq!(o.classifier.tier_thresholds[0].key, "MEDIUM");
+    // A cycle has no critical path, but the form still opens.
+    let cyclic = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.INGESTION.depends_on", EditValue::List(vec!["WORKFLOW".into()]))], "p.yaml").unwrap();
+    let o = outline(&cyclic, "p.yaml").unwrap();
+    assert!(o.plans.iter().find(|p| p.break_type == "CASH_RECONCILIATION" && p.tier == "LOW").unwrap().critical_path.is_empty());
+    // Not YAML of the right shape: an error with a line.
+    let e = outline("version: 1\nclassifier: [\n", "p.yaml").unwrap_err();
+    assert!(e.0[0].line > 0, "{e}");
+}

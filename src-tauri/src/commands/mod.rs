@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod breaks;
 pub mod dashboard;
+pub mod policies;
 pub mod review;
 pub mod runs;
 

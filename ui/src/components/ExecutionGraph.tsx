@@ -1,35 +1,38 @@
 import { useMemo, useState } from "react";
 import { ReactFlow, Background, Handle, Position, type Node, type Edge, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import type { RunDto } from "../api";
-import { layoutRun, statusColor, statusLabel, type LaidOutNode } from "./graphLayout";
+import { layoutRun, statusColor, statusLabel, type GraphInput, type LaidOutNode } from "./graphLayout";
 
-function AgentNode({ data }: NodeProps<Node<LaidOutNode>>) {
+function AgentNode({ data }: NodeProps<Node<LaidOutNode & { direction: string }>>) {
   const n = data.node;
   const ms = n.started_us != null && n.finished_us != null ? `${((n.finished_us - n.started_us) / 1000).toFixed(2)} ms` : "";
   return (
     <div className="agent-node" data-agent={n.agent} data-status={n.status} data-skip={n.skip_kind ?? ""}
-      style={{ border: `2px solid ${statusColor(n)}`, borderStyle: n.status === "SKIPPED" ? "dashed" : "solid", background: "var(--panel)", borderRadius: 8, padding: "6px 8px", width: 170, opacity: n.skip_kind === "NOT_IN_POLICY" ? 0.55 : 1 }}>
-      <Handle type="target" position={Position.Left} style={{ visibility: "hidden" }} />
+      data-critical={data.critical ? "yes" : "no"}
+      style={{ border: `${data.critical ? 3 : 2}px solid ${statusColor(n)}`, boxShadow: data.critical ? "0 0 0 2px color-mix(in srgb, var(--accent) 35%, transparent)" : undefined, borderStyle: n.status === "SKIPPED" ? "dashed" : "solid", background: "var(--panel)", borderRadius: 8, padding: "6px 8px", width: 170, opacity: n.skip_kind === "NOT_IN_POLICY" ? 0.55 : 1 }}>
+      <Handle type="target" position={data.direction === "TB" ? Position.Top : Position.Left} style={{ visibility: "hidden" }} />
       <strong>{n.agent}</strong>
       <div style={{ color: statusColor(n), fontSize: 11 }}>{statusLabel(n)}</div>
       <div className="muted" style={{ fontSize: 11 }}>{ms}{(n.waited_us ?? 0) > 0 ? ` · waited ${((n.waited_us ?? 0) / 1000).toFixed(2)} ms` : ""}</div>
       {data.firedCheckpoint && <div style={{ fontSize: 11, color: "var(--accent)" }}>◆ checkpoint {data.firedCheckpoint} fired</div>}
-      <Handle type="source" position={Position.Right} style={{ visibility: "hidden" }} />
+      {n.status === "PLANNED" && data.checkpointsHere.map((c) => <div key={c} style={{ fontSize: 11, color: "var(--accent)" }} data-testid="plan-checkpoint">◆ {c}</div>)}
+      {data.critical && <div style={{ fontSize: 10 }} className="muted">critical path</div>}
+      <Handle type="source" position={data.direction === "TB" ? Position.Bottom : Position.Right} style={{ visibility: "hidden" }} />
     </div>
   );
 }
 const nodeTypes = { agent: AgentNode };
 
-/** The run as a laid-out DAG; clicking an agent shows its output, error or skip reason. */
-export function ExecutionGraph({ run, height = 330 }: { run: RunDto; height?: number }) {
+/** The run (or a plan, see `planAsGraph`) as a laid-out DAG; clicking an agent shows its output,
+ * error or skip reason. `critical` marks the critical path. */
+export function ExecutionGraph({ run, height = 330, critical = [], direction = "LR" }: { run: GraphInput; height?: number; critical?: string[]; direction?: "LR" | "TB" }) {
   const [picked, setPicked] = useState<string | null>(null);
   const { nodes, edges } = useMemo(() => {
-    const l = layoutRun(run);
-    const nodes: Node<LaidOutNode>[] = l.nodes.map((n) => ({ id: n.id, type: "agent", position: { x: n.x, y: n.y }, data: n, draggable: false }));
-    const edges: Edge[] = l.edges.map((e) => ({ id: `${e.from}-${e.to}`, source: e.from, target: e.to, animated: false }));
+    const l = layoutRun(run, critical, direction);
+    const nodes: Node<LaidOutNode & { direction: string }>[] = l.nodes.map((n) => ({ id: n.id, type: "agent", position: { x: n.x, y: n.y }, data: { ...n, direction }, draggable: false }));
+    const edges: Edge[] = l.edges.map((e) => ({ id: `${e.from}-${e.to}`, source: e.from, target: e.to, animated: e.critical, style: e.critical ? { stroke: "var(--accent)", strokeWidth: 2.5 } : undefined }));
     return { nodes, edges };
-  }, [run]);
+  }, [run, critical, direction]);
   const node = run.nodes.find((n) => n.agent === picked);
   return (
     <div>

@@ -1,4 +1,4 @@
-import { layoutRun, statusLabel } from "./graphLayout";
+import { planAsGraph, layoutRun, statusLabel } from "./graphLayout";
 import type { RunDto } from "../api";
 
 const node = (agent: string, planned: boolean, depends_on: string[], status = "COMPLETED", skip_kind: string | null = null) => ({
@@ -29,7 +29,7 @@ test("planned agents flow left to right; agents outside the plan sit in a row be
   expect(at("ENRICHMENT").x).toBeGreaterThan(at("INGESTION").x);
   expect(at("WORKFLOW").x).toBeGreaterThan(at("DECISIONING").x);
   expect(at("MATCHING").y).toBeGreaterThan(at("RULES").y);
-  expect(edges).toContainEqual({ from: "RULES", to: "DECISIONING" });
+  expect(edges).toContainEqual({ from: "RULES", to: "DECISIONING", critical: false });
   expect(nodes).toHaveLength(7);
 });
 
@@ -38,4 +38,26 @@ test("the checkpoint that fired is drawn on the agent it followed", () => {
   expect(nodes.filter((n) => n.firedCheckpoint).map((n) => n.id)).toEqual(["RULES"]);
   expect(statusLabel(run.nodes[5])).toBe("skipped: early exit");
   expect(statusLabel(run.nodes[2])).toBe("not in policy");
+});
+
+test("a plan is drawn with its checkpoints on their agent and its critical path marked", () => {
+  const plan = {
+    break_type: "CASH_RECONCILIATION", tier: "LOW", description: "", max_parallel: null, fallback: "HIL_REVIEW",
+    agents: [
+      { agent: "INGESTION", depends_on: [], timeout_ms: null, retries: null },
+      { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
+      { agent: "PATTERN", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
+    ],
+    checkpoints: [{ id: "cash_low", after: "RULES", when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9 }],
+    critical_path: ["INGESTION", "PATTERN"], critical_path_ms: 600,
+  };
+  const g = planAsGraph(plan);
+  expect(g.nodes).toHaveLength(7);
+  expect(g.nodes.filter((n) => n.planned).map((n) => n.agent)).toEqual(["INGESTION", "RULES", "PATTERN"]);
+  const { nodes, edges } = layoutRun(g, plan.critical_path);
+  expect(nodes.find((n) => n.id === "RULES")!.checkpointsHere).toEqual(["cash_low"]);
+  expect(nodes.find((n) => n.id === "PATTERN")!.critical).toBe(true);
+  expect(nodes.find((n) => n.id === "RULES")!.critical).toBe(false);
+  expect(edges).toContainEqual({ from: "INGESTION", to: "PATTERN", critical: true });
+  expect(edges).toContainEqual({ from: "INGESTION", to: "RULES", critical: false });
 });

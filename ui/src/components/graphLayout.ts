@@ -1,17 +1,41 @@
 import dagre from "@dagrejs/dagre";
-import type { RunDto } from "../api";
+import type { PlanOutline, RunDto } from "../api";
 
-export type LaidOutNode = { id: string; x: number; y: number; node: RunDto["nodes"][number]; firedCheckpoint: string | null };
+/** What the graph draws: a run, or a plan shaped like one (see `planAsGraph`). */
+export type GraphInput = Pick<RunDto, "nodes" | "checkpoints">;
+
+export const AGENTS = ["INGESTION", "ENRICHMENT", "MATCHING", "RULES", "PATTERN", "DECISIONING", "WORKFLOW"];
+
+/** A plan drawn with the run graph: agents in the plan are PLANNED, the rest not in policy;
+ * its checkpoints sit on the agent they follow. */
+export function planAsGraph(plan: PlanOutline): GraphInput {
+  const inPlan = new Map(plan.agents.map((a) => [a.agent, a]));
+  return {
+    nodes: AGENTS.map((agent) => ({
+      agent,
+      status: inPlan.has(agent) ? "PLANNED" : "SKIPPED",
+      planned: inPlan.has(agent),
+      depends_on: (inPlan.get(agent)?.depends_on ?? []).filter((d) => inPlan.has(d)),
+      started_us: null, finished_us: null, waited_us: null, attempts: 0, output: null, error: null,
+      skip_reason: inPlan.has(agent) ? null : "not in this plan",
+      skip_kind: inPlan.has(agent) ? null : "NOT_IN_POLICY",
+    })),
+    checkpoints: plan.checkpoints.map((c) => ({ id: c.id, after_agent: c.after, condition: c.when, fired: false, error: null, at_us: null })),
+  };
+}
+
+export type LaidOutNode = { id: string; x: number; y: number; node: RunDto["nodes"][number]; firedCheckpoint: string | null; checkpointsHere: string[]; critical: boolean };
 
 /** Lays the seven agents out left to right by their dependencies (dagre). Agents not in the
  * plan are placed in a row below, so every run shows all seven. */
-export function layoutRun(run: RunDto): { nodes: LaidOutNode[]; edges: { from: string; to: string }[] } {
+export function layoutRun(run: GraphInput, critical: string[] = [], direction: "LR" | "TB" = "LR"): { nodes: LaidOutNode[]; edges: { from: string; to: string; critical: boolean }[] } {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 30, ranksep: 70 });
+  g.setGraph({ rankdir: direction, nodesep: 30, ranksep: direction === "LR" ? 70 : 40 });
   g.setDefaultEdgeLabel(() => ({}));
   const planned = run.nodes.filter((n) => n.planned);
   planned.forEach((n) => g.setNode(n.agent, { width: 170, height: 74 }));
-  const edges = planned.flatMap((n) => n.depends_on.map((d) => ({ from: d, to: n.agent })));
+  const onPath = (a: string, b: string) => critical.indexOf(b) > 0 && critical[critical.indexOf(b) - 1] === a;
+  const edges = planned.flatMap((n) => n.depends_on.map((d) => ({ from: d, to: n.agent, critical: onPath(d, n.agent) })));
   edges.forEach((e) => g.setEdge(e.from, e.to));
   dagre.layout(g);
   const fired = run.checkpoints.find((c) => c.fired);
@@ -19,11 +43,13 @@ export function layoutRun(run: RunDto): { nodes: LaidOutNode[]; edges: { from: s
   let extra = 0;
   const nodes = run.nodes.map((n) => {
     const firedCheckpoint = fired && fired.after_agent === n.agent ? fired.id : null;
+    const checkpointsHere = run.checkpoints.filter((c) => c.after_agent === n.agent).map((c) => c.id);
+    const base = { node: n, firedCheckpoint, checkpointsHere, critical: critical.includes(n.agent) };
     if (n.planned) {
       const p = g.node(n.agent);
-      return { id: n.agent, x: p.x - 85, y: p.y - 37, node: n, firedCheckpoint };
+      return { id: n.agent, x: p.x - 85, y: p.y - 37, ...base };
     }
-    return { id: n.agent, x: (extra++) * 190, y: maxY + 90, node: n, firedCheckpoint };
+    return { id: n.agent, x: (extra++) * 190, y: maxY + 90, ...base };
   });
   return { nodes, edges };
 }
@@ -34,11 +60,13 @@ export function statusColor(n: RunDto["nodes"][number]): string {
     case "COMPLETED": return "var(--ok)";
     case "FAILED": case "TIMED_OUT": return "var(--bad)";
     case "CANCELLED": return "var(--warn)";
+    case "PLANNED": return "var(--accent)";
     default: return n.skip_kind === "NOT_IN_POLICY" ? "var(--border)" : n.skip_kind === "UPSTREAM_FAILED" ? "var(--bad)" : "var(--skip)";
   }
 }
 
 export function statusLabel(n: RunDto["nodes"][number]): string {
+  if (n.status === "PLANNED") return "in plan";
   if (n.status !== "SKIPPED") return n.status.replace("_", " ").toLowerCase();
   return { NOT_IN_POLICY: "not in policy", EARLY_EXIT: "skipped: early exit", UPSTREAM_FAILED: "upstream failed", BATCH_CANCELLED: "batch cancelled" }[n.skip_kind ?? ""] ?? "skipped";
 }

@@ -13,6 +13,7 @@ use yaml_edit::{Document, YamlValue};
 
 /// One change to a policy file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PolicyEdit {
     /// Sets the value at `path`, creating the mappings and list items on the way.
@@ -23,6 +24,7 @@ pub enum PolicyEdit {
 
 /// A value an edit writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum EditValue {
     /// A string, quoted in the file when YAML needs it (a CEL condition, a money amount).
@@ -85,12 +87,13 @@ pub fn apply(text: &str, edits: &[PolicyEdit], file: &str) -> Result<String, Pol
 
 /// One line of a text diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DiffLine {
     /// `+` added, `-` removed, ` ` unchanged (context).
-    pub sign: char,
+    pub sign: String,
     /// 1-based line numbers in the old and new text.
-    pub old_line: Option<usize>,
-    pub new_line: Option<usize>,
+    pub old_line: Option<i32>,
+    pub new_line: Option<i32>,
     pub text: String,
 }
 
@@ -103,14 +106,14 @@ pub fn diff(old: &str, new: &str, context: usize) -> Vec<DiffLine> {
         for op in group {
             for change in d.iter_changes(&op) {
                 let sign = match change.tag() {
-                    similar::ChangeTag::Delete => '-',
-                    similar::ChangeTag::Insert => '+',
-                    similar::ChangeTag::Equal => ' ',
+                    similar::ChangeTag::Delete => "-",
+                    similar::ChangeTag::Insert => "+",
+                    similar::ChangeTag::Equal => " ",
                 };
                 out.push(DiffLine {
-                    sign,
-                    old_line: change.old_index().map(|i| i + 1),
-                    new_line: change.new_index().map(|i| i + 1),
+                    sign: sign.to_string(),
+                    old_line: change.old_index().map(|i| i as i32 + 1),
+                    new_line: change.new_index().map(|i| i as i32 + 1),
                     text: change.value().trim_end_matches(['\n', '\r']).to_string(),
                 });
             }

@@ -3,6 +3,7 @@
 
 pub mod condition;
 pub mod edit;
+pub mod outline;
 mod schema;
 mod validate;
 

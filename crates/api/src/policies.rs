@@ -1,0 +1,263 @@
+//! The Policies screen: load the file in force, check a draft (edits applied by Rust, errors
+//! and warnings from the engine's own validator), diff, simulate, save, history and restore.
+
+use crate::dto::Progress;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::ops::Core;
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::policy::edit::{apply, diff};
+pub use reconagent_engine::policy::edit::{DiffLine, EditValue, PolicyEdit};
+pub use reconagent_engine::policy::outline::Outline as PolicyOutline;
+use reconagent_engine::policy::outline::{outline, Outline};
+use reconagent_engine::policy::{PolicyError, PolicySet};
+use reconagent_engine::simulate::{simulate, GroupDelta, SideTotals};
+use serde::Serialize;
+use specta::Type;
+use std::sync::Arc;
+
+/// A problem (or warning) on a path of the file, as the form shows it beside the field.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PolicyIssue {
+    /// `policies.CASH_RECONCILIATION.LOW.checkpoints[0].when`; empty for the whole file.
+    pub path: String,
+    pub line: i32,
+    pub column: i32,
+    pub message: String,
+}
+
+impl From<&PolicyError> for PolicyIssue {
+    fn from(e: &PolicyError) -> PolicyIssue {
+        PolicyIssue { path: e.path.clone(), line: e.line.min(i32::MAX as u64) as i32, column: e.column.min(i32::MAX as u64) as i32, message: e.message.clone() }
+    }
+}
+
+/// A policy text with everything the editor shows about it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PolicyDraft {
+    pub path: String,
+    pub text: String,
+    /// Content hash (the policy version this text would be).
+    pub hash: String,
+    /// `None` when the text is not YAML of the file's shape (see `errors`).
+    pub outline: Option<Outline>,
+    pub errors: Vec<PolicyIssue>,
+    pub warnings: Vec<PolicyIssue>,
+    /// Against the text the edits were applied to (empty for a loaded file).
+    pub diff: Vec<DiffLine>,
+}
+
+/// The file as it is on disk, and what the engine runs under.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PolicyFileState {
+    pub draft: PolicyDraft,
+    pub in_force_version: String,
+    /// Set when the file on disk is invalid and the bundled policies run instead.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PolicySaveDto {
+    pub save_id: String,
+    pub hash: String,
+    pub path: String,
+    pub author: String,
+    pub note: String,
+    pub saved_at: String,
+    pub previous: Option<String>,
+}
+
+impl From<reconagent_store::PolicySave> for PolicySaveDto {
+    fn from(s: reconagent_store::PolicySave) -> Self {
+        PolicySaveDto { save_id: s.save_id.to_string(), hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
+    }
+}
+
+/// Per-break averages for one side of a simulation row.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SimSide {
+    pub breaks: i32,
+    pub agents_per_break: f64,
+    pub early_exit_rate: f64,
+    pub modelled_ms_per_break: f64,
+    /// Decimal text, dollars per break.
+    pub modelled_cost_per_break: String,
+    pub auto_resolved: i32,
+}
+
+impl From<&SideTotals> for SimSide {
+    fn from(s: &SideTotals) -> SimSide {
+        let n = s.breaks.max(1) as f64;
+        SimSide {
+            breaks: s.breaks as i32,
+            agents_per_break: s.agents_invoked as f64 / n,
+            early_exit_rate: s.early_exits as f64 / n,
+            modelled_ms_per_break: s.modelled_ms as f64 / n,
+            modelled_cost_per_break: (s.modelled_cost / rust_decimal::Decimal::from(s.breaks.max(1) as u64)).round_dp(4).to_string(),
+            auto_resolved: s.auto_resolved as i32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SimRow {
+    pub break_type: String,
+    pub tier: String,
+    pub current: SimSide,
+    pub draft: SimSide,
+}
+
+impl From<&GroupDelta> for SimRow {
+    fn from(g: &GroupDelta) -> SimRow {
+        SimRow { break_type: g.break_type.clone(), tier: g.tier.clone(), current: (&g.current).into(), draft: (&g.draft).into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SimChange {
+    pub break_id: String,
+    pub break_type: String,
+    pub current_tier: String,
+    pub draft_tier: String,
+    pub current: String,
+    pub draft: String,
+    pub risky: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SimulationDto {
+    pub current_version: String,
+    pub draft_version: String,
+    pub rows: Vec<SimRow>,
+    pub all: SimRow,
+    /// Risky ones first.
+    pub changes: Vec<SimChange>,
+    pub risky: i32,
+    pub cancelled: bool,
+    pub seconds: f64,
+}
+
+fn policy_error(e: reconagent_engine::policy::PolicyErrors) -> ApiError {
+    ApiError::new(ErrorCode::Invalid, e.to_string())
+}
+
+impl Core {
+    fn describe(&self, base: Option<&str>, text: String) -> PolicyDraft {
+        let name = self.policy_path.display().to_string();
+        let (errors, warnings) = match PolicySet::load(&text, &name) {
+            Ok(set) => (vec![], set.warnings.iter().map(PolicyIssue::from).collect()),
+            Err(e) => (e.0.iter().map(PolicyIssue::from).collect(), vec![]),
+        };
+        let (outline, errors) = match outline(&text, &name) {
+            Ok(o) => (Some(o), errors),
+            // The shape error is already among the validator's errors; do not repeat it.
+            Err(e) if errors.is_empty() => (None, e.0.iter().map(PolicyIssue::from).collect()),
+            Err(_) => (None, errors),
+        };
+        PolicyDraft {
+            path: name,
+            hash: PolicySet::content_hash(&text),
+            diff: base.map(|b| diff(b, &text, 3)).unwrap_or_default(),
+            text,
+            outline,
+            errors,
+            warnings,
+        }
+    }
+
+    /// The policy file on disk, checked.
+    pub fn policy_file(&self) -> ApiResult<PolicyFileState> {
+        let text = std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?;
+        Ok(PolicyFileState { draft: self.describe(None, text), in_force_version: self.orchestrator().policies.version.clone(), problem: self.policy_problem.clone() })
+    }
+
+    /// `base` with `edits` applied, checked by the engine's validator, with the diff.
+    pub fn policy_check(&self, base: &str, edits: &[PolicyEdit]) -> ApiResult<PolicyDraft> {
+        let text = apply(base, edits, &self.policy_path.display().to_string()).map_err(policy_error)?;
+        Ok(self.describe(Some(base), text))
+    }
+
+    /// Saves `base` + `edits` to the policy file if it still has the hash of `base` (or
+    /// whatever it has, with `overwrite`), and switches the engine to it.
+    pub fn policy_save(&self, base: &str, edits: &[PolicyEdit], note: &str, overwrite: bool) -> ApiResult<PolicySaveDto> {
+        if note.trim().is_empty() {
+            return Err(ApiError::new(ErrorCode::Invalid, "say in a few words what this change is for (the note is kept in the history)"));
+        }
+        let text = apply(base, edits, &self.policy_path.display().to_string()).map_err(policy_error)?;
+        let expected = PolicySet::content_hash(base);
+        self.save_text(&text, if overwrite { None } else { Some(expected.as_str()) }, note)
+    }
+
+    fn save_text(&self, text: &str, expected: Option<&str>, note: &str) -> ApiResult<PolicySaveDto> {
+        let (set, save) = self.store.save_policy_file(&self.policy_path, text, expected, note.trim()).map_err(|e| match e {
+            reconagent_store::StoreError::PolicyChangedOnDisk { .. } => ApiError::new(ErrorCode::Conflict, e.to_string()),
+            other => ApiError::from(other),
+        })?;
+        // Only now, after the file and its history are written, does the engine switch.
+        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
+        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(orch.agents.clone()).with_history(orch.history.clone());
+        Ok(save.into())
+    }
+
+    pub fn policy_history(&self) -> ApiResult<Vec<PolicySaveDto>> {
+        Ok(self.store.policy_saves(500)?.into_iter().map(Into::into).collect())
+    }
+
+    /// The diff between two stored versions (by hash).
+    pub fn policy_version_diff(&self, from: &str, to: &str) -> ApiResult<Vec<DiffLine>> {
+        Ok(diff(&self.store.policy_text(from)?, &self.store.policy_text(to)?, 3))
+    }
+
+    /// Saves a stored version's text as a new save of the file (the current file is replaced
+    /// only if it is what the editor last loaded: `loaded_hash`).
+    pub fn policy_restore(&self, hash: &str, loaded_hash: &str, note: &str) -> ApiResult<PolicySaveDto> {
+        let text = self.store.policy_text(hash)?;
+        let note = if note.trim().is_empty() { format!("restored version {:.12}", hash) } else { note.to_string() };
+        self.save_text(&text, Some(loaded_hash), &note)
+    }
+
+    /// Replays the `limit` most recent breaks through the policies in force and through
+    /// `base` + `edits`; nothing is recorded. Cancel with [`Core::cancel_processing`].
+    pub fn policy_simulate(&self, base: &str, edits: &[PolicyEdit], limit: usize, mut on_progress: impl FnMut(Progress)) -> ApiResult<SimulationDto> {
+        let name = self.policy_path.display().to_string();
+        let text = apply(base, edits, &name).map_err(policy_error)?;
+        let draft_set = PolicySet::load(&text, &name).map_err(policy_error)?;
+        let current = self.orchestrator();
+        let draft = Orchestrator::new(Arc::new(draft_set), current.refdata.clone()).with_agents(current.agents.clone()).with_history(current.history.clone());
+        let breaks = self.store.recent_breaks(limit.clamp(1, 100_000))?;
+        let total = breaks.len();
+        let cancel = self.start_task()?;
+        let started = std::time::Instant::now();
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()));
+        let result = rt.map(|rt| {
+            rt.block_on(simulate(&current, &draft, breaks, total, chrono::Utc::now(), &cancel, |done, total| {
+                let elapsed = started.elapsed().as_secs_f64();
+                let eta = if done > 0 { elapsed / done as f64 * (total - done) as f64 } else { 0.0 };
+                on_progress(Progress { task: "simulate".into(), done: done as i32, total: total as i32, current: String::new(), eta_seconds: eta });
+            }))
+        });
+        self.end_task();
+        let sim = result?;
+        Ok(SimulationDto {
+            current_version: sim.current_version,
+            draft_version: sim.draft_version,
+            rows: sim.groups.iter().map(SimRow::from).collect(),
+            all: (&sim.all).into(),
+            risky: sim.changes.iter().filter(|c| c.risky).count() as i32,
+            changes: sim
+                .changes
+                .into_iter()
+                .map(|c| SimChange {
+                    break_id: c.break_id,
+                    break_type: c.break_type,
+                    current_tier: c.current_tier,
+                    draft_tier: c.draft_tier,
+                    current: c.current.as_str().to_string(),
+                    draft: c.draft.as_str().to_string(),
+                    risky: c.risky,
+                })
+                .collect(),
+            cancelled: sim.cancelled,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}

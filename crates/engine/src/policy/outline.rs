@@ -1,0 +1,204 @@
+//! The policy file as the editor's form shows it: every field as written (before defaults),
+//! readable even when the file does not validate, so the form can show the errors beside the
+//! fields. Numbers are i32/f64/text so they cross to TypeScript as they are.
+
+use super::schema::PolicyFile;
+use super::{PolicyError, PolicyErrors};
+use crate::agents::LatencyProfile;
+use crate::model::AgentKind;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Outline {
+    pub classifier: ClassifierOutline,
+    pub defaults: DefaultsOutline,
+    pub plans: Vec<PlanOutline>,
+}
+
+/// A name and its value as written (money and factors stay decimal text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClassifierOutline {
+    pub base_currency: String,
+    pub tier_thresholds: Vec<Entry>,
+    pub asset_class_multipliers: Vec<Entry>,
+    pub age_escalation: Vec<AgeStepOutline>,
+    pub minimum_tier: Vec<Entry>,
+    pub auto_resolve_max_tier: String,
+    pub never_auto_resolve: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AgeStepOutline {
+    pub days: i32,
+    pub raise_tiers: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DefaultsOutline {
+    pub max_parallel: i32,
+    pub timeout_ms: i32,
+    pub retries: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanOutline {
+    pub break_type: String,
+    pub tier: String,
+    pub description: String,
+    pub max_parallel: Option<i32>,
+    pub agents: Vec<AgentOutline>,
+    pub checkpoints: Vec<CheckpointOutline>,
+    pub fallback: String,
+    /// The longest chain of agents under the seed's per-agent latency (empty on a cycle or an
+    /// unknown agent), and its length in ms: the plan's lower bound on wall time.
+    pub critical_path: Vec<String>,
+    pub critical_path_ms: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AgentOutline {
+    pub agent: String,
+    pub depends_on: Vec<String>,
+    pub timeout_ms: Option<i32>,
+    pub retries: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CheckpointOutline {
+    pub id: String,
+    pub after: String,
+    pub when: String,
+    pub decision: String,
+    pub confidence: f64,
+}
+
+/// Reads the form's view of `text`.
+///
+/// # Errors
+/// The text is not YAML of the policy file's shape (a syntax error, a wrong type); the
+/// validator's finer checks are not needed to build the form and are reported separately.
+pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
+    let doc: PolicyFile = serde_saphyr::from_str(text).map_err(|e| {
+        let loc = e.location();
+        PolicyErrors(vec![PolicyError {
+            file: file.to_string(),
+            path: String::new(),
+            line: loc.map(|l| l.line()).unwrap_or(0),
+            column: loc.map(|l| l.column()).unwrap_or(0),
+            message: e.without_snippet().to_string(),
+        }])
+    })?;
+    let c = &doc.classifier.value;
+    let entries = |m: &indexmap::IndexMap<String, rust_decimal::Decimal>| m.iter().map(|(k, v)| Entry { key: k.clone(), value: v.to_string() }).collect();
+    let mut plans = Vec::new();
+    for (ty, tiers) in &doc.policies {
+        for (tier, plan) in &tiers.value {
+            let p = &plan.value;
+            let agents: Vec<AgentOutline> = p
+                .agents
+                .iter()
+                .map(|(name, a)| AgentOutline {
+                    agent: name.clone(),
+                    depends_on: a.value.depends_on.iter().map(|d| d.value.clone()).collect(),
+                    timeout_ms: a.value.timeout_ms.map(|t| t.min(i32::MAX as u64) as i32),
+                    retries: a.value.retries.map(|r| r.min(i32::MAX as u32) as i32),
+                })
+                .collect();
+            let (critical_path, critical_path_ms) = critical_path(&agents, &LatencyProfile::SEED);
+            plans.push(PlanOutline {
+                break_type: ty.clone(),
+                tier: tier.clone(),
+                description: p.description.clone(),
+                max_parallel: p.max_parallel.as_ref().map(|m| m.value.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
+                agents,
+                checkpoints: p
+                    .checkpoints
+                    .iter()
+                    .map(|cp| CheckpointOutline {
+                        id: cp.value.id.clone(),
+                        after: cp.value.after.value.clone(),
+                        when: cp.value.when.value.clone(),
+                        decision: cp.value.decision.value.clone(),
+                        confidence: cp.value.confidence,
+                    })
+                    .collect(),
+                fallback: p.fallback.value.clone(),
+                critical_path,
+                critical_path_ms,
+            });
+        }
+    }
+    Ok(Outline {
+        classifier: ClassifierOutline {
+            base_currency: c.base_currency.clone(),
+            tier_thresholds: entries(&c.tier_thresholds),
+            asset_class_multipliers: entries(&c.asset_class_multipliers),
+            age_escalation: c.age_escalation.iter().map(|s| AgeStepOutline { days: s.days.min(i32::MAX as u32) as i32, raise_tiers: s.raise_tiers as i32 }).collect(),
+            minimum_tier: c.minimum_tier.iter().map(|(k, v)| Entry { key: k.clone(), value: v.clone() }).collect(),
+            auto_resolve_max_tier: c.auto_resolve_max_tier.clone(),
+            never_auto_resolve: c.never_auto_resolve.clone(),
+        },
+        defaults: DefaultsOutline {
+            max_parallel: doc.defaults.max_parallel.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            timeout_ms: doc.defaults.timeout_ms.min(i32::MAX as u64) as i32,
+            retries: doc.defaults.retries.min(i32::MAX as u32) as i32,
+        },
+        plans,
+    })
+}
+
+/// The longest chain through `depends_on` with `latency` per agent: (agents in order, ms).
+/// Empty when an agent is unknown or the dependencies have a cycle.
+pub fn critical_path(agents: &[AgentOutline], latency: &LatencyProfile) -> (Vec<String>, i32) {
+    let kinds: Option<Vec<(AgentKind, Vec<AgentKind>)>> = agents
+        .iter()
+        .map(|a| Some((AgentKind::parse(&a.agent)?, a.depends_on.iter().map(|d| AgentKind::parse(d)).collect::<Option<Vec<_>>>()?)))
+        .collect();
+    let Some(kinds) = kinds else { return (vec![], 0) };
+    // finish[a] = latency[a] + max finish of its dependencies; relaxed |agents| times, so a
+    // cycle shows as a value still changing after that.
+    let mut finish = [0u64; 7];
+    let mut via: [Option<AgentKind>; 7] = [None; 7];
+    for round in 0..=kinds.len() {
+        let mut changed = false;
+        for (a, deps) in &kinds {
+            let best = deps.iter().filter(|d| kinds.iter().any(|k| k.0 == **d)).max_by_key(|d| finish[d.index()]).copied();
+            let f = latency.0[a.index()] + best.map(|d| finish[d.index()]).unwrap_or(0);
+            if f != finish[a.index()] {
+                finish[a.index()] = f;
+                via[a.index()] = best;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        if round == kinds.len() {
+            return (vec![], 0);
+        }
+    }
+    let Some(end) = kinds.iter().map(|k| k.0).max_by_key(|a| finish[a.index()]) else { return (vec![], 0) };
+    let mut path = vec![end];
+    while let Some(prev) = via[path.last().expect("non-empty").index()] {
+        path.push(prev);
+        if path.len() > 7 {
+            break;
+        }
+    }
+    path.reverse();
+    (path.iter().map(|a| a.as_str().to_string()).collect(), finish[end.index()].min(i32::MAX as u64) as i32)
+}

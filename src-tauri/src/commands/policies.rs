@@ -1,0 +1,64 @@
+//! The policy editor: load, check a draft, simulate (with progress), save, history, restore.
+
+use super::{blocking, AppCore};
+use crate::commands::runs::{DataChanged, ProgressEvent};
+use reconagent_api::policies::{DiffLine, PolicyDraft, PolicyEdit, PolicyFileState, PolicySaveDto, SimulationDto};
+use reconagent_api::ApiResult;
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_file(core: State<'_, AppCore>) -> ApiResult<PolicyFileState> {
+    blocking(&core, |c| c.policy_file()).await
+}
+
+/// `base` with `edits` applied and checked by the engine's validator.
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_check(core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>) -> ApiResult<PolicyDraft> {
+    blocking(&core, move |c| c.policy_check(&base, &edits)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_simulate(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, limit: i32) -> ApiResult<SimulationDto> {
+    blocking(&core, move |c| {
+        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        c.policy_simulate(&base, &edits, limit.max(1) as usize, |p| {
+            if p.done == p.total || last.elapsed() >= std::time::Duration::from_millis(50) {
+                last = std::time::Instant::now();
+                let _ = ProgressEvent(p).emit(&app);
+            }
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_save(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, note: String, overwrite: bool) -> ApiResult<PolicySaveDto> {
+    let saved = blocking(&core, move |c| c.policy_save(&base, &edits, &note, overwrite)).await?;
+    let _ = DataChanged { what: "policies".into() }.emit(&app);
+    Ok(saved)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_history(core: State<'_, AppCore>) -> ApiResult<Vec<PolicySaveDto>> {
+    blocking(&core, |c| c.policy_history()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_version_diff(core: State<'_, AppCore>, from: String, to: String) -> ApiResult<Vec<DiffLine>> {
+    blocking(&core, move |c| c.policy_version_diff(&from, &to)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_restore(app: AppHandle, core: State<'_, AppCore>, hash: String, loaded_hash: String, note: String) -> ApiResult<PolicySaveDto> {
+    let saved = blocking(&core, move |c| c.policy_restore(&hash, &loaded_hash, &note)).await?;
+    let _ = DataChanged { what: "policies".into() }.emit(&app);
+    Ok(saved)
+}
