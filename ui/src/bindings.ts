@@ -23,7 +23,7 @@ export const commands = {
 	policyFile: () => typedError<PolicyFileState_Serialize, ApiError>(__TAURI_INVOKE("policy_file")),
 	/**  `base` with `edits` applied and checked by the engine's validator. */
 	policyCheck: (base: string, edits: PolicyEdit[]) => typedError<PolicyDraft_Serialize, ApiError>(__TAURI_INVOKE("policy_check", { base, edits })),
-	policySimulate: (base: string, edits: PolicyEdit[], limit: number) => typedError<SimulationDto, ApiError>(__TAURI_INVOKE("policy_simulate", { base, edits, limit })),
+	policySimulate: (base: string, edits: PolicyEdit[], limit: number, breakType: string | null) => typedError<SimulationDto, ApiError>(__TAURI_INVOKE("policy_simulate", { base, edits, limit, breakType })),
 	policySave: (base: string, edits: PolicyEdit[], note: string, overwrite: boolean) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_save", { base, edits, note, overwrite })),
 	policyHistory: () => typedError<PolicySaveDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_history")),
 	policyVersionDiff: (from: string, to: string) => typedError<DiffLine_Serialize[], ApiError>(__TAURI_INVOKE("policy_version_diff", { from, to })),

@@ -215,15 +215,15 @@ impl Core {
         self.save_text(&text, Some(loaded_hash), &note)
     }
 
-    /// Replays the `limit` most recent breaks through the policies in force and through
+    /// Replays the `limit` most recent breaks (of `break_type`, if given) through the policies in force and through
     /// `base` + `edits`; nothing is recorded. Cancel with [`Core::cancel_processing`].
-    pub fn policy_simulate(&self, base: &str, edits: &[PolicyEdit], limit: usize, mut on_progress: impl FnMut(Progress)) -> ApiResult<SimulationDto> {
+    pub fn policy_simulate(&self, base: &str, edits: &[PolicyEdit], limit: usize, break_type: Option<&str>, mut on_progress: impl FnMut(Progress)) -> ApiResult<SimulationDto> {
         let name = self.policy_path.display().to_string();
         let text = apply(base, edits, &name).map_err(policy_error)?;
         let draft_set = PolicySet::load(&text, &name).map_err(policy_error)?;
         let current = self.orchestrator();
         let draft = Orchestrator::new(Arc::new(draft_set), current.refdata.clone()).with_agents(current.agents.clone()).with_history(current.history.clone());
-        let breaks = self.store.recent_breaks(limit.clamp(1, 100_000))?;
+        let breaks = self.store.recent_breaks(limit.clamp(1, 100_000), break_type.filter(|t| !t.is_empty()))?;
         let total = breaks.len();
         let cancel = self.start_task()?;
         let started = std::time::Instant::now();

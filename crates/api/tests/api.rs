@@ -82,14 +82,16 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
     let bad = core.policy_check(&base, &edit("rules.within_tolerance &&")).unwrap();
     assert!(bad.errors.iter().any(|e| e.path == when && e.message.contains("CEL")), "{:?}", bad.errors);
     assert_eq!(core.policy_save(&base, &edit("rules.within_tolerance &&"), "bad", false).unwrap_err().code, ErrorCode::Invalid);
-    assert!(core.policy_simulate(&base, &edit("rules.within_tolerance &&"), 100, |_| {}).is_err());
+    assert!(core.policy_simulate(&base, &edit("rules.within_tolerance &&"), 100, None, |_| {}).is_err());
 
     // Fixed: valid, with a diff of one line, and a simulation over the stored breaks.
     let good = core.policy_check(&base, &edit("rules.within_tolerance")).unwrap();
     assert!(good.errors.is_empty(), "{:?}", good.errors);
     assert_eq!(good.diff.iter().filter(|l| l.sign != " ").count(), 2);
     let mut progress = Vec::new();
-    let sim = core.policy_simulate(&base, &edit("rules.within_tolerance"), 10_000, |p| progress.push(p)).unwrap();
+    let sim = core.policy_simulate(&base, &edit("rules.within_tolerance"), 10_000, None, |p| progress.push(p)).unwrap();
+    let cash = core.policy_simulate(&base, &edit("rules.within_tolerance"), 10_000, Some("CASH_RECONCILIATION"), |_| {}).unwrap();
+    assert!(cash.rows.iter().all(|r| r.break_type == "CASH_RECONCILIATION") && cash.all.current.breaks > 0 && cash.all.current.breaks < 400);
     assert_eq!(sim.all.current.breaks, 400);
     assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((400, 400)));
     assert_eq!(sim.current_version, loaded.in_force_version);

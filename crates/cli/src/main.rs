@@ -188,6 +188,9 @@ enum PolicyCommand {
         policies: Option<PathBuf>,
         #[arg(long, default_value_t = 10_000)]
         limit: usize,
+        /// Only breaks of this type.
+        #[arg(long = "type")]
+        break_type: Option<String>,
         #[arg(long)]
         db: Option<PathBuf>,
         #[arg(long)]
@@ -314,9 +317,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Policy { command: PolicyCommand::Diff { a, b, db } } => policy_cmd::diff(&a, &b, db.as_deref()),
-        Command::Policy { command: PolicyCommand::Simulate { draft, policies, limit, db, as_of } } => {
+        Command::Policy { command: PolicyCommand::Simulate { draft, policies, limit, break_type, db, as_of } } => {
             let current = load_policies(policies.as_deref())?;
-            policy_cmd::simulate(current, &draft, limit, db.as_deref(), as_of.unwrap_or_else(Utc::now))
+            policy_cmd::simulate(current, &draft, limit, break_type.as_deref(), db.as_deref(), as_of.unwrap_or_else(Utc::now))
         }
         Command::Sample { seed, count, out_dir } => {
             let refdata = ReferenceData::bundled();

@@ -33,10 +33,10 @@ pub(crate) fn diff(a: &str, b: &str, db: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-pub(crate) fn simulate(current: PolicySet, draft_path: &Path, limit: usize, db: Option<&Path>, as_of: DateTime<Utc>) -> Result<ExitCode> {
+pub(crate) fn simulate(current: PolicySet, draft_path: &Path, limit: usize, break_type: Option<&str>, db: Option<&Path>, as_of: DateTime<Utc>) -> Result<ExitCode> {
     let draft = PolicySet::load_file(draft_path).map_err(|e| anyhow::anyhow!("the draft is invalid:\n{e}"))?;
     let store = crate::stored::open(db)?;
-    let breaks = store.recent_breaks(limit)?;
+    let breaks = store.recent_breaks(limit, break_type)?;
     if breaks.is_empty() {
         anyhow::bail!("the database has no breaks to replay: import some first (reconagent import FILE)");
     }

@@ -146,3 +146,23 @@ fn the_outline_reads_every_plan_with_its_critical_path() {
     let e = outline("version: 1\nclassifier: [\n", "p.yaml").unwrap_err();
     assert!(e.0[0].line > 0, "{e}");
 }
+
+#[test]
+fn a_new_break_type_gets_a_plan_of_its_own() {
+    let p = "policies.FX_SETTLEMENT.LOW";
+    let edits = vec![
+        set(&format!("{p}.description"), text("New plan")),
+        set(&format!("{p}.agents.INGESTION"), EditValue::EmptyMap),
+        set(&format!("{p}.agents.ENRICHMENT.depends_on"), EditValue::List(vec!["INGESTION".into()])),
+        set(&format!("{p}.agents.DECISIONING.depends_on"), EditValue::List(vec!["ENRICHMENT".into()])),
+        set(&format!("{p}.fallback"), text("HIL_REVIEW")),
+    ];
+    let out = apply(BUNDLED_POLICIES, &edits, "p.yaml").unwrap();
+    let set = PolicySet::load(&out, "p.yaml").unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let plan = set.plan_for(&BreakType::Other("FX_SETTLEMENT".into()), RiskTier::Low);
+    assert_eq!(plan.key(), "FX_SETTLEMENT/LOW");
+    assert_eq!(plan.agents.len(), 3);
+    // Its other tiers still route through DEFAULT.
+    assert_eq!(set.plan_for(&BreakType::Other("FX_SETTLEMENT".into()), RiskTier::High).key(), "DEFAULT/HIGH");
+    assert_eq!(comments(&out), comments(BUNDLED_POLICIES));
+}

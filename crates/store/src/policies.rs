@@ -79,12 +79,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The `limit` most recently updated breaks (newest first): what an impact simulation
-    /// replays.
-    pub fn recent_breaks(&self, limit: usize) -> Result<Vec<reconagent_engine::Break>> {
+    /// The `limit` most recently updated breaks (newest first), of one type if given: what an
+    /// impact simulation replays.
+    pub fn recent_breaks(&self, limit: usize, break_type: Option<&str>) -> Result<Vec<reconagent_engine::Break>> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare("SELECT data FROM breaks ORDER BY updated_at DESC, break_id LIMIT ?1")?;
-        let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+        let mut stmt = conn.prepare("SELECT data FROM breaks WHERE (?2 IS NULL OR break_type = ?2) ORDER BY updated_at DESC, break_id LIMIT ?1")?;
+        let rows = stmt.query_map(params![limit as i64, break_type], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for r in rows {
             out.push(serde_json::from_str(&r?)?);

@@ -271,6 +271,18 @@ function History({ loadedHash, onRestored }: { loadedHash: string; onRestored: (
   );
 }
 
+/** A starting plan for a new type or tier: ingest, enrich, decide; a person reviews otherwise. */
+function newPlan(type: string, tier: string): PolicyEdit[] {
+  const p = planPath(type, tier);
+  return [
+    set(`${p}.description`, text(`${type} ${tier}: new plan`)),
+    set(`${p}.agents.INGESTION`, { kind: "empty_map" }),
+    set(`${p}.agents.ENRICHMENT.depends_on`, list(["INGESTION"])),
+    set(`${p}.agents.DECISIONING.depends_on`, list(["ENRICHMENT"])),
+    set(`${p}.fallback`, text("HIL_REVIEW")),
+  ];
+}
+
 /** The policy editor: a form over the file, Rust's validation beside each field, the plan's
  * graph, an impact simulation, and a save that shows the diff first. */
 export function Policies() {
@@ -282,6 +294,8 @@ export function Policies() {
   const [error, setError] = useState<unknown>(null);
   const [sim, setSim] = useState<SimulationDto | null>(null);
   const [simLimit, setSimLimit] = useState("10000");
+  const [simType, setSimType] = useState("");
+  const [newType, setNewType] = useState("");
   const [simulating, setSimulating] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [confirm, setConfirm] = useState(false);
@@ -319,7 +333,7 @@ export function Policies() {
 
   const simulate = async () => {
     setSimulating(true); setProgress(null); setSim(null); setError(null);
-    try { setSim(await api.policySimulate(file.draft.text, edits, Number(simLimit) || 10000)); } catch (e) { setError(e); } finally { setSimulating(false); }
+    try { setSim(await api.policySimulate(file.draft.text, edits, Number(simLimit) || 10000, simType || null)); } catch (e) { setError(e); } finally { setSimulating(false); }
   };
   const save = async (overwrite: boolean) => {
     setSaveError(null);
@@ -370,9 +384,13 @@ export function Policies() {
             </select></label>
             {TIERS.map((t) => {
               const exists = plans.some((p) => p.break_type === plan?.break_type && p.tier === t);
-              return <button key={t} disabled={!exists} className={plan?.tier === t ? "primary" : ""} onClick={() => setPlanKey(`${plan?.break_type}/${t}`)} data-testid={`tier-${t}`}>{t}</button>;
+              return exists
+                ? <button key={t} className={plan?.tier === t ? "primary" : ""} onClick={() => setPlanKey(`${plan?.break_type}/${t}`)} data-testid={`tier-${t}`}>{t}</button>
+                : <button key={t} title={`${t} uses DEFAULT/${t} now; add a plan of its own`} onClick={() => { if (plan) { newPlan(plan.break_type, t).forEach(onEdit); setPlanKey(`${plan.break_type}/${t}`); } }} data-testid={`add-tier-${t}`}>+ {t}</button>;
             })}
-            {plan && !TIERS.every((t) => plans.some((p) => p.break_type === plan.break_type && p.tier === t)) && <span className="muted">tiers not listed use DEFAULT</span>}
+            <span className="grow" />
+            <input value={newType} onChange={(e) => setNewType(e.target.value.toUpperCase().replace(/[^A-Z0-9_]/g, "_"))} placeholder="NEW_BREAK_TYPE" aria-label="new break type" style={{ width: 170 }} />
+            <button disabled={!newType || types.includes(newType)} onClick={() => { newPlan(newType, "LOW").forEach(onEdit); setPlanKey(`${newType}/LOW`); setNewType(""); }}>Add break type</button>
           </div>
           {plan && (
             <div className="grid2 policy-layout">
@@ -396,7 +414,9 @@ export function Policies() {
         <h2>Impact simulation</h2>
         <div className="toolbar">
           <span>Replay the</span><input type="number" value={simLimit} onChange={(e) => setSimLimit(e.target.value)} style={{ width: 90 }} aria-label="breaks to replay" />
-          <span>most recent breaks through the policies in force and through this draft (nothing is recorded).</span>
+          <span>most recent breaks of</span>
+          <select value={simType} onChange={(e) => setSimType(e.target.value)} aria-label="simulate type"><option value="">every type</option>{types.filter((t) => t !== "DEFAULT").map((t) => <option key={t}>{t}</option>)}</select>
+          <span>through the policies in force and through this draft (nothing is recorded).</span>
           <button className="primary" data-testid="simulate" disabled={simulating || blocked} onClick={simulate}>Simulate</button>
           {simulating && (
             <>

@@ -1,0 +1,49 @@
+import { cleanup, render, screen, fireEvent, waitFor } from "@testing-library/react";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { Policies } from "./Policies";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+const plan = {
+  break_type: "CASH_RECONCILIATION", tier: "LOW", description: "Small cash", max_parallel: null, fallback: "HIL_REVIEW",
+  agents: [
+    { agent: "INGESTION", depends_on: [], timeout_ms: null, retries: null },
+    { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
+  ],
+  checkpoints: [{ id: "cash_low", after: "RULES", when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97 }],
+  critical_path: ["INGESTION", "RULES"], critical_path_ms: 500,
+};
+const outline = {
+  classifier: { base_currency: "USD", tier_thresholds: [], asset_class_multipliers: [], age_escalation: [], minimum_tier: [], auto_resolve_max_tier: "MEDIUM", never_auto_resolve: [] },
+  defaults: { max_parallel: 3, timeout_ms: 5000, retries: 1 },
+  plans: [plan],
+};
+const draft = (text: string, errors: object[] = []) => ({ path: "/p.yaml", text, hash: "h-" + text.length, outline, errors, warnings: [], diff: [] });
+
+test("each change goes to Rust as an edit on its path, and Rust's error shows under the field", async () => {
+  const checks: { base: string; edits: { op: string; path: string; value: { kind: string; value: string } }[] }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      const a = args as (typeof checks)[number];
+      checks.push(a);
+      const bad = a.edits.some((e) => e.value?.value?.endsWith("&&"));
+      return draft("edited", bad ? [{ path: "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", line: 7, column: 3, message: "CEL syntax error at column 24" }] : []);
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  const input = await screen.findByTestId("condition");
+  expect((input as HTMLInputElement).value).toBe("rules.explained");
+  fireEvent.change(input, { target: { value: "rules.within_tolerance &&" } });
+  await waitFor(() => expect(screen.getByTestId("field-error").textContent).toContain("CEL syntax error"));
+  const last = checks[checks.length - 1];
+  expect(last.base).toBe("original");
+  expect(last.edits).toEqual([{ op: "set", path: "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", value: { kind: "text", value: "rules.within_tolerance &&" } }]);
+  expect((screen.getByTestId("save") as HTMLButtonElement).disabled).toBe(true);
+  // What the person typed stays in the field while Rust answers.
+  expect((input as HTMLInputElement).value).toBe("rules.within_tolerance &&");
+});
