@@ -150,10 +150,17 @@ impl Core {
     }
 
     /// Imports a break file; rows with errors are reported and skipped.
-    pub fn import_file(&self, path: &Path) -> ApiResult<ImportSummary> {
-        let report = reconagent_engine::import::read_file(path)?;
+    pub fn import_file(&self, path: &Path, mut on_progress: impl FnMut(Progress)) -> ApiResult<ImportSummary> {
         let source = path.display().to_string();
-        let (inserted, present) = self.store.import_breaks(&report.breaks, &source)?;
+        let started = std::time::Instant::now();
+        let mut report_progress = |done: usize, total: usize, current: &str| {
+            let elapsed = started.elapsed().as_secs_f64();
+            let eta = if done > 0 { elapsed / done as f64 * total.saturating_sub(done) as f64 } else { 0.0 };
+            on_progress(Progress { task: "import".into(), done: done as i32, total: total as i32, current: current.to_string(), eta_seconds: eta });
+        };
+        report_progress(0, 0, "reading and checking the file");
+        let report = reconagent_engine::import::read_file(path)?;
+        let (inserted, present) = self.store.import_breaks_with_progress(&report.breaks, &source, |d, t| report_progress(d, t, "storing breaks"))?;
         Ok(ImportSummary {
             source,
             inserted: inserted as i32,
@@ -311,7 +318,7 @@ impl Core {
         })
     }
 
-    pub fn export(&self, r: &ExportRequest) -> ApiResult<ExportSummary> {
+    pub fn export(&self, r: &ExportRequest, mut on_progress: impl FnMut(Progress)) -> ApiResult<ExportSummary> {
         let date = |s: &str, field: &str| s.parse().map_err(|_| invalid(format!("{field}: `{s}` is not a date (YYYY-MM-DD)")));
         let query = ReportQuery { from: date(&r.from, "from")?, to: date(&r.to, "to")?, break_type: r.break_type.clone().filter(|t| !t.is_empty()) };
         if query.from > query.to {
@@ -319,7 +326,11 @@ impl Core {
         }
         let format = ExportFormat::parse(&r.format).ok_or_else(|| invalid(format!("unknown format `{}`", r.format)))?;
         let path = PathBuf::from(&r.path);
-        let report = self.store.export(&query, format, &path)?;
+        use reconagent_store::export::ExportStage;
+        let report = self.store.export_with_progress(&query, format, &path, |s| {
+            on_progress(Progress { task: "export".into(), done: s.index() as i32, total: ExportStage::COUNT as i32, current: s.describe().into(), eta_seconds: 0.0 })
+        })?;
+        on_progress(Progress { task: "export".into(), done: ExportStage::COUNT as i32, total: ExportStage::COUNT as i32, current: "done".into(), eta_seconds: 0.0 });
         Ok(ExportSummary {
             path: r.path.clone(),
             breaks: report.breaks.len() as i32,

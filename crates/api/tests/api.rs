@@ -138,3 +138,27 @@ fn an_invalid_policy_file_at_start_is_reported_and_not_used() {
     assert_eq!(state.in_force_version, reconagent_engine::policy::PolicySet::bundled().version);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "version: 1\n", "the file is left for the person to fix");
 }
+
+#[test]
+fn import_and_export_report_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(&dir.path().join("app.db"), false).unwrap();
+    let file = dir.path().join("breaks.csv");
+    let breaks = reconagent_engine::sample::generate(5, 2500, &reconagent_engine::refdata::ReferenceData::bundled());
+    std::fs::write(&file, reconagent_engine::import::to_csv(&breaks)).unwrap();
+    let mut seen = Vec::new();
+    let summary = core.import_file(&file, |p| seen.push(p)).unwrap();
+    assert_eq!(summary.inserted, 2500);
+    assert!(seen.iter().all(|p| p.task == "import"));
+    assert_eq!(seen.first().map(|p| p.current.as_str()), Some("reading and checking the file"));
+    assert!(seen.iter().filter(|p| p.current == "storing breaks").count() >= 3, "every 1,000 rows and the end");
+    assert_eq!(seen.last().map(|p| (p.done, p.total)), Some((2500, 2500)));
+
+    let mut stages = Vec::new();
+    let out = dir.path().join("r.html");
+    let req = reconagent_api::dto::ExportRequest { from: "2000-01-01".into(), to: "2100-01-01".into(), break_type: None, format: "html".into(), path: out.display().to_string() };
+    core.export(&req, |p| stages.push((p.done, p.total, p.current))).unwrap();
+    assert_eq!(stages.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert!(stages[0].2.contains("verifying the chain"));
+    assert!(out.exists());
+}

@@ -186,6 +186,11 @@ impl Store {
     ///
     /// Returns (inserted, already present).
     pub fn import_breaks(&self, breaks: &[Break], source: &str) -> Result<(usize, usize)> {
+        self.import_breaks_with_progress(breaks, source, |_, _| {})
+    }
+
+    /// As [`Store::import_breaks`], calling `on_progress(done, total)` every 1,000 rows.
+    pub fn import_breaks_with_progress(&self, breaks: &[Break], source: &str, mut on_progress: impl FnMut(usize, usize)) -> Result<(usize, usize)> {
         let at = now();
         self.write(|tx| {
             let mut inserted = 0;
@@ -194,7 +199,10 @@ impl Store {
                     "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, data, imported_at, updated_at, instrument_id)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
                 )?;
-                for b in breaks {
+                for (i, b) in breaks.iter().enumerate() {
+                    if i % 1000 == 0 {
+                        on_progress(i, breaks.len());
+                    }
                     inserted += stmt.execute(params![
                         b.break_id,
                         b.break_type.as_str(),
@@ -208,6 +216,7 @@ impl Store {
                     ])?;
                 }
             }
+            on_progress(breaks.len(), breaks.len());
             let skipped = breaks.len() - inserted;
             audit::append(tx, EventKind::Import, &self.actor, source, &json!({"inserted": inserted, "already_present": skipped}), &at)?;
             Ok((inserted, skipped))

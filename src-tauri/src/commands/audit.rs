@@ -19,6 +19,7 @@ pub async fn verify_audit(core: State<'_, AppCore>) -> ApiResult<VerificationDto
 
 #[tauri::command]
 #[specta::specta]
-pub async fn export_report(core: State<'_, AppCore>, request: ExportRequest) -> ApiResult<ExportSummary> {
-    blocking(&core, move |c| c.export(&request)).await
+pub async fn export_report(app: tauri::AppHandle, core: State<'_, AppCore>, request: ExportRequest) -> ApiResult<ExportSummary> {
+    let progress = super::progress_emitter(app);
+    blocking(&core, move |c| c.export(&request, progress)).await
 }

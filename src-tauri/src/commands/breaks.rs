@@ -25,8 +25,9 @@ pub async fn break_detail(core: State<'_, AppCore>, break_id: String) -> ApiResu
 
 #[tauri::command]
 #[specta::specta]
-pub async fn import_file(core: State<'_, AppCore>, path: String) -> ApiResult<ImportSummary> {
-    blocking(&core, move |c| c.import_file(std::path::Path::new(&path))).await
+pub async fn import_file(app: tauri::AppHandle, core: State<'_, AppCore>, path: String) -> ApiResult<ImportSummary> {
+    let progress = super::progress_emitter(app);
+    blocking(&core, move |c| c.import_file(std::path::Path::new(&path), progress)).await
 }
 
 #[tauri::command]

@@ -21,3 +21,16 @@ pub(crate) async fn blocking<T: Send + 'static>(core: &AppCore, f: impl FnOnce(&
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
 }
+
+/// A progress sink for long work: emits [`runs::ProgressEvent`] at most every 50 ms, and always
+/// the first and the final report, so the UI stays responsive however fast the work goes.
+pub(crate) fn progress_emitter(app: tauri::AppHandle) -> impl FnMut(reconagent_api::dto::Progress) {
+    use tauri_specta::Event;
+    let mut last: Option<std::time::Instant> = None;
+    move |p| {
+        if last.is_none() || p.done == p.total || last.is_some_and(|l| l.elapsed() >= std::time::Duration::from_millis(50)) {
+            last = Some(std::time::Instant::now());
+            let _ = runs::ProgressEvent(p).emit(&app);
+        }
+    }
+}

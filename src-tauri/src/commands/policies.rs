@@ -1,7 +1,7 @@
 //! The policy editor: load, check a draft, simulate (with progress), save, history, restore.
 
 use super::{blocking, AppCore};
-use crate::commands::runs::{DataChanged, ProgressEvent};
+use crate::commands::runs::DataChanged;
 use reconagent_api::policies::{DiffLine, PolicyDraft, PolicyEdit, PolicyFileState, PolicySaveDto, SimulationDto};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
@@ -23,16 +23,8 @@ pub async fn policy_check(core: State<'_, AppCore>, base: String, edits: Vec<Pol
 #[tauri::command]
 #[specta::specta]
 pub async fn policy_simulate(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, limit: i32, break_type: Option<String>) -> ApiResult<SimulationDto> {
-    blocking(&core, move |c| {
-        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
-        c.policy_simulate(&base, &edits, limit.max(1) as usize, break_type.as_deref(), |p| {
-            if p.done == p.total || last.elapsed() >= std::time::Duration::from_millis(50) {
-                last = std::time::Instant::now();
-                let _ = ProgressEvent(p).emit(&app);
-            }
-        })
-    })
-    .await
+    let progress = super::progress_emitter(app);
+    blocking(&core, move |c| c.policy_simulate(&base, &edits, limit.max(1) as usize, break_type.as_deref(), progress)).await
 }
 
 #[tauri::command]

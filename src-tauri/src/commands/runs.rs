@@ -20,15 +20,9 @@ pub struct DataChanged {
 #[tauri::command]
 #[specta::specta]
 pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: String) -> ApiResult<ProcessSummary> {
+    let progress = super::progress_emitter(app.clone());
     let out = blocking(&core, move |c| {
-        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
-        c.process(&break_ids, &mode, |p| {
-            if p.done == p.total || last.elapsed() >= std::time::Duration::from_millis(50) {
-                last = std::time::Instant::now();
-                let _ = ProgressEvent(p).emit(&app);
-            }
-        })
-        .inspect(|_| {
+        c.process(&break_ids, &mode, progress).inspect(|_| {
             let _ = DataChanged { what: "runs".into() }.emit(&app);
         })
     })

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, chooseSaveFile, onDataChanged, type AuditEntryDto, type ExportSummary, type VerificationDto } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
+import { TaskProgress } from "../components/TaskProgress";
 
 const KINDS = ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE"];
 const today = () => new Date().toISOString().slice(0, 10);
@@ -16,6 +17,7 @@ export function Audit() {
   const [path, setPath] = useState("");
   const [exported, setExported] = useState<ExportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [exporting, setExporting] = useState(false);
   const load = useCallback(() => api.auditLog({ from: null, to: null, kind: kind || null, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
   useEffect(() => {
     load();
@@ -28,11 +30,14 @@ export function Audit() {
   };
   const doExport = async () => {
     setError(null);
+    setExporting(true);
     try {
       setExported(await api.exportReport({ from, to, break_type: null, format, path }));
       load();
     } catch (e) {
       setError(e);
+    } finally {
+      setExporting(false);
     }
   };
   return (
@@ -52,7 +57,8 @@ export function Audit() {
         </select>
         <input aria-label="export path" placeholder="Save report to…" value={path} onChange={(e) => setPath(e.target.value)} style={{ width: 260 }} />
         <button onClick={browse}>Browse…</button>
-        <button onClick={doExport} disabled={!path} data-testid="export">Export</button>
+        <button onClick={doExport} disabled={!path || exporting} data-testid="export">Export</button>
+        <TaskProgress task="export" active={exporting} />
       </div>
       {exported && <div className="panel" data-testid="export-result">Wrote {exported.path}: {exported.breaks} breaks, {exported.runs} runs; chain {exported.chain_ok ? "intact" : "BROKEN"}, head {exported.chain_head}</div>}
       {error !== null && <ErrorBox error={error} />}

@@ -6,6 +6,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { ImportReport } from "../components/ImportReport";
 import { ProcessBar } from "../components/ProcessBar";
 import { Filters } from "../components/Filters";
+import { TaskProgress } from "../components/TaskProgress";
 
 const COLUMNS = [
   { key: "break_id", label: "Break", width: "120px", sort: "break_id" },
@@ -27,6 +28,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [report, setReport] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [importing, setImporting] = useState(false);
   const { total, error: loadError, rowAt, ensure } = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 20 });
@@ -43,10 +45,11 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
     try {
       const p = await chooseOpenFile();
       if (!p) return;
+      setImporting(true);
       setReport(await api.importFile(p));
       setVersion((n) => n + 1);
       onChanged();
-    } catch (e) { setError(e); }
+    } catch (e) { setError(e); } finally { setImporting(false); }
   };
 
   return (
@@ -54,7 +57,8 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
       <div className="toolbar">
         <Filters query={query} onChange={setQuery} />
         <span className="grow" />
-        <button onClick={importFile}>Import…</button>
+        <TaskProgress task="import" active={importing} />
+        <button onClick={importFile} disabled={importing}>Import…</button>
       </div>
       <ProcessBar selected={[...selected]} onDone={() => { setSelected(new Set()); setVersion((n) => n + 1); onChanged(); }} />
       {error !== null && <ErrorBox error={error} />}

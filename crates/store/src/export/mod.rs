@@ -61,6 +61,30 @@ pub fn neutralise_cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The stages of an export, in order, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportStage {
+    Gathering,
+    Rendering,
+    Writing,
+    Recording,
+}
+
+impl ExportStage {
+    pub const COUNT: usize = 4;
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExportStage::Gathering => "gathering breaks, runs and audit entries; verifying the chain",
+            ExportStage::Rendering => "rendering the report",
+            ExportStage::Writing => "writing the file",
+            ExportStage::Recording => "recording the export in the audit log",
+        }
+    }
+}
+
 impl Store {
     /// Gathers the report for `query`, renders it in `format`, writes it to `out` atomically and
     /// records an EXPORT_MADE audit entry. Returns the report that was written.
@@ -68,14 +92,24 @@ impl Store {
     /// # Errors
     /// A query or write error; on error no file appears under `out`.
     pub fn export(&self, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<AuditReport> {
+        self.export_with_progress(query, format, out, |_| {})
+    }
+
+    /// As [`Store::export`], naming each stage as it starts: gathering (which verifies the
+    /// chain), rendering, writing, recording.
+    pub fn export_with_progress(&self, query: &ReportQuery, format: ExportFormat, out: &Path, mut stage: impl FnMut(ExportStage)) -> Result<AuditReport> {
+        stage(ExportStage::Gathering);
         let report = report::gather(self, query)?;
+        stage(ExportStage::Rendering);
         let bytes = match format {
             ExportFormat::Json => serde_json::to_vec_pretty(&report)?,
             ExportFormat::Csv => csv_out::render(&report)?,
             ExportFormat::Xlsx => xlsx::render(&report).map_err(|e| StoreError::Invalid(format!("cannot build the XLSX file: {e}")))?,
             ExportFormat::Html => html::render(&report).into_bytes(),
         };
+        stage(ExportStage::Writing);
         crate::fsio::write_atomic(out, &bytes)?;
+        stage(ExportStage::Recording);
         let at = now();
         self.write(|tx| {
             audit::append(
