@@ -43,8 +43,11 @@ e2e-setup: ui
 # Screenshots land in test-output/e2e/.
 e2e: e2e-setup
 	$(CARGO) build --locked --features custom-protocol --bin reconagent-app
-	NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
-	  $(CARGO) test --locked --features custom-protocol --test e2e -- --ignored --nocapture --test-threads=1 --skip app_figures
+	# One process per test: each starts its own tauri-driver, and a driver's children can outlive it.
+	for t in a_reviewer_processes_inspects_overrides_and_exports an_operations_lead_edits_a_policy_and_the_engine_runs_under_it; do \
+	  NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
+	    $(CARGO) test --locked --features custom-protocol --test e2e $$t -- --exact --ignored --nocapture || exit 1; \
+	done
 
 # Start-up, 100,000-break scrolling, graph render and memory of the release app (not in `make test`).
 app-figures: e2e-setup

@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, chooseOpenFile, onDataChanged, type ImportSummary, type QueueQuery } from "../api";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
+import { api, chooseOpenFile, onDataChanged, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
 import { useQueuePages } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
 import { ImportReport } from "../components/ImportReport";
@@ -8,38 +9,70 @@ import { ProcessBar } from "../components/ProcessBar";
 import { Filters } from "../components/Filters";
 import { TaskProgress } from "../components/TaskProgress";
 
+// Columns as TanStack Table definitions: the header, the cell, the width and, where the store
+// can sort by it, the sort key (sorting is done by SQLite, not in the browser).
+type Meta = { width: string; align?: "right" };
+const col = createColumnHelper<BreakRow>();
+const tag = (v: string | null) => (v ? <span className={`tag ${v}`}>{v}</span> : null);
 const COLUMNS = [
-  { key: "break_id", label: "Break", width: "120px", sort: "break_id" },
-  { key: "break_type", label: "Type", width: "190px" },
-  { key: "tier", label: "Tier", width: "90px", sort: "tier" },
-  { key: "status", label: "Status", width: "140px", sort: "status" },
-  { key: "decision", label: "Decision", width: "120px" },
-  { key: "amount", label: "Amount", width: "150px" },
-  { key: "counterparty", label: "Counterparty", width: "1fr", sort: "counterparty" },
-  { key: "assignee", label: "Assignee", width: "110px" },
-  { key: "detected_at", label: "Detected", width: "170px", sort: "detected_at" },
-] as const;
-const TEMPLATE = `32px ${COLUMNS.map((c) => c.width).join(" ")}`;
+  col.accessor("break_id", { header: "Break", meta: { width: "120px" } }),
+  col.accessor("break_type", { header: "Type", enableSorting: false, meta: { width: "190px" } }),
+  col.accessor("tier", { header: "Tier", cell: (c) => tag(c.getValue()), meta: { width: "90px" } }),
+  col.accessor("status", { header: "Status", cell: (c) => tag(c.getValue()), meta: { width: "140px" } }),
+  col.accessor("decision", { header: "Decision", enableSorting: false, cell: (c) => tag(c.getValue()), meta: { width: "120px" } }),
+  col.accessor((r) => `${r.amount} ${r.currency}`, { id: "amount", header: "Amount", enableSorting: false, meta: { width: "150px", align: "right" } }),
+  col.accessor("counterparty", { header: "Counterparty", meta: { width: "1fr" } }),
+  col.accessor("assignee", { header: "Assignee", enableSorting: false, meta: { width: "110px" } }),
+  col.accessor("detected_at", { header: "Detected", cell: (c) => <span className="muted">{c.getValue()?.replace("T", " ").replace("Z", "")}</span>, meta: { width: "170px" } }),
+];
+const TEMPLATE = `32px ${COLUMNS.map((c) => (c.meta as Meta).width).join(" ")}`;
 type Query = Omit<QueueQuery, "offset" | "limit">;
 
 export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onChanged: () => void }) {
   const [query, setQuery] = useState<Query>({ break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id", descending: false });
   const [version, setVersion] = useState(0);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [report, setReport] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [importing, setImporting] = useState(false);
   const { total, error: loadError, rowAt, ensure } = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 20 });
+  // initialRect: rows render before the first measurement (and in tests, which have no layout).
+  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 20, initialRect: { width: 1000, height: 600 } });
   const items = v.getVirtualItems();
   useEffect(() => {
     if (items.length) ensure(items[0].index, items[items.length - 1].index);
   });
   useEffect(() => onDataChanged(() => setVersion((n) => n + 1)), []);
 
-  const sortBy = (s: string) => setQuery((q) => ({ ...q, sort: s, descending: q.sort === s ? !q.descending : false }));
-  const toggle = (id: string) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  // The table holds the rows now in view; selection is by break id, so it survives scrolling.
+  // Memoised on the ids in view: a new array on every render would make the table rebuild its
+  // row model (and, with auto-resets on, loop) whenever anything re-renders.
+  const inView = items.map((it) => rowAt(it.index)).filter((r): r is BreakRow => !!r);
+  const viewKey = inView.map((r) => `${r.break_id}:${r.status}:${r.decision ?? ""}:${r.tier ?? ""}:${r.assignee ?? ""}`).join("|");
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const windowRows = useMemo(() => inView, [viewKey]);
+  const sorting: SortingState = useMemo(() => [{ id: query.sort ?? "break_id", desc: query.descending }], [query.sort, query.descending]);
+  const table = useReactTable({
+    data: windowRows,
+    columns: COLUMNS,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => r.break_id,
+    manualSorting: true,
+    enableMultiSort: false,
+    sortDescFirst: false, // a first click sorts ascending, whatever the rows in view hold
+    autoResetAll: false, // paging is the store's: nothing to reset when the rows in view change
+    state: { sorting, rowSelection },
+    onRowSelectionChange: setRowSelection,
+    onSortingChange: (u) => {
+      const next = typeof u === "function" ? u(sorting) : u;
+      const s = next[0] ?? { id: "break_id", desc: false };
+      setQuery((q) => ({ ...q, sort: s.id, descending: s.desc }));
+    },
+  });
+  const rowsById = new Map(table.getRowModel().rows.map((r) => [r.id, r]));
+  const selected = Object.keys(rowSelection).filter((k) => rowSelection[k]);
+  const toggle = (id: string) => setRowSelection((s) => ({ ...s, [id]: !s[id] }));
   const importFile = async () => {
     setError(null);
     try {
@@ -60,44 +93,40 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
         <TaskProgress task="import" active={importing} />
         <button onClick={importFile} disabled={importing}>Import…</button>
       </div>
-      <ProcessBar selected={[...selected]} onDone={() => { setSelected(new Set()); setVersion((n) => n + 1); onChanged(); }} />
+      <ProcessBar selected={selected} onDone={() => { setRowSelection({}); setVersion((n) => n + 1); onChanged(); }} />
       {error !== null && <ErrorBox error={error} />}
       {loadError !== null && <ErrorBox error={loadError} />}
       {report && <ImportReport report={report} />}
-      <div className="muted" data-testid="queue-count">{total === null ? "Loading…" : `${total} breaks${selected.size ? ` · ${selected.size} selected` : ""}`}</div>
+      <div className="muted" data-testid="queue-count">{total === null ? "Loading…" : `${total} breaks${selected.length ? ` · ${selected.length} selected` : ""}`}</div>
       <div className="table" ref={scroller} style={{ height: "calc(100vh - 210px)" }} data-testid="queue">
-        <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
-          <div className="cell" />
-          {COLUMNS.map((c) => (
-            <div key={c.key} className="cell" onClick={"sort" in c ? () => sortBy(c.sort) : undefined} style={{ cursor: "sort" in c ? "pointer" : "default" }}>
-              {c.label}
-              {"sort" in c && query.sort === c.sort ? (query.descending ? " ▼" : " ▲") : ""}
-            </div>
-          ))}
-        </div>
+        {table.getHeaderGroups().map((hg) => (
+          <div key={hg.id} className="head" style={{ gridTemplateColumns: TEMPLATE }}>
+            <div className="cell" />
+            {hg.headers.map((h) => (
+              <div key={h.id} className="cell" onClick={h.column.getToggleSortingHandler()} style={{ cursor: h.column.getCanSort() ? "pointer" : "default" }}>
+                {flexRender(h.column.columnDef.header, h.getContext())}
+                {{ asc: " ▲", desc: " ▼" }[h.column.getIsSorted() as string] ?? ""}
+              </div>
+            ))}
+          </div>
+        ))}
         {total === 0 && <div className="empty">No breaks match these filters.</div>}
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
           {items.map((it) => {
-            const r = rowAt(it.index);
+            const data = rowAt(it.index);
+            const row = data ? rowsById.get(data.break_id) : undefined;
+            const isSelected = !!row?.getIsSelected();
             return (
-              <div key={it.key} className={`row${r && selected.has(r.break_id) ? " selected" : ""}`} data-break-id={r?.break_id}
+              <div key={it.key} className={`row${isSelected ? " selected" : ""}`} data-break-id={data?.break_id}
                 style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: it.start, left: 0, right: 0, height: it.size }}
-                onDoubleClick={() => r && onOpen(r.break_id)} onClick={(e) => r && (e.ctrlKey || e.metaKey ? toggle(r.break_id) : onOpen(r.break_id))}>
-                <div className="cell" onClick={(e) => { e.stopPropagation(); if (r) toggle(r.break_id); }}>
-                  <input type="checkbox" readOnly checked={!!r && selected.has(r.break_id)} aria-label="select" />
+                onDoubleClick={() => data && onOpen(data.break_id)} onClick={(e) => data && (e.ctrlKey || e.metaKey ? toggle(data.break_id) : onOpen(data.break_id))}>
+                <div className="cell" onClick={(e) => { e.stopPropagation(); if (data) toggle(data.break_id); }}>
+                  <input type="checkbox" readOnly checked={isSelected} aria-label="select" />
                 </div>
-                {r ? (
-                  <>
-                    <div className="cell">{r.break_id}</div>
-                    <div className="cell">{r.break_type}</div>
-                    <div className="cell">{r.tier && <span className={`tag ${r.tier}`}>{r.tier}</span>}</div>
-                    <div className="cell"><span className={`tag ${r.status}`}>{r.status}</span></div>
-                    <div className="cell">{r.decision && <span className={`tag ${r.decision}`}>{r.decision}</span>}</div>
-                    <div className="cell" style={{ textAlign: "right" }}>{r.amount} {r.currency}</div>
-                    <div className="cell">{r.counterparty}</div>
-                    <div className="cell">{r.assignee}</div>
-                    <div className="cell muted">{r.detected_at?.replace("T", " ").replace("Z", "")}</div>
-                  </>
+                {row ? (
+                  row.getVisibleCells().map((c) => (
+                    <div key={c.id} className="cell" style={{ textAlign: (c.column.columnDef.meta as Meta).align }}>{flexRender(c.column.columnDef.cell, c.getContext())}</div>
+                  ))
                 ) : (
                   <div className="cell muted">…</div>
                 )}

@@ -1,0 +1,37 @@
+import { cleanup, render, screen, fireEvent, waitFor } from "@testing-library/react";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { Queue } from "./Queue";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+const row = (i: number) => ({
+  break_id: `BRK-${String(i).padStart(5, "0")}`, break_type: "CASH_RECONCILIATION", counterparty: "ACME", amount: "10.00", currency: "USD",
+  status: "NEW", tier: null, decision: null, assignee: null, sla_deadline: null, detected_at: "2026-11-20T10:00:00Z",
+});
+
+test("the table's sortable headers sort through Rust; the others do nothing", async () => {
+  const queries: { sort: string; descending: boolean }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue") {
+      const q = (args as { query: { sort: string; descending: boolean; offset: number; limit: number } }).query;
+      queries.push(q);
+      return { rows: Array.from({ length: Math.min(q.limit, 30) }, (_, i) => row(q.offset + i + 1)), total: 30, offset: q.offset };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Queue onOpen={() => {}} onChanged={() => {}} />);
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toBe("30 breaks"));
+
+  fireEvent.click(screen.getByText("Tier"));
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ sort: "tier", descending: false }));
+  fireEvent.click(screen.getByText("Tier ▲"));
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ sort: "tier", descending: true }));
+  // Columns the store cannot sort by do nothing.
+  const before = queries.length;
+  fireEvent.click(screen.getByText("Decision"));
+  expect(queries.length).toBe(before);
+
+});
