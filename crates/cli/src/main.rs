@@ -1,6 +1,7 @@
 //! `reconagent`: the headless command-line tool of Recon Agent.
 
 mod bench;
+mod bench_latency;
 mod compare;
 mod explain;
 mod policy_cmd;
@@ -100,8 +101,13 @@ enum Command {
     Bench {
         #[arg(long, default_value_t = 100_000)]
         count: usize,
-        #[arg(long, default_value = "all", value_parser = ["engine", "store", "all"])]
+        /// engine, store, latency (scheduling on the wall clock with the seed's agent
+        /// latencies; about a minute), or all.
+        #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "all"])]
         suite: String,
+        /// The global limit on concurrent agent calls for the 1,000-break latency run.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
     /// The audit log.
     Audit {
@@ -289,7 +295,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Compare { inputs } => compare::run(&inputs),
-        Command::Bench { count, suite } => bench::run(count, &suite),
+        Command::Bench { count, suite, limit } => bench::run(count, &suite, limit),
         Command::Import { file, sample, db } => stored::import(db.as_deref(), file.as_deref(), sample),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));

@@ -40,7 +40,7 @@ fn the_bundled_policies_are_valid_and_route_every_type_and_tier() {
 
 #[test]
 fn an_unknown_agent_is_named_with_its_path_and_line() {
-    let text = edited("        WORKFLOW: { depends_on: [DECISIONING] }\n      checkpoints:\n        - id: trade_low_explained", "        WORKFLOWS: { depends_on: [DECISIONING] }\n      checkpoints:\n        - id: trade_low_explained");
+    let text = edited("        WORKFLOW: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained", "        WORKFLOWS: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained");
     let errs = errors_for(&text);
     let line = line_of(&text, "WORKFLOWS");
     assert_has(&errs, &format!("test.yaml:{line}:"));
