@@ -162,3 +162,61 @@ fn import_and_export_report_progress() {
     assert!(stages[0].2.contains("verifying the chain"));
     assert!(out.exists());
 }
+
+#[test]
+fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resolves_on_failure() {
+    use reconagent_engine::agents::AgentSet;
+    use reconagent_engine::orchestrate::CancelFlag;
+    use reconagent_store::BreakStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let store = reconagent_store::Store::open(&dir.path().join("r.db")).unwrap();
+    let (agents, failed) = AgentSet::builtin().with_random_failures(5, 7);
+    let orch = Orchestrator::bundled().with_agents(agents);
+    store.import_breaks(&reconagent_engine::sample::generate_from(3, 0, 10_000, &orch.refdata), "t").unwrap();
+    store.record_policy(&orch.policies, "t").unwrap();
+    let orch = orch.with_history(std::sync::Arc::new(store.history().unwrap()));
+    let breaks = store.stream_with_status(BreakStatus::New, 2000).unwrap();
+    let done = reconagent_api::batch::run_and_record(&store, &orch, breaks, 10_000, RunMode::V2, reconagent_engine::sample::sample_as_of(), CancelFlag::default(), false, |_, _, _| {}).unwrap();
+    assert_eq!(done.recorded, 10_000);
+    assert!(failed.load(std::sync::atomic::Ordering::Relaxed) > 1000);
+    assert_eq!(store.count_with_status(BreakStatus::New).unwrap(), 0, "every break recorded");
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let failed_runs: i64 = c.query_row("SELECT COUNT(DISTINCT run_id) FROM run_nodes WHERE status IN ('FAILED', 'TIMED_OUT')", [], |r| r.get(0)).unwrap();
+    assert!(failed_runs > 0);
+    let bad: i64 = c
+        .query_row("SELECT COUNT(*) FROM runs r WHERE r.decision = 'AUTO_RESOLVE' AND EXISTS (SELECT 1 FROM run_nodes n WHERE n.run_id = r.run_id AND n.status IN ('FAILED', 'TIMED_OUT'))", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(bad, 0, "no auto-resolve on failed evidence");
+    assert!(store.verify().unwrap().ok);
+}
+
+#[test]
+fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
+    use reconagent_engine::orchestrate::CancelFlag;
+    use reconagent_store::BreakStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let store = reconagent_store::Store::open(&dir.path().join("r.db")).unwrap();
+    let orch = Orchestrator::bundled();
+    store.import_breaks(&reconagent_engine::sample::generate_from(4, 0, 5_000, &orch.refdata), "t").unwrap();
+    store.record_policy(&orch.policies, "t").unwrap();
+    let cancel = CancelFlag::default();
+    let trigger = cancel.clone();
+    let breaks = store.stream_with_status(BreakStatus::New, 500).unwrap();
+    let done = reconagent_api::batch::run_and_record(&store, &orch, breaks, 5_000, RunMode::V2, reconagent_engine::sample::sample_as_of(), cancel, false, |d, _, _| {
+        if d == 1_500 {
+            trigger.cancel();
+        }
+    })
+    .unwrap();
+    assert!(done.summary.cancelled);
+    assert!(done.recorded >= 1_500 && done.recorded < 5_000, "{}", done.recorded);
+    assert_eq!(done.recorded + done.summary.not_started, 5_000, "the summary says how many were done and not started");
+    let new = store.count_with_status(BreakStatus::New).unwrap();
+    assert_eq!(new, 5_000 - done.recorded, "the rest are untouched");
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let runs: i64 = c.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0)).unwrap();
+    let nodes: i64 = c.query_row("SELECT COUNT(*) FROM run_nodes", [], |r| r.get(0)).unwrap();
+    let processed_without_run: i64 = c.query_row("SELECT COUNT(*) FROM breaks WHERE status <> 'NEW' AND latest_run_id IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!((runs as usize, nodes, processed_without_run), (done.recorded, runs * 7, 0), "whole runs only");
+    assert!(store.verify().unwrap().ok);
+}

@@ -102,6 +102,40 @@ impl Agent for Delayed {
     }
 }
 
+/// Fault drill: fails `percent`% of calls, chosen by a hash of (seed, break, agent, attempt), so
+/// the same calls fail on every run whatever order the scheduler runs them in. For reliability
+/// tests and drills, never for real runs.
+struct FailingCalls {
+    inner: Arc<dyn Agent>,
+    percent: u64,
+    seed: u64,
+    attempts: Arc<std::sync::Mutex<std::collections::HashMap<(String, AgentKind), u32>>>,
+    failed: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Agent for FailingCalls {
+    fn kind(&self) -> AgentKind {
+        self.inner.kind()
+    }
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>> {
+        use std::hash::{Hash, Hasher};
+        let key = (ctx.input.brk.break_id.clone(), self.kind());
+        let attempt = {
+            let mut a = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+            let n = a.entry(key.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.seed, &key.0, key.1.as_str(), attempt).hash(&mut h);
+        if h.finish() % 100 < self.percent {
+            self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Box::pin(async move { Err(AgentError::Failed(format!("injected failure (drill), attempt {attempt}"))) });
+        }
+        self.inner.run(ctx)
+    }
+}
+
 /// Per-agent emulated latency in milliseconds, indexed by [`AgentKind::index`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LatencyProfile(pub [u64; 7]);
@@ -150,6 +184,19 @@ impl AgentSet {
         }
         self.emulated_latency = Some(profile);
         self
+    }
+
+    /// Every agent fails `percent`% of its calls (see `FailingCalls`); returns the set and a
+    /// counter of the calls failed so far.
+    pub fn with_random_failures(mut self, percent: u8, seed: u64) -> (AgentSet, Arc<std::sync::atomic::AtomicUsize>) {
+        let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let attempts = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+        for kind in AgentKind::ALL {
+            let inner = self.agents[kind.index()].clone();
+            self.agents[kind.index()] =
+                Arc::new(FailingCalls { inner, percent: u64::from(percent.min(100)), seed, attempts: attempts.clone(), failed: failed.clone() });
+        }
+        (self, failed)
     }
 
     /// Replaces one agent (tests inject faults this way; a remote agent would plug in here).

@@ -25,6 +25,12 @@ impl Collector<'_> {
         self.warnings.push(e);
     }
     fn make(&self, path: impl Into<String>, at: Option<Location>, message: impl Into<String>) -> PolicyError {
+        // A message quotes the offending value; a 20 MB value must not become a 20 MB message.
+        let mut message: String = message.into();
+        if message.len() > 400 {
+            let cut = (0..=300).rev().find(|&i| message.is_char_boundary(i)).unwrap_or(0);
+            message = format!("{}… ({} bytes in all)", &message[..cut], message.len());
+        }
         PolicyError {
             file: self.file.to_string(),
             path: path.into(),
@@ -43,6 +49,11 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
     let mut c = Collector { file, errors: Vec::new(), warnings: Vec::new() };
     if text.trim().is_empty() {
         c.error("", None, "the file is empty");
+        return Err(PolicyErrors(c.errors));
+    }
+    // Before the typed load, which would drop tags or fail on them with a message about types.
+    // The event parser keeps a stack, not recursion, and does not expand aliases.
+    if reject_tags(text, &mut c) {
         return Err(PolicyErrors(c.errors));
     }
     let doc: PolicyFile = match serde_saphyr::from_str(text) {
@@ -346,6 +357,30 @@ fn plan_template(
     plan.refresh_reads();
     suspicious(&plan, spec, path, c);
     Some(plan)
+}
+
+/// Refuses YAML tags (`!!binary`, `!ruby/object`, `!anything`). The loader would otherwise drop
+/// them silently, and the likeliest one here is a CEL condition that starts with `!` written
+/// without quotes (`when: !rules.explained`), which YAML reads as a tag on an empty value.
+fn reject_tags(text: &str, c: &mut Collector) -> bool {
+    use granit_parser::{Event, Parser};
+    let before = c.errors.len();
+    for ev in Parser::new_from_str(text) {
+        let Ok((event, span)) = ev else { break }; // syntax errors were reported by the loader
+        let tag = match &event {
+            Event::Scalar(_, _, _, Some(t)) | Event::SequenceStart(_, _, Some(t)) | Event::MappingStart(_, _, Some(t)) => t.original(),
+            _ => continue,
+        };
+        let line = span.start.line() as u64;
+        let message = format!(
+            "`{tag}` is a YAML tag, which policy files do not use; a condition that starts with `!` must be quoted, e.g. when: \"{tag}\""
+        );
+        c.errors.push(PolicyError { file: c.file.to_string(), path: String::new(), line, column: span.start.col() as u64 + 1, message });
+        if c.errors.len() - before >= 20 {
+            break;
+        }
+    }
+    c.errors.len() != before
 }
 
 /// Warnings for setups that are valid but probably not meant: they cost agent calls or can
