@@ -122,6 +122,32 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a file shorter than its own header says (a truncated copy): SQLite would open it and
+/// fail later, on whichever page is missing.
+fn check_length(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let len = std::fs::metadata(path)?.len();
+    let mut f = std::fs::File::open(path)?;
+    if f.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(()); // not SQLite at all: SQLite's own error names it
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536u64,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    // The page count is valid only when the two change counters agree (SQLite 3.7.0+).
+    let valid = header[24..28] == header[92..96];
+    if valid && pages > 0 && len < pages * page_size {
+        return Err(StoreError::Open {
+            path: path.display().to_string(),
+            message: format!("the file is truncated: its header says {} bytes, it has {len}; nothing was changed", pages * page_size),
+        });
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and upgrades its schema. A file of
     /// another application, a newer schema, or a corrupt file is refused and left untouched.
@@ -134,9 +160,12 @@ impl Store {
             std::fs::create_dir_all(dir)?;
         }
         let existed = path.exists() && std::fs::metadata(path)?.len() > 0;
+        if existed {
+            check_length(path)?;
+        }
         let open_err = |e: rusqlite::Error| StoreError::Open { path: name.clone(), message: e.to_string() };
         let mut conn = Connection::open(path).map_err(open_err)?;
-        configure(&conn)?;
+        configure(&conn).map_err(|e| StoreError::Open { path: name.clone(), message: format!("{e}; nothing was changed") })?;
         if existed {
             // Read before any write: a foreign or newer file must stay byte-for-byte unchanged.
             let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(open_err)?;
@@ -152,13 +181,24 @@ impl Store {
             // Run rows carry a few KiB of graph JSON: 8 KiB pages keep them out of overflow pages.
             conn.pragma_update(None, "page_size", 8192).map_err(open_err)?;
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        // Only a new file gets its header written here: an existing one already says WAL and
+        // carries our id, and rewriting them would change a file we may be about to refuse.
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         // Checkpoint the WAL every ~32 MiB rather than 4 MiB: pages rewritten by consecutive
         // batch chunks are copied back once.
         conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
-        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        migrations().to_latest(&mut conn)?;
+        if !existed {
+            conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(open_err)?;
+        }
+        // A damaged file fails here, inside the migration's transaction, which rolls back.
+        migrations().to_latest(&mut conn).map_err(|e| StoreError::Open {
+            path: name.clone(),
+            message: format!("the file is damaged or cannot be upgraded ({e}); nothing was changed"),
+        })?;
         Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), actor: os_user() })
     }
 

@@ -227,3 +227,34 @@ fn history_lookups_equal_the_sql_oracle_and_see_every_commit() {
     }
     check(&history);
 }
+
+#[test]
+fn a_corrupt_database_is_refused_with_a_clear_message_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_runs(&dir, 200);
+    let good = store.path().to_path_buf();
+    drop(store);
+    // Checkpoint everything into the main file so that copies of it stand alone.
+    Connection::open(&good).unwrap().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+
+    let truncated = dir.path().join("truncated.db");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let random = dir.path().join("random.db");
+    let noise: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(&random, &noise).unwrap();
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "these are my notes, not a database\n".repeat(100)).unwrap();
+
+    for path in [&truncated, &random, &text] {
+        let before = std::fs::read(path).unwrap();
+        let err = match Store::open(path) {
+            Ok(_) => panic!("{} was opened", path.display()),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(&path.display().to_string()), "the message names the file: {err}");
+        assert!(err.contains("nothing was changed") || err.contains("cannot open"), "{err}");
+        assert_eq!(std::fs::read(path).unwrap(), before, "{} is left as it was", path.display());
+    }
+    assert!(Store::open(&truncated).err().unwrap().to_string().contains("truncated"));
+}
