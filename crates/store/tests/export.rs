@@ -129,3 +129,45 @@ fn a_failed_write_leaves_nothing_under_the_final_name() {
     assert!(store.export(&today_query(), ExportFormat::Csv, &out).is_err());
     assert!(!out.exists());
 }
+
+/// SQL and HTML metacharacters in every text a person or a file can put in: stored as given,
+/// found by search as given, escaped in the HTML report.
+#[test]
+fn metacharacters_in_every_text_field_are_stored_and_shown_literally() {
+    const SQL: &str = "x'); DROP TABLE breaks; --";
+    const HTML: &str = "\"><img src=x onerror=alert(1)>&amp;";
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("recon.db")).unwrap();
+    store.actor = format!("eve {HTML}");
+    let orch = Orchestrator::bundled();
+    let mut breaks = generate(4, 3, &orch.refdata);
+    breaks[0].break_id = format!("BRK-{SQL}");
+    breaks[0].counterparty = Some(format!("ACME {HTML} {SQL}"));
+    breaks[1].break_id = format!("BRK-{HTML}");
+    store.import_breaks(&breaks, &format!("file {SQL}.csv")).unwrap();
+    store.record_policy(&orch.policies, &format!("note {HTML}")).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    store.record_runs(&graphs).unwrap();
+    let id = breaks[0].break_id.clone();
+    store.act(&id, &HumanAction::Assign { assignee: format!("bob {SQL}") }).unwrap();
+    store.act(&id, &HumanAction::Comment { text: format!("comment {HTML} {SQL}") }).unwrap();
+
+    // Stored and read back exactly.
+    assert_eq!(store.get_break(&id).unwrap().counterparty, breaks[0].counterparty);
+    let (rows, total) = store.queue(&QueueFilter { search: Some(format!("BRK-{SQL}")), ..Default::default() }).unwrap();
+    assert_eq!((total, rows[0].break_id.as_str()), (1, id.as_str()), "search treats the text literally");
+    assert_eq!(rows[0].assignee.as_deref(), Some(format!("bob {SQL}").as_str()));
+    let actions = store.actions_of(&id).unwrap();
+    assert!(actions.iter().any(|a| a.comment.as_deref() == Some(format!("comment {HTML} {SQL}").as_str())));
+    assert_eq!(store.queue(&QueueFilter::default()).unwrap().1, 3, "no table was dropped");
+    assert!(store.verify().unwrap().ok);
+
+    // Escaped in the HTML report, raw nowhere.
+    let out = dir.path().join("r.html");
+    store.export(&today_query(), ExportFormat::Html, &out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("<img"), "no markup from the data");
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"), "shown as typed");
+    assert!(html.contains("DROP TABLE breaks"));
+}
