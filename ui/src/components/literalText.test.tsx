@@ -1,6 +1,5 @@
+/// <reference types="vite/client" />
 import { render, screen, cleanup } from "@testing-library/react";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { BreakFacts } from "./BreakFacts";
 
 afterEach(cleanup);
@@ -20,9 +19,8 @@ test("text from a break file is shown as text, never as markup", () => {
 });
 
 test("no component renders raw HTML", () => {
-  const files: string[] = [];
-  const walk = (d: string) => readdirSync(d).forEach((f) => { const p = join(d, f); if (statSync(p).isDirectory()) walk(p); else if (/\.tsx?$/.test(f) && !/\.test\./.test(f)) files.push(p); });
-  walk(join(__dirname, ".."));
-  const raw = files.filter((f) => /dangerouslySetInnerHTML|\.innerHTML\s*=|insertAdjacentHTML/.test(readFileSync(f, "utf8")));
+  const sources = import.meta.glob(["../**/*.{ts,tsx}", "!../**/*.test.*"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+  expect(Object.keys(sources).length).toBeGreaterThan(10);
+  const raw = Object.entries(sources).filter(([, text]) => /dangerouslySetInnerHTML|\.innerHTML\s*=|insertAdjacentHTML/.test(text)).map(([f]) => f);
   expect(raw).toEqual([]);
 });
