@@ -4,7 +4,9 @@ SHELL := /bin/bash
 CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
 
-.PHONY: run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample
 
 setup:
 	@./scripts/setup-system.sh
@@ -69,3 +71,15 @@ lint:
 
 sample:
 	$(CARGO) run -p reconagent-cli -- sample
+
+# libFuzzer on the policy loader, the CSV and JSON importers and the CEL compiler, each for
+# FUZZ_SECONDS (not in `make test`). Stable Rust: no sanitizer, RUSTC_BOOTSTRAP for the flags
+# cargo-fuzz passes. New inputs go to fuzz/work/ (ignored); the seeds in fuzz/corpus/ stay small.
+# A crash stops the run and leaves its input in fuzz/artifacts/.
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for t in policy_load import_csv import_json cel_condition; do \
+	  mkdir -p work/$$t; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run -s none -O $$t work/$$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 2>&1 \
+	    | grep -E '^(#[0-9]+ +DONE|Done|==|SUMMARY)|panicked' || exit 1; \
+	done
