@@ -128,8 +128,15 @@ fn start_driver(db: &Path) -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
-    std::thread::sleep(Duration::from_secs(2));
-    Driver(driver)
+    let driver = Driver(driver);
+    // Ready when it answers /status (a fixed pause was too short on a busy machine).
+    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().into();
+    let start = Instant::now();
+    while agent.get(&format!("{DRIVER}/status")).call().is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "tauri-driver did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    driver
 }
 
 fn rss_mib(name: &str) -> Option<f64> {
@@ -345,4 +352,27 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
     s.click("[data-break-id='BRK-00019'] .cell:nth-child(2)");
     s.wait_text("[data-testid=run-v2]", &format!("policy version {hash}"), 20);
     screenshot(&shots, "13-run-under-new-policy");
+}
+
+#[test]
+#[ignore = "needs a display and tauri-driver: run by `make e2e`"]
+fn a_damaged_database_is_left_alone_and_a_new_one_offered() {
+    let app = root().join("target/debug/reconagent-app");
+    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
+    let shots = root().join("test-output/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("e2e.db");
+    let garbage: Vec<u8> = b"SQLite format 3\0".iter().copied().chain((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)).collect();
+    std::fs::write(&db, &garbage).unwrap();
+    let _driver = start_driver(&db);
+    let s = Session::start(&app);
+    let shown = s.wait_text("[data-testid=db-problem]", "cannot be opened", 60);
+    assert!(shown.contains(db.to_str().unwrap()), "the screen names the file: {shown}");
+    screenshot(&shots, "14-database-problem");
+    s.click("[data-testid=start-new-db]");
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the refused file is untouched");
+    let new_files = std::fs::read_dir(data.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("e2e-new-")).count();
+    assert!(new_files >= 1, "a new database beside the old one");
 }

@@ -29,6 +29,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             policies::policy_history,
             policies::policy_version_diff,
             policies::policy_restore,
+            database::database_problem,
+            database::start_new_database,
         ])
         .events(tauri_specta::collect_events![runs::ProgressEvent, runs::DataChanged])
 }
@@ -63,14 +65,7 @@ pub fn run() {
     let builder = specta_builder();
     let db = reconagent_store::default_path();
     let sample = std::env::var("RECONAGENT_NO_SAMPLE").map(|v| v != "1").unwrap_or(true);
-    let policies = policy_path();
-    let core = match reconagent_api::Core::open_with_policies(&db, &policies, sample) {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            eprintln!("Recon Agent cannot open its database {}: {e}", db.display());
-            std::process::exit(2);
-        }
-    };
+    let core: AppCore = Arc::new(AppState::open(db, policy_path(), sample));
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())

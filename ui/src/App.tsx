@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, onDataChanged, type AppInfo } from "./api";
+import { api, onDataChanged, type AppInfo, type DatabaseProblem } from "./api";
+import { DatabaseProblemScreen } from "./components/DatabaseProblem";
 import { Queue } from "./screens/Queue";
 import { BreakDetailScreen } from "./screens/BreakDetail";
 import { Review } from "./screens/Review";
@@ -16,7 +17,13 @@ export function App() {
   const [openBreak, setOpenBreak] = useState<string | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const reloadInfo = useCallback(() => api.appInfo().then(setInfo, setError), []);
+  const [problem, setProblem] = useState<DatabaseProblem | null | undefined>(undefined);
+  const reloadInfo = useCallback(() => {
+    api.databaseProblem().then((p) => {
+      setProblem(p);
+      if (!p) api.appInfo().then((i) => { setError(null); setInfo(i); }, setError);
+    }, setError);
+  }, []);
   useEffect(() => {
     reloadInfo();
     return onDataChanged(reloadInfo);
@@ -27,7 +34,8 @@ export function App() {
     setScreen(s);
   };
   let body;
-  if (error) body = <ErrorBox error={error} />;
+  if (problem) body = <DatabaseProblemScreen problem={problem} onStarted={reloadInfo} />;
+  else if (error) body = <ErrorBox error={error} />;
   else if (!info) body = <div className="empty">Loading…</div>;
   else if (info.breaks === 0) body = <Welcome onLoaded={reloadInfo} />;
   else if (openBreak) body = <BreakDetailScreen breakId={openBreak} onBack={() => setOpenBreak(null)} />;

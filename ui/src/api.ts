@@ -27,6 +27,7 @@ export type PolicySave = B.PolicySaveDto_Serialize;
 export type PolicyOutline = B.Outline_Serialize;
 export type PlanOutline = B.PlanOutline_Serialize;
 export type DiffLine = B.DiffLine_Serialize;
+export type { DatabaseProblem } from "./bindings";
 
 export class ApiFailure extends Error {
   code: ApiError["code"];
@@ -58,6 +59,8 @@ export const api = {
   auditLog: (q: AuditQuery) => unwrap<B.AuditEntryDto[]>(commands.auditLog(q)),
   verifyAudit: () => unwrap<VerificationDto>(commands.verifyAudit()),
   exportReport: (r: ExportRequest) => unwrap<B.ExportSummary>(commands.exportReport(r)),
+  databaseProblem: () => unwrap<B.DatabaseProblem | null>(commands.databaseProblem()),
+  startNewDatabase: () => unwrap<string>(commands.startNewDatabase()),
   policyFile: () => unwrap<PolicyFileState>(commands.policyFile()),
   policyCheck: (base: string, edits: B.PolicyEdit[]) => unwrap<PolicyDraft>(commands.policyCheck(base, edits)),
   policySimulate: (base: string, edits: B.PolicyEdit[], limit: number, breakType: string | null) => unwrap<B.SimulationDto>(commands.policySimulate(base, edits, limit, breakType)),

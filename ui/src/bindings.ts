@@ -28,6 +28,10 @@ export const commands = {
 	policyHistory: () => typedError<PolicySaveDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_history")),
 	policyVersionDiff: (from: string, to: string) => typedError<DiffLine_Serialize[], ApiError>(__TAURI_INVOKE("policy_version_diff", { from, to })),
 	policyRestore: (hash: string, loadedHash: string, note: string) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_restore", { hash, loadedHash, note })),
+	/**  Why the database is not open, if it is not. */
+	databaseProblem: () => typedError<DatabaseProblem | null, ApiError>(__TAURI_INVOKE("database_problem")),
+	/**  Opens a new database at the offered path (never the refused one) and returns its path. */
+	startNewDatabase: () => typedError<string, ApiError>(__TAURI_INVOKE("start_new_database")),
 };
 
 /** Events */
@@ -256,6 +260,14 @@ export type ClassifierOutline = {
 /**  Pushed when breaks or runs changed, so open screens reload. */
 export type DataChanged = {
 	what: string,
+};
+
+export type DatabaseProblem = {
+	/**  The file that was refused; it is left exactly as it was. */
+	path: string,
+	message: string,
+	/**  Where "Start a new database" would create one. */
+	new_path: string,
 };
 
 export type DayCountDto = {

@@ -4,19 +4,46 @@
 pub mod audit;
 pub mod breaks;
 pub mod dashboard;
+pub mod database;
 pub mod policies;
 pub mod review;
 pub mod runs;
 
 use reconagent_api::{ApiError, ApiResult, Core, ErrorCode};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
-/// The app's state as Tauri holds it.
-pub type AppCore = Arc<Core>;
+/// The app's state as Tauri holds it: the open core, or why the database could not be opened
+/// (the app then offers a new file and leaves the old one alone).
+pub struct AppState {
+    core: RwLock<Result<Arc<Core>, database::DatabaseProblem>>,
+    policies: PathBuf,
+    sample_if_empty: bool,
+}
+
+pub type AppCore = Arc<AppState>;
+
+impl AppState {
+    /// Opens `db`; a failure is kept for the UI to show, not fatal.
+    pub fn open(db: PathBuf, policies: PathBuf, sample_if_empty: bool) -> AppState {
+        let core = Core::open_with_policies(&db, &policies, sample_if_empty).map(Arc::new).map_err(|e| database::DatabaseProblem::new(&db, e));
+        if let Err(p) = &core {
+            eprintln!("Recon Agent cannot open its database {}: {}", p.path, p.message);
+        }
+        AppState { core: RwLock::new(core), policies, sample_if_empty }
+    }
+
+    pub(crate) fn core(&self) -> ApiResult<Arc<Core>> {
+        match &*self.core.read().unwrap_or_else(|p| p.into_inner()) {
+            Ok(c) => Ok(c.clone()),
+            Err(p) => Err(ApiError::new(ErrorCode::Io, format!("no database is open: {}", p.message))),
+        }
+    }
+}
 
 /// Runs `f` on the blocking pool: store and engine calls never run on the UI thread.
-pub(crate) async fn blocking<T: Send + 'static>(core: &AppCore, f: impl FnOnce(&Core) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
-    let core = core.clone();
+pub(crate) async fn blocking<T: Send + 'static>(state: &AppCore, f: impl FnOnce(&Core) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+    let core = state.core()?;
     tauri::async_runtime::spawn_blocking(move || f(&core))
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?

@@ -33,5 +33,5 @@ pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<St
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_processing(core: State<'_, AppCore>) -> ApiResult<bool> {
-    Ok(core.cancel_processing())
+    Ok(core.core().map(|c| c.cancel_processing()).unwrap_or(false))
 }

@@ -1,0 +1,39 @@
+import { useState } from "react";
+import { api, type DatabaseProblem } from "../api";
+import { ErrorBox } from "./ErrorBox";
+
+/** The database could not be opened: say why, and offer a new file. The old file is left as it
+ * is, for whoever needs to look at it or restore it from a backup. */
+export function DatabaseProblemScreen({ problem, onStarted }: { problem: DatabaseProblem; onStarted: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.startNewDatabase();
+      onStarted();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="welcome" data-testid="db-problem">
+      <h2>The database cannot be opened</h2>
+      <p className="mono">{problem.path}</p>
+      <div className="error" role="alert">{problem.message}</div>
+      <p>
+        Nothing in that file was changed. You can start a new, empty database beside it and keep
+        working; the old file stays where it is.
+      </p>
+      <p className="muted mono">{problem.new_path}</p>
+      <div className="toolbar">
+        <button className="primary" onClick={start} disabled={busy} data-testid="start-new-db">Start a new database</button>
+      </div>
+      <p className="muted">To open this one next time, start the app with RECONAGENT_DB set to its path.</p>
+      {error !== null && <ErrorBox error={error} />}
+    </div>
+  );
+}
