@@ -139,6 +139,25 @@ fn start_driver(db: &Path) -> Driver {
     driver
 }
 
+/// What every end-to-end test starts from: the debug app with its UI embedded, the screenshot
+/// folder, and a fresh temp folder for the database and the policy file.
+struct Fixture {
+    app: PathBuf,
+    shots: PathBuf,
+    data: tempfile::TempDir,
+    db: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let app = root().join("target/debug/reconagent-app");
+    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
+    let shots = root().join("test-output/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("e2e.db");
+    Fixture { app, shots, data, db }
+}
+
 fn rss_mib(name: &str) -> Option<f64> {
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
@@ -217,12 +236,7 @@ fn app_figures_with_100000_breaks() {
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
 fn a_reviewer_processes_inspects_overrides_and_exports() {
-    let app = root().join("target/debug/reconagent-app");
-    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
-    let shots = root().join("test-output/e2e");
-    std::fs::create_dir_all(&shots).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let db = data.path().join("e2e.db");
+    let Fixture { app, shots, data, db } = fixture();
     let _driver = start_driver(&db);
     let s = Session::start(&app);
 
@@ -283,12 +297,7 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
 fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
-    let app = root().join("target/debug/reconagent-app");
-    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
-    let shots = root().join("test-output/e2e");
-    std::fs::create_dir_all(&shots).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let db = data.path().join("e2e.db");
+    let Fixture { app, shots, data, db } = fixture();
     let policy_file = data.path().join("routing_policies.yaml");
     let _driver = start_driver(&db);
     let s = Session::start(&app);
@@ -357,12 +366,7 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
 fn a_damaged_database_is_left_alone_and_a_new_one_offered() {
-    let app = root().join("target/debug/reconagent-app");
-    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
-    let shots = root().join("test-output/e2e");
-    std::fs::create_dir_all(&shots).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let db = data.path().join("e2e.db");
+    let Fixture { app, shots, data, db } = fixture();
     let garbage: Vec<u8> = b"SQLite format 3\0".iter().copied().chain((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)).collect();
     std::fs::write(&db, &garbage).unwrap();
     let _driver = start_driver(&db);
