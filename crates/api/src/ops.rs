@@ -24,6 +24,9 @@ pub struct Core {
     pub(crate) policy_problem: Option<String>,
 }
 
+/// Row errors listed in an import's reply; the rest are counted.
+const MAX_ROW_ERRORS: usize = 1000;
+
 fn invalid(m: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::Invalid, m)
 }
@@ -159,13 +162,32 @@ impl Core {
             on_progress(Progress { task: "import".into(), done: done as i32, total: total as i32, current: current.to_string(), eta_seconds: eta });
         };
         report_progress(0, 0, "reading and checking the file");
-        let report = reconagent_engine::import::read_file(path)?;
-        let (inserted, present) = self.store.import_breaks_with_progress(&report.breaks, &source, |d, t| report_progress(d, t, "storing breaks"))?;
+        // A chunk at a time (each its own transaction and audit entry): a file of any size
+        // imports in bounded memory. Progress is in KiB of the file read.
+        let (mut inserted, mut present, mut errors) = (0usize, 0usize, Vec::new());
+        let mut more_errors = 0usize;
+        reconagent_engine::import_stream::stream_file::<ApiError>(path, 2_000, |chunk, read, size| {
+            for e in chunk.errors {
+                if errors.len() < MAX_ROW_ERRORS {
+                    errors.push(RowErrorDto { row: e.row as i32, field: e.field, message: e.message });
+                } else {
+                    more_errors += 1;
+                }
+            }
+            let (i, p) = self.store.import_breaks(&chunk.breaks, &source)?;
+            inserted += i;
+            present += p;
+            report_progress((read / 1024) as usize, (size / 1024).max(1) as usize, "storing breaks");
+            Ok(())
+        })?;
+        if more_errors > 0 {
+            errors.push(RowErrorDto { row: 0, field: "(file)".into(), message: format!("and {more_errors} more rejected row(s), not listed") });
+        }
         Ok(ImportSummary {
             source,
             inserted: inserted as i32,
             already_present: present as i32,
-            errors: report.errors.into_iter().map(|e| RowErrorDto { row: e.row as i32, field: e.field, message: e.message }).collect(),
+            errors,
         })
     }
 

@@ -21,16 +21,30 @@ pub(crate) fn open(db: Option<&Path>) -> Result<Store> {
 
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Result<ExitCode> {
     let store = open(db)?;
-    let (breaks, failed, source) = if sample {
-        (reconagent_engine::sample::bundled_breaks(), false, "bundled sample".to_string())
-    } else {
-        let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
-        let (report, failed) = crate::load_breaks(file)?;
-        (report.breaks, failed, file.display().to_string())
-    };
-    let (inserted, present) = store.import_breaks(&breaks, &source)?;
+    if sample {
+        let (inserted, present) = store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
+        println!("{}: {inserted} break(s) imported, {present} already present", store.path().display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
+    // A chunk at a time, each in its own transaction: memory stays bounded whatever the size.
+    let source = file.display().to_string();
+    let (mut inserted, mut present, mut rejected) = (0usize, 0usize, 0usize);
+    let totals = reconagent_engine::import_stream::stream_file::<anyhow::Error>(file, 10_000, |chunk, _, _| {
+        for e in &chunk.errors {
+            eprintln!("{source}: {e}");
+        }
+        rejected += chunk.errors.len();
+        let (i, p) = store.import_breaks(&chunk.breaks, &source)?;
+        inserted += i;
+        present += p;
+        Ok(())
+    })?;
+    if rejected > 0 {
+        eprintln!("{source}: {rejected} row(s) rejected, {} loaded", totals.breaks);
+    }
     println!("{}: {inserted} break(s) imported, {present} already present", store.path().display());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Runs and records a batch with a progress bar; Ctrl-C stops starting new breaks.

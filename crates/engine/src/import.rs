@@ -118,7 +118,7 @@ pub fn parse_bytes(bytes: &[u8], name: &str) -> Result<ImportReport, ImportError
     Ok(report)
 }
 
-type Fields = HashMap<String, String>;
+pub(crate) type Fields = HashMap<String, String>;
 
 fn parse_csv(text: &str, file: &str) -> Result<ImportReport, ImportError> {
     let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -214,6 +214,21 @@ fn parse_jsonl(text: &str) -> ImportReport {
         }
     }
     report
+}
+
+/// For the streaming reader: one row's fields into a break or its errors.
+pub(crate) fn push_row_pub(report: &mut ImportReport, row: usize, f: &Fields) {
+    push_row(report, row, f)
+}
+
+/// For the streaming reader: a JSON object's fields.
+pub(crate) fn json_fields_pub(v: &serde_json::Value) -> Result<Fields, String> {
+    json_fields(v)
+}
+
+/// For the streaming reader: a CSV record's non-empty fields by (lower-case) header.
+pub(crate) fn break_fields_csv(headers: &[String], rec: &csv::StringRecord) -> Fields {
+    headers.iter().cloned().zip(rec.iter().map(str::to_string)).filter(|(_, v)| !v.is_empty()).collect()
 }
 
 fn push_row(report: &mut ImportReport, row: usize, f: &Fields) {

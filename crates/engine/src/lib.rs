@@ -11,6 +11,7 @@ pub mod currency;
 pub mod execute;
 pub mod graph;
 pub mod import;
+pub mod import_stream;
 pub mod model;
 pub mod orchestrate;
 pub mod policy;

@@ -1,0 +1,221 @@
+//! Break files of any size, a chunk at a time: CSV and JSON Lines line by line, a JSON array item
+//! by item. Memory stays bounded by the chunk, not the file (a 1 GB file imports in a few tens of
+//! MB). The rows, their errors and the whole-file checks (empty, binary, not UTF-8) are those of
+//! [`super::import::parse_bytes`]; one difference: a duplicate id in another chunk is not a row
+//! error here (the store counts it as already present).
+
+use super::import::{break_fields_csv, push_row_pub, Format, ImportError, ImportReport, RowError};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// What a streamed import read in all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamTotals {
+    pub rows: usize,
+    pub breaks: usize,
+    pub row_errors: usize,
+    pub bytes: u64,
+}
+
+/// Refuses NUL bytes as they pass (a binary file), counting the offset.
+struct NulCheck<R> {
+    inner: R,
+    offset: u64,
+    nul_at: Option<u64>,
+}
+
+impl<R: Read> Read for NulCheck<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(i) = buf[..n].iter().position(|&b| b == 0) {
+            self.nul_at = Some(self.offset + i as u64);
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "NUL byte"));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Streams `path`, calling `on_chunk(chunk, bytes_read_so_far, file_size)` every `chunk_rows`
+/// rows and at the end. An error from `on_chunk` stops the import and is returned as is.
+///
+/// # Errors
+/// A whole-file problem (unreadable, empty, binary, not UTF-8, not CSV/JSON), or `on_chunk`'s.
+pub fn stream_file<E: From<ImportError>>(
+    path: &Path,
+    chunk_rows: usize,
+    mut on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
+) -> Result<StreamTotals, E> {
+    let file = path.display().to_string();
+    let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let mut reader = BufReader::with_capacity(1 << 20, NulCheck { inner: f, offset: 0, nul_at: None });
+    // Format from the name, else from the first non-blank byte.
+    let first = loop {
+        let nul = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) => {
+                let err = nul(&reader).unwrap_or_else(|| io(e));
+                return Err(err.into());
+            }
+        };
+        if buf.is_empty() {
+            return Err(ImportError::Empty { file }.into());
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => break buf[i],
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    };
+    let format = Format::detect(&file, if first == b'[' { "[" } else if first == b'{' { "{" } else { "x" });
+    let mut totals = StreamTotals::default();
+    let mut chunk = ImportReport::default();
+    let mut flush = |chunk: &mut ImportReport, totals: &mut StreamTotals, bytes: u64, force: bool| -> Result<(), E> {
+        if chunk.breaks.len() + chunk.errors.len() >= chunk_rows.max(1) || (force && (!chunk.breaks.is_empty() || !chunk.errors.is_empty())) {
+            totals.breaks += chunk.breaks.len();
+            totals.row_errors += chunk.errors.len();
+            on_chunk(std::mem::take(chunk), bytes, size)?;
+        }
+        Ok(())
+    };
+    let binary = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
+    match format {
+        Format::Csv => {
+            let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(&mut reader);
+            let headers: Vec<String> = match rdr.headers() {
+                Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect(),
+                Err(e) => return Err(csv_whole_file_error(&e, &file).unwrap_or(ImportError::Malformed { file: file.clone(), message: format!("bad CSV header: {e}") }).into()),
+            };
+            for required in ["break_id", "break_type", "amount", "currency"] {
+                if !headers.iter().any(|h| h == required) {
+                    return Err(ImportError::Malformed { file: file.clone(), message: format!("the header has no `{required}` column (required)") }.into());
+                }
+            }
+            let mut rec = csv::StringRecord::new();
+            loop {
+                match rdr.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        totals.rows += 1;
+                        let row = rec.position().map(|p| p.line() as usize).unwrap_or(totals.rows + 1);
+                        push_row_pub(&mut chunk, row, &break_fields_csv(&headers, &rec));
+                    }
+                    Err(e) => {
+                        if let Some(whole) = csv_whole_file_error(&e, &file) {
+                            return Err(whole.into());
+                        }
+                        if rdr.get_ref().get_ref().nul_at.is_some() {
+                            return Err(binary(rdr.get_ref()).expect("set").into());
+                        }
+                        totals.rows += 1;
+                        let row = e.position().map(|p| p.line() as usize).unwrap_or(totals.rows + 1);
+                        chunk.errors.push(RowError { row, field: "(row)".into(), message: e.to_string() });
+                    }
+                }
+                let bytes = rdr.position().byte();
+                flush(&mut chunk, &mut totals, bytes, false)?;
+            }
+        }
+        Format::JsonLines => {
+            let mut line = Vec::new();
+            let mut n = 0usize;
+            loop {
+                line.clear();
+                let read = match reader.read_until(b'\n', &mut line) {
+                    Ok(r) => r,
+                    Err(e) => return Err(binary(&reader).unwrap_or_else(|| io(e)).into()),
+                };
+                if read == 0 {
+                    break;
+                }
+                n += 1;
+                let text = std::str::from_utf8(&line).map_err(|_| ImportError::NotUtf8 { file: file.clone(), line: n })?;
+                let text = if n == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                totals.rows += 1;
+                match serde_json::from_str::<serde_json::Value>(text).map_err(|e| e.to_string()).and_then(|v| super::import::json_fields_pub(&v)) {
+                    Ok(fields) => push_row_pub(&mut chunk, n, &fields),
+                    Err(m) => chunk.errors.push(RowError { row: n, field: "(row)".into(), message: m }),
+                }
+                let bytes = reader.get_ref().offset;
+                flush(&mut chunk, &mut totals, bytes, false)?;
+            }
+        }
+        Format::Json => {
+            // Item by item: a visitor over the top-level array hands each object on.
+            let mut failure: Option<E> = None;
+            let result = {
+                let mut de = serde_json::Deserializer::from_reader(&mut reader);
+                let visitor = ItemVisitor { on_item: &mut |i: usize, v: serde_json::Value| -> bool {
+                    totals.rows += 1;
+                    match super::import::json_fields_pub(&v) {
+                        Ok(fields) => push_row_pub(&mut chunk, i, &fields),
+                        Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
+                    }
+                    match flush(&mut chunk, &mut totals, 0, false) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            failure = Some(e);
+                            false
+                        }
+                    }
+                } };
+                serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end())
+            };
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            if let Err(e) = result {
+                if let Some(b) = binary(&reader) {
+                    return Err(b.into());
+                }
+                return Err(ImportError::Malformed { file: file.clone(), message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()) }.into());
+            }
+        }
+    }
+    if let Some(b) = binary(&reader) {
+        return Err(b.into());
+    }
+    let bytes = reader.get_ref().offset;
+    totals.bytes = bytes;
+    flush(&mut chunk, &mut totals, bytes, true)?;
+    Ok(totals)
+}
+
+/// A CSV error that is about the whole file (not UTF-8, a NUL byte), if it is one.
+fn csv_whole_file_error(e: &csv::Error, file: &str) -> Option<ImportError> {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => Some(ImportError::NotUtf8 { file: file.into(), line: pos.as_ref().map(|p| p.line() as usize).unwrap_or(0) }),
+        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Some(ImportError::Binary { file: file.into(), offset: 0 }),
+        _ => None,
+    }
+}
+
+struct ItemVisitor<'a> {
+    on_item: &'a mut dyn FnMut(usize, serde_json::Value) -> bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for ItemVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of breaks")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            i += 1;
+            if !(self.on_item)(i, v) {
+                // Stop reading; the caller returns the chunk handler's error.
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
