@@ -38,7 +38,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
   const { total, error: loadError, rowAt, ensure } = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);
   // initialRect: rows render before the first measurement (and in tests, which have no layout).
-  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 20, initialRect: { width: 1000, height: 600 } });
+  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 8, initialRect: { width: 1000, height: 600 } });
   const items = v.getVirtualItems();
   useEffect(() => {
     if (items.length) ensure(items[0].index, items[items.length - 1].index);
