@@ -36,7 +36,7 @@ impl Collector<'_> {
             path: path.into(),
             line: at.map(|l| l.line()).unwrap_or(0),
             column: at.map(|l| l.column()).unwrap_or(0),
-            message: message.into(),
+            message,
         }
     }
 }
