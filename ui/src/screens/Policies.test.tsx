@@ -38,6 +38,7 @@ test("each change goes to Rust as an edit on its path, and Rust's error shows un
   render(<Policies />);
   const input = await screen.findByTestId("condition");
   expect((input as HTMLInputElement).value).toBe("rules.explained");
+  fireEvent.focus(input); // a person types into a focused field
   fireEvent.change(input, { target: { value: "rules.within_tolerance &&" } });
   await waitFor(() => expect(screen.getByTestId("field-error").textContent).toContain("CEL syntax error"));
   const last = checks[checks.length - 1];
