@@ -29,14 +29,7 @@ fn latency_of(g: &ExecutionGraph, status: NodeStatus) -> u64 {
 /// finished sooner than their longest dependency chain, nor than their total work spread over
 /// `max_parallel` slots.
 pub(crate) fn lower_bound_ms(g: &ExecutionGraph) -> f64 {
-    let mut finish = [0u64; 7];
-    for _ in 0..7 {
-        for n in g.nodes.iter().filter(|n| n.status == NodeStatus::Completed) {
-            let start = n.depends_on.iter().map(|d| finish[d.index()]).max().unwrap_or(0);
-            finish[n.agent.index()] = start + LATENCY.0[n.agent.index()];
-        }
-    }
-    let chain = finish.into_iter().max().unwrap_or(0) as f64;
+    let chain = g.longest_chain_ms(&LATENCY, |s| s == NodeStatus::Completed) as f64;
     chain.max(latency_of(g, NodeStatus::Completed) as f64 / g.max_parallel.max(1) as f64)
 }
 

@@ -147,10 +147,16 @@ impl ExecutionGraph {
     /// How long this run would have taken with `latency` per agent: the longest chain of invoked
     /// agents through their dependencies (the scheduling bound; `max_parallel` rarely binds).
     pub fn modelled_ms(&self, latency: &crate::agents::LatencyProfile) -> u64 {
+        self.longest_chain_ms(latency, |s| s.invoked())
+    }
+
+    /// The longest dependency chain, with `latency` per agent, through the agents whose status
+    /// `counts` (invoked ones for the modelled time; completed ones for a scheduling bound).
+    pub fn longest_chain_ms(&self, latency: &crate::agents::LatencyProfile, counts: impl Fn(NodeStatus) -> bool) -> u64 {
         let mut finish = [0u64; 7];
         // AgentKind::ALL is not a topological order for every plan; iterate to a fixed point.
         for _ in 0..7 {
-            for n in self.nodes.iter().filter(|n| n.status.invoked()) {
+            for n in self.nodes.iter().filter(|n| counts(n.status)) {
                 let start = n.depends_on.iter().map(|d| finish[d.index()]).max().unwrap_or(0);
                 finish[n.agent.index()] = start + latency.0[n.agent.index()];
             }
