@@ -5,8 +5,10 @@
 //! error here (the store counts it as already present).
 
 use super::import::{break_fields_csv, push_row_pub, Format, ImportError, ImportReport, RowError};
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 /// What a streamed import read in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,7 +22,8 @@ pub struct StreamTotals {
 /// Refuses NUL bytes as they pass (a binary file), counting the offset.
 struct NulCheck<R> {
     inner: R,
-    offset: u64,
+    /// Bytes read so far; shared, so progress can be read while a parser holds the reader.
+    offset: Rc<Cell<u64>>,
     nul_at: Option<u64>,
 }
 
@@ -28,10 +31,10 @@ impl<R: Read> Read for NulCheck<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Some(i) = buf[..n].iter().position(|&b| b == 0) {
-            self.nul_at = Some(self.offset + i as u64);
+            self.nul_at = Some(self.offset.get() + i as u64);
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "NUL byte"));
         }
-        self.offset += n as u64;
+        self.offset.set(self.offset.get() + n as u64);
         Ok(n)
     }
 }
@@ -50,14 +53,15 @@ pub fn stream_file<E: From<ImportError>>(
     let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
     let f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
-    let mut reader = BufReader::with_capacity(1 << 20, NulCheck { inner: f, offset: 0, nul_at: None });
+    let read_so_far = Rc::new(Cell::new(0u64));
+    let mut reader = BufReader::with_capacity(1 << 20, NulCheck { inner: f, offset: read_so_far.clone(), nul_at: None });
+    let binary = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
     // Format from the name, else from the first non-blank byte.
     let first = loop {
-        let nul = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
         let buf = match reader.fill_buf() {
             Ok(b) => b,
             Err(e) => {
-                let err = nul(&reader).unwrap_or_else(|| io(e));
+                let err = binary(&reader).unwrap_or_else(|| io(e));
                 return Err(err.into());
             }
         };
@@ -83,7 +87,6 @@ pub fn stream_file<E: From<ImportError>>(
         }
         Ok(())
     };
-    let binary = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
     match format {
         Format::Csv => {
             let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(&mut reader);
@@ -144,8 +147,7 @@ pub fn stream_file<E: From<ImportError>>(
                     Ok(fields) => push_row_pub(&mut chunk, n, &fields),
                     Err(m) => chunk.errors.push(RowError { row: n, field: "(row)".into(), message: m }),
                 }
-                let bytes = reader.get_ref().offset;
-                flush(&mut chunk, &mut totals, bytes, false)?;
+                flush(&mut chunk, &mut totals, read_so_far.get(), false)?;
             }
         }
         Format::Json => {
@@ -159,7 +161,7 @@ pub fn stream_file<E: From<ImportError>>(
                         Ok(fields) => push_row_pub(&mut chunk, i, &fields),
                         Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
                     }
-                    match flush(&mut chunk, &mut totals, 0, false) {
+                    match flush(&mut chunk, &mut totals, read_so_far.get(), false) {
                         Ok(()) => true,
                         Err(e) => {
                             failure = Some(e);
@@ -183,7 +185,7 @@ pub fn stream_file<E: From<ImportError>>(
     if let Some(b) = binary(&reader) {
         return Err(b.into());
     }
-    let bytes = reader.get_ref().offset;
+    let bytes = read_so_far.get();
     totals.bytes = bytes;
     flush(&mut chunk, &mut totals, bytes, true)?;
     Ok(totals)

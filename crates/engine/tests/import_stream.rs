@@ -86,3 +86,16 @@ fn a_chunk_handler_error_stops_the_import() {
     assert!(r.unwrap_err().to_string().contains("disk full"));
     assert_eq!(chunks, 2);
 }
+
+#[test]
+fn progress_moves_through_a_json_array_too() {
+    let path = root().join("data/sample_breaks.json");
+    let mut reads = Vec::new();
+    stream_file::<ImportError>(&path, 64, |_, read, _| {
+        reads.push(read);
+        Ok(())
+    })
+    .unwrap();
+    assert!(reads[0] > 0, "bytes read are reported while the array is parsed: {reads:?}");
+    assert!(reads.windows(2).all(|w| w[0] <= w[1]));
+}
