@@ -9,6 +9,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Time spent inside the writer's transactions, for `reconagent bench`.
 pub static RECORD_NANOS: AtomicU64 = AtomicU64::new(0);
+/// CPU time of the writer thread (user + system, Linux only), for `reconagent bench`: steadier
+/// than wall time on a shared machine.
+pub static RECORDER_CPU_MS: AtomicU64 = AtomicU64::new(0);
+
+/// CPU time (user + system) in ms from a Linux `stat` file: `/proc/self/stat` for the process,
+/// `/proc/thread-self/stat` for the calling thread. Clock ticks are 10 ms.
+pub fn cpu_time_ms(stat_file: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    let mut fields = stat.rsplit(')').next()?.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
 
 /// Runs per transaction: a crash or cancel loses at most the runs not yet committed, never part
 /// of a run.
@@ -83,6 +96,7 @@ pub fn run_and_record(
                         }
                     }
                 }
+                RECORDER_CPU_MS.fetch_add(cpu_time_ms("/proc/thread-self/stat").unwrap_or(0), Ordering::Relaxed);
                 (recorded, None)
             })
             .expect("a thread can be started");
@@ -94,12 +108,12 @@ pub fn run_and_record(
             &opts,
             |g| {
                 last_id.borrow_mut().clone_from(&g.break_id);
-                if keep_graphs {
-                    graphs.push(g.clone());
-                }
                 // Serialised here, off the writer thread; cannot fail for engine graphs.
-                if let Ok(p) = PreparedRun::new(g) {
+                if let Ok(p) = PreparedRun::new(&g) {
                     pending.push(p);
+                }
+                if keep_graphs {
+                    graphs.push(g);
                 }
                 if pending.len() >= CHUNK {
                     // A closed channel means the writer failed; its error is returned below.

@@ -2,6 +2,7 @@
 //! chain, on generated breaks, with peak memory. Prints a table and a JSON report.
 
 use anyhow::Result;
+use reconagent_api::batch::cpu_time_ms;
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::{BatchOptions, Orchestrator};
 use reconagent_engine::refdata::ReferenceData;
@@ -65,9 +66,13 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         store.record_policy(&orch.policies, "bench")?;
         let orch = orch.clone().with_history(Arc::new(store.history()?));
         let total = store.count_with_status(BreakStatus::New)?;
+        let cpu = || (cpu_time_ms("/proc/self/stat").unwrap_or(0), cpu_time_ms("/proc/thread-self/stat").unwrap_or(0));
+        let cpu0 = cpu();
         let start = Instant::now();
         let (recorded, _) = crate::stored::record_batch(&store, &orch, store.stream_with_status(BreakStatus::New, 2000)?, total, RunMode::V2, sample_as_of(), false)?;
         let run_s = start.elapsed().as_secs_f64();
+        let cpu1 = cpu();
+        let (process_cpu_s, main_cpu_s) = ((cpu1.0 - cpu0.0) as f64 / 1e3, (cpu1.1 - cpu0.1) as f64 / 1e3);
         let verify_start = Instant::now();
         let v = store.verify()?;
         let verify_s = verify_start.elapsed().as_secs_f64();
@@ -76,12 +81,14 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         println!("  end to end (engine + store + audit chain): {:>9.0} breaks/s   ({recorded} runs in {run_s:.2} s)", recorded as f64 / run_s);
         let record_s = reconagent_api::batch::RECORD_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
         println!("    of which writing runs to SQLite:         {record_s:>9.2} s");
+        let recorder_cpu_s = reconagent_api::batch::RECORDER_CPU_MS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e3;
+        println!("    CPU time: whole process {process_cpu_s:.2} s; writer thread {recorder_cpu_s:.2} s; reader thread {main_cpu_s:.2} s");
         println!("  import:                                    {:>9.0} breaks/s", count as f64 / import_s);
         println!("  audit verify:                              {:>9.0} entries/s ({} entries, intact: {})", v.entries as f64 / verify_s, v.entries, v.ok);
         println!("  database size {db_mib:.0} MiB; peak RSS so far {:.0} MiB", rss.unwrap_or(0.0));
         report["store"] = json!({
             "breaks_per_s": recorded as f64 / run_s, "import_per_s": count as f64 / import_s, "verify_entries_per_s": v.entries as f64 / verify_s,
-            "chain_ok": v.ok, "db_mib": db_mib, "peak_rss_mib": rss,
+            "chain_ok": v.ok, "db_mib": db_mib, "peak_rss_mib": rss, "writer_s": record_s, "cpu_s": {"process": process_cpu_s, "writer": recorder_cpu_s, "reader": main_cpu_s},
         });
     }
     if suite == "engine" || suite == "all" {
