@@ -234,7 +234,8 @@ export type CheckpointDto_Serialize = {
 
 export type CheckpointOutline = {
 	id: string,
-	after: string,
+	/**  One agent, or several that run in parallel: evaluated when the last completes. */
+	after: string[],
 	when: string,
 	decision: string,
 	confidence: number | null,

@@ -136,7 +136,8 @@ pub async fn execute(
         cel_vars.push(("profile", profile_value(&input.profile)));
     }
     let mut evaluations = Vec::new();
-    let mut fired: Option<&Checkpoint> = None;
+    // The checkpoint that fired and the agent whose completion let it be evaluated.
+    let mut fired: Option<(&Checkpoint, AgentKind)> = None;
     let mut failures: Vec<(AgentKind, String)> = Vec::new();
     let mut running = FuturesUnordered::new();
 
@@ -165,20 +166,21 @@ pub async fn execute(
                     cel_vars.push((done.agent.variable(), out.cel_value()));
                 }
                 outputs[idx] = Some(out);
-                // invariant 5
-                for cp in plan.checkpoints.iter().filter(|c| c.after == done.agent) {
+                // invariant 5: a checkpoint is evaluated when the last of its agents completes.
+                let completed = |a: &AgentKind| outputs[a.index()].is_some();
+                for cp in plan.checkpoints.iter().filter(|c| c.after.contains(&done.agent) && c.after.iter().all(completed)) {
                     let result = cp.condition.evaluate(&cel_vars);
                     let hit = result.as_ref().copied().unwrap_or(false);
                     evaluations.push(CheckpointEvaluation {
                         id: cp.id.clone(),
-                        after_agent: cp.after,
+                        after_agent: done.agent,
                         condition: cp.condition.source.clone(),
                         fired: hit,
                         error: result.err(),
                         at_us: us(now),
                     });
                     if hit {
-                        fired = Some(cp);
+                        fired = Some((cp, done.agent));
                         break;
                     }
                 }
@@ -231,8 +233,8 @@ pub async fn execute(
         let (status, skip) = match (planned, n.status, fired) {
             (None, _, _) => (NodeStatus::Skipped, Some(SkipReason::NotInPolicy { policy: plan.key() })),
             (Some(_), Some(s), _) => (s, n.skip.take()),
-            (Some(_), None, Some(cp)) => {
-                let reason = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: cp.after };
+            (Some(_), None, Some((cp, after_agent))) => {
+                let reason = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent };
                 // started but not finished: it was running when the checkpoint fired
                 let running = n.ready_at.is_some() && running_started(&ready, plan, agent);
                 if running {
@@ -288,16 +290,16 @@ fn running_started(ready: &VecDeque<usize>, plan: &PlanTemplate, agent: AgentKin
 fn decide(
     plan: &PlanTemplate,
     input: &RunInput,
-    fired: Option<&Checkpoint>,
+    fired: Option<(&Checkpoint, AgentKind)>,
     nodes: &[NodeRecord],
     failures: &[(AgentKind, String)],
 ) -> Decision {
-    let mut d = if let Some(cp) = fired {
+    let mut d = if let Some((cp, after_agent)) = fired {
         Decision {
             action: cp.decision,
             confidence: cp.confidence,
-            rationale: vec![format!("checkpoint {} after {}: {}", cp.id, cp.after, cp.condition.source)],
-            decided_by: DecidedBy::Checkpoint { id: cp.id.clone(), after_agent: cp.after },
+            rationale: vec![format!("checkpoint {} after {}: {}", cp.id, crate::policy::agent_list(&cp.after), cp.condition.source)],
+            decided_by: DecidedBy::Checkpoint { id: cp.id.clone(), after_agent },
             at: Utc::now(),
         }
     } else if let Some(AgentOutput::Decisioning(o)) = nodes[AgentKind::Decisioning.index()].output.as_deref() {

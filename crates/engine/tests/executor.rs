@@ -186,6 +186,33 @@ async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     assert_eq!(g.wall_us / 1000, 30, "did not wait for MATCHING");
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
+    let set = PolicySet::bundled();
+    // PNL LOW: RULES (after ENRICHMENT) and PATTERN (after INGESTION) run side by side; the
+    // checkpoint reads both, so it is tested once, when the slower one completes.
+    let mut inp = (*input(a_break("BRK-00003"), &set)).clone_for_test();
+    inp.profile.break_type = reconagent_engine::BreakType::PnlReconciliation;
+    inp.profile.tier = reconagent_engine::RiskTier::Low;
+    let mut p = (*set.plan_for(&inp.profile.break_type, inp.profile.tier).clone()).clone();
+    assert_eq!(p.checkpoints[0].after, vec![Rules, Pattern], "the shipped plan uses a list");
+    p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile("rules.difference_base >= 0 && pattern.similar_count >= 0", &[Ingestion, Enrichment, Rules, Pattern]).unwrap();
+    p.refresh_reads();
+    let inp = Arc::new(inp);
+    // (latency, the agent that completes last, when): PATTERN 10 + 100 against 10 + 10 + 10 for
+    // RULES; then ENRICHMENT slow, RULES at 10 + 100 + 10 against 10 + 10 for PATTERN.
+    let cases = [(LatencyProfile([10, 10, 10, 10, 100, 10, 10]), Pattern, 110), (LatencyProfile([10, 100, 10, 10, 10, 10, 10]), Rules, 120)];
+    for (latency, last, wall_ms) in cases {
+        let g = execute(&p, RunMode::V2, &AgentSet::builtin().with_latency(latency), inp.clone(), &set.version, &RunOptions::default()).await;
+        assert_eq!(g.checkpoints.len(), 1, "tested once, not after each of its agents");
+        let cp = g.early_exit().expect("the checkpoint fired");
+        assert_eq!(cp.after_agent, last, "recorded where it fired: after the slower agent");
+        assert_eq!(g.decision.decided_by, DecidedBy::Checkpoint { id: cp.id.clone(), after_agent: last });
+        assert_eq!(g.node(Decisioning).skip_reason, Some(SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: last }));
+        assert_eq!(g.wall_us / 1000, wall_ms, "the branches overlap: the slower one, never their sum");
+    }
+}
+
 trait CloneForTest {
     fn clone_for_test(&self) -> RunInput;
 }

@@ -136,9 +136,15 @@ fn the_outline_reads_every_plan_with_its_critical_path() {
     // WORKFLOW (350 ms) runs beside DECISIONING (550 ms), so the path ends at DECISIONING.
     assert_eq!(cash.critical_path, ["INGESTION", "ENRICHMENT", "RULES", "DECISIONING"]);
     assert_eq!(cash.critical_path_ms, 150 + 250 + 350 + 550);
-    // TRADE HIGH: MATCHING (400) is the longest branch before DECISIONING.
+    // TRADE HIGH: MATCHING (400 after INGESTION) runs beside ENRICHMENT -> RULES (250 + 350),
+    // which is the longer branch before DECISIONING.
     let trade = o.plans.iter().find(|p| p.break_type == "TRADE_OMS_MISMATCH" && p.tier == "HIGH").unwrap();
-    assert_eq!(trade.critical_path, ["INGESTION", "ENRICHMENT", "MATCHING", "DECISIONING"]);
+    assert_eq!(trade.critical_path, ["INGESTION", "ENRICHMENT", "RULES", "DECISIONING"]);
+    assert_eq!(trade.critical_path_ms, 150 + 250 + 350 + 550);
+    // PNL LOW: a checkpoint after two agents is read as a list.
+    let pnl = o.plans.iter().find(|p| p.break_type == "PNL_RECONCILIATION" && p.tier == "LOW").unwrap();
+    assert_eq!(pnl.checkpoints[0].after, ["RULES", "PATTERN"]);
+    assert_eq!(cash.checkpoints[0].after, ["RULES"]);
     assert_eq!(o.classifier.tier_thresholds[0].key, "MEDIUM");
     // A cycle has no critical path, but the form still opens.
     let cyclic = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.INGESTION.depends_on", EditValue::List(vec!["WORKFLOW".into()]))], "p.yaml").unwrap();
@@ -167,4 +173,20 @@ fn a_new_break_type_gets_a_plan_of_its_own() {
     // Its other tiers still route through DEFAULT.
     assert_eq!(set.plan_for(&BreakType::Other("FX_SETTLEMENT".into()), RiskTier::High).key(), "DEFAULT/HIGH");
     assert_eq!(comments(&out), comments(BUNDLED_POLICIES));
+}
+
+#[test]
+fn a_checkpoint_after_one_agent_becomes_a_list_and_back_on_its_line() {
+    let path = "policies.TRADE_OMS_MISMATCH.MEDIUM.checkpoints[0].after";
+    let many = apply(BUNDLED_POLICIES, &[set(path, EditValue::List(vec!["RULES".into(), "MATCHING".into()]))], "p.yaml").unwrap();
+    // Only the `after` entry changes (yaml-edit writes the new list in block style).
+    let changed: Vec<(String, String)> = diff(BUNDLED_POLICIES, &many, 0).into_iter().map(|l| (l.sign, l.text.trim().to_string())).collect();
+    let expected = [("-", "after: RULES"), ("+", "after:"), ("+", "- RULES"), ("+", "- MATCHING")];
+    assert_eq!(changed, expected.map(|(s, t)| (s.to_string(), t.to_string())));
+    assert_eq!(comments(&many), comments(BUNDLED_POLICIES));
+    let set_after = PolicySet::load(&many, "p.yaml").unwrap();
+    let plan = set_after.plan_for(&BreakType::TradeOmsMismatch, RiskTier::Medium);
+    assert_eq!(plan.checkpoints[0].after, vec![AgentKind::Rules, AgentKind::Matching]);
+    let one = apply(&many, &[set(path, text("RULES"))], "p.yaml").unwrap();
+    assert_eq!(one, BUNDLED_POLICIES, "back to the shipped text");
 }

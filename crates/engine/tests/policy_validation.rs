@@ -138,3 +138,20 @@ fn duplicate_keys_are_refused() {
     let errs = errors_for(&edited("version: 1\n", "version: 1\nversion: 1\n"));
     assert_has(&errs, "test.yaml:");
 }
+
+#[test]
+fn a_checkpoint_after_several_agents_names_the_bad_one_and_reads_only_those_finished() {
+    let list = "          after: [RULES, PATTERN]\n          when: rules.explained && !pattern.recurring_unresolved\n          decision: AUTO_RESOLVE\n          confidence: 0.9\n      fallback: HIL_REVIEW\n    MEDIUM:\n      description: Rules and history";
+    assert_eq!(BUNDLED_POLICIES.matches(list).count(), 1, "PNL LOW is the example");
+    // the second agent of the list is not in the plan: its own path and line
+    let text = edited(list, &list.replace("[RULES, PATTERN]", "[RULES, MATCHING]").replace("!pattern.recurring_unresolved", "true"));
+    let errs = errors_for(&text);
+    assert_has(&errs, "policies.PNL_RECONCILIATION.LOW.checkpoints[0].after[1]: checkpoint after MATCHING, which is not in this plan");
+    assert_has(&errs, &format!("test.yaml:{}:", line_of(&text, "when: rules.explained && true") - 1));
+    // with only RULES, PATTERN has not finished (it runs beside RULES, not before it)
+    let errs = errors_for(&edited(list, &list.replace("[RULES, PATTERN]", "RULES")));
+    assert_has(&errs, "`pattern` is the output of PATTERN, which has not finished when this checkpoint runs");
+    // an empty list and a repeated agent
+    assert_has(&errors_for(&edited(list, &list.replace("[RULES, PATTERN]", "[]"))), "`after` names no agent");
+    assert_has(&errors_for(&edited(list, &list.replace("[RULES, PATTERN]", "[RULES, PATTERN, RULES]"))), "checkpoints[0].after[2]: RULES is listed twice");
+}

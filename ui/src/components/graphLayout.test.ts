@@ -48,14 +48,19 @@ test("a plan is drawn with its checkpoints on their agent and its critical path 
       { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
       { agent: "PATTERN", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
     ],
-    checkpoints: [{ id: "cash_low", after: "RULES", when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9 }],
+    checkpoints: [
+      { id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9 },
+      { id: "both", after: ["RULES", "PATTERN"], when: "true", decision: "HIL_REVIEW", confidence: 0.9 },
+    ],
     critical_path: ["INGESTION", "PATTERN"], critical_path_ms: 600,
   };
   const g = planAsGraph(plan);
   expect(g.nodes).toHaveLength(7);
   expect(g.nodes.filter((n) => n.planned).map((n) => n.agent)).toEqual(["INGESTION", "RULES", "PATTERN"]);
   const { nodes, edges } = layoutRun(g, plan.critical_path);
-  expect(nodes.find((n) => n.id === "RULES")!.checkpointsHere).toEqual(["cash_low"]);
+  expect(nodes.find((n) => n.id === "RULES")!.checkpointsHere).toEqual(["cash_low", "both"]);
+  // a checkpoint after several agents sits on each of them
+  expect(nodes.find((n) => n.id === "PATTERN")!.checkpointsHere).toEqual(["both"]);
   expect(nodes.find((n) => n.id === "PATTERN")!.critical).toBe(true);
   expect(nodes.find((n) => n.id === "RULES")!.critical).toBe(false);
   expect(edges).toContainEqual({ from: "INGESTION", to: "PATTERN", critical: true });

@@ -7,7 +7,7 @@ export type GraphInput = Pick<RunDto, "nodes" | "checkpoints">;
 export const AGENTS = ["INGESTION", "ENRICHMENT", "MATCHING", "RULES", "PATTERN", "DECISIONING", "WORKFLOW"];
 
 /** A plan drawn with the run graph: agents in the plan are PLANNED, the rest not in policy;
- * its checkpoints sit on the agent they follow. */
+ * its checkpoints sit on the agent they follow (on each, for one that waits for several). */
 export function planAsGraph(plan: PlanOutline): GraphInput {
   const inPlan = new Map(plan.agents.map((a) => [a.agent, a]));
   return {
@@ -20,7 +20,7 @@ export function planAsGraph(plan: PlanOutline): GraphInput {
       skip_reason: inPlan.has(agent) ? null : "not in this plan",
       skip_kind: inPlan.has(agent) ? null : "NOT_IN_POLICY",
     })),
-    checkpoints: plan.checkpoints.map((c) => ({ id: c.id, after_agent: c.after, condition: c.when, fired: false, error: null, at_us: null })),
+    checkpoints: plan.checkpoints.flatMap((c) => c.after.map((after) => ({ id: c.id, after_agent: after, condition: c.when, fired: false, error: null, at_us: null }))),
   };
 }
 

@@ -13,7 +13,7 @@ const plan = {
     { agent: "INGESTION", depends_on: [], timeout_ms: null, retries: null },
     { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
   ],
-  checkpoints: [{ id: "cash_low", after: "RULES", when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97 }],
+  checkpoints: [{ id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97 }],
   critical_path: ["INGESTION", "RULES"], critical_path_ms: 500,
 };
 const outline = {

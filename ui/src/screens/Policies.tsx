@@ -6,7 +6,7 @@ import {
 import { ExecutionGraph } from "../components/ExecutionGraph";
 import { AGENTS, planAsGraph } from "../components/graphLayout";
 import { ErrorBox } from "../components/ErrorBox";
-import { addEdit, clause, combine, issuesAt, list, num, planPath, remove, set, text, unplaced } from "./policyEdits";
+import { addEdit, afterValue, clause, combine, issuesAt, list, num, planPath, remove, set, text, unplaced } from "./policyEdits";
 
 const TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
 const DECISIONS = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
@@ -123,9 +123,13 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
           <div key={i} className="panel checkpoint" data-testid={`checkpoint-${i}`}>
             <div className="toolbar">
               <label>id <Input value={c.id} onValue={(v) => onEdit(set(`${cpath}.id`, text(v)))} /></label>
-              <label>after <select value={c.after} onChange={(e) => onEdit(set(`${cpath}.after`, text(e.target.value)))}>
-                {[...new Set([c.after, ...inPlan])].map((a) => <option key={a}>{a}</option>)}
-              </select></label>
+              <span className="muted">after</span>
+              {[...new Set([...c.after, ...inPlan])].map((a) => (
+                <label key={a} className="chip">
+                  <input type="checkbox" data-testid={`after-${a}`} checked={c.after.includes(a)}
+                    onChange={(e) => onEdit(set(`${cpath}.after`, afterValue(e.target.checked ? [...c.after, a] : c.after.filter((x) => x !== a))))} />{a}
+                </label>
+              ))}
               <label>decide <select value={c.decision} onChange={(e) => onEdit(set(`${cpath}.decision`, text(e.target.value)))}>
                 {[...new Set([c.decision, ...DECISIONS])].map((d) => <option key={d}>{d}</option>)}
               </select></label>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addEdit, clause, combine, issuesAt, list, num, remove, set, text } from "./policyEdits";
+import { addEdit, afterValue, clause, combine, issuesAt, list, num, remove, set, text } from "./policyEdits";
 
 describe("policy edits", () => {
   it("a later set of a path replaces the earlier one", () => {
@@ -31,5 +31,14 @@ describe("policy edits", () => {
     expect(combine("", "&&", "a")).toBe("a");
     expect(combine("a || b", "&&", "c")).toBe("(a || b) && c");
     expect(combine("a", "||", "b")).toBe("a || b");
+  });
+});
+
+describe("checkpoint after", () => {
+  it("is written as text for one agent and as a list for several", () => {
+    expect(afterValue(["RULES"])).toEqual(text("RULES"));
+    expect(afterValue(["RULES", "PATTERN"])).toEqual(list(["RULES", "PATTERN"]));
+    // none: Rust refuses it and says why, beside the field
+    expect(afterValue([])).toEqual(list([]));
   });
 });

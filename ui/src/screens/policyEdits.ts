@@ -14,6 +14,8 @@ export const remove = (path: string): PolicyEdit => ({ op: "remove", path });
 export const text = (value: string): EditValue => ({ kind: "text", value });
 export const num = (value: string): EditValue => ({ kind: "number", value });
 export const list = (value: string[]): EditValue => ({ kind: "list", value });
+/** A checkpoint's `after`: one agent is written as `after: RULES`, several as a list. */
+export const afterValue = (agents: string[]): EditValue => (agents.length === 1 ? text(agents[0]) : list(agents));
 
 /** The plan's path in the file. */
 export const planPath = (type: string, tier: string) => `policies.${type}.${tier}`;

@@ -112,11 +112,19 @@ mod duration_ms {
     }
 }
 
-/// A decision checkpoint: after `after` completes, if `condition` holds, decide `decision`.
+/// `RULES` or `RULES and PATTERN`, for messages.
+pub fn agent_list(agents: &[AgentKind]) -> String {
+    agents.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" and ")
+}
+
+/// A decision checkpoint: once every agent in `after` has completed, if `condition` holds,
+/// decide `decision`. Several agents let a checkpoint read agents that run in parallel without
+/// chaining them (RULES and PATTERN side by side, then one check).
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     pub id: String,
-    pub after: AgentKind,
+    /// Never empty.
+    pub after: Vec<AgentKind>,
     pub condition: Condition,
     pub decision: DecisionAction,
     pub confidence: f64,

@@ -80,7 +80,8 @@ pub struct AgentOutline {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CheckpointOutline {
     pub id: String,
-    pub after: String,
+    /// One agent, or several that run in parallel: evaluated when the last completes.
+    pub after: Vec<String>,
     pub when: String,
     pub decision: String,
     pub confidence: f64,
@@ -130,7 +131,7 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
                     .iter()
                     .map(|cp| CheckpointOutline {
                         id: cp.value.id.clone(),
-                        after: cp.value.after.value.clone(),
+                        after: cp.value.after.value.agents().to_vec(),
                         when: cp.value.when.value.clone(),
                         decision: cp.value.decision.value.clone(),
                         confidence: cp.value.confidence,

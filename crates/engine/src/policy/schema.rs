@@ -105,11 +105,29 @@ pub struct AgentSpec {
 #[serde(deny_unknown_fields)]
 pub struct CheckpointSpec {
     pub id: String,
-    pub after: Spanned<String>,
+    pub after: Spanned<AfterSpec>,
     pub when: Spanned<String>,
     pub decision: Spanned<String>,
     #[serde(default = "default_confidence")]
     pub confidence: f64,
+}
+
+/// `after: RULES`, or `after: [RULES, PATTERN]` for a checkpoint that waits for several agents
+/// running in parallel. (Untagged: the location is kept on the whole value, which is one line.)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AfterSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl AfterSpec {
+    pub fn agents(&self) -> &[String] {
+        match self {
+            AfterSpec::One(a) => std::slice::from_ref(a),
+            AfterSpec::Many(list) => list,
+        }
+    }
 }
 
 fn default_confidence() -> f64 {

@@ -1,7 +1,7 @@
 //! From YAML text to a [`PolicySet`], collecting every problem with its path and line.
 
-use super::schema::{ClassifierSpec, PlanSpec, PolicyFile};
-use super::{Checkpoint, ClassifierConfig, Condition, PlanTemplate, PlannedAgent, PolicyError, PolicyErrors, PolicySet, DEFAULT_POLICY};
+use super::schema::{AfterSpec, ClassifierSpec, PlanSpec, PolicyFile};
+use super::{agent_list, Checkpoint, ClassifierConfig, Condition, PlanTemplate, PlannedAgent, PolicyError, PolicyErrors, PolicySet, DEFAULT_POLICY};
 use crate::model::{AgentKind, DecisionAction, RiskTier};
 use rust_decimal::Decimal;
 use serde_saphyr::{Location, Spanned};
@@ -324,19 +324,40 @@ fn plan_template(
                 format!("AUTO_RESOLVE above classifier.auto_resolve_max_tier: it will be downgraded to HIL_REVIEW at {tier}"),
             );
         }
-        let after = match AgentKind::parse(&v.after.value) {
-            None => {
-                c.error(format!("{cpath}.after"), at(&v.after), format!("unknown agent `{}`", v.after.value));
-                None
+        let named = v.after.value.agents();
+        let many = matches!(v.after.value, AfterSpec::Many(_));
+        let mut after = Vec::new();
+        let mut after_ok = !named.is_empty();
+        if named.is_empty() {
+            c.error(format!("{cpath}.after"), at(&v.after), "`after` names no agent: give one, or a list such as [RULES, PATTERN]");
+        }
+        for (j, name) in named.iter().enumerate() {
+            let fpath = if many { format!("{cpath}.after[{j}]") } else { format!("{cpath}.after") };
+            match AgentKind::parse(name) {
+                None => {
+                    c.error(fpath, at(&v.after), format!("unknown agent `{name}`"));
+                    after_ok = false;
+                }
+                Some(a) if !in_plan.contains(&a) => {
+                    c.error(fpath, at(&v.after), format!("checkpoint after {a}, which is not in this plan"));
+                    after_ok = false;
+                }
+                Some(a) if after.contains(&a) => c.error(fpath, at(&v.after), format!("{a} is listed twice")),
+                Some(a) => after.push(a),
             }
-            Some(a) if !in_plan.contains(&a) => {
-                c.error(format!("{cpath}.after"), at(&v.after), format!("checkpoint after {a}, which is not in this plan"));
-                None
+        }
+        if !after_ok {
+            continue;
+        }
+        // The condition may read every agent that has completed when the last of `after` has.
+        let mut visible: Vec<AgentKind> = Vec::new();
+        for a in &after {
+            for v in template.ancestors_and_self(*a) {
+                if !visible.contains(&v) {
+                    visible.push(v);
+                }
             }
-            Some(a) => Some(a),
-        };
-        let Some(after) = after else { continue };
-        let visible = template.ancestors_and_self(after);
+        }
         let condition = match Condition::compile(&v.when.value, &visible) {
             Ok(cond) => Some(cond),
             Err(problems) => {
@@ -388,17 +409,18 @@ fn reject_tags(text: &str, c: &mut Collector) -> bool {
 fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collector) {
     let cp_at = |i: usize| spec.checkpoints.get(i).and_then(|cp| at(&cp.value.when));
     // A condition that reads nothing has one value for every break.
-    let mut always_fires: Vec<AgentKind> = Vec::new();
+    let mut always_fires: Vec<&[AgentKind]> = Vec::new();
     for (i, cp) in plan.checkpoints.iter().enumerate() {
         let cpath = format!("{path}.checkpoints[{i}].when");
-        if always_fires.contains(&cp.after) {
-            c.warn(&cpath, cp_at(i), format!("never fires: an earlier checkpoint after {} always fires first", cp.after));
+        // An earlier checkpoint evaluated no later than this one (its agents are a subset).
+        if let Some(earlier) = always_fires.iter().find(|e| e.iter().all(|a| cp.after.contains(a))) {
+            c.warn(&cpath, cp_at(i), format!("never fires: an earlier checkpoint after {} always fires first", agent_list(earlier)));
             continue;
         }
         if cp.condition.reads.is_empty() {
             match cp.condition.evaluate(&[]) {
                 Ok(false) => c.warn(&cpath, cp_at(i), "never fires: the condition is false for every break"),
-                Ok(true) => always_fires.push(cp.after),
+                Ok(true) => always_fires.push(&cp.after),
                 Err(_) => {}
             }
         }
