@@ -31,7 +31,7 @@ struct Inner {
 impl Store {
     /// A history lookup for the PATTERN agent.
     pub fn history(&self) -> crate::Result<StoreHistory> {
-        Ok(StoreHistory { inner: Mutex::new(Inner { conn: self.reader()?, cache: HashMap::new(), data_version: -1 }) })
+        Ok(StoreHistory { inner: Mutex::new(Inner { conn: self.open_reader()?, cache: HashMap::new(), data_version: -1 }) })
     }
 }
 

@@ -76,8 +76,40 @@ pub fn now() -> String {
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Read connections between queries (at most [`IDLE_READERS`]): reused, their page caches
+    /// stay warm, and the app's memory stays flat. A fresh connection per query re-read every
+    /// page from the OS and left freed caches behind in the allocator.
+    idle_readers: Mutex<Vec<Connection>>,
     /// Who human actions and imports are attributed to.
     pub actor: String,
+}
+
+const IDLE_READERS: usize = 4;
+
+/// A pooled read connection (see [`Store::reader`]); derefs to [`Connection`].
+pub struct Reader<'a> {
+    conn: Option<Connection>,
+    idle: &'a Mutex<Vec<Connection>>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        // A connection left inside a transaction would hold an old snapshot: close it instead.
+        if conn.is_autocommit() {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+    }
 }
 
 /// The OS user name, the default actor.
@@ -199,18 +231,35 @@ impl Store {
             path: name.clone(),
             message: format!("the file is damaged or cannot be upgraded ({e}); nothing was changed"),
         })?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), actor: os_user() })
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), idle_readers: Mutex::new(Vec::new()), actor: os_user() })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// A read-only connection (readers run beside the writer under WAL).
-    pub fn reader(&self) -> Result<Connection> {
+    /// A read-only connection of its own, e.g. for a long-lived reader such as PATTERN's
+    /// history (readers run beside the writer under WAL).
+    pub fn open_reader(&self) -> Result<Connection> {
         let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         configure(&conn)?;
         Ok(conn)
+    }
+
+    /// A read-only connection for one query or a few, returned for reuse when dropped. Its
+    /// page cache is small (8 MB): the app's queries read a few pages each, and up to four of
+    /// these stay open.
+    pub fn reader(&self) -> Result<Reader<'_>> {
+        let idle = self.idle_readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = self.open_reader()?;
+                c.pragma_update(None, "cache_size", -8_000)?;
+                c
+            }
+        };
+        Ok(Reader { conn: Some(conn), idle: &self.idle_readers })
     }
 
     pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
@@ -381,7 +430,7 @@ impl Store {
 
     /// Recomputes the audit chain.
     pub fn verify(&self) -> Result<Verification> {
-        audit::verify(&self.reader()?)
+        audit::verify(&*self.reader()?)
     }
 }
 
@@ -618,6 +667,25 @@ impl<'tx> RunWriter<'tx> {
 
 #[cfg(test)]
 mod tests {
+    /// Read connections are reused (at most four kept), and a reused one sees every commit
+    /// made since it was last used.
+    #[test]
+    fn read_connections_are_pooled_and_see_later_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::open(&dir.path().join("pool.db")).unwrap();
+        let count = |s: &super::Store| s.reader().unwrap().query_row("SELECT COUNT(*) FROM breaks", [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(count(&store), 0);
+        let idle = || store.idle_readers.lock().unwrap().len();
+        assert_eq!(idle(), 1, "returned to the pool");
+        let brk = reconagent_engine::sample::bundled_breaks().remove(0);
+        store.import_breaks(&[brk], "test").unwrap();
+        assert_eq!(count(&store), 1, "the pooled connection sees the new break");
+        assert_eq!(idle(), 1, "and was reused, not reopened");
+        let many: Vec<_> = (0..6).map(|_| store.reader().unwrap()).collect();
+        drop(many);
+        assert_eq!(idle(), 4, "no more than four kept");
+    }
+
     /// The batch reader's page query walks the primary key: no sort of the remaining breaks per
     /// page (which made a 100,000-break batch quadratic).
     #[test]
