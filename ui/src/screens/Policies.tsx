@@ -124,7 +124,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
             <div className="toolbar">
               <label>id <Input value={c.id} onValue={(v) => onEdit(set(`${cpath}.id`, text(v)))} /></label>
               <span className="muted">after</span>
-              {[...new Set([...c.after, ...inPlan])].map((a) => (
+              {[...inPlan, ...c.after.filter((a) => !inPlan.includes(a))].map((a) => (
                 <label key={a} className="chip">
                   <input type="checkbox" data-testid={`after-${a}`} checked={c.after.includes(a)}
                     onChange={(e) => onEdit(set(`${cpath}.after`, afterValue(e.target.checked ? [...c.after, a] : c.after.filter((x) => x !== a))))} />{a}
