@@ -158,11 +158,13 @@ fn fixture() -> Fixture {
     Fixture { app, shots, data, db }
 }
 
-fn rss_mib(name: &str) -> Option<f64> {
+/// A process's resident memory in MiB (`field` = VmRSS, or RssAnon for its own heap without
+/// the shared libraries it maps).
+fn rss_mib(name: &str, field: &str) -> Option<f64> {
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
         if status.lines().next().is_some_and(|l| l.ends_with(name)) {
-            let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+            let kb: f64 = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?.split_whitespace().next()?.parse().ok()?;
             return Some(kb / 1024.0);
         }
     }
@@ -190,6 +192,8 @@ fn app_figures_with_100000_breaks() {
     let s = Session::start(&app);
     s.wait_text("[data-testid=queue-count]", "100000 breaks", 120);
     let first_rows = t0.elapsed();
+    std::thread::sleep(Duration::from_secs(2));
+    let at_start = format!("app {:.0} (heap {:.0})", rss_mib("reconagent-app", "VmRSS").unwrap_or(0.0), rss_mib("reconagent-app", "RssAnon").unwrap_or(0.0));
     // Baseline: 40 frames with nothing to do (software rendering under Xvfb sets the floor).
     let idle_frames = s.script_async(
         "const done = arguments[0]; let i = 0; const times = []; let last = performance.now();
@@ -206,6 +210,14 @@ fn app_figures_with_100000_breaks() {
     std::thread::sleep(Duration::from_secs(2));
     // Ids sort as text, so the last row is BRK-99999.
     let bottom = s.wait_text("[data-testid=queue]", "BRK-99999", 30).contains("BRK-99999");
+    // As a mouse wheel scrolls: 60 frames of 3 rows (87 px) each, from the middle of the queue.
+    let wheel = s.script_async(
+        "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); el.scrollTop = el.scrollHeight / 2;
+         let i = 0; const times = []; let last = 0;
+         function step() { const now = performance.now(); if (last) times.push(now - last); last = now; if (i++ >= 60) { const t = times.slice(1); done({ mean: t.reduce((a, b) => a + b, 0) / t.length, worst: Math.max(...t), slow: t.filter(t => t > 50).length }); return; }
+           el.scrollTop += 87; requestAnimationFrame(step); }
+         setTimeout(() => requestAnimationFrame(step), 1000);",
+    );
     // Process one break (selected with its checkbox) so it has a graph to draw.
     s.type_into("input[aria-label=search]", "BRK-00001");
     s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
@@ -219,16 +231,21 @@ fn app_figures_with_100000_breaks() {
          (function wait() { if (document.querySelectorAll('.agent-node').length === 7) done(performance.now() - t); else requestAnimationFrame(wait); })();",
     );
     std::thread::sleep(Duration::from_secs(3));
-    let idle = rss_mib("WebKitWebProces").unwrap_or(0.0) + rss_mib("reconagent-app").unwrap_or(0.0);
+    let mem = |field: &str| (rss_mib("reconagent-app", field).unwrap_or(0.0), rss_mib("WebKitWebProces", field).unwrap_or(0.0));
+    let ((shell, web), (shell_anon, web_anon)) = (mem("VmRSS"), mem("RssAnon"));
     println!(
-        "FIGURES app={} first_rows_ms={} idle_frames={} scroll={} reached_bottom={} graph_render_ms={} idle_rss_mib(app+web process)={:.0}",
+        "FIGURES app={} first_rows_ms={} idle_frames={} scroll_jumps={} wheel={} reached_bottom={} graph_render_ms={} \
+         idle_rss_mib: app {:.0} + web process {:.0} = {:.0} (heap alone, without shared libraries: app {shell_anon:.0}, web process {web_anon:.0}) at_start: {at_start}",
         app.display(),
         first_rows.as_millis(),
         idle_frames,
         scroll,
+        wheel,
         bottom,
         graph,
-        idle
+        shell,
+        web,
+        shell + web
     );
     assert!(bottom, "the last of 100,000 breaks can be scrolled to");
 }
