@@ -86,29 +86,19 @@ pub fn read_file(path: &std::path::Path) -> Result<ImportReport, ImportError> {
     parse_bytes(&bytes, &name)
 }
 
-/// Parses a break file's bytes; `name` is used in messages and to detect the format.
+/// Parses a break file's bytes; `name` is used in messages and to detect the format. The
+/// streaming reader over the bytes as one chunk, then duplicate ids: the first occurrence wins,
+/// later ones are row errors.
 ///
 /// # Errors
 /// As [`read_file`].
 pub fn parse_bytes(bytes: &[u8], name: &str) -> Result<ImportReport, ImportError> {
-    let file = name.to_string();
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ImportError::Empty { file });
-    }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(ImportError::Binary { file, offset });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        ImportError::NotUtf8 { file: file.clone(), line }
+    let mut report = ImportReport::default();
+    crate::import_stream::stream_reader(bytes, name, bytes.len() as u64, usize::MAX, |chunk: ImportReport, _, _| {
+        report.breaks.extend(chunk.breaks);
+        report.errors.extend(chunk.errors);
+        Ok::<(), ImportError>(())
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut report = match Format::detect(name, text) {
-        Format::Csv => parse_csv(text, &file)?,
-        Format::Json => parse_json(text, &file)?,
-        Format::JsonLines => parse_jsonl(text),
-    };
-    // Duplicate ids: the first occurrence wins, later ones are row errors.
     let mut seen = HashSet::new();
     let mut dup_rows = Vec::new();
     report.breaks.retain(|b| seen.insert(b.break_id.clone()) || { dup_rows.push(b.break_id.clone()); false });
@@ -120,38 +110,8 @@ pub fn parse_bytes(bytes: &[u8], name: &str) -> Result<ImportReport, ImportError
 
 pub(crate) type Fields = HashMap<String, String>;
 
-fn parse_csv(text: &str, file: &str) -> Result<ImportReport, ImportError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| ImportError::Malformed { file: file.into(), message: format!("bad CSV header: {e}") })?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    for required in ["break_id", "break_type", "amount", "currency"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(ImportError::Malformed { file: file.into(), message: format!("the header has no `{required}` column (required)") });
-        }
-    }
-    let mut report = ImportReport::default();
-    for (i, rec) in rdr.records().enumerate() {
-        let row = i + 2;
-        match rec {
-            Err(e) => {
-                let row = e.position().map(|p| p.line() as usize).unwrap_or(row);
-                report.errors.push(RowError { row, field: "(row)".into(), message: e.to_string() });
-            }
-            Ok(rec) => {
-                let row = rec.position().map(|p| p.line() as usize).unwrap_or(row);
-                let fields: Fields = headers.iter().cloned().zip(rec.iter().map(str::to_string)).filter(|(_, v)| !v.is_empty()).collect();
-                push_row(&mut report, row, &fields);
-            }
-        }
-    }
-    Ok(report)
-}
-
-fn json_fields(v: &serde_json::Value) -> Result<Fields, String> {
+/// A JSON object's fields; the two sides' objects become `internal_*` and `external_*`.
+pub(crate) fn json_fields(v: &serde_json::Value) -> Result<Fields, String> {
     let obj = v.as_object().ok_or("each break must be a JSON object")?;
     let mut out = Fields::new();
     for (k, v) in obj {
@@ -187,51 +147,13 @@ fn scalar(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-fn parse_json(text: &str, file: &str) -> Result<ImportReport, ImportError> {
-    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| ImportError::Malformed {
-        file: file.into(),
-        message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()),
-    })?;
-    let mut report = ImportReport::default();
-    for (i, item) in items.iter().enumerate() {
-        match json_fields(item) {
-            Ok(fields) => push_row(&mut report, i + 1, &fields),
-            Err(m) => report.errors.push(RowError { row: i + 1, field: "(row)".into(), message: m }),
-        }
-    }
-    Ok(report)
-}
-
-fn parse_jsonl(text: &str) -> ImportReport {
-    let mut report = ImportReport::default();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(line).map_err(|e| e.to_string()).and_then(|v| json_fields(&v)) {
-            Ok(fields) => push_row(&mut report, i + 1, &fields),
-            Err(m) => report.errors.push(RowError { row: i + 1, field: "(row)".into(), message: m }),
-        }
-    }
-    report
-}
-
-/// For the streaming reader: one row's fields into a break or its errors.
-pub(crate) fn push_row_pub(report: &mut ImportReport, row: usize, f: &Fields) {
-    push_row(report, row, f)
-}
-
-/// For the streaming reader: a JSON object's fields.
-pub(crate) fn json_fields_pub(v: &serde_json::Value) -> Result<Fields, String> {
-    json_fields(v)
-}
-
-/// For the streaming reader: a CSV record's non-empty fields by (lower-case) header.
+/// A CSV record's non-empty fields by (lower-case) header.
 pub(crate) fn break_fields_csv(headers: &[String], rec: &csv::StringRecord) -> Fields {
     headers.iter().cloned().zip(rec.iter().map(str::to_string)).filter(|(_, v)| !v.is_empty()).collect()
 }
 
-fn push_row(report: &mut ImportReport, row: usize, f: &Fields) {
+/// One row's fields into a break or its errors.
+pub(crate) fn push_row(report: &mut ImportReport, row: usize, f: &Fields) {
     match break_from_fields(f) {
         Ok(b) => report.breaks.push(b),
         Err(errs) => report.errors.extend(errs.into_iter().map(|(field, message)| RowError { row, field, message })),

@@ -1,10 +1,10 @@
 //! Break files of any size, a chunk at a time: CSV and JSON Lines line by line, a JSON array item
 //! by item. Memory stays bounded by the chunk, not the file (a 1 GB file imports in a few tens of
-//! MB). The rows, their errors and the whole-file checks (empty, binary, not UTF-8) are those of
-//! [`super::import::parse_bytes`]; one difference: a duplicate id in another chunk is not a row
-//! error here (the store counts it as already present).
+//! MB). This is the only break-file reader: [`super::import::parse_bytes`] runs it over bytes in
+//! memory as one chunk and then marks duplicate ids. Here, a duplicate id in another chunk is not
+//! a row error (the store counts it as already present).
 
-use super::import::{break_fields_csv, push_row_pub, Format, ImportError, ImportReport, RowError};
+use super::import::{break_fields_csv, push_row, Format, ImportError, ImportReport, RowError};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -47,15 +47,38 @@ impl<R: Read> Read for NulCheck<R> {
 pub fn stream_file<E: From<ImportError>>(
     path: &Path,
     chunk_rows: usize,
-    mut on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
+    on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
 ) -> Result<StreamTotals, E> {
     let file = path.display().to_string();
     let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
     let f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
+    stream_reader(f, &file, size, chunk_rows, on_chunk)
+}
+
+/// As [`stream_file`] for any reader; `file` names it in messages and gives the format by its
+/// extension, `size` is reported to `on_chunk` for progress.
+///
+/// # Errors
+/// As [`stream_file`].
+pub fn stream_reader<R: Read, E: From<ImportError>>(
+    source: R,
+    file: &str,
+    size: u64,
+    chunk_rows: usize,
+    mut on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
+) -> Result<StreamTotals, E> {
+    let file = file.to_string();
+    let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
     let read_so_far = Rc::new(Cell::new(0u64));
-    let mut reader = BufReader::with_capacity(1 << 20, NulCheck { inner: f, offset: read_so_far.clone(), nul_at: None });
-    let binary = |r: &BufReader<NulCheck<std::fs::File>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
+    let mut reader = BufReader::with_capacity(1 << 20, NulCheck { inner: source, offset: read_so_far.clone(), nul_at: None });
+    let binary = |r: &BufReader<NulCheck<R>>| r.get_ref().nul_at.map(|offset| ImportError::Binary { file: file.clone(), offset: offset as usize });
+    // A UTF-8 byte order mark is not part of the data (CSV, JSON or JSON Lines).
+    match reader.fill_buf() {
+        Ok(buf) if buf.starts_with(b"\xEF\xBB\xBF") => reader.consume(3),
+        Ok(_) => {}
+        Err(e) => return Err(binary(&reader).unwrap_or_else(|| io(e)).into()),
+    }
     // Format from the name, else from the first non-blank byte.
     let first = loop {
         let buf = match reader.fill_buf() {
@@ -92,7 +115,12 @@ pub fn stream_file<E: From<ImportError>>(
             let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(&mut reader);
             let headers: Vec<String> = match rdr.headers() {
                 Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect(),
-                Err(e) => return Err(csv_whole_file_error(&e, &file).unwrap_or(ImportError::Malformed { file: file.clone(), message: format!("bad CSV header: {e}") }).into()),
+                Err(e) => {
+                return Err(binary(rdr.get_ref())
+                    .or_else(|| csv_whole_file_error(&e, &file))
+                    .unwrap_or(ImportError::Malformed { file: file.clone(), message: format!("bad CSV header: {e}") })
+                    .into())
+            }
             };
             for required in ["break_id", "break_type", "amount", "currency"] {
                 if !headers.iter().any(|h| h == required) {
@@ -106,14 +134,14 @@ pub fn stream_file<E: From<ImportError>>(
                     Ok(true) => {
                         totals.rows += 1;
                         let row = rec.position().map(|p| p.line() as usize).unwrap_or(totals.rows + 1);
-                        push_row_pub(&mut chunk, row, &break_fields_csv(&headers, &rec));
+                        push_row(&mut chunk, row, &break_fields_csv(&headers, &rec));
                     }
                     Err(e) => {
+                        if let Some(b) = binary(rdr.get_ref()) {
+                            return Err(b.into());
+                        }
                         if let Some(whole) = csv_whole_file_error(&e, &file) {
                             return Err(whole.into());
-                        }
-                        if rdr.get_ref().get_ref().nul_at.is_some() {
-                            return Err(binary(rdr.get_ref()).expect("set").into());
                         }
                         totals.rows += 1;
                         let row = e.position().map(|p| p.line() as usize).unwrap_or(totals.rows + 1);
@@ -138,13 +166,12 @@ pub fn stream_file<E: From<ImportError>>(
                 }
                 n += 1;
                 let text = std::str::from_utf8(&line).map_err(|_| ImportError::NotUtf8 { file: file.clone(), line: n })?;
-                let text = if n == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
                 if text.trim().is_empty() {
                     continue;
                 }
                 totals.rows += 1;
-                match serde_json::from_str::<serde_json::Value>(text).map_err(|e| e.to_string()).and_then(|v| super::import::json_fields_pub(&v)) {
-                    Ok(fields) => push_row_pub(&mut chunk, n, &fields),
+                match serde_json::from_str::<serde_json::Value>(text).map_err(|e| e.to_string()).and_then(|v| super::import::json_fields(&v)) {
+                    Ok(fields) => push_row(&mut chunk, n, &fields),
                     Err(m) => chunk.errors.push(RowError { row: n, field: "(row)".into(), message: m }),
                 }
                 flush(&mut chunk, &mut totals, read_so_far.get(), false)?;
@@ -157,8 +184,8 @@ pub fn stream_file<E: From<ImportError>>(
                 let mut de = serde_json::Deserializer::from_reader(&mut reader);
                 let visitor = ItemVisitor { on_item: &mut |i: usize, v: serde_json::Value| -> bool {
                     totals.rows += 1;
-                    match super::import::json_fields_pub(&v) {
-                        Ok(fields) => push_row_pub(&mut chunk, i, &fields),
+                    match super::import::json_fields(&v) {
+                        Ok(fields) => push_row(&mut chunk, i, &fields),
                         Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
                     }
                     match flush(&mut chunk, &mut totals, read_so_far.get(), false) {
@@ -177,6 +204,10 @@ pub fn stream_file<E: From<ImportError>>(
             if let Err(e) = result {
                 if let Some(b) = binary(&reader) {
                     return Err(b.into());
+                }
+                // serde_json checks UTF-8 inside strings; the message names it.
+                if e.to_string().contains("invalid unicode code point") {
+                    return Err(ImportError::NotUtf8 { file: file.clone(), line: e.line() }.into());
                 }
                 return Err(ImportError::Malformed { file: file.clone(), message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()) }.into());
             }

@@ -99,3 +99,30 @@ fn progress_moves_through_a_json_array_too() {
     assert!(reads[0] > 0, "bytes read are reported while the array is parsed: {reads:?}");
     assert!(reads.windows(2).all(|w| w[0] <= w[1]));
 }
+
+/// What the whole-file reader did before it became the streaming reader over bytes: a byte
+/// order mark in any format, invalid UTF-8 in a JSON array named with its line, and a NUL byte
+/// past the first buffer named with its offset.
+#[test]
+fn a_bom_bad_utf8_in_json_and_a_late_nul_are_handled_alike() {
+    let item = r#"{"break_id":"B1","break_type":"CASH_RECONCILIATION","amount":"1","currency":"USD"}"#;
+    for (name, body) in [("a.json", format!("[{item}]")), ("a.jsonl", format!("{item}\n")), ("a.csv", "break_id,break_type,amount,currency\nB1,CASH_RECONCILIATION,1,USD\n".to_string())] {
+        let bytes = [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat();
+        let r = parse_bytes(&bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.breaks.len(), 1, "{name}: {:?}", r.errors);
+    }
+    match parse_bytes(b"[\n{\"break_id\": \"A\"},\n{\"break_id\": \"Caf\xe9\"}\n]", "u.json") {
+        Err(ImportError::NotUtf8 { line, .. }) => assert_eq!(line, 3),
+        other => panic!("{other:?}"),
+    }
+    let mut csv = b"break_id,break_type,amount,currency\n".to_vec();
+    while csv.len() < 3 << 20 {
+        csv.extend_from_slice(b"B1,CASH_RECONCILIATION,1,USD\n");
+    }
+    let at = csv.len();
+    csv.extend_from_slice(b"B2\x00,CASH_RECONCILIATION,1,USD\n");
+    match parse_bytes(&csv, "late.csv") {
+        Err(ImportError::Binary { offset, .. }) => assert_eq!(offset, at + 2),
+        other => panic!("{:?}", other.map(|r| r.breaks.len())),
+    }
+}
