@@ -164,19 +164,16 @@ impl Core {
         report_progress(0, 0, "reading and checking the file");
         // A chunk at a time (each its own transaction and audit entry): a file of any size
         // imports in bounded memory. Progress is in KiB of the file read.
-        let (mut inserted, mut present, mut errors) = (0usize, 0usize, Vec::new());
+        let mut errors = Vec::new();
         let mut more_errors = 0usize;
-        reconagent_engine::import_stream::stream_file::<ApiError>(path, 2_000, |chunk, read, size| {
-            for e in chunk.errors {
+        let done = self.store.import_file::<ApiError>(path, 2_000, |row_errors, read, size| {
+            for e in row_errors {
                 if errors.len() < MAX_ROW_ERRORS {
-                    errors.push(RowErrorDto { row: e.row as i32, field: e.field, message: e.message });
+                    errors.push(RowErrorDto { row: e.row as i32, field: e.field.clone(), message: e.message.clone() });
                 } else {
                     more_errors += 1;
                 }
             }
-            let (i, p) = self.store.import_breaks(&chunk.breaks, &source)?;
-            inserted += i;
-            present += p;
             report_progress((read / 1024) as usize, (size / 1024).max(1) as usize, "storing breaks");
             Ok(())
         })?;
@@ -185,8 +182,8 @@ impl Core {
         }
         Ok(ImportSummary {
             source,
-            inserted: inserted as i32,
-            already_present: present as i32,
+            inserted: done.inserted as i32,
+            already_present: done.already_present as i32,
             errors,
         })
     }

@@ -29,21 +29,17 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
     let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
     // A chunk at a time, each in its own transaction: memory stays bounded whatever the size.
     let source = file.display().to_string();
-    let (mut inserted, mut present, mut rejected) = (0usize, 0usize, 0usize);
-    let totals = reconagent_engine::import_stream::stream_file::<anyhow::Error>(file, 10_000, |chunk, _, _| {
-        for e in &chunk.errors {
+    let done = store.import_file::<anyhow::Error>(file, 10_000, |row_errors, _, _| {
+        for e in row_errors {
             eprintln!("{source}: {e}");
         }
-        rejected += chunk.errors.len();
-        let (i, p) = store.import_breaks(&chunk.breaks, &source)?;
-        inserted += i;
-        present += p;
         Ok(())
     })?;
+    let rejected = done.totals.row_errors;
     if rejected > 0 {
-        eprintln!("{source}: {rejected} row(s) rejected, {} loaded", totals.breaks);
+        eprintln!("{source}: {rejected} row(s) rejected, {} loaded", done.totals.breaks);
     }
-    println!("{}: {inserted} break(s) imported, {present} already present", store.path().display());
+    println!("{}: {} break(s) imported, {} already present", store.path().display(), done.inserted, done.already_present);
     Ok(if rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -84,6 +84,15 @@ pub struct Store {
     pub actor: String,
 }
 
+/// What [`Store::import_file`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct FileImport {
+    pub inserted: usize,
+    pub already_present: usize,
+    /// Rows, breaks and row errors read from the file.
+    pub totals: reconagent_engine::import_stream::StreamTotals,
+}
+
 const IDLE_READERS: usize = 4;
 
 /// A pooled read connection (see [`Store::reader`]); derefs to [`Connection`].
@@ -276,6 +285,29 @@ impl Store {
     /// Returns (inserted, already present).
     pub fn import_breaks(&self, breaks: &[Break], source: &str) -> Result<(usize, usize)> {
         self.import_breaks_with_progress(breaks, source, |_, _| {})
+    }
+
+    /// Imports a break file `chunk_rows` rows at a time, each chunk in its own transaction with
+    /// its audit entry, so a file of any size imports in bounded memory. After each chunk,
+    /// `on_chunk(row_errors, bytes_read, file_size)`; its error stops the import.
+    ///
+    /// # Errors
+    /// A whole-file problem of the break file, a store failure, or `on_chunk`'s.
+    pub fn import_file<E: From<reconagent_engine::import::ImportError> + From<StoreError>>(
+        &self,
+        path: &Path,
+        chunk_rows: usize,
+        mut on_chunk: impl FnMut(&[reconagent_engine::import::RowError], u64, u64) -> std::result::Result<(), E>,
+    ) -> std::result::Result<FileImport, E> {
+        let source = path.display().to_string();
+        let (mut inserted, mut already_present) = (0, 0);
+        let totals = reconagent_engine::import_stream::stream_file::<E>(path, chunk_rows, |chunk, read, size| {
+            let (i, p) = self.import_breaks(&chunk.breaks, &source)?;
+            inserted += i;
+            already_present += p;
+            on_chunk(&chunk.errors, read, size)
+        })?;
+        Ok(FileImport { inserted, already_present, totals })
     }
 
     /// As [`Store::import_breaks`], calling `on_progress(done, total)` every 1,000 rows.
