@@ -4,14 +4,20 @@
 //! Invariants (cited in the code as "invariant N"):
 //! 1. An agent starts only after every agent it depends on has completed successfully.
 //! 2. At most `max_parallel` agents of one run are running at once; with a global limit, at
-//!    most that many agent calls run across all runs sharing it.
+//!    most that many agent calls run across all runs sharing it. When more agents are ready
+//!    than slots are free, the one with the longest expected chain still ahead of it starts
+//!    first (ties: plan order), so the critical path never waits behind a side branch.
 //! 3. Every one of the seven agents ends in a final status; every agent that did not complete
 //!    carries its reason (a skip reason or an error).
 //! 4. A failure (error, timeout, panic after retries) never leads to AUTO_RESOLVE.
 //! 5. Checkpoints are tested in file order after the agent they name; the first that holds
 //!    decides, running agents are cancelled (dropped) and pending ones skipped.
+//! 6. An agent sees the outputs of its ancestors only (what it depends on, directly or through
+//!    other agents), never of an agent that merely happened to finish first: its output does
+//!    not depend on timing.
 
-use crate::agents::{AgentContext, AgentOutput, AgentSet, Outputs, RunInput};
+use crate::agents::{AgentContext, AgentOutput, AgentSet, LatencyProfile, Outputs, RunInput};
+use crate::dag::{self, AgentMask};
 use crate::graph::{CheckpointEvaluation, ExecutionGraph, NodeRecord, NodeStatus, RunMode, SkipReason};
 use crate::model::{AgentKind, DecidedBy, Decision, DecisionAction};
 use crate::policy::condition::profile_value;
@@ -20,7 +26,7 @@ use cel::Value;
 use chrono::Utc;
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +100,32 @@ async fn call_agent(
     }
 }
 
+/// What the executor derives from a plan's dependencies once per run (a few dozen
+/// operations on at most seven agents, no allocation).
+struct PlanShape {
+    /// Each agent's expected latency plus the longest expected chain of agents after it.
+    ahead_ms: [u64; 7],
+    ancestors: [AgentMask; 7],
+}
+
+impl PlanShape {
+    fn of(plan: &PlanTemplate, expected: &LatencyProfile) -> PlanShape {
+        let mut nodes = [(AgentKind::Ingestion, 0); 7];
+        let n = plan.agents.len().min(7);
+        for (slot, p) in nodes.iter_mut().zip(&plan.agents) {
+            *slot = (p.agent, dag::mask(&p.depends_on));
+        }
+        let succ = dag::successors(&nodes[..n]);
+        let mut reversed = nodes;
+        for slot in &mut reversed[..n] {
+            slot.1 = succ[slot.0.index()];
+        }
+        // A validated plan has no cycle; without chains every agent ties and plan order rules.
+        let ahead_ms = dag::chains(&reversed[..n], |a| expected.0[a.index()]).map_or([0; 7], |c| c.finish);
+        PlanShape { ahead_ms, ancestors: dag::ancestors(&nodes[..n]) }
+    }
+}
+
 /// Options for one run.
 #[derive(Clone, Default)]
 pub struct RunOptions {
@@ -121,11 +153,12 @@ pub async fn execute(
     for p in &plan.agents {
         waiting_on[p.agent.index()] = p.depends_on.len();
     }
-    let mut ready: VecDeque<usize> = VecDeque::new();
+    let shape = PlanShape::of(plan, &agents.expected_latency());
+    let mut ready: Vec<usize> = Vec::with_capacity(plan.agents.len());
     for (i, p) in plan.agents.iter().enumerate() {
         if p.depends_on.is_empty() {
             nodes[p.agent.index()].ready_at = Some(t0);
-            ready.push_back(i);
+            ready.push(i);
         }
     }
     let mut outputs: Outputs = Default::default();
@@ -142,11 +175,13 @@ pub async fn execute(
     let mut running = FuturesUnordered::new();
 
     loop {
-        // invariant 2: start ready agents while slots are free, in plan order.
+        // invariant 2: start ready agents while slots are free, longest chain ahead first.
         while running.len() < plan.max_parallel {
-            let Some(i) = ready.pop_front() else { break };
-            let planned = plan.agents[i].clone();
-            let ctx = AgentContext { input: input.clone(), outputs: outputs.clone() };
+            let Some(pick) = (0..ready.len()).max_by_key(|&r| (shape.ahead_ms[plan.agents[ready[r]].agent.index()], Reverse(ready[r]))) else { break };
+            let planned = plan.agents[ready.remove(pick)].clone();
+            // invariant 6: only the ancestors' outputs.
+            let seen = shape.ancestors[planned.agent.index()];
+            let ctx = AgentContext { input: input.clone(), outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))) };
             nodes[planned.agent.index()].status = None;
             running.push(call_agent(agents.clone(), planned, ctx, opts.global_limit.clone()));
         }
@@ -194,7 +229,7 @@ pub async fn execute(
                         *w -= 1;
                         if *w == 0 && nodes[p.agent.index()].skip.is_none() {
                             nodes[p.agent.index()].ready_at = Some(now);
-                            ready.push_back(i);
+                            ready.push(i);
                         }
                     }
                 }
@@ -283,7 +318,7 @@ pub async fn execute(
 }
 
 /// Whether `agent` had been handed to the running set (ready and no longer queued).
-fn running_started(ready: &VecDeque<usize>, plan: &PlanTemplate, agent: AgentKind) -> bool {
+fn running_started(ready: &[usize], plan: &PlanTemplate, agent: AgentKind) -> bool {
     !ready.iter().any(|&i| plan.agents[i].agent == agent)
 }
 

@@ -153,14 +153,8 @@ impl ExecutionGraph {
     /// The longest dependency chain, with `latency` per agent, through the agents whose status
     /// `counts` (invoked ones for the modelled time; completed ones for a scheduling bound).
     pub fn longest_chain_ms(&self, latency: &crate::agents::LatencyProfile, counts: impl Fn(NodeStatus) -> bool) -> u64 {
-        let mut finish = [0u64; 7];
-        // AgentKind::ALL is not a topological order for every plan; iterate to a fixed point.
-        for _ in 0..7 {
-            for n in self.nodes.iter().filter(|n| counts(n.status)) {
-                let start = n.depends_on.iter().map(|d| finish[d.index()]).max().unwrap_or(0);
-                finish[n.agent.index()] = start + latency.0[n.agent.index()];
-            }
-        }
-        finish.into_iter().max().unwrap_or(0)
+        let nodes: Vec<_> = self.nodes.iter().filter(|n| counts(n.status)).map(|n| (n.agent, crate::dag::mask(&n.depends_on))).collect();
+        // A recorded graph came from a validated plan, so it has no cycle.
+        crate::dag::chains(&nodes, |a| latency.0[a.index()]).map_or(0, |c| c.longest(&nodes).1)
     }
 }

@@ -8,6 +8,7 @@ pub mod agents;
 pub mod classify;
 pub mod cost;
 pub mod currency;
+pub mod dag;
 pub mod execute;
 pub mod graph;
 pub mod import;

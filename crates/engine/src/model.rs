@@ -340,6 +340,18 @@ impl AgentKind {
         AgentKind::ALL.into_iter().find(|a| a.as_str() == name)
     }
 
+    /// The agents whose outputs this agent's code reads. A plan that runs one of them must
+    /// make it an ancestor of this agent (validation checks), so that the agent never decides
+    /// without evidence its plan gathers. The others read only the break, its profile and
+    /// reference data: RULES takes FX rates from reference data, as the classifier does, and
+    /// ENRICHMENT's output is recorded for the reviewer, not read by another agent.
+    pub fn reads(self) -> &'static [AgentKind] {
+        match self {
+            AgentKind::Decisioning => &[AgentKind::Ingestion, AgentKind::Matching, AgentKind::Rules, AgentKind::Pattern],
+            _ => &[],
+        }
+    }
+
     /// Position in [`AgentKind::ALL`]; used to index per-agent arrays.
     pub fn index(self) -> usize {
         self as usize

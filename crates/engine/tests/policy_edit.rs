@@ -107,12 +107,28 @@ fn warnings_after(edits: &[PolicyEdit]) -> Vec<(String, String)> {
 fn suspicious_setups_warn_on_their_field() {
     let w = warnings_after(&[set("policies.CASH_RECONCILIATION.LOW.checkpoints[0].when", text("1 > 2"))]);
     assert!(w.iter().any(|(p, m)| p == "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when" && m.contains("never fires")), "{w:?}");
-    // PATTERN added with nothing depending on it and no condition reading it.
-    let w = warnings_after(&[set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN", EditValue::EmptyMap)]);
+    // PATTERN added to a plan without DECISIONING (its only reader) and no condition reading it.
+    let w = warnings_after(&[
+        PolicyEdit::Remove { path: "policies.CASH_RECONCILIATION.LOW.agents.DECISIONING".into() },
+        set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN", EditValue::EmptyMap),
+    ]);
     assert!(w.iter().any(|(p, m)| p == "policies.CASH_RECONCILIATION.LOW.agents.PATTERN" && m.contains("nothing uses PATTERN's output")), "{w:?}");
     // AUTO_RESOLVE at a tier above classifier.auto_resolve_max_tier (MEDIUM).
     let w = warnings_after(&[set("policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision", text("AUTO_RESOLVE"))]);
     assert!(w.iter().any(|(p, m)| p == "policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision" && m.contains("above classifier.auto_resolve_max_tier")), "{w:?}");
+}
+
+#[test]
+fn an_agent_must_depend_on_what_it_reads_when_the_plan_runs_it() {
+    // PATTERN joins CASH LOW, but DECISIONING (which reads it) does not wait for it: it would
+    // decide with or without the history depending on timing.
+    let out = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN.depends_on", EditValue::List(vec!["INGESTION".into()]))], "p.yaml").unwrap();
+    let errs = PolicySet::load(&out, "p.yaml").unwrap_err();
+    let e = errs.0.iter().find(|e| e.path == "policies.CASH_RECONCILIATION.LOW.agents.DECISIONING.depends_on").unwrap_or_else(|| panic!("{errs}"));
+    assert!(e.message.contains("DECISIONING reads PATTERN's output") && e.line > 0, "{e:?}");
+    // Through another agent is enough: DECISIONING -> RULES -> PATTERN.
+    let out = apply(&out, &[set("policies.CASH_RECONCILIATION.LOW.agents.RULES.depends_on", EditValue::List(vec!["PATTERN".into()]))], "p.yaml").unwrap();
+    PolicySet::load(&out, "p.yaml").unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

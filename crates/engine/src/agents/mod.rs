@@ -159,6 +159,12 @@ pub struct AgentSet {
 }
 
 impl AgentSet {
+    /// How long each agent is expected to take, for the scheduler's priorities: the emulated
+    /// profile when there is one, else the seed's measured profile.
+    pub fn expected_latency(&self) -> LatencyProfile {
+        self.emulated_latency.unwrap_or(LatencyProfile::SEED)
+    }
+
     /// The built-in deterministic agents, with no added latency.
     pub fn builtin() -> AgentSet {
         let make = |kind, f| -> Arc<dyn Agent> { Arc::new(BuiltIn { kind, f }) };

@@ -158,6 +158,25 @@ fn check_names(expr: &IdedExpr, visible: &[AgentKind], bound: &mut HashSet<Strin
     }
 }
 
+/// The view checkpoint conditions get of a profile (fields: [`PROFILE_FIELDS`]).
+pub fn profile_value(p: &crate::model::BreakProfile) -> Value {
+    use crate::agents::output::{map, num};
+    map(vec![
+        ("break_id", Value::from(p.break_id.as_str())),
+        ("break_type", Value::from(p.break_type.as_str())),
+        ("asset_class", Value::from(p.asset_class.as_str())),
+        ("exposure", num(p.exposure)),
+        ("base_currency", Value::from(p.base_currency.as_str())),
+        ("exposure_tier", Value::from(p.exposure_tier.as_str())),
+        ("tier", Value::from(p.tier.as_str())),
+        ("tier_rank", Value::Int(p.tier.rank().into())),
+        ("age_days", Value::Int(p.age_days)),
+        ("materiality", Value::Int(p.materiality.into())),
+        ("urgency", Value::Int(p.urgency.into())),
+        ("hints", Value::List(Arc::new(p.hints.iter().map(|h| Value::from(h.as_str())).collect()))),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,23 +206,4 @@ mod tests {
     fn macros_may_bind_their_own_names() {
         Condition::compile("profile.hints.exists(h, h == 'STALE')", &[]).unwrap();
     }
-}
-
-/// The view checkpoint conditions get of a profile (fields: [`PROFILE_FIELDS`]).
-pub fn profile_value(p: &crate::model::BreakProfile) -> Value {
-    use crate::agents::output::{map, num};
-    map(vec![
-        ("break_id", Value::from(p.break_id.as_str())),
-        ("break_type", Value::from(p.break_type.as_str())),
-        ("asset_class", Value::from(p.asset_class.as_str())),
-        ("exposure", num(p.exposure)),
-        ("base_currency", Value::from(p.base_currency.as_str())),
-        ("exposure_tier", Value::from(p.exposure_tier.as_str())),
-        ("tier", Value::from(p.tier.as_str())),
-        ("tier_rank", Value::Int(p.tier.rank().into())),
-        ("age_days", Value::Int(p.age_days)),
-        ("materiality", Value::Int(p.materiality.into())),
-        ("urgency", Value::Int(p.urgency.into())),
-        ("hints", Value::List(Arc::new(p.hints.iter().map(|h| Value::from(h.as_str())).collect()))),
-    ])
 }

@@ -170,36 +170,8 @@ pub fn critical_path(agents: &[AgentOutline], latency: &LatencyProfile) -> (Vec<
         .map(|a| Some((AgentKind::parse(&a.agent)?, a.depends_on.iter().map(|d| AgentKind::parse(d)).collect::<Option<Vec<_>>>()?)))
         .collect();
     let Some(kinds) = kinds else { return (vec![], 0) };
-    // finish[a] = latency[a] + max finish of its dependencies; relaxed |agents| times, so a
-    // cycle shows as a value still changing after that.
-    let mut finish = [0u64; 7];
-    let mut via: [Option<AgentKind>; 7] = [None; 7];
-    for round in 0..=kinds.len() {
-        let mut changed = false;
-        for (a, deps) in &kinds {
-            let best = deps.iter().filter(|d| kinds.iter().any(|k| k.0 == **d)).max_by_key(|d| finish[d.index()]).copied();
-            let f = latency.0[a.index()] + best.map(|d| finish[d.index()]).unwrap_or(0);
-            if f != finish[a.index()] {
-                finish[a.index()] = f;
-                via[a.index()] = best;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-        if round == kinds.len() {
-            return (vec![], 0);
-        }
-    }
-    let Some(end) = kinds.iter().map(|k| k.0).max_by_key(|a| finish[a.index()]) else { return (vec![], 0) };
-    let mut path = vec![end];
-    while let Some(prev) = via[path.last().expect("non-empty").index()] {
-        path.push(prev);
-        if path.len() > 7 {
-            break;
-        }
-    }
-    path.reverse();
-    (path.iter().map(|a| a.as_str().to_string()).collect(), finish[end.index()].min(i32::MAX as u64) as i32)
+    let nodes: Vec<_> = kinds.iter().map(|(a, deps)| (*a, crate::dag::mask(deps))).collect();
+    let Some(chains) = crate::dag::chains(&nodes, |a| latency.0[a.index()]) else { return (vec![], 0) };
+    let (path, ms) = chains.longest(&nodes);
+    (path.iter().map(|a| a.as_str().to_string()).collect(), ms.min(i32::MAX as u64) as i32)
 }

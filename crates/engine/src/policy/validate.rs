@@ -289,6 +289,21 @@ fn plan_template(
         ordered.sort_by_key(|a| (depth(&agents, a.agent), agents.iter().position(|x| x.agent == a.agent)));
     }
 
+    // An agent's evidence must be complete when it starts: whatever it reads and the plan
+    // runs is one of its ancestors (the executor shows an agent its ancestors' outputs only).
+    let nodes: Vec<_> = ordered.iter().map(|a| (a.agent, crate::dag::mask(&a.depends_on))).collect();
+    let ancestors = crate::dag::ancestors(&nodes);
+    for a in &ordered {
+        for r in a.agent.reads().iter().filter(|r| in_plan.contains(r) && !crate::dag::contains(ancestors[a.agent.index()], **r)) {
+            let loc = kinds.iter().find(|(k, _)| *k == a.agent).and_then(|(_, s)| at(s));
+            c.error(
+                format!("{path}.agents.{}.depends_on", a.agent),
+                loc,
+                format!("{} reads {r}'s output and this plan runs {r}, so {} must depend on {r}, directly or through an agent it depends on", a.agent, a.agent),
+            );
+        }
+    }
+
     let fallback = decision_field(&spec.fallback, &format!("{path}.fallback"), c);
     if never_auto_resolve && fallback == Some(DecisionAction::AutoResolve) {
         c.error(format!("{path}.fallback"), at(&spec.fallback), format!("{type_name} is never auto-resolved (classifier.never_auto_resolve)"));
@@ -425,17 +440,18 @@ fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collecto
             }
         }
     }
-    // An agent's output is used by an agent that depends on it, or by a checkpoint condition.
-    // DECISIONING and WORKFLOW produce the decision and the SLA themselves.
+    // An agent's output is used by an agent of the plan that reads it (see AgentKind::reads)
+    // or by a checkpoint condition. DECISIONING and WORKFLOW produce the decision and the SLA
+    // themselves; ENRICHMENT records the reference data the reviewer sees.
     for a in &plan.agents {
-        if matches!(a.agent, AgentKind::Decisioning | AgentKind::Workflow) {
+        if matches!(a.agent, AgentKind::Decisioning | AgentKind::Workflow | AgentKind::Enrichment) {
             continue;
         }
-        let depended_on = plan.agents.iter().any(|o| o.depends_on.contains(&a.agent));
+        let read_by_agent = plan.agents.iter().any(|o| o.agent.reads().contains(&a.agent));
         let read = plan.checkpoints.iter().any(|cp| cp.condition.reads.contains(&a.agent.variable()));
-        if !depended_on && !read {
+        if !read_by_agent && !read {
             let loc = spec.agents.get(a.agent.as_str()).and_then(at);
-            c.warn(format!("{path}.agents.{}", a.agent), loc, format!("nothing uses {}'s output: no agent depends on it and no checkpoint reads `{}`", a.agent, a.agent.variable()));
+            c.warn(format!("{path}.agents.{}", a.agent), loc, format!("nothing uses {}'s output: no agent of this plan reads it and no checkpoint reads `{}`", a.agent, a.agent.variable()));
         }
     }
 }
