@@ -163,7 +163,7 @@ async fn a_transient_failure_is_retried() {
 #[tokio::test(start_paused = true)]
 async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     let set = PolicySet::bundled();
-    // TRADE MEDIUM: MATCHING and RULES run in parallel after ENRICHMENT; RULES is faster and its
+    // TRADE MEDIUM: MATCHING and RULES run in parallel after INGESTION; RULES is faster and its
     // checkpoint fires while MATCHING is still running.
     let brk = a_break("BRK-00003");
     let mut inp = (*input(brk, &set)).clone_for_test();
@@ -183,14 +183,14 @@ async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     assert_eq!(g.node(Decisioning).status, NodeStatus::Skipped);
     assert_eq!(g.node(Decisioning).skip_reason.as_ref(), Some(&why));
     assert!(matches!(g.node(Workflow).skip_reason, Some(SkipReason::NotInPolicy { .. })));
-    assert_eq!(g.wall_us / 1000, 30, "did not wait for MATCHING");
+    assert_eq!(g.wall_us / 1000, 20, "did not wait for MATCHING");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
     let set = PolicySet::bundled();
-    // PNL LOW: RULES (after ENRICHMENT) and PATTERN (after INGESTION) run side by side; the
-    // checkpoint reads both, so it is tested once, when the slower one completes.
+    // PNL LOW: RULES and PATTERN run side by side after INGESTION; the checkpoint reads both,
+    // so it is tested once, when the slower one completes.
     let mut inp = (*input(a_break("BRK-00003"), &set)).clone_for_test();
     inp.profile.break_type = reconagent_engine::BreakType::PnlReconciliation;
     inp.profile.tier = reconagent_engine::RiskTier::Low;
@@ -199,9 +199,9 @@ async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
     p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile("rules.difference_base >= 0 && pattern.similar_count >= 0", &[Ingestion, Enrichment, Rules, Pattern]).unwrap();
     p.refresh_reads();
     let inp = Arc::new(inp);
-    // (latency, the agent that completes last, when): PATTERN 10 + 100 against 10 + 10 + 10 for
-    // RULES; then ENRICHMENT slow, RULES at 10 + 100 + 10 against 10 + 10 for PATTERN.
-    let cases = [(LatencyProfile([10, 10, 10, 10, 100, 10, 10]), Pattern, 110), (LatencyProfile([10, 100, 10, 10, 10, 10, 10]), Rules, 120)];
+    // (latency, the agent that completes last, when): PATTERN 10 + 100 against 10 + 10 for
+    // RULES; then RULES slow, at 10 + 120 against 10 + 10 for PATTERN.
+    let cases = [(LatencyProfile([10, 10, 10, 10, 100, 10, 10]), Pattern, 110), (LatencyProfile([10, 10, 10, 120, 10, 10, 10]), Rules, 130)];
     for (latency, last, wall_ms) in cases {
         let g = execute(&p, RunMode::V2, &AgentSet::builtin().with_latency(latency), inp.clone(), &set.version, &RunOptions::default()).await;
         assert_eq!(g.checkpoints.len(), 1, "tested once, not after each of its agents");

@@ -149,14 +149,15 @@ fn the_outline_reads_every_plan_with_its_critical_path() {
     assert_eq!(o.plans.len(), PolicySet::bundled().plan_keys().len());
     let cash = o.plans.iter().find(|p| p.break_type == "CASH_RECONCILIATION" && p.tier == "LOW").unwrap();
     assert_eq!(cash.checkpoints[0].when, "rules.explained");
-    // WORKFLOW (350 ms) runs beside DECISIONING (550 ms), so the path ends at DECISIONING.
-    assert_eq!(cash.critical_path, ["INGESTION", "ENRICHMENT", "RULES", "DECISIONING"]);
-    assert_eq!(cash.critical_path_ms, 150 + 250 + 350 + 550);
-    // TRADE HIGH: MATCHING (400 after INGESTION) runs beside ENRICHMENT -> RULES (250 + 350),
-    // which is the longer branch before DECISIONING.
+    // ENRICHMENT (250 ms) runs beside RULES (350 ms), and WORKFLOW (350 ms) beside
+    // DECISIONING (550 ms), so the path is the other branch each time.
+    assert_eq!(cash.critical_path, ["INGESTION", "RULES", "DECISIONING"]);
+    assert_eq!(cash.critical_path_ms, 150 + 350 + 550);
+    // TRADE HIGH: ENRICHMENT, MATCHING, RULES and PATTERN all start after INGESTION; PATTERN
+    // (450 ms) is the longest before DECISIONING.
     let trade = o.plans.iter().find(|p| p.break_type == "TRADE_OMS_MISMATCH" && p.tier == "HIGH").unwrap();
-    assert_eq!(trade.critical_path, ["INGESTION", "ENRICHMENT", "RULES", "DECISIONING"]);
-    assert_eq!(trade.critical_path_ms, 150 + 250 + 350 + 550);
+    assert_eq!(trade.critical_path, ["INGESTION", "PATTERN", "DECISIONING"]);
+    assert_eq!(trade.critical_path_ms, 150 + 450 + 550);
     // PNL LOW: a checkpoint after two agents is read as a list.
     let pnl = o.plans.iter().find(|p| p.break_type == "PNL_RECONCILIATION" && p.tier == "LOW").unwrap();
     assert_eq!(pnl.checkpoints[0].after, ["RULES", "PATTERN"]);
