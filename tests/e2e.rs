@@ -325,7 +325,7 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
     s.click("[data-testid=nav-policies]");
     s.wait("[data-testid=plan-form]", 30);
     s.wait(".agent-node[data-critical=yes]", 20);
-    s.wait_text("[data-testid=critical-path]", "INGESTION → ENRICHMENT → RULES", 10);
+    s.wait_text("[data-testid=critical-path]", "INGESTION → RULES → DECISIONING", 10);
     assert_eq!(s.count("[data-testid=plan-checkpoint]"), 1, "the tolerance checkpoint is drawn after RULES");
     std::thread::sleep(Duration::from_millis(600));
     screenshot(&shots, "08-policies");

@@ -73,6 +73,11 @@ export type AgentOutline = AgentOutline_Serialize | AgentOutline_Deserialize;
 export type AgentOutline_Deserialize = {
 	agent: string,
 	depends_on: string[],
+	/**
+	 *  The agents of this plan whose outputs this agent reads: it must depend on each of them,
+	 *  directly or through another agent (see `AgentKind::reads`).
+	 */
+	reads: string[],
 	timeout_ms?: number | null,
 	retries?: number | null,
 };
@@ -80,6 +85,11 @@ export type AgentOutline_Deserialize = {
 export type AgentOutline_Serialize = {
 	agent: string,
 	depends_on: string[],
+	/**
+	 *  The agents of this plan whose outputs this agent reads: it must depend on each of them,
+	 *  directly or through another agent (see `AgentKind::reads`).
+	 */
+	reads: string[],
 	timeout_ms: number | null,
 	retries: number | null,
 };

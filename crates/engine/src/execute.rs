@@ -220,6 +220,17 @@ pub async fn execute(
                     }
                 }
                 if fired.is_some() {
+                    // Agents that have finished by now are recorded as completed, not
+                    // cancelled: fast agents finish together, and only one is yielded at a time.
+                    // (One that failed is left to be recorded as cancelled: the decision stands.)
+                    while let Some(Some(late)) = running.next().now_or_never() {
+                        if let Ok(out) = late.result {
+                            let n = &mut nodes[late.agent.index()];
+                            (n.started, n.finished, n.attempts) = (Some(late.started), Some(Instant::now()), late.attempts);
+                            n.status = Some(NodeStatus::Completed);
+                            n.output = Some(Arc::new(out));
+                        }
+                    }
                     break;
                 }
                 // invariant 1: release dependents whose dependencies have all completed.

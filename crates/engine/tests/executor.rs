@@ -235,6 +235,25 @@ async fn the_longest_chain_ahead_starts_first_when_slots_are_short() {
     assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
 }
 
+#[tokio::test]
+async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_cancelled() {
+    // CASH LOW with instant agents: ENRICHMENT and RULES both finish on their first poll, and
+    // RULES' checkpoint fires. ENRICHMENT's output (the reference data the reviewer sees) is
+    // kept, not recorded as cancelled.
+    let set = PolicySet::bundled();
+    let mut inp = (*input(a_break("BRK-00003"), &set)).clone_for_test();
+    inp.profile.break_type = reconagent_engine::BreakType::CashReconciliation;
+    inp.profile.tier = reconagent_engine::RiskTier::Low;
+    let mut p = (*set.plan_for(&inp.profile.break_type, inp.profile.tier).clone()).clone();
+    p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile("true", &[Ingestion, Rules]).unwrap();
+    p.refresh_reads();
+    let g = execute(&p, RunMode::V2, &AgentSet::builtin(), Arc::new(inp), &set.version, &RunOptions::default()).await;
+    assert!(g.early_exit().is_some());
+    assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
+    assert!(g.node(Enrichment).output.is_some());
+    assert!(g.nodes.iter().all(|n| n.status != NodeStatus::Cancelled), "{:?}", g.nodes.iter().map(|n| (n.agent, n.status)).collect::<Vec<_>>());
+}
+
 /// Records which agents' outputs the wrapped agent was given.
 struct Spy {
     inner: Arc<dyn Agent>,

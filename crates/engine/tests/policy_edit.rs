@@ -153,6 +153,10 @@ fn the_outline_reads_every_plan_with_its_critical_path() {
     // DECISIONING (550 ms), so the path is the other branch each time.
     assert_eq!(cash.critical_path, ["INGESTION", "RULES", "DECISIONING"]);
     assert_eq!(cash.critical_path_ms, 150 + 350 + 550);
+    // What DECISIONING reads, among the agents this plan runs (no MATCHING or PATTERN here).
+    let decisioning = cash.agents.iter().find(|a| a.agent == "DECISIONING").unwrap();
+    assert_eq!(decisioning.reads, ["INGESTION", "RULES"]);
+    assert!(cash.agents.iter().filter(|a| a.agent != "DECISIONING").all(|a| a.reads.is_empty()));
     // TRADE HIGH: ENRICHMENT, MATCHING, RULES and PATTERN all start after INGESTION; PATTERN
     // (450 ms) is the longest before DECISIONING.
     let trade = o.plans.iter().find(|p| p.break_type == "TRADE_OMS_MISMATCH" && p.tier == "HIGH").unwrap();

@@ -44,9 +44,9 @@ test("a plan is drawn with its checkpoints on their agent and its critical path 
   const plan = {
     break_type: "CASH_RECONCILIATION", tier: "LOW", description: "", max_parallel: null, fallback: "HIL_REVIEW",
     agents: [
-      { agent: "INGESTION", depends_on: [], timeout_ms: null, retries: null },
-      { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
-      { agent: "PATTERN", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
+      { agent: "INGESTION", depends_on: [], reads: [], timeout_ms: null, retries: null },
+      { agent: "RULES", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
+      { agent: "PATTERN", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
     ],
     checkpoints: [
       { id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9 },

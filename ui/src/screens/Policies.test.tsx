@@ -10,8 +10,8 @@ afterEach(() => {
 const plan = {
   break_type: "CASH_RECONCILIATION", tier: "LOW", description: "Small cash", max_parallel: null, fallback: "HIL_REVIEW",
   agents: [
-    { agent: "INGESTION", depends_on: [], timeout_ms: null, retries: null },
-    { agent: "RULES", depends_on: ["INGESTION"], timeout_ms: null, retries: null },
+    { agent: "INGESTION", depends_on: [], reads: [], timeout_ms: null, retries: null },
+    { agent: "RULES", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
   ],
   checkpoints: [{ id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97 }],
   critical_path: ["INGESTION", "RULES"], critical_path_ms: 500,
@@ -47,4 +47,30 @@ test("each change goes to Rust as an edit on its path, and Rust's error shows un
   expect((screen.getByTestId("save") as HTMLButtonElement).disabled).toBe(true);
   // What the person typed stays in the field while Rust answers.
   expect((input as HTMLInputElement).value).toBe("rules.within_tolerance &&");
+});
+
+test("an agent's row says what it reads, and Rust's dependency error shows on that row", async () => {
+  const withDecisioning = {
+    ...plan,
+    agents: [
+      ...plan.agents,
+      { agent: "PATTERN", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
+      { agent: "DECISIONING", depends_on: ["RULES"], reads: ["INGESTION", "RULES", "PATTERN"], timeout_ms: null, retries: null },
+    ],
+  };
+  const error = {
+    path: "policies.CASH_RECONCILIATION.LOW.agents.DECISIONING.depends_on", line: 12, column: 22,
+    message: "DECISIONING reads PATTERN's output and this plan runs PATTERN, so DECISIONING must depend on PATTERN",
+  };
+  mockIPC((cmd) => {
+    if (cmd === "policy_file") {
+      return { draft: { ...draft("original", [error]), outline: { ...outline, plans: [withDecisioning] } }, in_force_version: "h-8", problem: null };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  const row = await screen.findByTestId("agent-DECISIONING");
+  expect(row.querySelector("[data-testid=reads]")?.textContent).toBe("reads INGESTION, RULES, PATTERN");
+  expect(row.textContent).toContain("must depend on PATTERN");
+  expect(screen.getByTestId("agent-RULES").querySelector("[data-testid=reads]")).toBeNull();
 });

@@ -105,6 +105,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
                         onChange={(e) => onEdit(set(`${apath}.depends_on`, list(e.target.checked ? [...a.depends_on, d] : a.depends_on.filter((x) => x !== d))))} />{d}
                     </label>
                   ))}
+                  {a.reads.length > 0 && <span className="muted" data-testid="reads" title="This agent reads their outputs, so it must run after them">reads {a.reads.join(", ")}</span>}
                   <label className="muted">timeout ms <Input type="number" value={a.timeout_ms ?? ""} placeholder="default" style={{ width: 80 }} onValue={(v) => numberEdit(`${apath}.timeout_ms`, v)} /></label>
                   <label className="muted">retries <Input type="number" value={a.retries ?? ""} placeholder="default" style={{ width: 56 }} onValue={(v) => numberEdit(`${apath}.retries`, v)} /></label>
                 </>

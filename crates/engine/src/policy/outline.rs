@@ -72,6 +72,9 @@ pub struct PlanOutline {
 pub struct AgentOutline {
     pub agent: String,
     pub depends_on: Vec<String>,
+    /// The agents of this plan whose outputs this agent reads: it must depend on each of them,
+    /// directly or through another agent (see `AgentKind::reads`).
+    pub reads: Vec<String>,
     pub timeout_ms: Option<i32>,
     pub retries: Option<i32>,
 }
@@ -109,12 +112,17 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
     for (ty, tiers) in &doc.policies {
         for (tier, plan) in &tiers.value {
             let p = &plan.value;
+            let reads = |name: &str| -> Vec<String> {
+                let Some(kind) = AgentKind::parse(name) else { return vec![] };
+                kind.reads().iter().filter(|r| p.agents.contains_key(r.as_str())).map(|r| r.as_str().to_string()).collect()
+            };
             let agents: Vec<AgentOutline> = p
                 .agents
                 .iter()
                 .map(|(name, a)| AgentOutline {
                     agent: name.clone(),
                     depends_on: a.value.depends_on.iter().map(|d| d.value.clone()).collect(),
+                    reads: reads(name),
                     timeout_ms: a.value.timeout_ms.map(|t| t.min(i32::MAX as u64) as i32),
                     retries: a.value.retries.map(|r| r.min(i32::MAX as u32) as i32),
                 })
