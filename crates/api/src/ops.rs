@@ -63,7 +63,7 @@ impl Core {
             Ok(p) => (p, None),
             Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),
         };
-        store.record_policy(&policies, &policies.source_name.clone())?;
+        store.record_policy(&policies, "in force at start")?;
         let mut loaded_sample = false;
         if sample_if_empty && store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 == 0 {
             store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;

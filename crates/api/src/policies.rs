@@ -66,6 +66,14 @@ pub struct PolicySaveDto {
     pub previous: Option<String>,
 }
 
+impl From<reconagent_store::PolicyHistoryEntry> for PolicySaveDto {
+    /// A version used without a save gets `v:` and its hash as id.
+    fn from(s: reconagent_store::PolicyHistoryEntry) -> Self {
+        let save_id = s.save_id.map_or_else(|| format!("v:{}", s.hash), |id| id.to_string());
+        PolicySaveDto { save_id, hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
+    }
+}
+
 impl From<reconagent_store::PolicySave> for PolicySaveDto {
     fn from(s: reconagent_store::PolicySave) -> Self {
         PolicySaveDto { save_id: s.save_id.to_string(), hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
@@ -199,7 +207,7 @@ impl Core {
     }
 
     pub fn policy_history(&self) -> ApiResult<Vec<PolicySaveDto>> {
-        Ok(self.store.policy_saves(500)?.into_iter().map(Into::into).collect())
+        Ok(self.store.policy_history(500)?.into_iter().map(Into::into).collect())
     }
 
     /// The diff between two stored versions (by hash).

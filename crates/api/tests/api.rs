@@ -122,7 +122,11 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
     let restored = core.policy_restore(&loaded.draft.hash, &saved.hash, "").unwrap();
     assert_eq!(restored.hash, loaded.draft.hash);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), base);
-    assert_eq!(core.policy_history().unwrap().len(), 2);
+    // Newest first: the restore, the save, and the version in force when the app started.
+    let history = core.policy_history().unwrap();
+    let rows: Vec<_> = history.iter().map(|h| (h.hash.as_str(), h.note.as_str())).collect();
+    assert_eq!(rows[1..], [(saved.hash.as_str(), "tolerance, not explained"), (loaded.draft.hash.as_str(), "in force at start")]);
+    assert_eq!((rows[0].0, history[2].save_id.clone()), (loaded.draft.hash.as_str(), format!("v:{}", loaded.draft.hash)));
     assert!(core.store().verify().unwrap().ok);
 }
 

@@ -44,6 +44,21 @@ fn a_save_writes_the_file_and_records_version_save_and_audit_entry() {
 }
 
 #[test]
+fn the_history_holds_the_version_in_force_at_start_and_each_save_once() {
+    let (_d, store, file) = setup();
+    let loaded = PolicySet::load(BUNDLED_POLICIES, &file.display().to_string()).unwrap();
+    store.record_policy(&loaded, "in force at start").unwrap();
+    let history = store.policy_history(10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].save_id, history[0].hash.as_str(), history[0].note.as_str()), (None, loaded.version.as_str(), "in force at start"));
+    assert_eq!(history[0].path, file.display().to_string());
+    let (_, save) = store.save_policy_file(&file, &draft(), Some(&loaded.version), "looser CASH LOW").unwrap();
+    let history = store.policy_history(10).unwrap();
+    let ids: Vec<_> = history.iter().map(|h| (h.save_id, h.hash.clone())).collect();
+    assert_eq!(ids, vec![(Some(save.save_id), save.hash.clone()), (None, loaded.version.clone())], "newest first; the saved version once, as the save");
+}
+
+#[test]
 fn a_file_changed_on_disk_is_not_clobbered() {
     let (_d, store, file) = setup();
     let loaded = PolicySet::content_hash(BUNDLED_POLICIES);

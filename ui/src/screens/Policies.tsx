@@ -254,7 +254,7 @@ function History({ loadedHash, onRestored }: { loadedHash: string; onRestored: (
   }, [pick]);
   if (error) return <ErrorBox error={error} />;
   if (!saves) return <div className="muted">Loading…</div>;
-  if (!saves.length) return <div className="empty">No saves yet. Versions saved from this screen are listed here with their author and note.</div>;
+  if (!saves.length) return <div className="empty">No versions recorded yet. The version in force at start, and every version saved from this screen with its author and note, are listed here.</div>;
   const toggle = (h: string) => setPick((p) => (p.includes(h) ? p.filter((x) => x !== h) : [...p, h].slice(-2)));
   return (
     <div data-testid="policy-history">
