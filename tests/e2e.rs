@@ -367,6 +367,7 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
     assert_eq!(changed, 1, "one line changed");
     s.click("[data-testid=tab-history]");
     s.wait_text("[data-testid=policy-history]", "CASH LOW: auto-resolve small breaks", 20);
+    s.wait_text("[data-testid=policy-history]", "in force at start", 5);
     screenshot(&shots, "12-policy-history");
 
     // The engine runs under the new version: a processed break's run records it.
