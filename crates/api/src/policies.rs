@@ -66,17 +66,11 @@ pub struct PolicySaveDto {
     pub previous: Option<String>,
 }
 
-impl From<reconagent_store::PolicyHistoryEntry> for PolicySaveDto {
+impl From<reconagent_store::PolicySave> for PolicySaveDto {
     /// A version used without a save gets `v:` and its hash as id.
-    fn from(s: reconagent_store::PolicyHistoryEntry) -> Self {
+    fn from(s: reconagent_store::PolicySave) -> Self {
         let save_id = s.save_id.map_or_else(|| format!("v:{}", s.hash), |id| id.to_string());
         PolicySaveDto { save_id, hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
-    }
-}
-
-impl From<reconagent_store::PolicySave> for PolicySaveDto {
-    fn from(s: reconagent_store::PolicySave) -> Self {
-        PolicySaveDto { save_id: s.save_id.to_string(), hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
     }
 }
 

@@ -18,7 +18,7 @@ fn text_of(spec: &str, db: Option<&Path>) -> Result<String> {
         return std::fs::read_to_string(path).with_context(|| format!("cannot read {spec}"));
     }
     let store = crate::stored::open(db)?;
-    let saves = store.policy_saves(10_000)?;
+    let saves = store.policy_history(10_000)?;
     let hash = saves.iter().map(|s| &s.hash).find(|h| h.starts_with(spec)).with_context(|| format!("{spec}: no such file, and no stored version starts with it"))?;
     Ok(store.policy_text(hash)?)
 }

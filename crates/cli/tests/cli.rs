@@ -168,4 +168,12 @@ fn policy_diff_and_simulate_report_what_a_draft_changes() {
     let (code, out, _) = reconagent(&["policy", "simulate", "--draft", "policies/routing_policies.yaml", "--db", db, "--limit", "50", AS_OF]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 decision(s) change"), "{out}");
+    // A version used by `process` (never saved from the editor) is in the history, so it can be
+    // named by its hash prefix.
+    assert_eq!(reconagent(&["process", "--db", db, AS_OF]).0, 0);
+    let (_, out, _) = reconagent(&["policy", "check", "policies/routing_policies.yaml"]);
+    let version = out.split("version ").nth(1).and_then(|v| v.get(..12)).unwrap_or_else(|| panic!("{out}")).to_string();
+    let (code, out, err) = reconagent(&["policy", "diff", &version, draft, "--db", db]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("+          when: \"true\""), "{out}");
 }

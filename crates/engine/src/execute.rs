@@ -11,7 +11,8 @@
 //!    carries its reason (a skip reason or an error).
 //! 4. A failure (error, timeout, panic after retries) never leads to AUTO_RESOLVE.
 //! 5. Checkpoints are tested in file order after the agent they name; the first that holds
-//!    decides, running agents are cancelled (dropped) and pending ones skipped.
+//!    decides. Agents that have already finished are recorded as completed, running ones are
+//!    cancelled (dropped) and pending ones skipped.
 //! 6. An agent sees the outputs of its ancestors only (what it depends on, directly or through
 //!    other agents), never of an agent that merely happened to finish first: its output does
 //!    not depend on timing.

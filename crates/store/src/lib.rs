@@ -16,7 +16,7 @@ mod stats;
 
 pub use audit::{EventKind, Verification};
 pub use history::StoreHistory;
-pub use policies::{PolicyHistoryEntry, PolicySave};
+pub use policies::PolicySave;
 pub use error::{Result, StoreError};
 pub use lifecycle::{BreakStatus, HumanAction};
 pub use queue::{BreakRow, QueueFilter, QueueSort};

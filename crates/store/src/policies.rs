@@ -10,23 +10,12 @@ use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
 
-/// One save in the history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicySave {
-    pub save_id: i64,
-    pub hash: String,
-    pub path: String,
-    pub author: String,
-    pub note: String,
-    pub saved_at: String,
-    pub previous: Option<String>,
-}
-
-/// One version in the policy history: a save from the editor (`save_id` set), or a version that
-/// came into use without one (loaded at start, or first used by the CLI), so the history also
+/// One version in the policy history: a save from the editor, or a version that came into use
+/// without one (in force when the app started, or first used by the CLI), so the history also
 /// holds the version the app started with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicyHistoryEntry {
+pub struct PolicySave {
+    /// `None` for a version used without a save.
     pub save_id: Option<i64>,
     pub hash: String,
     pub path: String,
@@ -78,14 +67,14 @@ impl Store {
             )?;
             // The file last, inside the transaction: if it cannot be written, nothing is recorded.
             crate::fsio::write_atomic(path, text.as_bytes())?;
-            Ok(PolicySave { save_id, hash: set.version.clone(), path: name.clone(), author: self.actor.clone(), note: note.to_string(), saved_at: at.clone(), previous: on_disk })
+            Ok(PolicySave { save_id: Some(save_id), hash: set.version.clone(), path: name.clone(), author: self.actor.clone(), note: note.to_string(), saved_at: at.clone(), previous: on_disk })
         })?;
         Ok((set, save))
     }
 
     /// Saves and versions first used without a save, newest first. A save records its version
     /// at the same instant, so that version is listed once, as the save.
-    pub fn policy_history(&self, limit: usize) -> Result<Vec<PolicyHistoryEntry>> {
+    pub fn policy_history(&self, limit: usize) -> Result<Vec<PolicySave>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare(
             "SELECT save_id, hash, path, author, note, saved_at, previous FROM policy_saves
@@ -94,16 +83,6 @@ impl Store {
               WHERE NOT EXISTS (SELECT 1 FROM policy_saves s WHERE s.hash = v.hash AND s.saved_at = v.saved_at)
              ORDER BY 6 DESC, 1 DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(PolicyHistoryEntry { save_id: r.get(0)?, hash: r.get(1)?, path: r.get(2)?, author: r.get(3)?, note: r.get(4)?, saved_at: r.get(5)?, previous: r.get(6)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Saves, newest first.
-    pub fn policy_saves(&self, limit: usize) -> Result<Vec<PolicySave>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare("SELECT save_id, hash, path, author, note, saved_at, previous FROM policy_saves ORDER BY save_id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok(PolicySave { save_id: r.get(0)?, hash: r.get(1)?, path: r.get(2)?, author: r.get(3)?, note: r.get(4)?, saved_at: r.get(5)?, previous: r.get(6)? })
         })?;
