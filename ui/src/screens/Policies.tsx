@@ -260,7 +260,7 @@ function History({ loadedHash, onRestored }: { loadedHash: string; onRestored: (
     <div data-testid="policy-history">
       <div className="table">
         {saves.map((s) => (
-          <div key={s.save_id} className={`row ${pick.includes(s.hash) ? "selected" : ""}`} style={{ gridTemplateColumns: "30px 170px 120px 120px 1fr 90px" }} data-testid="history-row">
+          <div key={s.save_id} className={`row ${pick.includes(s.hash) ? "selected" : ""}`} style={{ gridTemplateColumns: "40px 170px 130px 180px 1fr 90px" }} data-testid="history-row">
             <div className="cell"><input type="checkbox" checked={pick.includes(s.hash)} onChange={() => toggle(s.hash)} aria-label="compare" /></div>
             <div className="cell">{s.saved_at.replace("T", " ").slice(0, 19)}</div>
             <div className="cell">{s.author}</div>

@@ -11,8 +11,8 @@ export function summarise(d: EfficiencyDto) {
   const agentsOption: EChartsOption = {
     tooltip: { trigger: "axis" },
     legend: {},
-    grid: { containLabel: true, left: 8, right: 8, bottom: 8 },
-    xAxis: { type: "category", data: labels, axisLabel: { rotate: 45 } },
+    grid: { containLabel: true, left: 64, right: 8, bottom: 8 },
+    xAxis: { type: "category", data: labels, axisLabel: { rotate: 45, interval: 0, fontSize: 10 } },
     yAxis: { type: "value", max: 7 },
     series: [
       { name: "invoked", type: "bar", data: v2.map((g) => +(g.agents_invoked ?? 0).toFixed(2)) },
@@ -22,7 +22,7 @@ export function summarise(d: EfficiencyDto) {
   };
   const checkpointOption: EChartsOption = {
     tooltip: {},
-    grid: { containLabel: true, left: 8, right: 24, bottom: 8 },
+    grid: { containLabel: true, left: 8, right: 56, bottom: 8 },
     xAxis: { type: "value", max: 100, name: "% fired" },
     yAxis: { type: "category", data: d.checkpoints.map((c) => c.checkpoint_id) },
     series: [{ type: "bar", data: d.checkpoints.map((c) => +((100 * c.fired) / Math.max(1, c.evaluated)).toFixed(1)) }],
@@ -30,8 +30,8 @@ export function summarise(d: EfficiencyDto) {
   const decisionsOption: EChartsOption = {
     tooltip: { trigger: "axis" },
     legend: {},
-    grid: { containLabel: true, left: 8, right: 8, bottom: 8 },
-    xAxis: { type: "category", data: labels, axisLabel: { rotate: 45 } },
+    grid: { containLabel: true, left: 64, right: 8, bottom: 8 },
+    xAxis: { type: "category", data: labels, axisLabel: { rotate: 45, interval: 0, fontSize: 10 } },
     yAxis: { type: "value" },
     series: (["auto_resolve", "hil_review", "escalate"] as const).map((k) => ({ name: k.toUpperCase(), type: "bar", stack: "d", data: v2.map((g) => g[k]) })),
   };
