@@ -102,6 +102,18 @@ async fn run(p: &PlanTemplate, agents: &AgentSet) -> ExecutionGraph {
     execute(p, RunMode::V2, agents, input(a_break("BRK-00003"), &set), &set.version, &RunOptions::default()).await
 }
 
+/// A shipped plan with its first checkpoint's condition replaced by `when`, and a sample break
+/// profiled as that plan's type and tier.
+fn shipped_plan(set: &PolicySet, break_type: reconagent_engine::BreakType, tier: reconagent_engine::RiskTier, when: &str) -> (PlanTemplate, Arc<RunInput>) {
+    let mut inp = (*input(a_break("BRK-00003"), set)).clone_for_test();
+    inp.profile.break_type = break_type;
+    inp.profile.tier = tier;
+    let mut p = (*set.plan_for(&inp.profile.break_type, inp.profile.tier).clone()).clone();
+    p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile(when, &AgentKind::ALL).unwrap();
+    p.refresh_reads();
+    (p, Arc::new(inp))
+}
+
 #[tokio::test(start_paused = true)]
 async fn parallel_branches_finish_in_critical_path_time() {
     let agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
@@ -165,17 +177,9 @@ async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     let set = PolicySet::bundled();
     // TRADE MEDIUM: MATCHING and RULES run in parallel after INGESTION; RULES is faster and its
     // checkpoint fires while MATCHING is still running.
-    let brk = a_break("BRK-00003");
-    let mut inp = (*input(brk, &set)).clone_for_test();
-    inp.profile.break_type = reconagent_engine::BreakType::TradeOmsMismatch;
-    inp.profile.tier = reconagent_engine::RiskTier::Medium;
-    let p = set.plan_for(&inp.profile.break_type, inp.profile.tier).clone();
+    let (p, inp) = shipped_plan(&set, reconagent_engine::BreakType::TradeOmsMismatch, reconagent_engine::RiskTier::Medium, "true");
     let agents = AgentSet::builtin().with_latency(LatencyProfile([10, 10, 500, 10, 10, 10, 10]));
-    let always = reconagent_engine::policy::Condition::compile("true", &[Rules]).unwrap();
-    let mut p = (*p).clone();
-    p.checkpoints[0].condition = always;
-    p.refresh_reads();
-    let g = execute(&p, RunMode::V2, &agents, Arc::new(inp), &set.version, &RunOptions::default()).await;
+    let g = execute(&p, RunMode::V2, &agents, inp, &set.version, &RunOptions::default()).await;
     let cp = g.early_exit().expect("the checkpoint fired");
     let why = SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: Rules };
     assert_eq!(g.node(Matching).status, NodeStatus::Cancelled);
@@ -191,14 +195,8 @@ async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
     let set = PolicySet::bundled();
     // PNL LOW: RULES and PATTERN run side by side after INGESTION; the checkpoint reads both,
     // so it is tested once, when the slower one completes.
-    let mut inp = (*input(a_break("BRK-00003"), &set)).clone_for_test();
-    inp.profile.break_type = reconagent_engine::BreakType::PnlReconciliation;
-    inp.profile.tier = reconagent_engine::RiskTier::Low;
-    let mut p = (*set.plan_for(&inp.profile.break_type, inp.profile.tier).clone()).clone();
+    let (p, inp) = shipped_plan(&set, reconagent_engine::BreakType::PnlReconciliation, reconagent_engine::RiskTier::Low, "rules.difference_base >= 0 && pattern.similar_count >= 0");
     assert_eq!(p.checkpoints[0].after, vec![Rules, Pattern], "the shipped plan uses a list");
-    p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile("rules.difference_base >= 0 && pattern.similar_count >= 0", &[Ingestion, Enrichment, Rules, Pattern]).unwrap();
-    p.refresh_reads();
-    let inp = Arc::new(inp);
     // (latency, the agent that completes last, when): PATTERN 10 + 100 against 10 + 10 for
     // RULES; then RULES slow, at 10 + 120 against 10 + 10 for PATTERN.
     let cases = [(LatencyProfile([10, 10, 10, 10, 100, 10, 10]), Pattern, 110), (LatencyProfile([10, 10, 10, 120, 10, 10, 10]), Rules, 130)];
@@ -241,13 +239,8 @@ async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_can
     // RULES' checkpoint fires. ENRICHMENT's output (the reference data the reviewer sees) is
     // kept, not recorded as cancelled.
     let set = PolicySet::bundled();
-    let mut inp = (*input(a_break("BRK-00003"), &set)).clone_for_test();
-    inp.profile.break_type = reconagent_engine::BreakType::CashReconciliation;
-    inp.profile.tier = reconagent_engine::RiskTier::Low;
-    let mut p = (*set.plan_for(&inp.profile.break_type, inp.profile.tier).clone()).clone();
-    p.checkpoints[0].condition = reconagent_engine::policy::Condition::compile("true", &[Ingestion, Rules]).unwrap();
-    p.refresh_reads();
-    let g = execute(&p, RunMode::V2, &AgentSet::builtin(), Arc::new(inp), &set.version, &RunOptions::default()).await;
+    let (p, inp) = shipped_plan(&set, reconagent_engine::BreakType::CashReconciliation, reconagent_engine::RiskTier::Low, "true");
+    let g = execute(&p, RunMode::V2, &AgentSet::builtin(), inp, &set.version, &RunOptions::default()).await;
     assert!(g.early_exit().is_some());
     assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
     assert!(g.node(Enrichment).output.is_some());
