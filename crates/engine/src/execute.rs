@@ -111,11 +111,7 @@ struct PlanShape {
 
 impl PlanShape {
     fn of(plan: &PlanTemplate, expected: &LatencyProfile) -> PlanShape {
-        let mut nodes = [(AgentKind::Ingestion, 0); 7];
-        let n = plan.agents.len().min(7);
-        for (slot, p) in nodes.iter_mut().zip(&plan.agents) {
-            *slot = (p.agent, dag::mask(&p.depends_on));
-        }
+        let (nodes, n) = crate::policy::dag_nodes(&plan.agents);
         let succ = dag::successors(&nodes[..n]);
         let mut reversed = nodes;
         for slot in &mut reversed[..n] {
@@ -123,7 +119,7 @@ impl PlanShape {
         }
         // A validated plan has no cycle; without chains every agent ties and plan order rules.
         let ahead_ms = dag::chains(&reversed[..n], |a| expected.0[a.index()]).map_or([0; 7], |c| c.finish);
-        PlanShape { ahead_ms, ancestors: dag::ancestors(&nodes[..n]) }
+        PlanShape { ahead_ms, ancestors: plan.ancestors() }
     }
 }
 

@@ -153,8 +153,14 @@ impl ExecutionGraph {
     /// The longest dependency chain, with `latency` per agent, through the agents whose status
     /// `counts` (invoked ones for the modelled time; completed ones for a scheduling bound).
     pub fn longest_chain_ms(&self, latency: &crate::agents::LatencyProfile, counts: impl Fn(NodeStatus) -> bool) -> u64 {
-        let nodes: Vec<_> = self.nodes.iter().filter(|n| counts(n.status)).map(|n| (n.agent, crate::dag::mask(&n.depends_on))).collect();
+        // Per recorded run (the store's modelled time), so no allocation.
+        let mut nodes = [(AgentKind::Ingestion, 0); 7];
+        let mut n = 0;
+        for r in self.nodes.iter().filter(|r| counts(r.status)).take(7) {
+            nodes[n] = (r.agent, crate::dag::mask(&r.depends_on));
+            n += 1;
+        }
         // A recorded graph came from a validated plan, so it has no cycle.
-        crate::dag::chains(&nodes, |a| latency.0[a.index()]).map_or(0, |c| c.longest(&nodes).1)
+        crate::dag::chains(&nodes[..n], |a| latency.0[a.index()]).map_or(0, |c| c.finish.into_iter().max().unwrap_or(0))
     }
 }

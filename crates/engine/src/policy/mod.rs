@@ -10,6 +10,7 @@ mod validate;
 pub use condition::{Condition, PROFILE_FIELDS};
 pub use schema::{AgeStep, ToleranceSpec};
 
+use crate::dag::AgentMask;
 use crate::model::{AgentKind, BreakType, DecisionAction, RiskTier};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -168,22 +169,25 @@ impl PlanTemplate {
         self.cel_reads = reads;
     }
 
-    /// `agent` and everything it depends on, directly or not.
-    pub fn ancestors_and_self(&self, agent: AgentKind) -> Vec<AgentKind> {
-        let mut out = vec![agent];
-        let mut i = 0;
-        while i < out.len() {
-            if let Some(p) = self.agents.iter().find(|a| a.agent == out[i]) {
-                for d in &p.depends_on {
-                    if !out.contains(d) {
-                        out.push(*d);
-                    }
-                }
-            }
-            i += 1;
-        }
-        out
+    /// Each agent's ancestors: what it depends on, directly or through other agents.
+    pub fn ancestors(&self) -> [AgentMask; 7] {
+        ancestors(&self.agents)
     }
+}
+
+/// The agents and their dependencies as masks, for [`crate::dag`], without allocating.
+pub(crate) fn dag_nodes(agents: &[PlannedAgent]) -> ([(AgentKind, AgentMask); 7], usize) {
+    let mut nodes = [(AgentKind::Ingestion, 0); 7];
+    for (slot, a) in nodes.iter_mut().zip(agents) {
+        *slot = (a.agent, crate::dag::mask(&a.depends_on));
+    }
+    (nodes, agents.len().min(7))
+}
+
+/// Each agent's ancestors among `agents` (see [`PlanTemplate::ancestors`]).
+pub fn ancestors(agents: &[PlannedAgent]) -> [AgentMask; 7] {
+    let (nodes, n) = dag_nodes(agents);
+    crate::dag::ancestors(&nodes[..n])
 }
 
 /// A validated, compiled policy file.

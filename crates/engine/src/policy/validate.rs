@@ -291,8 +291,7 @@ fn plan_template(
 
     // An agent's evidence must be complete when it starts: whatever it reads and the plan
     // runs is one of its ancestors (the executor shows an agent its ancestors' outputs only).
-    let nodes: Vec<_> = ordered.iter().map(|a| (a.agent, crate::dag::mask(&a.depends_on))).collect();
-    let ancestors = crate::dag::ancestors(&nodes);
+    let ancestors = super::ancestors(&ordered);
     for a in &ordered {
         for r in a.agent.reads().iter().filter(|r| in_plan.contains(r) && !crate::dag::contains(ancestors[a.agent.index()], **r)) {
             let loc = kinds.iter().find(|(k, _)| *k == a.agent).and_then(|(_, s)| at(s));
@@ -365,14 +364,8 @@ fn plan_template(
             continue;
         }
         // The condition may read every agent that has completed when the last of `after` has.
-        let mut visible: Vec<AgentKind> = Vec::new();
-        for a in &after {
-            for v in template.ancestors_and_self(*a) {
-                if !visible.contains(&v) {
-                    visible.push(v);
-                }
-            }
-        }
+        let seen = after.iter().fold(0, |m, a| m | crate::dag::bit(*a) | ancestors[a.index()]);
+        let visible: Vec<AgentKind> = AgentKind::ALL.into_iter().filter(|a| crate::dag::contains(seen, *a)).collect();
         let condition = match Condition::compile(&v.when.value, &visible) {
             Ok(cond) => Some(cond),
             Err(problems) => {
