@@ -116,11 +116,11 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
             let headers: Vec<String> = match rdr.headers() {
                 Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect(),
                 Err(e) => {
-                return Err(binary(rdr.get_ref())
-                    .or_else(|| csv_whole_file_error(&e, &file))
-                    .unwrap_or(ImportError::Malformed { file: file.clone(), message: format!("bad CSV header: {e}") })
-                    .into())
-            }
+                    return Err(binary(rdr.get_ref())
+                        .or_else(|| csv_whole_file_error(&e, &file))
+                        .unwrap_or(ImportError::Malformed { file: file.clone(), message: format!("bad CSV header: {e}") })
+                        .into())
+                }
             };
             for required in ["break_id", "break_type", "amount", "currency"] {
                 if !headers.iter().any(|h| h == required) {

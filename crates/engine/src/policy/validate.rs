@@ -285,8 +285,11 @@ fn plan_template(
         for i in ready.into_iter().rev() {
             ordered.push(remaining.remove(i));
         }
-        // keep the written order among agents released together
-        ordered.sort_by_key(|a| (depth(&agents, a.agent), agents.iter().position(|x| x.agent == a.agent)));
+    }
+    // By depth (the longest chain of dependencies above an agent), then in the written order.
+    let (nodes, n) = super::dag_nodes(&ordered);
+    if let Some(depth) = crate::dag::chains(&nodes[..n], |_| 1).map(|c| c.finish) {
+        ordered.sort_by_key(|a| (depth[a.agent.index()], agents.iter().position(|x| x.agent == a.agent)));
     }
 
     // An agent's evidence must be complete when it starts: whatever it reads and the plan
@@ -447,18 +450,4 @@ fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collecto
             c.warn(format!("{path}.agents.{}", a.agent), loc, format!("nothing uses {}'s output: no agent of this plan reads it and no checkpoint reads `{}`", a.agent, a.agent.variable()));
         }
     }
-}
-
-fn depth(agents: &[PlannedAgent], agent: AgentKind) -> usize {
-    fn go(agents: &[PlannedAgent], agent: AgentKind, guard: usize) -> usize {
-        if guard > agents.len() {
-            return 0;
-        }
-        agents
-            .iter()
-            .find(|a| a.agent == agent)
-            .map(|a| a.depends_on.iter().map(|d| 1 + go(agents, *d, guard + 1)).max().unwrap_or(0))
-            .unwrap_or(0)
-    }
-    go(agents, agent, 0)
 }
