@@ -352,6 +352,13 @@ impl AgentKind {
         }
     }
 
+    /// Whether the agent's output is an end in itself rather than evidence for another agent
+    /// or a checkpoint: the decision (DECISIONING), the queue and SLA (WORKFLOW), the reference
+    /// data the reviewer sees (ENRICHMENT). Policy checks do not warn that nothing reads them.
+    pub fn output_stands_alone(self) -> bool {
+        matches!(self, AgentKind::Decisioning | AgentKind::Workflow | AgentKind::Enrichment)
+    }
+
     /// Position in [`AgentKind::ALL`]; used to index per-agent arrays.
     pub fn index(self) -> usize {
         self as usize

@@ -437,12 +437,8 @@ fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collecto
         }
     }
     // An agent's output is used by an agent of the plan that reads it (see AgentKind::reads)
-    // or by a checkpoint condition. DECISIONING and WORKFLOW produce the decision and the SLA
-    // themselves; ENRICHMENT records the reference data the reviewer sees.
-    for a in &plan.agents {
-        if matches!(a.agent, AgentKind::Decisioning | AgentKind::Workflow | AgentKind::Enrichment) {
-            continue;
-        }
+    // or by a checkpoint condition, unless it stands alone (AgentKind::output_stands_alone).
+    for a in plan.agents.iter().filter(|a| !a.agent.output_stands_alone()) {
         let read_by_agent = plan.agents.iter().any(|o| o.agent.reads().contains(&a.agent));
         let read = plan.checkpoints.iter().any(|cp| cp.condition.reads.contains(&a.agent.variable()));
         if !read_by_agent && !read {
