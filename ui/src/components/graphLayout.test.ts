@@ -33,6 +33,15 @@ test("planned agents flow left to right; agents outside the plan sit in a row be
   expect(nodes).toHaveLength(7);
 });
 
+test("a node showing a checkpoint is laid out at its real height, so its neighbour does not overlap it", () => {
+  // RULES and PATTERN side by side; RULES carries the fired checkpoint's label.
+  const side = { ...run, nodes: run.nodes.map((n) => (n.agent === "PATTERN" ? node("PATTERN", true, ["INGESTION"]) : n.agent === "RULES" ? node("RULES", true, ["INGESTION"]) : n)) } as RunDto;
+  const { nodes } = layoutRun(side);
+  const [upper, lower] = ["RULES", "PATTERN"].map((a) => nodes.find((n) => n.id === a)!).sort((a, b) => a.y - b.y);
+  const upperHeight = upper.id === "RULES" ? 74 + 36 : 74;
+  expect(lower.y).toBeGreaterThanOrEqual(upper.y + upperHeight);
+});
+
 test("the checkpoint that fired is drawn on the agent it followed", () => {
   const { nodes } = layoutRun(run);
   expect(nodes.filter((n) => n.firedCheckpoint).map((n) => n.id)).toEqual(["RULES"]);

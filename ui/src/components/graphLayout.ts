@@ -33,13 +33,17 @@ export function layoutRun(run: GraphInput, critical: string[] = [], direction: "
   g.setGraph({ rankdir: direction, nodesep: 30, ranksep: direction === "LR" ? 70 : 40 });
   g.setDefaultEdgeLabel(() => ({}));
   const planned = run.nodes.filter((n) => n.planned);
-  planned.forEach((n) => g.setNode(n.agent, { width: 170, height: 74 }));
+  const fired = run.checkpoints.find((c) => c.fired);
+  // A node grows by a line or three per checkpoint label it shows (ids are long and wrap), so
+  // dagre is told its real height and the next node does not overlap it.
+  const labels = (n: RunDto["nodes"][number]) => (n.status === "PLANNED" ? run.checkpoints.filter((c) => c.after_agent === n.agent).length : fired?.after_agent === n.agent ? 1 : 0);
+  const height = (n: RunDto["nodes"][number]) => 74 + 36 * labels(n);
+  planned.forEach((n) => g.setNode(n.agent, { width: 170, height: height(n) }));
   const onPath = (a: string, b: string) => critical.indexOf(b) > 0 && critical[critical.indexOf(b) - 1] === a;
   const edges = planned.flatMap((n) => n.depends_on.map((d) => ({ from: d, to: n.agent, critical: onPath(d, n.agent) })));
   edges.forEach((e) => g.setEdge(e.from, e.to));
   dagre.layout(g);
-  const fired = run.checkpoints.find((c) => c.fired);
-  const maxY = Math.max(0, ...planned.map((n) => g.node(n.agent).y));
+  const maxY = Math.max(0, ...planned.map((n) => g.node(n.agent).y + g.node(n.agent).height / 2 - 37));
   let extra = 0;
   const nodes = run.nodes.map((n) => {
     const firedCheckpoint = fired && fired.after_agent === n.agent ? fired.id : null;
@@ -47,7 +51,7 @@ export function layoutRun(run: GraphInput, critical: string[] = [], direction: "
     const base = { node: n, firedCheckpoint, checkpointsHere, critical: critical.includes(n.agent) };
     if (n.planned) {
       const p = g.node(n.agent);
-      return { id: n.agent, x: p.x - 85, y: p.y - 37, ...base };
+      return { id: n.agent, x: p.x - 85, y: p.y - p.height / 2, ...base };
     }
     return { id: n.agent, x: (extra++) * 190, y: maxY + 90, ...base };
   });
