@@ -5,6 +5,9 @@ CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
 
 FUZZ_SECONDS ?= 60
+# Every build of the app serves the embedded ui/dist. The tests use the same features as the e2e
+# build, so the Tauri stack is compiled once per `make test`, not twice.
+APP_FEATURES := --features custom-protocol
 
 .PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample
 
@@ -21,7 +24,7 @@ ui: ui-deps
 # The desktop app on its default database (~/.local/share/reconagent/reconagent.db, or
 # $RECONAGENT_DB); an empty database gets the bundled sample breaks.
 run: setup ui
-	$(CARGO) build --release --features custom-protocol --bin reconagent-app
+	$(CARGO) build --release $(APP_FEATURES) --bin reconagent-app
 	./target/release/reconagent-app
 
 # The headless tool on the sample data.
@@ -31,7 +34,7 @@ cli-demo:
 # Ends with one summed line ("N passed, N failed") so CI reads the whole suite.
 test: setup ui
 	@mkdir -p target; set -o pipefail; \
-	  { $(CARGO) test --workspace --doc --locked && $(CARGO) test --workspace --all-targets --locked && (cd ui && npx vitest run) && $(MAKE) --no-print-directory e2e; } 2>&1 \
+	  { $(CARGO) test --workspace --doc --locked $(APP_FEATURES) && $(CARGO) test --workspace --all-targets --locked $(APP_FEATURES) && (cd ui && npx vitest run) && $(MAKE) --no-print-directory e2e; } 2>&1 \
 	  | tee target/test-output.log; status=$$?; \
 	  awk '/^test result:/ { p += $$4; f += $$6 } /^ +Tests +[0-9]+ passed/ { p += $$2 } /^ +Tests .*[0-9]+ failed/ { for (i = 1; i <= NF; i++) if ($$(i+1) ~ /^failed/) f += $$i } \
 	       END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \
@@ -42,20 +45,20 @@ e2e-setup: ui
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
 # The real window: the app with its embedded UI, driven through tauri-driver in a virtual screen.
-# Screenshots land in test-output/e2e/.
+# Screenshots land in test-output/e2e/. Cargo builds the app for the test target
+# (CARGO_BIN_EXE_reconagent-app). One process per test: each starts its own tauri-driver, and a
+# driver's children can outlive it.
 e2e: e2e-setup
-	$(CARGO) build --locked --features custom-protocol --bin reconagent-app
-	# One process per test: each starts its own tauri-driver, and a driver's children can outlive it.
 	for t in a_reviewer_processes_inspects_overrides_and_exports an_operations_lead_edits_a_policy_and_the_engine_runs_under_it a_damaged_database_is_left_alone_and_a_new_one_offered; do \
 	  NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
-	    $(CARGO) test --locked --features custom-protocol --test e2e $$t -- --exact --ignored --nocapture || exit 1; \
+	    $(CARGO) test --locked $(APP_FEATURES) --test e2e $$t -- --exact --ignored --nocapture || exit 1; \
 	done
 
 # Start-up, 100,000-break scrolling, graph render and memory of the release app (not in `make test`).
 app-figures: e2e-setup
-	$(CARGO) build --release --locked --features custom-protocol --bin reconagent-app
+	$(CARGO) build --release --locked $(APP_FEATURES) --bin reconagent-app
 	APP=$(CURDIR)/target/release/reconagent-app NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
-	  $(CARGO) test --locked --features custom-protocol --test e2e app_figures -- --ignored --nocapture
+	  $(CARGO) test --locked $(APP_FEATURES) --test e2e app_figures -- --ignored --nocapture
 
 # Rewrites ui/src/bindings.ts from the Rust types (a test fails while it is stale).
 bindings:

@@ -149,8 +149,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let app = root().join("target/debug/reconagent-app");
-    assert!(app.exists(), "build the app first: cargo build --features custom-protocol --bin reconagent-app");
+    // Cargo builds the app for this test with the test's features; without custom-protocol the
+    // window would load the dev server's URL instead of the embedded UI.
+    assert!(cfg!(feature = "custom-protocol"), "run the end-to-end tests with --features custom-protocol");
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_reconagent-app"));
     let shots = root().join("test-output/e2e");
     std::fs::create_dir_all(&shots).unwrap();
     let data = tempfile::tempdir().unwrap();
@@ -177,7 +179,7 @@ fn rss_mib(name: &str, field: &str) -> Option<f64> {
 #[test]
 #[ignore = "a measurement: run by `make app-figures`"]
 fn app_figures_with_100000_breaks() {
-    let app = std::env::var("APP").map(PathBuf::from).unwrap_or_else(|_| root().join("target/debug/reconagent-app"));
+    let app = std::env::var("APP").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_reconagent-app")));
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join("big.db");
     {
