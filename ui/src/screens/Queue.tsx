@@ -4,6 +4,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Ro
 import { api, chooseOpenFile, onDataChanged, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
 import { useQueuePages } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
+import { groupDigits } from "../components/money";
 import { ImportReport } from "../components/ImportReport";
 import { ProcessBar } from "../components/ProcessBar";
 import { Filters } from "../components/Filters";
@@ -20,7 +21,7 @@ const COLUMNS = [
   col.accessor("tier", { header: "Tier", cell: (c) => tag(c.getValue()), meta: { width: "90px" } }),
   col.accessor("status", { header: "Status", cell: (c) => tag(c.getValue()), meta: { width: "140px" } }),
   col.accessor("decision", { header: "Decision", enableSorting: false, cell: (c) => tag(c.getValue()), meta: { width: "120px" } }),
-  col.accessor((r) => `${r.amount} ${r.currency}`, { id: "amount", header: "Amount", enableSorting: false, meta: { width: "150px", align: "right" } }),
+  col.accessor((r) => `${groupDigits(r.amount)} ${r.currency}`, { id: "amount", header: "Amount", enableSorting: false, meta: { width: "150px", align: "right" } }),
   col.accessor("counterparty", { header: "Counterparty", meta: { width: "1fr" } }),
   col.accessor("assignee", { header: "Assignee", enableSorting: false, meta: { width: "110px" } }),
   col.accessor("detected_at", { header: "Detected", cell: (c) => <span className="muted">{c.getValue()?.replace("T", " ").replace("Z", "")}</span>, meta: { width: "170px" } }),
@@ -132,7 +133,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
                 </div>
                 {row ? (
                   row.getVisibleCells().map((c) => (
-                    <div key={c.id} className="cell" style={{ textAlign: (c.column.columnDef.meta as Meta).align }}>{flexRender(c.column.columnDef.cell, c.getContext())}</div>
+                    <div key={c.id} className={(c.column.columnDef.meta as Meta).align ? "cell num" : "cell"} style={{ textAlign: (c.column.columnDef.meta as Meta).align }}>{flexRender(c.column.columnDef.cell, c.getContext())}</div>
                   ))
                 ) : (
                   <div className="cell muted">…</div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, onDataChanged, type BreakRow } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
+import { groupDigits } from "../components/money";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
  * Enter open. */
@@ -47,7 +48,7 @@ export function Review({ onOpen }: { onOpen: (id: string) => void }) {
             <div className="cell">{r.break_type}</div>
             <div className="cell"><span className={`tag ${r.tier}`}>{r.tier}</span></div>
             <div className="cell"><span className={`tag ${r.status}`}>{r.status}</span></div>
-            <div className="cell">{r.amount} {r.currency} · {r.counterparty}</div>
+            <div className="cell">{groupDigits(r.amount)} {r.currency} · {r.counterparty}</div>
             <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
           </div>
         ))}
