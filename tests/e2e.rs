@@ -151,7 +151,9 @@ struct Fixture {
 fn fixture() -> Fixture {
     // Cargo builds the app for this test with the test's features; without custom-protocol the
     // window would load the dev server's URL instead of the embedded UI.
-    assert!(cfg!(feature = "custom-protocol"), "run the end-to-end tests with --features custom-protocol");
+    if !cfg!(feature = "custom-protocol") {
+        panic!("run the end-to-end tests with --features custom-protocol");
+    }
     let app = PathBuf::from(env!("CARGO_BIN_EXE_reconagent-app"));
     let shots = root().join("test-output/e2e");
     std::fs::create_dir_all(&shots).unwrap();
@@ -263,6 +265,9 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
     std::thread::sleep(Duration::from_millis(500));
     screenshot(&shots, "01-queue");
+    // The type filter offers the types Rust lists, including the sample's types no policy names.
+    s.wait("select[aria-label=Type] option[value=CORPORATE_ACTIONS]", 10);
+    s.wait("select[aria-label=Type] option[value=TRADE_OMS_MISMATCH]", 10);
 
     // Process them all with a visible progress bar.
     s.click("[data-testid=process-bar] button.primary");
@@ -294,6 +299,9 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     screenshot(&shots, "05-review");
     s.click("[data-testid=nav-dashboard]");
     s.wait("[data-testid=chart-agents] canvas", 20);
+    // Only v2 has run: v1's figures are the model's, and the dashboard says so.
+    let summary = s.wait_text("[data-testid=dashboard-summary]", "vs v1 $0.1200 per break", 20);
+    assert!(summary.contains("vs v1 2,500 ms") && summary.contains("no v1 run in this range"), "dashboard summary: {summary}");
     std::thread::sleep(Duration::from_millis(800));
     screenshot(&shots, "06-dashboard");
 

@@ -5,7 +5,7 @@ import type * as B from "./bindings";
 import type { ApiError, Progress } from "./bindings";
 
 // Replies use the Serialize shapes (every field present), requests the Deserialize ones.
-export type { ApiError, AppInfo, AuditEntryDto, EfficiencyDto, ExportSummary, ImportSummary, ProcessSummary, ProfileDto, Progress, ReviewAction } from "./bindings";
+export type { ApiError, AppInfo, AuditEntryDto, EfficiencyDto, ExportSummary, FilterOptions, HeadlineDto, ImportSummary, ProcessSummary, ProfileDto, Progress, ReviewAction } from "./bindings";
 export type ActionDto = B.ActionDto_Serialize;
 export type BreakDetail = B.BreakDetail_Serialize;
 export type BreakDto = B.BreakDto_Serialize;
@@ -49,6 +49,7 @@ async function unwrap<T>(p: Promise<Result<unknown>>): Promise<T> {
 export const api = {
   appInfo: () => unwrap<B.AppInfo>(commands.appInfo()),
   queue: (q: QueueQuery) => unwrap<QueuePage>(commands.queue(q)),
+  filterOptions: () => unwrap<B.FilterOptions>(commands.filterOptions()),
   breakDetail: (id: string) => unwrap<BreakDetail>(commands.breakDetail(id)),
   importFile: (path: string) => unwrap<B.ImportSummary>(commands.importFile(path)),
   loadSample: () => unwrap<B.ImportSummary>(commands.loadSample()),

@@ -9,6 +9,8 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
 	queue: (query: QueueQuery_Deserialize) => typedError<QueuePage_Serialize, ApiError>(__TAURI_INVOKE("queue", { query })),
+	/**  What the filters offer: known and stored break types, tiers, statuses, decisions. */
+	filterOptions: () => typedError<FilterOptions, ApiError>(__TAURI_INVOKE("filter_options")),
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
@@ -338,6 +340,7 @@ export type EditValue =
 { kind: "empty_map" };
 
 export type EfficiencyDto = {
+	headline: HeadlineDto,
 	groups: GroupStatsDto[],
 	checkpoints: CheckpointRateDto[],
 	per_day: DayCountDto[],
@@ -392,6 +395,16 @@ export type ExportSummary = {
 	chain_head: string,
 };
 
+/**  What the queue's and the dashboard's filters offer, from the Rust enums and the store. */
+export type FilterOptions = {
+	/**  The types the policies know by name, then any other type present in the store. */
+	break_types: string[],
+	tiers: string[],
+	/**  Statuses a break can be stored with (PROCESSING is never stored). */
+	statuses: string[],
+	decisions: string[],
+};
+
 export type GroupStatsDto = {
 	mode: string,
 	break_type: string,
@@ -406,6 +419,31 @@ export type GroupStatsDto = {
 	auto_resolve: number,
 	hil_review: number,
 	escalate: number,
+};
+
+/**
+ *  The dashboard's headline figures over the runs in the range, computed here so the UI only
+ *  shows them.
+ */
+export type HeadlineDto = {
+	v2_runs: number,
+	v1_runs: number,
+	/**  Agents invoked per v2 run. */
+	agents_per_break: number | null,
+	/**  Share of v2 runs that a checkpoint ended early, 0 to 1. */
+	early_exit_rate: number | null,
+	/**  Whole milliseconds. */
+	v2_modelled_ms: number,
+	/**  USD, decimal. */
+	v2_modelled_cost: string,
+	/**
+	 *  The mean over the v1 runs in the range; with none, the model's figure for seven agents in
+	 *  sequence (see `v1_measured`).
+	 */
+	v1_modelled_ms: number,
+	v1_modelled_cost: string,
+	/**  False when no v1 run is in the range and the v1 figures are the model's. */
+	v1_measured: boolean,
 };
 
 export type ImportSummary = {

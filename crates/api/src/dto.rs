@@ -373,11 +373,45 @@ pub struct DayCountDto {
     pub auto_resolved: i32,
 }
 
+/// The dashboard's headline figures over the runs in the range, computed here so the UI only
+/// shows them.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct HeadlineDto {
+    pub v2_runs: i32,
+    pub v1_runs: i32,
+    /// Agents invoked per v2 run.
+    pub agents_per_break: f64,
+    /// Share of v2 runs that a checkpoint ended early, 0 to 1.
+    pub early_exit_rate: f64,
+    /// Whole milliseconds.
+    pub v2_modelled_ms: i32,
+    /// USD, decimal.
+    pub v2_modelled_cost: String,
+    /// The mean over the v1 runs in the range; with none, the model's figure for seven agents in
+    /// sequence (see `v1_measured`).
+    pub v1_modelled_ms: i32,
+    pub v1_modelled_cost: String,
+    /// False when no v1 run is in the range and the v1 figures are the model's.
+    pub v1_measured: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct EfficiencyDto {
+    pub headline: HeadlineDto,
     pub groups: Vec<GroupStatsDto>,
     pub checkpoints: Vec<CheckpointRateDto>,
     pub per_day: Vec<DayCountDto>,
+}
+
+/// What the queue's and the dashboard's filters offer, from the Rust enums and the store.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FilterOptions {
+    /// The types the policies know by name, then any other type present in the store.
+    pub break_types: Vec<String>,
+    pub tiers: Vec<String>,
+    /// Statuses a break can be stored with (PROCESSING is never stored).
+    pub statuses: Vec<String>,
+    pub decisions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Type)]

@@ -46,6 +46,44 @@ fn dashboard_numbers_equal_a_direct_run_of_the_engine() {
     let direct = |mode| breaks.iter().map(|b| rt.block_on(orch.process_break(b, mode, now)).agents_invoked()).sum::<usize>();
     assert_eq!(invoked("v1"), direct(RunMode::V1));
     assert_eq!(invoked("v2"), direct(RunMode::V2));
+    let h = &e.headline;
+    assert_eq!((h.v2_runs, h.v1_runs), (400, 400));
+    assert!(h.v1_measured);
+    let per_break = |n: usize| n as f64 / 400.0;
+    assert!((h.agents_per_break - per_break(direct(RunMode::V2))).abs() < 1e-9, "{}", h.agents_per_break);
+    assert_eq!(h.v1_modelled_ms, 2500);
+    assert_eq!(h.v1_modelled_cost, "0.1200");
+}
+
+/// Before any v1 run the dashboard compares against the model's v1 (seven agents in sequence),
+/// and says so.
+#[test]
+fn without_v1_runs_the_headline_uses_the_modelled_v1() {
+    let (_d, core) = core();
+    let h = core.efficiency(&StatsQuery::default()).unwrap().headline;
+    assert_eq!((h.v2_runs, h.v1_runs, h.v2_modelled_cost.as_str()), (0, 0, "0.0000"));
+    core.process(&[], "v2", |_| {}).unwrap();
+    let h = core.efficiency(&StatsQuery::default()).unwrap().headline;
+    assert_eq!((h.v2_runs, h.v1_runs, h.v1_measured), (400, 0, false));
+    assert_eq!((h.v1_modelled_ms, h.v1_modelled_cost.as_str()), (2500, "0.1200"));
+    assert!(h.v2_modelled_ms > 0 && h.v2_modelled_ms < 2500, "{}", h.v2_modelled_ms);
+    let cost: rust_decimal::Decimal = h.v2_modelled_cost.parse().unwrap();
+    assert!(cost > rust_decimal::Decimal::ZERO && cost < rust_decimal::Decimal::new(12, 2), "{cost}");
+    assert!(h.early_exit_rate > 0.0 && h.early_exit_rate < 1.0);
+}
+
+/// The filters offer what Rust knows and what the store holds: the sample's types that no policy
+/// names (COLLATERAL_MARGIN, CORPORATE_ACTIONS) come after the five known ones.
+#[test]
+fn filter_options_come_from_the_enums_and_the_store() {
+    let (_d, core) = core();
+    let o = core.filter_options().unwrap();
+    assert_eq!(o.break_types, ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "COLLATERAL_MARGIN", "CORPORATE_ACTIONS"]);
+    assert_eq!(o.tiers, ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
+    assert_eq!(o.statuses, ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
+    assert_eq!(o.decisions, ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
+    let page = core.queue(&QueueQuery { break_type: Some("CORPORATE_ACTIONS".into()), ..all() }).unwrap();
+    assert!(page.total > 0, "the sample has breaks of the unknown type");
 }
 
 #[test]

@@ -447,6 +447,15 @@ impl Store {
         Ok(self.reader()?.query_row("SELECT COUNT(*) FROM breaks WHERE status = ?1", [status.as_str()], |r| r.get::<_, i64>(0))? as usize)
     }
 
+    /// The break types present in the store, in name order: what the filters offer beside the
+    /// types the policies know (an imported file may bring others, e.g. CORPORATE_ACTIONS).
+    pub fn break_types(&self) -> Result<Vec<String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT DISTINCT break_type FROM breaks ORDER BY break_type")?;
+        let types = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+        Ok(types)
+    }
+
     /// Every run of a break, oldest first.
     pub fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
         let conn = self.reader()?;

@@ -1,9 +1,11 @@
 //! The break queue, a break's detail, imports.
 
 use super::{blocking, AppCore};
-use reconagent_api::dto::{AppInfo, BreakDetail, ImportSummary, QueuePage, QueueQuery};
+use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, QueuePage, QueueQuery};
 use reconagent_api::ApiResult;
-use tauri::State;
+use crate::commands::runs::DataChanged;
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
 
 #[tauri::command]
 #[specta::specta]
@@ -17,6 +19,13 @@ pub async fn queue(core: State<'_, AppCore>, query: QueueQuery) -> ApiResult<Que
     blocking(&core, move |c| c.queue(&query)).await
 }
 
+/// What the filters offer: known and stored break types, tiers, statuses, decisions.
+#[tauri::command]
+#[specta::specta]
+pub async fn filter_options(core: State<'_, AppCore>) -> ApiResult<FilterOptions> {
+    blocking(&core, |c| c.filter_options()).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn break_detail(core: State<'_, AppCore>, break_id: String) -> ApiResult<BreakDetail> {
@@ -25,13 +34,17 @@ pub async fn break_detail(core: State<'_, AppCore>, break_id: String) -> ApiResu
 
 #[tauri::command]
 #[specta::specta]
-pub async fn import_file(app: tauri::AppHandle, core: State<'_, AppCore>, path: String) -> ApiResult<ImportSummary> {
-    let progress = super::progress_emitter(app);
-    blocking(&core, move |c| c.import_file(std::path::Path::new(&path), progress)).await
+pub async fn import_file(app: AppHandle, core: State<'_, AppCore>, path: String) -> ApiResult<ImportSummary> {
+    let progress = super::progress_emitter(app.clone());
+    let summary = blocking(&core, move |c| c.import_file(std::path::Path::new(&path), progress)).await?;
+    let _ = DataChanged { what: "breaks".into() }.emit(&app);
+    Ok(summary)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn load_sample(core: State<'_, AppCore>) -> ApiResult<ImportSummary> {
-    blocking(&core, |c| c.load_sample()).await
+pub async fn load_sample(app: AppHandle, core: State<'_, AppCore>) -> ApiResult<ImportSummary> {
+    let summary = blocking(&core, |c| c.load_sample()).await?;
+    let _ = DataChanged { what: "breaks".into() }.emit(&app);
+    Ok(summary)
 }

@@ -7,6 +7,11 @@ afterEach(() => {
   clearMocks();
 });
 
+const OPTIONS = {
+  break_types: ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "CORPORATE_ACTIONS"],
+  tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: ["NEW", "AUTO_RESOLVED"], decisions: ["AUTO_RESOLVE"],
+};
+
 const row = (i: number) => ({
   break_id: `BRK-${String(i).padStart(5, "0")}`, break_type: "CASH_RECONCILIATION", counterparty: "ACME", amount: "10.00", currency: "USD",
   status: "NEW", tier: null, decision: null, assignee: null, sla_deadline: null, detected_at: "2026-11-20T10:00:00Z",
@@ -20,6 +25,7 @@ test("the table's sortable headers sort through Rust; the others do nothing", as
       queries.push(q);
       return { rows: Array.from({ length: Math.min(q.limit, 30) }, (_, i) => row(q.offset + i + 1)), total: 30, offset: q.offset };
     }
+    if (cmd === "filter_options") return OPTIONS;
     return null;
   }, { shouldMockEvents: true });
   render(<Queue onOpen={() => {}} onChanged={() => {}} />);
@@ -34,4 +40,22 @@ test("the table's sortable headers sort through Rust; the others do nothing", as
   fireEvent.click(screen.getByText("Decision"));
   expect(queries.length).toBe(before);
 
+});
+
+test("the type filter offers what Rust lists, including a type no policy names, and filters through Rust", async () => {
+  const types: (string | null)[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "queue") {
+      const q = (args as { query: { break_type: string | null; offset: number } }).query;
+      types.push(q.break_type);
+      return { rows: [row(1)], total: 1, offset: q.offset };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Queue onOpen={() => {}} onChanged={() => {}} />);
+  const select = screen.getByLabelText("Type") as HTMLSelectElement;
+  await waitFor(() => expect([...select.options].map((o) => o.value)).toEqual(["", ...OPTIONS.break_types]));
+  fireEvent.change(select, { target: { value: "CORPORATE_ACTIONS" } });
+  await waitFor(() => expect(types[types.length - 1]).toBe("CORPORATE_ACTIONS"));
 });

@@ -1,12 +1,10 @@
 import type { EChartsOption } from "echarts";
 import type { EfficiencyDto } from "../api";
 
-/** Turns the store's aggregates into headline numbers and chart options (pure: unit-tested). */
+/** Turns the store's aggregates into chart options (pure: unit-tested). The headline figures come
+ * computed from Rust (`EfficiencyDto.headline`). */
 export function summarise(d: EfficiencyDto) {
   const v2 = d.groups.filter((g) => g.mode === "v2");
-  const v1 = d.groups.filter((g) => g.mode === "v1");
-  const runs = (gs: typeof v2) => gs.reduce((n, g) => n + g.runs, 0);
-  const mean = (gs: typeof v2, f: (g: (typeof v2)[number]) => number) => (runs(gs) ? gs.reduce((n, g) => n + f(g) * g.runs, 0) / runs(gs) : 0);
   const labels = v2.map((g) => `${g.break_type.replace(/_.*$/, "")}/${g.tier}`);
   const agentsOption: EChartsOption = {
     tooltip: { trigger: "axis" },
@@ -44,14 +42,6 @@ export function summarise(d: EfficiencyDto) {
     series: ["v2", "v1"].map((m) => ({ name: m, type: "bar", data: days.map((day) => d.per_day.find((x) => x.day === day && x.mode === m)?.runs ?? 0) })),
   };
   return {
-    v2Runs: runs(v2),
-    v1Runs: runs(v1),
-    v2Agents: mean(v2, (g) => g.agents_invoked ?? 0),
-    earlyExitRate: mean(v2, (g) => g.early_exit_rate ?? 0),
-    v2Ms: mean(v2, (g) => g.mean_modelled_ms ?? 0),
-    v1Ms: mean(v1, (g) => g.mean_modelled_ms ?? 0),
-    v2Cost: mean(v2, (g) => Number(g.mean_modelled_cost)),
-    v1Cost: mean(v1, (g) => Number(g.mean_modelled_cost)),
     agentsOption,
     checkpointOption,
     decisionsOption,
