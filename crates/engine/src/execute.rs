@@ -6,7 +6,8 @@
 //! 2. At most `max_parallel` agents of one run are running at once; with a global limit, at
 //!    most that many agent calls run across all runs sharing it. When more agents are ready
 //!    than slots are free, the one with the longest expected chain still ahead of it starts
-//!    first (ties: plan order), so the critical path never waits behind a side branch.
+//!    first (ties: plan order), so the critical path never waits behind a side branch. The
+//!    global limit orders its waiting calls, of every run, by the same measure.
 //! 3. Every one of the seven agents ends in a final status; every agent that did not complete
 //!    carries its reason (a skip reason or an error).
 //! 4. A failure (error, timeout, panic after retries) never leads to AUTO_RESOLVE.
@@ -31,7 +32,7 @@ use std::cmp::Reverse;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use crate::gate::CallGate;
 use tokio::time::Instant;
 
 /// Backoff before retry `n` (1-based): 20 ms doubling, at most 1 s.
@@ -73,11 +74,11 @@ async fn call_agent(
     agents: AgentSet,
     planned: crate::policy::PlannedAgent,
     ctx: AgentContext,
-    limit: Option<Arc<Semaphore>>,
+    limit: Option<(Arc<CallGate>, u64)>,
 ) -> Finished {
     // invariant 2: a global permit is held for the whole call, retries included.
     let _permit = match limit {
-        Some(s) => Some(s.acquire_owned().await.expect("the limit semaphore is never closed")),
+        Some((gate, chain_ahead_ms)) => Some(gate.acquire(chain_ahead_ms).await),
         None => None,
     };
     let started = Instant::now();
@@ -126,8 +127,9 @@ impl PlanShape {
 /// Options for one run.
 #[derive(Clone, Default)]
 pub struct RunOptions {
-    /// Shared across a batch: at most this many agent calls at once (an LLM rate limit).
-    pub global_limit: Option<Arc<Semaphore>>,
+    /// Shared across a batch: at most this many agent calls at once (an LLM rate limit); waiting
+    /// calls go longest expected chain first.
+    pub global_limit: Option<Arc<CallGate>>,
 }
 
 /// Executes `plan` for one break and returns its graph. Never panics because of an agent.
@@ -180,7 +182,8 @@ pub async fn execute(
             let seen = shape.ancestors[planned.agent.index()];
             let ctx = AgentContext { input: input.clone(), outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))) };
             nodes[planned.agent.index()].status = None;
-            running.push(call_agent(agents.clone(), planned, ctx, opts.global_limit.clone()));
+            let limit = opts.global_limit.clone().map(|gate| (gate, shape.ahead_ms[planned.agent.index()]));
+            running.push(call_agent(agents.clone(), planned, ctx, limit));
         }
         let Some(done) = running.next().await else { break };
         let now = Instant::now();

@@ -10,6 +10,7 @@ pub mod cost;
 pub mod currency;
 pub mod dag;
 pub mod execute;
+pub mod gate;
 pub mod graph;
 pub mod import;
 pub mod import_stream;

@@ -4,6 +4,7 @@
 use crate::agents::{AgentSet, HistoryLookup, NoHistory, RunInput};
 use crate::classify::classify;
 use crate::execute::{execute, RunOptions};
+use crate::gate::CallGate;
 use crate::graph::{ExecutionGraph, RunMode};
 use crate::model::Break;
 use crate::policy::PolicySet;
@@ -11,7 +12,6 @@ use crate::refdata::ReferenceData;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Classifies, plans and executes breaks. Cheap to clone; share one per policy version.
@@ -126,7 +126,7 @@ impl Orchestrator {
     where
         I: IntoIterator<Item = Break>,
     {
-        let run_opts = RunOptions { global_limit: opts.agent_call_limit.map(|n| Arc::new(Semaphore::new(n.max(1)))) };
+        let run_opts = RunOptions { global_limit: opts.agent_call_limit.map(CallGate::new) };
         let mut tasks = JoinSet::new();
         let mut iter = breaks.into_iter();
         let mut done = 0;

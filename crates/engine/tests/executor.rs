@@ -233,6 +233,69 @@ async fn the_longest_chain_ahead_starts_first_when_slots_are_short() {
     assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
 }
 
+/// Wraps an agent to count the calls in flight across a batch.
+struct Counted {
+    inner: Arc<dyn Agent>,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Agent for Counted {
+    fn kind(&self) -> AgentKind {
+        self.inner.kind()
+    }
+    fn run(&self, ctx: AgentContext) -> BoxFuture<'static, Result<AgentOutput, AgentError>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let (in_flight, most, inner) = (self.in_flight.clone(), self.most.clone(), self.inner.run(ctx));
+        Box::pin(async move {
+            most.fetch_max(in_flight.fetch_add(1, SeqCst) + 1, SeqCst);
+            let out = inner.await;
+            in_flight.fetch_sub(1, SeqCst);
+            out
+        })
+    }
+}
+
+/// Several runs sharing one batch limit, started together; their graphs in the same order.
+async fn run_sharing_a_limit(limit: usize, runs: &[(&PlanTemplate, &str)], agents: &AgentSet) -> Vec<ExecutionGraph> {
+    let set = PolicySet::bundled();
+    let opts = RunOptions { global_limit: Some(reconagent_engine::gate::CallGate::new(limit)) };
+    let runs = runs.iter().map(|(p, id)| execute(p, RunMode::V2, agents, input(a_break(id), &set), &set.version, &opts));
+    futures::future::join_all(runs).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_limit_holds_across_breaks() {
+    let (in_flight, most) = (Arc::new(std::sync::atomic::AtomicUsize::new(0)), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
+    let mut agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
+    for kind in AgentKind::ALL {
+        let inner = agents.get(kind).clone();
+        agents = agents.replace(Arc::new(Counted { inner, in_flight: in_flight.clone(), most: most.clone() }));
+    }
+    let p = plan(DIAMOND, 3, 5000, 0);
+    let graphs = run_sharing_a_limit(2, &[(&p, "BRK-00001"), (&p, "BRK-00002"), (&p, "BRK-00003"), (&p, "BRK-00004"), (&p, "BRK-00005")], &agents).await;
+    assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2, "never more than the limit, and the limit used");
+    assert!(graphs.iter().all(|g| g.nodes.iter().all(|n| n.status == NodeStatus::Completed)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_a_batch_limit_the_waiting_call_with_the_longest_chain_ahead_goes_first() {
+    // One slot. At 0 ms A's INGESTION takes it; B's PATTERN (300 ms ahead) and C's RULES (150)
+    // wait. At 100 B goes first (longest). A's ENRICHMENT arrives at 100 with 200 ms ahead
+    // (ENRICHMENT then MATCHING), so at 400 it goes before C, which has waited since 0: a
+    // first-come semaphore would run C there.
+    let latency = LatencyProfile([100, 100, 100, 150, 300, 10, 10]);
+    let agents = AgentSet::builtin().with_latency(latency);
+    let a = plan(&[(Ingestion, &[]), (Enrichment, &[Ingestion]), (Matching, &[Enrichment])], 3, 5000, 0);
+    let (b, c) = (plan(&[(Pattern, &[])], 3, 5000, 0), plan(&[(Rules, &[])], 3, 5000, 0));
+    let g = run_sharing_a_limit(1, &[(&a, "BRK-00001"), (&b, "BRK-00002"), (&c, "BRK-00003")], &agents).await;
+    let started = |g: &ExecutionGraph, n: AgentKind| g.node(n).started_us.map(|t| t / 1000);
+    assert_eq!(started(&g[1], Pattern), Some(100));
+    assert_eq!(started(&g[0], Enrichment), Some(400), "A's chain goes before C's single call");
+    assert_eq!(started(&g[2], Rules), Some(500));
+    assert_eq!(started(&g[0], Matching), Some(650));
+}
+
 #[tokio::test]
 async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_cancelled() {
     // CASH LOW with instant agents: ENRICHMENT and RULES both finish on their first poll, and
