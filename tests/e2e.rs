@@ -296,6 +296,9 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     // Review, dashboard.
     s.click("[data-testid=nav-review]");
     s.wait("[data-testid=review-list]", 20);
+    // Every waiting break, most severe first, a page at a time.
+    s.wait_text("[data-testid=review-count]", "breaks to review", 20);
+    s.wait_text("[data-testid=review-list] .row .tag", "CRITICAL", 20);
     screenshot(&shots, "05-review");
     s.click("[data-testid=nav-dashboard]");
     s.wait("[data-testid=chart-agents] canvas", 20);

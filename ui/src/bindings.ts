@@ -679,12 +679,17 @@ export type QueueQuery_Deserialize = {
 	break_type?: string | null,
 	tier?: string | null,
 	status?: string | null,
+	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
+	awaiting_review?: boolean,
 	decision?: string | null,
 	assignee?: string | null,
 	search?: string | null,
 	min_age_days?: number | null,
 	max_age_days?: number | null,
-	/**  break_id, detected_at, tier, status, sla_deadline, counterparty */
+	/**
+	 *  break_id, detected_at, tier, status, sla_deadline, counterparty, or priority (the most
+	 *  severe tier, then the soonest SLA deadline)
+	 */
 	sort?: string | null,
 	descending: boolean,
 	offset: number,
@@ -696,12 +701,17 @@ export type QueueQuery_Serialize = {
 	break_type: string | null,
 	tier: string | null,
 	status: string | null,
+	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
+	awaiting_review: boolean,
 	decision: string | null,
 	assignee: string | null,
 	search: string | null,
 	min_age_days: number | null,
 	max_age_days: number | null,
-	/**  break_id, detected_at, tier, status, sla_deadline, counterparty */
+	/**
+	 *  break_id, detected_at, tier, status, sla_deadline, counterparty, or priority (the most
+	 *  severe tier, then the soonest SLA deadline)
+	 */
 	sort: string | null,
 	descending: boolean,
 	offset: number,

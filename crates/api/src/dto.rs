@@ -44,12 +44,16 @@ pub struct QueueQuery {
     pub break_type: Option<String>,
     pub tier: Option<String>,
     pub status: Option<String>,
+    /// Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED.
+    #[serde(default)]
+    pub awaiting_review: bool,
     pub decision: Option<String>,
     pub assignee: Option<String>,
     pub search: Option<String>,
     pub min_age_days: Option<i32>,
     pub max_age_days: Option<i32>,
-    /// break_id, detected_at, tier, status, sla_deadline, counterparty
+    /// break_id, detected_at, tier, status, sla_deadline, counterparty, or priority (the most
+    /// severe tier, then the soonest SLA deadline)
     pub sort: Option<String>,
     pub descending: bool,
     pub offset: i32,

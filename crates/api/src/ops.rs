@@ -116,6 +116,7 @@ impl Core {
             "status" => QueueSort::Status,
             "sla_deadline" => QueueSort::SlaDeadline,
             "counterparty" => QueueSort::Counterparty,
+            "priority" => QueueSort::Priority,
             other => return Err(invalid(format!("cannot sort by `{other}`"))),
         };
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
@@ -123,6 +124,7 @@ impl Core {
             break_type: nonempty(&q.break_type),
             tier: nonempty(&q.tier),
             status: nonempty(&q.status),
+            statuses: if q.awaiting_review { [BreakStatus::PendingReview, BreakStatus::Escalated].map(|s| s.as_str().to_string()).to_vec() } else { Vec::new() },
             decision: nonempty(&q.decision),
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),

@@ -86,6 +86,25 @@ fn filter_options_come_from_the_enums_and_the_store() {
     assert!(page.total > 0, "the sample has breaks of the unknown type");
 }
 
+/// The review list asks Rust for the breaks waiting for a person, in the order a reviewer takes
+/// them, a page at a time, with the true total (the screen once loaded 2,000 per status and
+/// silently dropped the rest).
+#[test]
+fn the_review_list_is_every_waiting_break_most_severe_first() {
+    let (_d, core) = core();
+    core.process(&[], "v2", |_| {}).unwrap();
+    let count = |s: &str| core.queue(&QueueQuery { status: Some(s.into()), ..all() }).unwrap().total;
+    let page = |offset| core.queue(&QueueQuery { awaiting_review: true, sort: Some("priority".into()), offset, limit: 100, ..Default::default() }).unwrap();
+    let first = page(0);
+    assert_eq!(first.total, count("PENDING_REVIEW") + count("ESCALATED"));
+    assert!(first.total > 100, "more than one page: {}", first.total);
+    assert_eq!(first.rows[0].tier.as_deref(), Some("CRITICAL"));
+    let rest = page(100);
+    assert!(first.rows.iter().chain(&rest.rows).all(|r| r.status == "PENDING_REVIEW" || r.status == "ESCALATED"));
+    assert!(rest.rows.iter().all(|r| !first.rows.iter().any(|f| f.break_id == r.break_id)), "pages do not overlap");
+    assert_eq!(core.queue(&QueueQuery { sort: Some("urgency".into()), ..all() }).unwrap_err().code, ErrorCode::Invalid);
+}
+
 #[test]
 fn review_errors_are_typed_and_readable() {
     let (_d, core) = core();

@@ -11,6 +11,8 @@ pub struct QueueFilter {
     pub break_type: Option<String>,
     pub tier: Option<String>,
     pub status: Option<String>,
+    /// Any of these statuses (empty: any), e.g. the two that wait for a person.
+    pub statuses: Vec<String>,
     pub decision: Option<String>,
     pub assignee: Option<String>,
     /// Matches the start of the id or the counterparty (case-insensitive).
@@ -36,19 +38,28 @@ pub enum QueueSort {
     Status,
     SlaDeadline,
     Counterparty,
+    /// What a reviewer takes first: the most severe tier, then the soonest SLA deadline (breaks
+    /// without one after those with one). `descending` reverses both.
+    Priority,
 }
 
+// LOW < MEDIUM < HIGH < CRITICAL, not alphabetical
+const TIER_RANK: &str = "CASE tier WHEN 'LOW' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'HIGH' THEN 2 WHEN 'CRITICAL' THEN 3 ELSE -1 END";
+
 impl QueueSort {
-    fn column(self) -> &'static str {
-        match self {
+    /// The ORDER BY terms, break id last so pages never overlap.
+    fn order_by(self, descending: bool) -> String {
+        let (asc, desc) = if descending { ("DESC", "ASC") } else { ("ASC", "DESC") };
+        let column = match self {
             QueueSort::BreakId => "break_id",
             QueueSort::DetectedAt => "detected_at",
-            // LOW < MEDIUM < HIGH < CRITICAL, not alphabetical
-            QueueSort::Tier => "CASE tier WHEN 'LOW' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'HIGH' THEN 2 WHEN 'CRITICAL' THEN 3 ELSE -1 END",
+            QueueSort::Tier => TIER_RANK,
             QueueSort::Status => "status",
             QueueSort::SlaDeadline => "sla_deadline",
             QueueSort::Counterparty => "counterparty",
-        }
+            QueueSort::Priority => return format!("{TIER_RANK} {desc}, sla_deadline IS NULL {asc}, sla_deadline {asc}, break_id {asc}"),
+        };
+        format!("{column} {asc}, break_id")
     }
 }
 
@@ -78,6 +89,13 @@ impl Store {
                 clauses.push(format!("{col} = ?{}", args.len()));
             }
         }
+        if !f.statuses.is_empty() {
+            let marks: Vec<String> = f.statuses.iter().map(|s| {
+                args.push(Value::Text(s.clone()));
+                format!("?{}", args.len())
+            }).collect();
+            clauses.push(format!("status IN ({})", marks.join(", ")));
+        }
         if let Some(s) = f.search.as_ref().filter(|s| !s.is_empty()) {
             let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             args.push(Value::Text(format!("{escaped}%")));
@@ -98,9 +116,8 @@ impl Store {
         let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
         let sql = format!(
             "SELECT break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at
-             FROM breaks {filter} ORDER BY {} {}, break_id LIMIT {limit} OFFSET {}",
-            f.sort.column(),
-            if f.descending { "DESC" } else { "ASC" },
+             FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
+            f.sort.order_by(f.descending),
             f.offset
         );
         let mut stmt = conn.prepare(&sql)?;

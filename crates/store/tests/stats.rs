@@ -101,6 +101,31 @@ fn the_queue_sorts_filters_by_age_and_pages() {
     assert_eq!(fresh, 0);
 }
 
+/// The review list: breaks waiting for a person, most severe first, then the soonest SLA deadline.
+#[test]
+fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, _) = recorded(&dir, 80);
+    let waiting = vec!["PENDING_REVIEW".to_string(), "ESCALATED".to_string()];
+    let (rows, total) = store.queue(&QueueFilter { statuses: waiting.clone(), sort: QueueSort::Priority, limit: 80, ..Default::default() }).unwrap();
+    let count = |s: &str| store.queue(&QueueFilter { status: Some(s.into()), ..Default::default() }).unwrap().1;
+    assert_eq!(total, count("PENDING_REVIEW") + count("ESCALATED"));
+    assert!(total > 10 && rows.len() as u64 == total, "the sample has breaks of both statuses: {total}");
+    assert!(rows.iter().all(|r| waiting.contains(&r.status)));
+    let rank = |t: &Option<String>| ["LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| Some(x.to_string()) == *t).unwrap();
+    for w in rows.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        assert!(rank(&a.tier) >= rank(&b.tier), "{} before {}", a.break_id, b.break_id);
+        if a.tier == b.tier {
+            let key = |r: &reconagent_store::BreakRow| (r.sla_deadline.is_none(), r.sla_deadline.clone());
+            assert!(key(a) <= key(b), "same tier: sooner deadline first ({:?} before {:?})", a.sla_deadline, b.sla_deadline);
+        }
+    }
+    // Paging the same order gives the same rows.
+    let (second, _) = store.queue(&QueueFilter { statuses: waiting, sort: QueueSort::Priority, limit: 5, offset: 5, ..Default::default() }).unwrap();
+    assert_eq!(second, rows[5..10].to_vec());
+}
+
 #[test]
 fn audit_entries_by_kind_and_period() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
 import type { BreakDto, ProfileDto } from "../api";
-import { groupDigits } from "./money";
+import { groupDigits } from "./format";
 
 /** The break as imported, and the classifier's profile. */
 export function BreakFacts({ brk, profile }: { brk: BreakDto; profile: ProfileDto | null }) {

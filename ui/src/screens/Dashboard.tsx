@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api, onDataChanged, type EfficiencyDto, type StatsQuery } from "../api";
 import { Chart } from "../components/Chart";
 import { ErrorBox } from "../components/ErrorBox";
-import { groupDigits } from "../components/money";
+import { groupDigits } from "../components/format";
 import { useFilterOptions } from "../components/useFilterOptions";
 import { summarise } from "./dashboardData";
 

@@ -4,7 +4,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Ro
 import { api, chooseOpenFile, onDataChanged, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
 import { useQueuePages } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
-import { groupDigits } from "../components/money";
+import { groupDigits, utcText } from "../components/format";
 import { ImportReport } from "../components/ImportReport";
 import { ProcessBar } from "../components/ProcessBar";
 import { Filters } from "../components/Filters";
@@ -24,7 +24,7 @@ const COLUMNS = [
   col.accessor((r) => `${groupDigits(r.amount)} ${r.currency}`, { id: "amount", header: "Amount", enableSorting: false, meta: { width: "150px", align: "right" } }),
   col.accessor("counterparty", { header: "Counterparty", meta: { width: "1fr" } }),
   col.accessor("assignee", { header: "Assignee", enableSorting: false, meta: { width: "110px" } }),
-  col.accessor("detected_at", { header: "Detected", cell: (c) => <span className="muted">{c.getValue()?.replace("T", " ").replace("Z", "")}</span>, meta: { width: "170px" } }),
+  col.accessor("detected_at", { header: "Detected", cell: (c) => <span className="muted">{utcText(c.getValue())}</span>, meta: { width: "170px" } }),
 ];
 const TEMPLATE = `32px ${COLUMNS.map((c) => (c.meta as Meta).width).join(" ")}`;
 

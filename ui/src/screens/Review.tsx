@@ -1,57 +1,94 @@
-import { useCallback, useEffect, useState } from "react";
-import { api, onDataChanged, type BreakRow } from "../api";
+import { useEffect, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { api, onDataChanged } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
-import { groupDigits } from "../components/money";
+import { groupDigits, utcText } from "../components/format";
+import { useQueuePages } from "./useQueuePages";
+
+// Every break waiting for a person, in the order a reviewer takes them (Rust's "priority": the
+// most severe tier, then the soonest SLA deadline), fetched a page at a time as it scrolls.
+const WAITING = {
+  awaiting_review: true, sort: "priority", descending: false,
+  break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
+};
+const TEMPLATE = "120px 200px 90px 150px 170px 1fr 150px 120px";
+const ROW_HEIGHT = 29;
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
  * Enter open. */
 export function Review({ onOpen }: { onOpen: (id: string) => void }) {
-  const [rows, setRows] = useState<BreakRow[] | null>(null);
+  const [version, setVersion] = useState(0);
   const [index, setIndex] = useState(0);
   const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async () => {
-    try {
-      const [p, e] = await Promise.all([
-        api.queue({ status: "ESCALATED", sort: "tier", descending: true, offset: 0, limit: 2000, break_type: null, tier: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null }),
-        api.queue({ status: "PENDING_REVIEW", sort: "tier", descending: true, offset: 0, limit: 2000, break_type: null, tier: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null }),
-      ]);
-      setRows([...p.rows, ...e.rows]);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
+  const { total, error: loadError, rowAt, ensure } = useQueuePages(WAITING, version);
+  const scroller = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8, initialRect: { width: 1000, height: 600 } });
+  const items = v.getVirtualItems();
   useEffect(() => {
-    load();
-    return onDataChanged(load);
-  }, [load]);
+    if (items.length) ensure(items[0].index, items[items.length - 1].index);
+  });
+  useEffect(() => onDataChanged(() => setVersion((n) => n + 1)), []);
+  // An accepted break leaves the list: the cursor stays on the same line, now the next break.
+  useEffect(() => {
+    if (total !== null) setIndex((i) => Math.max(0, Math.min(i, total - 1)));
+  }, [total]);
+
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
-      if (!rows?.length || (ev.target as HTMLElement).tagName === "INPUT") return;
-      if (ev.key === "j") setIndex((i) => Math.min(rows.length - 1, i + 1));
-      else if (ev.key === "k") setIndex((i) => Math.max(0, i - 1));
-      else if (ev.key === "Enter") onOpen(rows[index].break_id);
-      else if (ev.key === "a") api.review(rows[index].break_id, { kind: "ACCEPT" }).then(load, setError);
+      if (!total || (ev.target as HTMLElement).tagName === "INPUT") return;
+      const move = (to: number) => {
+        setIndex(to);
+        v.scrollToIndex(to, { align: "auto" });
+      };
+      const current = rowAt(index);
+      if (ev.key === "j") move(Math.min(total - 1, index + 1));
+      else if (ev.key === "k") move(Math.max(0, index - 1));
+      else if (ev.key === "Enter" && current) onOpen(current.break_id);
+      else if (ev.key === "a" && current) api.review(current.break_id, { kind: "ACCEPT" }).then(() => setVersion((n) => n + 1), setError);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [rows, index, onOpen, load]);
-  if (error) return <ErrorBox error={error} />;
-  if (!rows) return <div className="empty">Loading…</div>;
-  if (rows.length === 0) return <div className="empty">Nothing to review.</div>;
+  }, [total, index, rowAt, onOpen, v]);
+
+  // The table is always mounted: the virtualizer measures the element it first sees.
   return (
     <>
-      <div className="muted">{rows.length} breaks to review · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>Enter</kbd> open</div>
-      <div className="table" data-testid="review-list">
-        {rows.map((r, i) => (
-          <div key={r.break_id} className={`row${i === index ? " selected" : ""}`} style={{ gridTemplateColumns: "120px 200px 90px 150px 1fr 120px" }} onClick={() => setIndex(i)} onDoubleClick={() => onOpen(r.break_id)}>
-            <div className="cell">{r.break_id}</div>
-            <div className="cell">{r.break_type}</div>
-            <div className="cell"><span className={`tag ${r.tier}`}>{r.tier}</span></div>
-            <div className="cell"><span className={`tag ${r.status}`}>{r.status}</span></div>
-            <div className="cell">{groupDigits(r.amount)} {r.currency} · {r.counterparty}</div>
-            <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
-          </div>
-        ))}
+      {error !== null && <ErrorBox error={error} />}
+      {loadError !== null && <ErrorBox error={loadError} />}
+      <div className="muted" data-testid="review-count">
+        {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
+        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>Enter</kbd> open
+      </div>
+      <div className="table" ref={scroller} style={{ height: "calc(100vh - 90px)" }} data-testid="review-list">
+        <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
+          {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA deadline", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
+        </div>
+        {total === 0 && <div className="empty">Nothing to review.</div>}
+        <div style={{ height: v.getTotalSize(), position: "relative" }}>
+          {items.map((it) => {
+            const r = rowAt(it.index);
+            return (
+              <div key={it.index} className={`row${it.index === index ? " selected" : ""}`} data-break-id={r?.break_id}
+                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, left: 0, right: 0, height: it.size, transform: `translateY(${it.start}px)` }}
+                onClick={() => setIndex(it.index)} onDoubleClick={() => r && onOpen(r.break_id)}>
+                {r ? (
+                  <>
+                    <div className="cell">{r.break_id}</div>
+                    <div className="cell">{r.break_type}</div>
+                    <div className="cell"><span className={`tag ${r.tier}`}>{r.tier}</span></div>
+                    <div className="cell"><span className={`tag ${r.status}`}>{r.status}</span></div>
+                    <div className="cell num" style={{ textAlign: "right" }}>{groupDigits(r.amount)} {r.currency}</div>
+                    <div className="cell" title={r.counterparty ?? undefined}>{r.counterparty ?? "—"}</div>
+                    <div className={r.sla_deadline && Date.parse(r.sla_deadline) < Date.now() ? "cell overdue" : "cell"} title={r.sla_deadline ? undefined : "no SLA deadline"}>{utcText(r.sla_deadline)}</div>
+                    <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
+                  </>
+                ) : (
+                  <div className="cell muted">…</div>
+                )}
+              </div>
+            );
+          })}
+        </div>
       </div>
     </>
   );

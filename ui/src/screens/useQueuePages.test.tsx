@@ -26,3 +26,23 @@ test("a slow reply to an older search does not overwrite the newer one", async (
   await new Promise((r) => setTimeout(r, 120));
   expect(screen.getByTestId("total").textContent).toBe("1");
 });
+
+function Reloading({ version }: { version: number }) {
+  const { total, rowAt } = useQueuePages({ sort: "break_id", descending: false }, version);
+  return <div data-testid="state">{total ?? "loading"}:{rowAt(0)?.break_id ?? "none"}</div>;
+}
+
+test("a reload of the same query keeps the rows and the total on screen until fresh ones arrive", async () => {
+  let total = 400;
+  mockIPC(async (cmd) => {
+    if (cmd !== "queue") return null;
+    await new Promise((r) => setTimeout(r, 30));
+    return { rows: [{ break_id: `BRK-${total}` }], total, offset: 0 };
+  });
+  const { rerender } = render(<Reloading version={0} />);
+  await waitFor(() => expect(screen.getByTestId("state").textContent).toBe("400:BRK-400"));
+  total = 399; // a break was accepted and left the list
+  rerender(<Reloading version={1} />);
+  expect(screen.getByTestId("state").textContent).toBe("400:BRK-400");
+  await waitFor(() => expect(screen.getByTestId("state").textContent).toBe("399:BRK-399"));
+});

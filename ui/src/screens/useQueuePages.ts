@@ -5,12 +5,17 @@ import { api, type BreakRow, type QueueQuery } from "../api";
 const PAGE = 100;
 
 /** The queue as a sparse, paged list: pages are fetched when rows near them become visible,
- * so 100,000 breaks cost a few pages of memory. Reloads when the query or `version` change. */
+ * so 100,000 breaks cost a few pages of memory. A new query starts from nothing; a new `version`
+ * (the same query after data changed) keeps showing the rows it has, and the total, until fresh
+ * pages replace them, so the list neither blanks nor jumps back to the top. */
 export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, version: number) {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const pages = useRef(new Map<number, BreakRow[]>());
   const inflight = useRef(new Set<number>());
+  // Pages shown from before the last reload, fetched again when in view.
+  const stale = useRef(new Set<number>());
+  const loadedKey = useRef<string | null>(null);
   // Replies to an older query (typing fast) must not land in the new one's pages.
   const generation = useRef(0);
   const [, bump] = useState(0);
@@ -18,7 +23,7 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
 
   const fetchPage = useCallback(
     (p: number) => {
-      if (pages.current.has(p) || inflight.current.has(p)) return;
+      if ((pages.current.has(p) && !stale.current.has(p)) || inflight.current.has(p)) return;
       const gen = generation.current;
       const inflightNow = inflight.current;
       inflightNow.add(p);
@@ -28,6 +33,7 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
           (r) => {
             if (gen !== generation.current) return;
             pages.current.set(p, r.rows);
+            stale.current.delete(p);
             setTotal(r.total);
             bump((n) => n + 1);
           },
@@ -41,12 +47,18 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
 
   useEffect(() => {
     generation.current += 1;
-    pages.current = new Map();
     inflight.current = new Set();
+    if (loadedKey.current === key) {
+      stale.current = new Set(pages.current.keys());
+    } else {
+      loadedKey.current = key;
+      pages.current = new Map();
+      stale.current = new Set();
+      setTotal(null);
+    }
     setError(null);
-    setTotal(null);
     fetchPage(0);
-  }, [fetchPage, version]);
+  }, [fetchPage, version, key]);
 
   const rowAt = (i: number): BreakRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
   const ensure = (from: number, to: number) => {

@@ -9,3 +9,8 @@ export function groupDigits(decimal: string): string {
   const [, sign, whole, fraction = ""] = parts;
   return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + fraction;
 }
+
+/** A UTC ISO 8601 time from Rust as the tables show it: "2026-11-16T09:00:00Z" -> "2026-11-16 09:00:00". */
+export function utcText(iso: string | null | undefined): string {
+  return iso ? iso.replace("T", " ").replace(/(Z|\+00:00)$/, "") : "—";
+}

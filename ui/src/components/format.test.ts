@@ -1,4 +1,4 @@
-import { groupDigits } from "./money";
+import { groupDigits, utcText } from "./format";
 
 test("thousands are grouped without going through a float", () => {
   expect(groupDigits("-4827656.33")).toBe("-4,827,656.33");
@@ -14,4 +14,10 @@ test("anything that is not a plain decimal is shown as sent", () => {
   expect(groupDigits("")).toBe("");
   expect(groupDigits("1e6")).toBe("1e6");
   expect(groupDigits("n/a")).toBe("n/a");
+});
+
+test("UTC times show without the T and the zone marker, and a missing one as a dash", () => {
+  expect(utcText("2026-11-16T09:00:00Z")).toBe("2026-11-16 09:00:00");
+  expect(utcText("2026-11-16T09:00:00+00:00")).toBe("2026-11-16 09:00:00");
+  expect(utcText(null)).toBe("—");
 });

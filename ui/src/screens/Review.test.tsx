@@ -1,0 +1,54 @@
+import { cleanup, render, screen, fireEvent, waitFor } from "@testing-library/react";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { Review } from "./Review";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+// jsdom lays nothing out: give elements a size, or the virtualizer renders no rows.
+const saved = (["clientHeight", "clientWidth"] as const).map((k) => [k, Object.getOwnPropertyDescriptor(Element.prototype, k)!] as const);
+beforeAll(() => {
+  Object.defineProperty(Element.prototype, "clientHeight", { configurable: true, get: () => 600 });
+  Object.defineProperty(Element.prototype, "clientWidth", { configurable: true, get: () => 1000 });
+});
+afterAll(() => saved.forEach(([k, d]) => Object.defineProperty(Element.prototype, k, d)));
+
+const row = (i: number) => ({
+  break_id: `BRK-${String(i).padStart(5, "0")}`, break_type: "CASH_RECONCILIATION", counterparty: "ACME", amount: "1234567.50", currency: "USD",
+  status: "ESCALATED", tier: "CRITICAL", decision: "ESCALATE", assignee: null, sla_deadline: i === 1 ? "2026-10-01T09:00:00Z" : "2999-01-01T09:00:00Z", detected_at: "2026-11-20T10:00:00Z",
+});
+
+test("every waiting break comes from Rust a page at a time, in Rust's order; j/k move and a accepts the one under the cursor", async () => {
+  const queries: { awaiting_review?: boolean; sort: string | null; offset: number; limit: number }[] = [];
+  const accepted: string[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue") {
+      const q = (args as { query: (typeof queries)[number] }).query;
+      queries.push(q);
+      // 2,500 waiting: more than the 2,000 the screen once loaded per status.
+      return { rows: Array.from({ length: q.limit }, (_, i) => row(q.offset + i + 1)), total: 2500, offset: q.offset };
+    }
+    if (cmd === "review") {
+      accepted.push((args as { breakId: string }).breakId);
+      return { status: "ok", data: "RESOLVED" };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Review onOpen={() => {}} />);
+  await waitFor(() => expect(screen.getByTestId("review-count").textContent).toContain("2,500 breaks to review"));
+  expect(queries[0]).toMatchObject({ awaiting_review: true, sort: "priority", offset: 0, limit: 100 });
+  await waitFor(() => expect(screen.getAllByText("1,234,567.50 USD").length).toBeGreaterThan(0));
+  // A deadline already past stands out.
+  expect(document.querySelector("[data-break-id=BRK-00001] .overdue")?.textContent).toBe("2026-10-01 09:00:00");
+  expect(document.querySelector("[data-break-id=BRK-00002] .overdue")).toBeNull();
+
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "k" });
+  fireEvent.keyDown(window, { key: "j" });
+  await waitFor(() => expect(document.querySelector(".row.selected")?.getAttribute("data-break-id")).toBe("BRK-00003"));
+  fireEvent.keyDown(window, { key: "a" });
+  await waitFor(() => expect(accepted).toEqual(["BRK-00003"]));
+});
