@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { useMemo, useState } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
-import { api, chooseOpenFile, onDataChanged, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
-import { useQueuePages } from "./useQueuePages";
+import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
+import { useVirtualQueue } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { ImportReport } from "../components/ImportReport";
@@ -38,20 +37,11 @@ type Query = Omit<QueueQuery, "offset" | "limit">;
 
 export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onChanged: () => void }) {
   const [query, setQuery] = useState<Query>({ break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id", descending: false });
-  const [version, setVersion] = useState(0);
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [report, setReport] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [importing, setImporting] = useState(false);
-  const { total, error: loadError, rowAt, ensure } = useQueuePages(query, version);
-  const scroller = useRef<HTMLDivElement>(null);
-  // initialRect: rows render before the first measurement (and in tests, which have no layout).
-  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 8, initialRect: { width: 1000, height: 600 } });
-  const items = v.getVirtualItems();
-  useEffect(() => {
-    if (items.length) ensure(items[0].index, items[items.length - 1].index);
-  });
-  useEffect(() => onDataChanged(() => setVersion((n) => n + 1)), []);
+  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload } = useVirtualQueue(query, 29);
 
   // The table holds the rows now in view; selection is by break id, so it survives scrolling.
   // Memoised on the ids in view: a new array on every render would make the table rebuild its
@@ -88,7 +78,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
       if (!p) return;
       setImporting(true);
       setReport(await api.importFile(p));
-      setVersion((n) => n + 1);
+      reload();
       onChanged();
     } catch (e) { setError(e); } finally { setImporting(false); }
   };
@@ -101,7 +91,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
         <TaskProgress task="import" active={importing} />
         <button onClick={importFile} disabled={importing}>Import…</button>
       </div>
-      <ProcessBar selected={selected} onDone={() => { setRowSelection({}); setVersion((n) => n + 1); onChanged(); }} />
+      <ProcessBar selected={selected} onDone={() => { setRowSelection({}); reload(); onChanged(); }} />
       {error !== null && <ErrorBox error={error} />}
       {loadError !== null && <ErrorBox error={loadError} />}
       {report && <ImportReport report={report} />}

@@ -1,9 +1,8 @@
-import { useEffect, useRef, useState } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, onDataChanged } from "../api";
+import { useEffect, useState } from "react";
+import { api } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
-import { useQueuePages } from "./useQueuePages";
+import { useVirtualQueue } from "./useQueuePages";
 
 // Every break waiting for a person, in the order a reviewer takes them (Rust's "priority": the
 // most severe tier, then the soonest SLA deadline), fetched a page at a time as it scrolls.
@@ -12,22 +11,13 @@ const WAITING = {
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
 const TEMPLATE = "120px 200px 90px 150px 170px 1fr 150px 120px";
-const ROW_HEIGHT = 29;
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
  * Enter open. */
 export function Review({ onOpen }: { onOpen: (id: string) => void }) {
-  const [version, setVersion] = useState(0);
   const [index, setIndex] = useState(0);
   const [error, setError] = useState<unknown>(null);
-  const { total, error: loadError, rowAt, ensure } = useQueuePages(WAITING, version);
-  const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8, initialRect: { width: 1000, height: 600 } });
-  const items = v.getVirtualItems();
-  useEffect(() => {
-    if (items.length) ensure(items[0].index, items[items.length - 1].index);
-  });
-  useEffect(() => onDataChanged(() => setVersion((n) => n + 1)), []);
+  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload } = useVirtualQueue(WAITING, 29);
   // An accepted break leaves the list: the cursor stays on the same line, now the next break.
   useEffect(() => {
     if (total !== null) setIndex((i) => Math.max(0, Math.min(i, total - 1)));
@@ -44,11 +34,11 @@ export function Review({ onOpen }: { onOpen: (id: string) => void }) {
       if (ev.key === "j") move(Math.min(total - 1, index + 1));
       else if (ev.key === "k") move(Math.max(0, index - 1));
       else if (ev.key === "Enter" && current) onOpen(current.break_id);
-      else if (ev.key === "a" && current) api.review(current.break_id, { kind: "ACCEPT" }).then(() => setVersion((n) => n + 1), setError);
+      else if (ev.key === "a" && current) api.review(current.break_id, { kind: "ACCEPT" }).then(reload, setError);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [total, index, rowAt, onOpen, v]);
+  }, [total, index, rowAt, onOpen, v, reload]);
 
   // The table is always mounted: the virtualizer measures the element it first sees.
   return (

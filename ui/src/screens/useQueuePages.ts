@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type BreakRow, type QueueQuery } from "../api";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { api, onDataChanged, type BreakRow, type QueueQuery } from "../api";
 
 // Small pages: a jump anywhere in 100,000 rows fetches only the one or two pages now in view.
 const PAGE = 100;
@@ -65,4 +66,23 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
     for (let p = Math.floor(from / PAGE); p <= Math.floor(to / PAGE); p++) fetchPage(p);
   };
   return { total, error, rowAt, ensure };
+}
+
+/** useQueuePages under a virtualizer: the pages of the rows in view are fetched as they scroll
+ * in, and the list reloads (keeping its rows and scroll) when Rust says data changed. Attach
+ * `scroller` to the scrolling element, which must stay mounted. */
+export function useVirtualQueue(query: Omit<QueueQuery, "offset" | "limit">, rowHeight: number) {
+  const [version, setVersion] = useState(0);
+  const pages = useQueuePages(query, version);
+  const scroller = useRef<HTMLDivElement>(null);
+  // initialRect: rows render before the first measurement (and in tests, which have no layout).
+  const virtualizer = useVirtualizer({ count: pages.total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8, initialRect: { width: 1000, height: 600 } });
+  const items = virtualizer.getVirtualItems();
+  const { ensure } = pages;
+  useEffect(() => {
+    if (items.length) ensure(items[0].index, items[items.length - 1].index);
+  });
+  const reload = useCallback(() => setVersion((n) => n + 1), []);
+  useEffect(() => onDataChanged(reload), [reload]);
+  return { ...pages, scroller, virtualizer, items, reload };
 }
