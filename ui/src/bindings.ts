@@ -251,6 +251,11 @@ export type CheckpointOutline = {
 	when: string,
 	decision: string,
 	confidence: number | null,
+	/**
+	 *  What its condition may read, as the validator checks it: the output fields of the agents
+	 *  it follows, then of their ancestors (pipeline order), then the profile's fields.
+	 */
+	fields: string[],
 };
 
 export type CheckpointRateDto = {

@@ -377,6 +377,13 @@ pub struct DayCountDto {
     pub auto_resolved: i32,
 }
 
+/// A modelled cost as every screen shows it: USD to four places ("0.0600", never "0.06").
+pub(crate) fn cost_text(d: rust_decimal::Decimal) -> String {
+    let mut d = d.round_dp(4);
+    d.rescale(4);
+    d.to_string()
+}
+
 /// The dashboard's headline figures over the runs in the range, computed here so the UI only
 /// shows them.
 #[derive(Debug, Clone, Serialize, Type)]

@@ -408,10 +408,6 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
         t.ms += g.mean_modelled_ms * n;
         t.cost += g.mean_modelled_cost * Decimal::from(g.runs);
     }
-    let dollars = |mut d: Decimal| {
-        d.rescale(4);
-        d.to_string()
-    };
     let v1_measured = v1.runs > 0;
     HeadlineDto {
         v2_runs: v2.runs as i32,
@@ -419,9 +415,9 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
         agents_per_break: v2.mean(v2.agents),
         early_exit_rate: v2.mean(v2.early_exits),
         v2_modelled_ms: v2.mean(v2.ms).round() as i32,
-        v2_modelled_cost: dollars(v2.mean_cost()),
+        v2_modelled_cost: cost_text(v2.mean_cost()),
         v1_modelled_ms: if v1_measured { v1.mean(v1.ms).round() as i32 } else { LatencyProfile::SEED.total_ms() as i32 },
-        v1_modelled_cost: dollars(if v1_measured { v1.mean_cost() } else { CostModel::SEED.total() }),
+        v1_modelled_cost: cost_text(if v1_measured { v1.mean_cost() } else { CostModel::SEED.total() }),
         v1_measured,
     }
 }

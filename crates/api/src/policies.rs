@@ -94,7 +94,7 @@ impl From<&SideTotals> for SimSide {
             agents_per_break: s.agents_invoked as f64 / n,
             early_exit_rate: s.early_exits as f64 / n,
             modelled_ms_per_break: s.modelled_ms as f64 / n,
-            modelled_cost_per_break: (s.modelled_cost / rust_decimal::Decimal::from(s.breaks.max(1) as u64)).round_dp(4).to_string(),
+            modelled_cost_per_break: crate::dto::cost_text(s.modelled_cost / rust_decimal::Decimal::from(s.breaks.max(1) as u64)),
             auto_resolved: s.auto_resolved as i32,
         }
     }

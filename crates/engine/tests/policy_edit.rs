@@ -142,6 +142,28 @@ fn the_diff_numbers_lines_in_both_texts() {
 }
 
 
+/// The condition builder offers what the validator accepts: every field the outline lists for a
+/// checkpoint passes validation in its condition, and an agent that has not finished is not
+/// offered (and would be refused).
+#[test]
+fn a_checkpoint_offers_exactly_the_fields_its_condition_may_read() {
+    use reconagent_engine::policy::outline::outline;
+    let o = outline(BUNDLED_POLICIES, "p.yaml").unwrap();
+    let cash = o.plans.iter().find(|p| p.break_type == "CASH_RECONCILIATION" && p.tier == "LOW").unwrap();
+    let fields = &cash.checkpoints[0].fields;
+    // After RULES: its own fields first, then INGESTION's (its ancestor), then the profile's.
+    assert_eq!(fields[0], "rules.within_tolerance");
+    assert!(fields.contains(&"ingestion.valid".to_string()) && fields.contains(&"profile.tier".to_string()));
+    assert!(!fields.iter().any(|f| f.starts_with("enrichment.") || f.starts_with("decisioning.")), "{fields:?}");
+    let when = "policies.CASH_RECONCILIATION.LOW.checkpoints[0].when";
+    for f in fields {
+        let out = apply(BUNDLED_POLICIES, &[set(when, text(&format!("{f} == {f}")))], "p.yaml").unwrap();
+        PolicySet::load(&out, "p.yaml").unwrap_or_else(|e| panic!("{f} is offered but refused: {e}"));
+    }
+    let out = apply(BUNDLED_POLICIES, &[set(when, text("enrichment.fx_rate_known"))], "p.yaml").unwrap();
+    assert!(PolicySet::load(&out, "p.yaml").is_err(), "ENRICHMENT has not finished when RULES' checkpoint runs");
+}
+
 #[test]
 fn the_outline_reads_every_plan_with_its_critical_path() {
     use reconagent_engine::policy::outline::outline;

@@ -58,8 +58,8 @@ test("a plan is drawn with its checkpoints on their agent and its critical path 
       { agent: "PATTERN", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
     ],
     checkpoints: [
-      { id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9 },
-      { id: "both", after: ["RULES", "PATTERN"], when: "true", decision: "HIL_REVIEW", confidence: 0.9 },
+      { id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.9, fields: [] },
+      { id: "both", after: ["RULES", "PATTERN"], when: "true", decision: "HIL_REVIEW", confidence: 0.9, fields: [] },
     ],
     critical_path: ["INGESTION", "PATTERN"], critical_path_ms: 600,
   };

@@ -13,7 +13,7 @@ const plan = {
     { agent: "INGESTION", depends_on: [], reads: [], timeout_ms: null, retries: null },
     { agent: "RULES", depends_on: ["INGESTION"], reads: [], timeout_ms: null, retries: null },
   ],
-  checkpoints: [{ id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97 }],
+  checkpoints: [{ id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97, fields: ["rules.within_tolerance", "rules.explained", "ingestion.valid", "profile.tier"] }],
   critical_path: ["INGESTION", "RULES"], critical_path_ms: 500,
 };
 const outline = {
@@ -73,4 +73,23 @@ test("an agent's row says what it reads, and Rust's dependency error shows on th
   expect(row.querySelector("[data-testid=reads]")?.textContent).toBe("reads INGESTION, RULES, PATTERN");
   expect(row.textContent).toContain("must depend on PATTERN");
   expect(screen.getByTestId("agent-RULES").querySelector("[data-testid=reads]")).toBeNull();
+});
+
+test("the condition builder offers the fields Rust lists for the checkpoint and adds a clause through Rust", async () => {
+  const whens: string[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      const a = args as { edits: { path: string; value: { value: string } }[] };
+      whens.push(...a.edits.filter((e) => e.path.endsWith(".when")).map((e) => e.value.value));
+      return draft("edited");
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  const field = (await screen.findByLabelText("field")) as HTMLSelectElement;
+  expect([...field.options].map((o) => o.value)).toEqual(plan.checkpoints[0].fields);
+  fireEvent.change(field, { target: { value: "ingestion.valid" } });
+  fireEvent.click(screen.getByText("AND"));
+  await waitFor(() => expect(whens[whens.length - 1]).toBe("rules.explained && ingestion.valid"));
 });

@@ -10,10 +10,8 @@ import { addEdit, afterValue, clause, combine, issuesAt, list, num, planPath, re
 
 const TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
 const DECISIONS = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
-const CEL_FIELDS = [
-  "rules.within_tolerance", "rules.explained", "rules.timing_difference", "rules.fx_rounding", "matching.sides_present", "matching.fields_match",
-  "pattern.recurring_unresolved", "pattern.similar_count", "profile.exposure", "profile.materiality", "profile.urgency", "profile.age_days", "profile.tier",
-];
+// type, tier, breaks, agents / break, early exit, modelled ms, cost / break (two figures), auto-resolved
+const SIM_COLUMNS = "180px 90px 70px 1fr 1fr 1fr 1.6fr 110px";
 const OPS = ["is true", "is false", "<", "<=", ">", ">=", "==", "!="];
 
 /** An input that keeps what the person types while Rust re-validates the draft: the form's
@@ -55,15 +53,18 @@ function Diff({ lines }: { lines: DiffLine[] }) {
   );
 }
 
-/** Builds a condition from the common forms and joins it onto the current one. */
-function ConditionBuilder({ onAdd }: { onAdd: (cel: string, join: "&&" | "||") => void }) {
-  const [field, setField] = useState(CEL_FIELDS[0]);
+/** Builds a condition from the common forms and joins it onto the current one. `fields`: what
+ * Rust says this checkpoint's condition may read. */
+function ConditionBuilder({ fields, onAdd }: { fields: string[]; onAdd: (cel: string, join: "&&" | "||") => void }) {
+  const [picked, setField] = useState(fields[0] ?? "");
+  // The list changes with the agents the checkpoint follows; keep the pick only while offered.
+  const field = fields.includes(picked) ? picked : (fields[0] ?? "");
   const [op, setOp] = useState("is true");
   const [value, setValue] = useState("");
   const needsValue = op !== "is true" && op !== "is false";
   return (
     <div className="toolbar builder">
-      <select value={field} onChange={(e) => setField(e.target.value)} aria-label="field">{CEL_FIELDS.map((f) => <option key={f}>{f}</option>)}</select>
+      <select value={field} onChange={(e) => setField(e.target.value)} aria-label="field">{fields.map((f) => <option key={f}>{f}</option>)}</select>
       <select value={op} onChange={(e) => setOp(e.target.value)} aria-label="comparison">{OPS.map((o) => <option key={o}>{o}</option>)}</select>
       {needsValue && <input value={value} onChange={(e) => setValue(e.target.value)} placeholder="value" size={8} aria-label="value" />}
       <button onClick={() => onAdd(clause(field, op, value), "&&")}>AND</button>
@@ -141,7 +142,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
             <label className="field">Condition (CEL)
               <Input className="mono" data-testid="condition" value={c.when} onValue={(v) => onEdit(set(`${cpath}.when`, text(v)))} />
             </label>
-            <ConditionBuilder onAdd={(cel, join) => onEdit(set(`${cpath}.when`, text(combine(c.when, join, cel))))} />
+            <ConditionBuilder fields={c.fields} onAdd={(cel, join) => onEdit(set(`${cpath}.when`, text(combine(c.when, join, cel))))} />
             <FieldIssues errors={errors} warnings={warnings} path={cpath} within />
           </div>
         );
@@ -213,11 +214,11 @@ function SimulationView({ sim }: { sim: SimulationDto }) {
         <strong className={sim.risky ? "risky" : ""} data-testid="risky-count">{sim.risky}</strong> from a person's review to AUTO_RESOLVE.
       </p>
       <div className="table">
-        <div className="head" style={{ gridTemplateColumns: "180px 90px repeat(6, 1fr)" }}>
+        <div className="head" style={{ gridTemplateColumns: SIM_COLUMNS }}>
           {["type", "tier", "breaks", "agents / break", "early exit", "modelled ms", "cost / break", "auto-resolved"].map((h) => <div key={h} className="cell">{h}</div>)}
         </div>
         {rows.map((r) => (
-          <div key={`${r.break_type}/${r.tier}`} className="row" style={{ gridTemplateColumns: "180px 90px repeat(6, 1fr)", fontWeight: r === sim.all ? 600 : 400 }}>
+          <div key={`${r.break_type}/${r.tier}`} className="row" style={{ gridTemplateColumns: SIM_COLUMNS, fontWeight: r === sim.all ? 600 : 400 }}>
             <div className="cell">{r.break_type}</div><div className="cell">{r.tier}</div>
             <div className="cell">{pair(r.current.breaks, r.draft.breaks)}</div>
             <div className="cell">{pair(fx(r.current.agents_per_break, 2), fx(r.draft.agents_per_break, 2))}</div>

@@ -4,7 +4,10 @@
 
 use super::schema::PolicyFile;
 use super::{PolicyError, PolicyErrors};
+use crate::agents::output::output_fields;
 use crate::agents::LatencyProfile;
+use crate::dag::{self, AgentMask};
+use crate::policy::PROFILE_FIELDS;
 use crate::model::AgentKind;
 use serde::Serialize;
 
@@ -88,6 +91,9 @@ pub struct CheckpointOutline {
     pub when: String,
     pub decision: String,
     pub confidence: f64,
+    /// What its condition may read, as the validator checks it: the output fields of the agents
+    /// it follows, then of their ancestors (pipeline order), then the profile's fields.
+    pub fields: Vec<String>,
 }
 
 /// Reads the form's view of `text`.
@@ -128,23 +134,25 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
                 })
                 .collect();
             let (critical_path, critical_path_ms) = critical_path(&agents, &LatencyProfile::SEED);
+            let checkpoints = p
+                .checkpoints
+                .iter()
+                .map(|cp| CheckpointOutline {
+                    id: cp.value.id.clone(),
+                    after: cp.value.after.value.agents().to_vec(),
+                    when: cp.value.when.value.clone(),
+                    decision: cp.value.decision.value.clone(),
+                    confidence: cp.value.confidence,
+                    fields: condition_fields(&agents, cp.value.after.value.agents()),
+                })
+                .collect();
             plans.push(PlanOutline {
                 break_type: ty.clone(),
                 tier: tier.clone(),
                 description: p.description.clone(),
                 max_parallel: p.max_parallel.as_ref().map(|m| m.value.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
                 agents,
-                checkpoints: p
-                    .checkpoints
-                    .iter()
-                    .map(|cp| CheckpointOutline {
-                        id: cp.value.id.clone(),
-                        after: cp.value.after.value.agents().to_vec(),
-                        when: cp.value.when.value.clone(),
-                        decision: cp.value.decision.value.clone(),
-                        confidence: cp.value.confidence,
-                    })
-                    .collect(),
+                checkpoints,
                 fallback: p.fallback.value.clone(),
                 critical_path,
                 critical_path_ms,
@@ -168,6 +176,23 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
         },
         plans,
     })
+}
+
+/// The names a checkpoint after `after` may read (see [`CheckpointOutline::fields`]). Unknown
+/// agent names are left out: the validator reports them.
+fn condition_fields(agents: &[AgentOutline], after: &[String]) -> Vec<String> {
+    let parse = |names: &[String]| names.iter().filter_map(|n| AgentKind::parse(n)).collect::<Vec<_>>();
+    let nodes: Vec<(AgentKind, AgentMask)> = agents
+        .iter()
+        .filter_map(|a| Some((AgentKind::parse(&a.agent)?, dag::mask(&parse(&a.depends_on)))))
+        .take(AgentKind::ALL.len())
+        .collect();
+    let ancestors = dag::ancestors(&nodes);
+    let after = parse(after);
+    let earlier = after.iter().fold(0, |m, a| m | ancestors[a.index()]) & !dag::mask(&after);
+    let earlier = AgentKind::ALL.into_iter().filter(|a| dag::contains(earlier, *a));
+    let outputs = after.iter().copied().chain(earlier).flat_map(|a| output_fields(a).iter().map(move |f| format!("{}.{f}", a.variable())));
+    outputs.chain(PROFILE_FIELDS.iter().map(|f| format!("profile.{f}"))).collect()
 }
 
 /// The longest chain through `depends_on` with `latency` per agent: (agents in order, ms).
