@@ -11,7 +11,7 @@ import { addEdit, afterValue, clause, combine, issuesAt, list, num, planPath, re
 const TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
 const DECISIONS = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
 // type, tier, breaks, agents / break, early exit, modelled ms, cost / break (two figures), auto-resolved
-const SIM_COLUMNS = "180px 90px 70px 1fr 1fr 1fr 1.6fr 110px";
+const SIM_COLUMNS = "180px 90px 70px 1fr 1fr 1fr 1.6fr 130px";
 const OPS = ["is true", "is false", "<", "<=", ">", ">=", "==", "!="];
 
 /** An input that keeps what the person types while Rust re-validates the draft: the form's
