@@ -2,16 +2,16 @@
 
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use reconagent_engine::agents::LatencyProfile;
+use reconagent_engine::cost::CostModel;
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
 use reconagent_engine::policy::PolicySet;
 use reconagent_engine::refdata::ReferenceData;
-use reconagent_engine::agents::LatencyProfile;
-use reconagent_engine::cost::CostModel;
 use reconagent_engine::{BreakType, DecisionAction, RiskTier};
-use rust_decimal::Decimal;
 use reconagent_store::export::{ExportFormat, ReportQuery};
 use reconagent_store::{BreakStatus, EfficiencyFilter, HumanAction, QueueFilter, QueueSort, Store};
+use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -124,7 +124,11 @@ impl Core {
             break_type: nonempty(&q.break_type),
             tier: nonempty(&q.tier),
             status: nonempty(&q.status),
-            statuses: if q.awaiting_review { [BreakStatus::PendingReview, BreakStatus::Escalated].map(|s| s.as_str().to_string()).to_vec() } else { Vec::new() },
+            statuses: if q.awaiting_review {
+                [BreakStatus::PendingReview, BreakStatus::Escalated].map(|s| s.as_str().to_string()).to_vec()
+            } else {
+                Vec::new()
+            },
             decision: nonempty(&q.decision),
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),
@@ -185,12 +189,7 @@ impl Core {
         if more_errors > 0 {
             errors.push(RowErrorDto { row: 0, field: "(file)".into(), message: format!("and {more_errors} more rejected row(s), not listed") });
         }
-        Ok(ImportSummary {
-            source,
-            inserted: done.inserted as i32,
-            already_present: done.already_present as i32,
-            errors,
-        })
+        Ok(ImportSummary { source, inserted: done.inserted as i32, already_present: done.already_present as i32, errors })
     }
 
     /// Loads the bundled sample breaks, on purpose.
@@ -236,7 +235,13 @@ impl Core {
         let mut report = |done: usize, total: usize, current: &str| {
             let elapsed = started.elapsed().as_secs_f64();
             let eta = if done > 0 { elapsed / done as f64 * (total - done) as f64 } else { 0.0 };
-            on_progress(Progress { task: format!("process {}", mode.as_str()), done: done as i32, total: total as i32, current: current.to_string(), eta_seconds: eta });
+            on_progress(Progress {
+                task: format!("process {}", mode.as_str()),
+                done: done as i32,
+                total: total as i32,
+                current: current.to_string(),
+                eta_seconds: eta,
+            });
         };
         let now = chrono::Utc::now();
         let result = if ids.is_empty() {
@@ -289,7 +294,8 @@ impl Core {
     // ---- dashboard -------------------------------------------------------------------------
 
     pub fn efficiency(&self, q: &StatsQuery) -> ApiResult<EfficiencyDto> {
-        let e = self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
+        let e =
+            self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
         let count = |g: &reconagent_store::GroupStats, d: &str| g.decisions.get(d).copied().unwrap_or(0) as i32;
         Ok(EfficiencyDto {
             headline: headline(&e.groups),
@@ -317,7 +323,11 @@ impl Core {
                 .into_iter()
                 .map(|c| CheckpointRateDto { checkpoint_id: c.checkpoint_id, after_agent: c.after_agent, evaluated: c.evaluated as i32, fired: c.fired as i32 })
                 .collect(),
-            per_day: e.per_day.into_iter().map(|d| DayCountDto { day: d.day, mode: d.mode, runs: d.runs as i32, auto_resolved: d.auto_resolved as i32 }).collect(),
+            per_day: e
+                .per_day
+                .into_iter()
+                .map(|d| DayCountDto { day: d.day, mode: d.mode, runs: d.runs as i32, auto_resolved: d.auto_resolved as i32 })
+                .collect(),
         })
     }
 
@@ -365,9 +375,21 @@ impl Core {
         let path = PathBuf::from(&r.path);
         use reconagent_store::export::ExportStage;
         let report = self.store.export_with_progress(&query, format, &path, |s| {
-            on_progress(Progress { task: "export".into(), done: s.index() as i32, total: ExportStage::COUNT as i32, current: s.describe().into(), eta_seconds: 0.0 })
+            on_progress(Progress {
+                task: "export".into(),
+                done: s.index() as i32,
+                total: ExportStage::COUNT as i32,
+                current: s.describe().into(),
+                eta_seconds: 0.0,
+            })
         })?;
-        on_progress(Progress { task: "export".into(), done: ExportStage::COUNT as i32, total: ExportStage::COUNT as i32, current: "done".into(), eta_seconds: 0.0 });
+        on_progress(Progress {
+            task: "export".into(),
+            done: ExportStage::COUNT as i32,
+            total: ExportStage::COUNT as i32,
+            current: "done".into(),
+            eta_seconds: 0.0,
+        });
         Ok(ExportSummary {
             path: r.path.clone(),
             breaks: report.breaks.len() as i32,
@@ -392,7 +414,11 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
     }
     impl Totals {
         fn mean(&self, sum: f64) -> f64 {
-            if self.runs == 0 { 0.0 } else { sum / self.runs as f64 }
+            if self.runs == 0 {
+                0.0
+            } else {
+                sum / self.runs as f64
+            }
         }
         fn mean_cost(&self) -> Decimal {
             self.cost / Decimal::from(self.runs.max(1))

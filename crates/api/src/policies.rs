@@ -169,7 +169,11 @@ impl Core {
     /// The policy file on disk, checked.
     pub fn policy_file(&self) -> ApiResult<PolicyFileState> {
         let text = std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?;
-        Ok(PolicyFileState { draft: self.describe(None, text), in_force_version: self.orchestrator().policies.version.clone(), problem: self.policy_problem.clone() })
+        Ok(PolicyFileState {
+            draft: self.describe(None, text),
+            in_force_version: self.orchestrator().policies.version.clone(),
+            problem: self.policy_problem.clone(),
+        })
     }
 
     /// `base` with `edits` applied, checked by the engine's validator, with the diff.
@@ -219,7 +223,14 @@ impl Core {
 
     /// Replays the `limit` most recent breaks (of `break_type`, if given) through the policies in force and through
     /// `base` + `edits`; nothing is recorded. Cancel with [`Core::cancel_processing`].
-    pub fn policy_simulate(&self, base: &str, edits: &[PolicyEdit], limit: usize, break_type: Option<&str>, mut on_progress: impl FnMut(Progress)) -> ApiResult<SimulationDto> {
+    pub fn policy_simulate(
+        &self,
+        base: &str,
+        edits: &[PolicyEdit],
+        limit: usize,
+        break_type: Option<&str>,
+        mut on_progress: impl FnMut(Progress),
+    ) -> ApiResult<SimulationDto> {
         let name = self.policy_path.display().to_string();
         let text = apply(base, edits, &name).map_err(policy_error)?;
         let draft_set = PolicySet::load(&text, &name).map_err(policy_error)?;

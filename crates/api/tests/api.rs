@@ -78,7 +78,10 @@ fn without_v1_runs_the_headline_uses_the_modelled_v1() {
 fn filter_options_come_from_the_enums_and_the_store() {
     let (_d, core) = core();
     let o = core.filter_options().unwrap();
-    assert_eq!(o.break_types, ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "COLLATERAL_MARGIN", "CORPORATE_ACTIONS"]);
+    assert_eq!(
+        o.break_types,
+        ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "COLLATERAL_MARGIN", "CORPORATE_ACTIONS"]
+    );
     assert_eq!(o.tiers, ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
     assert_eq!(o.statuses, ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
     assert_eq!(o.decisions, ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
@@ -221,7 +224,13 @@ fn import_and_export_report_progress() {
 
     let mut stages = Vec::new();
     let out = dir.path().join("r.html");
-    let req = reconagent_api::dto::ExportRequest { from: "2000-01-01".into(), to: "2100-01-01".into(), break_type: None, format: "html".into(), path: out.display().to_string() };
+    let req = reconagent_api::dto::ExportRequest {
+        from: "2000-01-01".into(),
+        to: "2100-01-01".into(),
+        break_type: None,
+        format: "html".into(),
+        path: out.display().to_string(),
+    };
     core.export(&req, |p| stages.push((p.done, p.total, p.current))).unwrap();
     assert_eq!(stages.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     assert!(stages[0].2.contains("verifying the chain"));
@@ -241,7 +250,18 @@ fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resol
     store.record_policy(&orch.policies, "t").unwrap();
     let orch = orch.with_history(std::sync::Arc::new(store.history().unwrap()));
     let breaks = store.stream_with_status(BreakStatus::New, 2000).unwrap();
-    let done = reconagent_api::batch::run_and_record(&store, &orch, breaks, 10_000, RunMode::V2, reconagent_engine::sample::sample_as_of(), CancelFlag::default(), false, |_, _, _| {}).unwrap();
+    let done = reconagent_api::batch::run_and_record(
+        &store,
+        &orch,
+        breaks,
+        10_000,
+        RunMode::V2,
+        reconagent_engine::sample::sample_as_of(),
+        CancelFlag::default(),
+        false,
+        |_, _, _| {},
+    )
+    .unwrap();
     assert_eq!(done.recorded, 10_000);
     assert!(failed.load(std::sync::atomic::Ordering::Relaxed) > 1000);
     assert_eq!(store.count_with_status(BreakStatus::New).unwrap(), 0, "every break recorded");
@@ -267,11 +287,21 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
     let cancel = CancelFlag::default();
     let trigger = cancel.clone();
     let breaks = store.stream_with_status(BreakStatus::New, 500).unwrap();
-    let done = reconagent_api::batch::run_and_record(&store, &orch, breaks, 5_000, RunMode::V2, reconagent_engine::sample::sample_as_of(), cancel, false, |d, _, _| {
-        if d == 1_500 {
-            trigger.cancel();
-        }
-    })
+    let done = reconagent_api::batch::run_and_record(
+        &store,
+        &orch,
+        breaks,
+        5_000,
+        RunMode::V2,
+        reconagent_engine::sample::sample_as_of(),
+        cancel,
+        false,
+        |d, _, _| {
+            if d == 1_500 {
+                trigger.cancel();
+            }
+        },
+    )
     .unwrap();
     assert!(done.summary.cancelled);
     assert!(done.recorded >= 1_500 && done.recorded < 5_000, "{}", done.recorded);

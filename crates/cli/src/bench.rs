@@ -24,7 +24,12 @@ fn machine() -> serde_json::Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':']).to_string()));
-    let commit = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     json!({
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "cpu": cpu,
@@ -69,7 +74,8 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         let cpu = || (cpu_time_ms("/proc/self/stat").unwrap_or(0), cpu_time_ms("/proc/thread-self/stat").unwrap_or(0));
         let cpu0 = cpu();
         let start = Instant::now();
-        let (recorded, _) = crate::stored::record_batch(&store, &orch, store.stream_with_status(BreakStatus::New, 2000)?, total, RunMode::V2, sample_as_of(), false)?;
+        let (recorded, _) =
+            crate::stored::record_batch(&store, &orch, store.stream_with_status(BreakStatus::New, 2000)?, total, RunMode::V2, sample_as_of(), false)?;
         let run_s = start.elapsed().as_secs_f64();
         let cpu1 = cpu();
         let (process_cpu_s, main_cpu_s) = ((cpu1.0 - cpu0.0) as f64 / 1e3, (cpu1.1 - cpu0.1) as f64 / 1e3);

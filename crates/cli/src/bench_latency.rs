@@ -116,7 +116,18 @@ fn seed_table(orch: &Orchestrator) -> Result<Value> {
         let (t1, a1, k1) = m(c1);
         let (t2, a2, k2) = m(c2);
         let faster = 100.0 * (1.0 - t2 / t1);
-        println!("    {:<26} {:>5} {:>13.0} ms / {:>4.2} {:>13.0} ms / {:>4.2} {:>7.1}% {:>8.3} -> {:>6.3}", name, c2.n, t1, a1, t2, a2, faster, k1.round_dp(3), k2.round_dp(3));
+        println!(
+            "    {:<26} {:>5} {:>13.0} ms / {:>4.2} {:>13.0} ms / {:>4.2} {:>7.1}% {:>8.3} -> {:>6.3}",
+            name,
+            c2.n,
+            t1,
+            a1,
+            t2,
+            a2,
+            faster,
+            k1.round_dp(3),
+            k2.round_dp(3)
+        );
         rows.push(json!({"class": name, "n": c2.n, "v1_ms": t1, "v1_agents": a1, "v2_ms": t2, "v2_agents": a2, "faster_pct": faster, "v1_cost": k1.round_dp(4).to_string(), "v2_cost": k2.round_dp(4).to_string()}));
     }
     let n = v2.len().max(1);
@@ -135,8 +146,13 @@ fn under_limit(orch: &Orchestrator, limit: usize) -> Result<Value> {
     let cancelled: usize = graphs.iter().map(|g| g.nodes.iter().filter(|n| n.status == NodeStatus::Cancelled).count()).sum();
     let ratio = secs / bound;
     println!("  1,000 breaks at once, at most {limit} agent calls at a time:");
-    println!("    total {secs:.2} s; bound (completed agent work / limit) {bound:.2} s; ratio {ratio:.4} ({}); {cancelled} agent call(s) cancelled by early exits", if ratio <= 1.05 { "within 5%" } else { "NOT within 5%" });
-    Ok(json!({"breaks": graphs.len(), "limit": limit, "total_s": secs, "bound_s": bound, "ratio": ratio, "within_target": ratio <= 1.05, "cancelled_calls": cancelled}))
+    println!(
+        "    total {secs:.2} s; bound (completed agent work / limit) {bound:.2} s; ratio {ratio:.4} ({}); {cancelled} agent call(s) cancelled by early exits",
+        if ratio <= 1.05 { "within 5%" } else { "NOT within 5%" }
+    );
+    Ok(
+        json!({"breaks": graphs.len(), "limit": limit, "total_s": secs, "bound_s": bound, "ratio": ratio, "within_target": ratio <= 1.05, "cancelled_calls": cancelled}),
+    )
 }
 
 pub(crate) fn run_suite(report: &mut Value, limit: usize) -> Result<()> {

@@ -49,7 +49,11 @@ pub(crate) fn run(inputs: &Inputs) -> Result<ExitCode> {
         total.v1_agents,
         if unsafe_auto.is_empty() { "none".to_string() } else { unsafe_auto.join(", ") }
     );
-    println!("engine time per break (no emulated latency): v1 {:.1} us, v2 {:.1} us", total.v1_us as f64 / total.n.max(1) as f64, total.v2_us as f64 / total.n.max(1) as f64);
+    println!(
+        "engine time per break (no emulated latency): v1 {:.1} us, v2 {:.1} us",
+        total.v1_us as f64 / total.n.max(1) as f64,
+        total.v2_us as f64 / total.n.max(1) as f64
+    );
     Ok(if failed || !unsafe_auto.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -63,7 +67,11 @@ fn add(g: &mut Group, a: &ExecutionGraph, b: &ExecutionGraph) {
 }
 
 fn pct(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 * 100.0 / b as f64
+    }
 }
 
 fn line(ty: &str, tier: &str, g: &Group) {

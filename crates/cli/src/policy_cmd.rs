@@ -19,7 +19,8 @@ fn text_of(spec: &str, db: Option<&Path>) -> Result<String> {
     }
     let store = crate::stored::open(db)?;
     let saves = store.policy_history(10_000)?;
-    let hash = saves.iter().map(|s| &s.hash).find(|h| h.starts_with(spec)).with_context(|| format!("{spec}: no such file, and no stored version starts with it"))?;
+    let hash =
+        saves.iter().map(|s| &s.hash).find(|h| h.starts_with(spec)).with_context(|| format!("{spec}: no such file, and no stored version starts with it"))?;
     Ok(store.policy_text(hash)?)
 }
 
@@ -33,7 +34,14 @@ pub(crate) fn diff(a: &str, b: &str, db: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-pub(crate) fn simulate(current: PolicySet, draft_path: &Path, limit: usize, break_type: Option<&str>, db: Option<&Path>, as_of: DateTime<Utc>) -> Result<ExitCode> {
+pub(crate) fn simulate(
+    current: PolicySet,
+    draft_path: &Path,
+    limit: usize,
+    break_type: Option<&str>,
+    db: Option<&Path>,
+    as_of: DateTime<Utc>,
+) -> Result<ExitCode> {
     let draft = PolicySet::load_file(draft_path).map_err(|e| anyhow::anyhow!("the draft is invalid:\n{e}"))?;
     let store = crate::stored::open(db)?;
     let breaks = store.recent_breaks(limit, break_type)?;

@@ -150,7 +150,15 @@ fn policy_diff_and_simulate_report_what_a_draft_changes() {
     let draft = dir.path().join("draft.yaml");
     let shipped = std::fs::read_to_string(root().join("policies/routing_policies.yaml")).unwrap();
     // CASH LOW auto-resolves everything: some reviews become automatic.
-    std::fs::write(&draft, shipped.replacen("          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97", "          when: \"true\"\n          decision: AUTO_RESOLVE\n          confidence: 0.97", 1)).unwrap();
+    std::fs::write(
+        &draft,
+        shipped.replacen(
+            "          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97",
+            "          when: \"true\"\n          decision: AUTO_RESOLVE\n          confidence: 0.97",
+            1,
+        ),
+    )
+    .unwrap();
     let draft = draft.to_str().unwrap();
     let (code, out, err) = reconagent(&["policy", "diff", "policies/routing_policies.yaml", draft]);
     assert_eq!(code, 1, "files differ: {err}");

@@ -58,10 +58,7 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
             hints.push(RoutingHint::LikelyTimingDifference);
         }
         let foreign_amount = i.abs().max(e.abs());
-        if brk.currency != config.base_currency
-            && !abs_amount.is_zero()
-            && abs_amount <= foreign_amount * tol.fx_rounding / Decimal::ONE_HUNDRED
-        {
+        if brk.currency != config.base_currency && !abs_amount.is_zero() && abs_amount <= foreign_amount * tol.fx_rounding / Decimal::ONE_HUNDRED {
             hints.push(RoutingHint::PossibleFxRounding);
         }
     }
@@ -107,7 +104,15 @@ fn urgency(tier: RiskTier, age_days: i64, brk: &Break, as_of: DateTime<Utc>) -> 
         .flatten()
         .map(|d| (d - as_of.date_naive()).num_days())
         .min()
-        .map(|days| if days <= 1 { 10 } else if days <= 3 { 5 } else { 0 })
+        .map(|days| {
+            if days <= 1 {
+                10
+            } else if days <= 3 {
+                5
+            } else {
+                0
+            }
+        })
         .unwrap_or(0);
     (base + age + settle).clamp(0, 100) as u8
 }

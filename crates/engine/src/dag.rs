@@ -104,7 +104,13 @@ mod tests {
     const W: [u64; 7] = [150, 250, 400, 350, 450, 550, 350];
 
     fn diamond() -> Vec<(AgentKind, AgentMask)> {
-        vec![(Ingestion, 0), (Enrichment, mask(&[Ingestion])), (Rules, mask(&[Ingestion])), (Pattern, mask(&[Ingestion])), (Decisioning, mask(&[Enrichment, Rules, Pattern]))]
+        vec![
+            (Ingestion, 0),
+            (Enrichment, mask(&[Ingestion])),
+            (Rules, mask(&[Ingestion])),
+            (Pattern, mask(&[Ingestion])),
+            (Decisioning, mask(&[Enrichment, Rules, Pattern])),
+        ]
     }
 
     #[test]

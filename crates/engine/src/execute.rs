@@ -20,6 +20,7 @@
 
 use crate::agents::{AgentContext, AgentOutput, AgentSet, LatencyProfile, Outputs, RunInput};
 use crate::dag::{self, AgentMask};
+use crate::gate::CallGate;
 use crate::graph::{CheckpointEvaluation, ExecutionGraph, NodeRecord, NodeStatus, RunMode, SkipReason};
 use crate::model::{AgentKind, DecidedBy, Decision, DecisionAction};
 use crate::policy::condition::profile_value;
@@ -32,7 +33,6 @@ use std::cmp::Reverse;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
-use crate::gate::CallGate;
 use tokio::time::Instant;
 
 /// Backoff before retry `n` (1-based): 20 ms doubling, at most 1 s.
@@ -70,12 +70,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 
 /// Calls one agent with its timeout and retries. A panic, in `run` or in its future, is an
 /// error like any other (it is caught here and does not reach the batch).
-async fn call_agent(
-    agents: AgentSet,
-    planned: crate::policy::PlannedAgent,
-    ctx: AgentContext,
-    limit: Option<(Arc<CallGate>, u64)>,
-) -> Finished {
+async fn call_agent(agents: AgentSet, planned: crate::policy::PlannedAgent, ctx: AgentContext, limit: Option<(Arc<CallGate>, u64)>) -> Finished {
     // invariant 2: a global permit is held for the whole call, retries included.
     let _permit = match limit {
         Some((gate, chain_ahead_ms)) => Some(gate.acquire(chain_ahead_ms).await),
@@ -136,14 +131,7 @@ pub struct RunOptions {
 ///
 /// # Cancel safety
 /// Dropping the future drops every running agent call; nothing is recorded.
-pub async fn execute(
-    plan: &PlanTemplate,
-    mode: RunMode,
-    agents: &AgentSet,
-    input: Arc<RunInput>,
-    policy_version: &str,
-    opts: &RunOptions,
-) -> ExecutionGraph {
+pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, input: Arc<RunInput>, policy_version: &str, opts: &RunOptions) -> ExecutionGraph {
     let started_at = Utc::now();
     let t0 = Instant::now();
     let us = |t: Instant| t.duration_since(t0).as_micros() as u64;
@@ -180,7 +168,8 @@ pub async fn execute(
             let planned = plan.agents[ready.remove(pick)].clone();
             // invariant 6: only the ancestors' outputs.
             let seen = shape.ancestors[planned.agent.index()];
-            let ctx = AgentContext { input: input.clone(), outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))) };
+            let ctx =
+                AgentContext { input: input.clone(), outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))) };
             nodes[planned.agent.index()].status = None;
             let limit = opts.global_limit.clone().map(|gate| (gate, shape.ahead_ms[planned.agent.index()]));
             running.push(call_agent(agents.clone(), planned, ctx, limit));
@@ -333,13 +322,7 @@ fn running_started(ready: &[usize], plan: &PlanTemplate, agent: AgentKind) -> bo
     !ready.iter().any(|&i| plan.agents[i].agent == agent)
 }
 
-fn decide(
-    plan: &PlanTemplate,
-    input: &RunInput,
-    fired: Option<(&Checkpoint, AgentKind)>,
-    nodes: &[NodeRecord],
-    failures: &[(AgentKind, String)],
-) -> Decision {
+fn decide(plan: &PlanTemplate, input: &RunInput, fired: Option<(&Checkpoint, AgentKind)>, nodes: &[NodeRecord], failures: &[(AgentKind, String)]) -> Decision {
     let mut d = if let Some((cp, after_agent)) = fired {
         Decision {
             action: cp.decision,

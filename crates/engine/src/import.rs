@@ -101,7 +101,12 @@ pub fn parse_bytes(bytes: &[u8], name: &str) -> Result<ImportReport, ImportError
     })?;
     let mut seen = HashSet::new();
     let mut dup_rows = Vec::new();
-    report.breaks.retain(|b| seen.insert(b.break_id.clone()) || { dup_rows.push(b.break_id.clone()); false });
+    report.breaks.retain(|b| {
+        seen.insert(b.break_id.clone()) || {
+            dup_rows.push(b.break_id.clone());
+            false
+        }
+    });
     for id in dup_rows {
         report.errors.push(RowError { row: 0, field: "break_id".into(), message: format!("duplicate id `{id}` (kept the first)") });
     }

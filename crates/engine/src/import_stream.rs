@@ -99,7 +99,16 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
             }
         }
     };
-    let format = Format::detect(&file, if first == b'[' { "[" } else if first == b'{' { "{" } else { "x" });
+    let format = Format::detect(
+        &file,
+        if first == b'[' {
+            "["
+        } else if first == b'{' {
+            "{"
+        } else {
+            "x"
+        },
+    );
     let mut totals = StreamTotals::default();
     let mut chunk = ImportReport::default();
     let mut flush = |chunk: &mut ImportReport, totals: &mut StreamTotals, bytes: u64, force: bool| -> Result<(), E> {
@@ -182,20 +191,22 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
             let mut failure: Option<E> = None;
             let result = {
                 let mut de = serde_json::Deserializer::from_reader(&mut reader);
-                let visitor = ItemVisitor { on_item: &mut |i: usize, v: serde_json::Value| -> bool {
-                    totals.rows += 1;
-                    match super::import::json_fields(&v) {
-                        Ok(fields) => push_row(&mut chunk, i, &fields),
-                        Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
-                    }
-                    match flush(&mut chunk, &mut totals, read_so_far.get(), false) {
-                        Ok(()) => true,
-                        Err(e) => {
-                            failure = Some(e);
-                            false
+                let visitor = ItemVisitor {
+                    on_item: &mut |i: usize, v: serde_json::Value| -> bool {
+                        totals.rows += 1;
+                        match super::import::json_fields(&v) {
+                            Ok(fields) => push_row(&mut chunk, i, &fields),
+                            Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
                         }
-                    }
-                } };
+                        match flush(&mut chunk, &mut totals, read_so_far.get(), false) {
+                            Ok(()) => true,
+                            Err(e) => {
+                                failure = Some(e);
+                                false
+                            }
+                        }
+                    },
+                };
                 serde::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end())
             };
             if let Some(e) = failure {
@@ -209,7 +220,9 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
                 if e.to_string().contains("invalid unicode code point") {
                     return Err(ImportError::NotUtf8 { file: file.clone(), line: e.line() }.into());
                 }
-                return Err(ImportError::Malformed { file: file.clone(), message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()) }.into());
+                return Err(
+                    ImportError::Malformed { file: file.clone(), message: format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()) }.into()
+                );
             }
         }
     }

@@ -20,13 +20,8 @@ pub enum BreakType {
 
 impl BreakType {
     /// The five break types the shipped policies know by name.
-    pub const KNOWN: [BreakType; 5] = [
-        BreakType::TradeOmsMismatch,
-        BreakType::CashReconciliation,
-        BreakType::BrokerVsInternal,
-        BreakType::PnlReconciliation,
-        BreakType::RegulatoryData,
-    ];
+    pub const KNOWN: [BreakType; 5] =
+        [BreakType::TradeOmsMismatch, BreakType::CashReconciliation, BreakType::BrokerVsInternal, BreakType::PnlReconciliation, BreakType::RegulatoryData];
 
     /// Parses a name as written in files and policies (`CASH_RECONCILIATION`); anything else is
     /// kept as [`BreakType::Other`] in upper case.
@@ -229,8 +224,7 @@ pub enum DecisionAction {
 }
 
 impl DecisionAction {
-    pub const ALL: [DecisionAction; 3] =
-        [DecisionAction::AutoResolve, DecisionAction::HilReview, DecisionAction::Escalate];
+    pub const ALL: [DecisionAction; 3] = [DecisionAction::AutoResolve, DecisionAction::HilReview, DecisionAction::Escalate];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -301,15 +295,8 @@ pub enum AgentKind {
 }
 
 impl AgentKind {
-    pub const ALL: [AgentKind; 7] = [
-        AgentKind::Ingestion,
-        AgentKind::Enrichment,
-        AgentKind::Matching,
-        AgentKind::Rules,
-        AgentKind::Pattern,
-        AgentKind::Decisioning,
-        AgentKind::Workflow,
-    ];
+    pub const ALL: [AgentKind; 7] =
+        [AgentKind::Ingestion, AgentKind::Enrichment, AgentKind::Matching, AgentKind::Rules, AgentKind::Pattern, AgentKind::Decisioning, AgentKind::Workflow];
 
     pub fn as_str(self) -> &'static str {
         match self {

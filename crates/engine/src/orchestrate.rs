@@ -101,14 +101,8 @@ impl Orchestrator {
             RunMode::V2 => self.policies.plan_for(&profile.break_type, profile.tier).clone(),
             RunMode::V1 => self.policies.v1_plan.clone(),
         };
-        let input = Arc::new(RunInput {
-            brk,
-            profile,
-            refdata: self.refdata.clone(),
-            config: self.policies.classifier.clone(),
-            history: self.history.clone(),
-            as_of,
-        });
+        let input =
+            Arc::new(RunInput { brk, profile, refdata: self.refdata.clone(), config: self.policies.classifier.clone(), history: self.history.clone(), as_of });
         execute(&plan, mode, &self.agents, input, &self.policies.version, opts).await
     }
 

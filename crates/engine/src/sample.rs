@@ -98,7 +98,17 @@ pub fn generate_from(seed: u64, first: usize, count: usize, refdata: &ReferenceD
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
         let mut pick = rng.random_range(0..total);
-        let &(ty, tier, _) = MIX.iter().find(|m| if pick < m.2 { true } else { pick -= m.2; false }).expect("pick < total");
+        let &(ty, tier, _) = MIX
+            .iter()
+            .find(|m| {
+                if pick < m.2 {
+                    true
+                } else {
+                    pick -= m.2;
+                    false
+                }
+            })
+            .expect("pick < total");
         let asset_class = asset_class_for(ty, &mut rng);
         let currency = if asset_class == "CASH" && rng.random_bool(0.5) { "USD" } else { currencies[rng.random_range(0..currencies.len())] };
         let fx = refdata.fx_rate(currency).unwrap_or(Decimal::ONE);
@@ -162,13 +172,8 @@ pub fn generate_from(seed: u64, first: usize, count: usize, refdata: &ReferenceD
         };
         let price = (internal / quantity).round_dp(4);
         let reference = format!("T{:07}", rng.random_range(0..10_000_000));
-        let int_side = SideRecord {
-            reference: Some(reference.clone()),
-            amount: Some(internal),
-            quantity: Some(quantity),
-            price: Some(price),
-            settle_date: Some(settle),
-        };
+        let int_side =
+            SideRecord { reference: Some(reference.clone()), amount: Some(internal), quantity: Some(quantity), price: Some(price), settle_date: Some(settle) };
         let ext_side = match scenario {
             Scenario::MissingCounterpart => SideRecord::default(),
             Scenario::TimingDifference => SideRecord {

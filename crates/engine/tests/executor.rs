@@ -32,10 +32,7 @@ fn plan(edges: &[(AgentKind, &[AgentKind])], max_parallel: usize, timeout_ms: u6
         policy_type: "TEST".into(),
         tier: reconagent_engine::RiskTier::Medium,
         description: String::new(),
-        agents: edges
-            .iter()
-            .map(|(a, d)| PlannedAgent { agent: *a, depends_on: d.to_vec(), timeout: Duration::from_millis(timeout_ms), retries })
-            .collect(),
+        agents: edges.iter().map(|(a, d)| PlannedAgent { agent: *a, depends_on: d.to_vec(), timeout: Duration::from_millis(timeout_ms), retries }).collect(),
         max_parallel,
         checkpoints: vec![],
         fallback: DecisionAction::AutoResolve,
@@ -195,7 +192,12 @@ async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
     let set = PolicySet::bundled();
     // PNL LOW: RULES and PATTERN run side by side after INGESTION; the checkpoint reads both,
     // so it is tested once, when the slower one completes.
-    let (p, inp) = shipped_plan(&set, reconagent_engine::BreakType::PnlReconciliation, reconagent_engine::RiskTier::Low, "rules.difference_base >= 0 && pattern.similar_count >= 0");
+    let (p, inp) = shipped_plan(
+        &set,
+        reconagent_engine::BreakType::PnlReconciliation,
+        reconagent_engine::RiskTier::Low,
+        "rules.difference_base >= 0 && pattern.similar_count >= 0",
+    );
     assert_eq!(p.checkpoints[0].after, vec![Rules, Pattern], "the shipped plan uses a list");
     // (latency, the agent that completes last, when): PATTERN 10 + 100 against 10 + 10 for
     // RULES; then RULES slow, at 10 + 120 against 10 + 10 for PATTERN.

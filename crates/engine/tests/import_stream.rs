@@ -81,7 +81,11 @@ fn a_chunk_handler_error_stops_the_import() {
     let mut chunks = 0;
     let r = stream_file::<ImportError>(&path, 50, |_, _, _| {
         chunks += 1;
-        if chunks == 2 { Err(ImportError::Io { file: "db".into(), message: "disk full".into() }) } else { Ok(()) }
+        if chunks == 2 {
+            Err(ImportError::Io { file: "db".into(), message: "disk full".into() })
+        } else {
+            Ok(())
+        }
     });
     assert!(r.unwrap_err().to_string().contains("disk full"));
     assert_eq!(chunks, 2);
@@ -106,7 +110,11 @@ fn progress_moves_through_a_json_array_too() {
 #[test]
 fn a_bom_bad_utf8_in_json_and_a_late_nul_are_handled_alike() {
     let item = r#"{"break_id":"B1","break_type":"CASH_RECONCILIATION","amount":"1","currency":"USD"}"#;
-    for (name, body) in [("a.json", format!("[{item}]")), ("a.jsonl", format!("{item}\n")), ("a.csv", "break_id,break_type,amount,currency\nB1,CASH_RECONCILIATION,1,USD\n".to_string())] {
+    for (name, body) in [
+        ("a.json", format!("[{item}]")),
+        ("a.jsonl", format!("{item}\n")),
+        ("a.csv", "break_id,break_type,amount,currency\nB1,CASH_RECONCILIATION,1,USD\n".to_string()),
+    ] {
         let bytes = [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat();
         let r = parse_bytes(&bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(r.breaks.len(), 1, "{name}: {:?}", r.errors);

@@ -115,14 +115,19 @@ fn suspicious_setups_warn_on_their_field() {
     assert!(w.iter().any(|(p, m)| p == "policies.CASH_RECONCILIATION.LOW.agents.PATTERN" && m.contains("nothing uses PATTERN's output")), "{w:?}");
     // AUTO_RESOLVE at a tier above classifier.auto_resolve_max_tier (MEDIUM).
     let w = warnings_after(&[set("policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision", text("AUTO_RESOLVE"))]);
-    assert!(w.iter().any(|(p, m)| p == "policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision" && m.contains("above classifier.auto_resolve_max_tier")), "{w:?}");
+    assert!(
+        w.iter().any(|(p, m)| p == "policies.TRADE_OMS_MISMATCH.HIGH.checkpoints[0].decision" && m.contains("above classifier.auto_resolve_max_tier")),
+        "{w:?}"
+    );
 }
 
 #[test]
 fn an_agent_must_depend_on_what_it_reads_when_the_plan_runs_it() {
     // PATTERN joins CASH LOW, but DECISIONING (which reads it) does not wait for it: it would
     // decide with or without the history depending on timing.
-    let out = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN.depends_on", EditValue::List(vec!["INGESTION".into()]))], "p.yaml").unwrap();
+    let out =
+        apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.PATTERN.depends_on", EditValue::List(vec!["INGESTION".into()]))], "p.yaml")
+            .unwrap();
     let errs = PolicySet::load(&out, "p.yaml").unwrap_err();
     let e = errs.0.iter().find(|e| e.path == "policies.CASH_RECONCILIATION.LOW.agents.DECISIONING.depends_on").unwrap_or_else(|| panic!("{errs}"));
     assert!(e.message.contains("DECISIONING reads PATTERN's output") && e.line > 0, "{e:?}");
@@ -140,7 +145,6 @@ fn the_diff_numbers_lines_in_both_texts() {
     assert_eq!(d[2].new_line, Some(2));
     assert_eq!(d[4].text, "d");
 }
-
 
 /// The condition builder offers what the validator accepts: every field the outline lists for a
 /// checkpoint passes validation in its condition, and an agent that has not finished is not
@@ -190,7 +194,9 @@ fn the_outline_reads_every_plan_with_its_critical_path() {
     assert_eq!(cash.checkpoints[0].after, ["RULES"]);
     assert_eq!(o.classifier.tier_thresholds[0].key, "MEDIUM");
     // A cycle has no critical path, but the form still opens.
-    let cyclic = apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.INGESTION.depends_on", EditValue::List(vec!["WORKFLOW".into()]))], "p.yaml").unwrap();
+    let cyclic =
+        apply(BUNDLED_POLICIES, &[set("policies.CASH_RECONCILIATION.LOW.agents.INGESTION.depends_on", EditValue::List(vec!["WORKFLOW".into()]))], "p.yaml")
+            .unwrap();
     let o = outline(&cyclic, "p.yaml").unwrap();
     assert!(o.plans.iter().find(|p| p.break_type == "CASH_RECONCILIATION" && p.tier == "LOW").unwrap().critical_path.is_empty());
     // Not YAML of the right shape: an error with a line.

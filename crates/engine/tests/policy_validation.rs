@@ -40,7 +40,10 @@ fn the_bundled_policies_are_valid_and_route_every_type_and_tier() {
 
 #[test]
 fn an_unknown_agent_is_named_with_its_path_and_line() {
-    let text = edited("        WORKFLOW: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained", "        WORKFLOWS: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained");
+    let text = edited(
+        "        WORKFLOW: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained",
+        "        WORKFLOWS: { depends_on: [RULES] }\n      checkpoints:\n        - id: trade_low_explained",
+    );
     let errs = errors_for(&text);
     let line = line_of(&text, "WORKFLOWS");
     assert_has(&errs, &format!("test.yaml:{line}:"));
@@ -80,7 +83,10 @@ fn a_cycle_is_refused() {
 
 #[test]
 fn a_checkpoint_after_an_agent_not_in_the_plan_is_refused() {
-    let errs = errors_for(&edited("          after: RULES\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97", "          after: PATTERN\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97"));
+    let errs = errors_for(&edited(
+        "          after: RULES\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97",
+        "          after: PATTERN\n          when: rules.explained\n          decision: AUTO_RESOLVE\n          confidence: 0.97",
+    ));
     assert_has(&errs, "policies.CASH_RECONCILIATION.LOW.checkpoints[0].after: checkpoint after PATTERN, which is not in this plan");
 }
 
@@ -102,7 +108,10 @@ fn cel_naming_an_unknown_field_or_an_unfinished_agent_is_refused() {
 
 #[test]
 fn max_parallel_below_one_is_refused() {
-    let errs = errors_for(&edited("      description: Full decisioning; matching and rules in parallel.\n", "      description: Full decisioning; matching and rules in parallel.\n      max_parallel: 0\n"));
+    let errs = errors_for(&edited(
+        "      description: Full decisioning; matching and rules in parallel.\n",
+        "      description: Full decisioning; matching and rules in parallel.\n      max_parallel: 0\n",
+    ));
     assert_has(&errs, "policies.CASH_RECONCILIATION.HIGH.max_parallel: max_parallel must be at least 1, not 0");
 }
 

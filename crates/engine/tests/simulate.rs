@@ -37,7 +37,13 @@ fn simulation_numbers_equal_direct_runs_under_each_policy() {
 
     let direct = |o: &Orchestrator| {
         let mut out = HashMap::new();
-        rt.block_on(o.process_batch(breaks.clone(), breaks.len(), &BatchOptions::new(RunMode::V2, sample_as_of()), |g| drop(out.insert(g.break_id.clone(), g)), |_| {}));
+        rt.block_on(o.process_batch(
+            breaks.clone(),
+            breaks.len(),
+            &BatchOptions::new(RunMode::V2, sample_as_of()),
+            |g| drop(out.insert(g.break_id.clone(), g)),
+            |_| {},
+        ));
         out
     };
     let (c, d) = (direct(&current), direct(&draft));

@@ -65,13 +65,7 @@ pub fn entry_hash(prev: &[u8], seq: i64, at: &str, kind: &str, actor: &str, subj
 /// its keys in sorted order, which is exactly `canonical_json` of the entry (a test pins it).
 pub fn entry_hash_canonical(prev: &[u8], seq: i64, at: &str, kind: &str, actor: &str, subject: &str, payload: &str) -> [u8; 32] {
     let s = |v: &str| serde_json::to_string(v).expect("a string always serialises");
-    let body = format!(
-        "{{\"actor\":{},\"at\":{},\"kind\":{},\"payload\":{payload},\"seq\":{seq},\"subject\":{}}}",
-        s(actor),
-        s(at),
-        s(kind),
-        s(subject)
-    );
+    let body = format!("{{\"actor\":{},\"at\":{},\"kind\":{},\"payload\":{payload},\"seq\":{seq},\"subject\":{}}}", s(actor), s(at), s(kind), s(subject));
     let mut h = Sha256::new();
     h.update(prev);
     h.update(body.as_bytes());
@@ -91,10 +85,8 @@ impl Appender {
     /// Reads the last entry. Only valid inside the transaction it was made in (the writer
     /// mutex guarantees no other append interleaves).
     pub(crate) fn load(tx: &Connection) -> Result<Appender> {
-        let last: Option<(i64, String)> = tx
-            .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let last: Option<(i64, String)> =
+            tx.prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         Ok(match last {
             Some((seq, h)) => {
                 let mut prev = [0u8; 32];
@@ -220,4 +212,3 @@ mod tests {
     }
     const GOLDEN: &str = "d3e25ff8f734590e95e7ce4ff6d459d6fc93a00594344a8a7c84e29647d49400";
 }
-

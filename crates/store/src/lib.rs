@@ -15,10 +15,10 @@ mod queue;
 mod stats;
 
 pub use audit::{EventKind, Verification};
-pub use history::StoreHistory;
-pub use policies::PolicySave;
 pub use error::{Result, StoreError};
+pub use history::StoreHistory;
 pub use lifecycle::{BreakStatus, HumanAction};
+pub use policies::PolicySave;
 pub use queue::{BreakRow, QueueFilter, QueueSort};
 pub use stats::{ActionRow, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
 
@@ -236,10 +236,9 @@ impl Store {
             conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(open_err)?;
         }
         // A damaged file fails here, inside the migration's transaction, which rolls back.
-        migrations().to_latest(&mut conn).map_err(|e| StoreError::Open {
-            path: name.clone(),
-            message: format!("the file is damaged or cannot be upgraded ({e}); nothing was changed"),
-        })?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Open { path: name.clone(), message: format!("the file is damaged or cannot be upgraded ({e}); nothing was changed") })?;
         Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), idle_readers: Mutex::new(Vec::new()), actor: os_user() })
     }
 
@@ -385,8 +384,7 @@ impl Store {
 
     /// Loads a break.
     pub fn get_break(&self, id: &str) -> Result<Break> {
-        let data: Option<String> =
-            self.reader()?.query_row("SELECT data FROM breaks WHERE break_id = ?1", [id], |r| r.get(0)).optional()?;
+        let data: Option<String> = self.reader()?.query_row("SELECT data FROM breaks WHERE break_id = ?1", [id], |r| r.get(0)).optional()?;
         let data = data.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?;
         Ok(serde_json::from_str(&data)?)
     }

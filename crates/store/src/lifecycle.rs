@@ -22,14 +22,8 @@ pub enum BreakStatus {
 }
 
 impl BreakStatus {
-    pub const ALL: [BreakStatus; 6] = [
-        BreakStatus::New,
-        BreakStatus::Processing,
-        BreakStatus::AutoResolved,
-        BreakStatus::PendingReview,
-        BreakStatus::Escalated,
-        BreakStatus::Resolved,
-    ];
+    pub const ALL: [BreakStatus; 6] =
+        [BreakStatus::New, BreakStatus::Processing, BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated, BreakStatus::Resolved];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,11 +56,20 @@ pub enum HumanAction {
     /// Agree with the run's decision; the break is resolved.
     Accept,
     /// Replace the decision; a reason is mandatory.
-    Override { decision: DecisionAction, reason: String },
-    Assign { assignee: String },
-    Comment { text: String },
+    Override {
+        decision: DecisionAction,
+        reason: String,
+    },
+    Assign {
+        assignee: String,
+    },
+    Comment {
+        text: String,
+    },
     /// Close the break.
-    Resolve { comment: String },
+    Resolve {
+        comment: String,
+    },
 }
 
 impl HumanAction {
@@ -134,14 +137,7 @@ impl Store {
                 "UPDATE breaks SET status = ?2, assignee = COALESCE(?3, assignee), decision = COALESCE(?4, decision), updated_at = ?5 WHERE break_id = ?1",
                 params![break_id, to.as_str(), assignee, decision, at],
             )?;
-            audit::append(
-                tx,
-                EventKind::HumanAction,
-                &self.actor,
-                break_id,
-                &json!({"action": action, "from": from.as_str(), "to": to.as_str()}),
-                &at,
-            )?;
+            audit::append(tx, EventKind::HumanAction, &self.actor, break_id, &json!({"action": action, "from": from.as_str(), "to": to.as_str()}), &at)?;
             Ok(to)
         })
     }

@@ -67,7 +67,15 @@ impl Store {
             )?;
             // The file last, inside the transaction: if it cannot be written, nothing is recorded.
             crate::fsio::write_atomic(path, text.as_bytes())?;
-            Ok(PolicySave { save_id: Some(save_id), hash: set.version.clone(), path: name.clone(), author: self.actor.clone(), note: note.to_string(), saved_at: at.clone(), previous: on_disk })
+            Ok(PolicySave {
+                save_id: Some(save_id),
+                hash: set.version.clone(),
+                path: name.clone(),
+                author: self.actor.clone(),
+                note: note.to_string(),
+                saved_at: at.clone(),
+                previous: on_disk,
+            })
         })?;
         Ok((set, save))
     }
@@ -84,7 +92,15 @@ impl Store {
              ORDER BY 6 DESC, 1 DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok(PolicySave { save_id: r.get(0)?, hash: r.get(1)?, path: r.get(2)?, author: r.get(3)?, note: r.get(4)?, saved_at: r.get(5)?, previous: r.get(6)? })
+            Ok(PolicySave {
+                save_id: r.get(0)?,
+                hash: r.get(1)?,
+                path: r.get(2)?,
+                author: r.get(3)?,
+                note: r.get(4)?,
+                saved_at: r.get(5)?,
+                previous: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -90,10 +90,14 @@ impl Store {
             }
         }
         if !f.statuses.is_empty() {
-            let marks: Vec<String> = f.statuses.iter().map(|s| {
-                args.push(Value::Text(s.clone()));
-                format!("?{}", args.len())
-            }).collect();
+            let marks: Vec<String> = f
+                .statuses
+                .iter()
+                .map(|s| {
+                    args.push(Value::Text(s.clone()));
+                    format!("?{}", args.len())
+                })
+                .collect();
             clauses.push(format!("status IN ({})", marks.join(", ")));
         }
         if let Some(s) = f.search.as_ref().filter(|s| !s.is_empty()) {

@@ -92,9 +92,8 @@ impl Store {
     /// Human actions on a break, oldest first.
     pub fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(
-            "SELECT action_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT action_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id")?;
         let rows = stmt.query_map([break_id], |r| {
             Ok(ActionRow {
                 action_id: r.get(0)?,

@@ -88,7 +88,8 @@ fn every_format_carries_the_chain_head_and_verification() {
     let cp = breaks.rows().find(|r| r[9].to_string().contains("HYPERLINK")).unwrap()[9].to_string();
     assert!(cp.starts_with("'="), "{cp}");
 
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "no temp files left behind");
     assert!(store.verify().unwrap().ok);
 }

@@ -72,7 +72,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     let evaluated: usize = v2.iter().map(|g| g.checkpoints.len()).sum();
     assert_eq!(cps as usize, evaluated);
     assert_eq!(store.verify().unwrap().head, head, "the audit log is untouched by the upgrade");
-    let no_instrument: i64 = c.query_row("SELECT COUNT(*) FROM breaks WHERE instrument_id IS NULL AND json_extract(data, '$.instrument_id') IS NOT NULL", [], |r| r.get(0)).unwrap();
+    let no_instrument: i64 =
+        c.query_row("SELECT COUNT(*) FROM breaks WHERE instrument_id IS NULL AND json_extract(data, '$.instrument_id') IS NOT NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(no_instrument, 0, "instrument ids backfilled for PATTERN's index");
     // Version 3: PATTERN's indexes cover only processed breaks; unused run indexes are gone.
     let partial: i64 = c

@@ -60,7 +60,10 @@ fn human_actions_follow_the_lifecycle() {
     let empty = store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "  ".into() });
     assert!(matches!(empty, Err(StoreError::Invalid(_))));
     assert_eq!(store.act(id, &HumanAction::Assign { assignee: "bob".into() }).unwrap(), BreakStatus::PendingReview);
-    assert_eq!(store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "counterparty disputes".into() }).unwrap(), BreakStatus::Escalated);
+    assert_eq!(
+        store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "counterparty disputes".into() }).unwrap(),
+        BreakStatus::Escalated
+    );
     assert_eq!(store.act(id, &HumanAction::Accept).unwrap(), BreakStatus::Resolved);
     let again = store.act(id, &HumanAction::Accept).unwrap_err();
     assert!(again.to_string().contains("is RESOLVED: ACCEPT is not allowed"), "{again}");
@@ -95,7 +98,11 @@ fn verify_names_an_edited_a_deleted_and_a_reordered_entry() {
     for (case, sql, expect) in [
         ("edited", "UPDATE audit_log SET payload = replace(payload, 'v2', 'v1') WHERE seq = 5", "entry 5"),
         ("deleted", "DELETE FROM audit_log WHERE seq = 4", "entry 5 follows 3"),
-        ("reordered", "UPDATE audit_log SET seq = -1 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = -1;", "entry 6"),
+        (
+            "reordered",
+            "UPDATE audit_log SET seq = -1 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = 7; UPDATE audit_log SET seq = 7 WHERE seq = -1;",
+            "entry 6",
+        ),
         ("actor changed", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3", "entry 3"),
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -183,7 +190,9 @@ fn similar_by_sql(store: &Store, q: &reconagent_engine::agents::SimilarQuery) ->
         )
         .unwrap();
     let mut out = (0, 0, 0); // similar, resolved (by a person or automatically), unresolved
-    let rows = stmt.query_map(rusqlite::params![q.break_type.as_str(), q.break_id, q.counterparty, q.instrument_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))).unwrap();
+    let rows = stmt
+        .query_map(rusqlite::params![q.break_type.as_str(), q.break_id, q.counterparty, q.instrument_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+        .unwrap();
     for r in rows {
         let (status, n) = r.unwrap();
         out.0 += n;

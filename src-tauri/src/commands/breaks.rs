@@ -1,9 +1,9 @@
 //! The break queue, a break's detail, imports.
 
 use super::{blocking, AppCore};
+use crate::commands::runs::DataChanged;
 use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, QueuePage, QueueQuery};
 use reconagent_api::ApiResult;
-use crate::commands::runs::DataChanged;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 

@@ -44,9 +44,7 @@ impl AppState {
 /// Runs `f` on the blocking pool: store and engine calls never run on the UI thread.
 pub(crate) async fn blocking<T: Send + 'static>(state: &AppCore, f: impl FnOnce(&Core) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
     let core = state.core()?;
-    tauri::async_runtime::spawn_blocking(move || f(&core))
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
+    tauri::async_runtime::spawn_blocking(move || f(&core)).await.map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
 }
 
 /// A progress sink for long work: emits [`runs::ProgressEvent`] at most every 50 ms, and always

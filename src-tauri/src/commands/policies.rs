@@ -22,14 +22,28 @@ pub async fn policy_check(core: State<'_, AppCore>, base: String, edits: Vec<Pol
 
 #[tauri::command]
 #[specta::specta]
-pub async fn policy_simulate(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, limit: i32, break_type: Option<String>) -> ApiResult<SimulationDto> {
+pub async fn policy_simulate(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    base: String,
+    edits: Vec<PolicyEdit>,
+    limit: i32,
+    break_type: Option<String>,
+) -> ApiResult<SimulationDto> {
     let progress = super::progress_emitter(app);
     blocking(&core, move |c| c.policy_simulate(&base, &edits, limit.max(1) as usize, break_type.as_deref(), progress)).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn policy_save(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, note: String, overwrite: bool) -> ApiResult<PolicySaveDto> {
+pub async fn policy_save(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    base: String,
+    edits: Vec<PolicyEdit>,
+    note: String,
+    overwrite: bool,
+) -> ApiResult<PolicySaveDto> {
     let saved = blocking(&core, move |c| c.policy_save(&base, &edits, &note, overwrite)).await?;
     let _ = DataChanged { what: "policies".into() }.emit(&app);
     Ok(saved)

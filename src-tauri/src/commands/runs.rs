@@ -1,7 +1,7 @@
 //! Processing breaks, with progress events and cancel.
 
 use super::{blocking, AppCore};
-use reconagent_api::dto::{Progress, ProcessSummary};
+use reconagent_api::dto::{ProcessSummary, Progress};
 use reconagent_api::ApiResult;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};

@@ -8,11 +8,7 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     let inp = &ctx.input;
     let b = &inp.brk;
     let fx = inp.refdata.fx_rate(&b.currency);
-    let rating = b
-        .counterparty
-        .as_ref()
-        .and_then(|c| inp.refdata.counterparties.get(c))
-        .map(|c| c.rating.clone());
+    let rating = b.counterparty.as_ref().and_then(|c| inp.refdata.counterparties.get(c)).map(|c| c.rating.clone());
     Ok(AgentOutput::Enrichment(EnrichmentOutput {
         fx_rate_known: fx.is_some(),
         fx_rate: fx.unwrap_or(Decimal::ZERO),

@@ -217,10 +217,6 @@ impl AgentSet {
     }
 }
 
-fn input<'a, T>(
-    ctx: &'a AgentContext,
-    agent: AgentKind,
-    pick: impl Fn(&'a AgentOutput) -> Option<&'a T>,
-) -> Option<&'a T> {
+fn input<'a, T>(ctx: &'a AgentContext, agent: AgentKind, pick: impl Fn(&'a AgentOutput) -> Option<&'a T>) -> Option<&'a T> {
     ctx.output(agent).and_then(pick)
 }

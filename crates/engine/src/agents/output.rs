@@ -101,34 +101,11 @@ pub enum AgentOutput {
 pub fn output_fields(agent: AgentKind) -> &'static [&'static str] {
     match agent {
         AgentKind::Ingestion => &["valid", "has_internal", "has_external", "sides_present", "amount_consistent", "issues"],
-        AgentKind::Enrichment => &[
-            "fx_rate_known",
-            "fx_rate",
-            "amount_base",
-            "instrument_known",
-            "counterparty_known",
-            "counterparty_rating",
-            "sla_hours",
-        ],
-        AgentKind::Matching => &[
-            "sides_present",
-            "amount_diff",
-            "quantity_match",
-            "price_match",
-            "reference_match",
-            "settle_date_diff_days",
-            "score",
-            "mismatched_fields",
-        ],
-        AgentKind::Rules => &[
-            "within_tolerance",
-            "timing_difference",
-            "fx_rounding",
-            "explained",
-            "difference_base",
-            "tolerance_base",
-            "rule_hits",
-        ],
+        AgentKind::Enrichment => &["fx_rate_known", "fx_rate", "amount_base", "instrument_known", "counterparty_known", "counterparty_rating", "sla_hours"],
+        AgentKind::Matching => {
+            &["sides_present", "amount_diff", "quantity_match", "price_match", "reference_match", "settle_date_diff_days", "score", "mismatched_fields"]
+        }
+        AgentKind::Rules => &["within_tolerance", "timing_difference", "fx_rounding", "explained", "difference_base", "tolerance_base", "rule_hits"],
         AgentKind::Pattern => &[
             "similar_count",
             "resolved_count",
@@ -221,11 +198,9 @@ impl AgentOutput {
                 ("prior_auto_resolve_rate", Value::Float(o.prior_auto_resolve_rate)),
                 ("usual_resolution", opt_str(&o.usual_resolution)),
             ]),
-            AgentOutput::Decisioning(o) => map(vec![
-                ("action", Value::from(o.action.as_str())),
-                ("confidence", Value::Float(o.confidence)),
-                ("rationale", strs(&o.rationale)),
-            ]),
+            AgentOutput::Decisioning(o) => {
+                map(vec![("action", Value::from(o.action.as_str())), ("confidence", Value::Float(o.confidence)), ("rationale", strs(&o.rationale))])
+            }
             AgentOutput::Workflow(o) => map(vec![
                 ("queue", Value::from(o.queue.as_str())),
                 ("priority", Value::from(o.priority.as_str())),

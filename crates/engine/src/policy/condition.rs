@@ -46,17 +46,14 @@ impl Condition {
     /// # Errors
     /// Every problem found, as readable sentences.
     pub fn compile(source: &str, visible: &[AgentKind]) -> Result<Condition, Vec<String>> {
-        let program = Program::compile(source).map_err(|e| {
-            e.errors.iter().map(|err| format!("CEL syntax error at column {}: {}", err.pos.1 + 1, err.msg)).collect::<Vec<_>>()
-        })?;
+        let program = Program::compile(source)
+            .map_err(|e| e.errors.iter().map(|err| format!("CEL syntax error at column {}: {}", err.pos.1 + 1, err.msg)).collect::<Vec<_>>())?;
         let mut problems = Vec::new();
         let mut bound = HashSet::new();
         check_names(program.expression(), visible, &mut bound, &mut problems);
         if problems.is_empty() {
-            let reads = std::iter::once("profile")
-                .chain(AgentKind::ALL.iter().map(|a| a.variable()))
-                .filter(|v| program.references().has_variable(v))
-                .collect();
+            let reads =
+                std::iter::once("profile").chain(AgentKind::ALL.iter().map(|a| a.variable())).filter(|v| program.references().has_variable(v)).collect();
             Ok(Condition { source: source.to_string(), program: Arc::new(program), reads })
         } else {
             problems.sort();
@@ -92,10 +89,7 @@ fn known_variable(name: &str, visible: &[AgentKind]) -> Result<&'static [&'stati
             "`{name}` is the output of {agent}, which has not finished when this checkpoint runs (visible: profile{})",
             visible.iter().map(|a| format!(", {}", a.variable())).collect::<String>()
         )),
-        None => Err(format!(
-            "unknown name `{name}` (known: profile{})",
-            visible.iter().map(|a| format!(", {}", a.variable())).collect::<String>()
-        )),
+        None => Err(format!("unknown name `{name}` (known: profile{})", visible.iter().map(|a| format!(", {}", a.variable())).collect::<String>())),
     }
 }
 
@@ -112,11 +106,9 @@ fn check_names(expr: &IdedExpr, visible: &[AgentKind], bound: &mut HashSet<Strin
             if let Expr::Ident(name) = &select.operand.expr {
                 if !bound.contains(name) {
                     match known_variable(name, visible) {
-                        Ok(fields) if !fields.contains(&select.field.as_str()) => problems.push(format!(
-                            "`{name}` has no field `{}` (fields: {})",
-                            select.field,
-                            fields.join(", ")
-                        )),
+                        Ok(fields) if !fields.contains(&select.field.as_str()) => {
+                            problems.push(format!("`{name}` has no field `{}` (fields: {})", select.field, fields.join(", ")))
+                        }
                         Ok(_) => {}
                         Err(e) => problems.push(e),
                     }

@@ -243,10 +243,7 @@ impl PolicySet {
     /// The plan for a break type and tier: the type's own, else DEFAULT's.
     pub fn plan_for(&self, break_type: &BreakType, tier: RiskTier) -> &Arc<PlanTemplate> {
         let key = (break_type.as_str().to_string(), tier);
-        self.plans
-            .get(&key)
-            .or_else(|| self.plans.get(&(DEFAULT_POLICY.to_string(), tier)))
-            .expect("validation guarantees a DEFAULT plan for every tier")
+        self.plans.get(&key).or_else(|| self.plans.get(&(DEFAULT_POLICY.to_string(), tier))).expect("validation guarantees a DEFAULT plan for every tier")
     }
 
     /// Every (policy type, tier) with a plan of its own, sorted.
@@ -265,12 +262,7 @@ impl PolicySet {
             agents: AgentKind::ALL
                 .iter()
                 .enumerate()
-                .map(|(i, a)| PlannedAgent {
-                    agent: *a,
-                    depends_on: if i == 0 { vec![] } else { vec![AgentKind::ALL[i - 1]] },
-                    timeout,
-                    retries,
-                })
+                .map(|(i, a)| PlannedAgent { agent: *a, depends_on: if i == 0 { vec![] } else { vec![AgentKind::ALL[i - 1]] }, timeout, retries })
                 .collect(),
             max_parallel: 1,
             checkpoints: vec![],

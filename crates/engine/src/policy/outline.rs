@@ -7,8 +7,8 @@ use super::{PolicyError, PolicyErrors};
 use crate::agents::output::output_fields;
 use crate::agents::LatencyProfile;
 use crate::dag::{self, AgentMask};
-use crate::policy::PROFILE_FIELDS;
 use crate::model::AgentKind;
+use crate::policy::PROFILE_FIELDS;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -164,7 +164,11 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
             base_currency: c.base_currency.clone(),
             tier_thresholds: entries(&c.tier_thresholds),
             asset_class_multipliers: entries(&c.asset_class_multipliers),
-            age_escalation: c.age_escalation.iter().map(|s| AgeStepOutline { days: s.days.min(i32::MAX as u32) as i32, raise_tiers: s.raise_tiers as i32 }).collect(),
+            age_escalation: c
+                .age_escalation
+                .iter()
+                .map(|s| AgeStepOutline { days: s.days.min(i32::MAX as u32) as i32, raise_tiers: s.raise_tiers as i32 })
+                .collect(),
             minimum_tier: c.minimum_tier.iter().map(|(k, v)| Entry { key: k.clone(), value: v.clone() }).collect(),
             auto_resolve_max_tier: c.auto_resolve_max_tier.clone(),
             never_auto_resolve: c.never_auto_resolve.clone(),
@@ -182,11 +186,8 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
 /// agent names are left out: the validator reports them.
 fn condition_fields(agents: &[AgentOutline], after: &[String]) -> Vec<String> {
     let parse = |names: &[String]| names.iter().filter_map(|n| AgentKind::parse(n)).collect::<Vec<_>>();
-    let nodes: Vec<(AgentKind, AgentMask)> = agents
-        .iter()
-        .filter_map(|a| Some((AgentKind::parse(&a.agent)?, dag::mask(&parse(&a.depends_on)))))
-        .take(AgentKind::ALL.len())
-        .collect();
+    let nodes: Vec<(AgentKind, AgentMask)> =
+        agents.iter().filter_map(|a| Some((AgentKind::parse(&a.agent)?, dag::mask(&parse(&a.depends_on))))).take(AgentKind::ALL.len()).collect();
     let ancestors = dag::ancestors(&nodes);
     let after = parse(after);
     let earlier = after.iter().fold(0, |m, a| m | ancestors[a.index()]) & !dag::mask(&after);
@@ -198,10 +199,8 @@ fn condition_fields(agents: &[AgentOutline], after: &[String]) -> Vec<String> {
 /// The longest chain through `depends_on` with `latency` per agent: (agents in order, ms).
 /// Empty when an agent is unknown or the dependencies have a cycle.
 pub fn critical_path(agents: &[AgentOutline], latency: &LatencyProfile) -> (Vec<String>, i32) {
-    let kinds: Option<Vec<(AgentKind, Vec<AgentKind>)>> = agents
-        .iter()
-        .map(|a| Some((AgentKind::parse(&a.agent)?, a.depends_on.iter().map(|d| AgentKind::parse(d)).collect::<Option<Vec<_>>>()?)))
-        .collect();
+    let kinds: Option<Vec<(AgentKind, Vec<AgentKind>)>> =
+        agents.iter().map(|a| Some((AgentKind::parse(&a.agent)?, a.depends_on.iter().map(|d| AgentKind::parse(d)).collect::<Option<Vec<_>>>()?))).collect();
     let Some(kinds) = kinds else { return (vec![], 0) };
     let nodes: Vec<_> = kinds.iter().map(|(a, deps)| (*a, crate::dag::mask(deps))).collect();
     let Some(chains) = crate::dag::chains(&nodes, |a| latency.0[a.index()]) else { return (vec![], 0) };

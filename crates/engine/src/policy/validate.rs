@@ -113,10 +113,7 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
         source_name: file.to_string(),
         text: Arc::from(text),
         warnings: c.warnings,
-        v1_plan: Arc::new(PolicySet::sequential_plan(
-            Duration::from_millis(doc.defaults.timeout_ms),
-            doc.defaults.retries,
-        )),
+        v1_plan: Arc::new(PolicySet::sequential_plan(Duration::from_millis(doc.defaults.timeout_ms), doc.defaults.retries)),
     })
 }
 
@@ -237,11 +234,9 @@ fn plan_template(
     for (name, a) in &spec.agents {
         match AgentKind::parse(name) {
             Some(k) => kinds.push((k, a)),
-            None => c.error(
-                format!("{path}.agents.{name}"),
-                at(a),
-                format!("unknown agent `{name}` (agents: {})", AgentKind::ALL.map(|a| a.as_str()).join(", ")),
-            ),
+            None => {
+                c.error(format!("{path}.agents.{name}"), at(a), format!("unknown agent `{name}` (agents: {})", AgentKind::ALL.map(|a| a.as_str()).join(", ")))
+            }
         }
     }
     let in_plan: HashSet<AgentKind> = kinds.iter().map(|(k, _)| *k).collect();
@@ -253,9 +248,7 @@ fn plan_template(
             match AgentKind::parse(&d.value) {
                 None => c.error(&dpath, at(d), format!("unknown agent `{}`", d.value)),
                 Some(dk) if dk == *kind => c.error(&dpath, at(d), format!("{kind} cannot depend on itself")),
-                Some(dk) if !in_plan.contains(&dk) => {
-                    c.error(&dpath, at(d), format!("{kind} depends on {dk}, which is not in this plan"))
-                }
+                Some(dk) if !in_plan.contains(&dk) => c.error(&dpath, at(d), format!("{kind} depends on {dk}, which is not in this plan")),
                 Some(dk) => deps.push(dk),
             }
         }
@@ -273,9 +266,7 @@ fn plan_template(
     let mut ordered: Vec<PlannedAgent> = Vec::new();
     let mut remaining = agents.clone();
     while !remaining.is_empty() {
-        let ready: Vec<usize> = (0..remaining.len())
-            .filter(|&i| remaining[i].depends_on.iter().all(|d| ordered.iter().any(|o| o.agent == *d)))
-            .collect();
+        let ready: Vec<usize> = (0..remaining.len()).filter(|&i| remaining[i].depends_on.iter().all(|d| ordered.iter().any(|o| o.agent == *d))).collect();
         if ready.is_empty() {
             let names: Vec<_> = remaining.iter().map(|a| a.agent.as_str()).collect();
             let loc = kinds.iter().find(|(k, _)| *k == remaining[0].agent).and_then(|(_, a)| at(a));
@@ -404,9 +395,7 @@ fn reject_tags(text: &str, c: &mut Collector) -> bool {
             _ => continue,
         };
         let line = span.start.line() as u64;
-        let message = format!(
-            "`{tag}` is a YAML tag, which policy files do not use; a condition that starts with `!` must be quoted, e.g. when: \"{tag}\""
-        );
+        let message = format!("`{tag}` is a YAML tag, which policy files do not use; a condition that starts with `!` must be quoted, e.g. when: \"{tag}\"");
         c.errors.push(PolicyError { file: c.file.to_string(), path: String::new(), line, column: span.start.col() as u64 + 1, message });
         if c.errors.len() - before >= 20 {
             break;
@@ -443,7 +432,11 @@ fn suspicious(plan: &PlanTemplate, spec: &PlanSpec, path: &str, c: &mut Collecto
         let read = plan.checkpoints.iter().any(|cp| cp.condition.reads.contains(&a.agent.variable()));
         if !read_by_agent && !read {
             let loc = spec.agents.get(a.agent.as_str()).and_then(at);
-            c.warn(format!("{path}.agents.{}", a.agent), loc, format!("nothing uses {}'s output: no agent of this plan reads it and no checkpoint reads `{}`", a.agent, a.agent.variable()));
+            c.warn(
+                format!("{path}.agents.{}", a.agent),
+                loc,
+                format!("nothing uses {}'s output: no agent of this plan reads it and no checkpoint reads `{}`", a.agent, a.agent.variable()),
+            );
         }
     }
 }

@@ -5,8 +5,23 @@ use super::{neutralise_cell, AuditReport};
 use crate::error::Result;
 
 const COLUMNS: [&str; 17] = [
-    "record", "id", "break_id", "at", "kind", "actor", "break_type", "tier", "status", "decision", "decided_by", "confidence", "detail", "reason", "hash",
-    "amount", "counterparty",
+    "record",
+    "id",
+    "break_id",
+    "at",
+    "kind",
+    "actor",
+    "break_type",
+    "tier",
+    "status",
+    "decision",
+    "decided_by",
+    "confidence",
+    "detail",
+    "reason",
+    "hash",
+    "amount",
+    "counterparty",
 ];
 
 pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>> {
@@ -20,8 +35,23 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>> {
     for b in &r.breaks {
         let amount = format!("{} {}", b.amount, b.currency);
         row([
-            "BREAK", &b.break_id, &b.break_id, "", "", b.assignee.as_deref().unwrap_or(""), &b.break_type, b.tier.as_deref().unwrap_or(""), &b.status,
-            b.decision.as_deref().unwrap_or(""), &b.decided_by, "", "", "", "", &amount, b.counterparty.as_deref().unwrap_or(""),
+            "BREAK",
+            &b.break_id,
+            &b.break_id,
+            "",
+            "",
+            b.assignee.as_deref().unwrap_or(""),
+            &b.break_type,
+            b.tier.as_deref().unwrap_or(""),
+            &b.status,
+            b.decision.as_deref().unwrap_or(""),
+            &b.decided_by,
+            "",
+            "",
+            "",
+            "",
+            &amount,
+            b.counterparty.as_deref().unwrap_or(""),
         ])?;
     }
     for run in &r.runs {
@@ -30,14 +60,45 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>> {
         let detail = format!("{} {} invoked: {}", run.mode, run.policy_key, run.agents_invoked.join(" "));
         let skipped = run.agents_skipped.join("; ");
         row([
-            "RUN", &id, &run.break_id, &run.started_at, &run.mode, "", "", &run.tier, "", &run.decision, &run.decided_by, &conf, &detail, &skipped, &run.policy_version, "", "",
+            "RUN",
+            &id,
+            &run.break_id,
+            &run.started_at,
+            &run.mode,
+            "",
+            "",
+            &run.tier,
+            "",
+            &run.decision,
+            &run.decided_by,
+            &conf,
+            &detail,
+            &skipped,
+            &run.policy_version,
+            "",
+            "",
         ])?;
     }
     for a in &r.actions {
         let detail = a.assignee.clone().or(a.comment.clone()).unwrap_or_default();
         row([
-            "ACTION", "", &a.break_id, &a.at, &a.kind, &a.actor, "", "", "", a.decision.as_deref().unwrap_or(""), &a.actor, "", &detail,
-            a.reason.as_deref().unwrap_or(""), "", "", "",
+            "ACTION",
+            "",
+            &a.break_id,
+            &a.at,
+            &a.kind,
+            &a.actor,
+            "",
+            "",
+            "",
+            a.decision.as_deref().unwrap_or(""),
+            &a.actor,
+            "",
+            &detail,
+            a.reason.as_deref().unwrap_or(""),
+            "",
+            "",
+            "",
         ])?;
     }
     for e in &r.audit_entries {

@@ -74,7 +74,11 @@ pub(super) fn render(r: &AuditReport) -> String {
         let (seq, why) = r.chain.first_bad.clone().unwrap_or((0, String::new()));
         format!("<span class=\"bad\">BROKEN at entry {seq}</span>: {}", escape(&why))
     };
-    let _ = write!(o, "<h2 style=\"break-before:avoid\">Audit chain at export time</h2><p>{verdict}</p><p>Chain head hash <code id=\"chain-head\">{}</code></p>", escape(&r.chain.head));
+    let _ = write!(
+        o,
+        "<h2 style=\"break-before:avoid\">Audit chain at export time</h2><p>{verdict}</p><p>Chain head hash <code id=\"chain-head\">{}</code></p>",
+        escape(&r.chain.head)
+    );
 
     let s = &r.summary;
     let _ = write!(
@@ -155,7 +159,9 @@ pub(super) fn render(r: &AuditReport) -> String {
     table(
         &mut o,
         &["seq", "at", "kind", "actor", "subject", "payload", "hash"],
-        r.audit_entries.iter().map(|e| vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()]),
+        r.audit_entries
+            .iter()
+            .map(|e| vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()]),
     );
     o.push_str("</body></html>\n");
     o

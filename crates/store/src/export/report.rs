@@ -141,7 +141,9 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
                 agents_skipped: graph
                     .nodes
                     .iter()
-                    .filter_map(|n| n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent))))
+                    .filter_map(|n| {
+                        n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent)))
+                    })
                     .collect(),
             });
         }
@@ -220,7 +222,8 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
     let chain = audit::verify(&tx)?;
     drop(tx);
 
-    let mut summary = ReportSummary { breaks: breaks.len(), runs: runs.len(), overrides: actions.iter().filter(|a| a.kind == "OVERRIDE").count(), ..Default::default() };
+    let mut summary =
+        ReportSummary { breaks: breaks.len(), runs: runs.len(), overrides: actions.iter().filter(|a| a.kind == "OVERRIDE").count(), ..Default::default() };
     for b in &breaks {
         let d = b.decision.clone().unwrap_or_else(|| "none".into());
         *summary.by_decision.entry(d.clone()).or_default() += 1;

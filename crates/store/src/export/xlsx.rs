@@ -23,7 +23,11 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let s = wb.add_worksheet().set_name("Summary")?;
-    let verdict = if r.chain.ok { "INTACT".to_string() } else { format!("BROKEN: {}", r.chain.first_bad.as_ref().map(|b| format!("entry {}: {}", b.0, b.1)).unwrap_or_default()) };
+    let verdict = if r.chain.ok {
+        "INTACT".to_string()
+    } else {
+        format!("BROKEN: {}", r.chain.first_bad.as_ref().map(|b| format!("entry {}: {}", b.0, b.1)).unwrap_or_default())
+    };
     let lines: Vec<(String, String)> = vec![
         ("Report".into(), "Recon Agent audit report".into()),
         ("Period".into(), format!("{} to {} (UTC)", r.query.from, r.query.to)),
@@ -76,7 +80,20 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
     )?;
     table(
         wb.add_worksheet().set_name("Runs")?,
-        &["run", "break_id", "mode", "started at", "policy", "policy version", "tier", "decision", "confidence", "decided by", "agents invoked", "agents skipped"],
+        &[
+            "run",
+            "break_id",
+            "mode",
+            "started at",
+            "policy",
+            "policy version",
+            "tier",
+            "decision",
+            "confidence",
+            "decided by",
+            "agents invoked",
+            "agents skipped",
+        ],
         r.runs
             .iter()
             .map(|x| {
