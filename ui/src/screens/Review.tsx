@@ -10,7 +10,7 @@ const WAITING = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
-const TEMPLATE = "120px 200px 90px 150px 170px 1fr 150px 120px";
+const TEMPLATE = "120px 200px 90px 150px 170px 1fr 175px 120px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
  * Enter open. */
