@@ -16,6 +16,7 @@ const plan = {
   checkpoints: [{ id: "cash_low", after: ["RULES"], when: "rules.explained", decision: "AUTO_RESOLVE", confidence: 0.97, fields: ["rules.within_tolerance", "rules.explained", "ingestion.valid", "profile.tier"] }],
   critical_path: ["INGESTION", "RULES"], critical_path_ms: 500,
 };
+const OPTIONS = { break_types: [], tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: [], decisions: ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"] };
 const outline = {
   classifier: { base_currency: "USD", tier_thresholds: [], asset_class_multipliers: [], age_escalation: [], minimum_tier: [], auto_resolve_max_tier: "MEDIUM", never_auto_resolve: [] },
   defaults: { max_parallel: 3, timeout_ms: 5000, retries: 1 },
@@ -26,6 +27,7 @@ const draft = (text: string, errors: object[] = []) => ({ path: "/p.yaml", text,
 test("each change goes to Rust as an edit on its path, and Rust's error shows under the field", async () => {
   const checks: { base: string; edits: { op: string; path: string; value: { kind: string; value: string } }[] }[] = [];
   mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
     if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null };
     if (cmd === "policy_check") {
       const a = args as (typeof checks)[number];
@@ -63,6 +65,7 @@ test("an agent's row says what it reads, and Rust's dependency error shows on th
     message: "DECISIONING reads PATTERN's output and this plan runs PATTERN, so DECISIONING must depend on PATTERN",
   };
   mockIPC((cmd) => {
+    if (cmd === "filter_options") return OPTIONS;
     if (cmd === "policy_file") {
       return { draft: { ...draft("original", [error]), outline: { ...outline, plans: [withDecisioning] } }, in_force_version: "h-8", problem: null };
     }
@@ -78,6 +81,7 @@ test("an agent's row says what it reads, and Rust's dependency error shows on th
 test("the condition builder offers the fields Rust lists for the checkpoint and adds a clause through Rust", async () => {
   const whens: string[] = [];
   mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
     if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null };
     if (cmd === "policy_check") {
       const a = args as { edits: { path: string; value: { value: string } }[] };

@@ -6,10 +6,9 @@ import {
 import { ExecutionGraph } from "../components/ExecutionGraph";
 import { AGENTS, planAsGraph } from "../components/graphLayout";
 import { ErrorBox } from "../components/ErrorBox";
+import { useFilterOptions } from "../components/useFilterOptions";
 import { addEdit, afterValue, clause, combine, issuesAt, list, num, planPath, remove, set, text, unplaced } from "./policyEdits";
 
-const TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
-const DECISIONS = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
 // type, tier, breaks, agents / break, early exit, modelled ms, cost / break (two figures), auto-resolved
 const SIM_COLUMNS = "180px 90px 70px 1fr 1fr 1fr 1.6fr 130px";
 const OPS = ["is true", "is false", "<", "<=", ">", ">=", "==", "!="];
@@ -73,7 +72,7 @@ function ConditionBuilder({ fields, onAdd }: { fields: string[]; onAdd: (cel: st
   );
 }
 
-function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDraft; onEdit: (e: PolicyEdit) => void }) {
+function PlanForm({ plan, draft, decisions, onEdit }: { plan: PlanOutline; draft: PolicyDraft; decisions: string[]; onEdit: (e: PolicyEdit) => void }) {
   const base = planPath(plan.break_type, plan.tier);
   const { errors, warnings } = draft;
   const inPlan = plan.agents.map((a) => a.agent);
@@ -133,7 +132,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
                 </label>
               ))}
               <label>decide <select value={c.decision} onChange={(e) => onEdit(set(`${cpath}.decision`, text(e.target.value)))}>
-                {[...new Set([c.decision, ...DECISIONS])].map((d) => <option key={d}>{d}</option>)}
+                {[...new Set([c.decision, ...decisions])].map((d) => <option key={d}>{d}</option>)}
               </select></label>
               <label>confidence <Input type="number" step="0.01" min={0} max={1} value={c.confidence ?? ""} style={{ width: 70 }} onValue={(v) => numberEdit(`${cpath}.confidence`, v)} /></label>
               <span className="grow" />
@@ -156,7 +155,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
 
       <label className="field">If no checkpoint fires and DECISIONING is not in the plan
         <select value={plan.fallback} onChange={(e) => onEdit(set(`${base}.fallback`, text(e.target.value)))}>
-          {[...new Set([plan.fallback, ...DECISIONS])].map((d) => <option key={d}>{d}</option>)}
+          {[...new Set([plan.fallback, ...decisions])].map((d) => <option key={d}>{d}</option>)}
         </select>
       </label>
       <FieldIssues errors={errors} warnings={warnings} path={`${base}.fallback`} />
@@ -164,7 +163,7 @@ function PlanForm({ plan, draft, onEdit }: { plan: PlanOutline; draft: PolicyDra
   );
 }
 
-function ClassifierForm({ draft, onEdit }: { draft: PolicyDraft; onEdit: (e: PolicyEdit) => void }) {
+function ClassifierForm({ draft, tiers, onEdit }: { draft: PolicyDraft; tiers: string[]; onEdit: (e: PolicyEdit) => void }) {
   const c = draft.outline?.classifier;
   if (!c) return null;
   const { errors, warnings } = draft;
@@ -195,7 +194,7 @@ function ClassifierForm({ draft, onEdit }: { draft: PolicyDraft; onEdit: (e: Pol
         ))}
         <FieldIssues errors={errors} warnings={warnings} path="classifier.age_escalation" within />
         <label className="field inline">AUTO_RESOLVE allowed up to
-          <select value={c.auto_resolve_max_tier} onChange={(e) => onEdit(set("classifier.auto_resolve_max_tier", text(e.target.value)))}>{TIERS.map((t) => <option key={t}>{t}</option>)}</select>
+          <select value={c.auto_resolve_max_tier} onChange={(e) => onEdit(set("classifier.auto_resolve_max_tier", text(e.target.value)))}>{tiers.map((t) => <option key={t}>{t}</option>)}</select>
         </label>
       </div>
     </div>
@@ -292,6 +291,8 @@ function newPlan(type: string, tier: string): PolicyEdit[] {
 /** The policy editor: a form over the file, Rust's validation beside each field, the plan's
  * graph, an impact simulation, and a save that shows the diff first. */
 export function Policies() {
+  // Tiers and decisions as Rust's enums name them.
+  const { options } = useFilterOptions();
   const [file, setFile] = useState<PolicyFileState | null>(null);
   const [edits, setEdits] = useState<PolicyEdit[]>([]);
   const [draft, setDraft] = useState<PolicyDraft | null>(null);
@@ -381,14 +382,14 @@ export function Policies() {
       </div>
 
       {tab === "history" && <div className="panel"><History loadedHash={file.draft.hash} onRestored={load} /></div>}
-      {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} onEdit={onEdit} /></div>}
+      {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} tiers={options.tiers} onEdit={onEdit} /></div>}
       {tab === "plans" && (
         <>
           <div className="toolbar">
             <label>Break type <select data-testid="plan-type" value={plan?.break_type ?? ""} onChange={(e) => setPlanKey(`${e.target.value}/${plans.find((p) => p.break_type === e.target.value)?.tier ?? "LOW"}`)}>
               {types.map((t) => <option key={t}>{t}</option>)}
             </select></label>
-            {TIERS.map((t) => {
+            {options.tiers.map((t) => {
               const exists = plans.some((p) => p.break_type === plan?.break_type && p.tier === t);
               return exists
                 ? <button key={t} className={plan?.tier === t ? "primary" : ""} onClick={() => setPlanKey(`${plan?.break_type}/${t}`)} data-testid={`tier-${t}`}>{t}</button>
@@ -400,7 +401,7 @@ export function Policies() {
           </div>
           {plan && (
             <div className="grid2 policy-layout">
-              <div className="panel"><PlanForm plan={plan} draft={draft} onEdit={onEdit} /></div>
+              <div className="panel"><PlanForm plan={plan} draft={draft} decisions={options.decisions} onEdit={onEdit} /></div>
               <div className="panel plan-graph">
                 <h2>{plan.break_type} / {plan.tier}</h2>
                 <ExecutionGraph run={planAsGraph(plan)} critical={plan.critical_path} height={560} direction="TB" />
