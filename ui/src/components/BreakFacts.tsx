@@ -1,5 +1,5 @@
 import type { BreakDto, ProfileDto } from "../api";
-import { groupDigits } from "./format";
+import { groupDigits, utcText } from "./format";
 
 /** The break as imported, and the classifier's profile. */
 export function BreakFacts({ brk, profile }: { brk: BreakDto; profile: ProfileDto | null }) {
@@ -15,7 +15,7 @@ export function BreakFacts({ brk, profile }: { brk: BreakDto; profile: ProfileDt
           <dt>Instrument</dt><dd>{brk.instrument_id ?? "—"} {brk.asset_class && `(${brk.asset_class})`}</dd>
           <dt>Internal</dt><dd>{side(brk.internal)}</dd>
           <dt>External</dt><dd>{side(brk.external)}</dd>
-          <dt>Detected</dt><dd>{brk.detected_at ?? "—"}</dd>
+          <dt>Detected</dt><dd>{utcText(brk.detected_at)}</dd>
           <dt>Description</dt><dd>{brk.description ?? "—"}</dd>
         </dl>
       </div>

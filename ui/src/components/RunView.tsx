@@ -1,6 +1,7 @@
 import type { RunDto } from "../api";
 import { ExecutionGraph } from "./ExecutionGraph";
 import { Timeline } from "./Timeline";
+import { utcText } from "./format";
 
 /** One run: its decision, graph and timeline. */
 export function RunView({ run, compact = false }: { run: RunDto; compact?: boolean }) {
@@ -18,7 +19,7 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
       <h2 style={{ marginTop: 10 }}>Timeline</h2>
       <Timeline run={run} />
       <p className="muted" style={{ fontSize: 11 }}>
-        policy version {run.policy_version.slice(0, 12)} · max parallel {run.max_parallel} · started {run.started_at}
+        policy version {run.policy_version.slice(0, 12)} · max parallel {run.max_parallel} · started {utcText(run.started_at)}
       </p>
     </div>
   );

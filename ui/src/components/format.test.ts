@@ -19,5 +19,6 @@ test("anything that is not a plain decimal is shown as sent", () => {
 test("UTC times show without the T and the zone marker, and a missing one as a dash", () => {
   expect(utcText("2026-11-16T09:00:00Z")).toBe("2026-11-16 09:00:00");
   expect(utcText("2026-11-16T09:00:00+00:00")).toBe("2026-11-16 09:00:00");
+  expect(utcText("2026-11-27T11:38:09.061179372+00:00")).toBe("2026-11-27 11:38:09");
   expect(utcText(null)).toBe("—");
 });

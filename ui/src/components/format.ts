@@ -10,7 +10,8 @@ export function groupDigits(decimal: string): string {
   return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + fraction;
 }
 
-/** A UTC ISO 8601 time from Rust as the tables show it: "2026-11-16T09:00:00Z" -> "2026-11-16 09:00:00". */
+/** A UTC ISO 8601 time from Rust as the screens show it, to the second:
+ * "2026-11-27T11:38:09.061179372+00:00" -> "2026-11-27 11:38:09". */
 export function utcText(iso: string | null | undefined): string {
-  return iso ? iso.replace("T", " ").replace(/(Z|\+00:00)$/, "") : "—";
+  return iso ? iso.replace("T", " ").replace(/(\.\d+)?(Z|\+00:00)$/, "") : "—";
 }

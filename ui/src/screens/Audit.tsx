@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, chooseSaveFile, onDataChanged, type AuditEntryDto, type ExportSummary, type VerificationDto } from "../api";
+import { utcText } from "../components/format";
 import { ErrorBox } from "../components/ErrorBox";
 import { TaskProgress } from "../components/TaskProgress";
 
@@ -77,7 +78,7 @@ export function Audit() {
           {rows.map((r) => (
             <div key={r.seq} className="row" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr" }} title={`hash ${r.hash}`}>
               <div className="cell">{r.seq}</div>
-              <div className="cell">{r.at.replace("T", " ").replace("Z", "")}</div>
+              <div className="cell">{utcText(r.at)}</div>
               <div className="cell">{r.kind}</div>
               <div className="cell">{r.actor}</div>
               <div className="cell">{r.subject}</div>

@@ -4,6 +4,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { RunView } from "../components/RunView";
 import { ReviewActions } from "../components/ReviewActions";
 import { BreakFacts } from "../components/BreakFacts";
+import { utcText } from "../components/format";
 
 /** A break: its facts and profile, latest run (v1 beside v2 when both exist), review, history. */
 export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack: () => void }) {
@@ -43,10 +44,10 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
         <h2>History</h2>
         <ul data-testid="history">
           {detail.runs.map((r) => (
-            <li key={`r${r.run_id}`}>{r.started_at} · {r.mode} run {r.run_id} · {r.decision.action} by {r.decision.decided_by} ({r.agents_invoked} agents)</li>
+            <li key={`r${r.run_id}`}>{utcText(r.started_at)} · {r.mode} run {r.run_id} · {r.decision.action} by {r.decision.decided_by} ({r.agents_invoked} agents)</li>
           ))}
           {detail.actions.map((a, i) => (
-            <li key={`a${i}`}>{a.at} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}</li>
+            <li key={`a${i}`}>{utcText(a.at)} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}</li>
           ))}
         </ul>
       </div>

@@ -7,6 +7,7 @@ import { ExecutionGraph } from "../components/ExecutionGraph";
 import { AGENTS, planAsGraph } from "../components/graphLayout";
 import { ErrorBox } from "../components/ErrorBox";
 import { useFilterOptions } from "../components/useFilterOptions";
+import { utcText } from "../components/format";
 import { addEdit, afterValue, clause, combine, issuesAt, list, num, planPath, remove, set, text, unplaced } from "./policyEdits";
 
 // type, tier, breaks, agents / break, early exit, modelled ms, cost / break (two figures), auto-resolved
@@ -262,7 +263,7 @@ function History({ loadedHash, onRestored }: { loadedHash: string; onRestored: (
         {saves.map((s) => (
           <div key={s.save_id} className={`row ${pick.includes(s.hash) ? "selected" : ""}`} style={{ gridTemplateColumns: "40px 170px 130px 180px 1fr 90px" }} data-testid="history-row">
             <div className="cell"><input type="checkbox" checked={pick.includes(s.hash)} onChange={() => toggle(s.hash)} aria-label="compare" /></div>
-            <div className="cell">{s.saved_at.replace("T", " ").slice(0, 19)}</div>
+            <div className="cell">{utcText(s.saved_at)}</div>
             <div className="cell">{s.author}</div>
             <div className="cell mono">{s.hash.slice(0, 12)}{s.hash === loadedHash ? " (file)" : ""}</div>
             <div className="cell">{s.note}</div>
