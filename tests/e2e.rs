@@ -292,6 +292,11 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     s.click("[data-testid=review-actions] .toolbar button:nth-of-type(2)");
     s.wait_text("[data-testid=history]", "Counterparty disputes the fee", 20);
     screenshot(&shots, "04-overridden");
+    // Back returns to the queue as it was left: the search and its one row.
+    s.click("[data-testid=back]");
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 10);
+    let search = s.script("return document.querySelector('input[aria-label=search]').value");
+    assert_eq!(search.as_str(), Some("BRK-00019"), "the queue kept its search");
 
     // Review, dashboard.
     s.click("[data-testid=nav-review]");

@@ -38,12 +38,22 @@ export function App() {
   else if (error) body = <ErrorBox error={error} />;
   else if (!info) body = <div className="empty">Loading…</div>;
   else if (info.breaks === 0) body = <Welcome onLoaded={reloadInfo} />;
-  else if (openBreak) body = <BreakDetailScreen breakId={openBreak} onBack={() => setOpenBreak(null)} />;
-  else if (screen === "queue") body = <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />;
-  else if (screen === "review") body = <Review onOpen={setOpenBreak} />;
-  else if (screen === "dashboard") body = <Dashboard />;
-  else if (screen === "policies") body = <Policies />;
-  else body = <Audit />;
+  else {
+    const list =
+      screen === "queue" ? <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />
+      : screen === "review" ? <Review onOpen={setOpenBreak} active={!openBreak} />
+      : screen === "dashboard" ? <Dashboard />
+      : screen === "policies" ? <Policies />
+      : <Audit />;
+    // The screen a break was opened from stays mounted, hidden, so Back returns to it as it was:
+    // the same filters, sort, selection and cursor.
+    body = (
+      <>
+        {openBreak && <BreakDetailScreen breakId={openBreak} onBack={() => setOpenBreak(null)} />}
+        <div style={{ display: openBreak ? "none" : "contents" }} data-testid="screen">{list}</div>
+      </>
+    );
+  }
 
   return (
     <div className="app">

@@ -24,7 +24,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
   return (
     <>
       <div className="toolbar">
-        <button onClick={onBack}>← Back</button>
+        <button onClick={onBack} data-testid="back">← Back</button>
         <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
         <span className={`tag ${detail.status}`}>{detail.status}</span>
         {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}

@@ -52,3 +52,17 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
   fireEvent.keyDown(window, { key: "a" });
   await waitFor(() => expect(accepted).toEqual(["BRK-00003"]));
 });
+
+test("hidden under an open break, the list ignores its keys", async () => {
+  const accepted: string[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue") return { rows: [row(1)], total: 1, offset: 0 };
+    if (cmd === "review") accepted.push((args as { breakId: string }).breakId);
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Review onOpen={() => {}} active={false} />);
+  await waitFor(() => expect(screen.getByTestId("review-count").textContent).toContain("1 breaks to review"));
+  fireEvent.keyDown(window, { key: "a" });
+  await new Promise((r) => setTimeout(r, 50));
+  expect(accepted).toEqual([]);
+});

@@ -13,8 +13,8 @@ const WAITING = {
 const TEMPLATE = "120px 200px 90px 150px 170px 1fr 175px 120px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
- * Enter open. */
-export function Review({ onOpen }: { onOpen: (id: string) => void }) {
+ * Enter open; only while `active` (not hidden under an open break). */
+export function Review({ onOpen, active = true }: { onOpen: (id: string) => void; active?: boolean }) {
   const [index, setIndex] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload } = useVirtualQueue(WAITING, 29);
@@ -25,7 +25,7 @@ export function Review({ onOpen }: { onOpen: (id: string) => void }) {
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
-      if (!total || (ev.target as HTMLElement).tagName === "INPUT") return;
+      if (!active || !total || (ev.target as HTMLElement).tagName === "INPUT") return;
       const move = (to: number) => {
         setIndex(to);
         v.scrollToIndex(to, { align: "auto" });
@@ -38,7 +38,7 @@ export function Review({ onOpen }: { onOpen: (id: string) => void }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [total, index, rowAt, onOpen, v, reload]);
+  }, [active, total, index, rowAt, onOpen, v, reload]);
 
   // The table is always mounted: the virtualizer measures the element it first sees.
   return (
