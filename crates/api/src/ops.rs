@@ -125,7 +125,7 @@ impl Core {
             tier: nonempty(&q.tier),
             status: nonempty(&q.status),
             statuses: if q.awaiting_review {
-                [BreakStatus::PendingReview, BreakStatus::Escalated].map(|s| s.as_str().to_string()).to_vec()
+                BreakStatus::AWAITING_REVIEW.map(|s| s.as_str().to_string()).to_vec()
             } else {
                 Vec::new()
             },

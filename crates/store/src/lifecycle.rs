@@ -25,6 +25,9 @@ impl BreakStatus {
     pub const ALL: [BreakStatus; 6] =
         [BreakStatus::New, BreakStatus::Processing, BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated, BreakStatus::Resolved];
 
+    /// The statuses that wait for a person: what Accept applies to and the review list shows.
+    pub const AWAITING_REVIEW: [BreakStatus; 2] = [BreakStatus::PendingReview, BreakStatus::Escalated];
+
     pub fn as_str(self) -> &'static str {
         match self {
             BreakStatus::New => "NEW",
@@ -84,8 +87,6 @@ impl HumanAction {
     }
 }
 
-const REVIEWABLE: [BreakStatus; 2] = [BreakStatus::PendingReview, BreakStatus::Escalated];
-
 impl Store {
     /// Applies a human action, by [`Store::actor`], with its audit entry, in one transaction.
     ///
@@ -103,7 +104,7 @@ impl Store {
             let status = status.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
             let from = BreakStatus::parse(&status).unwrap_or(BreakStatus::New);
             let (allowed, to): (&[BreakStatus], BreakStatus) = match action {
-                HumanAction::Accept => (&REVIEWABLE, BreakStatus::Resolved),
+                HumanAction::Accept => (&BreakStatus::AWAITING_REVIEW, BreakStatus::Resolved),
                 HumanAction::Override { decision, .. } => (
                     &[BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated],
                     match decision {
