@@ -124,11 +124,7 @@ impl Core {
             break_type: nonempty(&q.break_type),
             tier: nonempty(&q.tier),
             status: nonempty(&q.status),
-            statuses: if q.awaiting_review {
-                BreakStatus::AWAITING_REVIEW.map(|s| s.as_str().to_string()).to_vec()
-            } else {
-                Vec::new()
-            },
+            statuses: if q.awaiting_review { BreakStatus::AWAITING_REVIEW.map(|s| s.as_str().to_string()).to_vec() } else { Vec::new() },
             decision: nonempty(&q.decision),
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),

@@ -21,6 +21,12 @@ pub fn contains(mask: AgentMask, agent: AgentKind) -> bool {
     mask & bit(agent) != 0
 }
 
+/// The agents that have completed when the last of `after` completes: those agents and their
+/// ancestors. What a checkpoint after them may read (the validator and the editor both ask).
+pub fn completed_with(after: &[AgentKind], ancestors: &[AgentMask; 7]) -> AgentMask {
+    after.iter().fold(0, |m, a| m | bit(*a) | ancestors[a.index()])
+}
+
 /// For each node, the longest weighted chain that ends with it.
 pub struct Chains {
     /// `weight(a)` plus the largest `finish` of `a`'s predecessors (0 for an agent not a node).

@@ -134,6 +134,7 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
                 })
                 .collect();
             let (critical_path, critical_path_ms) = critical_path(&agents, &LatencyProfile::SEED);
+            let ancestors = known_ancestors(&agents);
             let checkpoints = p
                 .checkpoints
                 .iter()
@@ -143,7 +144,7 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
                     when: cp.value.when.value.clone(),
                     decision: cp.value.decision.value.clone(),
                     confidence: cp.value.confidence,
-                    fields: condition_fields(&agents, cp.value.after.value.agents()),
+                    fields: condition_fields(&ancestors, cp.value.after.value.agents()),
                 })
                 .collect();
             plans.push(PlanOutline {
@@ -184,16 +185,21 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
 
 /// The names a checkpoint after `after` may read (see [`CheckpointOutline::fields`]). Unknown
 /// agent names are left out: the validator reports them.
-fn condition_fields(agents: &[AgentOutline], after: &[String]) -> Vec<String> {
-    let parse = |names: &[String]| names.iter().filter_map(|n| AgentKind::parse(n)).collect::<Vec<_>>();
-    let nodes: Vec<(AgentKind, AgentMask)> =
-        agents.iter().filter_map(|a| Some((AgentKind::parse(&a.agent)?, dag::mask(&parse(&a.depends_on))))).take(AgentKind::ALL.len()).collect();
-    let ancestors = dag::ancestors(&nodes);
-    let after = parse(after);
-    let earlier = after.iter().fold(0, |m, a| m | ancestors[a.index()]) & !dag::mask(&after);
+fn condition_fields(ancestors: &[AgentMask; 7], after: &[String]) -> Vec<String> {
+    let after: Vec<AgentKind> = after.iter().filter_map(|n| AgentKind::parse(n)).collect();
+    let earlier = dag::completed_with(&after, ancestors) & !dag::mask(&after);
     let earlier = AgentKind::ALL.into_iter().filter(|a| dag::contains(earlier, *a));
     let outputs = after.iter().copied().chain(earlier).flat_map(|a| output_fields(a).iter().map(move |f| format!("{}.{f}", a.variable())));
     outputs.chain(PROFILE_FIELDS.iter().map(|f| format!("profile.{f}"))).collect()
+}
+
+/// Each agent's ancestors in a plan as written, leaving out names that are not agents (the
+/// validator reports them).
+fn known_ancestors(agents: &[AgentOutline]) -> [AgentMask; 7] {
+    let known = |names: &[String]| dag::mask(&names.iter().filter_map(|n| AgentKind::parse(n)).collect::<Vec<_>>());
+    let nodes: Vec<(AgentKind, AgentMask)> =
+        agents.iter().filter_map(|a| Some((AgentKind::parse(&a.agent)?, known(&a.depends_on)))).take(AgentKind::ALL.len()).collect();
+    dag::ancestors(&nodes)
 }
 
 /// The longest chain through `depends_on` with `latency` per agent: (agents in order, ms).

@@ -358,7 +358,7 @@ fn plan_template(
             continue;
         }
         // The condition may read every agent that has completed when the last of `after` has.
-        let seen = after.iter().fold(0, |m, a| m | crate::dag::bit(*a) | ancestors[a.index()]);
+        let seen = crate::dag::completed_with(&after, &ancestors);
         let visible: Vec<AgentKind> = AgentKind::ALL.into_iter().filter(|a| crate::dag::contains(seen, *a)).collect();
         let condition = match Condition::compile(&v.when.value, &visible) {
             Ok(cond) => Some(cond),
