@@ -1,7 +1,7 @@
 //! The classifier: a break and reference data in, a [`BreakProfile`] out. Every threshold comes
 //! from the policy file's `classifier` section.
 
-use crate::model::{Break, BreakProfile, BreakType, RiskTier, RoutingHint};
+use crate::model::{Break, BreakProfile, BreakType, ExposureBasis, RiskTier, RoutingHint};
 use crate::policy::ClassifierConfig;
 use crate::refdata::ReferenceData;
 use chrono::{DateTime, Utc};
@@ -19,7 +19,23 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
     let multiplier = config.asset_class_multipliers.get(&asset_class).copied().unwrap_or(Decimal::ONE);
     let fx = refdata.fx_rate(&brk.currency);
     let abs_amount = brk.amount.abs();
-    let exposure = (abs_amount * fx.unwrap_or(Decimal::ONE) * multiplier).round_dp(2);
+    // The larger of the declared amount and the sides' difference: a break whose records
+    // disagree with its declared amount is routed by what is at stake, not by what it says.
+    // Checked arithmetic: an amount too large to convert is unmeasurable and treated as CRITICAL.
+    let sides = brk.internal.amount.zip(brk.external.amount).map(|(i, e)| i.checked_sub(e).map(|d| d.abs()));
+    let (amount, mut basis) = match sides {
+        Some(None) => (abs_amount, ExposureBasis::Unmeasurable),
+        Some(Some(d)) if d > abs_amount => (d, ExposureBasis::SidesDifference),
+        _ => (abs_amount, ExposureBasis::Declared),
+    };
+    let exposure_base_abs = amount.checked_mul(fx.unwrap_or(Decimal::ONE));
+    let exposure = match exposure_base_abs.and_then(|a| a.checked_mul(multiplier)) {
+        Some(e) if basis != ExposureBasis::Unmeasurable => e.round_dp(2),
+        _ => {
+            basis = ExposureBasis::Unmeasurable;
+            Decimal::MAX
+        }
+    };
 
     let mut exposure_tier = RiskTier::Low;
     for (tier, threshold) in &config.tier_thresholds {
@@ -28,6 +44,10 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
         }
     }
     let mut tier = exposure_tier;
+    if basis == ExposureBasis::Unmeasurable {
+        hints.push(RoutingHint::ExposureUnmeasurable);
+        tier = RiskTier::Critical;
+    }
     if fx.is_none() {
         // Unknown exposure is treated as material: never route it through a LOW plan.
         hints.push(RoutingHint::NoFxRate);
@@ -45,8 +65,7 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
     }
 
     let tol = &config.tolerance;
-    let exposure_base_abs = abs_amount * fx.unwrap_or(Decimal::ONE);
-    if fx.is_some() && exposure_base_abs <= tol.absolute {
+    if fx.is_some() && basis != ExposureBasis::Unmeasurable && exposure_base_abs.is_some_and(|a| a <= tol.absolute) {
         hints.push(RoutingHint::SmallAbsoluteDifference);
     }
     if let (Some(i), Some(e)) = (brk.internal.amount, brk.external.amount) {
@@ -58,7 +77,8 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
             hints.push(RoutingHint::LikelyTimingDifference);
         }
         let foreign_amount = i.abs().max(e.abs());
-        if brk.currency != config.base_currency && !abs_amount.is_zero() && abs_amount <= foreign_amount * tol.fx_rounding / Decimal::ONE_HUNDRED {
+        let rounding_limit = foreign_amount.checked_mul(tol.fx_rounding).map(|x| x / Decimal::ONE_HUNDRED);
+        if brk.currency != config.base_currency && !abs_amount.is_zero() && rounding_limit.is_some_and(|l| abs_amount <= l) {
             hints.push(RoutingHint::PossibleFxRounding);
         }
     }
@@ -75,6 +95,7 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
         break_type: brk.break_type.clone(),
         asset_class,
         exposure,
+        exposure_basis: basis,
         base_currency: config.base_currency.clone(),
         exposure_tier,
         tier,
@@ -173,6 +194,30 @@ mod tests {
         let p = run(&cash(dec!(1), "XAU"), 0);
         assert_eq!(p.tier, RiskTier::High);
         assert!(p.hints.contains(&RoutingHint::NoFxRate));
+    }
+
+    #[test]
+    fn exposure_is_the_larger_of_the_declared_amount_and_the_sides_difference() {
+        let mut b = cash(dec!(1.00), "USD");
+        b.internal = SideRecord { amount: Some(dec!(5000001)), ..Default::default() };
+        b.external = SideRecord { amount: Some(dec!(1)), ..Default::default() };
+        let p = run(&b, 0);
+        assert_eq!((p.exposure, p.exposure_basis, p.tier), (dec!(5000000), ExposureBasis::SidesDifference, RiskTier::Critical));
+        b.amount = dec!(5000000);
+        assert_eq!(run(&b, 0).exposure_basis, ExposureBasis::Declared);
+    }
+
+    #[test]
+    fn an_amount_near_the_decimal_limit_is_critical_not_a_panic() {
+        for amount in [Decimal::MAX, Decimal::MIN] {
+            let p = run(&cash(amount, "EUR"), 0);
+            assert_eq!((p.exposure_basis, p.tier), (ExposureBasis::Unmeasurable, RiskTier::Critical));
+            assert!(p.hints.contains(&RoutingHint::ExposureUnmeasurable));
+        }
+        let mut b = cash(dec!(1), "USD");
+        b.internal = SideRecord { amount: Some(Decimal::MAX), ..Default::default() };
+        b.external = SideRecord { amount: Some(Decimal::MIN), ..Default::default() };
+        assert_eq!(run(&b, 0).tier, RiskTier::Critical);
     }
 
     #[test]

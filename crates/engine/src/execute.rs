@@ -10,7 +10,9 @@
 //!    global limit orders its waiting calls, of every run, by the same measure.
 //! 3. Every one of the seven agents ends in a final status; every agent that did not complete
 //!    carries its reason (a skip reason or an error).
-//! 4. A failure (error, timeout, panic after retries) never leads to AUTO_RESOLVE.
+//! 4. A failure (error, timeout, panic after retries) or a checkpoint condition that cannot be
+//!    evaluated never leads to AUTO_RESOLVE: the decision is the fail-safe's. More generally every
+//!    decision passes the safety gate, invariant S1 of [`crate::safety`], as its last step.
 //! 5. Checkpoints are tested in file order after the agent they name; the first that holds
 //!    decides. Agents that have already finished are recorded as completed, running ones are
 //!    cancelled (dropped) and pending ones skipped.
@@ -22,9 +24,10 @@ use crate::agents::{AgentContext, AgentOutput, AgentSet, LatencyProfile, Outputs
 use crate::dag::{self, AgentMask};
 use crate::gate::CallGate;
 use crate::graph::{CheckpointEvaluation, ExecutionGraph, NodeRecord, NodeStatus, RunMode, SkipReason};
-use crate::model::{AgentKind, DecidedBy, Decision, DecisionAction};
+use crate::model::{AgentKind, DecidedBy, Decision, DecisionAction, SafetyHold};
 use crate::policy::condition::profile_value;
 use crate::policy::{Checkpoint, PlanTemplate};
+use crate::safety;
 use cel::Value;
 use chrono::Utc;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -36,7 +39,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Backoff before retry `n` (1-based): 20 ms doubling, at most 1 s.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((20u64 << attempt.min(6).saturating_sub(1)).min(1000))
 }
 
@@ -158,7 +161,6 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
     let mut evaluations = Vec::new();
     // The checkpoint that fired and the agent whose completion let it be evaluated.
     let mut fired: Option<(&Checkpoint, AgentKind)> = None;
-    let mut failures: Vec<(AgentKind, String)> = Vec::new();
     let mut running = FuturesUnordered::new();
 
     loop {
@@ -241,7 +243,6 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
                 };
                 node.status = Some(status);
                 node.error = Some(format!("{message} (after {} attempt{})", done.attempts, if done.attempts == 1 { "" } else { "s" }));
-                failures.push((done.agent, message));
                 // Everything downstream of a failure is skipped (invariant 1 cannot be met).
                 let mut stack = vec![done.agent];
                 while let Some(a) = stack.pop() {
@@ -300,7 +301,7 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
         });
     }
 
-    let decision = decide(plan, &input, fired, &records, &failures);
+    let decision = decide(plan, &input, fired, &records, &evaluations);
     ExecutionGraph {
         break_id: input.brk.break_id.clone(),
         mode,
@@ -322,7 +323,13 @@ fn running_started(ready: &[usize], plan: &PlanTemplate, agent: AgentKind) -> bo
     !ready.iter().any(|&i| plan.agents[i].agent == agent)
 }
 
-fn decide(plan: &PlanTemplate, input: &RunInput, fired: Option<(&Checkpoint, AgentKind)>, nodes: &[NodeRecord], failures: &[(AgentKind, String)]) -> Decision {
+fn decide(
+    plan: &PlanTemplate,
+    input: &RunInput,
+    fired: Option<(&Checkpoint, AgentKind)>,
+    nodes: &[NodeRecord],
+    evaluations: &[CheckpointEvaluation],
+) -> Decision {
     let mut d = if let Some((cp, after_agent)) = fired {
         Decision {
             action: cp.decision,
@@ -330,6 +337,7 @@ fn decide(plan: &PlanTemplate, input: &RunInput, fired: Option<(&Checkpoint, Age
             rationale: vec![format!("checkpoint {} after {}: {}", cp.id, crate::policy::agent_list(&cp.after), cp.condition.source)],
             decided_by: DecidedBy::Checkpoint { id: cp.id.clone(), after_agent },
             at: Utc::now(),
+            holds: Vec::new(),
         }
     } else if let Some(AgentOutput::Decisioning(o)) = nodes[AgentKind::Decisioning.index()].output.as_deref() {
         Decision {
@@ -338,6 +346,7 @@ fn decide(plan: &PlanTemplate, input: &RunInput, fired: Option<(&Checkpoint, Age
             rationale: o.rationale.clone(),
             decided_by: DecidedBy::Agent { agent: AgentKind::Decisioning },
             at: Utc::now(),
+            holds: Vec::new(),
         }
     } else {
         Decision {
@@ -346,20 +355,28 @@ fn decide(plan: &PlanTemplate, input: &RunInput, fired: Option<(&Checkpoint, Age
             rationale: vec![format!("no checkpoint fired and no DECISIONING: fallback of {}", plan.key())],
             decided_by: DecidedBy::Fallback,
             at: Utc::now(),
+            holds: Vec::new(),
         }
     };
-    // invariant 4
-    if !failures.is_empty() && d.action != DecisionAction::Escalate {
+    let proposed_auto = d.action == DecisionAction::AutoResolve;
+    let holds = safety::holds(input, fired.is_some(), nodes, evaluations);
+    // invariant 4: an error (agent or checkpoint) makes the decision the fail-safe's.
+    let errors: Vec<&SafetyHold> = holds.iter().filter(|h| matches!(h, SafetyHold::AgentFailed { .. } | SafetyHold::CheckpointError { .. })).collect();
+    if !errors.is_empty() && d.action != DecisionAction::Escalate {
         d.action = DecisionAction::HilReview;
         d.confidence = d.confidence.min(0.5);
         d.decided_by = DecidedBy::FailSafe;
-        for (agent, msg) in failures {
-            d.rationale.insert(0, format!("{agent} failed ({msg}): a person must review"));
+        for h in errors.iter().rev() {
+            d.rationale.insert(0, format!("{h}: a person must review"));
         }
     }
-    if d.action == DecisionAction::AutoResolve && !input.config.auto_resolve_allowed(input.profile.break_type.as_str(), input.profile.tier) {
+    // invariant S1: nothing with a hold auto-resolves.
+    if d.action == DecisionAction::AutoResolve && !holds.is_empty() {
         d.action = DecisionAction::HilReview;
-        d.rationale.push(format!("AUTO_RESOLVE is not allowed for {} at {}: downgraded", input.profile.break_type, input.profile.tier));
+        for h in &holds {
+            d.rationale.push(format!("AUTO_RESOLVE held for review: {h}"));
+        }
     }
+    d.holds = holds.into_iter().filter(|h| proposed_auto || h.is_doubt()).collect();
     d
 }

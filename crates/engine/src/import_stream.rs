@@ -1,10 +1,10 @@
 //! Break files of any size, a chunk at a time: CSV and JSON Lines line by line, a JSON array item
 //! by item. Memory stays bounded by the chunk, not the file (a 1 GB file imports in a few tens of
 //! MB). This is the only break-file reader: [`super::import::parse_bytes`] runs it over bytes in
-//! memory as one chunk and then marks duplicate ids. Here, a duplicate id in another chunk is not
-//! a row error (the store counts it as already present).
+//! memory as one chunk. A break id seen earlier in the same file is a row error naming the row
+//! of its first occurrence, in whatever chunk that was (the reader keeps a 16-byte hash per id).
 
-use super::import::{break_fields_csv, push_row, Format, ImportError, ImportReport, RowError};
+use super::import::{break_fields_csv, push_row, Format, ImportError, ImportReport, ImportRules, RowError, SeenIds};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -53,7 +53,7 @@ pub fn stream_file<E: From<ImportError>>(
     let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
     let f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
-    stream_reader(f, &file, size, chunk_rows, on_chunk)
+    stream_reader_with(f, &file, size, chunk_rows, &ImportRules::default(), on_chunk)
 }
 
 /// As [`stream_file`] for any reader; `file` names it in messages and gives the format by its
@@ -66,8 +66,24 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
     file: &str,
     size: u64,
     chunk_rows: usize,
+    on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
+) -> Result<StreamTotals, E> {
+    stream_reader_with(source, file, size, chunk_rows, &ImportRules::default(), on_chunk)
+}
+
+/// As [`stream_reader`], under `rules`.
+///
+/// # Errors
+/// As [`stream_file`].
+pub fn stream_reader_with<R: Read, E: From<ImportError>>(
+    source: R,
+    file: &str,
+    size: u64,
+    chunk_rows: usize,
+    rules: &ImportRules,
     mut on_chunk: impl FnMut(ImportReport, u64, u64) -> Result<(), E>,
 ) -> Result<StreamTotals, E> {
+    let mut seen = SeenIds::default();
     let file = file.to_string();
     let io = |e: std::io::Error| ImportError::Io { file: file.clone(), message: e.to_string() };
     let read_so_far = Rc::new(Cell::new(0u64));
@@ -123,7 +139,7 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
         Format::Csv => {
             let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(&mut reader);
             let headers: Vec<String> = match rdr.headers() {
-                Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect(),
+                Ok(h) => h.iter().map(|h| h.trim().to_lowercase()).collect(),
                 Err(e) => {
                     return Err(binary(rdr.get_ref())
                         .or_else(|| csv_whole_file_error(&e, &file))
@@ -131,6 +147,16 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
                         .into())
                 }
             };
+            // Names are not case-sensitive, so `amount` and `AMOUNT` are the same column twice.
+            for (i, h) in headers.iter().enumerate() {
+                if let Some(j) = headers[..i].iter().position(|x| x == h) {
+                    return Err(ImportError::Malformed {
+                        file: file.clone(),
+                        message: format!("the header names `{h}` twice (columns {} and {}; names are not case-sensitive)", j + 1, i + 1),
+                    }
+                    .into());
+                }
+            }
             for required in ["break_id", "break_type", "amount", "currency"] {
                 if !headers.iter().any(|h| h == required) {
                     return Err(ImportError::Malformed { file: file.clone(), message: format!("the header has no `{required}` column (required)") }.into());
@@ -143,7 +169,7 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
                     Ok(true) => {
                         totals.rows += 1;
                         let row = rec.position().map(|p| p.line() as usize).unwrap_or(totals.rows + 1);
-                        push_row(&mut chunk, row, &break_fields_csv(&headers, &rec));
+                        push_row(&mut chunk, row, &break_fields_csv(&headers, &rec), rules, &mut seen);
                     }
                     Err(e) => {
                         if let Some(b) = binary(rdr.get_ref()) {
@@ -179,8 +205,8 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
                     continue;
                 }
                 totals.rows += 1;
-                match serde_json::from_str::<serde_json::Value>(text).map_err(|e| e.to_string()).and_then(|v| super::import::json_fields(&v)) {
-                    Ok(fields) => push_row(&mut chunk, n, &fields),
+                match super::import::json_row_fields(text) {
+                    Ok(fields) => push_row(&mut chunk, n, &fields, rules, &mut seen),
                     Err(m) => chunk.errors.push(RowError { row: n, field: "(row)".into(), message: m }),
                 }
                 flush(&mut chunk, &mut totals, read_so_far.get(), false)?;
@@ -192,10 +218,11 @@ pub fn stream_reader<R: Read, E: From<ImportError>>(
             let result = {
                 let mut de = serde_json::Deserializer::from_reader(&mut reader);
                 let visitor = ItemVisitor {
-                    on_item: &mut |i: usize, v: serde_json::Value| -> bool {
+                    on_item: &mut |i: usize, v: Box<serde_json::value::RawValue>| -> bool {
                         totals.rows += 1;
-                        match super::import::json_fields(&v) {
-                            Ok(fields) => push_row(&mut chunk, i, &fields),
+                        // Each item's raw text is parsed on its own: a bad value is this row's error.
+                        match super::import::json_row_fields(v.get()) {
+                            Ok(fields) => push_row(&mut chunk, i, &fields, rules, &mut seen),
                             Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
                         }
                         match flush(&mut chunk, &mut totals, read_so_far.get(), false) {
@@ -245,7 +272,7 @@ fn csv_whole_file_error(e: &csv::Error, file: &str) -> Option<ImportError> {
 }
 
 struct ItemVisitor<'a> {
-    on_item: &'a mut dyn FnMut(usize, serde_json::Value) -> bool,
+    on_item: &'a mut dyn FnMut(usize, Box<serde_json::value::RawValue>) -> bool,
 }
 
 impl<'de> serde::de::Visitor<'de> for ItemVisitor<'_> {
@@ -255,7 +282,7 @@ impl<'de> serde::de::Visitor<'de> for ItemVisitor<'_> {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
-        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+        while let Some(v) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
             i += 1;
             if !(self.on_item)(i, v) {
                 // Stop reading; the caller returns the chunk handler's error.

@@ -18,6 +18,7 @@ pub mod model;
 pub mod orchestrate;
 pub mod policy;
 pub mod refdata;
+pub mod safety;
 pub mod sample;
 pub mod simulate;
 

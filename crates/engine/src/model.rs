@@ -178,6 +178,8 @@ pub enum RoutingHint {
     NoFxRate,
     /// Older than the last age-escalation step.
     Stale,
+    /// The exposure overflows the decimal range: it could not be measured, tier CRITICAL.
+    ExposureUnmeasurable,
 }
 
 impl RoutingHint {
@@ -190,6 +192,32 @@ impl RoutingHint {
             RoutingHint::UnknownBreakType => "UNKNOWN_BREAK_TYPE",
             RoutingHint::NoFxRate => "NO_FX_RATE",
             RoutingHint::Stale => "STALE",
+            RoutingHint::ExposureUnmeasurable => "EXPOSURE_UNMEASURABLE",
+        }
+    }
+}
+
+/// Which amount the classifier measured a break's exposure from: the larger of the declared
+/// amount and the difference between the two sides (when both sides carry an amount), so a
+/// break that declares 1.00 while its sides differ by 5,000,000 is not routed as small.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExposureBasis {
+    /// The declared amount (no second amount to compare, or it was the larger).
+    #[default]
+    Declared,
+    /// Internal minus external, which is larger than the declared amount.
+    SidesDifference,
+    /// The arithmetic overflowed the decimal range: exposure unknown, treated as CRITICAL.
+    Unmeasurable,
+}
+
+impl ExposureBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExposureBasis::Declared => "DECLARED",
+            ExposureBasis::SidesDifference => "SIDES_DIFFERENCE",
+            ExposureBasis::Unmeasurable => "UNMEASURABLE",
         }
     }
 }
@@ -200,8 +228,12 @@ pub struct BreakProfile {
     pub break_id: String,
     pub break_type: BreakType,
     pub asset_class: String,
-    /// |amount| converted to the base currency, times the asset-class multiplier.
+    /// The exposure amount (see [`ExposureBasis`]) converted to the base currency, times the
+    /// asset-class multiplier.
     pub exposure: Decimal,
+    /// Which amount the exposure was measured from.
+    #[serde(default)]
+    pub exposure_basis: ExposureBasis,
     pub base_currency: String,
     /// Tier from exposure alone, before age escalation and the per-type minimum.
     pub exposure_tier: RiskTier,
@@ -255,7 +287,8 @@ pub enum DecidedBy {
     Agent { agent: crate::AgentKind },
     /// No checkpoint fired and no DECISIONING agent ran: the plan's fallback.
     Fallback,
-    /// An agent failed: the fail-safe (a failure never auto-resolves).
+    /// An agent failed or a checkpoint could not be evaluated: the fail-safe (an error never
+    /// auto-resolves). The reasons are the decision's `holds`.
     FailSafe,
 }
 
@@ -265,7 +298,7 @@ impl fmt::Display for DecidedBy {
             DecidedBy::Checkpoint { id, after_agent } => write!(f, "checkpoint {id} after {after_agent}"),
             DecidedBy::Agent { agent } => write!(f, "agent {agent}"),
             DecidedBy::Fallback => f.write_str("policy fallback"),
-            DecidedBy::FailSafe => f.write_str("fail-safe (an agent failed)"),
+            DecidedBy::FailSafe => f.write_str("fail-safe (an error: a person must review)"),
         }
     }
 }
@@ -279,6 +312,58 @@ pub struct Decision {
     pub rationale: Vec<String>,
     pub decided_by: DecidedBy,
     pub at: DateTime<Utc>,
+    /// Why this run may not auto-resolve (safety invariant S1, see [`crate::safety`]): every
+    /// error or doubt found, and, when the plan proposed AUTO_RESOLVE, the policy limits that
+    /// stopped it. Empty for a clean run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<SafetyHold>,
+}
+
+/// One reason a run is held for a person instead of auto-resolving (see [`crate::safety`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SafetyHold {
+    /// S1(a): an agent failed or timed out after its retries.
+    AgentFailed { agent: AgentKind, error: String },
+    /// S1(a): a planned agent neither completed nor was skipped by an early exit.
+    AgentNotCompleted { agent: AgentKind, reason: String },
+    /// S1(a): a checkpoint condition could not be evaluated (or did not give true/false).
+    CheckpointError { checkpoint: String, error: String },
+    /// S1(b): the break's own records contradict each other.
+    RecordsInconsistent { issues: Vec<String> },
+    /// S1(c): the break type is not a plain policy name (A-Z, 0-9, _): it may be disguised.
+    TypeNotPlain { break_type: String },
+    /// S1(c): the policy never auto-resolves this type (classifier.never_auto_resolve).
+    NeverAutoResolved { break_type: String },
+    /// S1(d): the tier is above classifier.auto_resolve_max_tier.
+    TierAboveLimit { tier: RiskTier, max: RiskTier },
+    /// S1(d): the exposure could not be measured (decimal overflow).
+    ExposureUnmeasurable,
+}
+
+impl SafetyHold {
+    /// Errors and doubts (as opposed to policy limits) are recorded on every run, whatever it
+    /// decided; policy limits only when they stopped an AUTO_RESOLVE.
+    pub fn is_doubt(&self) -> bool {
+        !matches!(self, SafetyHold::NeverAutoResolved { .. } | SafetyHold::TierAboveLimit { .. })
+    }
+}
+
+impl fmt::Display for SafetyHold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SafetyHold::AgentFailed { agent, error } => write!(f, "{agent} failed: {error}"),
+            SafetyHold::AgentNotCompleted { agent, reason } => write!(f, "{agent} did not complete ({reason})"),
+            SafetyHold::CheckpointError { checkpoint, error } => write!(f, "checkpoint {checkpoint} could not be evaluated: {error}"),
+            SafetyHold::RecordsInconsistent { issues } => write!(f, "the break's records are inconsistent: {}", issues.join("; ")),
+            SafetyHold::TypeNotPlain { break_type } => {
+                write!(f, "break type {break_type:?} is not a plain name (A-Z, 0-9, _): it may imitate another type")
+            }
+            SafetyHold::NeverAutoResolved { break_type } => write!(f, "{break_type} is never auto-resolved (classifier.never_auto_resolve)"),
+            SafetyHold::TierAboveLimit { tier, max } => write!(f, "tier {tier} is above the auto-resolve limit {max} (classifier.auto_resolve_max_tier)"),
+            SafetyHold::ExposureUnmeasurable => f.write_str("the exposure could not be measured (the amounts overflow the decimal range)"),
+        }
+    }
 }
 
 /// The seven agents, in v1's sequential order.

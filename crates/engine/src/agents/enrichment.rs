@@ -12,7 +12,11 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     Ok(AgentOutput::Enrichment(EnrichmentOutput {
         fx_rate_known: fx.is_some(),
         fx_rate: fx.unwrap_or(Decimal::ZERO),
-        amount_base: (b.amount * fx.unwrap_or(Decimal::ZERO)).round_dp(2),
+        amount_base: b
+            .amount
+            .checked_mul(fx.unwrap_or(Decimal::ZERO))
+            .ok_or_else(|| AgentError::Failed(format!("amount {} too large to convert (decimal overflow)", b.amount)))?
+            .round_dp(2),
         instrument_known: b.instrument_id.as_ref().is_some_and(|i| inp.refdata.instruments.contains_key(i)),
         counterparty_known: rating.is_some(),
         counterparty_rating: rating.unwrap_or_else(|| "UNRATED".to_string()),

@@ -15,15 +15,10 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
         issues.push("no external side record".to_string());
     }
     // Either the break is the difference of the sides, or (a timing difference) the sides agree
-    // and the break is the amount still in transit.
-    let dates_differ = b.internal.settle_date.is_some() && b.internal.settle_date != b.external.settle_date;
-    let amount_consistent = match (b.internal.amount, b.external.amount) {
-        (Some(i), Some(e)) => i - e == b.amount || (i == e && dates_differ && b.amount.abs() == i.abs()),
-        _ => true,
-    };
-    if !amount_consistent {
-        issues.push(format!("break amount {} is not internal minus external", b.amount));
-    }
+    // and the break is the amount still in transit (checked arithmetic: see safety::record_issues).
+    let record_issues = crate::safety::record_issues(b);
+    let amount_consistent = record_issues.is_empty();
+    issues.extend(record_issues);
     if b.counterparty.is_none() {
         issues.push("no counterparty".to_string());
     }

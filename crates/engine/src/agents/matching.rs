@@ -35,7 +35,7 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     Ok(AgentOutput::Matching(MatchingOutput {
         sides_present,
         amount_diff: match (i.amount, e.amount) {
-            (Some(a), Some(b)) => a - b,
+            (Some(a), Some(b)) => a.checked_sub(b).ok_or_else(|| AgentError::Failed(format!("internal {a} minus external {b} overflows")))?,
             _ => b.amount,
         },
         quantity_match: quantity.unwrap_or(false),

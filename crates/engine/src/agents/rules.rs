@@ -25,9 +25,10 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
             rule_hits: hits,
         }));
     };
-    let diff_base = (b.amount.abs() * fx).round_dp(2);
+    let overflow = || AgentError::Failed(format!("amounts too large to convert to {} (decimal overflow)", inp.config.base_currency));
+    let diff_base = b.amount.abs().checked_mul(fx).ok_or_else(overflow)?.round_dp(2);
     let larger_side = b.internal.amount.unwrap_or_default().abs().max(b.external.amount.unwrap_or_default().abs());
-    let pct_tolerance = (larger_side * fx * tol.percent).round_dp(2);
+    let pct_tolerance = larger_side.checked_mul(fx).and_then(|x| x.checked_mul(tol.percent)).ok_or_else(overflow)?.round_dp(2);
     let tolerance_base = tol.absolute.max(pct_tolerance);
     let within = diff_base <= tolerance_base;
     if within {
@@ -46,7 +47,7 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     let fx_rounding = b.currency != inp.config.base_currency
         && !b.amount.is_zero()
         && larger_side > Decimal::ZERO
-        && b.amount.abs() <= larger_side * tol.fx_rounding / Decimal::ONE_HUNDRED;
+        && b.amount.abs() <= larger_side.checked_mul(tol.fx_rounding).ok_or_else(overflow)? / Decimal::ONE_HUNDRED;
     if fx_rounding {
         hits.push(format!("FX rounding: {} {} on {larger_side}", b.amount.abs(), b.currency));
     }

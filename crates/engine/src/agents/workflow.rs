@@ -26,7 +26,9 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     Ok(AgentOutput::Workflow(WorkflowOutput {
         queue: queue.to_string(),
         priority: priority.to_string(),
-        sla_deadline: start + chrono::Duration::hours(i64::from(hours)),
+        sla_deadline: start
+            .checked_add_signed(chrono::Duration::hours(i64::from(hours)))
+            .ok_or_else(|| AgentError::Failed(format!("SLA deadline {hours} h after {start} is out of range")))?,
         assignee_group: if p.tier >= RiskTier::High { format!("{queue}-senior") } else { queue.to_string() },
     }))
 }

@@ -23,6 +23,21 @@ use std::time::Duration;
 /// The policy file shipped with the app.
 pub const BUNDLED_POLICIES: &str = include_str!("../../../../policies/routing_policies.yaml");
 
+/// The longest an agent call may be given (10 minutes).
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+/// The most retries an agent may be given (after the first call).
+pub const MAX_RETRIES: u32 = 10;
+/// The longest a plan may take in the worst case: every agent on its longest chain timing out
+/// on every attempt, with the backoff between attempts (1 hour).
+pub const MAX_PLAN_WORST_CASE_MS: u64 = 3_600_000;
+
+/// An agent's worst case: every attempt times out, with the executor's backoff between them.
+pub fn worst_case_ms(a: &PlannedAgent) -> u64 {
+    let attempts = u64::from(a.retries) + 1;
+    let backoff: u64 = (1..=a.retries).map(|n| crate::execute::backoff(n).as_millis() as u64).sum();
+    (a.timeout.as_millis() as u64).saturating_mul(attempts).saturating_add(backoff)
+}
+
 /// The name of the catch-all policy.
 pub const DEFAULT_POLICY: &str = "DEFAULT";
 

@@ -72,6 +72,12 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
     if doc.defaults.max_parallel < 1 {
         c.error("defaults.max_parallel", None, format!("max_parallel must be at least 1, not {}", doc.defaults.max_parallel));
     }
+    if doc.defaults.timeout_ms == 0 || doc.defaults.timeout_ms > super::MAX_TIMEOUT_MS {
+        c.error("defaults.timeout_ms", None, format!("timeout_ms must be from 1 to {}, not {}", super::MAX_TIMEOUT_MS, doc.defaults.timeout_ms));
+    }
+    if doc.defaults.retries > super::MAX_RETRIES {
+        c.error("defaults.retries", None, format!("retries {} is above the maximum {}", doc.defaults.retries, super::MAX_RETRIES));
+    }
 
     let mut plans = HashMap::new();
     for (type_name, tiers) in &doc.policies {
@@ -249,6 +255,7 @@ fn plan_template(
                 None => c.error(&dpath, at(d), format!("unknown agent `{}`", d.value)),
                 Some(dk) if dk == *kind => c.error(&dpath, at(d), format!("{kind} cannot depend on itself")),
                 Some(dk) if !in_plan.contains(&dk) => c.error(&dpath, at(d), format!("{kind} depends on {dk}, which is not in this plan")),
+                Some(dk) if deps.contains(&dk) => c.error(&dpath, at(d), format!("{kind} lists {dk} twice in depends_on")),
                 Some(dk) => deps.push(dk),
             }
         }
@@ -260,6 +267,12 @@ fn plan_template(
         });
         if a.value.timeout_ms == Some(0) {
             c.error(format!("{path}.agents.{kind}.timeout_ms"), at(a), "timeout_ms must be positive");
+        }
+        if let Some(t) = a.value.timeout_ms.filter(|t| *t > super::MAX_TIMEOUT_MS) {
+            c.error(format!("{path}.agents.{kind}.timeout_ms"), at(a), format!("timeout_ms {t} is above the maximum {}", super::MAX_TIMEOUT_MS));
+        }
+        if let Some(r) = a.value.retries.filter(|r| *r > super::MAX_RETRIES) {
+            c.error(format!("{path}.agents.{kind}.retries"), at(a), format!("retries {r} is above the maximum {}", super::MAX_RETRIES));
         }
     }
     // Topological order (Kahn); what is left over is on a cycle.
@@ -281,6 +294,23 @@ fn plan_template(
     let (nodes, n) = super::dag_nodes(&ordered);
     if let Some(depth) = crate::dag::chains(&nodes[..n], |_| 1).map(|c| c.finish) {
         ordered.sort_by_key(|a| (depth[a.agent.index()], agents.iter().position(|x| x.agent == a.agent)));
+    }
+
+    // The worst case: every agent on the longest chain times out on every attempt.
+    let worst = |a: AgentKind| ordered.iter().find(|p| p.agent == a).map_or(0, |p| super::worst_case_ms(p));
+    if let Some((chain, ms)) = crate::dag::chains(&nodes[..n], worst).map(|ch| ch.longest(&nodes[..n])) {
+        if ms > super::MAX_PLAN_WORST_CASE_MS {
+            c.error(
+                format!("{path}.agents"),
+                None,
+                format!(
+                    "in the worst case (every attempt times out) {} takes {} s, above the maximum {} s: lower timeouts or retries",
+                    agent_list(&chain).replace(" and ", " -> "),
+                    ms / 1000,
+                    super::MAX_PLAN_WORST_CASE_MS / 1000
+                ),
+            );
+        }
     }
 
     // An agent's evidence must be complete when it starts: whatever it reads and the plan
