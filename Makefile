@@ -81,7 +81,7 @@ sample:
 # A crash stops the run and leaves its input in fuzz/artifacts/.
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	cd fuzz && for t in policy_load import_csv import_json cel_condition; do \
+	cd fuzz && for t in policy_load import_csv import_json cel_condition decide; do \
 	  mkdir -p work/$$t; \
 	  RUSTC_BOOTSTRAP=1 cargo fuzz run -s none -O $$t work/$$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 2>&1 \
 	    | grep -E '^(#[0-9]+ +DONE|Done|==|SUMMARY)|panicked' || exit 1; \

@@ -302,6 +302,11 @@ export type DecisionDto = {
 	/**  "checkpoint X after Y", "agent DECISIONING", "policy fallback", "fail-safe" */
 	decided_by: string,
 	at: string,
+	/**
+	 *  Why the run was held for a person instead of auto-resolving (safety invariant S1), in the
+	 *  engine's words; empty for a clean run.
+	 */
+	holds: string[],
 };
 
 export type DefaultsOutline = {
@@ -648,6 +653,8 @@ export type ProfileDto = {
 	urgency: number,
 	hints: string[],
 	asset_class: string,
+	/**  Where the exposure figure comes from, in words (`ExposureBasis::describe`). */
+	exposure_basis: string,
 };
 
 /**  Progress of a long task, pushed as an event. */

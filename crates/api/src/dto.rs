@@ -136,6 +136,8 @@ pub struct ProfileDto {
     pub urgency: i32,
     pub hints: Vec<String>,
     pub asset_class: String,
+    /// Where the exposure figure comes from, in words (`ExposureBasis::describe`).
+    pub exposure_basis: String,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -203,6 +205,9 @@ pub struct DecisionDto {
     /// "checkpoint X after Y", "agent DECISIONING", "policy fallback", "fail-safe"
     pub decided_by: String,
     pub at: String,
+    /// Why the run was held for a person instead of auto-resolving (safety invariant S1), in the
+    /// engine's words; empty for a clean run.
+    pub holds: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -247,6 +252,7 @@ impl RunDto {
                 urgency: p.urgency.into(),
                 hints: p.hints.iter().map(|h| h.as_str().to_string()).collect(),
                 asset_class: p.asset_class.clone(),
+                exposure_basis: p.exposure_basis.describe().to_string(),
             },
             nodes: g.nodes.iter().map(NodeDto::from).collect(),
             checkpoints: g
@@ -267,6 +273,7 @@ impl RunDto {
                 rationale: g.decision.rationale.clone(),
                 decided_by: g.decision.decided_by.to_string(),
                 at: g.decision.at.to_rfc3339(),
+                holds: g.decision.holds.iter().map(|h| h.to_string()).collect(),
             },
         }
     }

@@ -21,7 +21,7 @@ pub(crate) fn run(break_id: &str, inputs: &Inputs, mode: RunMode) -> Result<Exit
 pub(crate) fn render(g: &ExecutionGraph) -> String {
     let p = &g.profile;
     let mut s = format!(
-        "break {} ({}) run {} under {} [policy {}]\n  exposure {} {}  tier {} (by exposure {})  age {}d  materiality {}  urgency {}\n  hints: {}\n",
+        "break {} ({}) run {} under {} [policy {}]\n  exposure {} {} ({})  tier {} (by exposure {})  age {}d  materiality {}  urgency {}\n  hints: {}\n",
         g.break_id,
         p.break_type,
         g.mode.as_str(),
@@ -29,6 +29,7 @@ pub(crate) fn render(g: &ExecutionGraph) -> String {
         &g.policy_version[..12.min(g.policy_version.len())],
         p.exposure,
         p.base_currency,
+        p.exposure_basis.describe(),
         p.tier,
         p.exposure_tier,
         p.age_days,
@@ -63,11 +64,16 @@ pub(crate) fn render(g: &ExecutionGraph) -> String {
         );
     }
     s += &format!(
-        "\n\n  decision: {} (confidence {:.2}) by {:?}\n{}  agents: {} invoked of {} planned; wall {} us\n",
+        "\n\n  decision: {} (confidence {:.2}) by {}\n{}{}  agents: {} invoked of {} planned; wall {} us\n",
         g.decision.action,
         g.decision.confidence,
         g.decision.decided_by,
         g.decision.rationale.iter().map(|r| format!("    - {r}\n")).collect::<String>(),
+        if g.decision.holds.is_empty() {
+            String::new()
+        } else {
+            format!("  held for review because (safety invariant S1):\n{}", g.decision.holds.iter().map(|h| format!("    ! {h}\n")).collect::<String>())
+        },
         g.agents_invoked(),
         g.agents_planned(),
         g.wall_us

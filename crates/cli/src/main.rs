@@ -340,7 +340,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn print_run(graphs: &[ExecutionGraph]) {
-    println!("{:<11} {:<20} {:<8} {:<12} {:>6} {:>9}  decided by", "break", "type", "tier", "decision", "agents", "time");
+    println!("{:<11} {:<20} {:<8} {:<12} {:>6} {:>9}  decided by (held for review because)", "break", "type", "tier", "decision", "agents", "time");
     let (mut invoked, mut planned, mut early, mut wall) = (0, 0, 0, 0u64);
     for g in graphs {
         let by = match &g.decision.decided_by {
@@ -349,8 +349,14 @@ fn print_run(graphs: &[ExecutionGraph]) {
             reconagent_engine::DecidedBy::Fallback => "fallback".into(),
             reconagent_engine::DecidedBy::FailSafe => "fail-safe".into(),
         };
+        // Invariant S1: why a person must look, in the engine's words (every reason).
+        let held = if g.decision.holds.is_empty() {
+            String::new()
+        } else {
+            format!(" (held: {})", g.decision.holds.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("; "))
+        };
         println!(
-            "{:<11} {:<20} {:<8} {:<12} {:>3}/{:<2} {:>7}us  {by}",
+            "{:<11} {:<20} {:<8} {:<12} {:>3}/{:<2} {:>7}us  {by}{held}",
             g.break_id,
             g.profile.break_type.as_str(),
             g.profile.tier.as_str(),

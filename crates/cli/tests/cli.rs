@@ -185,3 +185,41 @@ fn policy_diff_and_simulate_report_what_a_draft_changes() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("+          when: \"true\""), "{out}");
 }
+
+/// Invariant S1 on the command line: the table names why a break is held, `explain` lists the
+/// reasons, a condition that fails at run time is shown (it was only inside the graph JSON), and
+/// `policy check` refuses a condition that cannot give true/false, with its line.
+#[test]
+fn held_breaks_say_why_in_the_table_and_in_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let breaks = dir.path().join("b.csv");
+    std::fs::write(
+        &breaks,
+        "break_id,break_type,amount,currency,asset_class,counterparty,internal_amount,external_amount,detected_at\n\
+         H1,TRADE_OMS_MISMATCH,1.00,USD,CASH,CP-001,103,100,2026-11-20T00:00:00Z\n\
+         H2,TRADE_OMS_MISMATCH,3.00,USD,CASH,CP-001,103,100,2026-11-20T00:00:00Z\n",
+    )
+    .unwrap();
+    let b = breaks.to_str().unwrap();
+    let (code, out, err) = reconagent(&["run", "--breaks", b, AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    let h1 = out.lines().find(|l| l.starts_with("H1")).unwrap();
+    assert!(h1.contains("HIL_REVIEW") && h1.contains("held: the break's records are inconsistent"), "{out}");
+    let h2 = out.lines().find(|l| l.starts_with("H2")).unwrap();
+    assert!(h2.contains("AUTO_RESOLVE") && !h2.contains("held"), "{out}");
+    let (_, out, _) = reconagent(&["explain", "H1", "--breaks", b, AS_OF]);
+    assert!(out.contains("held for review because (safety invariant S1)") && out.contains("not internal minus external"), "{out}");
+
+    let policy = dir.path().join("p.yaml");
+    let text = std::fs::read_to_string(root().join("policies/routing_policies.yaml")).unwrap();
+    std::fs::write(&policy, text.replacen("when: rules.explained\n", "when: \"{'HIGH': true}[profile.tier]\"\n", 1)).unwrap();
+    let (code, out, err) = reconagent(&["run", "--breaks", b, "--policies", policy.to_str().unwrap(), AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    let h2 = out.lines().find(|l| l.starts_with("H2")).unwrap();
+    assert!(h2.contains("HIL_REVIEW") && h2.contains("fail-safe") && h2.contains("checkpoint trade_low_explained could not be evaluated"), "{out}");
+
+    std::fs::write(&policy, text.replacen("when: rules.explained\n", "when: rules.difference_base\n", 1)).unwrap();
+    let (code, out, _) = reconagent(&["policy", "check", policy.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("checkpoints[0].when: the condition gives a number, not true/false"), "{out}");
+}

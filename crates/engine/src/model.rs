@@ -220,6 +220,15 @@ impl ExposureBasis {
             ExposureBasis::Unmeasurable => "UNMEASURABLE",
         }
     }
+
+    /// What the reviewer reads: where the exposure figure comes from.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExposureBasis::Declared => "from the declared amount",
+            ExposureBasis::SidesDifference => "from the sides' difference, which is larger than the declared amount",
+            ExposureBasis::Unmeasurable => "unmeasurable (the amounts overflow): treated as CRITICAL",
+        }
+    }
 }
 
 /// What the classifier concluded about a break; the input of routing.

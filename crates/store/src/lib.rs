@@ -42,11 +42,12 @@ fn migrations() -> Migrations<'static> {
             backfill_modelled(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
         }),
         M::up(include_str!("schema_v3.sql")),
+        M::up(include_str!("schema_v4.sql")),
     ])
 }
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migration 2's hook: modelled time and cost for runs recorded before the columns existed.
 fn backfill_modelled(tx: &rusqlite::Transaction) -> Result<()> {
@@ -503,7 +504,7 @@ pub struct PreparedRun {
     modelled_ms: i64,
     modelled_cost: String,
     deadline: Option<String>,
-    checkpoints: Vec<(String, &'static str, bool)>,
+    checkpoints: Vec<(String, &'static str, bool, Option<String>)>,
     nodes: Vec<NodeRow>,
     /// The audit payload in canonical form, split where the run id (known only at insert) goes.
     payload_head: String,
@@ -544,6 +545,15 @@ impl PreparedRun {
             "skipped": g.nodes.iter().filter_map(|n| n.skip_reason.as_ref().map(|r| json!({"agent": n.agent.as_str(), "reason": r.to_string()}))).collect::<Vec<_>>(),
             "status": new_status,
         }));
+        // Why the run was held for a person (invariant S1), in the hashed record: only when there
+        // is a reason, so entries written before holds existed keep their form.
+        let payload = if g.decision.holds.is_empty() {
+            payload
+        } else {
+            let mut v: serde_json::Value = serde_json::from_str(&payload)?;
+            v["holds"] = json!(g.decision.holds.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+            audit::canonical_json(&v)
+        };
         // Keys are sorted and string values escape their quotes, so this is the key itself.
         let at = payload.find("\"run_id\":0").expect("the payload has a run_id");
         let (head, tail) = payload.split_at(at + "\"run_id\":".len());
@@ -570,7 +580,7 @@ impl PreparedRun {
             modelled_ms,
             modelled_cost,
             deadline,
-            checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired)).collect(),
+            checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),
             nodes: g
                 .nodes
                 .iter()
@@ -625,7 +635,7 @@ impl<'tx> RunWriter<'tx> {
                                    agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             )?,
-            checkpoint: tx.prepare("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired) VALUES (?1, ?2, ?3, ?4)")?,
+            checkpoint: tx.prepare("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired, error) VALUES (?1, ?2, ?3, ?4, ?5)")?,
             // One statement for the seven node rows.
             nodes: tx.prepare(
                 "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error) VALUES
@@ -680,8 +690,8 @@ impl<'tx> RunWriter<'tx> {
             r.modelled_cost,
         ])?;
         let run_id = tx.last_insert_rowid();
-        for (id, after, fired) in &r.checkpoints {
-            self.checkpoint.execute(params![run_id, id, after, fired])?;
+        for (id, after, fired, error) in &r.checkpoints {
+            self.checkpoint.execute(params![run_id, id, after, fired, error])?;
         }
         let stmt = &mut self.nodes;
         stmt.raw_bind_parameter(1, run_id)?;

@@ -172,3 +172,44 @@ fn metacharacters_in_every_text_field_are_stored_and_shown_literally() {
     assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"), "shown as typed");
     assert!(html.contains("DROP TABLE breaks"));
 }
+
+/// A run held for review (invariant S1) carries its reasons into the store and every export: a
+/// checkpoint condition that failed at run time is stored on its checkpoint row and forces the
+/// fail-safe; an inconsistent break is held with the reason; the audit entry hashes the reasons.
+#[test]
+fn held_runs_carry_their_reasons_into_the_store_and_the_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("recon.db")).unwrap();
+    let text = reconagent_engine::policy::BUNDLED_POLICIES.replacen("when: rules.explained\n", "when: \"{'HIGH': true}[profile.tier]\"\n", 1);
+    let set = std::sync::Arc::new(reconagent_engine::policy::PolicySet::load(&text, "p.yaml").unwrap());
+    let orch = Orchestrator::new(set.clone(), std::sync::Arc::new(reconagent_engine::refdata::ReferenceData::bundled()));
+    let mut b = generate(9, 1, &orch.refdata).remove(0);
+    b.break_type = reconagent_engine::BreakType::TradeOmsMismatch;
+    b.amount = rust_decimal::Decimal::ONE;
+    b.internal.amount = Some(rust_decimal::Decimal::new(103, 0));
+    b.external.amount = Some(rust_decimal::Decimal::new(100, 0));
+    b.detected_at = Some(sample_as_of());
+    store.import_breaks(std::slice::from_ref(&b), "test").unwrap();
+    store.record_policy(&set, "test").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let g = rt.block_on(orch.process_break(&b, RunMode::V2, sample_as_of()));
+    assert_eq!(g.decision.decided_by, reconagent_engine::DecidedBy::FailSafe, "{:?}", g.decision);
+    store.record_runs(std::slice::from_ref(&g)).unwrap();
+
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let error: Option<String> = c.query_row("SELECT error FROM run_checkpoints", [], |r| r.get(0)).unwrap();
+    assert!(error.is_some_and(|e| !e.is_empty()));
+    let payload: String = c.query_row("SELECT payload FROM audit_log WHERE kind = 'RUN'", [], |r| r.get(0)).unwrap();
+    assert!(payload.contains("\"holds\":[") && payload.contains("could not be evaluated") && payload.contains("inconsistent"), "{payload}");
+    assert!(store.verify().unwrap().ok);
+
+    let csv_path = dir.path().join("r.csv");
+    let report = store.export(&today_query(), ExportFormat::Csv, &csv_path).unwrap();
+    assert!(report.runs[0].held_because.iter().any(|h| h.contains("checkpoint trade_low_explained could not be evaluated")), "{:?}", report.runs[0]);
+    assert!(report.runs[0].held_because.iter().any(|h| h.contains("records are inconsistent")));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.contains("held for review: the break's records are inconsistent"), "{csv}");
+    let html_path = dir.path().join("r.html");
+    store.export(&today_query(), ExportFormat::Html, &html_path).unwrap();
+    assert!(std::fs::read_to_string(&html_path).unwrap().contains("held for review because"));
+}

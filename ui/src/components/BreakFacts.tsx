@@ -23,7 +23,7 @@ export function BreakFacts({ brk, profile }: { brk: BreakDto; profile: ProfileDt
         <h2>Profile</h2>
         {profile ? (
           <dl className="kv">
-            <dt>Exposure</dt><dd className="num">{groupDigits(profile.exposure)} {profile.base_currency}</dd>
+            <dt>Exposure</dt><dd><span className="num">{groupDigits(profile.exposure)} {profile.base_currency}</span> <span className="muted">{profile.exposure_basis}</span></dd>
             <dt>Tier</dt><dd><span className={`tag ${profile.tier}`}>{profile.tier}</span> (by exposure {profile.exposure_tier})</dd>
             <dt>Age</dt><dd>{profile.age_days} days</dd>
             <dt>Materiality</dt><dd>{profile.materiality} / 100</dd>

@@ -14,6 +14,12 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
       <p>
         Decision <span className={`tag ${d.action}`} data-testid="decision">{d.action}</span> confidence {(d.confidence ?? 0).toFixed(2)} · by {d.decided_by}
       </p>
+      {d.holds.length > 0 && (
+        <div className="holds" data-testid="holds" role="note">
+          <strong>Held for review because</strong>
+          <ul>{d.holds.map((h, i) => <li key={i}>{h}</li>)}</ul>
+        </div>
+      )}
       <ul>{d.rationale.map((r, i) => <li key={i}>{r}</li>)}</ul>
       <ExecutionGraph run={run} height={compact ? 260 : 330} />
       <h2 style={{ marginTop: 10 }}>Timeline</h2>

@@ -9,7 +9,7 @@ const node = (agent: string, planned: boolean, depends_on: string[], status = "C
 const run = {
   run_id: "1", mode: "v2", policy_key: "CASH_RECONCILIATION/LOW", policy_version: "abc", started_at: "", wall_us: 10, max_parallel: 3,
   agents_planned: 5, agents_invoked: 3, emulated_latency: false,
-  profile: { exposure: "1", base_currency: "USD", tier: "LOW", exposure_tier: "LOW", age_days: 0, materiality: 0, urgency: 0, hints: [], asset_class: "CASH" },
+  profile: { exposure: "1", base_currency: "USD", tier: "LOW", exposure_tier: "LOW", age_days: 0, materiality: 0, urgency: 0, hints: [], asset_class: "CASH", exposure_basis: "from the declared amount" },
   nodes: [
     node("INGESTION", true, []),
     node("ENRICHMENT", true, ["INGESTION"]),
@@ -20,7 +20,7 @@ const run = {
     node("WORKFLOW", true, ["DECISIONING"], "SKIPPED", "EARLY_EXIT"),
   ],
   checkpoints: [{ id: "cash_low_within_tolerance", after_agent: "RULES", condition: "rules.explained", fired: true, error: null, at_us: 5 }],
-  decision: { action: "AUTO_RESOLVE", confidence: 0.97, rationale: [], decided_by: "checkpoint", at: "" },
+  decision: { action: "AUTO_RESOLVE", confidence: 0.97, rationale: [], decided_by: "checkpoint", at: "", holds: [] },
 } as RunDto;
 
 test("planned agents flow left to right; agents outside the plan sit in a row below", () => {

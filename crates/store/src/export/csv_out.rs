@@ -58,7 +58,9 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>> {
         let id = run.run_id.to_string();
         let conf = format!("{:.2}", run.confidence);
         let detail = format!("{} {} invoked: {}", run.mode, run.policy_key, run.agents_invoked.join(" "));
-        let skipped = run.agents_skipped.join("; ");
+        // The reason column: why the run was held for a person (invariant S1), then the skips.
+        let held = run.held_because.iter().map(|h| format!("held for review: {h}"));
+        let skipped = held.chain(run.agents_skipped.iter().cloned()).collect::<Vec<_>>().join("; ");
         row([
             "RUN",
             &id,

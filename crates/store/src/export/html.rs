@@ -140,7 +140,7 @@ pub(super) fn render(r: &AuditReport) -> String {
     o.push_str("<h2>Runs: agents invoked and skipped</h2>");
     table(
         &mut o,
-        &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)"],
+        &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)", "held for review because"],
         r.runs.iter().map(|x| {
             vec![
                 x.run_id.to_string(),
@@ -152,6 +152,7 @@ pub(super) fn render(r: &AuditReport) -> String {
                 x.decided_by.clone(),
                 x.agents_invoked.join(", "),
                 x.agents_skipped.join("; "),
+                x.held_because.join("; "),
             ]
         }),
     );

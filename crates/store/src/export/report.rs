@@ -57,6 +57,9 @@ pub struct ReportRun {
     pub agents_invoked: Vec<String>,
     /// "AGENT: reason" for each agent that did not run to completion.
     pub agents_skipped: Vec<String>,
+    /// Why the run was held for a person instead of auto-resolving (invariant S1): errors,
+    /// doubts, and the policy limits that stopped an AUTO_RESOLVE.
+    pub held_because: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +148,7 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
                         n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent)))
                     })
                     .collect(),
+                held_because: graph.decision.holds.iter().map(|h| h.to_string()).collect(),
             });
         }
     }

@@ -93,6 +93,7 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
             "decided by",
             "agents invoked",
             "agents skipped",
+            "held for review because",
         ],
         r.runs
             .iter()
@@ -110,6 +111,7 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
                     x.decided_by.clone(),
                     x.agents_invoked.join(", "),
                     x.agents_skipped.join("; "),
+                    x.held_because.join("; "),
                 ]
             })
             .collect(),
