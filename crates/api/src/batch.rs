@@ -27,10 +27,72 @@ pub fn cpu_time_ms(stat_file: &str) -> Option<u64> {
 /// of a run.
 pub const CHUNK: usize = 1000;
 
+/// Which breaks a batch may claim (see [`Store::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Only breaks still NEW when claimed (`process`: the NEW breaks of the store).
+    New,
+    /// The breaks named, whatever their status (a file's breaks, a selection in the app).
+    Named,
+}
+
+/// Breaks claimed this many at a time, just before they are run.
+pub const CLAIM_PAGE: usize = 500;
+
+/// The input breaks, each claimed for this process before it is handed to the engine; breaks
+/// another process holds (or, for [`Claim::New`], has already recorded) are counted and left.
+struct Claimed<'a, I> {
+    store: &'a Store,
+    inner: I,
+    claim: Claim,
+    buf: std::collections::VecDeque<reconagent_store::Result<Break>>,
+    skipped: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl<I: Iterator<Item = reconagent_store::Result<Break>>> Iterator for Claimed<'_, I> {
+    type Item = reconagent_store::Result<Break>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buf.is_empty() {
+            let mut page = Vec::with_capacity(CLAIM_PAGE);
+            let mut error = None;
+            for b in self.inner.by_ref() {
+                match b {
+                    Ok(b) => page.push(b),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+                if page.len() == CLAIM_PAGE {
+                    break;
+                }
+            }
+            if !page.is_empty() {
+                let ids: Vec<String> = page.iter().map(|b| b.break_id.clone()).collect();
+                match self.store.claim(&ids, self.claim == Claim::New) {
+                    Ok(held) => {
+                        let held: std::collections::HashSet<String> = held.into_iter().collect();
+                        self.skipped.fetch_add(page.len() - held.len(), Ordering::Relaxed);
+                        self.buf.extend(page.into_iter().filter(|b| held.contains(&b.break_id)).map(Ok));
+                    }
+                    Err(e) => self.buf.push_back(Err(e)),
+                }
+            }
+            if let Some(e) = error {
+                self.buf.push_back(Err(e));
+            }
+        }
+        self.buf.pop_front()
+    }
+}
+
 /// What a recorded batch did.
 #[derive(Debug)]
 pub struct Recorded {
     pub recorded: usize,
+    /// Breaks left alone because another process was running them (or, for [`Claim::New`], had
+    /// already recorded them).
+    pub claimed_elsewhere: usize,
     pub summary: BatchSummary,
     /// The graphs, when asked for (small batches that are printed).
     pub graphs: Vec<ExecutionGraph>,
@@ -63,12 +125,16 @@ pub fn run_and_record(
     as_of: chrono::DateTime<chrono::Utc>,
     cancel: CancelFlag,
     keep_graphs: bool,
+    claim: Claim,
     mut on_progress: impl FnMut(usize, usize, &str),
 ) -> Result<Recorded, BatchError> {
     let mut opts = BatchOptions::new(mode, as_of);
     opts.cancel = cancel;
     let mut graphs = Vec::new();
     let mut read_error: Option<StoreError> = None;
+    let skipped = std::sync::atomic::AtomicUsize::new(0);
+    // invariant: a break is run by one process at a time (claimed just before it runs).
+    let breaks = Claimed { store, inner: breaks, claim, buf: Default::default(), skipped: &skipped };
     let breaks = breaks.map_while(|b| match b {
         Ok(b) => Some(b),
         Err(e) => {
@@ -127,8 +193,10 @@ pub fn run_and_record(
         let (recorded, failure) = writer.join().expect("the writer thread does not panic");
         (recorded, failure, summary)
     });
-    if let Some(source) = failure.or(read_error) {
+    // Breaks claimed but not started (a cancel, a failure) are free again at once.
+    let released = store.release_claims();
+    if let Some(source) = failure.or(read_error).or(released.err()) {
         return Err(BatchError::Store { recorded, source });
     }
-    Ok(Recorded { recorded, summary, graphs })
+    Ok(Recorded { recorded, claimed_elsewhere: skipped.into_inner(), summary, graphs })
 }

@@ -244,7 +244,7 @@ impl Core {
             let total = self.store.count_with_status(BreakStatus::New)?;
             report(0, total, "");
             let breaks = self.store.stream_with_status(BreakStatus::New, 2000)?;
-            crate::batch::run_and_record(&self.store, &orch, breaks, total, mode, now, cancel, false, report)
+            crate::batch::run_and_record(&self.store, &orch, breaks, total, mode, now, cancel, false, crate::batch::Claim::New, report)
         } else {
             let mut breaks = Vec::with_capacity(ids.len());
             for id in ids {
@@ -254,7 +254,7 @@ impl Core {
             }
             let total = breaks.len();
             report(0, total, "");
-            crate::batch::run_and_record(&self.store, &orch, breaks.into_iter(), total, mode, now, cancel, false, report)
+            crate::batch::run_and_record(&self.store, &orch, breaks.into_iter(), total, mode, now, cancel, false, crate::batch::Claim::Named, report)
         };
         let out = result.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         Ok(ProcessSummary { processed: out.recorded as i32, not_started: out.summary.not_started as i32, cancelled: out.summary.cancelled })
@@ -370,7 +370,8 @@ impl Core {
         let format = ExportFormat::parse(&r.format).ok_or_else(|| invalid(format!("unknown format `{}`", r.format)))?;
         let path = PathBuf::from(&r.path);
         use reconagent_store::export::ExportStage;
-        let report = self.store.export_with_progress(&query, format, &path, |s| {
+        // The save dialog asked before an existing file is replaced.
+        let report = self.store.export_with_progress(&query, format, &path, true, |s| {
             on_progress(Progress {
                 task: "export".into(),
                 done: s.index() as i32,

@@ -259,6 +259,7 @@ fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resol
         reconagent_engine::sample::sample_as_of(),
         CancelFlag::default(),
         false,
+        reconagent_api::batch::Claim::New,
         |_, _, _| {},
     )
     .unwrap();
@@ -296,6 +297,7 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
         reconagent_engine::sample::sample_as_of(),
         cancel,
         false,
+        reconagent_api::batch::Claim::New,
         |d, _, _| {
             if d == 1_500 {
                 trigger.cancel();

@@ -74,8 +74,16 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         let cpu = || (cpu_time_ms("/proc/self/stat").unwrap_or(0), cpu_time_ms("/proc/thread-self/stat").unwrap_or(0));
         let cpu0 = cpu();
         let start = Instant::now();
-        let (recorded, _) =
-            crate::stored::record_batch(&store, &orch, store.stream_with_status(BreakStatus::New, 2000)?, total, RunMode::V2, sample_as_of(), false)?;
+        let (recorded, _) = crate::stored::record_batch(
+            &store,
+            &orch,
+            store.stream_with_status(BreakStatus::New, 2000)?,
+            total,
+            RunMode::V2,
+            sample_as_of(),
+            false,
+            reconagent_api::batch::Claim::New,
+        )?;
         let run_s = start.elapsed().as_secs_f64();
         let cpu1 = cpu();
         let (process_cpu_s, main_cpu_s) = ((cpu1.0 - cpu0.0) as f64 / 1e3, (cpu1.1 - cpu0.1) as f64 / 1e3);

@@ -71,9 +71,15 @@ enum Command {
         /// Print one JSON execution graph per line instead of a table.
         #[arg(long)]
         json: bool,
-        /// Also store the breaks and record every run in this audit database.
+        /// Also store the breaks and record every run in this audit database. A break already
+        /// stored with other contents is reported field by field and not run; one waiting for a
+        /// person (PENDING_REVIEW, ESCALATED) is not re-decided without --rerun.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// With --db: run again the file's breaks that wait for a person (the audit log records
+        /// who asked).
+        #[arg(long, requires = "db")]
+        rerun: bool,
     },
     /// Store breaks in the audit database (status NEW).
     Import {
@@ -154,19 +160,24 @@ enum AuditCommand {
     /// Write an audit report for a period: breaks, decisions, overrides, runs, audit entries,
     /// with the chain head and its verification at export time.
     Export {
-        /// First day, YYYY-MM-DD (UTC).
+        /// First day, YYYY-MM-DD (UTC) [default: the beginning: everything up to --to].
         #[arg(long)]
-        from: chrono::NaiveDate,
-        /// Last day, inclusive.
+        from: Option<chrono::NaiveDate>,
+        /// Last day, inclusive [default: today, UTC].
         #[arg(long)]
-        to: chrono::NaiveDate,
+        to: Option<chrono::NaiveDate>,
         /// Only this break type.
         #[arg(long = "type")]
         break_type: Option<String>,
         #[arg(long, value_parser = ["csv", "xlsx", "json", "html"])]
         format: String,
+        /// The report file. Never the database or its journal, nor an existing symlink,
+        /// directory or device; an existing file only with --force.
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing report file.
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -271,14 +282,15 @@ pub(crate) fn run_batch(orch: &Orchestrator, breaks: Vec<reconagent_engine::Brea
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { inputs, mode, json, db } => {
+        Command::Run { inputs, mode, json, db, rerun } => {
             let orch = orchestrator(&inputs)?;
-            let (report, failed) = load_breaks(&inputs.breaks)?;
+            let (report, mut failed) = load_breaks(&inputs.breaks)?;
             let as_of = inputs.as_of.unwrap_or_else(Utc::now);
             let graphs = match db {
                 Some(db) => {
                     let source = inputs.breaks.display().to_string();
-                    let mut g = stored::run_file(Some(&db), orch, report.breaks.clone(), &source, mode.into(), as_of)?;
+                    let (mut g, held_back) = stored::run_file(Some(&db), orch, report.breaks.clone(), &source, mode.into(), as_of, rerun)?;
+                    failed |= held_back;
                     let order: std::collections::HashMap<&str, usize> = report.breaks.iter().enumerate().map(|(i, b)| (b.break_id.as_str(), i)).collect();
                     g.sort_by_key(|x| order[x.break_id.as_str()]);
                     g
@@ -302,8 +314,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
         }
         Command::Audit { command: AuditCommand::Verify { db } } => stored::verify(db.as_deref()),
-        Command::Audit { command: AuditCommand::Export { from, to, break_type, format, out, db } } => {
-            stored::export(db.as_deref(), reconagent_store::export::ReportQuery { from, to, break_type }, &format, &out)
+        Command::Audit { command: AuditCommand::Export { from, to, break_type, format, out, force, db } } => {
+            let to = to.unwrap_or_else(|| Utc::now().date_naive());
+            let from = from.unwrap_or(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date"));
+            stored::export(db.as_deref(), reconagent_store::export::ReportQuery { from, to, break_type }, &format, &out, force)
         }
         Command::Explain { break_id, inputs, mode } => explain::run(&break_id, &inputs, mode.into()),
         Command::Policy { command: PolicyCommand::Check { file } } => match PolicySet::load_file(&file) {

@@ -52,6 +52,7 @@ pub(crate) fn record_batch(
     mode: RunMode,
     as_of: DateTime<Utc>,
     keep: bool,
+    claim: reconagent_api::batch::Claim,
 ) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
@@ -68,8 +69,11 @@ pub(crate) fn record_batch(
             }
         });
     }
-    let out = reconagent_api::batch::run_and_record(store, orch, breaks, total, mode, as_of, cancel, keep, |done, _, _| bar.set_position(done as u64))?;
+    let out = reconagent_api::batch::run_and_record(store, orch, breaks, total, mode, as_of, cancel, keep, claim, |done, _, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
+    if out.claimed_elsewhere > 0 {
+        eprintln!("{} break(s) left alone: another process is running them or has already recorded them", out.claimed_elsewhere);
+    }
     if out.summary.cancelled {
         eprintln!("cancelled: {} of {total} break(s) run and recorded; {} not started and unchanged", out.recorded, total - out.recorded);
     }
@@ -83,13 +87,16 @@ pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_o
     let orch = orch.with_history(Arc::new(store.history()?));
     let total = store.count_with_status(BreakStatus::New)?;
     let breaks = store.stream_with_status(BreakStatus::New, 2000)?;
-    let (recorded, _) = record_batch(&store, &orch, breaks, total, mode, as_of, false)?;
+    let (recorded, _) = record_batch(&store, &orch, breaks, total, mode, as_of, false, reconagent_api::batch::Claim::New)?;
     println!("{}: {recorded} of {total} NEW break(s) run ({}) and recorded", store.path().display(), mode.as_str());
     Ok(ExitCode::SUCCESS)
 }
 
-/// `run --db`: store the file's breaks (existing ones are kept), then run and record every break
-/// of the file that is not RESOLVED.
+/// `run --db`: store the file's new breaks, then run and record the file's breaks, deciding on
+/// what is stored: a break stored with other contents than the file's is reported field by
+/// field and not run (the file does not silently stand in for the record); a RESOLVED break is
+/// never run again, and one waiting for a person only with `rerun`. Returns the graphs and
+/// whether any break's stored contents differed from the file's (the command then exits 1).
 pub(crate) fn run_file(
     db: Option<&Path>,
     orch: Orchestrator,
@@ -97,27 +104,78 @@ pub(crate) fn run_file(
     source: &str,
     mode: RunMode,
     as_of: DateTime<Utc>,
-) -> Result<Vec<reconagent_engine::graph::ExecutionGraph>> {
+    rerun: bool,
+) -> Result<(Vec<reconagent_engine::graph::ExecutionGraph>, bool)> {
     let store = open(db)?;
     store.import_breaks(&breaks, source)?;
     store.record_policy(&orch.policies, "used by reconagent run")?;
     let orch = orch.with_history(Arc::new(store.history()?));
     let mut runnable = Vec::new();
+    let mut held_back = false;
     for b in breaks {
+        let stored = store.get_break(&b.break_id)?;
+        let differences = differences(&stored, &b);
+        if !differences.is_empty() {
+            eprintln!("{}: stored with other contents than in {source}; not run (the stored break stands):", b.break_id);
+            for d in differences {
+                eprintln!("  {d}");
+            }
+            held_back = true;
+            continue;
+        }
         match store.status_of(&b.break_id)? {
-            BreakStatus::Resolved => eprintln!("{}: RESOLVED, not run again", b.break_id),
+            BreakStatus::Resolved => {
+                eprintln!("{}: RESOLVED, not run again", b.break_id);
+            }
+            s @ (BreakStatus::PendingReview | BreakStatus::Escalated) if !rerun => {
+                eprintln!("{}: {} waits for a person; not re-decided (--rerun runs it again)", b.break_id, s.as_str());
+            }
             _ => runnable.push(b),
         }
     }
     let total = runnable.len();
-    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true)?;
+    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true, reconagent_api::batch::Claim::Named)?;
     eprintln!("{}: {recorded} run(s) recorded", store.path().display());
-    Ok(graphs)
+    Ok((graphs, held_back))
 }
 
+/// `field: stored X, file Y` for every field where two versions of a break differ.
+pub(crate) fn differences(stored: &reconagent_engine::Break, file: &reconagent_engine::Break) -> Vec<String> {
+    let (a, b) = (serde_json::to_value(stored).unwrap_or_default(), serde_json::to_value(file).unwrap_or_default());
+    let flat = |v: &serde_json::Value| -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        if let Some(o) = v.as_object() {
+            for (k, v) in o {
+                match v.as_object() {
+                    Some(side) => out.extend(side.iter().map(|(sk, sv)| (format!("{k}.{sk}"), sv.to_string()))),
+                    None => {
+                        out.insert(k.clone(), v.to_string());
+                    }
+                }
+            }
+        }
+        out
+    };
+    let (a, b) = (flat(&a), flat(&b));
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("{k}: stored {}, file {}", a.get(k).map_or("(none)", |v| v.as_str()), b.get(k).map_or("(none)", |v| v.as_str())))
+        .collect()
+}
+
+/// As [`open`], for a database that must already exist (a mistyped path is an error, never a new
+/// empty database).
+pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
+    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    anyhow::ensure!(path.is_file(), "{}: no such database file; nothing was created (check --db or RECONAGENT_DB)", path.display());
+    open(Some(&path))
+}
+
+/// `audit verify`: read-only, on an existing file.
 pub(crate) fn verify(db: Option<&Path>) -> Result<ExitCode> {
-    let store = open(db)?;
-    let v = store.verify()?;
+    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let v = reconagent_store::verify_file(&path)?;
     if v.ok {
         println!("audit log intact: {} entries, head {}", v.entries, v.head);
         Ok(ExitCode::SUCCESS)
@@ -128,11 +186,11 @@ pub(crate) fn verify(db: Option<&Path>) -> Result<ExitCode> {
     }
 }
 
-pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path) -> Result<ExitCode> {
+pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path, force: bool) -> Result<ExitCode> {
     anyhow::ensure!(query.from <= query.to, "--from {} is after --to {}", query.from, query.to);
     let format = reconagent_store::export::ExportFormat::parse(format).context("format must be csv, xlsx, json or html")?;
-    let store = open(db)?;
-    let r = store.export(&query, format, out)?;
+    let store = open_existing(db)?;
+    let r = store.export_with_progress(&query, format, out, force, |_| {})?;
     println!(
         "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {})",
         out.display(),

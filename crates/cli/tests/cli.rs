@@ -128,18 +128,49 @@ fn run_with_a_database_records_every_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db");
     let db = db.to_str().unwrap();
-    for round in 1..=2 {
-        let (code, out, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--db", db, AS_OF]);
-        assert_eq!(code, 0, "{err}");
-        assert!(err.contains("400 run(s) recorded"), "round {round}: {err}");
-        assert!(out.contains("400 breaks:"));
-    }
+    let (code, out, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--db", db, AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("400 run(s) recorded"), "{err}");
+    assert!(out.contains("400 breaks:"));
+    // Again: the 218 breaks waiting for a person (162 HIL_REVIEW, 56 ESCALATE) are not
+    // re-decided without being asked; the 182 auto-resolved ones run again.
+    let (code, _, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--db", db, AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("182 run(s) recorded") && err.contains("PENDING_REVIEW waits for a person; not re-decided"), "{err}");
+    let (code, _, err) = reconagent(&["run", "--breaks", "data/sample_breaks.csv", "--db", db, "--rerun", AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("400 run(s) recorded"), "{err}");
     let c = rusqlite::Connection::open(db).unwrap();
     let runs: i64 = c.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0)).unwrap();
     let breaks: i64 = c.query_row("SELECT COUNT(*) FROM breaks", [], |r| r.get(0)).unwrap();
-    assert_eq!((runs, breaks), (800, 400), "a break can have many runs");
+    assert_eq!((runs, breaks), (982, 400), "a break can have many runs");
     let (code, _, _) = reconagent(&["audit", "verify", "--db", db]);
     assert_eq!(code, 0);
+}
+
+/// A file row whose break is stored with other contents is reported field by field and not
+/// run: the stored 5,000,000 ESCALATED break stays as it is (it became AUTO_RESOLVED from a file
+/// that said 1.00 before).
+#[test]
+fn run_with_a_database_decides_on_what_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    let big = dir.path().join("big.csv");
+    let small = dir.path().join("small.csv");
+    let header = "break_id,break_type,amount,currency,asset_class,counterparty,detected_at\n";
+    std::fs::write(&big, format!("{header}X1,CASH_RECONCILIATION,5000000,USD,CASH,CP-001,2026-11-20T00:00:00Z\n")).unwrap();
+    std::fs::write(&small, format!("{header}X1,CASH_RECONCILIATION,1.00,USD,CASH,CP-001,2026-11-20T00:00:00Z\n")).unwrap();
+    let (code, out, err) = reconagent(&["run", "--breaks", big.to_str().unwrap(), "--db", db, AS_OF]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ESCALATE"), "{out}");
+    let (code, _, err) = reconagent(&["run", "--breaks", small.to_str().unwrap(), "--db", db, AS_OF]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("X1: stored with other contents") && err.contains("amount: stored \"5000000\", file \"1.00\""), "{err}");
+    let c = rusqlite::Connection::open(db).unwrap();
+    let (status, runs): (String, i64) =
+        c.query_row("SELECT status, (SELECT COUNT(*) FROM runs) FROM breaks WHERE break_id = 'X1'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((status.as_str(), runs), ("ESCALATED", 1));
 }
 
 #[test]
@@ -222,4 +253,64 @@ fn held_breaks_say_why_in_the_table_and_in_explain() {
     let (code, out, _) = reconagent(&["policy", "check", policy.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(out.contains("checkpoints[0].when: the condition gives a number, not true/false"), "{out}");
+}
+
+/// Output paths and read-only commands: the report never replaces the database, its journal, a
+/// symlink or a device; an existing report only with --force; `audit verify` and `audit export`
+/// on a mistyped path create nothing; `audit export` without dates exports everything.
+#[test]
+fn exports_refuse_dangerous_paths_and_read_only_commands_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let dbs = db.to_str().unwrap();
+    let (code, _, err) = reconagent(&["import", "--sample", "--db", dbs]);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(&db).unwrap();
+    let export = |out: &str, extra: &[&str]| {
+        let mut args = vec!["audit", "export", "--format", "json", "--db", dbs, "--out", out];
+        args.extend_from_slice(extra);
+        reconagent(&args)
+    };
+    for (out, why) in [(dbs.to_string(), "is the database itself"), (format!("{dbs}-wal"), "is the database's journal itself")] {
+        let (code, _, err) = export(&out, &[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    let relative_db = dir.path().join(".").join("r.db");
+    let (code, _, err) = export(relative_db.to_str().unwrap(), &["--force"]);
+    assert!(code == 2 && err.contains("is the database itself"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap().len(), before.len(), "the database was not replaced");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    let (code, _, err) = export(link.to_str().unwrap(), &["--force"]);
+    assert!(code == 2 && err.contains("is the database itself"), "a link to the database: {err}");
+    let (other, link2) = (dir.path().join("other.json"), dir.path().join("link2.json"));
+    std::fs::write(&other, "keep").unwrap();
+    std::os::unix::fs::symlink(&other, &link2).unwrap();
+    let (code, _, err) = export(link2.to_str().unwrap(), &["--force"]);
+    assert!(code == 2 && err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep");
+    let (code, _, err) = export("/dev/null", &["--force"]);
+    assert!(code == 2 && err.contains("not a regular file"), "{err}");
+    let (code, _, err) = export(dir.path().to_str().unwrap(), &[]);
+    assert!(code == 2 && err.contains("is a directory"), "{err}");
+    assert_eq!(err.matches("is a directory").count(), 1, "said once: {err}");
+
+    // no dates: everything up to today
+    let out = dir.path().join("all.json");
+    let (code, stdout, err) = export(out.to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("400 breaks"), "{stdout}");
+    let (code, _, err) = export(out.to_str().unwrap(), &[]);
+    assert!(code == 2 && err.contains("already exists: use --force"), "{err}");
+    let (code, _, err) = export(out.to_str().unwrap(), &["--force"]);
+    assert_eq!(code, 0, "{err}");
+
+    let missing = dir.path().join("typo.db");
+    let (code, _, err) = reconagent(&["audit", "verify", "--db", missing.to_str().unwrap()]);
+    assert!(code == 2 && err.contains("no such database file"), "{err}");
+    let (code, _, err) =
+        reconagent(&["audit", "export", "--format", "csv", "--db", missing.to_str().unwrap(), "--out", dir.path().join("x.csv").to_str().unwrap()]);
+    assert!(code == 2 && err.contains("no such database file"), "{err}");
+    assert!(!missing.exists(), "nothing was created");
 }

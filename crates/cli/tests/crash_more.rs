@@ -112,7 +112,7 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() {
             .execute_batch(
                 "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
                  DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
-                 CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; PRAGMA user_version = 1;",
+                 CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; PRAGMA user_version = 1;",
             )
             .unwrap();
     };
@@ -121,8 +121,9 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() {
     let mut saw_old = false;
     let start = Instant::now();
     for ms in [10u64, 40, 80, 150, 250, 400, 700, 1200] {
+        // `process` opens the file for writing, which upgrades it (`audit verify` is read-only).
         let mut cmd = bin();
-        cmd.args(["audit", "verify", "--db"]).arg(&db);
+        cmd.args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db);
         kill_after(cmd, Duration::from_millis(ms));
         let c = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();

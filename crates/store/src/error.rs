@@ -19,13 +19,15 @@ pub enum StoreError {
     PolicyChangedOnDisk { path: String, expected: String, found: String },
     #[error("the policy is not valid, nothing was saved:\n{0}")]
     PolicyInvalid(reconagent_engine::policy::PolicyErrors),
-    #[error("database error: {0}")]
+    // Transparent: the message is the cause's own, once (a `{0}` message with the cause as its
+    // source printed it twice in a chain: "Is a directory (os error 21): Is a directory ...").
+    #[error(transparent)]
     Sql(#[from] rusqlite::Error),
-    #[error("migration failed: {0}")]
+    #[error(transparent)]
     Migration(#[from] rusqlite_migration::Error),
-    #[error("{0}")]
+    #[error(transparent)]
     Json(#[from] serde_json::Error),
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 

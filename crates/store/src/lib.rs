@@ -83,7 +83,20 @@ pub struct Store {
     idle_readers: Mutex<Vec<Connection>>,
     /// Who human actions and imports are attributed to.
     pub actor: String,
+    /// This store handle's identity in `claims` (host, process, start time).
+    owner: String,
 }
+
+/// Whether a claim's owner (`host:pid:start`) is a process of this host that no longer runs.
+/// Owners on other hosts are left to their lease.
+fn owner_is_gone(owner: &str, me: &str) -> bool {
+    let (Some((host, rest)), Some((my_host, _))) = (owner.split_once(':'), me.split_once(':')) else { return false };
+    let Some(pid) = rest.split(':').next().and_then(|p| p.parse::<u32>().ok()) else { return false };
+    host == my_host && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// How long a claim holds a break for a process that stopped without releasing it.
+pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// What [`Store::import_file`] did.
 #[derive(Debug, Clone, Copy)]
@@ -240,7 +253,13 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Open { path: name.clone(), message: format!("the file is damaged or cannot be upgraded ({e}); nothing was changed") })?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), idle_readers: Mutex::new(Vec::new()), actor: os_user() })
+        let owner = format!(
+            "{}:{}:{}",
+            std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into()),
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        );
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), idle_readers: Mutex::new(Vec::new()), actor: os_user(), owner })
     }
 
     pub fn path(&self) -> &Path {
@@ -271,9 +290,13 @@ impl Store {
         Ok(Reader { conn: Some(conn), idle: &self.idle_readers })
     }
 
+    /// One write transaction. It starts IMMEDIATE: it takes SQLite's write lock at BEGIN, waiting
+    /// up to the busy timeout (10 s) for another process's writer, instead of starting as a
+    /// reader and failing with "database is locked" when it upgrades (which a busy timeout
+    /// cannot retry, since the reader's snapshot may be stale).
     pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -383,6 +406,43 @@ impl Store {
         })
     }
 
+    /// Claims breaks for this process before running them: returns the ids it now holds, in the
+    /// order given. A break claimed by another live process (its lease not expired) is left out,
+    /// and with `only_new`, so is a break that is no longer NEW (another process recorded it
+    /// since it was read). Claims are released when the break's run is recorded, by
+    /// [`Store::release_claims`], or when their lease ([`CLAIM_LEASE`]) expires.
+    pub fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>> {
+        let now = Utc::now();
+        let expires = (now + CLAIM_LEASE).to_rfc3339_opts(SecondsFormat::Micros, true);
+        let now = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+        self.write(|tx| {
+            tx.execute("DELETE FROM claims WHERE expires_at < ?1", [&now])?;
+            // A process of this host that is gone (killed, crashed) holds nothing any more.
+            let owners: Vec<String> = tx.prepare("SELECT DISTINCT owner FROM claims")?.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+            for o in owners.iter().filter(|o| *o != &self.owner && owner_is_gone(o, &self.owner)) {
+                tx.execute("DELETE FROM claims WHERE owner = ?1", [o])?;
+            }
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO claims (break_id, owner, expires_at) SELECT break_id, ?2, ?3 FROM breaks
+                 WHERE break_id = ?1 AND (?4 = 0 OR status = 'NEW')
+                 ON CONFLICT(break_id) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.owner = excluded.owner",
+            )?;
+            let mut held = Vec::with_capacity(ids.len());
+            for id in ids {
+                if stmt.execute(params![id, self.owner, expires, only_new])? == 1 {
+                    held.push(id.clone());
+                }
+            }
+            Ok(held)
+        })
+    }
+
+    /// Releases every claim this store handle holds (a batch calls it when it ends, cancelled or
+    /// not, so breaks it did not start are free at once).
+    pub fn release_claims(&self) -> Result<usize> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM claims WHERE owner = ?1", [&self.owner])?))
+    }
+
     /// Loads a break.
     pub fn get_break(&self, id: &str) -> Result<Break> {
         let data: Option<String> = self.reader()?.query_row("SELECT data FROM breaks WHERE break_id = ?1", [id], |r| r.get(0)).optional()?;
@@ -474,6 +534,31 @@ impl Store {
     }
 }
 
+/// Verifies the audit chain of an existing database without changing anything: the file is
+/// opened read-only, never created (a mistyped path is an error, not an empty "intact" log).
+///
+/// # Errors
+/// No such file, not a Recon Agent database, a newer schema, or a read error.
+pub fn verify_file(path: &Path) -> Result<Verification> {
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(StoreError::Open { path: name, message: "no such database file; nothing was created".into() });
+    }
+    check_length(path)?;
+    let open_err = |e: rusqlite::Error| StoreError::Open { path: name.clone(), message: e.to_string() };
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
+    configure(&conn)?;
+    let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(open_err)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(open_err)?;
+    if app != APPLICATION_ID {
+        return Err(StoreError::ForeignFile { path: name, found: app });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
+    }
+    audit::verify(&conn)
+}
+
 /// One page of [`Store::stream_with_status`]. `+status` keeps the planner off the status index:
 /// through it, every page fetched and sorted all the remaining breaks with that status, which
 /// made a batch quadratic (a third of its CPU at 100,000 breaks). Walking the primary key from
@@ -509,6 +594,9 @@ pub struct PreparedRun {
     /// The audit payload in canonical form, split where the run id (known only at insert) goes.
     payload_head: String,
     payload_tail: String,
+    /// A comparison (v1) run: recorded in the break's history, never changing its status,
+    /// decision, tier or SLA.
+    shadow: bool,
 }
 
 struct NodeRow {
@@ -534,6 +622,9 @@ impl PreparedRun {
             _ => None,
         });
         let new_status = BreakStatus::from_decision(g.decision.action).as_str();
+        // v1 is the baseline v2 is compared with: its runs are shadow runs, recorded but never
+        // deciding anything about the break.
+        let shadow = g.mode == reconagent_engine::graph::RunMode::V1;
         let payload = audit::canonical_json(&json!({
             "run_id": 0,
             "mode": g.mode.as_str(),
@@ -543,8 +634,15 @@ impl PreparedRun {
             "decided_by": g.decision.decided_by,
             "agents_invoked": g.agents_invoked(),
             "skipped": g.nodes.iter().filter_map(|n| n.skip_reason.as_ref().map(|r| json!({"agent": n.agent.as_str(), "reason": r.to_string()}))).collect::<Vec<_>>(),
-            "status": new_status,
+            "status": if shadow { serde_json::Value::Null } else { json!(new_status) },
         }));
+        let payload = if shadow {
+            let mut v: serde_json::Value = serde_json::from_str(&payload)?;
+            v["shadow"] = json!(true);
+            audit::canonical_json(&v)
+        } else {
+            payload
+        };
         // Why the run was held for a person (invariant S1), in the hashed record: only when there
         // is a reason, so entries written before holds existed keep their form.
         let payload = if g.decision.holds.is_empty() {
@@ -597,6 +695,7 @@ impl PreparedRun {
                 .collect(),
             payload_head: head.to_string(),
             payload_tail: tail[1..].to_string(),
+            shadow,
         })
     }
 }
@@ -621,6 +720,7 @@ struct RunWriter<'tx> {
     checkpoint: rusqlite::Statement<'tx>,
     nodes: rusqlite::Statement<'tx>,
     update_break: rusqlite::Statement<'tx>,
+    release: rusqlite::Statement<'tx>,
     /// Policy versions already checked in this transaction (almost always one).
     known_policies: Vec<String>,
 }
@@ -643,6 +743,7 @@ impl<'tx> RunWriter<'tx> {
                  (?1, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33), (?1, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41), (?1, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49),
                  (?1, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57)",
             )?,
+            release: tx.prepare("DELETE FROM claims WHERE break_id = ?1")?,
             update_break: tx.prepare(
                 "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7
                  WHERE break_id = ?1",
@@ -654,7 +755,7 @@ impl<'tx> RunWriter<'tx> {
     fn record(&mut self, tx: &rusqlite::Transaction, chain: &mut audit::Appender, r: &PreparedRun, actor: &str, at: &str) -> Result<i64> {
         let status: Option<String> = self.status.query_row([&r.break_id], |row| row.get(0)).optional()?;
         let status = status.ok_or_else(|| StoreError::NoSuchBreak(r.break_id.clone()))?;
-        if BreakStatus::parse(&status) == Some(BreakStatus::Resolved) {
+        if !r.shadow && BreakStatus::parse(&status) == Some(BreakStatus::Resolved) {
             return Err(StoreError::IllegalTransition {
                 id: r.break_id.clone(),
                 from: status,
@@ -707,7 +808,10 @@ impl<'tx> RunWriter<'tx> {
             stmt.raw_bind_parameter(b + 7, n.error.as_deref())?;
         }
         stmt.raw_execute()?;
-        self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
+        if !r.shadow {
+            self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
+        }
+        self.release.execute([&r.break_id])?;
         let payload = format!("{}{run_id}{}", r.payload_head, r.payload_tail);
         chain.append_canonical(tx, EventKind::Run, actor, &r.break_id, &payload, at)?;
         Ok(run_id)

@@ -1,3 +1,13 @@
 -- Schema version 4: a checkpoint condition that could not be evaluated is a recorded error of
 -- the run (it forced the fail-safe decision), not just "did not fire".
 ALTER TABLE run_checkpoints ADD COLUMN error TEXT;
+
+-- Claims: a break being run by one process is not run by another at the same time. A batch
+-- claims breaks before running them and releases each claim in the transaction that records
+-- its run; a process that dies leaves claims that expire with their lease.
+CREATE TABLE claims (
+  break_id   TEXT PRIMARY KEY REFERENCES breaks(break_id),
+  owner      TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX claims_owner ON claims(owner);

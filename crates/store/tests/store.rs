@@ -267,3 +267,36 @@ fn a_corrupt_database_is_refused_with_a_clear_message_and_left_unchanged() {
     }
     assert!(Store::open(&truncated).err().unwrap().to_string().contains("truncated"));
 }
+
+/// A v1 run is a shadow run: recorded in the break's history and the audit log, never changing
+/// its status, decision, tier or latest run, even on a RESOLVED break.
+#[test]
+fn comparison_runs_never_change_a_breaks_state() {
+    use reconagent_engine::graph::RunMode;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("r.db")).unwrap();
+    let orch = reconagent_engine::orchestrate::Orchestrator::bundled();
+    let breaks = reconagent_engine::sample::bundled_breaks();
+    store.import_breaks(&breaks, "t").unwrap();
+    store.record_policy(&orch.policies, "t").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let as_of = reconagent_engine::sample::sample_as_of();
+    let v2: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, as_of))).collect();
+    store.record_runs(&v2).unwrap();
+    let state = |s: &Store| -> Vec<(String, String, Option<String>, Option<i64>)> {
+        let c = rusqlite::Connection::open(s.path()).unwrap();
+        let mut st = c.prepare("SELECT break_id, status, decision, latest_run_id FROM breaks ORDER BY break_id").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(|r| r.unwrap()).collect()
+    };
+    let before = state(&store);
+    assert!(before.iter().any(|b| b.1 == "AUTO_RESOLVED"));
+    let v1: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V1, as_of))).collect();
+    let ids = store.record_runs(&v1).unwrap();
+    assert_eq!(ids.len(), breaks.len());
+    assert_eq!(state(&store), before, "v1 changed no status, decision or latest run");
+    assert_eq!(store.runs_of(&breaks[0].break_id).unwrap().len(), 2, "the shadow run is in the history");
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let shadow: i64 = c.query_row("SELECT COUNT(*) FROM audit_log WHERE kind = 'RUN' AND payload LIKE '%\"shadow\":true%'", [], |r| r.get(0)).unwrap();
+    assert_eq!(shadow, breaks.len() as i64);
+    assert!(store.verify().unwrap().ok);
+}

@@ -92,12 +92,23 @@ impl Store {
     /// # Errors
     /// A query or write error; on error no file appears under `out`.
     pub fn export(&self, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<AuditReport> {
-        self.export_with_progress(query, format, out, |_| {})
+        self.export_with_progress(query, format, out, true, |_| {})
     }
 
     /// As [`Store::export`], naming each stage as it starts: gathering (which verifies the
-    /// chain), rendering, writing, recording.
-    pub fn export_with_progress(&self, query: &ReportQuery, format: ExportFormat, out: &Path, mut stage: impl FnMut(ExportStage)) -> Result<AuditReport> {
+    /// chain), rendering, writing, recording. `out` may not be the database or its journal, nor
+    /// an existing path that is not a regular file, nor (without `overwrite`) an existing file
+    /// ([`crate::fsio::check_output`]). The file is published only once its EXPORT_MADE entry
+    /// has committed: if recording fails, no file appears under `out`.
+    pub fn export_with_progress(
+        &self,
+        query: &ReportQuery,
+        format: ExportFormat,
+        out: &Path,
+        overwrite: bool,
+        mut stage: impl FnMut(ExportStage),
+    ) -> Result<AuditReport> {
+        crate::fsio::check_output(out, self.path(), overwrite).map_err(StoreError::Invalid)?;
         stage(ExportStage::Gathering);
         let report = report::gather(self, query)?;
         stage(ExportStage::Rendering);
@@ -108,10 +119,10 @@ impl Store {
             ExportFormat::Html => html::render(&report).into_bytes(),
         };
         stage(ExportStage::Writing);
-        crate::fsio::write_atomic(out, &bytes)?;
+        let staged = crate::fsio::stage(out, &bytes).map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", out.display())))?;
         stage(ExportStage::Recording);
         let at = now();
-        self.write(|tx| {
+        let recorded = self.write(|tx| {
             audit::append(
                 tx,
                 EventKind::ExportMade,
@@ -128,6 +139,14 @@ impl Store {
                 }),
                 &at,
             )
+        });
+        if let Err(e) = recorded {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e);
+        }
+        crate::fsio::publish(&staged, out).map_err(|e| {
+            let _ = std::fs::remove_file(&staged);
+            StoreError::Invalid(format!("the export is recorded in the audit log but could not be moved into place at {}: {e}", out.display()))
         })?;
         Ok(report)
     }
