@@ -12,6 +12,7 @@ mod history;
 mod lifecycle;
 mod policies;
 mod queue;
+mod state;
 mod stats;
 
 pub use audit::{EventKind, Verification};
@@ -528,9 +529,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Recomputes the audit chain.
+    /// Recomputes the audit chain, then checks the tables against it (see [`verify_state`]).
     pub fn verify(&self) -> Result<Verification> {
-        audit::verify(&*self.reader()?)
+        let conn = self.reader()?;
+        verify_state(&conn)
     }
 }
 
@@ -556,7 +558,28 @@ pub fn verify_file(path: &Path) -> Result<Verification> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
     }
-    audit::verify(&conn)
+    verify_state(&conn)
+}
+
+/// The chain, then the state: every break's status, decision, tier, assignee and latest run,
+/// and every run and action row, against the entries that produced them (`state.rs`). The
+/// first problem found makes the verification fail, with its entry (0 when it concerns no
+/// single entry) and the reason.
+pub fn verify_state(conn: &Connection) -> Result<Verification> {
+    let tx = conn.unchecked_transaction()?; // one snapshot for both checks
+    verify_in(&tx)
+}
+
+/// As [`verify_state`], inside the caller's transaction.
+pub(crate) fn verify_in(tx: &Connection) -> Result<Verification> {
+    let mut v = audit::verify(tx)?;
+    if v.ok {
+        if let Some((seq, why)) = state::check(tx)? {
+            v.ok = false;
+            v.first_bad = Some((seq, format!("the state disagrees with the log: {why}")));
+        }
+    }
+    Ok(v)
 }
 
 /// One page of [`Store::stream_with_status`]. `+status` keeps the planner off the status index:
@@ -622,6 +645,48 @@ impl PreparedRun {
             _ => None,
         });
         let new_status = BreakStatus::from_decision(g.decision.action).as_str();
+        let graph_json = serde_json::to_string(g)?;
+        let decided_by_json = serde_json::to_string(&g.decision.decided_by)?;
+        let early_exit = g.early_exit().map(|c| c.id.clone());
+        // The digest of the rows this run writes, committed to by its audit entry (state.rs).
+        let rows = {
+            use serde_json::Value;
+            let run = vec![
+                Value::from(g.break_id.as_str()),
+                Value::from(g.mode.as_str()),
+                Value::from(g.policy_key.as_str()),
+                Value::from(g.policy_version.as_str()),
+                Value::from(g.profile.break_type.as_str()),
+                Value::from(g.profile.tier.as_str()),
+                Value::from(g.decision.action.as_str()),
+                json!(g.decision.confidence),
+                Value::from(decided_by_json.as_str()),
+                json!(early_exit),
+                Value::from(graph_json.as_str()),
+            ];
+            let mut nodes: Vec<Vec<Value>> = g
+                .nodes
+                .iter()
+                .map(|n| {
+                    vec![
+                        Value::from(n.agent.as_str()),
+                        Value::from(node_status(n.status)),
+                        json!(n.started_us.map(|v| v as i64)),
+                        json!(n.finished_us.map(|v| v as i64)),
+                        json!(n.waited_us as i64),
+                        json!(i64::from(n.attempts)),
+                        json!(n.skip_reason.as_ref().map(|r| r.to_string())),
+                        json!(n.error),
+                    ]
+                })
+                .collect();
+            let mut cps: Vec<Vec<Value>> = g
+                .checkpoints
+                .iter()
+                .map(|c| vec![Value::from(c.id.as_str()), Value::from(c.after_agent.as_str()), json!(i64::from(c.fired)), json!(c.error)])
+                .collect();
+            state::rows_digest(&run, &mut nodes, &mut cps)
+        };
         // v1 is the baseline v2 is compared with: its runs are shadow runs, recorded but never
         // deciding anything about the break.
         let shadow = g.mode == reconagent_engine::graph::RunMode::V1;
@@ -635,6 +700,8 @@ impl PreparedRun {
             "agents_invoked": g.agents_invoked(),
             "skipped": g.nodes.iter().filter_map(|n| n.skip_reason.as_ref().map(|r| json!({"agent": n.agent.as_str(), "reason": r.to_string()}))).collect::<Vec<_>>(),
             "status": if shadow { serde_json::Value::Null } else { json!(new_status) },
+            "tier": g.profile.tier.as_str(),
+            "rows": rows,
         }));
         let payload = if shadow {
             let mut v: serde_json::Value = serde_json::from_str(&payload)?;
@@ -666,15 +733,15 @@ impl PreparedRun {
             decision: g.decision.action.as_str(),
             new_status,
             confidence: g.decision.confidence,
-            decided_by_json: serde_json::to_string(&g.decision.decided_by)?,
-            early_exit: g.early_exit().map(|c| c.id.clone()),
+            decided_by_json,
+            early_exit,
             agents_planned: g.agents_planned() as i64,
             agents_invoked: g.agents_invoked() as i64,
             wall_us: g.wall_us as i64,
             emulated: g.emulated_latency.is_some(),
             started_at: g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
             profile_json: serde_json::to_string(&g.profile)?,
-            graph_json: serde_json::to_string(g)?,
+            graph_json,
             modelled_ms,
             modelled_cost,
             deadline,

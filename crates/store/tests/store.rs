@@ -300,3 +300,67 @@ fn comparison_runs_never_change_a_breaks_state() {
     assert_eq!(shadow, breaks.len() as i64);
     assert!(store.verify().unwrap().ok);
 }
+
+/// `verify` checks the state, not only the log: each edit below keeps the chain intact (or is
+/// made with the chain recomputed) and is named.
+#[test]
+fn verify_names_state_that_disagrees_with_the_log() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("breaks.status edited", "UPDATE breaks SET status = 'RESOLVED' WHERE break_id = (SELECT MIN(break_id) FROM breaks)", "status RESOLVED, the log says"),
+        ("breaks.decision edited", "UPDATE breaks SET decision = 'AUTO_RESOLVE', status = 'AUTO_RESOLVED' WHERE status = 'ESCALATED' AND break_id = (SELECT MIN(break_id) FROM breaks WHERE status = 'ESCALATED')", "the log says ESCALATED"),
+        ("runs.decision edited", "UPDATE runs SET decision = 'AUTO_RESOLVE' WHERE run_id = (SELECT MIN(run_id) FROM runs WHERE decision <> 'AUTO_RESOLVE')", "(edited)"),
+        ("a node's status edited", "UPDATE run_nodes SET status = 'COMPLETED' WHERE run_id = 3 AND status <> 'COMPLETED'", "do not match the digest"),
+        ("a run inserted", "INSERT INTO runs SELECT run_id + 1000, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost FROM runs WHERE run_id = 1", "inserted directly"),
+        ("the last entries deleted with their runs", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log); DELETE FROM run_nodes WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM run_checkpoints WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM runs WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs)", "the log says"),
+        ("the last entries deleted, runs kept", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log)", "runs are stored but"),
+    ];
+    for (what, sql, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = store_with_runs(&dir, 20);
+        assert!(store.verify().unwrap().ok);
+        tamper(store.path(), &format!("PRAGMA foreign_keys = OFF; {sql}"));
+        let v = store.verify().unwrap();
+        assert!(!v.ok, "{what}: not detected");
+        let why = &v.first_bad.as_ref().unwrap().1;
+        assert!(why.contains(want), "{what}: {why}");
+    }
+}
+
+/// An entry's payload edited and the chain recomputed from it onwards (what a dishonest user
+/// with the database and this code could do): the chain verifies, the state check does not.
+#[test]
+fn a_rewritten_chain_is_caught_by_the_state_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_runs(&dir, 10);
+    let c = Connection::open(store.path()).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").unwrap();
+    let (seq, payload): (i64, String) = c
+        .query_row("SELECT seq, payload FROM audit_log WHERE kind = 'RUN' AND payload LIKE '%HIL_REVIEW%' LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    c.execute(
+        "UPDATE audit_log SET payload = ?2 WHERE seq = ?1",
+        rusqlite::params![seq, payload.replace("HIL_REVIEW", "AUTO_RESOLVE").replace("PENDING_REVIEW", "AUTO_RESOLVED")],
+    )
+    .unwrap();
+    // recompute every hash from there on
+    let rows: Vec<(i64, String, String, String, String, String)> = c
+        .prepare("SELECT seq, at, kind, actor, subject, payload FROM audit_log WHERE seq >= ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut prev: String = c.query_row("SELECT prev_hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).unwrap();
+    for (s, at, kind, actor, subject, payload) in rows {
+        let mut p = [0u8; 32];
+        hex::decode_to_slice(&prev, &mut p).unwrap();
+        let h = hex::encode(reconagent_store::audit::entry_hash_canonical(&p, s, &at, &kind, &actor, &subject, &payload));
+        c.execute("UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", rusqlite::params![s, prev, h]).unwrap();
+        prev = h;
+    }
+    drop(c);
+    let v = store.verify().unwrap();
+    assert!(!v.ok);
+    let why = v.first_bad.unwrap().1;
+    assert!(why.contains("the state disagrees with the log") && why.contains("(edited)"), "{why}");
+}

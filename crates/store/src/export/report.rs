@@ -1,6 +1,6 @@
 //! Gathering an audit report from the store.
 
-use crate::audit::{self, Verification};
+use crate::audit::Verification;
 use crate::error::Result;
 use crate::Store;
 use chrono::{NaiveDate, Utc};
@@ -223,7 +223,7 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
             entries.push(e?);
         }
     }
-    let chain = audit::verify(&tx)?;
+    let chain = crate::verify_in(&tx)?;
     drop(tx);
 
     let mut summary =

@@ -1,0 +1,214 @@
+//! Verification of the state against the log: the audit chain proves the entries were not
+//! changed; this proves the tables say what the entries say. Replaying the entries in order
+//! gives every break's expected status, decision, tier, assignee and latest run; every run row
+//! and action row must have the entry that produced it (and no entry may lack its row), and a
+//! run's rows (its `runs` row, its seven `run_nodes`, its `run_checkpoints`) must hash to the
+//! digest its entry committed to. Edits made directly to `breaks.status` or `runs.decision`,
+//! deleted entries (with or without their runs), and forged rows are named.
+
+use crate::error::Result;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The digest a RUN entry commits to: SHA-256 of the run's rows as one canonical JSON array
+/// (node rows by agent, checkpoint rows by id). Computed when the run is prepared and again by
+/// [`check`] from what is stored.
+pub(crate) fn rows_digest(run: &[Value], nodes: &mut [Vec<Value>], checkpoints: &mut [Vec<Value>]) -> String {
+    let key = |v: &Vec<Value>| v.first().and_then(|k| k.as_str()).unwrap_or_default().to_string();
+    nodes.sort_by_key(key);
+    checkpoints.sort_by_key(key);
+    let text = serde_json::to_string(&json!([run, nodes, checkpoints])).expect("a Value always serialises");
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+#[derive(Default, Clone, PartialEq, Debug)]
+struct Expected {
+    status: String,
+    decision: Option<String>,
+    tier: Option<String>,
+    assignee: Option<String>,
+    latest_run_id: Option<i64>,
+    /// Whether a run entry named the tier (entries written before schema 4 did not).
+    tier_known: bool,
+}
+
+/// The first disagreement between the tables and the log, with the entry it concerns (0 when it
+/// concerns no single entry), or `None` when they agree.
+pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
+    let mut expected: HashMap<String, Expected> = HashMap::new();
+    let mut run_entries = 0i64;
+    let mut action_entries: Vec<(i64, String, String)> = Vec::new();
+    let mut run_stmt = conn.prepare(
+        "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, graph FROM runs WHERE run_id = ?1",
+    )?;
+    let mut node_stmt =
+        conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
+    let mut cp_stmt = conn.prepare("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?;
+    let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION') ORDER BY seq")?;
+    let mut rows = entries.query([])?;
+    while let Some(r) = rows.next()? {
+        let (seq, kind, subject, payload): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let p: Value = serde_json::from_str(&payload)?;
+        if kind == "RUN" {
+            run_entries += 1;
+            let Some(run_id) = p["run_id"].as_i64() else { return Ok(Some((seq, format!("entry {seq} (RUN {subject}) names no run")))) };
+            let row = run_stmt
+                .query_row([run_id], |r| {
+                    Ok(vec![
+                        Value::from(r.get::<_, String>(0)?),
+                        Value::from(r.get::<_, String>(1)?),
+                        Value::from(r.get::<_, String>(2)?),
+                        Value::from(r.get::<_, String>(3)?),
+                        Value::from(r.get::<_, String>(4)?),
+                        Value::from(r.get::<_, String>(5)?),
+                        Value::from(r.get::<_, String>(6)?),
+                        json!(r.get::<_, f64>(7)?),
+                        Value::from(r.get::<_, String>(8)?),
+                        json!(r.get::<_, Option<String>>(9)?),
+                        Value::from(r.get::<_, String>(10)?),
+                    ])
+                })
+                .ok();
+            let Some(row) = row else {
+                return Ok(Some((seq, format!("entry {seq} records run {run_id} of {subject}, which is not in the runs table (deleted)"))));
+            };
+            if row[0] != subject || Some(row[6].as_str()) != Some(p["decision"].as_str()) || Some(row[1].as_str()) != Some(p["mode"].as_str()) {
+                return Ok(Some((
+                    seq,
+                    format!(
+                        "run {run_id}: the runs table says {} {} {}, its entry {seq} says {subject} {} {} (edited)",
+                        row[0],
+                        row[1].as_str().unwrap_or(""),
+                        row[6].as_str().unwrap_or(""),
+                        p["mode"].as_str().unwrap_or(""),
+                        p["decision"].as_str().unwrap_or("")
+                    ),
+                )));
+            }
+            if let Some(digest) = p["rows"].as_str() {
+                let mut nodes: Vec<Vec<Value>> = node_stmt
+                    .query_map([run_id], |r| {
+                        Ok(vec![
+                            Value::from(r.get::<_, String>(0)?),
+                            Value::from(r.get::<_, String>(1)?),
+                            json!(r.get::<_, Option<i64>>(2)?),
+                            json!(r.get::<_, Option<i64>>(3)?),
+                            json!(r.get::<_, i64>(4)?),
+                            json!(r.get::<_, i64>(5)?),
+                            json!(r.get::<_, Option<String>>(6)?),
+                            json!(r.get::<_, Option<String>>(7)?),
+                        ])
+                    })?
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut cps: Vec<Vec<Value>> = cp_stmt
+                    .query_map([run_id], |r| {
+                        Ok(vec![
+                            Value::from(r.get::<_, String>(0)?),
+                            Value::from(r.get::<_, String>(1)?),
+                            json!(r.get::<_, i64>(2)?),
+                            json!(r.get::<_, Option<String>>(3)?),
+                        ])
+                    })?
+                    .collect::<std::result::Result<_, _>>()?;
+                if rows_digest(&row, &mut nodes, &mut cps) != digest {
+                    return Ok(Some((
+                        seq,
+                        format!("run {run_id} of {subject}: its stored rows do not match the digest its entry {seq} committed to (edited)"),
+                    )));
+                }
+            }
+            if p["shadow"].as_bool() != Some(true) {
+                let e = expected.entry(subject.clone()).or_default();
+                e.status = p["status"].as_str().unwrap_or_default().to_string();
+                e.decision = p["decision"].as_str().map(str::to_string);
+                e.latest_run_id = Some(run_id);
+                if let Some(t) = p["tier"].as_str() {
+                    e.tier = Some(t.to_string());
+                    e.tier_known = true;
+                } else {
+                    e.tier = row[5].as_str().map(str::to_string);
+                }
+            }
+        } else {
+            let action = &p["action"];
+            let e = expected.entry(subject.clone()).or_default();
+            if let Some(to) = p["to"].as_str() {
+                e.status = to.to_string();
+            }
+            if let Some(d) = action["decision"].as_str() {
+                e.decision = Some(d.to_string());
+            }
+            if let Some(a) = action["assignee"].as_str() {
+                e.assignee = Some(a.to_string());
+            }
+            action_entries.push((seq, subject, action["kind"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    // Rows without an entry.
+    let runs: i64 = conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+    if runs != run_entries {
+        let orphan: Option<i64> = conn
+            .query_row(
+                "SELECT run_id FROM runs r WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.kind = 'RUN' AND json_extract(a.payload, '$.run_id') = r.run_id) LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        return Ok(Some((
+            0,
+            format!(
+                "{runs} runs are stored but {run_entries} RUN entries record them{}",
+                orphan.map(|o| format!(" (run {o} has none: inserted directly)")).unwrap_or_default()
+            ),
+        )));
+    }
+    let mut stmt = conn.prepare("SELECT break_id, kind FROM actions ORDER BY action_id")?;
+    let actions: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+    if actions.len() != action_entries.len() {
+        return Ok(Some((0, format!("{} human actions are stored but {} HUMAN_ACTION entries record them", actions.len(), action_entries.len()))));
+    }
+    for ((break_id, kind), (seq, subject, entry_kind)) in actions.iter().zip(&action_entries) {
+        if break_id != subject || kind != entry_kind {
+            return Ok(Some((*seq, format!("action on {break_id} ({kind}) disagrees with its entry {seq} ({entry_kind} on {subject})"))));
+        }
+    }
+    // Every break against its replayed history.
+    let mut stmt = conn.prepare("SELECT break_id, status, decision, tier, assignee, latest_run_id FROM breaks ORDER BY break_id")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let want = expected.remove(&id).unwrap_or_else(|| Expected { status: "NEW".into(), ..Default::default() });
+        let want_status = if want.status.is_empty() { "NEW" } else { want.status.as_str() };
+        let mut differs = Vec::new();
+        if status != want_status {
+            differs.push(format!("status {status}, the log says {want_status}"));
+        }
+        if decision != want.decision {
+            differs.push(format!("decision {}, the log says {}", decision.as_deref().unwrap_or("none"), want.decision.as_deref().unwrap_or("none")));
+        }
+        if want.tier_known && tier != want.tier {
+            differs.push(format!("tier {}, the log says {}", tier.as_deref().unwrap_or("none"), want.tier.as_deref().unwrap_or("none")));
+        }
+        if assignee != want.assignee {
+            differs.push(format!("assignee {}, the log says {}", assignee.as_deref().unwrap_or("none"), want.assignee.as_deref().unwrap_or("none")));
+        }
+        if latest != want.latest_run_id {
+            differs.push(format!(
+                "latest run {}, the log says {}",
+                latest.map_or("none".into(), |v| v.to_string()),
+                want.latest_run_id.map_or("none".into(), |v| v.to_string())
+            ));
+        }
+        if !differs.is_empty() {
+            return Ok(Some((0, format!("break {id}: {}", differs.join("; ")))));
+        }
+    }
+    if let Some(id) = expected.keys().next() {
+        return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
+    }
+    Ok(None)
+}
