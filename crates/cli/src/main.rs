@@ -152,11 +152,25 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit 1 and name the first bad entry if it is broken.
+    /// Recompute the hash chain and check every break, run and action against it (read-only);
+    /// exit 1 and name the first problem.
     Verify {
         #[arg(long)]
         db: Option<PathBuf>,
+        /// A head saved earlier (`SEQ:HASH`, as `audit head` prints it): fail if the chain no
+        /// longer holds it (truncated or rewritten since).
+        #[arg(long)]
+        expect: Option<String>,
     },
+    /// Print the chain's head (SEQ:HASH) signed with this installation's Ed25519 key, to keep
+    /// outside the database (a ticket, an e-mail, a printed report).
+    Head {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Check an exported JSON report offline, without the database: its signature over its
+    /// whole content, the head's signature, and the links between its audit entries.
+    VerifyReport { file: PathBuf },
     /// Write an audit report for a period: breaks, decisions, overrides, runs, audit entries,
     /// with the chain head and its verification at export time.
     Export {
@@ -313,7 +327,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
         }
-        Command::Audit { command: AuditCommand::Verify { db } } => stored::verify(db.as_deref()),
+        Command::Audit { command: AuditCommand::Verify { db, expect } } => stored::verify(db.as_deref(), expect.as_deref()),
+        Command::Audit { command: AuditCommand::Head { db } } => stored::head(db.as_deref()),
+        Command::Audit { command: AuditCommand::VerifyReport { file } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match reconagent_store::anchor::verify_report(&text) {
+                Ok(summary) => {
+                    println!("{}: {summary}", file.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(why) => {
+                    println!("{}: NOT intact: {why}", file.display());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Audit { command: AuditCommand::Export { from, to, break_type, format, out, force, db } } => {
             let to = to.unwrap_or_else(|| Utc::now().date_naive());
             let from = from.unwrap_or(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date"));

@@ -172,18 +172,42 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
     open(Some(&path))
 }
 
-/// `audit verify`: read-only, on an existing file.
-pub(crate) fn verify(db: Option<&Path>) -> Result<ExitCode> {
+/// `audit verify`: read-only, on an existing file; with `expect`, the saved head must still be
+/// in the chain.
+pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
     let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
-    let v = reconagent_store::verify_file(&path)?;
+    let v = match expect {
+        Some(e) => reconagent_store::verify_file_expecting(&path, e)?,
+        None => reconagent_store::verify_file(&path)?,
+    };
     if v.ok {
-        println!("audit log intact: {} entries, head {}", v.entries, v.head);
+        println!(
+            "audit log intact: {} entries, head {}; every break, run and action agrees with it{}",
+            v.entries,
+            v.head,
+            expect.map(|e| format!("; it holds the saved head {e}")).unwrap_or_default()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         let (seq, why) = v.first_bad.expect("a failed verification names the entry");
-        println!("audit log BROKEN at entry {seq}: {why}");
+        if seq > 0 {
+            println!("audit log BROKEN at entry {seq}: {why}");
+        } else {
+            println!("audit log BROKEN: {why}");
+        }
         Ok(ExitCode::from(1))
     }
+}
+
+/// `audit head`: the signed head, to keep outside the database.
+pub(crate) fn head(db: Option<&Path>) -> Result<ExitCode> {
+    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let a = reconagent_store::head_of(&path)?;
+    println!("head {}", a.head());
+    println!("public key (Ed25519) {}", a.public_key);
+    println!("signature {}", a.signature);
+    println!("check later: {} --db {}", a.how_to_check, path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path, force: bool) -> Result<ExitCode> {
@@ -192,14 +216,16 @@ pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQ
     let store = open_existing(db)?;
     let r = store.export_with_progress(&query, format, out, force, |_| {})?;
     println!(
-        "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {})",
+        "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {}); signed by {}; check later: {}",
         out.display(),
         r.breaks.len(),
         r.runs.len(),
         r.actions.len(),
         r.audit_entries.len(),
         if r.chain.ok { "intact" } else { "BROKEN" },
-        r.chain.head
+        r.anchor.head(),
+        r.anchor.public_key,
+        r.anchor.how_to_check
     );
     Ok(if r.chain.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -1,5 +1,6 @@
 //! The `reconagent` binary end to end on the committed sample data and policy file.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 fn root() -> std::path::PathBuf {
@@ -98,8 +99,11 @@ fn import_process_and_verify_on_a_real_database() {
     let (code, out, err) = reconagent(&["audit", "export", "--db", db, "--from", &today, "--to", &today, "--format", "html", "--out", html.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("400 breaks, 400 runs") && out.contains("chain intact"), "{out}");
-    let head = out.rsplit("head ").next().unwrap().trim_end_matches([')', '\n']).to_string();
-    assert!(std::fs::read_to_string(&html).unwrap().contains(&head), "the HTML carries the chain head {head}");
+    // "(head SEQ:HASH)": the HTML carries the same head and how to check it
+    let head = out.split("(head ").nth(1).and_then(|h| h.split(')').next()).unwrap().to_string();
+    let hash = head.split(':').nth(1).unwrap();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains(hash) && text.contains(&format!("reconagent audit verify --expect {head}")), "the HTML carries the chain head {head}");
     // tamper with a raw connection that drops the trigger first
     let c = rusqlite::Connection::open(db).unwrap();
     c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 10;").unwrap();
@@ -313,4 +317,53 @@ fn exports_refuse_dangerous_paths_and_read_only_commands_create_nothing() {
         reconagent(&["audit", "export", "--format", "csv", "--db", missing.to_str().unwrap(), "--out", dir.path().join("x.csv").to_str().unwrap()]);
     assert!(code == 2 && err.contains("no such database file"), "{err}");
     assert!(!missing.exists(), "nothing was created");
+}
+
+/// Anchoring: a head saved outside the database catches truncation and rewrites that leave a
+/// consistent chain and state; a signed JSON report is checked offline.
+#[test]
+fn a_saved_head_catches_truncation_and_rewrites_and_reports_verify_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let key = dir.path().join("signing.key");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_reconagent")).args(args).env("RECONAGENT_KEY", &key).current_dir(root()).output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let dbs = db.to_str().unwrap();
+    assert_eq!(run(&["run", "--breaks", "data/sample_breaks.csv", "--db", dbs, AS_OF]).0, 0);
+    let report = dir.path().join("r.json");
+    let (code, out, err) = run(&["audit", "export", "--format", "json", "--db", dbs, "--out", report.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("check later: reconagent audit verify --expect"), "{out}");
+    let (code, out, _) = run(&["audit", "head", "--db", dbs]);
+    assert_eq!(code, 0);
+    let head = out.lines().find_map(|l| l.strip_prefix("head ")).unwrap().to_string();
+    let public = out.lines().find_map(|l| l.strip_prefix("public key (Ed25519) ")).unwrap().to_string();
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let (code, out, _) = run(&["audit", "verify", "--db", dbs, "--expect", &head]);
+    assert_eq!(code, 0, "{out}");
+
+    // the report, offline
+    let (code, out, _) = run(&["audit", "verify-report", report.to_str().unwrap()]);
+    assert!(code == 0 && out.contains("report intact") && out.contains(&public), "{out}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let edited = dir.path().join("edited.json");
+    std::fs::write(&edited, text.replacen("\"status\": \"ESCALATED\"", "\"status\": \"RESOLVED\"", 1)).unwrap();
+    let (code, out, _) = run(&["audit", "verify-report", edited.to_str().unwrap()]);
+    assert!(code == 1 && out.contains("changed after export"), "{out}");
+
+    // cut the last entry (the export's): chain and state still agree, the saved head does not
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log);")
+        .unwrap();
+    drop(c);
+    assert_eq!(run(&["audit", "verify", "--db", dbs]).0, 0, "the shorter chain is consistent on its own");
+    let (code, out, _) = run(&["audit", "verify", "--db", dbs, "--expect", &head]);
+    assert!(code == 1 && out.contains("it was truncated"), "{out}");
+    // a rewrite: another entry at that number
+    let (code, _, _) = run(&["audit", "export", "--format", "csv", "--db", dbs, "--out", dir.path().join("again.csv").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let (code, out, _) = run(&["audit", "verify", "--db", dbs, "--expect", &head]);
+    assert!(code == 1 && out.contains("the chain was rewritten"), "{out}");
 }

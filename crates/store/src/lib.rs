@@ -4,6 +4,7 @@
 //! One writer connection behind a mutex (SQLite allows one writer; WAL lets readers proceed);
 //! reads use their own connections. Nothing here knows about Tauri.
 
+pub mod anchor;
 pub mod audit;
 mod error;
 pub mod export;
@@ -536,12 +537,48 @@ impl Store {
     }
 }
 
-/// Verifies the audit chain of an existing database without changing anything: the file is
-/// opened read-only, never created (a mistyped path is an error, not an empty "intact" log).
+/// The chain's head (last entry), signed with this installation's key.
 ///
 /// # Errors
-/// No such file, not a Recon Agent database, a newer schema, or a read error.
-pub fn verify_file(path: &Path) -> Result<Verification> {
+/// As [`verify_file`], or the key cannot be read or created.
+pub fn head_of(path: &Path) -> Result<anchor::Anchor> {
+    let conn = open_read_only(path)?;
+    let (seq, hash): (i64, String) = conn
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, hex::encode(audit::GENESIS)));
+    Ok(anchor::InstallationKey::installation()?.anchor(seq, &hash))
+}
+
+/// Verifies an existing database (chain and state, as [`verify_file`]) and that it still holds
+/// a head saved earlier (`SEQ:HASH`): a shorter chain was truncated, another hash at SEQ means
+/// the chain was rewritten.
+///
+/// # Errors
+/// As [`verify_file`], or `expect` is not `SEQ:HASH`.
+pub fn verify_file_expecting(path: &Path, expect: &str) -> Result<Verification> {
+    let (seq, hash) = expect
+        .split_once(':')
+        .and_then(|(s, h)| Some((s.trim().parse::<i64>().ok()?, h.trim().to_ascii_lowercase())))
+        .ok_or_else(|| StoreError::Invalid(format!("--expect `{expect}` is not SEQ:HASH (as `reconagent audit head` prints it)")))?;
+    let mut v = verify_file(path)?;
+    let conn = open_read_only(path)?;
+    let found: Option<String> = conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?;
+    let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| r.get(0))?;
+    let problem = match found {
+        None => Some(format!("the log has {last} entries and no entry {seq}: it was truncated after the head {expect} was saved")),
+        Some(h) if h != hash => Some(format!("entry {seq} has hash {h}, not the saved {hash}: the chain was rewritten")),
+        Some(_) => None,
+    };
+    if let Some(p) = problem {
+        v.ok = false;
+        v.first_bad = Some((seq, p));
+    }
+    Ok(v)
+}
+
+/// An existing database, read-only, after the checks every reader makes.
+fn open_read_only(path: &Path) -> Result<Connection> {
     let name = path.display().to_string();
     if !path.is_file() {
         return Err(StoreError::Open { path: name, message: "no such database file; nothing was created".into() });
@@ -558,7 +595,16 @@ pub fn verify_file(path: &Path) -> Result<Verification> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
     }
-    verify_state(&conn)
+    Ok(conn)
+}
+
+/// Verifies the audit chain of an existing database without changing anything: the file is
+/// opened read-only, never created (a mistyped path is an error, not an empty "intact" log).
+///
+/// # Errors
+/// No such file, not a Recon Agent database, a newer schema, or a read error.
+pub fn verify_file(path: &Path) -> Result<Verification> {
+    verify_state(&open_read_only(path)?)
 }
 
 /// The chain, then the state: every break's status, decision, tier, assignee and latest run,

@@ -30,7 +30,14 @@ pub(super) fn render(r: &AuditReport) -> Result<Vec<u8>> {
     let mut row = |cells: [&str; 17]| w.write_record(cells.iter().map(|c| neutralise_cell(c).into_owned())).map_err(csv_err);
     let verdict = if r.chain.ok { "INTACT".to_string() } else { format!("BROKEN at entry {}", r.chain.first_bad.as_ref().map(|b| b.0).unwrap_or(0)) };
     let range = format!("{} to {}{}", r.query.from, r.query.to, r.query.break_type.as_ref().map(|t| format!(" type {t}")).unwrap_or_default());
-    let entries = format!("{} audit entries in the log", r.chain.entries);
+    let entries = format!(
+        "{} audit entries in the log; head {} signed by Ed25519 key {} ({}); check: {}",
+        r.chain.entries,
+        r.anchor.head(),
+        r.anchor.public_key,
+        r.anchor.signature,
+        r.anchor.how_to_check
+    );
     row(["REPORT", "", "", &r.generated_at, "chain verification", &r.generated_by, "", "", &verdict, "", "", "", &range, &entries, &r.chain.head, "", ""])?;
     for b in &r.breaks {
         let amount = format!("{} {}", b.amount, b.currency);

@@ -76,8 +76,14 @@ pub(super) fn render(r: &AuditReport) -> String {
     };
     let _ = write!(
         o,
-        "<h2 style=\"break-before:avoid\">Audit chain at export time</h2><p>{verdict}</p><p>Chain head hash <code id=\"chain-head\">{}</code></p>",
-        escape(&r.chain.head)
+        "<h2 style=\"break-before:avoid\">Audit chain at export time</h2><p>{verdict}</p><p>Chain head hash <code id=\"chain-head\">{}</code></p>\
+         <p>Head <code id=\"anchor-head\">{}</code>, signed by this installation's Ed25519 key <code>{}</code>: <code>{}</code>. \
+         To check later that the database still holds this head: <code>{}</code></p>",
+        escape(&r.chain.head),
+        escape(&r.anchor.head()),
+        escape(&r.anchor.public_key),
+        escape(&r.anchor.signature),
+        escape(&r.anchor.how_to_check)
     );
 
     let s = &r.summary;

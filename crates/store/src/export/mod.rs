@@ -113,7 +113,14 @@ impl Store {
         let report = report::gather(self, query)?;
         stage(ExportStage::Rendering);
         let bytes = match format {
-            ExportFormat::Json => serde_json::to_vec_pretty(&report)?,
+            ExportFormat::Json => {
+                // Signed whole: `reconagent audit verify-report FILE` checks it without the database.
+                let mut v = serde_json::to_value(&report)?;
+                v["anchor"]["report_signature"] = serde_json::Value::String(String::new());
+                let digest = crate::anchor::report_digest(&v);
+                v["anchor"]["report_signature"] = serde_json::Value::String(crate::anchor::InstallationKey::installation()?.sign_hex(&digest));
+                serde_json::to_vec_pretty(&v)?
+            }
             ExportFormat::Csv => csv_out::render(&report)?,
             ExportFormat::Xlsx => xlsx::render(&report).map_err(|e| StoreError::Invalid(format!("cannot build the XLSX file: {e}")))?,
             ExportFormat::Html => html::render(&report).into_bytes(),

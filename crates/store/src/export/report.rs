@@ -107,6 +107,8 @@ pub struct AuditReport {
     pub query: ReportQuery,
     /// The chain recomputed at export time: its head hash and whether it was intact.
     pub chain: Verification,
+    /// The head signed with this installation's key, and how to check it later.
+    pub anchor: crate::anchor::Anchor,
     pub summary: ReportSummary,
     pub breaks: Vec<ReportBreak>,
     pub runs: Vec<ReportRun>,
@@ -224,6 +226,9 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
         }
     }
     let chain = crate::verify_in(&tx)?;
+    let head_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| r.get(0))?;
+    let head_hash: String =
+        tx.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [head_seq], |r| r.get(0)).unwrap_or_else(|_| hex::encode(crate::audit::GENESIS));
     drop(tx);
 
     let mut summary =
@@ -240,6 +245,7 @@ pub(super) fn gather(store: &Store, q: &ReportQuery) -> Result<AuditReport> {
         generated_by: store.actor.clone(),
         database: store.path().display().to_string(),
         query: q.clone(),
+        anchor: crate::anchor::InstallationKey::installation()?.anchor(head_seq, &head_hash),
         chain,
         summary,
         breaks,
