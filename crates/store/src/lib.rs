@@ -197,12 +197,25 @@ fn check_length(path: &Path) -> Result<()> {
     // The page count is valid only when the two change counters agree (SQLite 3.7.0+).
     let valid = header[24..28] == header[92..96];
     if valid && pages > 0 && len < pages * page_size {
+        // After a write failed for want of space, the header can count pages that are still
+        // only in the WAL: SQLite recovers such a file. Refuse only what SQLite itself finds
+        // unsound.
+        if sqlite_finds_sound(path) {
+            return Ok(());
+        }
         return Err(StoreError::Open {
             path: path.display().to_string(),
             message: format!("the file is truncated: its header says {} bytes, it has {len}; nothing was changed", pages * page_size),
         });
     }
     Ok(())
+}
+
+/// Whether SQLite opens the file (recovering its WAL if it has one) and its quick check passes.
+fn sqlite_finds_sound(path: &Path) -> bool {
+    let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX) else { return false };
+    let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
+    conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)).is_ok_and(|r| r == "ok")
 }
 
 impl Store {
@@ -327,7 +340,13 @@ impl Store {
         let source = path.display().to_string();
         let (mut inserted, mut already_present) = (0, 0);
         let totals = reconagent_engine::import_stream::stream_file::<E>(path, chunk_rows, |chunk, read, size| {
-            let (i, p) = self.import_breaks(&chunk.breaks, &source)?;
+            // A failed chunk stores nothing; the chunks before it are stored and say so.
+            let (i, p) = self.import_breaks(&chunk.breaks, &source).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "{e} (in {}); {inserted} break(s) from the chunks before were stored and {already_present} were already present; importing the file again adds the rest",
+                    self.path.display()
+                ))
+            })?;
             inserted += i;
             already_present += p;
             on_chunk(&chunk.errors, read, size)
