@@ -81,6 +81,11 @@ impl Session {
         let el = self.wait(css, 20);
         post(&self.agent, &self.url(&format!("element/{el}/value")), json!({ "text": text }));
     }
+    /// Empties an input (WebDriver's clear, which React sees as an edit).
+    fn clear(&self, css: &str) {
+        let el = self.wait(css, 20);
+        post(&self.agent, &self.url(&format!("element/{el}/clear")), json!({}));
+    }
     fn script(&self, js: &str) -> Value {
         post(&self.agent, &self.url("execute/sync"), json!({ "script": js, "args": [] }))["value"].clone()
     }
@@ -327,6 +332,25 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     assert!(html.contains(&head), "the report carries the chain head {head}");
     s.wait_text("[data-testid=audit-log]", "EXPORT_MADE", 20);
     screenshot(&shots, "07-audit");
+
+    // A v1 comparison of a break v2 auto-resolved is a shadow run: it joins the break's history
+    // and leaves its status AUTO_RESOLVED (it used to put it back to PENDING_REVIEW).
+    s.click("[data-testid=nav-queue]");
+    s.clear("input[aria-label=search]");
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 20);
+    let id = s.script("const r = [...document.querySelectorAll('[data-break-id]')].find((r) => r.textContent.includes('AUTO_RESOLVED')); return r ? r.dataset.breakId : null");
+    let id = id.as_str().expect("an auto-resolved break in the first rows").to_string();
+    s.type_into("input[aria-label=search]", &id);
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
+    s.click(&format!("[data-break-id='{id}'] .cell:nth-child(1)"));
+    s.wait_text("[data-testid=queue-count]", "1 selected", 10);
+    s.click("[data-testid=process-bar] button:nth-of-type(2)");
+    s.wait_text("[data-testid=process-result]", "1 processed", 60);
+    s.wait_text(&format!("[data-break-id='{id}']"), "AUTO_RESOLVED", 20);
+    s.click(&format!("[data-break-id='{id}'] .cell:nth-child(2)"));
+    s.wait("[data-testid=run-v1]", 20);
+    s.wait_text("[data-testid=break-status]", "AUTO_RESOLVED", 20);
+    screenshot(&shots, "08-shadow-run");
 }
 
 #[test]

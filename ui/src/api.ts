@@ -53,7 +53,7 @@ export const api = {
   breakDetail: (id: string) => unwrap<BreakDetail>(commands.breakDetail(id)),
   importFile: (path: string) => unwrap<B.ImportSummary>(commands.importFile(path)),
   loadSample: () => unwrap<B.ImportSummary>(commands.loadSample()),
-  process: (ids: string[], mode: "v1" | "v2") => unwrap<B.ProcessSummary>(commands.process(ids, mode)),
+  process: (ids: string[], mode: "v1" | "v2", rerunWaiting = false) => unwrap<B.ProcessSummary>(commands.process(ids, mode, rerunWaiting)),
   cancelProcessing: () => unwrap<boolean>(commands.cancelProcessing()),
   review: (id: string, action: B.ReviewAction) => unwrap<string>(commands.review(id, action)),
   efficiency: (q: StatsQuery) => unwrap<B.EfficiencyDto>(commands.efficiency(q)),

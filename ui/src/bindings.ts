@@ -14,7 +14,7 @@ export const commands = {
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
-	process: (breakIds: string[], mode: string) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode })),
+	process: (breakIds: string[], mode: string, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
 	review: (breakId: string, action: ReviewAction) => typedError<string, ApiError>(__TAURI_INVOKE("review", { breakId, action })),
@@ -641,6 +641,13 @@ export type ProcessSummary = {
 	processed: number,
 	not_started: number,
 	cancelled: boolean,
+	/**
+	 *  Selected breaks waiting for a person that a v2 batch left as they are (re-deciding them
+	 *  needs the explicit re-run).
+	 */
+	waiting_left: number,
+	/**  Breaks another process was running (or had already recorded), left to it. */
+	claimed_elsewhere: number,
 };
 
 export type ProfileDto = {

@@ -330,6 +330,11 @@ pub struct ProcessSummary {
     pub processed: i32,
     pub not_started: i32,
     pub cancelled: bool,
+    /// Selected breaks waiting for a person that a v2 batch left as they are (re-deciding them
+    /// needs the explicit re-run).
+    pub waiting_left: i32,
+    /// Breaks another process was running (or had already recorded), left to it.
+    pub claimed_elsewhere: i32,
 }
 
 /// A person's action on a break.

@@ -198,14 +198,21 @@ impl Core {
 
     /// Runs the given breaks (or every NEW one when `ids` is empty) and records the runs,
     /// reporting progress. Blocks: call from a blocking thread. One batch at a time.
-    pub fn process(&self, ids: &[String], mode: &str, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+    pub fn process(&self, ids: &[String], mode: &str, on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        self.process_with(ids, mode, false, on_progress)
+    }
+
+    /// As [`Core::process`]; with `rerun_waiting`, selected breaks that wait for a person
+    /// (PENDING_REVIEW, ESCALATED) are decided again (v2), as the person asked; without it they
+    /// are left and counted. v1 runs are comparisons (shadow runs) and change nothing.
+    pub fn process_with(&self, ids: &[String], mode: &str, rerun_waiting: bool, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
         let mode = match mode {
             "v1" => RunMode::V1,
             "v2" => RunMode::V2,
             other => return Err(invalid(format!("mode must be v1 or v2, not `{other}`"))),
         };
         let cancel = self.start_task()?;
-        let result = self.process_inner(ids, mode, cancel, &mut on_progress);
+        let result = self.process_inner(ids, mode, rerun_waiting, cancel, &mut on_progress);
         self.end_task();
         result
     }
@@ -225,7 +232,7 @@ impl Core {
         *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    fn process_inner(&self, ids: &[String], mode: RunMode, cancel: CancelFlag, on_progress: &mut dyn FnMut(Progress)) -> ApiResult<ProcessSummary> {
+    fn process_inner(&self, ids: &[String], mode: RunMode, rerun_waiting: bool, cancel: CancelFlag, on_progress: &mut dyn FnMut(Progress)) -> ApiResult<ProcessSummary> {
         let orch = self.orchestrator();
         let started = std::time::Instant::now();
         let mut report = |done: usize, total: usize, current: &str| {
@@ -240,6 +247,7 @@ impl Core {
             });
         };
         let now = chrono::Utc::now();
+        let mut waiting_left = 0;
         let result = if ids.is_empty() {
             let total = self.store.count_with_status(BreakStatus::New)?;
             report(0, total, "");
@@ -248,16 +256,26 @@ impl Core {
         } else {
             let mut breaks = Vec::with_capacity(ids.len());
             for id in ids {
-                if self.store.status_of(id)? != BreakStatus::Resolved {
-                    breaks.push(self.store.get_break(id));
+                let status = self.store.status_of(id)?;
+                let waiting = BreakStatus::AWAITING_REVIEW.contains(&status);
+                if mode == RunMode::V2 && (status == BreakStatus::Resolved || (waiting && !rerun_waiting)) {
+                    waiting_left += usize::from(waiting);
+                    continue;
                 }
+                breaks.push(self.store.get_break(id));
             }
             let total = breaks.len();
             report(0, total, "");
             crate::batch::run_and_record(&self.store, &orch, breaks.into_iter(), total, mode, now, cancel, false, crate::batch::Claim::Named, report)
         };
         let out = result.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(ProcessSummary { processed: out.recorded as i32, not_started: out.summary.not_started as i32, cancelled: out.summary.cancelled })
+        Ok(ProcessSummary {
+            processed: out.recorded as i32,
+            not_started: out.summary.not_started as i32,
+            cancelled: out.summary.cancelled,
+            waiting_left: waiting_left as i32,
+            claimed_elsewhere: out.claimed_elsewhere as i32,
+        })
     }
 
     /// Cancels the batch in flight, if any: breaks not started stay as they were.

@@ -317,3 +317,30 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
     assert_eq!((runs as usize, nodes, processed_without_run), (done.recorded, runs * 7, 0), "whole runs only");
     assert!(store.verify().unwrap().ok);
 }
+
+/// A v2 batch over selected breaks leaves those waiting for a person until asked; v1 over any
+/// break is a comparison that changes no status.
+#[test]
+fn waiting_breaks_are_re_decided_only_when_asked_and_v1_changes_nothing() {
+    let (_d, core) = core();
+    core.process(&[], "v2", |_| {}).unwrap();
+    let rows = core.queue(&all()).unwrap().rows;
+    let waiting: Vec<String> = rows.iter().filter(|r| r.status == "PENDING_REVIEW").take(3).map(|r| r.break_id.clone()).collect();
+    let resolved: Vec<String> = rows.iter().filter(|r| r.status == "AUTO_RESOLVED").take(3).map(|r| r.break_id.clone()).collect();
+    assert_eq!((waiting.len(), resolved.len()), (3, 3));
+    let runs_of = |id: &str| core.break_detail(id).unwrap().runs.len();
+    let s = core.process(&waiting, "v2", |_| {}).unwrap();
+    assert_eq!((s.processed, s.waiting_left), (0, 3));
+    assert!(waiting.iter().all(|id| runs_of(id) == 1));
+    let s = core.process_with(&waiting, "v2", true, |_| {}).unwrap();
+    assert_eq!((s.processed, s.waiting_left), (3, 0));
+    assert!(waiting.iter().all(|id| runs_of(id) == 2));
+    let s = core.process(&resolved, "v1", |_| {}).unwrap();
+    assert_eq!(s.processed, 3);
+    for id in &resolved {
+        let d = core.break_detail(id).unwrap();
+        assert_eq!(d.status, "AUTO_RESOLVED", "a v1 comparison left {id} as it was");
+        assert_eq!(d.runs.iter().map(|r| r.mode.as_str()).collect::<Vec<_>>(), ["v2", "v1"]);
+    }
+    assert!(core.verify().unwrap().ok);
+}

@@ -19,10 +19,10 @@ pub struct DataChanged {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: String) -> ApiResult<ProcessSummary> {
+pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: String, rerun_waiting: bool) -> ApiResult<ProcessSummary> {
     let progress = super::progress_emitter(app.clone());
     let out = blocking(&core, move |c| {
-        c.process(&break_ids, &mode, progress).inspect(|_| {
+        c.process_with(&break_ids, &mode, rerun_waiting, progress).inspect(|_| {
             let _ = DataChanged { what: "runs".into() }.emit(&app);
         })
     })

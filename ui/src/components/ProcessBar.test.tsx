@@ -11,14 +11,14 @@ test("processing all NEW breaks calls Rust and shows how many were processed", a
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
-    if (cmd === "process") return { processed: 12, not_started: 0, cancelled: false };
+    if (cmd === "process") return { processed: 12, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0 };
     return null;
   }, { shouldMockEvents: true });
   const onDone = vi.fn();
   render(<ProcessBar selected={[]} onDone={onDone} />);
   fireEvent.click(screen.getByText("Process all NEW (v2)"));
   await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("12 processed"));
-  expect(calls.find((c) => c.cmd === "process")?.args).toEqual({ breakIds: [], mode: "v2" });
+  expect(calls.find((c) => c.cmd === "process")?.args).toEqual({ breakIds: [], mode: "v2", rerunWaiting: false });
   expect(onDone).toHaveBeenCalled();
 });
 
@@ -31,4 +31,22 @@ test("an error from Rust is shown as its message", async () => {
   fireEvent.click(screen.getByText("Process 1 selected with v1 (compare)"));
   await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("a batch is already running"));
   expect(screen.getByRole("alert").textContent).toContain("BUSY");
+});
+
+test("selected breaks waiting for a person are not re-decided until the reviewer asks", async () => {
+  const calls: { cmd: string; args: any }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "process") {
+      const rerun = (args as any).rerunWaiting;
+      return { processed: rerun ? 2 : 0, not_started: 0, cancelled: false, waiting_left: rerun ? 0 : 2, claimed_elsewhere: 0 };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<ProcessBar selected={["BRK-1", "BRK-2"]} onDone={() => {}} />);
+  fireEvent.click(screen.getByText("Process 2 selected (v2)"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toContain("2 waiting for a person not re-decided"));
+  fireEvent.click(screen.getByTestId("rerun-waiting"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("2 processed"));
+  expect(calls.filter((c) => c.cmd === "process").map((c) => c.args.rerunWaiting)).toEqual([false, true]);
 });

@@ -9,13 +9,13 @@ export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: (
   const [result, setResult] = useState<ProcessSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => onProgress(setProgress), []);
-  const start = async (mode: "v1" | "v2") => {
+  const start = async (mode: "v1" | "v2", rerunWaiting = false) => {
     setRunning(true);
     setError(null);
     setResult(null);
     setProgress(null);
     try {
-      setResult(await api.process(selected, mode));
+      setResult(await api.process(selected, mode, rerunWaiting));
       onDone();
     } catch (e) {
       setError(e);
@@ -28,7 +28,9 @@ export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: (
   return (
     <div className="toolbar panel" data-testid="process-bar">
       <button className="primary" disabled={running} onClick={() => start("v2")}>Process {what} (v2)</button>
-      <button disabled={running} onClick={() => start("v1")}>Process {what} with v1 (compare)</button>
+      <button disabled={running} onClick={() => start("v1")} title="A comparison: recorded in each break's history, never changing its status">
+        Process {what} with v1 (compare)
+      </button>
       {running && (
         <>
           <div className="progress" role="progressbar" aria-valuenow={Math.round(pct)} data-testid="progress"><div style={{ width: `${pct}%` }} /></div>
@@ -41,6 +43,13 @@ export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: (
       {!running && result && (
         <span data-testid="process-result">
           {result.processed} processed{result.cancelled ? `; cancelled, ${result.not_started} not started (unchanged)` : ""}
+          {result.claimed_elsewhere > 0 && `; ${result.claimed_elsewhere} left to another process running them`}
+          {result.waiting_left > 0 && (
+            <>
+              {`; ${result.waiting_left} waiting for a person not re-decided `}
+              <button data-testid="rerun-waiting" onClick={() => start("v2", true)}>Re-decide them (v2)</button>
+            </>
+          )}
         </span>
       )}
       {error !== null && <ErrorBox error={error} />}

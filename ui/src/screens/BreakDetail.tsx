@@ -26,7 +26,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
       <div className="toolbar">
         <button onClick={onBack} data-testid="back">← Back</button>
         <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
-        <span className={`tag ${detail.status}`}>{detail.status}</span>
+        <span className={`tag ${detail.status}`} data-testid="break-status">{detail.status}</span>
         {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}
       </div>
       <BreakFacts brk={detail.brk} profile={profile ?? null} />
