@@ -47,6 +47,9 @@ impl Store {
             }
         }
         let at = now();
+        // The new text is staged beside the file first and published only once the save's
+        // entry has committed: a file is never in force without its record.
+        let staged = crate::fsio::stage(path, text.as_bytes()).map_err(|e| StoreError::Invalid(format!("cannot write {name}: {e}")))?;
         let save = self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO policy_versions (hash, text, source, author, note, saved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -65,8 +68,6 @@ impl Store {
                 &json!({"source": name, "note": note, "previous": on_disk, "save_id": save_id}),
                 &at,
             )?;
-            // The file last, inside the transaction: if it cannot be written, nothing is recorded.
-            crate::fsio::write_atomic(path, text.as_bytes())?;
             Ok(PolicySave {
                 save_id: Some(save_id),
                 hash: set.version.clone(),
@@ -76,6 +77,17 @@ impl Store {
                 saved_at: at.clone(),
                 previous: on_disk,
             })
+        });
+        let save = match save {
+            Ok(save) => save,
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
+        };
+        crate::fsio::publish(&staged, path).map_err(|e| {
+            let _ = std::fs::remove_file(&staged);
+            StoreError::Invalid(format!("the save is recorded but {name} could not be replaced: {e}; save again"))
         })?;
         Ok((set, save))
     }
