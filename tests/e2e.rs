@@ -338,7 +338,9 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     s.click("[data-testid=nav-queue]");
     s.clear("input[aria-label=search]");
     s.wait_text("[data-testid=queue-count]", "400 breaks", 20);
-    let id = s.script("const r = [...document.querySelectorAll('[data-break-id]')].find((r) => r.textContent.includes('AUTO_RESOLVED')); return r ? r.dataset.breakId : null");
+    let id = s.script(
+        "const r = [...document.querySelectorAll('[data-break-id]')].find((r) => r.textContent.includes('AUTO_RESOLVED')); return r ? r.dataset.breakId : null",
+    );
     let id = id.as_str().expect("an auto-resolved break in the first rows").to_string();
     s.type_into("input[aria-label=search]", &id);
     s.wait_text("[data-testid=queue-count]", "1 breaks", 20);

@@ -232,7 +232,14 @@ impl Core {
         *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    fn process_inner(&self, ids: &[String], mode: RunMode, rerun_waiting: bool, cancel: CancelFlag, on_progress: &mut dyn FnMut(Progress)) -> ApiResult<ProcessSummary> {
+    fn process_inner(
+        &self,
+        ids: &[String],
+        mode: RunMode,
+        rerun_waiting: bool,
+        cancel: CancelFlag,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> ApiResult<ProcessSummary> {
         let orch = self.orchestrator();
         let started = std::time::Instant::now();
         let mut report = |done: usize, total: usize, current: &str| {

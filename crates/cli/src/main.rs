@@ -88,6 +88,10 @@ enum Command {
         /// Load the bundled sample breaks instead of a file.
         #[arg(long)]
         sample: bool,
+        /// Replace stored breaks whose contents differ from the file's, giving the reason (the
+        /// old contents are kept and the audit log records who and why; each becomes NEW again).
+        #[arg(long, value_name = "REASON")]
+        replace: Option<String>,
         /// Database file [default: $RECONAGENT_DB or ~/.local/share/reconagent/reconagent.db].
         #[arg(long)]
         db: Option<PathBuf>,
@@ -322,7 +326,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare { inputs } => compare::run(&inputs),
         Command::Bench { count, suite, limit } => bench::run(count, &suite, limit),
-        Command::Import { file, sample, db } => stored::import(db.as_deref(), file.as_deref(), sample),
+        Command::Import { file, sample, db, replace } => stored::import(db.as_deref(), file.as_deref(), sample, replace.as_deref()),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))

@@ -19,7 +19,7 @@ pub(crate) fn open(db: Option<&Path>) -> Result<Store> {
     Ok(store)
 }
 
-pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Result<ExitCode> {
+pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, replace: Option<&str>) -> Result<ExitCode> {
     let store = open(db)?;
     if sample {
         let (inserted, present) = store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
@@ -29,7 +29,7 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
     let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
     // A chunk at a time, each in its own transaction: memory stays bounded whatever the size.
     let source = file.display().to_string();
-    let done = store.import_file::<anyhow::Error>(file, 10_000, |row_errors, _, _| {
+    let done = store.import_file_replacing::<anyhow::Error>(file, 10_000, replace, |row_errors, _, _| {
         for e in row_errors {
             eprintln!("{source}: {e}");
         }
@@ -40,7 +40,23 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool) -> Re
         eprintln!("{source}: {rejected} row(s) rejected, {} loaded", done.totals.breaks);
     }
     println!("{}: {} break(s) imported, {} already present", store.path().display(), done.inserted, done.already_present);
-    Ok(if rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    if done.differing > 0 {
+        let ids = done.differing_ids.join(", ");
+        if replace.is_some() {
+            println!(
+                "{}: {} stored break(s) replaced by the file's contents (old contents kept, each NEW again): {ids}",
+                store.path().display(),
+                done.replaced
+            );
+        } else {
+            eprintln!(
+                "{source}: {} row(s) differ from the stored break with the same id, which was kept: {ids}{} (`reconagent run --breaks FILE --db DB` lists the fields; `import --replace REASON` replaces them)",
+                done.differing,
+                if done.differing > done.differing_ids.len() { ", ..." } else { "" }
+            );
+        }
+    }
+    Ok(if rejected > 0 || (done.differing > 0 && replace.is_none()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Runs and records a batch with a progress bar; Ctrl-C stops starting new breaks.

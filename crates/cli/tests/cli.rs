@@ -367,3 +367,37 @@ fn a_saved_head_catches_truncation_and_rewrites_and_reports_verify_offline() {
     let (code, out, _) = run(&["audit", "verify", "--db", dbs, "--expect", &head]);
     assert!(code == 1 && out.contains("the chain was rewritten"), "{out}");
 }
+
+/// Replacing a stored break is explicit and audited: without --replace the stored one is kept
+/// (exit 1, named); with it the old contents are kept in break_versions, the break is NEW
+/// again, and verification follows the replacement.
+#[test]
+fn replacing_a_stored_break_is_explicit_and_keeps_the_old_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let dbs = db.to_str().unwrap();
+    let header = "break_id,break_type,amount,currency,asset_class,counterparty,detected_at\n";
+    let (v1, v2) = (dir.path().join("v1.csv"), dir.path().join("v2.csv"));
+    std::fs::write(&v1, format!("{header}X1,CASH_RECONCILIATION,1.00,USD,CASH,CP-001,2026-11-20T00:00:00Z\n")).unwrap();
+    std::fs::write(&v2, format!("{header}X1,CASH_RECONCILIATION,5000000,USD,CASH,CP-001,2026-11-20T00:00:00Z\n")).unwrap();
+    assert_eq!(reconagent(&["run", "--breaks", v1.to_str().unwrap(), "--db", dbs, AS_OF]).0, 0);
+    let (code, _, err) = reconagent(&["import", v2.to_str().unwrap(), "--db", dbs]);
+    assert!(code == 1 && err.contains("1 row(s) differ from the stored break with the same id, which was kept: X1"), "{err}");
+    let (code, out, err) = reconagent(&["import", v2.to_str().unwrap(), "--db", dbs, "--replace", "ops corrected the amount"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 stored break(s) replaced"), "{out}");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let (status, amount): (String, String) =
+        c.query_row("SELECT status, amount FROM breaks WHERE break_id = 'X1'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((status.as_str(), amount.as_str()), ("NEW", "5000000"));
+    let (old, was, why): (String, String, String) =
+        c.query_row("SELECT data, status, reason FROM break_versions", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert!(old.contains("\"amount\":\"1.00\"") && why == "ops corrected the amount", "{old}");
+    assert_ne!(was, "NEW");
+    drop(c);
+    assert_eq!(reconagent(&["audit", "verify", "--db", dbs]).0, 0, "verification follows the replacement");
+    let (code, out, _) = reconagent(&["process", "--db", dbs, AS_OF]);
+    assert!(code == 0 && out.contains("1 of 1 NEW"), "{out}");
+    let (code, out, _) = reconagent(&["audit", "verify", "--db", dbs]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -19,7 +19,7 @@ fn count(db: &Path, sql: &str) -> i64 {
 }
 
 fn sample(dir: &Path, n: usize, seed: u64) -> std::path::PathBuf {
-    let out = dir.join(format!("s{seed}"));
+    let out = dir.join(format!("s{seed}-{n}"));
     assert!(bin()
         .args(["sample", "--count", &n.to_string(), "--seed", &seed.to_string(), "--out-dir"])
         .arg(&out)
@@ -65,7 +65,8 @@ fn two_processes_share_the_new_breaks_and_run_each_once() {
 fn import_beside_process_waits_for_the_writer_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db");
-    import(&sample(dir.path(), 6_000, 4), &db);
+    // The same seed: the first 6,000 of the 20,000 are the same breaks (already present).
+    import(&sample(dir.path().join("a").as_path(), 6_000, 5), &db);
     let second = sample(dir.path(), 20_000, 5);
     let p = process(&db);
     let i = bin().arg("import").arg(&second).arg("--db").arg(&db).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();

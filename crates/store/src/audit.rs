@@ -20,6 +20,8 @@ pub enum EventKind {
     HumanAction,
     PolicySaved,
     ExportMade,
+    /// A stored break's contents replaced on purpose (the old ones are kept).
+    BreakReplaced,
 }
 
 impl EventKind {
@@ -30,6 +32,7 @@ impl EventKind {
             EventKind::HumanAction => "HUMAN_ACTION",
             EventKind::PolicySaved => "POLICY_SAVED",
             EventKind::ExportMade => "EXPORT_MADE",
+            EventKind::BreakReplaced => "BREAK_REPLACED",
         }
     }
 }

@@ -31,6 +31,7 @@ use reconagent_engine::Break;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use serde_json::json;
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -101,10 +102,16 @@ fn owner_is_gone(owner: &str, me: &str) -> bool {
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// What [`Store::import_file`] did.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FileImport {
     pub inserted: usize,
     pub already_present: usize,
+    /// Rows whose break is stored with other contents: kept as stored, or replaced on request.
+    pub differing: usize,
+    /// The first ids of those (at most 20), for the message.
+    pub differing_ids: Vec<String>,
+    /// How many of them were replaced (with `replace`).
+    pub replaced: usize,
     /// Rows, breaks and row errors read from the file.
     pub totals: reconagent_engine::import_stream::StreamTotals,
 }
@@ -335,10 +342,23 @@ impl Store {
         &self,
         path: &Path,
         chunk_rows: usize,
+        on_chunk: impl FnMut(&[reconagent_engine::import::RowError], u64, u64) -> std::result::Result<(), E>,
+    ) -> std::result::Result<FileImport, E> {
+        self.import_file_replacing(path, chunk_rows, None, on_chunk)
+    }
+
+    /// As [`Store::import_file`]; rows whose break is stored with other contents are counted
+    /// and kept as stored, or, with `replace` (the reason), replaced by [`Store::replace_break`].
+    pub fn import_file_replacing<E: From<reconagent_engine::import::ImportError> + From<StoreError>>(
+        &self,
+        path: &Path,
+        chunk_rows: usize,
+        replace: Option<&str>,
         mut on_chunk: impl FnMut(&[reconagent_engine::import::RowError], u64, u64) -> std::result::Result<(), E>,
     ) -> std::result::Result<FileImport, E> {
         let source = path.display().to_string();
         let (mut inserted, mut already_present) = (0, 0);
+        let (mut differing, mut differing_ids, mut replaced) = (0, Vec::new(), 0);
         let totals = reconagent_engine::import_stream::stream_file::<E>(path, chunk_rows, |chunk, read, size| {
             // A failed chunk stores nothing; the chunks before it are stored and say so.
             let (i, p) = self.import_breaks(&chunk.breaks, &source).map_err(|e| {
@@ -349,9 +369,35 @@ impl Store {
             })?;
             inserted += i;
             already_present += p;
+            if p > 0 {
+                for b in self.differing(&chunk.breaks)? {
+                    differing += 1;
+                    if differing_ids.len() < 20 {
+                        differing_ids.push(b.break_id.clone());
+                    }
+                    if let Some(reason) = replace {
+                        replaced += usize::from(self.replace_break(b, reason)?);
+                    }
+                }
+            }
             on_chunk(&chunk.errors, read, size)
         })?;
-        Ok(FileImport { inserted, already_present, totals })
+        Ok(FileImport { inserted, already_present, differing, differing_ids, replaced, totals })
+    }
+
+    /// The breaks of `breaks` that are stored with other contents.
+    pub fn differing<'b>(&self, breaks: &'b [Break]) -> Result<Vec<&'b Break>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached("SELECT data FROM breaks WHERE break_id = ?1")?;
+        let mut out = Vec::new();
+        for b in breaks {
+            if let Some(data) = stmt.query_row([&b.break_id], |r| r.get::<_, String>(0)).optional()? {
+                if &serde_json::from_str::<Break>(&data)? != b {
+                    out.push(b);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// As [`Store::import_breaks`], calling `on_progress(done, total)` every 1,000 rows.
@@ -462,6 +508,69 @@ impl Store {
     /// not, so breaks it did not start are free at once).
     pub fn release_claims(&self) -> Result<usize> {
         self.write(|tx| Ok(tx.execute("DELETE FROM claims WHERE owner = ?1", [&self.owner])?))
+    }
+
+    /// Replaces a stored break's contents with `new`, on purpose: the old contents, status and
+    /// decision are kept in `break_versions`, the break becomes NEW (to be decided on what it now
+    /// says, its decision and tier cleared), and a BREAK_REPLACED entry records who, why, and
+    /// both contents' hashes. Identical contents change nothing (returns false).
+    ///
+    /// # Errors
+    /// No such break, an empty reason, or a RESOLVED break (closed by a person: it stays as closed).
+    pub fn replace_break(&self, new: &Break, reason: &str) -> Result<bool> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Invalid("replacing a stored break needs a reason".into()));
+        }
+        let at = now();
+        let new_data = serde_json::to_string(new)?;
+        self.write(|tx| {
+            let old: Option<(String, String, Option<String>)> = tx
+                .query_row("SELECT data, status, decision FROM breaks WHERE break_id = ?1", [&new.break_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let (old_data, status, decision) = old.ok_or_else(|| StoreError::NoSuchBreak(new.break_id.clone()))?;
+            let old_break: Break = serde_json::from_str(&old_data)?;
+            if &old_break == new {
+                return Ok(false);
+            }
+            if status == BreakStatus::Resolved.as_str() {
+                return Err(StoreError::IllegalTransition {
+                    id: new.break_id.clone(),
+                    from: status,
+                    action: "replacing its contents".into(),
+                    allowed: "NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED".into(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO break_versions (break_id, data, status, decision, replaced_at, replaced_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![new.break_id, old_data, status, decision, at, self.actor, reason],
+            )?;
+            tx.execute(
+                "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, data = ?7, instrument_id = ?8,
+                        status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = ?9
+                 WHERE break_id = ?1",
+                params![
+                    new.break_id,
+                    new.break_type.as_str(),
+                    new.counterparty,
+                    new.amount.to_string(),
+                    new.currency,
+                    new.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                    new_data,
+                    new.instrument_id,
+                    at
+                ],
+            )?;
+            let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+            audit::append(
+                tx,
+                EventKind::BreakReplaced,
+                &self.actor,
+                &new.break_id,
+                &json!({"reason": reason, "from": status, "old": digest(&old_data), "new": digest(&new_data)}),
+                &at,
+            )?;
+            Ok(true)
+        })
     }
 
     /// Loads a break.

@@ -11,3 +11,17 @@ CREATE TABLE claims (
   expires_at TEXT NOT NULL
 );
 CREATE INDEX claims_owner ON claims(owner);
+
+-- A stored break replaced by other contents (an explicit, audited action): the old contents are
+-- kept here, and the break is NEW again, to be decided on what it now says.
+CREATE TABLE break_versions (
+  version_id   INTEGER PRIMARY KEY,
+  break_id     TEXT NOT NULL REFERENCES breaks(break_id),
+  data         TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  decision     TEXT,
+  replaced_at  TEXT NOT NULL,
+  replaced_by  TEXT NOT NULL,
+  reason       TEXT NOT NULL
+);
+CREATE INDEX break_versions_break ON break_versions(break_id, version_id);

@@ -46,7 +46,7 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut node_stmt =
         conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
     let mut cp_stmt = conn.prepare("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?;
-    let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION') ORDER BY seq")?;
+    let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
     let mut rows = entries.query([])?;
     while let Some(r) = rows.next()? {
         let (seq, kind, subject, payload): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
@@ -131,6 +131,10 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                     e.tier = row[5].as_str().map(str::to_string);
                 }
             }
+        } else if kind == "BREAK_REPLACED" {
+            // NEW again, decided on the new contents; the assignee stays.
+            let e = expected.entry(subject.clone()).or_default();
+            *e = Expected { status: "NEW".into(), assignee: e.assignee.clone(), ..Default::default() };
         } else {
             let action = &p["action"];
             let e = expected.entry(subject.clone()).or_default();
