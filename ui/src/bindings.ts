@@ -372,7 +372,10 @@ export type ErrorCode =
 "IO" | 
 /**  A batch is already running. */
 "BUSY" | 
-/**  The file changed on disk since it was loaded: reload, or save again to overwrite. */
+/**
+ *  The file changed on disk since it was loaded (reload, or save again to overwrite), or an
+ *  output file exists (confirm to replace it).
+ */
 "CONFLICT" | 
 /**  Anything else (a database error). */
 "INTERNAL";
@@ -386,6 +389,11 @@ export type ExportRequest_Deserialize = {
 	/**  csv, xlsx, json, html */
 	format: string,
 	path: string,
+	/**
+	 *  Replace an existing file (the person confirmed); without it an existing file is a
+	 *  `CONFLICT` error.
+	 */
+	overwrite: boolean,
 };
 
 export type ExportRequest_Serialize = {
@@ -395,6 +403,11 @@ export type ExportRequest_Serialize = {
 	/**  csv, xlsx, json, html */
 	format: string,
 	path: string,
+	/**
+	 *  Replace an existing file (the person confirmed); without it an existing file is a
+	 *  `CONFLICT` error.
+	 */
+	overwrite: boolean,
 };
 
 export type ExportSummary = {

@@ -474,6 +474,9 @@ pub struct ExportRequest {
     /// csv, xlsx, json, html
     pub format: String,
     pub path: String,
+    /// Replace an existing file (the person confirmed); without it an existing file is a
+    /// `CONFLICT` error.
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

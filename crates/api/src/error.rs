@@ -14,7 +14,8 @@ pub enum ErrorCode {
     Io,
     /// A batch is already running.
     Busy,
-    /// The file changed on disk since it was loaded: reload, or save again to overwrite.
+    /// The file changed on disk since it was loaded (reload, or save again to overwrite), or an
+    /// output file exists (confirm to replace it).
     Conflict,
     /// Anything else (a database error).
     Internal,
@@ -39,7 +40,7 @@ impl From<reconagent_store::StoreError> for ApiError {
         let code = match &e {
             E::NoSuchBreak(_) => ErrorCode::NotFound,
             E::IllegalTransition { .. } | E::Invalid(_) | E::PolicyInvalid(_) => ErrorCode::Invalid,
-            E::PolicyChangedOnDisk { .. } => ErrorCode::Conflict,
+            E::PolicyChangedOnDisk { .. } | E::OutputExists(_) => ErrorCode::Conflict,
             E::Io(_) | E::ForeignFile { .. } | E::NewerSchema { .. } | E::Open { .. } => ErrorCode::Io,
             _ => ErrorCode::Internal,
         };

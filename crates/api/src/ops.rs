@@ -395,8 +395,8 @@ impl Core {
         let format = ExportFormat::parse(&r.format).ok_or_else(|| invalid(format!("unknown format `{}`", r.format)))?;
         let path = PathBuf::from(&r.path);
         use reconagent_store::export::ExportStage;
-        // The save dialog asked before an existing file is replaced.
-        let report = self.store.export_with_progress(&query, format, &path, true, |s| {
+        // An existing file only when the person confirmed (the save dialog, or Replace).
+        let report = self.store.export_with_progress(&query, format, &path, r.overwrite, |s| {
             on_progress(Progress {
                 task: "export".into(),
                 done: s.index() as i32,

@@ -230,11 +230,17 @@ fn import_and_export_report_progress() {
         break_type: None,
         format: "html".into(),
         path: out.display().to_string(),
+        overwrite: false,
     };
     core.export(&req, |p| stages.push((p.done, p.total, p.current))).unwrap();
     assert_eq!(stages.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     assert!(stages[0].2.contains("verifying the chain"));
     assert!(out.exists());
+    // An existing file is replaced only when the person confirms.
+    let e = core.export(&req, |_| {}).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict, "{}", e.message);
+    assert!(e.message.contains("already exists"));
+    core.export(&reconagent_api::dto::ExportRequest { overwrite: true, ..req }, |_| {}).unwrap();
 }
 
 #[test]

@@ -15,6 +15,9 @@ pub enum StoreError {
     IllegalTransition { id: String, from: String, action: String, allowed: String },
     #[error("{0}")]
     Invalid(String),
+    /// An output file exists and replacing it was not asked for.
+    #[error("{0}")]
+    OutputExists(String),
     #[error("{path} changed on disk since it was loaded (loaded {expected:.12}, now {found:.12}): reload it, or save again to overwrite")]
     PolicyChangedOnDisk { path: String, expected: String, found: String },
     #[error("the policy is not valid, nothing was saved:\n{0}")]

@@ -25,15 +25,20 @@ export function Audit() {
     return onDataChanged(load);
   }, [load]);
   const verify = () => api.verifyAudit().then(setVerification, setError);
+  // A path from the save dialog was confirmed there if it exists; a typed one is confirmed here.
+  const [confirmed, setConfirmed] = useState<string | null>(null);
   const browse = async () => {
     const p = await chooseSaveFile(`recon-audit-${from}-to-${to}.${format}`, format);
-    if (p) setPath(p);
+    if (p) {
+      setPath(p);
+      setConfirmed(p);
+    }
   };
-  const doExport = async () => {
+  const doExport = async (overwrite = confirmed === path) => {
     setError(null);
     setExporting(true);
     try {
-      setExported(await api.exportReport({ from, to, break_type: null, format, path }));
+      setExported(await api.exportReport({ from, to, break_type: null, format, path, overwrite }));
       load();
     } catch (e) {
       setError(e);
@@ -58,11 +63,16 @@ export function Audit() {
         </select>
         <input aria-label="export path" placeholder="Save report to…" value={path} onChange={(e) => setPath(e.target.value)} style={{ width: 260 }} />
         <button onClick={browse}>Browse…</button>
-        <button onClick={doExport} disabled={!path || exporting} data-testid="export">Export</button>
+        <button onClick={() => doExport()} disabled={!path || exporting} data-testid="export">Export</button>
         <TaskProgress task="export" active={exporting} />
       </div>
       {exported && <div className="panel" data-testid="export-result">Wrote {exported.path}: {exported.breaks} breaks, {exported.runs} runs; chain {exported.chain_ok ? "intact" : "BROKEN"}, head {exported.chain_head}</div>}
       {error !== null && <ErrorBox error={error} />}
+      {error !== null && (error as { code?: string }).code === "CONFLICT" && (
+        <div className="toolbar">
+          <button data-testid="export-replace" onClick={() => doExport(true)}>Replace {path}</button>
+        </div>
+      )}
       <div className="toolbar">
         <select aria-label="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
           <option value="">All events</option>

@@ -108,7 +108,7 @@ impl Store {
         overwrite: bool,
         mut stage: impl FnMut(ExportStage),
     ) -> Result<AuditReport> {
-        crate::fsio::check_output(out, self.path(), overwrite).map_err(StoreError::Invalid)?;
+        crate::fsio::check_output(out, self.path(), overwrite)?;
         stage(ExportStage::Gathering);
         let report = report::gather(self, query)?;
         stage(ExportStage::Rendering);
