@@ -213,3 +213,25 @@ fn held_runs_carry_their_reasons_into_the_store_and_the_exports() {
     store.export(&today_query(), ExportFormat::Html, &html_path).unwrap();
     assert!(std::fs::read_to_string(&html_path).unwrap().contains("held for review because"));
 }
+
+/// A status edited in place makes every report say BROKEN beside it (the CSV used to print
+/// INTACT beside the tampered status), and JSON reports carry the signed head.
+#[test]
+fn a_report_of_a_tampered_state_says_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(&dir);
+    let c = rusqlite::Connection::open(store.path()).unwrap();
+    c.execute("UPDATE breaks SET status = 'RESOLVED' WHERE break_id = (SELECT MIN(break_id) FROM breaks WHERE status = 'ESCALATED')", []).unwrap();
+    drop(c);
+    let csv_path = dir.path().join("t.csv");
+    let r = store.export(&today_query(), ExportFormat::Csv, &csv_path).unwrap();
+    assert!(!r.chain.ok);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let first = csv.lines().nth(1).unwrap();
+    assert!(first.contains("BROKEN") && !first.contains("INTACT"), "{first}");
+    let json_path = dir.path().join("t.json");
+    store.export(&today_query(), ExportFormat::Json, &json_path).unwrap();
+    let text = std::fs::read_to_string(&json_path).unwrap();
+    assert!(reconagent_store::anchor::verify_report(&text).is_ok());
+    assert!(reconagent_store::anchor::verify_report(&text.replacen("\"RESOLVED\"", "\"ESCALATED\"", 1)).is_err());
+}
