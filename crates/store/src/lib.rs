@@ -245,14 +245,7 @@ impl Store {
         configure(&conn).map_err(|e| StoreError::Open { path: name.clone(), message: format!("{e}; nothing was changed") })?;
         if existed {
             // Read before any write: a foreign or newer file must stay byte-for-byte unchanged.
-            let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(open_err)?;
-            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(open_err)?;
-            if app != APPLICATION_ID {
-                return Err(StoreError::ForeignFile { path: name, found: app });
-            }
-            if version > SCHEMA_VERSION {
-                return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
-            }
+            check_header(&conn, &name)?;
         }
         if !existed {
             // Run rows carry a few KiB of graph JSON: 8 KiB pages keep them out of overflow pages.
@@ -715,15 +708,22 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let open_err = |e: rusqlite::Error| StoreError::Open { path: name.clone(), message: e.to_string() };
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
     configure(&conn)?;
+    check_header(&conn, &name)?;
+    Ok(conn)
+}
+
+/// Refuses another application's file and a newer schema, before anything is written.
+fn check_header(conn: &Connection, name: &str) -> Result<()> {
+    let open_err = |e: rusqlite::Error| StoreError::Open { path: name.to_string(), message: e.to_string() };
     let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(open_err)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(open_err)?;
     if app != APPLICATION_ID {
-        return Err(StoreError::ForeignFile { path: name, found: app });
+        return Err(StoreError::ForeignFile { path: name.to_string(), found: app });
     }
     if version > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { path: name, found: version, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema { path: name.to_string(), found: version, supported: SCHEMA_VERSION });
     }
-    Ok(conn)
+    Ok(())
 }
 
 /// Verifies the audit chain of an existing database without changing anything: the file is
