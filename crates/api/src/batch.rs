@@ -36,53 +36,51 @@ pub enum Claim {
     Named,
 }
 
-/// Breaks claimed this many at a time, just before they are run.
-pub const CLAIM_PAGE: usize = 500;
+/// Breaks claimed this many at a time (one claim row per page), a page ahead of the engine.
+pub const CLAIM_PAGE: usize = 2000;
 
-/// The input breaks, each claimed for this process before it is handed to the engine; breaks
-/// another process holds (or, for [`Claim::New`], has already recorded) are counted and left.
-struct Claimed<'a, I> {
-    store: &'a Store,
-    inner: I,
+/// Reads `breaks` a page at a time, claims each page for this process and sends what it holds
+/// on; breaks another process holds (or, for [`Claim::New`], has already recorded) are counted
+/// and left. Runs on its own thread, a page ahead, so the engine never waits for a claim while
+/// the writer holds the database.
+fn claim_pages(
+    store: &Store,
+    breaks: impl Iterator<Item = reconagent_store::Result<Break>>,
     claim: Claim,
-    buf: std::collections::VecDeque<reconagent_store::Result<Break>>,
-    skipped: &'a std::sync::atomic::AtomicUsize,
-}
-
-impl<I: Iterator<Item = reconagent_store::Result<Break>>> Iterator for Claimed<'_, I> {
-    type Item = reconagent_store::Result<Break>;
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.buf.is_empty() {
-            let mut page = Vec::with_capacity(CLAIM_PAGE);
-            let mut error = None;
-            for b in self.inner.by_ref() {
-                match b {
-                    Ok(b) => page.push(b),
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                }
-                if page.len() == CLAIM_PAGE {
+    skipped: &std::sync::atomic::AtomicUsize,
+    out: std::sync::mpsc::SyncSender<Vec<reconagent_store::Result<Break>>>,
+) {
+    let mut breaks = breaks.peekable();
+    while breaks.peek().is_some() {
+        let mut page = Vec::with_capacity(CLAIM_PAGE);
+        let mut error = None;
+        for b in breaks.by_ref() {
+            match b {
+                Ok(b) => page.push(b),
+                Err(e) => {
+                    error = Some(e);
                     break;
                 }
             }
-            if !page.is_empty() {
-                let ids: Vec<String> = page.iter().map(|b| b.break_id.clone()).collect();
-                match self.store.claim(&ids, self.claim == Claim::New) {
-                    Ok(held) => {
-                        let held: std::collections::HashSet<String> = held.into_iter().collect();
-                        self.skipped.fetch_add(page.len() - held.len(), Ordering::Relaxed);
-                        self.buf.extend(page.into_iter().filter(|b| held.contains(&b.break_id)).map(Ok));
-                    }
-                    Err(e) => self.buf.push_back(Err(e)),
-                }
-            }
-            if let Some(e) = error {
-                self.buf.push_back(Err(e));
+            if page.len() == CLAIM_PAGE {
+                break;
             }
         }
-        self.buf.pop_front()
+        let ids: Vec<String> = page.iter().map(|b| b.break_id.clone()).collect();
+        let mut send: Vec<reconagent_store::Result<Break>> = match store.claim(&ids, claim == Claim::New) {
+            Ok(held) => {
+                let held: std::collections::HashSet<String> = held.into_iter().collect();
+                skipped.fetch_add(page.len() - held.len(), Ordering::Relaxed);
+                page.into_iter().filter(|b| held.contains(&b.break_id)).map(Ok).collect()
+            }
+            Err(e) => vec![Err(e)],
+        };
+        let stop = error.is_some() || send.last().is_some_and(|r| r.is_err());
+        send.extend(error.map(Err));
+        // A closed channel: the batch stopped (cancelled, or the writer failed).
+        if out.send(send).is_err() || stop {
+            return;
+        }
     }
 }
 
@@ -133,17 +131,23 @@ pub fn run_and_record(
     let mut graphs = Vec::new();
     let mut read_error: Option<StoreError> = None;
     let skipped = std::sync::atomic::AtomicUsize::new(0);
-    // invariant: a break is run by one process at a time (claimed just before it runs).
-    let breaks = Claimed { store, inner: breaks, claim, buf: Default::default(), skipped: &skipped };
-    let breaks = breaks.map_while(|b| match b {
-        Ok(b) => Some(b),
-        Err(e) => {
-            read_error = Some(e);
-            None
-        }
-    });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BatchError::Runtime)?;
     let (recorded, failure, summary) = std::thread::scope(|scope| {
+        // A break is run by one process at a time: each page is claimed, a page ahead, before
+        // the engine sees it.
+        let (page_tx, page_rx) = std::sync::mpsc::sync_channel(1);
+        let skipped = &skipped;
+        std::thread::Builder::new()
+            .name("claimer".into())
+            .spawn_scoped(scope, move || claim_pages(store, breaks, claim, skipped, page_tx))
+            .expect("a thread can be started");
+        let breaks = page_rx.into_iter().flatten().map_while(|b| match b {
+            Ok(b) => Some(b),
+            Err(e) => {
+                read_error = Some(e);
+                None
+            }
+        });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PreparedRun>>(2);
         let cancel = opts.cancel.clone();
         let writer = std::thread::Builder::new()

@@ -306,7 +306,7 @@ fn exports_refuse_dangerous_paths_and_read_only_commands_create_nothing() {
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("400 breaks"), "{stdout}");
     let (code, _, err) = export(out.to_str().unwrap(), &[]);
-    assert!(code == 2 && err.contains("already exists: use --force"), "{err}");
+    assert!(code == 2 && err.contains("already exists: it is replaced only when asked (--force"), "{err}");
     let (code, _, err) = export(out.to_str().unwrap(), &["--force"]);
     assert_eq!(code, 0, "{err}");
 

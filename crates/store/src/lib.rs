@@ -467,14 +467,20 @@ impl Store {
     }
 
     /// Claims breaks for this process before running them: returns the ids it now holds, in the
-    /// order given. A break claimed by another live process (its lease not expired) is left out,
-    /// and with `only_new`, so is a break that is no longer NEW (another process recorded it
-    /// since it was read). Claims are released when the break's run is recorded, by
-    /// [`Store::release_claims`], or when their lease ([`CLAIM_LEASE`]) expires.
+    /// order given. An id inside a range another live process has claimed is left out, and with
+    /// `only_new`, so is a break that is no longer NEW (another process recorded it since it was
+    /// read). The ids held are claimed as one range (their smallest to their largest), so a
+    /// page costs one row whatever its size. Claims are released by [`Store::release_claims`]
+    /// (a batch calls it when it ends), taken over at once when their process is gone (same
+    /// host), or when their lease ([`CLAIM_LEASE`]) expires.
     pub fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = Utc::now();
         let expires = (now + CLAIM_LEASE).to_rfc3339_opts(SecondsFormat::Micros, true);
         let now = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let list = serde_json::to_string(ids)?;
         self.write(|tx| {
             tx.execute("DELETE FROM claims WHERE expires_at < ?1", [&now])?;
             // A process of this host that is gone (killed, crashed) holds nothing any more.
@@ -482,16 +488,21 @@ impl Store {
             for o in owners.iter().filter(|o| *o != &self.owner && owner_is_gone(o, &self.owner)) {
                 tx.execute("DELETE FROM claims WHERE owner = ?1", [o])?;
             }
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO claims (break_id, owner, expires_at) SELECT break_id, ?2, ?3 FROM breaks
-                 WHERE break_id = ?1 AND (?4 = 0 OR status = 'NEW')
-                 ON CONFLICT(break_id) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.owner = excluded.owner",
-            )?;
-            let mut held = Vec::with_capacity(ids.len());
-            for id in ids {
-                if stmt.execute(params![id, self.owner, expires, only_new])? == 1 {
-                    held.push(id.clone());
-                }
+            let others: Vec<(String, String)> = tx
+                .prepare("SELECT first_id, last_id FROM claims WHERE owner <> ?1")?
+                .query_map([&self.owner], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            let eligible: std::collections::HashSet<String> = tx
+                .prepare_cached("SELECT b.break_id FROM json_each(?1) j JOIN breaks b ON b.break_id = j.value WHERE ?2 = 0 OR b.status = 'NEW'")?
+                .query_map(params![list, only_new], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            let held: Vec<String> = ids
+                .iter()
+                .filter(|id| eligible.contains(*id) && !others.iter().any(|(a, b)| a.as_str() <= id.as_str() && id.as_str() <= b.as_str()))
+                .cloned()
+                .collect();
+            if let (Some(first), Some(last)) = (held.iter().min(), held.iter().max()) {
+                tx.execute("INSERT INTO claims (owner, first_id, last_id, expires_at) VALUES (?1, ?2, ?3, ?4)", params![self.owner, first, last, expires])?;
             }
             Ok(held)
         })
@@ -961,7 +972,6 @@ struct RunWriter<'tx> {
     checkpoint: rusqlite::Statement<'tx>,
     nodes: rusqlite::Statement<'tx>,
     update_break: rusqlite::Statement<'tx>,
-    release: rusqlite::Statement<'tx>,
     /// Policy versions already checked in this transaction (almost always one).
     known_policies: Vec<String>,
 }
@@ -984,7 +994,6 @@ impl<'tx> RunWriter<'tx> {
                  (?1, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33), (?1, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41), (?1, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49),
                  (?1, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57)",
             )?,
-            release: tx.prepare("DELETE FROM claims WHERE break_id = ?1")?,
             update_break: tx.prepare(
                 "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7
                  WHERE break_id = ?1",
@@ -1052,7 +1061,6 @@ impl<'tx> RunWriter<'tx> {
         if !r.shadow {
             self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
         }
-        self.release.execute([&r.break_id])?;
         let payload = format!("{}{run_id}{}", r.payload_head, r.payload_tail);
         chain.append_canonical(tx, EventKind::Run, actor, &r.break_id, &payload, at)?;
         Ok(run_id)

@@ -2,12 +2,15 @@
 -- the run (it forced the fail-safe decision), not just "did not fire".
 ALTER TABLE run_checkpoints ADD COLUMN error TEXT;
 
--- Claims: a break being run by one process is not run by another at the same time. A batch
--- claims breaks before running them and releases each claim in the transaction that records
--- its run; a process that dies leaves claims that expire with their lease.
+-- Claims: breaks being run by one process are not run by another at the same time. A batch
+-- claims each page of breaks (the range of their ids) before running it, and releases its
+-- claims when it ends; a process that dies leaves claims that are taken over at once on the
+-- same host, or when their lease expires.
 CREATE TABLE claims (
-  break_id   TEXT PRIMARY KEY REFERENCES breaks(break_id),
+  claim_id   INTEGER PRIMARY KEY,
   owner      TEXT NOT NULL,
+  first_id   TEXT NOT NULL,
+  last_id    TEXT NOT NULL,
   expires_at TEXT NOT NULL
 );
 CREATE INDEX claims_owner ON claims(owner);

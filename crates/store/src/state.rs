@@ -45,7 +45,6 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     )?;
     let mut node_stmt =
         conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
-    let mut cp_stmt = conn.prepare("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?;
     let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
     let mut rows = entries.query([])?;
     while let Some(r) = rows.next()? {
@@ -102,6 +101,8 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                         ])
                     })?
                     .collect::<std::result::Result<_, _>>()?;
+                // Prepared only here: files older than schema 4 have no such column (and no digests).
+                let mut cp_stmt = conn.prepare_cached("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?;
                 let mut cps: Vec<Vec<Value>> = cp_stmt
                     .query_map([run_id], |r| {
                         Ok(vec![
