@@ -847,7 +847,6 @@ impl PreparedRun {
                 json!(g.decision.confidence),
                 Value::from(decided_by_json.as_str()),
                 json!(early_exit),
-                Value::from(graph_json.as_str()),
             ];
             let mut nodes: Vec<Vec<Value>> = g
                 .nodes
@@ -870,7 +869,7 @@ impl PreparedRun {
                 .iter()
                 .map(|c| vec![Value::from(c.id.as_str()), Value::from(c.after_agent.as_str()), json!(i64::from(c.fired)), json!(c.error)])
                 .collect();
-            state::rows_digest(&run, &mut nodes, &mut cps)
+            state::rows_digest(&run, &graph_json, &mut nodes, &mut cps)
         };
         // v1 is the baseline v2 is compared with: its runs are shadow runs, recorded but never
         // deciding anything about the break.

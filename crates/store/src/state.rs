@@ -13,13 +13,15 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// The digest a RUN entry commits to: SHA-256 of the run's rows as one canonical JSON array
-/// (node rows by agent, checkpoint rows by id). Computed when the run is prepared and again by
-/// [`check`] from what is stored.
-pub(crate) fn rows_digest(run: &[Value], nodes: &mut [Vec<Value>], checkpoints: &mut [Vec<Value>]) -> String {
+/// (node rows by agent, checkpoint rows by id), the graph JSON entering as its own SHA-256 (so
+/// its few KiB are hashed, not escaped into another string). Computed when the run is prepared
+/// and again by [`check`] from what is stored.
+pub(crate) fn rows_digest(run: &[Value], graph: &str, nodes: &mut [Vec<Value>], checkpoints: &mut [Vec<Value>]) -> String {
     let key = |v: &Vec<Value>| v.first().and_then(|k| k.as_str()).unwrap_or_default().to_string();
     nodes.sort_by_key(key);
     checkpoints.sort_by_key(key);
-    let text = serde_json::to_string(&json!([run, nodes, checkpoints])).expect("a Value always serialises");
+    let graph = hex::encode(Sha256::digest(graph.as_bytes()));
+    let text = serde_json::to_string(&json!([run, graph, nodes, checkpoints])).expect("a Value always serialises");
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -41,8 +43,9 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut run_entries = 0i64;
     let mut action_entries: Vec<(i64, String, String)> = Vec::new();
     let mut run_stmt = conn.prepare(
-        "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, graph FROM runs WHERE run_id = ?1",
+        "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit FROM runs WHERE run_id = ?1",
     )?;
+    let mut graph_stmt = conn.prepare("SELECT graph FROM runs WHERE run_id = ?1")?;
     let mut node_stmt =
         conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
     let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
@@ -66,7 +69,6 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                         json!(r.get::<_, f64>(7)?),
                         Value::from(r.get::<_, String>(8)?),
                         json!(r.get::<_, Option<String>>(9)?),
-                        Value::from(r.get::<_, String>(10)?),
                     ])
                 })
                 .ok();
@@ -113,7 +115,8 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                         ])
                     })?
                     .collect::<std::result::Result<_, _>>()?;
-                if rows_digest(&row, &mut nodes, &mut cps) != digest {
+                let graph: String = graph_stmt.query_row([run_id], |r| r.get(0))?;
+                if rows_digest(&row, &graph, &mut nodes, &mut cps) != digest {
                     return Ok(Some((
                         seq,
                         format!("run {run_id} of {subject}: its stored rows do not match the digest its entry {seq} committed to (edited)"),
