@@ -352,7 +352,8 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     s.click(&format!("[data-break-id='{id}'] .cell:nth-child(2)"));
     s.wait("[data-testid=run-v1]", 20);
     s.wait_text("[data-testid=break-status]", "AUTO_RESOLVED", 20);
-    screenshot(&shots, "08-shadow-run");
+    std::thread::sleep(Duration::from_millis(800)); // let the detail paint before the screenshot
+    screenshot(&shots, "15-shadow-run");
 }
 
 #[test]
