@@ -60,6 +60,7 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, repla
 }
 
 /// Runs and records a batch with a progress bar; Ctrl-C stops starting new breaks.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record_batch(
     store: &Store,
     orch: &Orchestrator,

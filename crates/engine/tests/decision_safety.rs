@@ -1,6 +1,8 @@
 //! Decision safety (invariant S1, `reconagent_engine::safety`): one test per class of broken,
 //! hostile or ambiguous input found by hostile testing. Each must end in review (or a refused
 //! file or row) with the reason recorded, never in AUTO_RESOLVE and never in a panic.
+// `.err().expect()`, not `expect_err`: on failure that would print the whole compiled PolicySet.
+#![allow(clippy::err_expect)]
 
 use chrono::{DateTime, Utc};
 use reconagent_engine::graph::{ExecutionGraph, RunMode};

@@ -10,6 +10,7 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
     <div className="panel" data-testid={`run-${run.mode}`}>
       <h2>
         {run.mode.toUpperCase()} run {run.run_id} · {run.policy_key} · {run.agents_invoked}/{run.agents_planned} agents · {((run.wall_us ?? 0) / 1000).toFixed(2)} ms
+        {run.mode === "v1" && <span className="muted" data-testid="shadow"> · comparison: does not change the break</span>}
       </h2>
       <p>
         Decision <span className={`tag ${d.action}`} data-testid="decision">{d.action}</span> confidence {(d.confidence ?? 0).toFixed(2)} · by {d.decided_by}

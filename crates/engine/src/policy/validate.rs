@@ -297,7 +297,7 @@ fn plan_template(
     }
 
     // The worst case: every agent on the longest chain times out on every attempt.
-    let worst = |a: AgentKind| ordered.iter().find(|p| p.agent == a).map_or(0, |p| super::worst_case_ms(p));
+    let worst = |a: AgentKind| ordered.iter().find(|p| p.agent == a).map_or(0, super::worst_case_ms);
     if let Some((chain, ms)) = crate::dag::chains(&nodes[..n], worst).map(|ch| ch.longest(&nodes[..n])) {
         if ms > super::MAX_PLAN_WORST_CASE_MS {
             c.error(
