@@ -87,7 +87,11 @@ async fn call_agent(agents: AgentSet, planned: crate::policy::PlannedAgent, ctx:
         let failure = match std::panic::catch_unwind(AssertUnwindSafe(|| agent.run(ctx.clone()))) {
             Err(p) => Failure::Error(format!("panicked: {}", panic_message(p))),
             Ok(fut) => match tokio::time::timeout(planned.timeout, AssertUnwindSafe(fut).catch_unwind()).await {
-                Ok(Ok(Ok(out))) => return Finished { agent: planned.agent, started, attempts, result: Ok(out) },
+                Ok(Ok(Ok(out))) => match out.too_large() {
+                    // An answer too large to be evidence is a failed attempt (invariant 4).
+                    Some(why) => Failure::Error(format!("answer refused: {why}")),
+                    None => return Finished { agent: planned.agent, started, attempts, result: Ok(out) },
+                },
                 Ok(Ok(Err(e))) => Failure::Error(e.to_string()),
                 Ok(Err(p)) => Failure::Error(format!("panicked: {}", panic_message(p))),
                 Err(_) => Failure::TimedOut(planned.timeout),

@@ -327,3 +327,36 @@ fn the_shipped_policies_are_within_every_limit() {
     let set = PolicySet::bundled();
     assert!(set.warnings.iter().all(|w| !w.message.contains("maximum")));
 }
+
+/// The condition budget assumes an agent's list has at most 50 items; an agent (or a model
+/// standing in for one) that answers with more is a failed call: the fail-safe, with the reason.
+#[test]
+fn an_answer_longer_than_the_budget_assumes_is_a_failed_call() {
+    use reconagent_engine::agents::output::RulesOutput;
+    use reconagent_engine::agents::{Agent, AgentContext, AgentError, AgentOutput, AgentSet};
+    struct Verbose;
+    impl Agent for Verbose {
+        fn kind(&self) -> reconagent_engine::AgentKind {
+            reconagent_engine::AgentKind::Rules
+        }
+        fn run(&self, _: AgentContext) -> futures::future::BoxFuture<'static, Result<AgentOutput, AgentError>> {
+            Box::pin(async {
+                Ok(AgentOutput::Rules(RulesOutput {
+                    within_tolerance: true,
+                    timing_difference: false,
+                    fx_rounding: false,
+                    explained: true,
+                    difference_base: Decimal::ZERO,
+                    tolerance_base: Decimal::ONE,
+                    rule_hits: vec!["hit".into(); 51],
+                }))
+            })
+        }
+    }
+    let orch = Orchestrator::bundled().with_agents(AgentSet::builtin().replace(Arc::new(Verbose)));
+    let g = run_with(&orch, &brk(BreakType::TradeOmsMismatch, dec!(3.00), Some(dec!(103)), Some(dec!(100))));
+    assert_ne!(g.decision.action, DecisionAction::AutoResolve);
+    assert_eq!(g.decision.decided_by, DecidedBy::FailSafe);
+    let rules = g.node(reconagent_engine::AgentKind::Rules);
+    assert!(rules.error.as_deref().is_some_and(|e| e.contains("`rule_hits` has 51 items")), "{:?}", rules.error);
+}

@@ -150,6 +150,23 @@ impl AgentOutput {
         }
     }
 
+    /// Why this output is too large to be evidence, if it is: a list longer than the
+    /// checkpoint budget assumes ([`crate::policy::condition::ASSUMED_LIST_LEN`] items). The
+    /// executor treats such an answer as a failed call, so a condition's evaluation budget
+    /// holds by construction whatever an agent (or a model standing in for one) returns.
+    pub fn too_large(&self) -> Option<String> {
+        // Each output has at most one list.
+        let (name, n) = match self {
+            AgentOutput::Ingestion(o) => ("issues", o.issues.len()),
+            AgentOutput::Matching(o) => ("mismatched_fields", o.mismatched_fields.len()),
+            AgentOutput::Rules(o) => ("rule_hits", o.rule_hits.len()),
+            AgentOutput::Decisioning(o) => ("rationale", o.rationale.len()),
+            AgentOutput::Enrichment(_) | AgentOutput::Pattern(_) | AgentOutput::Workflow(_) => return None,
+        };
+        let max = crate::policy::condition::ASSUMED_LIST_LEN as usize;
+        (n > max).then(|| format!("its `{name}` has {n} items, more than the {max} a checkpoint's budget allows"))
+    }
+
     /// The view checkpoint conditions get of this output.
     pub fn cel_value(&self) -> Value {
         match self {
