@@ -10,8 +10,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 /// `--db FILE`, else `$RECONAGENT_DB`, else the platform data directory.
+fn db_path(db: Option<&Path>) -> PathBuf {
+    db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path)
+}
+
+/// Opens (creating if needed) the database [`db_path`] names.
 pub(crate) fn open(db: Option<&Path>) -> Result<Store> {
-    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let path = db_path(db);
     let mut store = Store::open(&path)?;
     if let Ok(actor) = std::env::var("RECONAGENT_ACTOR") {
         store.actor = actor;
@@ -184,7 +189,7 @@ pub(crate) fn differences(stored: &reconagent_engine::Break, file: &reconagent_e
 /// As [`open`], for a database that must already exist (a mistyped path is an error, never a new
 /// empty database).
 pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
-    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let path = db_path(db);
     anyhow::ensure!(path.is_file(), "{}: no such database file; nothing was created (check --db or RECONAGENT_DB)", path.display());
     open(Some(&path))
 }
@@ -192,7 +197,7 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
 /// `audit verify`: read-only, on an existing file; with `expect`, the saved head must still be
 /// in the chain.
 pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
-    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let path = db_path(db);
     let v = match expect {
         Some(e) => reconagent_store::verify_file_expecting(&path, e)?,
         None => reconagent_store::verify_file(&path)?,
@@ -218,7 +223,7 @@ pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode
 
 /// `audit head`: the signed head, to keep outside the database.
 pub(crate) fn head(db: Option<&Path>) -> Result<ExitCode> {
-    let path = db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path);
+    let path = db_path(db);
     let a = reconagent_store::head_of(&path)?;
     println!("head {}", a.head());
     println!("public key (Ed25519) {}", a.public_key);

@@ -49,7 +49,8 @@ pub fn record_issues(b: &Break) -> Vec<String> {
     issues
 }
 
-/// Whether a break type is written only with A-Z, 0-9 and `_`, as policy names are. Anything else
+/// Whether a break type is written only with A-Z, 0-9 and `_`: the rule for policy names (the
+/// validator uses it) and for types that may auto-resolve. Anything else
 /// (a zero-width character, a Cyrillic letter that looks Latin, a space) cannot be told apart from
 /// a real type on screen, so such a break is never auto-resolved.
 pub fn is_plain_type(name: &str) -> bool {

@@ -20,12 +20,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// existing path that is not a regular file (a symlink, a directory, a device node, a pipe); an
 /// existing file, unless `overwrite` (the CLI's `--force`, or the app's save dialog, which asks).
 pub fn check_output(out: &Path, database: &Path, overwrite: bool) -> Result<(), crate::StoreError> {
-    check_output_words(out, database, overwrite)
-        .map_err(|(exists, why)| if exists { crate::StoreError::OutputExists(why) } else { crate::StoreError::Invalid(why) })
-}
-
-/// As [`check_output`]: `(whether the only problem is that the file exists, why)`.
-fn check_output_words(out: &Path, database: &Path, overwrite: bool) -> Result<(), (bool, String)> {
+    use crate::StoreError::{Invalid, OutputExists};
     let shown = out.display();
     let resolve = |p: &Path| -> Option<std::path::PathBuf> {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -39,19 +34,19 @@ fn check_output_words(out: &Path, database: &Path, overwrite: bool) -> Result<()
         let db_name = db.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         for suffix in ["", "-wal", "-shm", "-journal"] {
             if target == db.with_file_name(format!("{db_name}{suffix}")) {
-                return Err((
-                    false,
-                    format!("{shown} is the database{} itself: choose another file for the report", if suffix.is_empty() { "" } else { "'s journal" }),
-                ));
+                return Err(Invalid(format!(
+                    "{shown} is the database{} itself: choose another file for the report",
+                    if suffix.is_empty() { "" } else { "'s journal" }
+                )));
             }
         }
     }
     match std::fs::symlink_metadata(out) {
         Err(_) => Ok(()),
-        Ok(m) if m.file_type().is_symlink() => Err((false, format!("{shown} is a symbolic link: choose a plain file path for the report"))),
-        Ok(m) if m.is_dir() => Err((false, format!("{shown} is a directory: name a file inside it"))),
-        Ok(m) if !m.is_file() => Err((false, format!("{shown} is not a regular file (a device, pipe or socket): choose a plain file path"))),
-        Ok(_) if !overwrite => Err((true, format!("{shown} already exists: it is replaced only when asked (--force, or Replace in the app)"))),
+        Ok(m) if m.file_type().is_symlink() => Err(Invalid(format!("{shown} is a symbolic link: choose a plain file path for the report"))),
+        Ok(m) if m.is_dir() => Err(Invalid(format!("{shown} is a directory: name a file inside it"))),
+        Ok(m) if !m.is_file() => Err(Invalid(format!("{shown} is not a regular file (a device, pipe or socket): choose a plain file path"))),
+        Ok(_) if !overwrite => Err(OutputExists(format!("{shown} already exists: it is replaced only when asked (--force, or Replace in the app)"))),
         Ok(_) => Ok(()),
     }
 }

@@ -693,8 +693,8 @@ pub fn verify_file_expecting(path: &Path, expect: &str) -> Result<Verification> 
         .split_once(':')
         .and_then(|(s, h)| Some((s.trim().parse::<i64>().ok()?, h.trim().to_ascii_lowercase())))
         .ok_or_else(|| StoreError::Invalid(format!("--expect `{expect}` is not SEQ:HASH (as `reconagent audit head` prints it)")))?;
-    let mut v = verify_file(path)?;
     let conn = open_read_only(path)?;
+    let mut v = verify_state(&conn)?;
     let found: Option<String> = conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?;
     let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| r.get(0))?;
     let problem = match found {
@@ -874,7 +874,7 @@ impl PreparedRun {
         // v1 is the baseline v2 is compared with: its runs are shadow runs, recorded but never
         // deciding anything about the break.
         let shadow = g.mode == reconagent_engine::graph::RunMode::V1;
-        let payload = audit::canonical_json(&json!({
+        let mut payload = json!({
             "run_id": 0,
             "mode": g.mode.as_str(),
             "policy": g.policy_key,
@@ -886,23 +886,16 @@ impl PreparedRun {
             "status": if shadow { serde_json::Value::Null } else { json!(new_status) },
             "tier": g.profile.tier.as_str(),
             "rows": rows,
-        }));
-        let payload = if shadow {
-            let mut v: serde_json::Value = serde_json::from_str(&payload)?;
-            v["shadow"] = json!(true);
-            audit::canonical_json(&v)
-        } else {
-            payload
-        };
+        });
+        if shadow {
+            payload["shadow"] = json!(true);
+        }
         // Why the run was held for a person (invariant S1), in the hashed record: only when there
         // is a reason, so entries written before holds existed keep their form.
-        let payload = if g.decision.holds.is_empty() {
-            payload
-        } else {
-            let mut v: serde_json::Value = serde_json::from_str(&payload)?;
-            v["holds"] = json!(g.decision.holds.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-            audit::canonical_json(&v)
-        };
+        if !g.decision.holds.is_empty() {
+            payload["holds"] = json!(g.decision.holds.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+        }
+        let payload = audit::canonical_json(&payload);
         // Keys are sorted and string values escape their quotes, so this is the key itself.
         let at = payload.find("\"run_id\":0").expect("the payload has a run_id");
         let (head, tail) = payload.split_at(at + "\"run_id\":".len());

@@ -82,7 +82,7 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
     let mut plans = HashMap::new();
     for (type_name, tiers) in &doc.policies {
         let path = format!("policies.{type_name}");
-        if !is_type_name(type_name) {
+        if !crate::safety::is_plain_type(type_name) {
             c.error(&path, at(tiers), format!("`{type_name}` is not a break type name (use UPPER_SNAKE_CASE)"));
         }
         for (tier_name, plan) in &tiers.value {
@@ -121,10 +121,6 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
         warnings: c.warnings,
         v1_plan: Arc::new(PolicySet::sequential_plan(Duration::from_millis(doc.defaults.timeout_ms), doc.defaults.retries)),
     })
-}
-
-fn is_type_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
 }
 
 fn tier_field(name: &str, path: &str, loc: Option<Location>, c: &mut Collector) -> Option<RiskTier> {
