@@ -190,6 +190,7 @@ fn app_figures_with_100000_breaks() {
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join("big.db");
     {
+        use reconagent_store::prelude::*;
         let store = reconagent_store::Store::open(&db).unwrap();
         let refdata = reconagent_engine::refdata::ReferenceData::bundled();
         for i in 0..10 {

@@ -4,7 +4,8 @@
 use reconagent_engine::graph::{ExecutionGraph, RunMode};
 use reconagent_engine::orchestrate::{BatchOptions, BatchSummary, CancelFlag, Orchestrator};
 use reconagent_engine::Break;
-use reconagent_store::{PreparedRun, Store, StoreError};
+use reconagent_store::prelude::*;
+use reconagent_store::{PreparedRun, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Time spent inside the writer's transactions, for `reconagent bench`.
@@ -27,7 +28,7 @@ pub fn cpu_time_ms(stat_file: &str) -> Option<u64> {
 /// of a run.
 pub const CHUNK: usize = 1000;
 
-/// Which breaks a batch may claim (see [`Store::claim`]).
+/// Which breaks a batch may claim (see [`RunStore::claim`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// Only breaks still NEW when claimed (`process`: the NEW breaks of the store).
@@ -44,7 +45,7 @@ pub const CLAIM_PAGE: usize = 2000;
 /// and left. Runs on its own thread, a page ahead, so the engine never waits for a claim while
 /// the writer holds the database.
 fn claim_pages(
-    store: &Store,
+    store: &dyn Backend,
     breaks: impl Iterator<Item = reconagent_store::Result<Break>>,
     claim: Claim,
     skipped: &std::sync::atomic::AtomicUsize,
@@ -115,7 +116,7 @@ pub enum BatchError {
 /// the input iterator.
 #[allow(clippy::too_many_arguments)]
 pub fn run_and_record(
-    store: &Store,
+    store: &dyn Backend,
     orch: &Orchestrator,
     breaks: impl Iterator<Item = reconagent_store::Result<Break>> + Send,
     total: usize,

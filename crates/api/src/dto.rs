@@ -290,6 +290,12 @@ pub struct ActionDto {
     pub comment: Option<String>,
 }
 
+impl From<reconagent_store::ActionRow> for ActionDto {
+    fn from(a: reconagent_store::ActionRow) -> ActionDto {
+        ActionDto { kind: a.kind, actor: a.actor, at: a.at, decision: a.decision, reason: a.reason, assignee: a.assignee, comment: a.comment }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct BreakDetail {
     pub brk: BreakDto,
@@ -455,6 +461,12 @@ pub struct AuditEntryDto {
     pub subject: String,
     pub payload: String,
     pub hash: String,
+}
+
+impl From<reconagent_store::AuditRow> for AuditEntryDto {
+    fn from(r: reconagent_store::AuditRow) -> AuditEntryDto {
+        AuditEntryDto { seq: r.seq as i32, at: r.at, kind: r.kind, actor: r.actor, subject: r.subject, payload: r.payload, hash: r.hash }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

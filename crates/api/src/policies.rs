@@ -3,7 +3,7 @@
 
 use crate::dto::Progress;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::ops::Core;
+use crate::Core;
 use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_engine::policy::edit::{apply, diff};
 pub use reconagent_engine::policy::edit::{DiffLine, EditValue, PolicyEdit};
@@ -194,7 +194,7 @@ impl Core {
     }
 
     fn save_text(&self, text: &str, expected: Option<&str>, note: &str) -> ApiResult<PolicySaveDto> {
-        let (set, save) = self.store.save_policy_file(&self.policy_path, text, expected, note.trim()).map_err(|e| match e {
+        let (set, save) = reconagent_store::policies::save_policy_file(&*self.store, &self.policy_path, text, expected, note.trim()).map_err(|e| match e {
             reconagent_store::StoreError::PolicyChangedOnDisk { .. } => ApiError::new(ErrorCode::Conflict, e.to_string()),
             other => ApiError::from(other),
         })?;
@@ -239,13 +239,11 @@ impl Core {
         let breaks = self.store.recent_breaks(limit.clamp(1, 100_000), break_type.filter(|t| !t.is_empty()))?;
         let total = breaks.len();
         let cancel = self.start_task()?;
-        let started = std::time::Instant::now();
+        let tracker = crate::progress::Tracker::new("simulate");
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()));
         let result = rt.map(|rt| {
             rt.block_on(simulate(&current, &draft, breaks, total, chrono::Utc::now(), &cancel, |done, total| {
-                let elapsed = started.elapsed().as_secs_f64();
-                let eta = if done > 0 { elapsed / done as f64 * (total - done) as f64 } else { 0.0 };
-                on_progress(Progress { task: "simulate".into(), done: done as i32, total: total as i32, current: String::new(), eta_seconds: eta });
+                on_progress(tracker.report(done, total, ""));
             }))
         });
         self.end_task();
@@ -270,7 +268,7 @@ impl Core {
                 })
                 .collect(),
             cancelled: sim.cancelled,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: tracker.elapsed_seconds(),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The application API on a real database, as the desktop app calls it.
 
+use reconagent_store::prelude::*;
 use reconagent_api::dto::{QueueQuery, ReviewAction, StatsQuery};
 use reconagent_api::{Core, ErrorCode};
 use reconagent_engine::graph::RunMode;
@@ -254,8 +255,8 @@ fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resol
     let orch = Orchestrator::bundled().with_agents(agents);
     store.import_breaks(&reconagent_engine::sample::generate_from(3, 0, 10_000, &orch.refdata), "t").unwrap();
     store.record_policy(&orch.policies, "t").unwrap();
-    let orch = orch.with_history(std::sync::Arc::new(store.history().unwrap()));
-    let breaks = store.stream_with_status(BreakStatus::New, 2000).unwrap();
+    let orch = orch.with_history(store.history().unwrap());
+    let breaks = reconagent_store::backend::stream_with_status(&store, BreakStatus::New, 2000);
     let done = reconagent_api::batch::run_and_record(
         &store,
         &orch,
@@ -293,7 +294,7 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
     store.record_policy(&orch.policies, "t").unwrap();
     let cancel = CancelFlag::default();
     let trigger = cancel.clone();
-    let breaks = store.stream_with_status(BreakStatus::New, 500).unwrap();
+    let breaks = reconagent_store::backend::stream_with_status(&store, BreakStatus::New, 500);
     let done = reconagent_api::batch::run_and_record(
         &store,
         &orch,

@@ -7,10 +7,10 @@ use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::{BatchOptions, Orchestrator};
 use reconagent_engine::refdata::ReferenceData;
 use reconagent_engine::sample::{generate_from, sample_as_of};
-use reconagent_store::{BreakStatus, Store};
+use reconagent_store::prelude::*;
+use reconagent_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
@@ -69,7 +69,7 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         }
         let import_s = start.elapsed().as_secs_f64();
         store.record_policy(&orch.policies, "bench")?;
-        let orch = orch.clone().with_history(Arc::new(store.history()?));
+        let orch = orch.clone().with_history(store.history()?);
         let total = store.count_with_status(BreakStatus::New)?;
         let cpu = || (cpu_time_ms("/proc/self/stat").unwrap_or(0), cpu_time_ms("/proc/thread-self/stat").unwrap_or(0));
         let cpu0 = cpu();
@@ -77,7 +77,7 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
         let (recorded, _) = crate::stored::record_batch(
             &store,
             &orch,
-            store.stream_with_status(BreakStatus::New, 2000)?,
+            reconagent_store::backend::stream_with_status(&store, BreakStatus::New, reconagent_api::runs::PAGE),
             total,
             RunMode::V2,
             sample_as_of(),

@@ -7,6 +7,7 @@ use reconagent_engine::policy::edit::diff_text;
 use reconagent_engine::policy::PolicySet;
 use reconagent_engine::refdata::ReferenceData;
 use reconagent_engine::simulate::{simulate as run_simulation, GroupDelta, SideTotals};
+use reconagent_store::prelude::*;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -49,7 +50,7 @@ pub(crate) fn simulate(
         anyhow::bail!("the database has no breaks to replay: import some first (reconagent import FILE)");
     }
     let refdata = Arc::new(ReferenceData::bundled());
-    let history = Arc::new(store.history()?);
+    let history = store.history()?;
     let cur = Orchestrator::new(Arc::new(current), refdata.clone()).with_history(history.clone());
     let dr = Orchestrator::new(Arc::new(draft), refdata).with_history(history);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -2,39 +2,37 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use reconagent_api::batch::{Claim, Recorded};
+use reconagent_api::runs::Held;
 use reconagent_engine::graph::RunMode;
-use reconagent_engine::orchestrate::Orchestrator;
-use reconagent_store::{BreakStatus, Store};
+use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
+use reconagent_store::prelude::*;
+use reconagent_store::SqliteStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// `--db FILE`, else `$RECONAGENT_DB`, else the platform data directory.
 fn db_path(db: Option<&Path>) -> PathBuf {
     db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path)
 }
 
-/// Opens (creating if needed) the database [`db_path`] names.
-pub(crate) fn open(db: Option<&Path>) -> Result<Store> {
-    let path = db_path(db);
-    let mut store = Store::open(&path)?;
-    if let Ok(actor) = std::env::var("RECONAGENT_ACTOR") {
-        store.actor = actor;
-    }
-    Ok(store)
+/// Opens (creating if needed) the database [`db_path`] names, acting as `$RECONAGENT_ACTOR` or
+/// the OS user.
+pub(crate) fn open(db: Option<&Path>) -> Result<SqliteStore> {
+    Ok(SqliteStore::open(&db_path(db))?)
 }
 
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, replace: Option<&str>) -> Result<ExitCode> {
     let store = open(db)?;
     if sample {
         let (inserted, present) = store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
-        println!("{}: {inserted} break(s) imported, {present} already present", store.path().display());
+        println!("{}: {inserted} break(s) imported, {present} already present", store.location());
         return Ok(ExitCode::SUCCESS);
     }
     let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
     // A chunk at a time, each in its own transaction: memory stays bounded whatever the size.
     let source = file.display().to_string();
-    let done = store.import_file_replacing::<anyhow::Error>(file, 10_000, replace, |row_errors, _, _| {
+    let done = reconagent_api::breaks::import_file(&store, file, 10_000, replace, |row_errors, _, _| {
         for e in row_errors {
             eprintln!("{source}: {e}");
         }
@@ -44,13 +42,13 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, repla
     if rejected > 0 {
         eprintln!("{source}: {rejected} row(s) rejected, {} loaded", done.totals.breaks);
     }
-    println!("{}: {} break(s) imported, {} already present", store.path().display(), done.inserted, done.already_present);
+    println!("{}: {} break(s) imported, {} already present", store.location(), done.inserted, done.already_present);
     if done.differing > 0 {
         let ids = done.differing_ids.join(", ");
         if replace.is_some() {
             println!(
                 "{}: {} stored break(s) replaced by the file's contents (old contents kept, each NEW again): {ids}",
-                store.path().display(),
+                store.location(),
                 done.replaced
             );
         } else {
@@ -64,22 +62,13 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, repla
     Ok(if rejected > 0 || (done.differing > 0 && replace.is_none()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Runs and records a batch with a progress bar; Ctrl-C stops starting new breaks.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record_batch(
-    store: &Store,
-    orch: &Orchestrator,
-    breaks: impl Iterator<Item = reconagent_store::Result<reconagent_engine::Break>> + Send,
-    total: usize,
-    mode: RunMode,
-    as_of: DateTime<Utc>,
-    keep: bool,
-    claim: reconagent_api::batch::Claim,
-) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
+/// A progress bar for a batch of `total`, and a cancel flag that Ctrl-C sets (in-flight breaks
+/// finish and are recorded; the rest stay as they were).
+fn batch_ui(total: usize, mode: RunMode) -> Result<(indicatif::ProgressBar, CancelFlag)> {
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")?.progress_chars("=> "));
     bar.set_prefix(format!("{} + record", mode.as_str()));
-    let cancel = reconagent_engine::orchestrate::CancelFlag::default();
+    let cancel = CancelFlag::default();
     {
         let cancel = cancel.clone();
         // A plain thread: the batch builds its own runtime.
@@ -91,7 +80,11 @@ pub(crate) fn record_batch(
             }
         });
     }
-    let out = reconagent_api::batch::run_and_record(store, orch, breaks, total, mode, as_of, cancel, keep, claim, |done, _, _| bar.set_position(done as u64))?;
+    Ok((bar, cancel))
+}
+
+/// Says what a batch left alone or did not start.
+fn batch_done(bar: indicatif::ProgressBar, out: &Recorded, total: usize) {
     bar.finish_and_clear();
     if out.claimed_elsewhere > 0 {
         eprintln!("{} break(s) left alone: another process is running them or has already recorded them", out.claimed_elsewhere);
@@ -99,26 +92,46 @@ pub(crate) fn record_batch(
     if out.summary.cancelled {
         eprintln!("cancelled: {} of {total} break(s) run and recorded; {} not started and unchanged", out.recorded, total - out.recorded);
     }
+}
+
+/// Runs and records a batch of the breaks given with a progress bar; Ctrl-C stops starting new
+/// breaks. Returns how many were recorded and, with `keep`, their graphs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_batch(
+    store: &dyn Backend,
+    orch: &Orchestrator,
+    breaks: impl Iterator<Item = reconagent_store::Result<reconagent_engine::Break>> + Send,
+    total: usize,
+    mode: RunMode,
+    as_of: DateTime<Utc>,
+    keep: bool,
+    claim: Claim,
+) -> Result<(usize, Vec<reconagent_engine::graph::ExecutionGraph>)> {
+    let (bar, cancel) = batch_ui(total, mode)?;
+    let out = reconagent_api::batch::run_and_record(store, orch, breaks, total, mode, as_of, cancel, keep, claim, |done, _, _| bar.set_position(done as u64))?;
+    batch_done(bar, &out, total);
     Ok((out.recorded, out.graphs))
 }
 
-/// Runs every NEW break in the store (streamed a page at a time) and records each run.
+/// Runs every NEW break in the store (streamed and claimed a page at a time) and records each run.
 pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_of: DateTime<Utc>) -> Result<ExitCode> {
     let store = open(db)?;
     store.record_policy(&orch.policies, "used by reconagent process")?;
-    let orch = orch.with_history(Arc::new(store.history()?));
+    let orch = orch.with_history(store.history()?);
     let total = store.count_with_status(BreakStatus::New)?;
-    let breaks = store.stream_with_status(BreakStatus::New, 2000)?;
-    let (recorded, _) = record_batch(&store, &orch, breaks, total, mode, as_of, false, reconagent_api::batch::Claim::New)?;
-    println!("{}: {recorded} of {total} NEW break(s) run ({}) and recorded", store.path().display(), mode.as_str());
+    let (bar, cancel) = batch_ui(total, mode)?;
+    let out = reconagent_api::runs::process_new(&store, &orch, mode, as_of, cancel, |done, _, _| bar.set_position(done as u64))?;
+    batch_done(bar, &out, total);
+    println!("{}: {} of {total} NEW break(s) run ({}) and recorded", store.location(), out.recorded, mode.as_str());
     Ok(ExitCode::SUCCESS)
 }
 
 /// `run --db`: store the file's new breaks, then run and record the file's breaks, deciding on
 /// what is stored: a break stored with other contents than the file's is reported field by
-/// field and not run (the file does not silently stand in for the record); a RESOLVED break is
-/// never run again, and one waiting for a person only with `rerun`. Returns the graphs and
-/// whether any break's stored contents differed from the file's (the command then exits 1).
+/// field and not run (the file does not silently stand in for the record); which stored breaks
+/// run follows the app's rule ([`reconagent_api::runs::runnable`]: a RESOLVED break is never
+/// re-decided, one waiting for a person only with `rerun`). Returns the graphs and whether any
+/// break's stored contents differed from the file's (the command then exits 1).
 pub(crate) fn run_file(
     db: Option<&Path>,
     orch: Orchestrator,
@@ -131,7 +144,7 @@ pub(crate) fn run_file(
     let store = open(db)?;
     store.import_breaks(&breaks, source)?;
     store.record_policy(&orch.policies, "used by reconagent run")?;
-    let orch = orch.with_history(Arc::new(store.history()?));
+    let orch = orch.with_history(store.history()?);
     let mut runnable = Vec::new();
     let mut held_back = false;
     for b in breaks {
@@ -145,19 +158,15 @@ pub(crate) fn run_file(
             held_back = true;
             continue;
         }
-        match store.status_of(&b.break_id)? {
-            BreakStatus::Resolved => {
-                eprintln!("{}: RESOLVED, not run again", b.break_id);
-            }
-            s @ (BreakStatus::PendingReview | BreakStatus::Escalated) if !rerun => {
-                eprintln!("{}: {} waits for a person; not re-decided (--rerun runs it again)", b.break_id, s.as_str());
-            }
-            _ => runnable.push(b),
+        match reconagent_api::runs::runnable(store.status_of(&b.break_id)?, mode, rerun) {
+            Ok(()) => runnable.push(b),
+            Err(Held::Resolved) => eprintln!("{}: RESOLVED, not run again", b.break_id),
+            Err(Held::Waiting(s)) => eprintln!("{}: {} waits for a person; not re-decided (--rerun runs it again)", b.break_id, s.as_str()),
         }
     }
     let total = runnable.len();
-    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true, reconagent_api::batch::Claim::Named)?;
-    eprintln!("{}: {recorded} run(s) recorded", store.path().display());
+    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true, Claim::Named)?;
+    eprintln!("{}: {recorded} run(s) recorded", store.location());
     Ok((graphs, held_back))
 }
 
@@ -188,7 +197,7 @@ pub(crate) fn differences(stored: &reconagent_engine::Break, file: &reconagent_e
 
 /// As [`open`], for a database that must already exist (a mistyped path is an error, never a new
 /// empty database).
-pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
+pub(crate) fn open_existing(db: Option<&Path>) -> Result<SqliteStore> {
     let path = db_path(db);
     anyhow::ensure!(path.is_file(), "{}: no such database file; nothing was created (check --db or RECONAGENT_DB)", path.display());
     open(Some(&path))
@@ -198,10 +207,7 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<Store> {
 /// in the chain.
 pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
     let path = db_path(db);
-    let v = match expect {
-        Some(e) => reconagent_store::verify_file_expecting(&path, e)?,
-        None => reconagent_store::verify_file(&path)?,
-    };
+    let v = reconagent_api::audit::verify_file(&path, expect)?;
     if v.ok {
         println!(
             "audit log intact: {} entries, head {}; every break, run and action agrees with it{}",
@@ -233,10 +239,9 @@ pub(crate) fn head(db: Option<&Path>) -> Result<ExitCode> {
 }
 
 pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path, force: bool) -> Result<ExitCode> {
-    anyhow::ensure!(query.from <= query.to, "--from {} is after --to {}", query.from, query.to);
     let format = reconagent_store::export::ExportFormat::parse(format).context("format must be csv, xlsx, json or html")?;
     let store = open_existing(db)?;
-    let r = store.export_with_progress(&query, format, out, force, |_| {})?;
+    let r = reconagent_api::audit::export_report(&store, &query, format, out, force, |_| {})?;
     println!(
         "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {}); signed by {}; check later: {}",
         out.display(),

@@ -68,7 +68,7 @@ fn helper_saves_policies_forever() {
     let (a, b) = texts();
     for i in 0.. {
         let text = if i % 2 == 0 { &b } else { &a };
-        store.save_policy_file(&file, text, None, "crash drill").unwrap();
+        reconagent_store::policies::save_policy_file(&store, &file, text, None, "crash drill").unwrap();
     }
 }
 
@@ -92,6 +92,7 @@ fn kill_9_during_policy_saves_leaves_the_old_or_the_new_file() {
         let now = std::fs::read_to_string(&file).unwrap();
         assert!(now == a || now == b, "the policy file is one version or the other after a kill at {ms} ms ({} bytes)", now.len());
         // The history names only saves that happened, and the chain verifies.
+        use reconagent_store::prelude::*;
         let store = reconagent_store::Store::open(&dir.path().join("p.db")).unwrap();
         assert!(store.verify().unwrap().ok);
         let history = store.policy_history(10).unwrap();

@@ -144,6 +144,17 @@ impl ExecutionGraph {
         self.nodes.iter().filter(|n| n.status.invoked()).map(|n| costs.per_call[n.agent.index()]).sum()
     }
 
+    /// [`ExecutionGraph::modelled_ms`] under the seed's latency profile: the figure stored with
+    /// each run and shown on the dashboard.
+    pub fn seed_modelled_ms(&self) -> u64 {
+        self.modelled_ms(&crate::agents::LatencyProfile::SEED)
+    }
+
+    /// [`ExecutionGraph::modelled_cost`] under the seed's cost model (USD).
+    pub fn seed_modelled_cost(&self) -> rust_decimal::Decimal {
+        self.modelled_cost(&crate::cost::CostModel::SEED)
+    }
+
     /// How long this run would have taken with `latency` per agent: the longest chain of invoked
     /// agents through their dependencies (the scheduling bound; `max_parallel` rarely binds).
     pub fn modelled_ms(&self, latency: &crate::agents::LatencyProfile) -> u64 {

@@ -1,10 +1,8 @@
 //! The hash-chained audit log. Each entry's hash is
 //! `SHA-256(previous hash || canonical JSON of {seq, at, kind, actor, subject, payload})`; the
-//! first entry chains to 32 zero bytes. Triggers refuse UPDATE and DELETE; `verify` recomputes
-//! the chain and names the first entry that does not match.
+//! first entry chains to 32 zero bytes. Backends refuse UPDATE and DELETE of entries;
+//! [`ChainCheck`] recomputes the chain and names the first entry that does not match.
 
-use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -25,6 +23,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Import => "IMPORT",
@@ -75,55 +74,6 @@ pub fn entry_hash_canonical(prev: &[u8], seq: i64, at: &str, kind: &str, actor: 
     h.finalize().into()
 }
 
-/// The chain's tip inside one transaction: read once, then carried from entry to entry, so a
-/// chunk of runs does not look the last entry up again for each one.
-pub(crate) struct Appender {
-    seq: i64,
-    prev: [u8; 32],
-    /// `prev` in hex, as stored: encoded once per entry, not twice.
-    prev_hex: String,
-}
-
-impl Appender {
-    /// Reads the last entry. Only valid inside the transaction it was made in (the writer
-    /// mutex guarantees no other append interleaves).
-    pub(crate) fn load(tx: &Connection) -> Result<Appender> {
-        let last: Option<(i64, String)> =
-            tx.prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-        Ok(match last {
-            Some((seq, h)) => {
-                let mut prev = [0u8; 32];
-                hex::decode_to_slice(&h, &mut prev).map_err(|_| crate::StoreError::Invalid(format!("audit entry {seq} has a malformed hash")))?;
-                Appender { seq, prev, prev_hex: h }
-            }
-            None => Appender { seq: 0, prev: GENESIS, prev_hex: hex::encode(GENESIS) },
-        })
-    }
-
-    /// Appends one entry and returns its hash (hex).
-    pub(crate) fn append(&mut self, tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &Value, at: &str) -> Result<String> {
-        self.append_canonical(tx, kind, actor, subject, &canonical_json(payload), at)
-    }
-
-    /// Appends one entry whose payload is already canonical JSON.
-    pub(crate) fn append_canonical(&mut self, tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &str, at: &str) -> Result<String> {
-        let seq = self.seq + 1;
-        let hash = entry_hash_canonical(&self.prev, seq, at, kind.as_str(), actor, subject, payload);
-        let hash_hex = hex_lower(&hash);
-        tx.prepare_cached("INSERT INTO audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-            .execute(params![seq, at, kind.as_str(), actor, subject, payload, self.prev_hex, hash_hex])?;
-        self.seq = seq;
-        self.prev = hash;
-        self.prev_hex.clone_from(&hash_hex);
-        Ok(hash_hex)
-    }
-}
-
-/// Appends one entry inside the caller's transaction.
-pub(crate) fn append(tx: &Connection, kind: EventKind, actor: &str, subject: &str, payload: &Value, at: &str) -> Result<String> {
-    Appender::load(tx)?.append(tx, kind, actor, subject, payload, at)
-}
-
 /// The result of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
@@ -135,40 +85,65 @@ pub struct Verification {
     pub first_bad: Option<(i64, String)>,
 }
 
-/// Recomputes every hash in order.
-pub fn verify(conn: &Connection) -> Result<Verification> {
-    let mut stmt = conn.prepare("SELECT seq, at, kind, actor, subject, payload, prev_hash, hash FROM audit_log ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    let mut prev = GENESIS.to_vec();
-    let mut expected_seq = 1i64;
-    let mut count = 0;
-    let mut head = hex::encode(GENESIS);
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let (at, kind, actor, subject, payload, prev_hex, hash): (String, String, String, String, String, String, String) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
-        count += 1;
-        let bad = |why: String| Verification { entries: count, head: head.clone(), ok: false, first_bad: Some((seq, why)) };
-        if seq != expected_seq {
-            return Ok(bad(format!("entry {seq} follows {}: entries are missing or reordered", expected_seq - 1)));
+/// One stored entry, as read back for verification.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub actor: String,
+    pub subject: String,
+    /// The canonical JSON text that was hashed.
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Recomputes a chain entry by entry, in `seq` order, whatever stores it.
+pub struct ChainCheck {
+    prev: [u8; 32],
+    expected_seq: i64,
+    count: i64,
+    head: String,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck { prev: GENESIS, expected_seq: 1, count: 0, head: hex::encode(GENESIS) }
+    }
+}
+
+impl ChainCheck {
+    /// Checks the next entry; returns the failed verification when it does not follow.
+    pub fn next(&mut self, e: &StoredEntry) -> Option<Verification> {
+        self.count += 1;
+        let seq = e.seq;
+        let bad = |why: String| Some(Verification { entries: self.count, head: self.head.clone(), ok: false, first_bad: Some((seq, why)) });
+        if seq != self.expected_seq {
+            return bad(format!("entry {seq} follows {}: entries are missing or reordered", self.expected_seq - 1));
         }
-        if prev_hex != hex::encode(&prev) {
-            return Ok(bad(format!("entry {seq} does not chain to the entry before it (deleted, inserted or reordered)")));
+        if e.prev_hash != hex::encode(self.prev) {
+            return bad(format!("entry {seq} does not chain to the entry before it (deleted, inserted or reordered)"));
         }
         // The stored text is what was hashed: any edit to it, even a reformatting, breaks the hash.
-        let computed = entry_hash_canonical(&prev, seq, &at, &kind, &actor, &subject, &payload);
-        if hex::encode(computed) != hash {
-            return Ok(bad(format!("entry {seq} ({kind} {subject}) does not match its hash: it was edited")));
+        let computed = entry_hash_canonical(&self.prev, seq, &e.at, &e.kind, &e.actor, &e.subject, &e.payload);
+        if hex::encode(computed) != e.hash {
+            return bad(format!("entry {seq} ({} {}) does not match its hash: it was edited", e.kind, e.subject));
         }
-        prev = computed.to_vec();
-        head = hash;
-        expected_seq += 1;
+        self.prev = computed;
+        self.head.clone_from(&e.hash);
+        self.expected_seq += 1;
+        None
     }
-    Ok(Verification { entries: count, head, ok: true, first_bad: None })
+
+    /// The verification of a chain whose every entry followed.
+    pub fn finish(self) -> Verification {
+        Verification { entries: self.count, head: self.head, ok: true, first_bad: None }
+    }
 }
 
 /// Lower-case hex of 32 bytes; the `hex` crate's iterator is several times slower on this path.
-fn hex_lower(bytes: &[u8; 32]) -> String {
+pub(crate) fn hex_lower(bytes: &[u8; 32]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(64);
     for b in bytes {

@@ -27,8 +27,6 @@ pub enum StoreError {
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
     #[error(transparent)]
-    Migration(#[from] rusqlite_migration::Error),
-    #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -19,7 +19,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// `-wal`, `-shm` or `-journal` file (compared after resolving directories and symlinks); an
 /// existing path that is not a regular file (a symlink, a directory, a device node, a pipe); an
 /// existing file, unless `overwrite` (the CLI's `--force`, or the app's save dialog, which asks).
-pub fn check_output(out: &Path, database: &Path, overwrite: bool) -> Result<(), crate::StoreError> {
+pub fn check_output(out: &Path, database: Option<&Path>, overwrite: bool) -> Result<(), crate::StoreError> {
     use crate::StoreError::{Invalid, OutputExists};
     let shown = out.display();
     let resolve = |p: &Path| -> Option<std::path::PathBuf> {
@@ -30,7 +30,7 @@ pub fn check_output(out: &Path, database: &Path, overwrite: bool) -> Result<(), 
         Ok(p) => Some(p),
         Err(_) => resolve(out),
     };
-    if let (Some(target), Some(db)) = (target, std::fs::canonicalize(database).ok().or_else(|| resolve(database))) {
+    if let (Some(target), Some(db)) = (target, database.and_then(|d| std::fs::canonicalize(d).ok().or_else(|| resolve(d)))) {
         let db_name = db.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         for suffix in ["", "-wal", "-shm", "-journal"] {
             if target == db.with_file_name(format!("{db_name}{suffix}")) {

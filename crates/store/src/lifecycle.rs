@@ -1,13 +1,9 @@
 //! A break's lifecycle: NEW -> (run) -> AUTO_RESOLVED / PENDING_REVIEW / ESCALATED -> RESOLVED,
 //! and the human actions that move it. Illegal moves are refused with the allowed ones named.
 
-use crate::audit::{self, EventKind};
-use crate::error::{Result, StoreError};
-use crate::{now, Store};
+use crate::error::StoreError;
 use reconagent_engine::DecisionAction;
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -76,7 +72,8 @@ pub enum HumanAction {
 }
 
 impl HumanAction {
-    fn name(&self) -> &'static str {
+    /// The action's name as recorded (`ACCEPT`, `OVERRIDE`, ...).
+    pub fn name(&self) -> &'static str {
         match self {
             HumanAction::Accept => "ACCEPT",
             HumanAction::Override { .. } => "OVERRIDE",
@@ -87,59 +84,57 @@ impl HumanAction {
     }
 }
 
-impl Store {
-    /// Applies a human action, by [`Store::actor`], with its audit entry, in one transaction.
+impl HumanAction {
+    /// The status this action moves a break in `from` to, or why it may not: every backend
+    /// applies this one rule. `break_id` names the break in the error.
     ///
     /// # Errors
-    /// Unknown break, an empty override reason, or an action not allowed in the break's status.
-    pub fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus> {
-        let at = now();
-        if let HumanAction::Override { reason, .. } = action {
+    /// [`StoreError::Invalid`] for an override without a reason; [`StoreError::IllegalTransition`]
+    /// naming the statuses the action is allowed from.
+    ///
+    /// ```
+    /// use reconagent_store::{BreakStatus, HumanAction};
+    /// assert_eq!(HumanAction::Accept.transition("B1", BreakStatus::Escalated).unwrap(), BreakStatus::Resolved);
+    /// assert!(HumanAction::Accept.transition("B1", BreakStatus::New).is_err(), "nothing to accept yet");
+    /// ```
+    pub fn transition(&self, break_id: &str, from: BreakStatus) -> Result<BreakStatus, StoreError> {
+        if let HumanAction::Override { reason, .. } = self {
             if reason.trim().is_empty() {
                 return Err(StoreError::Invalid("an override needs a reason".into()));
             }
         }
-        self.write(|tx| {
-            let status: Option<String> = tx.query_row("SELECT status FROM breaks WHERE break_id = ?1", [break_id], |r| r.get(0)).optional()?;
-            let status = status.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
-            let from = BreakStatus::parse(&status).unwrap_or(BreakStatus::New);
-            let (allowed, to): (&[BreakStatus], BreakStatus) = match action {
-                HumanAction::Accept => (&BreakStatus::AWAITING_REVIEW, BreakStatus::Resolved),
-                HumanAction::Override { decision, .. } => (
-                    &[BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated],
-                    match decision {
-                        DecisionAction::AutoResolve => BreakStatus::Resolved,
-                        d => BreakStatus::from_decision(*d),
-                    },
-                ),
-                HumanAction::Resolve { .. } => (&[BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated], BreakStatus::Resolved),
-                HumanAction::Assign { .. } | HumanAction::Comment { .. } => (&BreakStatus::ALL, from),
-            };
-            if !allowed.contains(&from) {
-                return Err(StoreError::IllegalTransition {
-                    id: break_id.to_string(),
-                    from: status,
-                    action: action.name().to_string(),
-                    allowed: allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                });
-            }
-            let (decision, reason, assignee, comment) = match action {
-                HumanAction::Accept => (None, None, None, None),
-                HumanAction::Override { decision, reason } => (Some(decision.as_str()), Some(reason.as_str()), None, None),
-                HumanAction::Assign { assignee } => (None, None, Some(assignee.as_str()), None),
-                HumanAction::Comment { text } => (None, None, None, Some(text.as_str())),
-                HumanAction::Resolve { comment } => (None, None, None, Some(comment.as_str())),
-            };
-            tx.execute(
-                "INSERT INTO actions (break_id, kind, actor, at, decision, reason, assignee, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![break_id, action.name(), self.actor, at, decision, reason, assignee, comment],
-            )?;
-            tx.execute(
-                "UPDATE breaks SET status = ?2, assignee = COALESCE(?3, assignee), decision = COALESCE(?4, decision), updated_at = ?5 WHERE break_id = ?1",
-                params![break_id, to.as_str(), assignee, decision, at],
-            )?;
-            audit::append(tx, EventKind::HumanAction, &self.actor, break_id, &json!({"action": action, "from": from.as_str(), "to": to.as_str()}), &at)?;
-            Ok(to)
-        })
+        const DECIDED: [BreakStatus; 3] = [BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated];
+        let (allowed, to): (&[BreakStatus], BreakStatus) = match self {
+            HumanAction::Accept => (&BreakStatus::AWAITING_REVIEW, BreakStatus::Resolved),
+            HumanAction::Override { decision, .. } => (
+                &DECIDED,
+                match decision {
+                    DecisionAction::AutoResolve => BreakStatus::Resolved,
+                    d => BreakStatus::from_decision(*d),
+                },
+            ),
+            HumanAction::Resolve { .. } => (&DECIDED, BreakStatus::Resolved),
+            HumanAction::Assign { .. } | HumanAction::Comment { .. } => (&BreakStatus::ALL, from),
+        };
+        if !allowed.contains(&from) {
+            return Err(StoreError::IllegalTransition {
+                id: break_id.to_string(),
+                from: from.as_str().to_string(),
+                action: self.name().to_string(),
+                allowed: allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            });
+        }
+        Ok(to)
+    }
+
+    /// The columns an action row holds besides its kind: (decision, reason, assignee, comment).
+    pub fn fields(&self) -> (Option<&'static str>, Option<&str>, Option<&str>, Option<&str>) {
+        match self {
+            HumanAction::Accept => (None, None, None, None),
+            HumanAction::Override { decision, reason } => (Some(decision.as_str()), Some(reason.as_str()), None, None),
+            HumanAction::Assign { assignee } => (None, None, Some(assignee.as_str()), None),
+            HumanAction::Comment { text } => (None, None, None, Some(text.as_str())),
+            HumanAction::Resolve { comment } => (None, None, None, Some(comment.as_str())),
+        }
     }
 }

@@ -1,13 +1,9 @@
 //! Read models for the screens: a break's history, the audit log by period and kind, and the
 //! efficiency aggregates (v1 vs v2) that the dashboard and `reconagent compare` report.
 
-use crate::error::Result;
-use crate::Store;
-use rusqlite::params;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionRow {
@@ -83,118 +79,9 @@ pub struct Efficiency {
     pub per_day: Vec<DayCount>,
 }
 
-fn bounds(f: &EfficiencyFilter) -> (String, String) {
+/// The filter's bounds as text to compare ISO 8601 times with: `to` covers its whole day.
+pub(crate) fn bounds(f: &EfficiencyFilter) -> (String, String) {
     // `to` is inclusive of the whole day: compare against the next character after the prefix.
     (f.from.clone().unwrap_or_default(), f.to.clone().map(|t| format!("{t}\u{10FFFF}")).unwrap_or_else(|| "\u{10FFFF}".into()))
 }
 
-impl Store {
-    /// Human actions on a break, oldest first.
-    pub fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
-        let conn = self.reader()?;
-        let mut stmt =
-            conn.prepare("SELECT action_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id")?;
-        let rows = stmt.query_map([break_id], |r| {
-            Ok(ActionRow {
-                action_id: r.get(0)?,
-                kind: r.get(1)?,
-                actor: r.get(2)?,
-                at: r.get(3)?,
-                decision: r.get(4)?,
-                reason: r.get(5)?,
-                assignee: r.get(6)?,
-                comment: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Audit entries in `[from, to]` (ISO 8601 prefixes), optionally of one kind, newest first.
-    pub fn audit_entries(&self, from: Option<&str>, to: Option<&str>, kind: Option<&str>, limit: u32, offset: u32) -> Result<Vec<AuditRow>> {
-        let (lo, hi) = bounds(&EfficiencyFilter { from: from.map(str::to_string), to: to.map(str::to_string), break_type: None });
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(
-            "SELECT seq, at, kind, actor, subject, payload, hash FROM audit_log
-             WHERE at >= ?1 AND at <= ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
-        )?;
-        let rows = stmt.query_map(params![lo, hi, kind, limit.clamp(1, 10_000), offset], |r| {
-            Ok(AuditRow { seq: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, actor: r.get(3)?, subject: r.get(4)?, payload: r.get(5)?, hash: r.get(6)? })
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Efficiency aggregates over the runs in the filter.
-    pub fn efficiency(&self, f: &EfficiencyFilter) -> Result<Efficiency> {
-        let conn = self.reader()?;
-        let (lo, hi) = bounds(f);
-        let ty = f.break_type.clone();
-        let mut groups: BTreeMap<(String, String, String), GroupStats> = BTreeMap::new();
-        {
-            let mut stmt = conn.prepare(
-                "SELECT mode, break_type, tier, COUNT(*), AVG(agents_invoked), AVG(agents_planned), AVG(early_exit IS NOT NULL),
-                        AVG(wall_us), AVG(modelled_ms), group_concat(modelled_cost, ' ')
-                 FROM runs WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3)
-                 GROUP BY mode, break_type, tier",
-            )?;
-            let mut rows = stmt.query(params![lo, hi, ty])?;
-            while let Some(r) = rows.next()? {
-                let runs: u64 = r.get(3)?;
-                // Sum decimal text exactly rather than averaging floats.
-                let costs: Option<String> = r.get(9)?;
-                let total: Decimal = costs.unwrap_or_default().split(' ').filter_map(|c| Decimal::from_str(c).ok()).sum();
-                let g = GroupStats {
-                    mode: r.get(0)?,
-                    break_type: r.get(1)?,
-                    tier: r.get(2)?,
-                    runs,
-                    agents_invoked: r.get(4)?,
-                    agents_planned: r.get(5)?,
-                    early_exit_rate: r.get(6)?,
-                    mean_wall_us: r.get(7)?,
-                    mean_modelled_ms: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0),
-                    mean_modelled_cost: (total / Decimal::from(runs.max(1))).round_dp(5),
-                    decisions: BTreeMap::new(),
-                };
-                groups.insert((g.mode.clone(), g.break_type.clone(), g.tier.clone()), g);
-            }
-        }
-        {
-            let mut stmt = conn.prepare(
-                "SELECT mode, break_type, tier, decision, COUNT(*) FROM runs
-                 WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2, 3, 4",
-            )?;
-            let mut rows = stmt.query(params![lo, hi, ty])?;
-            while let Some(r) = rows.next()? {
-                let key = (r.get(0)?, r.get(1)?, r.get(2)?);
-                if let Some(g) = groups.get_mut(&key) {
-                    g.decisions.insert(r.get(3)?, r.get(4)?);
-                }
-            }
-        }
-        let mut checkpoints = Vec::new();
-        {
-            let mut stmt = conn.prepare(
-                "SELECT c.checkpoint_id, c.after_agent, COUNT(*), SUM(c.fired) FROM run_checkpoints c JOIN runs r ON r.run_id = c.run_id
-                 WHERE r.started_at >= ?1 AND r.started_at <= ?2 AND (?3 IS NULL OR r.break_type = ?3) GROUP BY 1, 2 ORDER BY 1",
-            )?;
-            let rows = stmt.query_map(params![lo, hi, ty], |r| {
-                Ok(CheckpointRate { checkpoint_id: r.get(0)?, after_agent: r.get(1)?, evaluated: r.get(2)?, fired: r.get(3)? })
-            })?;
-            for c in rows {
-                checkpoints.push(c?);
-            }
-        }
-        let mut per_day = Vec::new();
-        {
-            let mut stmt = conn.prepare(
-                "SELECT substr(started_at, 1, 10), mode, COUNT(*), SUM(decision = 'AUTO_RESOLVE') FROM runs
-                 WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2 ORDER BY 1, 2",
-            )?;
-            let rows = stmt.query_map(params![lo, hi, ty], |r| Ok(DayCount { day: r.get(0)?, mode: r.get(1)?, runs: r.get(2)?, auto_resolved: r.get(3)? }))?;
-            for d in rows {
-                per_day.push(d?);
-            }
-        }
-        Ok(Efficiency { groups: groups.into_values().collect(), checkpoints, per_day })
-    }
-}

@@ -5,14 +5,14 @@ use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_engine::sample::{generate, sample_as_of};
 use reconagent_engine::DecisionAction;
+use reconagent_store::prelude::*;
 use reconagent_store::export::{ExportFormat, ReportQuery};
 use reconagent_store::{HumanAction, QueueFilter, Store};
 
 const HOSTILE: &str = "=HYPERLINK(\"http://x\")<script>alert('x')</script>";
 
 fn populated(dir: &tempfile::TempDir) -> Store {
-    let mut store = Store::open(&dir.path().join("recon.db")).unwrap();
-    store.actor = "alice".into();
+    let store = Store::open(&dir.path().join("recon.db")).unwrap().with_actor("alice");
     let orch = Orchestrator::bundled();
     let mut breaks = generate(9, 60, &orch.refdata);
     breaks[0].counterparty = Some(HOSTILE.into());
@@ -39,7 +39,7 @@ fn every_format_carries_the_chain_head_and_verification() {
     let q = today_query();
 
     let json_path = dir.path().join("r.json");
-    let report = store.export(&q, ExportFormat::Json, &json_path).unwrap();
+    let report = reconagent_store::export::export(&store, &q, ExportFormat::Json, &json_path).unwrap();
     assert_eq!(report.chain.head, head_before);
     assert!(report.chain.ok);
     assert_eq!(report.breaks.len(), 60);
@@ -54,7 +54,7 @@ fn every_format_carries_the_chain_head_and_verification() {
     assert_ne!(after.head, head_before);
 
     let html_path = dir.path().join("r.html");
-    let report = store.export(&q, ExportFormat::Html, &html_path).unwrap();
+    let report = reconagent_store::export::export(&store, &q, ExportFormat::Html, &html_path).unwrap();
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.contains(&format!("<code id=\"chain-head\">{}</code>", report.chain.head)));
     assert!(html.contains("INTACT"));
@@ -64,7 +64,7 @@ fn every_format_carries_the_chain_head_and_verification() {
     assert!(html.contains("Human actions"));
 
     let csv_path = dir.path().join("r.csv");
-    let report = store.export(&q, ExportFormat::Csv, &csv_path).unwrap();
+    let report = reconagent_store::export::export(&store, &q, ExportFormat::Csv, &csv_path).unwrap();
     let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(&rows[0][0], "REPORT");
@@ -76,7 +76,7 @@ fn every_format_carries_the_chain_head_and_verification() {
     assert!(rows.iter().any(|r| &r[0] == "BREAK" && r[16].starts_with("'=HYPERLINK")), "formula neutralised");
 
     let xlsx_path = dir.path().join("r.xlsx");
-    let report = store.export(&q, ExportFormat::Xlsx, &xlsx_path).unwrap();
+    let report = reconagent_store::export::export(&store, &q, ExportFormat::Xlsx, &xlsx_path).unwrap();
     let mut wb: Xlsx<_> = open_workbook(&xlsx_path).unwrap();
     assert_eq!(wb.sheet_names(), ["Summary", "Breaks", "Runs", "Actions", "Audit log"]);
     let summary = wb.worksheet_range("Summary").unwrap();
@@ -101,7 +101,7 @@ fn a_broken_chain_is_stated_in_the_report() {
     let c = rusqlite::Connection::open(store.path()).unwrap();
     c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 7;").unwrap();
     let path = dir.path().join("r.html");
-    let report = store.export(&today_query(), ExportFormat::Html, &path).unwrap();
+    let report = reconagent_store::export::export(&store, &today_query(), ExportFormat::Html, &path).unwrap();
     assert!(!report.chain.ok);
     assert!(std::fs::read_to_string(&path).unwrap().contains("BROKEN at entry 7"));
 }
@@ -112,12 +112,12 @@ fn a_type_filter_and_an_empty_period() {
     let store = populated(&dir);
     let mut q = today_query();
     q.break_type = Some("CASH_RECONCILIATION".into());
-    let r = store.export(&q, ExportFormat::Json, &dir.path().join("a.json")).unwrap();
+    let r = reconagent_store::export::export(&store, &q, ExportFormat::Json, &dir.path().join("a.json")).unwrap();
     assert!(!r.breaks.is_empty());
     assert!(r.breaks.iter().all(|b| b.break_type == "CASH_RECONCILIATION"));
     assert!(r.runs.iter().all(|x| r.breaks.iter().any(|b| b.break_id == x.break_id)));
     let old = ReportQuery { from: "2020-01-01".parse().unwrap(), to: "2020-01-31".parse().unwrap(), break_type: None };
-    let r = store.export(&old, ExportFormat::Html, &dir.path().join("old.html")).unwrap();
+    let r = reconagent_store::export::export(&store, &old, ExportFormat::Html, &dir.path().join("old.html")).unwrap();
     assert!(r.breaks.is_empty() && r.runs.is_empty());
     assert!(std::fs::read_to_string(dir.path().join("old.html")).unwrap().contains("none in this period"));
 }
@@ -127,7 +127,7 @@ fn a_failed_write_leaves_nothing_under_the_final_name() {
     let dir = tempfile::tempdir().unwrap();
     let store = populated(&dir);
     let out = dir.path().join("missing-dir").join("r.csv");
-    assert!(store.export(&today_query(), ExportFormat::Csv, &out).is_err());
+    assert!(reconagent_store::export::export(&store, &today_query(), ExportFormat::Csv, &out).is_err());
     assert!(!out.exists());
 }
 
@@ -138,8 +138,7 @@ fn metacharacters_in_every_text_field_are_stored_and_shown_literally() {
     const SQL: &str = "x'); DROP TABLE breaks; --";
     const HTML: &str = "\"><img src=x onerror=alert(1)>&amp;";
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("recon.db")).unwrap();
-    store.actor = format!("eve {HTML}");
+    let store = Store::open(&dir.path().join("recon.db")).unwrap().with_actor(format!("eve {HTML}"));
     let orch = Orchestrator::bundled();
     let mut breaks = generate(4, 3, &orch.refdata);
     breaks[0].break_id = format!("BRK-{SQL}");
@@ -166,7 +165,7 @@ fn metacharacters_in_every_text_field_are_stored_and_shown_literally() {
 
     // Escaped in the HTML report, raw nowhere.
     let out = dir.path().join("r.html");
-    store.export(&today_query(), ExportFormat::Html, &out).unwrap();
+    reconagent_store::export::export(&store, &today_query(), ExportFormat::Html, &out).unwrap();
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(!html.contains("<img"), "no markup from the data");
     assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"), "shown as typed");
@@ -204,13 +203,13 @@ fn held_runs_carry_their_reasons_into_the_store_and_the_exports() {
     assert!(store.verify().unwrap().ok);
 
     let csv_path = dir.path().join("r.csv");
-    let report = store.export(&today_query(), ExportFormat::Csv, &csv_path).unwrap();
+    let report = reconagent_store::export::export(&store, &today_query(), ExportFormat::Csv, &csv_path).unwrap();
     assert!(report.runs[0].held_because.iter().any(|h| h.contains("checkpoint trade_low_explained could not be evaluated")), "{:?}", report.runs[0]);
     assert!(report.runs[0].held_because.iter().any(|h| h.contains("records are inconsistent")));
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.contains("held for review: the break's records are inconsistent"), "{csv}");
     let html_path = dir.path().join("r.html");
-    store.export(&today_query(), ExportFormat::Html, &html_path).unwrap();
+    reconagent_store::export::export(&store, &today_query(), ExportFormat::Html, &html_path).unwrap();
     assert!(std::fs::read_to_string(&html_path).unwrap().contains("held for review because"));
 }
 
@@ -224,13 +223,13 @@ fn a_report_of_a_tampered_state_says_broken() {
     c.execute("UPDATE breaks SET status = 'RESOLVED' WHERE break_id = (SELECT MIN(break_id) FROM breaks WHERE status = 'ESCALATED')", []).unwrap();
     drop(c);
     let csv_path = dir.path().join("t.csv");
-    let r = store.export(&today_query(), ExportFormat::Csv, &csv_path).unwrap();
+    let r = reconagent_store::export::export(&store, &today_query(), ExportFormat::Csv, &csv_path).unwrap();
     assert!(!r.chain.ok);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let first = csv.lines().nth(1).unwrap();
     assert!(first.contains("BROKEN") && !first.contains("INTACT"), "{first}");
     let json_path = dir.path().join("t.json");
-    store.export(&today_query(), ExportFormat::Json, &json_path).unwrap();
+    reconagent_store::export::export(&store, &today_query(), ExportFormat::Json, &json_path).unwrap();
     let text = std::fs::read_to_string(&json_path).unwrap();
     assert!(reconagent_store::anchor::verify_report(&text).is_ok());
     assert!(reconagent_store::anchor::verify_report(&text.replacen("\"RESOLVED\"", "\"ESCALATED\"", 1)).is_err());

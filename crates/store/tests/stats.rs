@@ -3,6 +3,7 @@
 use reconagent_engine::graph::{ExecutionGraph, RunMode};
 use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_store::prelude::*;
 use reconagent_store::{EfficiencyFilter, QueueFilter, QueueSort, Store};
 use rust_decimal::Decimal;
 
@@ -52,8 +53,14 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     let path = store.path().to_path_buf();
     let head = store.verify().unwrap().head;
     drop(store);
+    let modelled = |c: &rusqlite::Connection| -> Vec<(i64, i64, String)> {
+        let mut stmt = c.prepare("SELECT run_id, modelled_ms, modelled_cost FROM runs ORDER BY run_id").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
     // Turn the file back into what version 1 wrote.
     let c = rusqlite::Connection::open(&path).unwrap();
+    let recorded = modelled(&c);
+    assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");
     c.execute_batch(
         "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
@@ -68,6 +75,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     assert_eq!(version, reconagent_store::SCHEMA_VERSION);
     let missing: i64 = c.query_row("SELECT COUNT(*) FROM runs WHERE modelled_ms IS NULL OR modelled_cost IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(missing, 0);
+    // Migration 2's SQL computes the same figures the engine computed when each run was recorded.
+    assert_eq!(modelled(&c), recorded, "backfilled modelled time and cost equal the engine's");
     let cps: i64 = c.query_row("SELECT COUNT(*) FROM run_checkpoints", [], |r| r.get(0)).unwrap();
     let evaluated: usize = v2.iter().map(|g| g.checkpoints.len()).sum();
     assert_eq!(cps as usize, evaluated);

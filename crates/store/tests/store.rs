@@ -4,6 +4,7 @@ use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_engine::sample::{generate, sample_as_of};
 use reconagent_engine::DecisionAction;
+use reconagent_store::prelude::*;
 use reconagent_store::{BreakStatus, HumanAction, QueueFilter, Store, StoreError};
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -153,7 +154,7 @@ fn reopening_keeps_everything() {
 fn pattern_history_comes_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_runs(&dir, 200);
-    let orch = Orchestrator::bundled().with_history(Arc::new(store.history().unwrap()));
+    let orch = Orchestrator::bundled().with_history(store.history().unwrap());
     let b = generate(3, 200, &orch.refdata).into_iter().next().unwrap();
     let g = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(orch.process_break(&b, RunMode::V1, sample_as_of()));
     let Some(reconagent_engine::agents::AgentOutput::Pattern(p)) = g.node(reconagent_engine::AgentKind::Pattern).output.as_deref() else {
@@ -168,7 +169,7 @@ fn new_breaks_stream_a_page_at_a_time() {
     let store = Store::open(&dir.path().join("recon.db")).unwrap();
     let breaks = generate(8, 50, &reconagent_engine::refdata::ReferenceData::bundled());
     store.import_breaks(&breaks, "t").unwrap();
-    let streamed: Vec<String> = store.stream_with_status(BreakStatus::New, 7).unwrap().map(|b| b.unwrap().break_id).collect();
+    let streamed: Vec<String> = reconagent_store::backend::stream_with_status(&store, BreakStatus::New, 7).map(|b| b.unwrap().break_id).collect();
     let mut ids: Vec<String> = breaks.iter().map(|b| b.break_id.clone()).collect();
     ids.sort();
     assert_eq!(streamed, ids);
@@ -218,7 +219,7 @@ fn history_lookups_equal_the_sql_oracle_and_see_every_commit() {
         counterparty: b.counterparty.clone(),
         instrument_id: b.instrument_id.clone(),
     };
-    let check = |history: &reconagent_store::StoreHistory| {
+    let check = |history: &std::sync::Arc<dyn reconagent_engine::agents::HistoryLookup>| {
         for b in &breaks {
             let q = query(b);
             let s = history.similar(&q).unwrap();

@@ -41,7 +41,7 @@ pub async fn start_new_database(state: State<'_, AppCore>) -> ApiResult<String> 
     tauri::async_runtime::spawn_blocking(move || {
         let mut slot = state.core.write().unwrap_or_else(|p| p.into_inner());
         let new_path = match &*slot {
-            Ok(c) => return Ok(c.store().path().display().to_string()),
+            Ok(c) => return Ok(c.store().location()),
             Err(p) => p.new_path.clone(),
         };
         let core = Core::open_with_policies(Path::new(&new_path), &state.policies, state.sample_if_empty)?;

@@ -5,14 +5,13 @@
 
 mod csv_out;
 mod html;
-mod report;
+pub(crate) mod report;
 mod xlsx;
 
 pub use report::{AuditReport, ReportAction, ReportBreak, ReportEntry, ReportQuery, ReportRun, ReportSummary};
 
-use crate::audit::{self, EventKind};
+use crate::backend::Backend;
 use crate::error::{Result, StoreError};
-use crate::{now, Store};
 use serde_json::json;
 use std::path::Path;
 
@@ -85,76 +84,67 @@ impl ExportStage {
     }
 }
 
-impl Store {
-    /// Gathers the report for `query`, renders it in `format`, writes it to `out` atomically and
-    /// records an EXPORT_MADE audit entry. Returns the report that was written.
-    ///
-    /// # Errors
-    /// A query or write error; on error no file appears under `out`.
-    pub fn export(&self, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<AuditReport> {
-        self.export_with_progress(query, format, out, true, |_| {})
-    }
+/// Gathers the report for `query` from `store`, renders it in `format`, writes it to `out`
+/// atomically and records an EXPORT_MADE audit entry. Returns the report that was written.
+///
+/// # Errors
+/// A query or write error; on error no file appears under `out`.
+pub fn export(store: &dyn Backend, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<AuditReport> {
+    export_with_progress(store, query, format, out, true, |_| {})
+}
 
-    /// As [`Store::export`], naming each stage as it starts: gathering (which verifies the
-    /// chain), rendering, writing, recording. `out` may not be the database or its journal, nor
-    /// an existing path that is not a regular file, nor (without `overwrite`) an existing file
-    /// ([`crate::fsio::check_output`]). The file is published only once its EXPORT_MADE entry
-    /// has committed: if recording fails, no file appears under `out`.
-    pub fn export_with_progress(
-        &self,
-        query: &ReportQuery,
-        format: ExportFormat,
-        out: &Path,
-        overwrite: bool,
-        mut stage: impl FnMut(ExportStage),
-    ) -> Result<AuditReport> {
-        crate::fsio::check_output(out, self.path(), overwrite)?;
-        stage(ExportStage::Gathering);
-        let report = report::gather(self, query)?;
-        stage(ExportStage::Rendering);
-        let bytes = match format {
-            ExportFormat::Json => {
-                // Signed whole: `reconagent audit verify-report FILE` checks it without the database.
-                let mut v = serde_json::to_value(&report)?;
-                v["anchor"]["report_signature"] = serde_json::Value::String(String::new());
-                let digest = crate::anchor::report_digest(&v);
-                v["anchor"]["report_signature"] = serde_json::Value::String(crate::anchor::InstallationKey::installation()?.sign_hex(&digest));
-                serde_json::to_vec_pretty(&v)?
-            }
-            ExportFormat::Csv => csv_out::render(&report)?,
-            ExportFormat::Xlsx => xlsx::render(&report).map_err(|e| StoreError::Invalid(format!("cannot build the XLSX file: {e}")))?,
-            ExportFormat::Html => html::render(&report).into_bytes(),
-        };
-        stage(ExportStage::Writing);
-        let staged = crate::fsio::stage(out, &bytes).map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", out.display())))?;
-        stage(ExportStage::Recording);
-        let at = now();
-        let recorded = self.write(|tx| {
-            audit::append(
-                tx,
-                EventKind::ExportMade,
-                &self.actor,
-                &out.display().to_string(),
-                &json!({
-                    "format": format.as_str(),
-                    "from": query.from.to_string(),
-                    "to": query.to.to_string(),
-                    "break_type": query.break_type,
-                    "chain_head": report.chain.head,
-                    "chain_ok": report.chain.ok,
-                    "breaks": report.breaks.len(),
-                }),
-                &at,
-            )
-        });
-        if let Err(e) = recorded {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
+/// As [`export`], naming each stage as it starts: gathering (which verifies the
+/// chain), rendering, writing, recording. `out` may not be the database or its journal, nor
+/// an existing path that is not a regular file, nor (without `overwrite`) an existing file
+/// ([`crate::fsio::check_output`]). The file is published only once its EXPORT_MADE entry
+/// has committed: if recording fails, no file appears under `out`.
+pub fn export_with_progress(
+    store: &dyn Backend,
+    query: &ReportQuery,
+    format: ExportFormat,
+    out: &Path,
+    overwrite: bool,
+    mut stage: impl FnMut(ExportStage),
+) -> Result<AuditReport> {
+    crate::fsio::check_output(out, store.database_file(), overwrite)?;
+    stage(ExportStage::Gathering);
+    let report = store.report(query)?;
+    stage(ExportStage::Rendering);
+    let bytes = match format {
+        ExportFormat::Json => {
+            // Signed whole: `reconagent audit verify-report FILE` checks it without the database.
+            let mut v = serde_json::to_value(&report)?;
+            v["anchor"]["report_signature"] = serde_json::Value::String(String::new());
+            let digest = crate::anchor::report_digest(&v);
+            v["anchor"]["report_signature"] = serde_json::Value::String(crate::anchor::InstallationKey::installation()?.sign_hex(&digest));
+            serde_json::to_vec_pretty(&v)?
         }
-        crate::fsio::publish(&staged, out).map_err(|e| {
-            let _ = std::fs::remove_file(&staged);
-            StoreError::Invalid(format!("the export is recorded in the audit log but could not be moved into place at {}: {e}", out.display()))
-        })?;
-        Ok(report)
+        ExportFormat::Csv => csv_out::render(&report)?,
+        ExportFormat::Xlsx => xlsx::render(&report).map_err(|e| StoreError::Invalid(format!("cannot build the XLSX file: {e}")))?,
+        ExportFormat::Html => html::render(&report).into_bytes(),
+    };
+    stage(ExportStage::Writing);
+    let staged = crate::fsio::stage(out, &bytes).map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", out.display())))?;
+    stage(ExportStage::Recording);
+    let recorded = store.record_export(
+        &out.display().to_string(),
+        &json!({
+            "format": format.as_str(),
+            "from": query.from.to_string(),
+            "to": query.to.to_string(),
+            "break_type": query.break_type,
+            "chain_head": report.chain.head,
+            "chain_ok": report.chain.ok,
+            "breaks": report.breaks.len(),
+        }),
+    );
+    if let Err(e) = recorded {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
     }
+    crate::fsio::publish(&staged, out).map_err(|e| {
+        let _ = std::fs::remove_file(&staged);
+        StoreError::Invalid(format!("the export is recorded in the audit log but could not be moved into place at {}: {e}", out.display()))
+    })?;
+    Ok(report)
 }

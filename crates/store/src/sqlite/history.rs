@@ -2,7 +2,7 @@
 //! counterparty or instrument) and how they ended. Each key looks at its 50 most recently
 //! updated similar breaks, so a lookup costs the same with 1,000 or 1,000,000 breaks stored.
 
-use crate::Store;
+use super::SqliteStore;
 use reconagent_engine::agents::{HistoryLookup, HistorySummary, SimilarQuery};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -28,10 +28,11 @@ struct Inner {
     data_version: i64,
 }
 
-impl Store {
-    /// A history lookup for the PATTERN agent.
-    pub fn history(&self) -> crate::Result<StoreHistory> {
-        Ok(StoreHistory { inner: Mutex::new(Inner { conn: self.open_reader()?, cache: HashMap::new(), data_version: -1 }) })
+impl StoreHistory {
+    /// A history lookup for the PATTERN agent, with its own read connection to `store`.
+    pub(crate) fn open(store: &SqliteStore) -> crate::Result<StoreHistory> {
+        let conn = store.open_reader()?;
+        Ok(StoreHistory { inner: Mutex::new(Inner { conn, cache: HashMap::new(), data_version: -1 }) })
     }
 }
 

@@ -9,21 +9,8 @@
 use crate::error::Result;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use crate::run_rows::rows_digest;
 use std::collections::HashMap;
-
-/// The digest a RUN entry commits to: SHA-256 of the run's rows as one canonical JSON array
-/// (node rows by agent, checkpoint rows by id), the graph JSON entering as its own SHA-256 (so
-/// its few KiB are hashed, not escaped into another string). Computed when the run is prepared
-/// and again by [`check`] from what is stored.
-pub(crate) fn rows_digest(run: &[Value], graph: &str, nodes: &mut [Vec<Value>], checkpoints: &mut [Vec<Value>]) -> String {
-    let key = |v: &Vec<Value>| v.first().and_then(|k| k.as_str()).unwrap_or_default().to_string();
-    nodes.sort_by_key(key);
-    checkpoints.sort_by_key(key);
-    let graph = hex::encode(Sha256::digest(graph.as_bytes()));
-    let text = serde_json::to_string(&json!([run, graph, nodes, checkpoints])).expect("a Value always serialises");
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
 
 #[derive(Default, Clone, PartialEq, Debug)]
 struct Expected {

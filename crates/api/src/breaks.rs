@@ -1,0 +1,157 @@
+//! Breaks: the queue, one break's detail, and importing breaks (the file loop lives here, once,
+//! for the app and the CLI; the store takes rows in).
+
+use crate::dto::{BreakDetail, BreakRow, ImportSummary, Progress, QueuePage, QueueQuery, RowErrorDto, RunDto};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::progress::Tracker;
+use crate::Core;
+use reconagent_engine::import::RowError;
+use reconagent_engine::import_stream::StreamTotals;
+use reconagent_store::prelude::*;
+use reconagent_store::{QueueFilter, QueueSort, StoreError};
+use std::path::Path;
+
+/// Row errors listed in an import's reply; the rest are counted.
+const MAX_ROW_ERRORS: usize = 1000;
+
+/// Rows per chunk when the app imports a file (each chunk one transaction and one audit entry).
+pub const APP_CHUNK_ROWS: usize = 2_000;
+
+/// What [`import_file`] did.
+#[derive(Debug, Clone)]
+pub struct FileImport {
+    /// Breaks stored.
+    pub inserted: usize,
+    /// Rows whose break was already stored.
+    pub already_present: usize,
+    /// Rows whose break is stored with other contents: kept as stored, or replaced on request.
+    pub differing: usize,
+    /// The first ids of those (at most 20), for the message.
+    pub differing_ids: Vec<String>,
+    /// How many of them were replaced (with `replace`).
+    pub replaced: usize,
+    /// Rows, breaks and row errors read from the file.
+    pub totals: StreamTotals,
+}
+
+/// Imports a break file `chunk_rows` rows at a time, each chunk in its own transaction with its
+/// audit entry, so a file of any size imports in bounded memory. Rows whose break is stored with
+/// other contents are counted and kept as stored, or, with `replace` (the reason), replaced.
+/// After each chunk, `on_chunk(row_errors, bytes_read, file_size)`; its error stops the import.
+///
+/// # Errors
+/// A whole-file problem of the break file, a store failure (the chunks before it stay stored,
+/// and the message says how many), or `on_chunk`'s.
+pub fn import_file(
+    store: &dyn Backend,
+    path: &Path,
+    chunk_rows: usize,
+    replace: Option<&str>,
+    mut on_chunk: impl FnMut(&[RowError], u64, u64) -> ApiResult<()>,
+) -> ApiResult<FileImport> {
+    let source = path.display().to_string();
+    let (mut inserted, mut already_present) = (0, 0);
+    let (mut differing, mut differing_ids, mut replaced) = (0, Vec::new(), 0);
+    let totals = reconagent_engine::import_stream::stream_file::<ApiError>(path, chunk_rows, |chunk, read, size| {
+        // A failed chunk stores nothing; the chunks before it are stored and say so.
+        let (i, p) = store.import_breaks(&chunk.breaks, &source).map_err(|e| {
+            StoreError::Invalid(format!(
+                "{e} (in {}); {inserted} break(s) from the chunks before were stored and {already_present} were already present; importing the file again adds the rest",
+                store.location()
+            ))
+        })?;
+        inserted += i;
+        already_present += p;
+        if p > 0 {
+            for b in store.differing(&chunk.breaks)? {
+                differing += 1;
+                if differing_ids.len() < 20 {
+                    differing_ids.push(b.break_id.clone());
+                }
+                if let Some(reason) = replace {
+                    replaced += usize::from(store.replace_break(b, reason)?);
+                }
+            }
+        }
+        on_chunk(&chunk.errors, read, size)
+    })?;
+    Ok(FileImport { inserted, already_present, differing, differing_ids, replaced, totals })
+}
+
+impl Core {
+    /// One page of the queue, filtered and sorted, with the total matching.
+    pub fn queue(&self, q: &QueueQuery) -> ApiResult<QueuePage> {
+        let sort = match q.sort.as_deref().unwrap_or("break_id") {
+            "break_id" => QueueSort::BreakId,
+            "detected_at" => QueueSort::DetectedAt,
+            "tier" => QueueSort::Tier,
+            "status" => QueueSort::Status,
+            "sla_deadline" => QueueSort::SlaDeadline,
+            "counterparty" => QueueSort::Counterparty,
+            "priority" => QueueSort::Priority,
+            other => return Err(ApiError::new(ErrorCode::Invalid, format!("cannot sort by `{other}`"))),
+        };
+        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let filter = QueueFilter {
+            break_type: nonempty(&q.break_type),
+            tier: nonempty(&q.tier),
+            status: nonempty(&q.status),
+            statuses: if q.awaiting_review { BreakStatus::AWAITING_REVIEW.map(|s| s.as_str().to_string()).to_vec() } else { Vec::new() },
+            decision: nonempty(&q.decision),
+            assignee: nonempty(&q.assignee),
+            search: nonempty(&q.search),
+            min_age_days: q.min_age_days.map(|d| d.max(0) as u32),
+            max_age_days: q.max_age_days.map(|d| d.max(0) as u32),
+            sort,
+            descending: q.descending,
+            limit: q.limit.clamp(1, 10_000) as u32,
+            offset: q.offset.max(0) as u32,
+        };
+        let (rows, total) = self.store.queue(&filter)?;
+        Ok(QueuePage { rows: rows.into_iter().map(BreakRow::from).collect(), total: total as i32, offset: filter.offset as i32 })
+    }
+
+    /// One break: its contents, status, runs and human actions.
+    pub fn break_detail(&self, id: &str) -> ApiResult<BreakDetail> {
+        let brk = self.store.get_break(id)?;
+        let row = self.store.break_row(id)?;
+        Ok(BreakDetail {
+            brk: (&brk).into(),
+            status: row.status,
+            assignee: row.assignee,
+            runs: self.store.runs_of(id)?.iter().map(|(rid, g)| RunDto::new(*rid, g)).collect(),
+            actions: self.store.actions_of(id)?.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Imports a break file; rows with errors are reported (the first thousand listed) and
+    /// skipped. Progress is in KiB of the file read.
+    pub fn import_file(&self, path: &Path, mut on_progress: impl FnMut(Progress)) -> ApiResult<ImportSummary> {
+        let source = path.display().to_string();
+        let tracker = Tracker::new("import");
+        on_progress(tracker.report(0, 0, "reading and checking the file"));
+        let mut errors = Vec::new();
+        let mut more_errors = 0usize;
+        let done = import_file(&*self.store, path, APP_CHUNK_ROWS, None, |row_errors, read, size| {
+            for e in row_errors {
+                if errors.len() < MAX_ROW_ERRORS {
+                    errors.push(RowErrorDto { row: e.row as i32, field: e.field.clone(), message: e.message.clone() });
+                } else {
+                    more_errors += 1;
+                }
+            }
+            on_progress(tracker.report((read / 1024) as usize, (size / 1024).max(1) as usize, "storing breaks"));
+            Ok(())
+        })?;
+        if more_errors > 0 {
+            errors.push(RowErrorDto { row: 0, field: "(file)".into(), message: format!("and {more_errors} more rejected row(s), not listed") });
+        }
+        Ok(ImportSummary { source, inserted: done.inserted as i32, already_present: done.already_present as i32, errors })
+    }
+
+    /// Loads the bundled sample breaks, on purpose.
+    pub fn load_sample(&self) -> ApiResult<ImportSummary> {
+        let (inserted, present) = self.store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
+        Ok(ImportSummary { source: "bundled sample".into(), inserted: inserted as i32, already_present: present as i32, errors: vec![] })
+    }
+}

@@ -1,0 +1,139 @@
+//! The application core: one store, the policies in force, the long task in flight.
+
+use crate::dto::AppInfo;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_store::prelude::*;
+use reconagent_store::{QueueFilter, SqliteStore};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The app's state: one store, the policies in force, the batch in flight. Every operation the
+/// desktop app offers is a method, grouped by domain in this crate's modules.
+///
+/// ```
+/// # fn main() -> reconagent_api::ApiResult<()> {
+/// let dir = tempfile::tempdir().unwrap();
+/// let core = reconagent_api::Core::open(&dir.path().join("doc.db"), true)?;
+/// let info = core.info()?;
+/// assert!(info.loaded_sample, "an empty database gets the bundled sample breaks");
+/// assert_eq!(info.breaks, info.new_breaks);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Core {
+    pub(crate) store: Arc<dyn Backend>,
+    pub(crate) orchestrator: RwLock<Orchestrator>,
+    pub(crate) running: Mutex<Option<CancelFlag>>,
+    loaded_sample: bool,
+    /// The policy file the engine runs under and the editor saves to.
+    pub(crate) policy_path: PathBuf,
+    /// Why the file is not in force, when it was invalid at start (the bundled policies are).
+    pub(crate) policy_problem: Option<String>,
+}
+
+impl Core {
+    /// Opens the SQLite database at `db` with the policy file beside it. With
+    /// `sample_if_empty`, an empty database gets the bundled sample breaks (the desktop app's
+    /// first start).
+    ///
+    /// # Errors
+    /// The database cannot be opened (foreign, newer, corrupt: nothing is changed).
+    pub fn open(db: &Path, sample_if_empty: bool) -> ApiResult<Core> {
+        Self::open_with_policies(db, &db.with_file_name("routing_policies.yaml"), sample_if_empty)
+    }
+
+    /// As [`Core::open`], running under the policy file at `policy_path`.
+    ///
+    /// # Errors
+    /// The database cannot be opened, or a missing policy file cannot be created.
+    pub fn open_with_policies(db: &Path, policy_path: &Path, sample_if_empty: bool) -> ApiResult<Core> {
+        Self::with_backend(Arc::new(SqliteStore::open(db)?), policy_path, sample_if_empty)
+    }
+
+    /// A core over any backend, running under the policy file at `policy_path` (written from
+    /// the bundled policies when it does not exist). An invalid file is not used: the bundled
+    /// policies run, and the Policies screen shows why.
+    ///
+    /// # Errors
+    /// A missing policy file cannot be created, or the store fails.
+    pub fn with_backend(store: Arc<dyn Backend>, policy_path: &Path, sample_if_empty: bool) -> ApiResult<Core> {
+        if !policy_path.exists() {
+            if let Some(dir) = policy_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
+            }
+            reconagent_store::fsio::write_atomic(policy_path, reconagent_engine::policy::BUNDLED_POLICIES.as_bytes())
+                .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot create {}: {e}", policy_path.display())))?;
+        }
+        let (policies, policy_problem) = match PolicySet::load_file(policy_path) {
+            Ok(p) => (p, None),
+            Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),
+        };
+        store.record_policy(&policies, "in force at start")?;
+        let mut loaded_sample = false;
+        if sample_if_empty && store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 == 0 {
+            store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;
+            loaded_sample = true;
+        }
+        let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_history(store.history()?);
+        Ok(Core {
+            store,
+            orchestrator: RwLock::new(orchestrator),
+            running: Mutex::new(None),
+            loaded_sample,
+            policy_path: policy_path.to_path_buf(),
+            policy_problem,
+        })
+    }
+
+    /// The store this core works on.
+    pub fn store(&self) -> &dyn Backend {
+        &*self.store
+    }
+
+    pub(crate) fn orchestrator(&self) -> Orchestrator {
+        self.orchestrator.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// What the title bar and the status line show.
+    pub fn info(&self) -> ApiResult<AppInfo> {
+        let o = self.orchestrator();
+        Ok(AppInfo {
+            database: self.store.location(),
+            actor: self.store.actor().to_string(),
+            policy_source: o.policies.source_name.clone(),
+            policy_version: o.policies.version.clone(),
+            breaks: self.store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 as i32,
+            new_breaks: self.store.count_with_status(BreakStatus::New)? as i32,
+            loaded_sample: self.loaded_sample,
+        })
+    }
+
+    /// Claims the one slot for long work (a batch or a simulation) and returns its cancel flag.
+    pub(crate) fn start_task(&self) -> ApiResult<CancelFlag> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if running.is_some() {
+            return Err(ApiError::new(ErrorCode::Busy, "a batch or simulation is already running"));
+        }
+        let cancel = CancelFlag::default();
+        *running = Some(cancel.clone());
+        Ok(cancel)
+    }
+
+    pub(crate) fn end_task(&self) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Cancels the batch or simulation in flight, if any: breaks not started stay as they were.
+    pub fn cancel_processing(&self) -> bool {
+        match &*self.running.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The dashboard: efficiency figures (v1 against v2) and the filters' choices.
+
+use crate::dto::*;
+use crate::error::ApiResult;
+use crate::Core;
+use reconagent_engine::agents::LatencyProfile;
+use reconagent_engine::cost::CostModel;
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::{BreakType, DecisionAction, RiskTier};
+use reconagent_store::prelude::*;
+use reconagent_store::EfficiencyFilter;
+use rust_decimal::Decimal;
+
+impl Core {
+    /// The dashboard's figures over the runs in the range.
+    pub fn efficiency(&self, q: &StatsQuery) -> ApiResult<EfficiencyDto> {
+        let e =
+            self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
+        let count = |g: &reconagent_store::GroupStats, d: &str| g.decisions.get(d).copied().unwrap_or(0) as i32;
+        Ok(EfficiencyDto {
+            headline: headline(&e.groups),
+            groups: e
+                .groups
+                .iter()
+                .map(|g| GroupStatsDto {
+                    mode: g.mode.clone(),
+                    break_type: g.break_type.clone(),
+                    tier: g.tier.clone(),
+                    runs: g.runs as i32,
+                    agents_invoked: g.agents_invoked,
+                    agents_planned: g.agents_planned,
+                    early_exit_rate: g.early_exit_rate,
+                    mean_wall_us: g.mean_wall_us,
+                    mean_modelled_ms: g.mean_modelled_ms,
+                    mean_modelled_cost: g.mean_modelled_cost.to_string(),
+                    auto_resolve: count(g, "AUTO_RESOLVE"),
+                    hil_review: count(g, "HIL_REVIEW"),
+                    escalate: count(g, "ESCALATE"),
+                })
+                .collect(),
+            checkpoints: e
+                .checkpoints
+                .into_iter()
+                .map(|c| CheckpointRateDto { checkpoint_id: c.checkpoint_id, after_agent: c.after_agent, evaluated: c.evaluated as i32, fired: c.fired as i32 })
+                .collect(),
+            per_day: e
+                .per_day
+                .into_iter()
+                .map(|d| DayCountDto { day: d.day, mode: d.mode, runs: d.runs as i32, auto_resolved: d.auto_resolved as i32 })
+                .collect(),
+        })
+    }
+
+    /// The options of the queue's and the dashboard's filters.
+    pub fn filter_options(&self) -> ApiResult<FilterOptions> {
+        let known: Vec<String> = BreakType::KNOWN.iter().map(|t| t.as_str().to_string()).collect();
+        let others: Vec<String> = self.store.break_types()?.into_iter().filter(|t| !known.contains(t)).collect();
+        Ok(FilterOptions {
+            break_types: known.into_iter().chain(others).collect(),
+            tiers: RiskTier::ALL.iter().map(|t| t.as_str().to_string()).collect(),
+            statuses: BreakStatus::ALL.iter().filter(|s| **s != BreakStatus::Processing).map(|s| s.as_str().to_string()).collect(),
+            decisions: DecisionAction::ALL.iter().map(|d| d.as_str().to_string()).collect(),
+        })
+    }
+}
+
+/// Run-weighted means over the groups of each mode. v1 without runs in the range falls back to the
+/// model: seven agents in sequence on the seed's latency and cost profile.
+fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
+    /// One mode's groups, summed with each group weighted by its runs.
+    #[derive(Default)]
+    struct Totals {
+        runs: u64,
+        agents: f64,
+        early_exits: f64,
+        ms: f64,
+        cost: Decimal,
+    }
+    impl Totals {
+        fn mean(&self, sum: f64) -> f64 {
+            if self.runs == 0 {
+                0.0
+            } else {
+                sum / self.runs as f64
+            }
+        }
+        fn mean_cost(&self) -> Decimal {
+            self.cost / Decimal::from(self.runs.max(1))
+        }
+    }
+    let (mut v1, mut v2) = (Totals::default(), Totals::default());
+    for g in groups {
+        let t = if g.mode == RunMode::V1.as_str() { &mut v1 } else { &mut v2 };
+        let n = g.runs as f64;
+        t.runs += g.runs;
+        t.agents += g.agents_invoked * n;
+        t.early_exits += g.early_exit_rate * n;
+        t.ms += g.mean_modelled_ms * n;
+        t.cost += g.mean_modelled_cost * Decimal::from(g.runs);
+    }
+    let v1_measured = v1.runs > 0;
+    HeadlineDto {
+        v2_runs: v2.runs as i32,
+        v1_runs: v1.runs as i32,
+        agents_per_break: v2.mean(v2.agents),
+        early_exit_rate: v2.mean(v2.early_exits),
+        v2_modelled_ms: v2.mean(v2.ms).round() as i32,
+        v2_modelled_cost: cost_text(v2.mean_cost()),
+        v1_modelled_ms: if v1_measured { v1.mean(v1.ms).round() as i32 } else { LatencyProfile::SEED.total_ms() as i32 },
+        v1_modelled_cost: cost_text(if v1_measured { v1.mean_cost() } else { CostModel::SEED.total() }),
+        v1_measured,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(mode: &str, runs: u64, agents: f64, early_exit_rate: f64, ms: f64, cost: &str) -> reconagent_store::GroupStats {
+        reconagent_store::GroupStats {
+            mode: mode.into(),
+            break_type: "CASH_RECONCILIATION".into(),
+            tier: "LOW".into(),
+            runs,
+            agents_invoked: agents,
+            agents_planned: 5.0,
+            early_exit_rate,
+            mean_wall_us: 10.0,
+            mean_modelled_ms: ms,
+            mean_modelled_cost: cost.parse().unwrap(),
+            decisions: Default::default(),
+        }
+    }
+
+    #[test]
+    fn headline_figures_are_run_weighted_means_with_v1_and_v2_apart() {
+        let groups = [group("v2", 30, 3.0, 1.0, 750.0, "0.036"), group("v2", 10, 7.0, 0.0, 1850.0, "0.12"), group("v1", 40, 7.0, 0.0, 2500.0, "0.12")];
+        let h = headline(&groups);
+        assert_eq!((h.v2_runs, h.v1_runs, h.v1_measured), (40, 40, true));
+        assert_eq!(h.agents_per_break, 4.0);
+        assert_eq!(h.early_exit_rate, 0.75);
+        assert_eq!(h.v2_modelled_ms, 1025);
+        // (30 x 0.036 + 10 x 0.12) / 40, in decimal: exactly 0.057.
+        assert_eq!(h.v2_modelled_cost, "0.0570");
+        assert_eq!((h.v1_modelled_ms, h.v1_modelled_cost.as_str()), (2500, "0.1200"));
+    }
+}

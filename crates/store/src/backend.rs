@@ -1,0 +1,225 @@
+//! The store's seam: what the API, the CLI and the engine need from a store, whatever holds the
+//! data. [`crate::sqlite::SqliteStore`] is the embedded implementation; a shared server
+//! implements the same traits, and `tests/conformance.rs` runs one suite against each.
+//!
+//! The rules that do not depend on where data lives stay outside the backends: a break's
+//! lifecycle ([`HumanAction::transition`]), a run's rows and their digest
+//! ([`PreparedRun`]), the audit chain's hashing ([`crate::audit`]), policy files on disk
+//! ([`crate::policies::save_policy_file`]) and report files ([`crate::export`]). A backend
+//! stores, queries and appends to the chain, each write in one transaction.
+//!
+//! ```
+//! use reconagent_store::prelude::*;
+//! use reconagent_store::SqliteStore;
+//! use std::sync::Arc;
+//!
+//! # fn main() -> reconagent_store::Result<()> {
+//! let dir = tempfile::tempdir()?;
+//! let store: Arc<dyn Backend> = Arc::new(SqliteStore::open(&dir.path().join("doc.db"))?);
+//! let sample = reconagent_engine::sample::bundled_breaks();
+//! let (inserted, present) = store.import_breaks(&sample[..3], "doctest")?;
+//! assert_eq!((inserted, present), (3, 0));
+//! assert_eq!(store.count_with_status(BreakStatus::New)?, 3);
+//! assert!(store.verify()?.ok, "the import's audit entry chains");
+//! # Ok(())
+//! # }
+//! ```
+
+use crate::audit::Verification;
+use crate::error::Result;
+use crate::export::{AuditReport, ReportQuery};
+use crate::lifecycle::{BreakStatus, HumanAction};
+use crate::policies::PolicySave;
+use crate::queue::{BreakRow, QueueFilter};
+use crate::run_rows::PreparedRun;
+use crate::stats::{ActionRow, AuditRow, Efficiency, EfficiencyFilter};
+use reconagent_engine::agents::HistoryLookup;
+use reconagent_engine::graph::ExecutionGraph;
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::Break;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Breaks: importing them, reading them, and the queue.
+pub trait BreakStore: Send + Sync {
+    /// Stores new breaks (status NEW) in one transaction with one IMPORT audit entry. A break
+    /// whose id is already stored is left as it is and counted. Returns (inserted, already present).
+    fn import_breaks(&self, breaks: &[Break], source: &str) -> Result<(usize, usize)>;
+
+    /// The breaks of `breaks` that are stored with other contents.
+    fn differing<'b>(&self, breaks: &'b [Break]) -> Result<Vec<&'b Break>>;
+
+    /// Replaces a stored break's contents with `new`, on purpose: the old contents, status and
+    /// decision are kept, the break becomes NEW (its decision and tier cleared), and a
+    /// BREAK_REPLACED entry records who, why, and both contents' hashes. Identical contents
+    /// change nothing (returns false).
+    ///
+    /// # Errors
+    /// No such break, an empty reason, or a RESOLVED break (closed by a person: it stays closed).
+    fn replace_break(&self, new: &Break, reason: &str) -> Result<bool>;
+
+    /// One break's contents.
+    fn get_break(&self, id: &str) -> Result<Break>;
+
+    /// One break's queue row (status, tier, decision, assignee), by its key.
+    fn break_row(&self, id: &str) -> Result<BreakRow>;
+
+    /// One break's status.
+    fn status_of(&self, id: &str) -> Result<BreakStatus>;
+
+    /// How many breaks have `status`.
+    fn count_with_status(&self, status: BreakStatus) -> Result<usize>;
+
+    /// Up to `limit` breaks with `status` whose id sorts after `after`, in id order (keyset
+    /// paging: see [`stream_with_status`]).
+    fn page_with_status(&self, status: BreakStatus, after: &str, limit: usize) -> Result<Vec<Break>>;
+
+    /// One page of the queue and the total matching the filter.
+    fn queue(&self, filter: &QueueFilter) -> Result<(Vec<BreakRow>, u64)>;
+
+    /// Every break type stored, in order.
+    fn break_types(&self) -> Result<Vec<String>>;
+
+    /// The `limit` most recently updated breaks (newest first), of one type if given: what an
+    /// impact simulation replays.
+    fn recent_breaks(&self, limit: usize, break_type: Option<&str>) -> Result<Vec<Break>>;
+}
+
+/// Runs: claiming breaks, recording runs and the policy versions they ran under.
+pub trait RunStore: Send + Sync {
+    /// Records a policy version (idempotent by content hash) with its audit entry.
+    fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()>;
+
+    /// Records runs in one transaction: each run's rows, the break's new status (not for a
+    /// comparison run), and one RUN audit entry per run. All or nothing.
+    ///
+    /// # Errors
+    /// An unknown break, a RESOLVED break, or a policy version not recorded first.
+    fn record_prepared(&self, runs: &[PreparedRun]) -> Result<Vec<i64>>;
+
+    /// As [`RunStore::record_prepared`], preparing each graph's rows first.
+    fn record_runs(&self, graphs: &[ExecutionGraph]) -> Result<Vec<i64>> {
+        let prepared = graphs.iter().map(PreparedRun::new).collect::<Result<Vec<_>>>()?;
+        self.record_prepared(&prepared)
+    }
+
+    /// Claims breaks for this store handle before running them: returns the ids it now holds,
+    /// in the order given. An id another live holder has claimed is left out, and with
+    /// `only_new`, so is a break that is no longer NEW. Claims end with
+    /// [`RunStore::release_claims`], when their holder is gone, or when their lease expires.
+    fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>>;
+
+    /// Releases every claim this store handle holds.
+    fn release_claims(&self) -> Result<usize>;
+
+    /// A break's runs, oldest first, with their ids.
+    fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>>;
+
+    /// The PATTERN agent's view of past breaks.
+    fn history(&self) -> Result<Arc<dyn HistoryLookup>>;
+}
+
+/// What people do to breaks.
+pub trait ReviewStore: Send + Sync {
+    /// Applies a human action by this store's actor, with its audit entry, in one transaction;
+    /// [`HumanAction::transition`] decides whether it is allowed.
+    fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus>;
+
+    /// A break's human actions, oldest first.
+    fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>>;
+}
+
+/// The audit log, the reports drawn from it, and the dashboard's aggregates.
+pub trait AuditStore: Send + Sync {
+    /// Audit entries in `[from, to]` (ISO 8601 prefixes), optionally of one kind, newest first.
+    fn audit_entries(&self, from: Option<&str>, to: Option<&str>, kind: Option<&str>, limit: u32, offset: u32) -> Result<Vec<AuditRow>>;
+
+    /// Recomputes the chain and checks every break, run and action against it.
+    fn verify(&self) -> Result<Verification>;
+
+    /// Everything a report for `query` holds, read in one consistent snapshot, with the chain
+    /// verified and its head signed.
+    fn report(&self, query: &ReportQuery) -> Result<AuditReport>;
+
+    /// Appends the EXPORT_MADE entry of a report written to `out`.
+    fn record_export(&self, out: &str, payload: &serde_json::Value) -> Result<()>;
+
+    /// Efficiency aggregates (v1 against v2) over the runs in the filter.
+    fn efficiency(&self, filter: &EfficiencyFilter) -> Result<Efficiency>;
+}
+
+/// Policy versions and the saves that made them.
+pub trait PolicyStore: Send + Sync {
+    /// Records a save of `set` to the file `path` (whose previous content hash was `previous`)
+    /// with its audit entry, in one transaction.
+    fn record_policy_save(&self, set: &PolicySet, path: &str, note: &str, previous: Option<&str>) -> Result<PolicySave>;
+
+    /// Saves and versions first used without a save, newest first.
+    fn policy_history(&self, limit: usize) -> Result<Vec<PolicySave>>;
+
+    /// The text of a stored policy version.
+    fn policy_text(&self, hash: &str) -> Result<String>;
+}
+
+/// A whole store: what the API holds.
+pub trait Backend: BreakStore + RunStore + ReviewStore + AuditStore + PolicyStore {
+    /// Where the data is, for messages (a file path, or a server without its password).
+    fn location(&self) -> String;
+
+    /// The database file, for a backend that has one (an export may not overwrite it).
+    fn database_file(&self) -> Option<&Path>;
+
+    /// Who human actions, imports and runs are attributed to.
+    fn actor(&self) -> &str;
+}
+
+/// Breaks with `status`, streamed in id order a page at a time, so a batch over any number of
+/// breaks never holds them all. A read error ends the stream with that error.
+pub fn stream_with_status(store: &dyn BreakStore, status: BreakStatus, page: usize) -> impl Iterator<Item = Result<Break>> + '_ {
+    let mut after = String::new();
+    let mut buf: std::collections::VecDeque<Result<Break>> = Default::default();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if buf.is_empty() && !done {
+            match store.page_with_status(status, &after, page) {
+                Ok(rows) => {
+                    done = rows.len() < page;
+                    if let Some(last) = rows.last() {
+                        after.clone_from(&last.break_id);
+                    }
+                    buf.extend(rows.into_iter().map(Ok));
+                }
+                Err(e) => {
+                    done = true;
+                    buf.push_back(Err(e));
+                }
+            }
+        }
+        buf.pop_front()
+    })
+}
+
+/// Who acts: `$RECONAGENT_ACTOR` when set (a service account, a test), else the OS user.
+pub fn default_actor() -> String {
+    std::env::var("RECONAGENT_ACTOR").ok().filter(|a| !a.trim().is_empty()).unwrap_or_else(os_user)
+}
+
+/// The OS user name.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(passwd_name)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The account name of this process's uid from /etc/passwd (services and CI often have no $USER).
+fn passwd_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+    })
+}

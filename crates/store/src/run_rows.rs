@@ -1,0 +1,207 @@
+//! A run reduced to the rows it writes, computed off any store's writer: the values of its
+//! `runs` row, its seven node rows and its checkpoint rows, the digest its audit entry commits
+//! to, and that entry's payload. Every backend records a [`PreparedRun`] as it is.
+
+use crate::audit;
+use crate::error::Result;
+use crate::lifecycle::BreakStatus;
+use chrono::SecondsFormat;
+use reconagent_engine::graph::ExecutionGraph;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The digest a RUN entry commits to: SHA-256 of the run's rows as one canonical JSON array
+/// (node rows by agent, checkpoint rows by id), the graph JSON entering as its own SHA-256 (so
+/// its few KiB are hashed, not escaped into another string). Computed when the run is prepared
+/// and again by [`check`] from what is stored.
+pub(crate) fn rows_digest(run: &[Value], graph: &str, nodes: &mut [Vec<Value>], checkpoints: &mut [Vec<Value>]) -> String {
+    let key = |v: &Vec<Value>| v.first().and_then(|k| k.as_str()).unwrap_or_default().to_string();
+    nodes.sort_by_key(key);
+    checkpoints.sort_by_key(key);
+    let graph = hex::encode(Sha256::digest(graph.as_bytes()));
+    let text = serde_json::to_string(&json!([run, graph, nodes, checkpoints])).expect("a Value always serialises");
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A run reduced to the values its rows hold, computed off the writer thread (a batch does this
+/// on its own threads, so the single writer only executes SQL and never walks or frees a graph).
+pub struct PreparedRun {
+    pub(crate) break_id: String,
+    pub(crate) mode: &'static str,
+    pub(crate) policy_key: String,
+    pub(crate) policy_version: String,
+    pub(crate) break_type: String,
+    pub(crate) tier: &'static str,
+    pub(crate) decision: &'static str,
+    pub(crate) new_status: &'static str,
+    pub(crate) confidence: f64,
+    pub(crate) decided_by_json: String,
+    pub(crate) early_exit: Option<String>,
+    pub(crate) agents_planned: i64,
+    pub(crate) agents_invoked: i64,
+    pub(crate) wall_us: i64,
+    pub(crate) emulated: bool,
+    pub(crate) started_at: String,
+    pub(crate) profile_json: String,
+    pub(crate) graph_json: String,
+    pub(crate) modelled_ms: i64,
+    pub(crate) modelled_cost: String,
+    pub(crate) deadline: Option<String>,
+    pub(crate) checkpoints: Vec<(String, &'static str, bool, Option<String>)>,
+    pub(crate) nodes: Vec<NodeRow>,
+    /// The audit payload in canonical form, split where the run id (known only at insert) goes.
+    pub(crate) payload_head: String,
+    pub(crate) payload_tail: String,
+    /// A comparison (v1) run: recorded in the break's history, never changing its status,
+    /// decision, tier or SLA.
+    pub(crate) shadow: bool,
+}
+
+pub(crate) struct NodeRow {
+    pub(crate) agent: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) started_us: Option<i64>,
+    pub(crate) finished_us: Option<i64>,
+    pub(crate) waited_us: i64,
+    pub(crate) attempts: u32,
+    pub(crate) skip_reason: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+impl PreparedRun {
+    /// Computes and serialises everything a run's rows hold.
+    ///
+    /// # Errors
+    /// A serialisation error (none is expected for engine graphs).
+    pub fn new(g: &ExecutionGraph) -> Result<PreparedRun> {
+        let (modelled_ms, modelled_cost) = (g.seed_modelled_ms() as i64, g.seed_modelled_cost().to_string());
+        let deadline = g.nodes.iter().find_map(|n| match n.output.as_deref() {
+            Some(reconagent_engine::agents::AgentOutput::Workflow(w)) => Some(w.sla_deadline.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            _ => None,
+        });
+        let new_status = BreakStatus::from_decision(g.decision.action).as_str();
+        let graph_json = serde_json::to_string(g)?;
+        let decided_by_json = serde_json::to_string(&g.decision.decided_by)?;
+        let early_exit = g.early_exit().map(|c| c.id.clone());
+        // The digest of the rows this run writes, committed to by its audit entry (state.rs).
+        let rows = {
+            use serde_json::Value;
+            let run = vec![
+                Value::from(g.break_id.as_str()),
+                Value::from(g.mode.as_str()),
+                Value::from(g.policy_key.as_str()),
+                Value::from(g.policy_version.as_str()),
+                Value::from(g.profile.break_type.as_str()),
+                Value::from(g.profile.tier.as_str()),
+                Value::from(g.decision.action.as_str()),
+                json!(g.decision.confidence),
+                Value::from(decided_by_json.as_str()),
+                json!(early_exit),
+            ];
+            let mut nodes: Vec<Vec<Value>> = g
+                .nodes
+                .iter()
+                .map(|n| {
+                    vec![
+                        Value::from(n.agent.as_str()),
+                        Value::from(node_status(n.status)),
+                        json!(n.started_us.map(|v| v as i64)),
+                        json!(n.finished_us.map(|v| v as i64)),
+                        json!(n.waited_us as i64),
+                        json!(i64::from(n.attempts)),
+                        json!(n.skip_reason.as_ref().map(|r| r.to_string())),
+                        json!(n.error),
+                    ]
+                })
+                .collect();
+            let mut cps: Vec<Vec<Value>> = g
+                .checkpoints
+                .iter()
+                .map(|c| vec![Value::from(c.id.as_str()), Value::from(c.after_agent.as_str()), json!(i64::from(c.fired)), json!(c.error)])
+                .collect();
+            rows_digest(&run, &graph_json, &mut nodes, &mut cps)
+        };
+        // v1 is the baseline v2 is compared with: its runs are shadow runs, recorded but never
+        // deciding anything about the break.
+        let shadow = g.mode == reconagent_engine::graph::RunMode::V1;
+        let mut payload = json!({
+            "run_id": 0,
+            "mode": g.mode.as_str(),
+            "policy": g.policy_key,
+            "policy_version": g.policy_version,
+            "decision": g.decision.action.as_str(),
+            "decided_by": g.decision.decided_by,
+            "agents_invoked": g.agents_invoked(),
+            "skipped": g.nodes.iter().filter_map(|n| n.skip_reason.as_ref().map(|r| json!({"agent": n.agent.as_str(), "reason": r.to_string()}))).collect::<Vec<_>>(),
+            "status": if shadow { serde_json::Value::Null } else { json!(new_status) },
+            "tier": g.profile.tier.as_str(),
+            "rows": rows,
+        });
+        if shadow {
+            payload["shadow"] = json!(true);
+        }
+        // Why the run was held for a person (invariant S1), in the hashed record: only when there
+        // is a reason, so entries written before holds existed keep their form.
+        if !g.decision.holds.is_empty() {
+            payload["holds"] = json!(g.decision.holds.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+        }
+        let payload = audit::canonical_json(&payload);
+        // Keys are sorted and string values escape their quotes, so this is the key itself.
+        let at = payload.find("\"run_id\":0").expect("the payload has a run_id");
+        let (head, tail) = payload.split_at(at + "\"run_id\":".len());
+        debug_assert_eq!(g.nodes.len(), 7, "a graph holds all seven agents");
+        Ok(PreparedRun {
+            break_id: g.break_id.clone(),
+            mode: g.mode.as_str(),
+            policy_key: g.policy_key.clone(),
+            policy_version: g.policy_version.clone(),
+            break_type: g.profile.break_type.as_str().to_string(),
+            tier: g.profile.tier.as_str(),
+            decision: g.decision.action.as_str(),
+            new_status,
+            confidence: g.decision.confidence,
+            decided_by_json,
+            early_exit,
+            agents_planned: g.agents_planned() as i64,
+            agents_invoked: g.agents_invoked() as i64,
+            wall_us: g.wall_us as i64,
+            emulated: g.emulated_latency.is_some(),
+            started_at: g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            profile_json: serde_json::to_string(&g.profile)?,
+            graph_json,
+            modelled_ms,
+            modelled_cost,
+            deadline,
+            checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),
+            nodes: g
+                .nodes
+                .iter()
+                .map(|n| NodeRow {
+                    agent: n.agent.as_str(),
+                    status: node_status(n.status),
+                    started_us: n.started_us.map(|v| v as i64),
+                    finished_us: n.finished_us.map(|v| v as i64),
+                    waited_us: n.waited_us as i64,
+                    attempts: n.attempts,
+                    skip_reason: n.skip_reason.as_ref().map(|r| r.to_string()),
+                    error: n.error.clone(),
+                })
+                .collect(),
+            payload_head: head.to_string(),
+            payload_tail: tail[1..].to_string(),
+            shadow,
+        })
+    }
+}
+
+fn node_status(s: reconagent_engine::graph::NodeStatus) -> &'static str {
+    use reconagent_engine::graph::NodeStatus::*;
+    match s {
+        Completed => "COMPLETED",
+        Failed => "FAILED",
+        TimedOut => "TIMED_OUT",
+        Cancelled => "CANCELLED",
+        Skipped => "SKIPPED",
+    }
+}
+

@@ -1,0 +1,214 @@
+//! Policy versions, claims, and recording runs.
+
+use super::audit::Appender;
+use super::history::StoreHistory;
+use super::{now, owner_is_gone, SqliteStore, CLAIM_LEASE};
+use crate::audit::EventKind;
+use crate::backend::RunStore;
+use crate::error::{Result, StoreError};
+use crate::lifecycle::BreakStatus;
+use crate::run_rows::PreparedRun;
+use chrono::{SecondsFormat, Utc};
+use reconagent_engine::agents::HistoryLookup;
+use reconagent_engine::graph::ExecutionGraph;
+use reconagent_engine::policy::PolicySet;
+use rusqlite::{params, OptionalExtension};
+use serde_json::json;
+use std::sync::Arc;
+
+impl RunStore for SqliteStore {
+    /// Records a policy version (idempotent by content hash).
+    fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()> {
+        let at = now();
+        self.write(|tx| {
+            if super::policies::insert_version(tx, set, &set.source_name, &self.actor, note, &at)? {
+                super::audit::append(tx, EventKind::PolicySaved, &self.actor, &set.version, &json!({"source": set.source_name, "note": note}), &at)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// As [`SqliteStore::record_runs`] for runs serialised ahead with [`PreparedRun::new`] (a batch
+    /// does that on its own threads so the single writer only executes SQL).
+    ///
+    /// # Errors
+    /// As [`SqliteStore::record_runs`]; nothing of the chunk is written.
+    fn record_prepared(&self, runs: &[PreparedRun]) -> Result<Vec<i64>> {
+        let at = now();
+        self.write(|tx| {
+            let mut chain = Appender::load(tx)?;
+            let mut writer = RunWriter::new(tx)?;
+            runs.iter().map(|r| writer.record(tx, &mut chain, r, &self.actor, &at)).collect()
+        })
+    }
+
+    /// Claims breaks for this process before running them: returns the ids it now holds, in the
+    /// order given. An id inside a range another live process has claimed is left out, and with
+    /// `only_new`, so is a break that is no longer NEW (another process recorded it since it was
+    /// read). The ids held are claimed as one range (their smallest to their largest), so a
+    /// page costs one row whatever its size. Claims are released by [`SqliteStore::release_claims`]
+    /// (a batch calls it when it ends), taken over at once when their process is gone (same
+    /// host), or when their lease ([`CLAIM_LEASE`]) expires.
+    fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let expires = (now + CLAIM_LEASE).to_rfc3339_opts(SecondsFormat::Micros, true);
+        let now = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let list = serde_json::to_string(ids)?;
+        self.write(|tx| {
+            tx.execute("DELETE FROM claims WHERE expires_at < ?1", [&now])?;
+            // A process of this host that is gone (killed, crashed) holds nothing any more.
+            let owners: Vec<String> = tx.prepare("SELECT DISTINCT owner FROM claims")?.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+            for o in owners.iter().filter(|o| *o != &self.owner && owner_is_gone(o, &self.owner)) {
+                tx.execute("DELETE FROM claims WHERE owner = ?1", [o])?;
+            }
+            let others: Vec<(String, String)> = tx
+                .prepare("SELECT first_id, last_id FROM claims WHERE owner <> ?1")?
+                .query_map([&self.owner], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            let eligible: std::collections::HashSet<String> = tx
+                .prepare_cached("SELECT b.break_id FROM json_each(?1) j JOIN breaks b ON b.break_id = j.value WHERE ?2 = 0 OR b.status = 'NEW'")?
+                .query_map(params![list, only_new], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            let held: Vec<String> = ids
+                .iter()
+                .filter(|id| eligible.contains(*id) && !others.iter().any(|(a, b)| a.as_str() <= id.as_str() && id.as_str() <= b.as_str()))
+                .cloned()
+                .collect();
+            if let (Some(first), Some(last)) = (held.iter().min(), held.iter().max()) {
+                tx.execute("INSERT INTO claims (owner, first_id, last_id, expires_at) VALUES (?1, ?2, ?3, ?4)", params![self.owner, first, last, expires])?;
+            }
+            Ok(held)
+        })
+    }
+
+    /// Releases every claim this store handle holds (a batch calls it when it ends, cancelled or
+    /// not, so breaks it did not start are free at once).
+    fn release_claims(&self) -> Result<usize> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM claims WHERE owner = ?1", [&self.owner])?))
+    }
+
+    /// Every run of a break, oldest first.
+    fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT run_id, graph FROM runs WHERE break_id = ?1 ORDER BY run_id")?;
+        let rows = stmt.query_map([break_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, g) = r?;
+            out.push((id, serde_json::from_str(&g)?));
+        }
+        Ok(out)
+    }
+
+    fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
+        Ok(Arc::new(StoreHistory::open(self)?))
+    }
+}
+
+/// The statements that record a run, prepared once per transaction rather than looked up in
+/// the statement cache for every run.
+struct RunWriter<'tx> {
+    status: rusqlite::Statement<'tx>,
+    policy_known: rusqlite::Statement<'tx>,
+    run: rusqlite::Statement<'tx>,
+    checkpoint: rusqlite::Statement<'tx>,
+    nodes: rusqlite::Statement<'tx>,
+    update_break: rusqlite::Statement<'tx>,
+    /// Policy versions already checked in this transaction (almost always one).
+    known_policies: Vec<String>,
+}
+
+impl<'tx> RunWriter<'tx> {
+    fn new(tx: &'tx rusqlite::Transaction) -> Result<RunWriter<'tx>> {
+        Ok(RunWriter {
+            status: tx.prepare("SELECT status FROM breaks WHERE break_id = ?1")?,
+            policy_known: tx.prepare("SELECT EXISTS(SELECT 1 FROM policy_versions WHERE hash = ?1)")?,
+            run: tx.prepare(
+                "INSERT INTO runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
+                                   agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )?,
+            checkpoint: tx.prepare("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired, error) VALUES (?1, ?2, ?3, ?4, ?5)")?,
+            // One statement for the seven node rows.
+            nodes: tx.prepare(
+                "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error) VALUES
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9), (?1, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17), (?1, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25),
+                 (?1, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33), (?1, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41), (?1, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49),
+                 (?1, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57)",
+            )?,
+            update_break: tx.prepare(
+                "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7
+                 WHERE break_id = ?1",
+            )?,
+            known_policies: Vec::new(),
+        })
+    }
+
+    fn record(&mut self, tx: &rusqlite::Transaction, chain: &mut Appender, r: &PreparedRun, actor: &str, at: &str) -> Result<i64> {
+        let status: Option<String> = self.status.query_row([&r.break_id], |row| row.get(0)).optional()?;
+        let status = status.ok_or_else(|| StoreError::NoSuchBreak(r.break_id.clone()))?;
+        if !r.shadow && BreakStatus::parse(&status) == Some(BreakStatus::Resolved) {
+            return Err(StoreError::IllegalTransition {
+                id: r.break_id.clone(),
+                from: status,
+                action: "a new run".into(),
+                allowed: "NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED".into(),
+            });
+        }
+        if !self.known_policies.contains(&r.policy_version) {
+            if !self.policy_known.query_row([&r.policy_version], |row| row.get::<_, bool>(0))? {
+                return Err(StoreError::Invalid(format!("policy version {} is not recorded: record_policy first", r.policy_version)));
+            }
+            self.known_policies.push(r.policy_version.clone());
+        }
+        self.run.execute(params![
+            r.break_id,
+            r.mode,
+            r.policy_key,
+            r.policy_version,
+            r.break_type,
+            r.tier,
+            r.decision,
+            r.confidence,
+            r.decided_by_json,
+            r.early_exit,
+            r.agents_planned,
+            r.agents_invoked,
+            r.wall_us,
+            r.emulated,
+            r.started_at,
+            r.profile_json,
+            r.graph_json,
+            r.modelled_ms,
+            r.modelled_cost,
+        ])?;
+        let run_id = tx.last_insert_rowid();
+        for (id, after, fired, error) in &r.checkpoints {
+            self.checkpoint.execute(params![run_id, id, after, fired, error])?;
+        }
+        let stmt = &mut self.nodes;
+        stmt.raw_bind_parameter(1, run_id)?;
+        for (i, n) in r.nodes.iter().enumerate() {
+            let b = 2 + i * 8;
+            stmt.raw_bind_parameter(b, n.agent)?;
+            stmt.raw_bind_parameter(b + 1, n.status)?;
+            stmt.raw_bind_parameter(b + 2, n.started_us)?;
+            stmt.raw_bind_parameter(b + 3, n.finished_us)?;
+            stmt.raw_bind_parameter(b + 4, n.waited_us)?;
+            stmt.raw_bind_parameter(b + 5, n.attempts)?;
+            stmt.raw_bind_parameter(b + 6, n.skip_reason.as_deref())?;
+            stmt.raw_bind_parameter(b + 7, n.error.as_deref())?;
+        }
+        stmt.raw_execute()?;
+        if !r.shadow {
+            self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
+        }
+        let payload = format!("{}{run_id}{}", r.payload_head, r.payload_tail);
+        chain.append_canonical(tx, EventKind::Run, actor, &r.break_id, &payload, at)?;
+        Ok(run_id)
+    }
+}
+

@@ -1,0 +1,296 @@
+//! The store's conformance suite: what every backend must do, written against the seam
+//! (`Arc<dyn Backend>`) only. `conformance!` instantiates every case for one backend; SQLite is
+//! instantiated here, and a shared-server backend adds one line.
+
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_engine::{Break, DecisionAction};
+use reconagent_store::backend::stream_with_status;
+use reconagent_store::export::ReportQuery;
+use reconagent_store::prelude::*;
+use reconagent_store::{EfficiencyFilter, QueueFilter, QueueSort, StoreError};
+use std::sync::Arc;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+/// One database under test: every call to `open` is a new handle (a new process, as far as
+/// claims go) on the same data.
+pub trait Harness {
+    fn open(&self) -> Arc<dyn Backend>;
+}
+
+struct Sqlite(tempfile::TempDir);
+
+impl Sqlite {
+    fn new() -> Sqlite {
+        Sqlite(tempfile::tempdir().expect("a temp dir"))
+    }
+}
+
+impl Harness for Sqlite {
+    fn open(&self) -> Arc<dyn Backend> {
+        Arc::new(reconagent_store::SqliteStore::open(&self.0.path().join("conformance.db")).expect("the database opens"))
+    }
+}
+
+fn breaks(n: usize) -> Vec<Break> {
+    generate(31, n, &Orchestrator::bundled().refdata)
+}
+
+fn run(orch: &Orchestrator, b: &Break, mode: RunMode) -> ExecutionGraph {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    rt.block_on(orch.process_break(b, mode, sample_as_of()))
+}
+
+/// A store with `n` breaks, each run once (v2) and recorded.
+fn decided(store: &dyn Backend, n: usize) -> Result<(Vec<Break>, Vec<ExecutionGraph>), StoreError> {
+    let orch = Orchestrator::bundled();
+    let bs = breaks(n);
+    store.import_breaks(&bs, "conformance")?;
+    store.record_policy(&orch.policies, "conformance")?;
+    let graphs: Vec<_> = bs.iter().map(|b| run(&orch, b, RunMode::V2)).collect();
+    store.record_runs(&graphs)?;
+    Ok((bs, graphs))
+}
+
+mod cases {
+    use super::*;
+
+    pub fn imports_are_idempotent_and_audited(h: &dyn Harness) -> R {
+        let s = h.open();
+        let bs = breaks(25);
+        assert_eq!(s.import_breaks(&bs, "first")?, (25, 0));
+        assert_eq!(s.import_breaks(&bs[..10], "again")?, (0, 10));
+        assert_eq!(s.count_with_status(BreakStatus::New)?, 25);
+        assert_eq!(s.get_break(&bs[3].break_id)?, bs[3]);
+        let row = s.break_row(&bs[3].break_id)?;
+        assert_eq!((row.status.as_str(), row.break_type.as_str()), ("NEW", bs[3].break_type.as_str()));
+        assert!(matches!(s.get_break("NOPE"), Err(StoreError::NoSuchBreak(_))));
+        assert!(matches!(s.break_row("NOPE"), Err(StoreError::NoSuchBreak(_))));
+        let imports = s.audit_entries(None, None, Some("IMPORT"), 10, 0)?;
+        assert_eq!(imports.len(), 2, "one entry per import call");
+        assert!(s.verify()?.ok);
+        Ok(())
+    }
+
+    pub fn differing_contents_are_found_and_replaced_only_on_purpose(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, _) = decided(&*s, 5)?;
+        let mut changed = bs[1].clone();
+        changed.description = Some("corrected by the desk".into());
+        let same = bs[2].clone();
+        let given = [changed.clone(), same];
+        let differing = s.differing(&given)?;
+        assert_eq!(differing.iter().map(|b| b.break_id.as_str()).collect::<Vec<_>>(), [changed.break_id.as_str()]);
+        assert!(s.replace_break(&changed, " ").is_err(), "a reason is required");
+        assert!(s.replace_break(&changed, "desk correction")?);
+        assert!(!s.replace_break(&changed, "desk correction")?, "identical contents change nothing");
+        assert_eq!(s.status_of(&changed.break_id)?, BreakStatus::New, "decided again on what it now says");
+        assert_eq!(s.get_break(&changed.break_id)?, changed);
+        assert!(s.verify()?.ok, "the replacement is in the chain");
+        Ok(())
+    }
+
+    pub fn pages_by_status_walk_every_break_once_in_id_order(h: &dyn Harness) -> R {
+        let s = h.open();
+        let bs = breaks(23);
+        s.import_breaks(&bs, "t")?;
+        let streamed: Vec<String> = stream_with_status(&*s, BreakStatus::New, 5).map(|b| b.map(|b| b.break_id)).collect::<Result<_, _>>()?;
+        let mut ids: Vec<String> = bs.iter().map(|b| b.break_id.clone()).collect();
+        ids.sort();
+        assert_eq!(streamed, ids);
+        assert!(s.page_with_status(BreakStatus::Resolved, "", 10)?.is_empty());
+        Ok(())
+    }
+
+    pub fn the_queue_filters_sorts_and_counts(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 40)?;
+        let (all, total) = s.queue(&QueueFilter { limit: 1000, ..Default::default() })?;
+        assert_eq!((all.len(), total), (40, 40));
+        let waiting = graphs.iter().filter(|g| g.decision.action != DecisionAction::AutoResolve).count() as u64;
+        let (_, n) = s.queue(&QueueFilter { statuses: vec!["PENDING_REVIEW".into(), "ESCALATED".into()], limit: 1, ..Default::default() })?;
+        assert_eq!(n, waiting);
+        let (page, _) = s.queue(&QueueFilter { sort: QueueSort::Priority, limit: 40, ..Default::default() })?;
+        let rank = |t: &Option<String>| t.as_deref().and_then(reconagent_engine::RiskTier::parse);
+        assert!(page.windows(2).all(|w| rank(&w[0].tier) >= rank(&w[1].tier)), "most severe first");
+        let prefix = &bs[7].break_id[..bs[7].break_id.len() - 1];
+        let (found, _) = s.queue(&QueueFilter { search: Some(prefix.to_lowercase()), limit: 100, ..Default::default() })?;
+        assert!(found.iter().any(|r| r.break_id == bs[7].break_id), "search is by prefix, case-insensitive");
+        let (second, _) = s.queue(&QueueFilter { limit: 10, offset: 10, ..Default::default() })?;
+        assert_eq!(second, all[10..20].to_vec(), "pages do not overlap");
+        let types = s.break_types()?;
+        assert!(bs.iter().all(|b| types.contains(&b.break_type.as_str().to_string())));
+        assert_eq!(s.recent_breaks(5, None)?.len(), 5);
+        Ok(())
+    }
+
+    pub fn runs_set_the_status_and_comparison_runs_change_nothing(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 6)?;
+        for (b, g) in bs.iter().zip(&graphs) {
+            assert_eq!(s.status_of(&b.break_id)?, BreakStatus::from_decision(g.decision.action));
+        }
+        let orch = Orchestrator::bundled();
+        let before = s.break_row(&bs[0].break_id)?;
+        s.record_runs(&[run(&orch, &bs[0], RunMode::V1)])?;
+        assert_eq!(s.break_row(&bs[0].break_id)?, before, "a v1 run is a shadow run");
+        let runs = s.runs_of(&bs[0].break_id)?;
+        assert_eq!(runs.len(), 2);
+        assert!(runs[0].0 < runs[1].0, "oldest first");
+        assert_eq!(runs[0].1, graphs[0]);
+        assert!(s.verify()?.ok);
+        Ok(())
+    }
+
+    pub fn a_run_is_refused_for_a_resolved_break_or_an_unknown_policy(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 8)?;
+        let i = graphs.iter().position(|g| g.decision.action != DecisionAction::AutoResolve).ok_or("a break waiting for review")?;
+        s.act(&bs[i].break_id, &HumanAction::Accept)?;
+        let orch = Orchestrator::bundled();
+        let again = run(&orch, &bs[i], RunMode::V2);
+        assert!(matches!(s.record_runs(&[again]), Err(StoreError::IllegalTransition { .. })));
+        let mut unknown = run(&orch, &bs[(i + 1) % 8], RunMode::V2);
+        unknown.policy_version = "0".repeat(64);
+        assert!(s.record_runs(&[unknown]).is_err(), "the policy version must be recorded first");
+        assert!(s.verify()?.ok, "nothing half-written");
+        Ok(())
+    }
+
+    pub fn claims_keep_two_holders_apart_until_released(h: &dyn Harness) -> R {
+        let (a, b) = (h.open(), h.open());
+        let bs = breaks(10);
+        a.import_breaks(&bs, "t")?;
+        let mut ids: Vec<String> = bs.iter().map(|b| b.break_id.clone()).collect();
+        ids.sort();
+        assert_eq!(a.claim(&ids[..5], true)?, ids[..5].to_vec());
+        assert!(b.claim(&ids[..5], true)?.is_empty(), "held by the other handle");
+        assert_eq!(b.claim(&ids[5..], true)?, ids[5..].to_vec());
+        a.release_claims()?;
+        assert_eq!(b.claim(&ids[..5], true)?, ids[..5].to_vec(), "free once released");
+        b.release_claims()?;
+        Ok(())
+    }
+
+    pub fn human_actions_follow_the_lifecycle(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 10)?;
+        let i = graphs.iter().position(|g| g.decision.action != DecisionAction::AutoResolve).ok_or("a break waiting for review")?;
+        let id = &bs[i].break_id;
+        s.act(id, &HumanAction::Comment { text: "looking".into() })?;
+        s.act(id, &HumanAction::Assign { assignee: "bob".into() })?;
+        assert!(matches!(s.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "".into() }), Err(StoreError::Invalid(_))));
+        assert_eq!(s.act(id, &HumanAction::Accept)?, BreakStatus::Resolved);
+        assert!(matches!(s.act(id, &HumanAction::Accept), Err(StoreError::IllegalTransition { .. })), "nothing left to accept");
+        let kinds: Vec<String> = s.actions_of(id)?.into_iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, ["COMMENT", "ASSIGN", "ACCEPT"]);
+        assert_eq!(s.break_row(id)?.assignee.as_deref(), Some("bob"));
+        assert!(matches!(s.act("NOPE", &HumanAction::Accept), Err(StoreError::NoSuchBreak(_))));
+        assert!(s.verify()?.ok);
+        Ok(())
+    }
+
+    pub fn the_audit_log_reads_newest_first_by_kind(h: &dyn Harness) -> R {
+        let s = h.open();
+        decided(&*s, 4)?;
+        let all = s.audit_entries(None, None, None, 100, 0)?;
+        assert!(all.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+        let runs = s.audit_entries(None, None, Some("RUN"), 100, 0)?;
+        assert_eq!(runs.len(), 4);
+        assert_eq!(s.audit_entries(None, None, None, 2, 1)?, all[1..3].to_vec());
+        let v = s.verify()?;
+        assert_eq!((v.ok, v.entries as usize, v.head.as_str()), (true, all.len(), all[0].hash.as_str()));
+        Ok(())
+    }
+
+    pub fn reports_and_their_entries(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, _) = decided(&*s, 12)?;
+        let today = chrono::Utc::now().date_naive();
+        let q = ReportQuery { from: today, to: today, break_type: None };
+        let report = s.report(&q)?;
+        assert_eq!((report.breaks.len(), report.runs.len()), (bs.len(), bs.len()));
+        assert!(report.chain.ok);
+        s.record_export("/tmp/report.json", &serde_json::json!({"format": "json"}))?;
+        assert_eq!(s.audit_entries(None, None, Some("EXPORT_MADE"), 10, 0)?.len(), 1);
+        assert!(s.verify()?.ok);
+        Ok(())
+    }
+
+    pub fn efficiency_counts_every_run(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (_, graphs) = decided(&*s, 15)?;
+        let e = s.efficiency(&EfficiencyFilter::default())?;
+        assert_eq!(e.groups.iter().map(|g| g.runs).sum::<u64>(), graphs.len() as u64);
+        assert_eq!(e.per_day.iter().map(|d| d.runs).sum::<u64>(), graphs.len() as u64);
+        Ok(())
+    }
+
+    pub fn policy_versions_and_saves(h: &dyn Harness) -> R {
+        let s = h.open();
+        let set = reconagent_engine::policy::PolicySet::bundled();
+        s.record_policy(&set, "bundled")?;
+        s.record_policy(&set, "bundled again")?;
+        assert_eq!(s.audit_entries(None, None, Some("POLICY_SAVED"), 10, 0)?.len(), 1, "a version is recorded once");
+        assert_eq!(s.policy_text(&set.version)?, *set.text);
+        let save = s.record_policy_save(&set, "routing_policies.yaml", "saved", None)?;
+        assert_eq!(save.hash, set.version);
+        let history = s.policy_history(10)?;
+        assert_eq!(history[0].save_id, save.save_id);
+        assert!(s.policy_text("nope").is_err());
+        assert!(s.verify()?.ok);
+        Ok(())
+    }
+
+    pub fn history_sees_decided_breaks(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, _) = decided(&*s, 30)?;
+        let history = s.history()?;
+        let b = &bs[0];
+        let summary = history.similar(&reconagent_engine::agents::SimilarQuery {
+            break_id: "ANOTHER".into(),
+            break_type: b.break_type.clone(),
+            counterparty: b.counterparty.clone(),
+            instrument_id: b.instrument_id.clone(),
+        })?;
+        assert!(summary.similar_count >= 1, "the decided break itself is similar to a break like it");
+        Ok(())
+    }
+}
+
+/// Every case, as one `#[test]` each, for the backend `$make()` opens.
+macro_rules! conformance {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            conformance!(@cases $make;
+                imports_are_idempotent_and_audited,
+                differing_contents_are_found_and_replaced_only_on_purpose,
+                pages_by_status_walk_every_break_once_in_id_order,
+                the_queue_filters_sorts_and_counts,
+                runs_set_the_status_and_comparison_runs_change_nothing,
+                a_run_is_refused_for_a_resolved_break_or_an_unknown_policy,
+                claims_keep_two_holders_apart_until_released,
+                human_actions_follow_the_lifecycle,
+                the_audit_log_reads_newest_first_by_kind,
+                reports_and_their_entries,
+                efficiency_counts_every_run,
+                policy_versions_and_saves,
+                history_sees_decided_breaks
+            );
+        }
+    };
+    (@cases $make:expr; $($case:ident),*) => {
+        $(
+            #[test]
+            fn $case() -> R {
+                let harness = $make;
+                cases::$case(&harness)
+            }
+        )*
+    };
+}
+
+conformance!(sqlite, Sqlite::new());
