@@ -4,9 +4,10 @@ import { commands, events } from "./bindings";
 import type * as B from "./bindings";
 import type { ApiError, Progress } from "./bindings";
 
-// Replies use the Serialize shapes (every field present), requests the Deserialize ones.
-export type { ApiError, AppInfo, AuditEntryDto, EfficiencyDto, ExportSummary, FilterOptions, HeadlineDto, ImportSummary, ProcessSummary, ProfileDto, Progress, ReviewAction } from "./bindings";
-export type ActionDto = B.ActionDto_Serialize;
+// Replies use the Serialize shapes (every field present), requests the Deserialize ones. Every
+// enum is a union generated from Rust: a renamed value fails `tsc` wherever it is used.
+export type { AgentKind, ApiError, AppInfo, AuditRow, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
+export type ActionRow = B.ActionRow_Serialize;
 export type BreakDetail = B.BreakDetail_Serialize;
 export type BreakDto = B.BreakDto_Serialize;
 export type BreakRow = B.BreakRow_Serialize;
@@ -37,38 +38,38 @@ export class ApiFailure extends Error {
   }
 }
 
-type Result<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
+type Reply<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
 
-
-async function unwrap<T>(p: Promise<Result<unknown>>): Promise<T> {
+/** A command's data, or its error thrown as an ApiFailure; the data's type is the command's own. */
+async function unwrap<T>(p: Promise<Reply<T>>): Promise<T> {
   const r = await p;
   if (r.status === "error") throw new ApiFailure(r.error);
-  return r.data as T;
+  return r.data;
 }
 
 export const api = {
-  appInfo: () => unwrap<B.AppInfo>(commands.appInfo()),
-  queue: (q: QueueQuery) => unwrap<QueuePage>(commands.queue(q)),
-  filterOptions: () => unwrap<B.FilterOptions>(commands.filterOptions()),
-  breakDetail: (id: string) => unwrap<BreakDetail>(commands.breakDetail(id)),
-  importFile: (path: string) => unwrap<B.ImportSummary>(commands.importFile(path)),
-  loadSample: () => unwrap<B.ImportSummary>(commands.loadSample()),
-  process: (ids: string[], mode: "v1" | "v2", rerunWaiting = false) => unwrap<B.ProcessSummary>(commands.process(ids, mode, rerunWaiting)),
-  cancelProcessing: () => unwrap<boolean>(commands.cancelProcessing()),
-  review: (id: string, action: B.ReviewAction) => unwrap<string>(commands.review(id, action)),
-  efficiency: (q: StatsQuery) => unwrap<B.EfficiencyDto>(commands.efficiency(q)),
-  auditLog: (q: AuditQuery) => unwrap<B.AuditEntryDto[]>(commands.auditLog(q)),
-  verifyAudit: () => unwrap<VerificationDto>(commands.verifyAudit()),
-  exportReport: (r: ExportRequest) => unwrap<B.ExportSummary>(commands.exportReport(r)),
-  databaseProblem: () => unwrap<B.DatabaseProblem | null>(commands.databaseProblem()),
-  startNewDatabase: () => unwrap<string>(commands.startNewDatabase()),
-  policyFile: () => unwrap<PolicyFileState>(commands.policyFile()),
-  policyCheck: (base: string, edits: B.PolicyEdit[]) => unwrap<PolicyDraft>(commands.policyCheck(base, edits)),
-  policySimulate: (base: string, edits: B.PolicyEdit[], limit: number, breakType: string | null) => unwrap<B.SimulationDto>(commands.policySimulate(base, edits, limit, breakType)),
-  policySave: (base: string, edits: B.PolicyEdit[], note: string, overwrite: boolean) => unwrap<PolicySave>(commands.policySave(base, edits, note, overwrite)),
-  policyHistory: () => unwrap<PolicySave[]>(commands.policyHistory()),
-  policyVersionDiff: (from: string, to: string) => unwrap<DiffLine[]>(commands.policyVersionDiff(from, to)),
-  policyRestore: (hash: string, loadedHash: string, note: string) => unwrap<PolicySave>(commands.policyRestore(hash, loadedHash, note)),
+  appInfo: () => unwrap(commands.appInfo()),
+  queue: (q: QueueQuery) => unwrap(commands.queue(q)),
+  filterOptions: () => unwrap(commands.filterOptions()),
+  breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
+  importFile: (path: string) => unwrap(commands.importFile(path)),
+  loadSample: () => unwrap(commands.loadSample()),
+  process: (ids: string[], mode: B.RunMode, rerunWaiting = false) => unwrap(commands.process(ids, mode, rerunWaiting)),
+  cancelProcessing: () => unwrap(commands.cancelProcessing()),
+  review: (id: string, action: B.HumanAction) => unwrap(commands.review(id, action)),
+  efficiency: (q: StatsQuery) => unwrap(commands.efficiency(q)),
+  auditLog: (q: AuditQuery) => unwrap(commands.auditLog(q)),
+  verifyAudit: () => unwrap(commands.verifyAudit()),
+  exportReport: (r: ExportRequest) => unwrap(commands.exportReport(r)),
+  databaseProblem: () => unwrap(commands.databaseProblem()),
+  startNewDatabase: () => unwrap(commands.startNewDatabase()),
+  policyFile: () => unwrap(commands.policyFile()),
+  policyCheck: (base: string, edits: B.PolicyEdit[]) => unwrap(commands.policyCheck(base, edits)),
+  policySimulate: (base: string, edits: B.PolicyEdit[], limit: number, breakType: string | null) => unwrap(commands.policySimulate(base, edits, limit, breakType)),
+  policySave: (base: string, edits: B.PolicyEdit[], note: string, overwrite: boolean) => unwrap(commands.policySave(base, edits, note, overwrite)),
+  policyHistory: () => unwrap(commands.policyHistory()),
+  policyVersionDiff: (from: string, to: string) => unwrap(commands.policyVersionDiff(from, to)),
+  policyRestore: (hash: string, loadedHash: string, note: string) => unwrap(commands.policyRestore(hash, loadedHash, note)),
 };
 
 /** Subscribes to batch progress; returns the unsubscribe function. */

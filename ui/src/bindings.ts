@@ -14,12 +14,12 @@ export const commands = {
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
-	process: (breakIds: string[], mode: string, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
+	process: (breakIds: string[], mode: RunMode, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
-	review: (breakId: string, action: ReviewAction) => typedError<string, ApiError>(__TAURI_INVOKE("review", { breakId, action })),
+	review: (breakId: string, action: HumanAction) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action })),
 	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
-	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditEntryDto[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
+	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditRow[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
 	exportReport: (request: ExportRequest_Deserialize) => typedError<ExportSummary, ApiError>(__TAURI_INVOKE("export_report", { request })),
 	policyFile: () => typedError<PolicyFileState_Serialize, ApiError>(__TAURI_INVOKE("policy_file")),
@@ -43,9 +43,13 @@ export const events = {
 };
 
 /* Types */
-export type ActionDto = ActionDto_Serialize | ActionDto_Deserialize;
+/**  A person's action on a break, as recorded (in an audit report too). */
+export type ActionRow = ActionRow_Serialize | ActionRow_Deserialize;
 
-export type ActionDto_Deserialize = {
+/**  A person's action on a break, as recorded (in an audit report too). */
+export type ActionRow_Deserialize = {
+	break_id: string,
+	/**  ACCEPT, OVERRIDE, ASSIGN, COMMENT or RESOLVE, as stored. */
 	kind: string,
 	actor: string,
 	at: string,
@@ -55,7 +59,10 @@ export type ActionDto_Deserialize = {
 	comment?: string | null,
 };
 
-export type ActionDto_Serialize = {
+/**  A person's action on a break, as recorded (in an audit report too). */
+export type ActionRow_Serialize = {
+	break_id: string,
+	/**  ACCEPT, OVERRIDE, ASSIGN, COMMENT or RESOLVE, as stored. */
 	kind: string,
 	actor: string,
 	at: string,
@@ -69,6 +76,9 @@ export type AgeStepOutline = {
 	days: number,
 	raise_tiers: number,
 };
+
+/**  The seven agents, in v1's sequential order. */
+export type AgentKind = "INGESTION" | "ENRICHMENT" | "MATCHING" | "RULES" | "PATTERN" | "DECISIONING" | "WORKFLOW";
 
 export type AgentOutline = AgentOutline_Serialize | AgentOutline_Deserialize;
 
@@ -96,24 +106,69 @@ export type AgentOutline_Serialize = {
 	retries: number | null,
 };
 
+/**  A failure as the front end receives it. */
 export type ApiError = {
+	/**  What kind of failure. */
 	code: ErrorCode,
+	/**  What happened, for people. */
 	message: string,
 };
 
+/**  What the title bar and status line show. */
 export type AppInfo = {
+	/**  Where the data is. */
 	database: string,
+	/**  Who acts. */
 	actor: string,
+	/**  The policy file in force. */
 	policy_source: string,
+	/**  Its content hash. */
 	policy_version: string,
+	/**  Breaks stored. */
 	breaks: number,
+	/**  Of those, NEW. */
 	new_breaks: number,
 	/**  Set when the sample breaks were loaded at start because the database was empty. */
 	loaded_sample: boolean,
 };
 
-export type AuditEntryDto = {
-	seq: number,
+/**  The audit log's filter and page. */
+export type AuditQuery = AuditQuery_Serialize | AuditQuery_Deserialize;
+
+/**  The audit log's filter and page. */
+export type AuditQuery_Deserialize = {
+	/**  ISO 8601 prefix, inclusive. */
+	from?: string | null,
+	/**  ISO 8601 prefix, inclusive (a date covers its day). */
+	to?: string | null,
+	/**  One kind. */
+	kind?: EventKind | null,
+	/**  Entries before the page (newest first). */
+	offset: number,
+	/**  Entries in the page (1 to 10,000). */
+	limit: number,
+};
+
+/**  The audit log's filter and page. */
+export type AuditQuery_Serialize = {
+	/**  ISO 8601 prefix, inclusive. */
+	from: string | null,
+	/**  ISO 8601 prefix, inclusive (a date covers its day). */
+	to: string | null,
+	/**  One kind. */
+	kind: EventKind | null,
+	/**  Entries before the page (newest first). */
+	offset: number,
+	/**  Entries in the page (1 to 10,000). */
+	limit: number,
+};
+
+/**
+ *  An audit entry as stored (in an audit report too). `kind` is text, not an [`crate::EventKind`]:
+ *  the log shows what is there, even an entry someone tampered with.
+ */
+export type AuditRow = {
+	seq: number | null,
 	at: string,
 	kind: string,
 	actor: string,
@@ -122,125 +177,172 @@ export type AuditEntryDto = {
 	hash: string,
 };
 
-export type AuditQuery = AuditQuery_Serialize | AuditQuery_Deserialize;
-
-export type AuditQuery_Deserialize = {
-	from?: string | null,
-	to?: string | null,
-	kind?: string | null,
-	offset: number,
-	limit: number,
-};
-
-export type AuditQuery_Serialize = {
-	from: string | null,
-	to: string | null,
-	kind: string | null,
-	offset: number,
-	limit: number,
-};
-
+/**  One break with everything the detail screen shows. */
 export type BreakDetail = BreakDetail_Serialize | BreakDetail_Deserialize;
 
+/**  One break with everything the detail screen shows. */
 export type BreakDetail_Deserialize = {
+	/**  Its contents. */
 	brk: BreakDto_Deserialize,
-	status: string,
+	/**  Where it is. */
+	status: BreakStatus,
+	/**  Who has it. */
 	assignee?: string | null,
 	/**  Oldest first. */
 	runs: RunDto_Deserialize[],
-	actions: ActionDto_Deserialize[],
+	/**  Oldest first. */
+	actions: ActionRow_Deserialize[],
 };
 
+/**  One break with everything the detail screen shows. */
 export type BreakDetail_Serialize = {
+	/**  Its contents. */
 	brk: BreakDto_Serialize,
-	status: string,
+	/**  Where it is. */
+	status: BreakStatus,
+	/**  Who has it. */
 	assignee: string | null,
 	/**  Oldest first. */
 	runs: RunDto_Serialize[],
-	actions: ActionDto_Serialize[],
+	/**  Oldest first. */
+	actions: ActionRow_Serialize[],
 };
 
+/**  A break's contents, decimals and dates as text. */
 export type BreakDto = BreakDto_Serialize | BreakDto_Deserialize;
 
+/**  A break's contents, decimals and dates as text. */
 export type BreakDto_Deserialize = {
+	/**  Its id. */
 	break_id: string,
+	/**  Its type (the policies' key). */
 	break_type: string,
+	/**  Asset class, when given. */
 	asset_class?: string | null,
+	/**  Declared amount, decimal text. */
 	amount: string,
+	/**  ISO 4217 code. */
 	currency: string,
+	/**  YYYY-MM-DD. */
 	trade_date?: string | null,
+	/**  ISO 8601, UTC. */
 	detected_at?: string | null,
+	/**  Counterparty name. */
 	counterparty?: string | null,
+	/**  Account. */
 	account?: string | null,
+	/**  Instrument (ISIN, ticker...). */
 	instrument_id?: string | null,
+	/**  Free text from the source system. */
 	description?: string | null,
+	/**  The internal record. */
 	internal: SideDto_Deserialize,
+	/**  The external record. */
 	external: SideDto_Deserialize,
 };
 
+/**  A break's contents, decimals and dates as text. */
 export type BreakDto_Serialize = {
+	/**  Its id. */
 	break_id: string,
+	/**  Its type (the policies' key). */
 	break_type: string,
+	/**  Asset class, when given. */
 	asset_class: string | null,
+	/**  Declared amount, decimal text. */
 	amount: string,
+	/**  ISO 4217 code. */
 	currency: string,
+	/**  YYYY-MM-DD. */
 	trade_date: string | null,
+	/**  ISO 8601, UTC. */
 	detected_at: string | null,
+	/**  Counterparty name. */
 	counterparty: string | null,
+	/**  Account. */
 	account: string | null,
+	/**  Instrument (ISIN, ticker...). */
 	instrument_id: string | null,
+	/**  Free text from the source system. */
 	description: string | null,
+	/**  The internal record. */
 	internal: SideDto_Serialize,
+	/**  The external record. */
 	external: SideDto_Serialize,
 };
 
+/**  A break as the queue lists it (and as the front end receives it). */
 export type BreakRow = BreakRow_Serialize | BreakRow_Deserialize;
 
+/**  A break as the queue lists it (and as the front end receives it). */
 export type BreakRow_Deserialize = {
 	break_id: string,
 	break_type: string,
 	counterparty?: string | null,
+	/**  Decimal text, in `currency`. */
 	amount: string,
 	currency: string,
-	status: string,
-	tier?: string | null,
-	decision?: string | null,
+	status: BreakStatus,
+	tier?: RiskTier | null,
+	decision?: DecisionAction | null,
 	assignee?: string | null,
 	sla_deadline?: string | null,
 	detected_at?: string | null,
 };
 
+/**  A break as the queue lists it (and as the front end receives it). */
 export type BreakRow_Serialize = {
 	break_id: string,
 	break_type: string,
 	counterparty: string | null,
+	/**  Decimal text, in `currency`. */
 	amount: string,
 	currency: string,
-	status: string,
-	tier: string | null,
-	decision: string | null,
+	status: BreakStatus,
+	tier: RiskTier | null,
+	decision: DecisionAction | null,
 	assignee: string | null,
 	sla_deadline: string | null,
 	detected_at: string | null,
 };
 
+/**  Where a break is in its lifecycle. */
+export type BreakStatus = "NEW" | 
+/**  Shown while a run is in flight; never persisted, so a crash leaves NEW. */
+"PROCESSING" | "AUTO_RESOLVED" | "PENDING_REVIEW" | "ESCALATED" | "RESOLVED";
+
+/**  A checkpoint that was tested. */
 export type CheckpointDto = CheckpointDto_Serialize | CheckpointDto_Deserialize;
 
+/**  A checkpoint that was tested. */
 export type CheckpointDto_Deserialize = {
+	/**  Its id in the policy. */
 	id: string,
-	after_agent: string,
+	/**  The agent it follows. */
+	after_agent: AgentKind,
+	/**  Its CEL condition. */
 	condition: string,
+	/**  Whether it decided the break. */
 	fired: boolean,
+	/**  Why it could not be evaluated (the run then went to a person). */
 	error?: string | null,
+	/**  Microseconds from the run's start. */
 	at_us: number | null,
 };
 
+/**  A checkpoint that was tested. */
 export type CheckpointDto_Serialize = {
+	/**  Its id in the policy. */
 	id: string,
-	after_agent: string,
+	/**  The agent it follows. */
+	after_agent: AgentKind,
+	/**  Its CEL condition. */
 	condition: string,
+	/**  Whether it decided the break. */
 	fired: boolean,
+	/**  Why it could not be evaluated (the run then went to a person). */
 	error: string | null,
+	/**  Microseconds from the run's start. */
 	at_us: number | null,
 };
 
@@ -258,10 +360,15 @@ export type CheckpointOutline = {
 	fields: string[],
 };
 
+/**  How often a checkpoint fired. */
 export type CheckpointRateDto = {
+	/**  Its id. */
 	checkpoint_id: string,
-	after_agent: string,
+	/**  The agent it follows. */
+	after_agent: AgentKind,
+	/**  Times tested. */
 	evaluated: number,
+	/**  Times it decided. */
 	fired: number,
 };
 
@@ -288,19 +395,32 @@ export type DatabaseProblem = {
 	new_path: string,
 };
 
+/**  Runs per day and mode. */
 export type DayCountDto = {
+	/**  YYYY-MM-DD (UTC). */
 	day: string,
-	mode: string,
+	/**  v1 or v2. */
+	mode: RunMode,
+	/**  Runs that day. */
 	runs: number,
+	/**  Of those, AUTO_RESOLVE. */
 	auto_resolved: number,
 };
 
+/**  What a run concluded. */
+export type DecisionAction = "AUTO_RESOLVE" | "HIL_REVIEW" | "ESCALATE";
+
+/**  What a run decided. */
 export type DecisionDto = {
-	action: string,
+	/**  The decision. */
+	action: DecisionAction,
+	/**  0 to 1. */
 	confidence: number | null,
+	/**  Why, in the engine's words. */
 	rationale: string[],
 	/**  "checkpoint X after Y", "agent DECISIONING", "policy fallback", "fail-safe" */
 	decided_by: string,
+	/**  ISO 8601, UTC. */
 	at: string,
 	/**
 	 *  Why the run was held for a person instead of auto-resolving (safety invariant S1), in the
@@ -349,10 +469,15 @@ export type EditValue =
 /**  An empty mapping (`{}`): an agent with the plan's defaults. */
 { kind: "empty_map" };
 
+/**  Everything the dashboard shows. */
 export type EfficiencyDto = {
+	/**  The headline figures. */
 	headline: HeadlineDto,
+	/**  Per mode, type and tier. */
 	groups: GroupStatsDto[],
+	/**  Per checkpoint. */
 	checkpoints: CheckpointRateDto[],
+	/**  Per day and mode. */
 	per_day: DayCountDto[],
 };
 
@@ -380,14 +505,28 @@ export type ErrorCode =
 /**  Anything else (a database error). */
 "INTERNAL";
 
+/**  What happened. */
+export type EventKind = "IMPORT" | "RUN" | "HUMAN_ACTION" | "POLICY_SAVED" | "EXPORT_MADE" | 
+/**  A stored break's contents replaced on purpose (the old ones are kept). */
+"BREAK_REPLACED";
+
+/**  The output formats. */
+export type ExportFormat = "csv" | "xlsx" | "json" | "html";
+
+/**  An audit report to write. */
 export type ExportRequest = ExportRequest_Serialize | ExportRequest_Deserialize;
 
+/**  An audit report to write. */
 export type ExportRequest_Deserialize = {
+	/**  YYYY-MM-DD, inclusive. */
 	from: string,
+	/**  YYYY-MM-DD, inclusive. */
 	to: string,
+	/**  One break type. */
 	break_type?: string | null,
-	/**  csv, xlsx, json, html */
-	format: string,
+	/**  The file format. */
+	format: ExportFormat,
+	/**  Where to write it. */
 	path: string,
 	/**
 	 *  Replace an existing file (the person confirmed); without it an existing file is a
@@ -396,12 +535,17 @@ export type ExportRequest_Deserialize = {
 	overwrite: boolean,
 };
 
+/**  An audit report to write. */
 export type ExportRequest_Serialize = {
+	/**  YYYY-MM-DD, inclusive. */
 	from: string,
+	/**  YYYY-MM-DD, inclusive. */
 	to: string,
+	/**  One break type. */
 	break_type: string | null,
-	/**  csv, xlsx, json, html */
-	format: string,
+	/**  The file format. */
+	format: ExportFormat,
+	/**  Where to write it. */
 	path: string,
 	/**
 	 *  Replace an existing file (the person confirmed); without it an existing file is a
@@ -410,37 +554,68 @@ export type ExportRequest_Serialize = {
 	overwrite: boolean,
 };
 
+/**  What an export wrote. */
 export type ExportSummary = {
+	/**  The file. */
 	path: string,
+	/**  Breaks in it. */
 	breaks: number,
+	/**  Runs in it. */
 	runs: number,
+	/**  Whether the chain verified when it was gathered. */
 	chain_ok: boolean,
+	/**  The chain's head then. */
 	chain_head: string,
 };
 
-/**  What the queue's and the dashboard's filters offer, from the Rust enums and the store. */
+/**
+ *  What the filters and pickers offer, from the Rust enums and the store: the front end keeps no
+ *  list of its own.
+ */
 export type FilterOptions = {
 	/**  The types the policies know by name, then any other type present in the store. */
 	break_types: string[],
-	tiers: string[],
+	/**  LOW to CRITICAL. */
+	tiers: RiskTier[],
 	/**  Statuses a break can be stored with (PROCESSING is never stored). */
-	statuses: string[],
-	decisions: string[],
+	statuses: BreakStatus[],
+	/**  Every decision. */
+	decisions: DecisionAction[],
+	/**  Every audit event kind. */
+	event_kinds: EventKind[],
+	/**  Every report format. */
+	export_formats: ExportFormat[],
+	/**  The seven agents, in v1's order. */
+	agents: AgentKind[],
 };
 
+/**  One group (mode, type, tier) of runs on the dashboard. */
 export type GroupStatsDto = {
-	mode: string,
+	/**  v1 or v2. */
+	mode: RunMode,
+	/**  The break type. */
 	break_type: string,
-	tier: string,
+	/**  The tier. */
+	tier: RiskTier,
+	/**  Runs in the group. */
 	runs: number,
+	/**  Mean agents started per run. */
 	agents_invoked: number | null,
+	/**  Mean agents planned per run. */
 	agents_planned: number | null,
+	/**  Share of runs a checkpoint ended early, 0 to 1. */
 	early_exit_rate: number | null,
+	/**  Mean real time. */
 	mean_wall_us: number | null,
+	/**  Mean modelled time (the seed's latency profile). */
 	mean_modelled_ms: number | null,
+	/**  Mean modelled cost, USD to four places. */
 	mean_modelled_cost: string,
+	/**  Runs that decided AUTO_RESOLVE. */
 	auto_resolve: number,
+	/**  Runs that decided HIL_REVIEW. */
 	hil_review: number,
+	/**  Runs that decided ESCALATE. */
 	escalate: number,
 };
 
@@ -449,7 +624,9 @@ export type GroupStatsDto = {
  *  shows them.
  */
 export type HeadlineDto = {
+	/**  v2 runs in the range. */
 	v2_runs: number,
+	/**  v1 runs in the range. */
 	v1_runs: number,
 	/**  Agents invoked per v2 run. */
 	agents_per_break: number | null,
@@ -464,55 +641,96 @@ export type HeadlineDto = {
 	 *  sequence (see `v1_measured`).
 	 */
 	v1_modelled_ms: number,
+	/**  USD, decimal (as `v1_modelled_ms`). */
 	v1_modelled_cost: string,
 	/**  False when no v1 run is in the range and the v1 figures are the model's. */
 	v1_measured: boolean,
 };
 
+/**  What a person does to a break. */
+export type HumanAction = 
+/**  Agree with the run's decision; the break is resolved. */
+{ kind: "ACCEPT" } | 
+/**  Replace the decision; a reason is mandatory. */
+{ kind: "OVERRIDE"; decision: DecisionAction; reason: string } | { kind: "ASSIGN"; assignee: string } | { kind: "COMMENT"; text: string } | 
+/**  Close the break. */
+{ kind: "RESOLVE"; comment: string };
+
+/**  What an import did. */
 export type ImportSummary = {
+	/**  The file (or "bundled sample"). */
 	source: string,
+	/**  Breaks stored. */
 	inserted: number,
+	/**  Breaks already stored. */
 	already_present: number,
+	/**  Rejected rows (the first thousand; then one line counting the rest). */
 	errors: RowErrorDto[],
 };
 
+/**  One agent in one run. */
 export type NodeDto = NodeDto_Serialize | NodeDto_Deserialize;
 
+/**  One agent in one run. */
 export type NodeDto_Deserialize = {
-	agent: string,
-	/**  COMPLETED, FAILED, TIMED_OUT, CANCELLED, SKIPPED */
-	status: string,
+	/**  Which agent. */
+	agent: AgentKind,
+	/**  Where it ended. */
+	status: NodeStatus,
+	/**  Whether the policy's plan includes it. */
 	planned: boolean,
-	depends_on: string[],
+	/**  The agents it waits for. */
+	depends_on: AgentKind[],
+	/**  Microseconds from the run's start. */
 	started_us?: number | null,
+	/**  Microseconds from the run's start. */
 	finished_us?: number | null,
+	/**  Time between its dependencies completing and a slot freeing up. */
 	waited_us: number | null,
+	/**  Calls made (retries included). */
 	attempts: number,
 	/**  The agent's output, pretty JSON. */
 	output?: string | null,
+	/**  Why it failed. */
 	error?: string | null,
-	/**  A readable reason, and its kind (NOT_IN_POLICY, EARLY_EXIT, UPSTREAM_FAILED, BATCH_CANCELLED). */
+	/**  Why it was skipped, in words. */
 	skip_reason?: string | null,
-	skip_kind?: string | null,
+	/**  Why it was skipped, as a kind. */
+	skip_kind?: SkipKind | null,
 };
 
+/**  One agent in one run. */
 export type NodeDto_Serialize = {
-	agent: string,
-	/**  COMPLETED, FAILED, TIMED_OUT, CANCELLED, SKIPPED */
-	status: string,
+	/**  Which agent. */
+	agent: AgentKind,
+	/**  Where it ended. */
+	status: NodeStatus,
+	/**  Whether the policy's plan includes it. */
 	planned: boolean,
-	depends_on: string[],
+	/**  The agents it waits for. */
+	depends_on: AgentKind[],
+	/**  Microseconds from the run's start. */
 	started_us: number | null,
+	/**  Microseconds from the run's start. */
 	finished_us: number | null,
+	/**  Time between its dependencies completing and a slot freeing up. */
 	waited_us: number | null,
+	/**  Calls made (retries included). */
 	attempts: number,
 	/**  The agent's output, pretty JSON. */
 	output: string | null,
+	/**  Why it failed. */
 	error: string | null,
-	/**  A readable reason, and its kind (NOT_IN_POLICY, EARLY_EXIT, UPSTREAM_FAILED, BATCH_CANCELLED). */
+	/**  Why it was skipped, in words. */
 	skip_reason: string | null,
-	skip_kind: string | null,
+	/**  Why it was skipped, as a kind. */
+	skip_kind: SkipKind | null,
 };
+
+/**  Where an agent ended. */
+export type NodeStatus = "COMPLETED" | "FAILED" | "TIMED_OUT" | 
+/**  Was running when a checkpoint decided the break; its work was dropped. */
+"CANCELLED" | "SKIPPED";
 
 export type Outline = Outline_Serialize | Outline_Deserialize;
 
@@ -567,13 +785,17 @@ export type PolicyDraft = PolicyDraft_Serialize | PolicyDraft_Deserialize;
 
 /**  A policy text with everything the editor shows about it. */
 export type PolicyDraft_Deserialize = {
+	/**  The file. */
 	path: string,
+	/**  The YAML text. */
 	text: string,
 	/**  Content hash (the policy version this text would be). */
 	hash: string,
 	/**  `None` when the text is not YAML of the file's shape (see `errors`). */
 	outline?: Outline_Deserialize | null,
+	/**  What makes it invalid (nothing can be saved while any remain). */
 	errors: PolicyIssue[],
+	/**  What is allowed but probably not meant. */
 	warnings: PolicyIssue[],
 	/**  Against the text the edits were applied to (empty for a loaded file). */
 	diff: DiffLine_Deserialize[],
@@ -581,13 +803,17 @@ export type PolicyDraft_Deserialize = {
 
 /**  A policy text with everything the editor shows about it. */
 export type PolicyDraft_Serialize = {
+	/**  The file. */
 	path: string,
+	/**  The YAML text. */
 	text: string,
 	/**  Content hash (the policy version this text would be). */
 	hash: string,
 	/**  `None` when the text is not YAML of the file's shape (see `errors`). */
 	outline: Outline_Serialize | null,
+	/**  What makes it invalid (nothing can be saved while any remain). */
 	errors: PolicyIssue[],
+	/**  What is allowed but probably not meant. */
 	warnings: PolicyIssue[],
 	/**  Against the text the edits were applied to (empty for a loaded file). */
 	diff: DiffLine_Serialize[],
@@ -605,7 +831,9 @@ export type PolicyFileState = PolicyFileState_Serialize | PolicyFileState_Deseri
 
 /**  The file as it is on disk, and what the engine runs under. */
 export type PolicyFileState_Deserialize = {
+	/**  The file on disk, checked. */
 	draft: PolicyDraft_Deserialize,
+	/**  The version the engine runs under. */
 	in_force_version: string,
 	/**  Set when the file on disk is invalid and the bundled policies run instead. */
 	problem?: string | null,
@@ -613,7 +841,9 @@ export type PolicyFileState_Deserialize = {
 
 /**  The file as it is on disk, and what the engine runs under. */
 export type PolicyFileState_Serialize = {
+	/**  The file on disk, checked. */
 	draft: PolicyDraft_Serialize,
+	/**  The version the engine runs under. */
 	in_force_version: string,
 	/**  Set when the file on disk is invalid and the bundled policies run instead. */
 	problem: string | null,
@@ -623,36 +853,60 @@ export type PolicyFileState_Serialize = {
 export type PolicyIssue = {
 	/**  `policies.CASH_RECONCILIATION.LOW.checkpoints[0].when`; empty for the whole file. */
 	path: string,
+	/**  1-based line (0 when unknown). */
 	line: number,
+	/**  1-based column (0 when unknown). */
 	column: number,
+	/**  What is wrong, in the validator's words. */
 	message: string,
 };
 
+/**  One version in the policy history. */
 export type PolicySaveDto = PolicySaveDto_Serialize | PolicySaveDto_Deserialize;
 
+/**  One version in the policy history. */
 export type PolicySaveDto_Deserialize = {
+	/**  The save's id, or `v:` and the hash for a version used without a save. */
 	save_id: string,
+	/**  The version's content hash. */
 	hash: string,
+	/**  The file. */
 	path: string,
+	/**  Who saved it. */
 	author: string,
+	/**  What the change is for. */
 	note: string,
+	/**  ISO 8601, UTC. */
 	saved_at: string,
+	/**  The hash the file had before. */
 	previous?: string | null,
 };
 
+/**  One version in the policy history. */
 export type PolicySaveDto_Serialize = {
+	/**  The save's id, or `v:` and the hash for a version used without a save. */
 	save_id: string,
+	/**  The version's content hash. */
 	hash: string,
+	/**  The file. */
 	path: string,
+	/**  Who saved it. */
 	author: string,
+	/**  What the change is for. */
 	note: string,
+	/**  ISO 8601, UTC. */
 	saved_at: string,
+	/**  The hash the file had before. */
 	previous: string | null,
 };
 
+/**  What a batch did. */
 export type ProcessSummary = {
+	/**  Runs recorded. */
 	processed: number,
+	/**  Breaks not started (cancelled). */
 	not_started: number,
+	/**  Whether it was cancelled. */
 	cancelled: boolean,
 	/**
 	 *  Selected breaks waiting for a person that a v2 batch left as they are (re-deciding them
@@ -663,15 +917,25 @@ export type ProcessSummary = {
 	claimed_elsewhere: number,
 };
 
+/**  What the classifier made of a break. */
 export type ProfileDto = {
+	/**  Exposure in the base currency, decimal text. */
 	exposure: string,
+	/**  The base currency. */
 	base_currency: string,
-	tier: string,
-	exposure_tier: string,
+	/**  The tier the break was given. */
+	tier: RiskTier,
+	/**  The tier its exposure alone gives. */
+	exposure_tier: RiskTier,
+	/**  Days since it was detected. */
 	age_days: number,
+	/**  0 to 100. */
 	materiality: number,
+	/**  0 to 100. */
 	urgency: number,
+	/**  Routing hints, by name. */
 	hints: string[],
+	/**  Asset class used for the multiplier. */
 	asset_class: string,
 	/**  Where the exposure figure comes from, in words (`ExposureBasis::describe`). */
 	exposure_basis: string,
@@ -679,27 +943,41 @@ export type ProfileDto = {
 
 /**  Progress of a long task, pushed as an event. */
 export type Progress = {
-	task: string,
+	/**  Which task. */
+	task: Task,
+	/**  Units done. */
 	done: number,
+	/**  Units in all (0 while unknown). */
 	total: number,
+	/**  What it is working on, in words. */
 	current: string,
+	/**  Seconds left at the rate so far. */
 	eta_seconds: number | null,
 };
 
 /**  Pushed while a batch runs (at most every 50 ms, and at the end). */
 export type ProgressEvent = Progress;
 
+/**  One page of the queue. */
 export type QueuePage = QueuePage_Serialize | QueuePage_Deserialize;
 
+/**  One page of the queue. */
 export type QueuePage_Deserialize = {
+	/**  The rows. */
 	rows: BreakRow_Deserialize[],
+	/**  Every break matching the filter. */
 	total: number,
+	/**  Rows before this page. */
 	offset: number,
 };
 
+/**  One page of the queue. */
 export type QueuePage_Serialize = {
+	/**  The rows. */
 	rows: BreakRow_Serialize[],
+	/**  Every break matching the filter. */
 	total: number,
+	/**  Rows before this page. */
 	offset: number,
 };
 
@@ -708,182 +986,317 @@ export type QueueQuery = QueueQuery_Serialize | QueueQuery_Deserialize;
 
 /**  Queue filters; empty means any. */
 export type QueueQuery_Deserialize = {
+	/**  One break type. */
 	break_type?: string | null,
-	tier?: string | null,
-	status?: string | null,
+	/**  One tier. */
+	tier?: RiskTier | null,
+	/**  One status. */
+	status?: BreakStatus | null,
 	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
 	awaiting_review?: boolean,
-	decision?: string | null,
+	/**  One decision of the latest run. */
+	decision?: DecisionAction | null,
+	/**  One assignee. */
 	assignee?: string | null,
+	/**  The start of the id or the counterparty, any case. */
 	search?: string | null,
+	/**  Only breaks detected at least this many days ago. */
 	min_age_days?: number | null,
+	/**  Only breaks detected at most this many days ago. */
 	max_age_days?: number | null,
-	/**
-	 *  break_id, detected_at, tier, status, sla_deadline, counterparty, or priority (the most
-	 *  severe tier, then the soonest SLA deadline)
-	 */
-	sort?: string | null,
+	/**  The order (break id when not given). */
+	sort?: QueueSort | null,
+	/**  Reverse the order. */
 	descending: boolean,
+	/**  Rows before the page. */
 	offset: number,
+	/**  Rows in the page (1 to 10,000). */
 	limit: number,
 };
 
 /**  Queue filters; empty means any. */
 export type QueueQuery_Serialize = {
+	/**  One break type. */
 	break_type: string | null,
-	tier: string | null,
-	status: string | null,
+	/**  One tier. */
+	tier: RiskTier | null,
+	/**  One status. */
+	status: BreakStatus | null,
 	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
 	awaiting_review: boolean,
-	decision: string | null,
+	/**  One decision of the latest run. */
+	decision: DecisionAction | null,
+	/**  One assignee. */
 	assignee: string | null,
+	/**  The start of the id or the counterparty, any case. */
 	search: string | null,
+	/**  Only breaks detected at least this many days ago. */
 	min_age_days: number | null,
+	/**  Only breaks detected at most this many days ago. */
 	max_age_days: number | null,
-	/**
-	 *  break_id, detected_at, tier, status, sla_deadline, counterparty, or priority (the most
-	 *  severe tier, then the soonest SLA deadline)
-	 */
-	sort: string | null,
+	/**  The order (break id when not given). */
+	sort: QueueSort | null,
+	/**  Reverse the order. */
 	descending: boolean,
+	/**  Rows before the page. */
 	offset: number,
+	/**  Rows in the page (1 to 10,000). */
 	limit: number,
 };
 
-/**  A person's action on a break. */
-export type ReviewAction = { kind: "ACCEPT" } | { kind: "OVERRIDE"; decision: string; reason: string } | { kind: "ASSIGN"; assignee: string } | { kind: "COMMENT"; text: string } | { kind: "RESOLVE"; comment: string };
+/**  Sortable columns (a fixed list: nothing from the caller reaches the SQL text). */
+export type QueueSort = "break_id" | "detected_at" | "tier" | "status" | "sla_deadline" | "counterparty" | 
+/**
+ *  What a reviewer takes first: the most severe tier, then the soonest SLA deadline (breaks
+ *  without one after those with one). `descending` reverses both.
+ */
+"priority";
 
+/**  Risk tier, ordered: `Low < Medium < High < Critical`. */
+export type RiskTier = "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+
+/**  A rejected row of an imported file. */
 export type RowErrorDto = {
+	/**  1-based row (0 for the file as a whole). */
 	row: number,
+	/**  The field at fault. */
 	field: string,
+	/**  Why. */
 	message: string,
 };
 
+/**  One run of a break: its execution graph. */
 export type RunDto = RunDto_Serialize | RunDto_Deserialize;
 
+/**  One run of a break: its execution graph. */
 export type RunDto_Deserialize = {
+	/**  Its id. */
 	run_id: string,
-	mode: string,
+	/**  v1 (a comparison) or v2. */
+	mode: RunMode,
+	/**  The policy (type x tier) it ran under. */
 	policy_key: string,
+	/**  The policy version's content hash. */
 	policy_version: string,
+	/**  ISO 8601, UTC. */
 	started_at: string,
+	/**  Real time taken. */
 	wall_us: number | null,
+	/**  The policy's parallelism limit. */
 	max_parallel: number,
+	/**  Agents in the plan. */
 	agents_planned: number,
+	/**  Agents started. */
 	agents_invoked: number,
+	/**  Whether agents had emulated latency. */
 	emulated_latency: boolean,
+	/**  The classifier's view. */
 	profile: ProfileDto,
+	/**  All seven agents. */
 	nodes: NodeDto_Deserialize[],
+	/**  The checkpoints tested, in order. */
 	checkpoints: CheckpointDto_Deserialize[],
+	/**  What it decided. */
 	decision: DecisionDto,
 };
 
+/**  One run of a break: its execution graph. */
 export type RunDto_Serialize = {
+	/**  Its id. */
 	run_id: string,
-	mode: string,
+	/**  v1 (a comparison) or v2. */
+	mode: RunMode,
+	/**  The policy (type x tier) it ran under. */
 	policy_key: string,
+	/**  The policy version's content hash. */
 	policy_version: string,
+	/**  ISO 8601, UTC. */
 	started_at: string,
+	/**  Real time taken. */
 	wall_us: number | null,
+	/**  The policy's parallelism limit. */
 	max_parallel: number,
+	/**  Agents in the plan. */
 	agents_planned: number,
+	/**  Agents started. */
 	agents_invoked: number,
+	/**  Whether agents had emulated latency. */
 	emulated_latency: boolean,
+	/**  The classifier's view. */
 	profile: ProfileDto,
+	/**  All seven agents. */
 	nodes: NodeDto_Serialize[],
+	/**  The checkpoints tested, in order. */
 	checkpoints: CheckpointDto_Serialize[],
+	/**  What it decided. */
 	decision: DecisionDto,
 };
 
+/**  v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy. */
+export type RunMode = "v1" | "v2";
+
+/**  One side of a break (internal or external), decimals as text. */
 export type SideDto = SideDto_Serialize | SideDto_Deserialize;
 
+/**  One side of a break (internal or external), decimals as text. */
 export type SideDto_Deserialize = {
+	/**  The side's own reference. */
 	reference?: string | null,
+	/**  Decimal text. */
 	amount?: string | null,
+	/**  Decimal text. */
 	quantity?: string | null,
+	/**  Decimal text. */
 	price?: string | null,
+	/**  YYYY-MM-DD. */
 	settle_date?: string | null,
 };
 
+/**  One side of a break (internal or external), decimals as text. */
 export type SideDto_Serialize = {
+	/**  The side's own reference. */
 	reference: string | null,
+	/**  Decimal text. */
 	amount: string | null,
+	/**  Decimal text. */
 	quantity: string | null,
+	/**  Decimal text. */
 	price: string | null,
+	/**  YYYY-MM-DD. */
 	settle_date: string | null,
 };
 
+/**  A break the draft decides differently. */
 export type SimChange = {
+	/**  Which break. */
 	break_id: string,
+	/**  The break type. */
 	break_type: string,
+	/**  Its tier under the policies in force. */
 	current_tier: string,
+	/**  Its tier under the draft. */
 	draft_tier: string,
-	current: string,
-	draft: string,
+	/**  The decision in force. */
+	current: DecisionAction,
+	/**  The draft's decision. */
+	draft: DecisionAction,
+	/**  Whether the draft moves it toward less human review. */
 	risky: boolean,
 };
 
+/**  One type and tier of a simulation, under both policies. */
 export type SimRow = {
+	/**  The break type. */
 	break_type: string,
+	/**  The tier. */
 	tier: string,
+	/**  Under the policies in force. */
 	current: SimSide,
+	/**  Under the draft. */
 	draft: SimSide,
 };
 
 /**  Per-break averages for one side of a simulation row. */
 export type SimSide = {
+	/**  Breaks replayed. */
 	breaks: number,
+	/**  Mean agents started. */
 	agents_per_break: number | null,
+	/**  Share ended early by a checkpoint, 0 to 1. */
 	early_exit_rate: number | null,
+	/**  Mean modelled time. */
 	modelled_ms_per_break: number | null,
 	/**  Decimal text, dollars per break. */
 	modelled_cost_per_break: string,
+	/**  Breaks auto-resolved. */
 	auto_resolved: number,
 };
 
+/**  What replaying recent breaks under a draft showed. */
 export type SimulationDto = {
+	/**  The version in force. */
 	current_version: string,
+	/**  The draft's version. */
 	draft_version: string,
+	/**  Per type and tier. */
 	rows: SimRow[],
+	/**  Every break. */
 	all: SimRow,
 	/**  Risky ones first. */
 	changes: SimChange[],
+	/**  Changes toward less review. */
 	risky: number,
+	/**  Whether it was cancelled. */
 	cancelled: boolean,
+	/**  How long it took. */
 	seconds: number | null,
 };
 
+/**  What kind of skip a [`SkipReason`] is, without its details: what a front end colours by. */
+export type SkipKind = "NOT_IN_POLICY" | "EARLY_EXIT" | "UPSTREAM_FAILED" | "BATCH_CANCELLED";
+
+/**  The dashboard's filter. */
 export type StatsQuery = StatsQuery_Serialize | StatsQuery_Deserialize;
 
+/**  The dashboard's filter. */
 export type StatsQuery_Deserialize = {
 	/**  YYYY-MM-DD, inclusive */
 	from?: string | null,
+	/**  YYYY-MM-DD, inclusive */
 	to?: string | null,
+	/**  One break type. */
 	break_type?: string | null,
 };
 
+/**  The dashboard's filter. */
 export type StatsQuery_Serialize = {
 	/**  YYYY-MM-DD, inclusive */
 	from: string | null,
+	/**  YYYY-MM-DD, inclusive */
 	to: string | null,
+	/**  One break type. */
 	break_type: string | null,
 };
 
+/**  Long work that reports progress. */
+export type Task = 
+/**  Importing a break file. */
+"import" | 
+/**  Running and recording a batch. */
+"process" | 
+/**  Writing an audit report. */
+"export" | 
+/**  Replaying breaks under a draft policy. */
+"simulate";
+
+/**  The result of verifying the audit log. */
 export type VerificationDto = VerificationDto_Serialize | VerificationDto_Deserialize;
 
+/**  The result of verifying the audit log. */
 export type VerificationDto_Deserialize = {
+	/**  Entries checked. */
 	entries: number,
+	/**  The last entry's hash. */
 	head: string,
+	/**  Whether the chain and the state agree. */
 	ok: boolean,
+	/**  The first entry that does not (0 when it concerns no single entry). */
 	first_bad_seq?: number | null,
+	/**  Why. */
 	first_bad_reason?: string | null,
 };
 
+/**  The result of verifying the audit log. */
 export type VerificationDto_Serialize = {
+	/**  Entries checked. */
 	entries: number,
+	/**  The last entry's hash. */
 	head: string,
+	/**  Whether the chain and the state agree. */
 	ok: boolean,
+	/**  The first entry that does not (0 when it concerns no single entry). */
 	first_bad_seq: number | null,
+	/**  Why. */
 	first_bad_reason: string | null,
 };
 

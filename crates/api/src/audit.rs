@@ -1,7 +1,7 @@
 //! The audit log: reading it, verifying it, and exporting reports (the app and the CLI call the
 //! same functions here).
 
-use crate::dto::{AuditEntryDto, AuditQuery, ExportRequest, ExportSummary, Progress, VerificationDto};
+use crate::dto::{AuditQuery, AuditRow, ExportRequest, ExportSummary, Progress, Task, VerificationDto};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::Core;
 use reconagent_store::export::{AuditReport, ExportFormat, ExportStage, ReportQuery};
@@ -52,7 +52,7 @@ pub fn export_report(
         return Err(ApiError::new(ErrorCode::Invalid, format!("`from` {} is after `to` {}", query.from, query.to)));
     }
     let stage = |done: usize, current: &str| Progress {
-        task: "export".into(),
+        task: Task::Export,
         done: done as i32,
         total: ExportStage::COUNT as i32,
         current: current.into(),
@@ -65,10 +65,9 @@ pub fn export_report(
 
 impl Core {
     /// Audit entries, newest first, filtered by period and kind.
-    pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditEntryDto>> {
-        let kind = q.kind.as_deref().filter(|k| !k.is_empty());
-        let rows = self.store.audit_entries(q.from.as_deref(), q.to.as_deref(), kind, q.limit.clamp(1, 10_000) as u32, q.offset.max(0) as u32)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+    pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditRow>> {
+        let kind = q.kind.map(|k| k.as_str());
+        Ok(self.store.audit_entries(q.from.as_deref(), q.to.as_deref(), kind, q.limit.clamp(1, 10_000) as u32, q.offset.max(0) as u32)?)
     }
 
     /// Recomputes the chain and checks the state against it.
@@ -81,9 +80,8 @@ impl Core {
         let invalid = |m: String| ApiError::new(ErrorCode::Invalid, m);
         let date = |s: &str, field: &str| s.parse().map_err(|_| invalid(format!("{field}: `{s}` is not a date (YYYY-MM-DD)")));
         let query = ReportQuery { from: date(&r.from, "from")?, to: date(&r.to, "to")?, break_type: r.break_type.clone().filter(|t| !t.is_empty()) };
-        let format = ExportFormat::parse(&r.format).ok_or_else(|| invalid(format!("unknown format `{}`", r.format)))?;
         // An existing file only when the person confirmed (the save dialog, or Replace).
-        let report = export_report(&*self.store, &query, format, Path::new(&r.path), r.overwrite, on_progress)?;
+        let report = export_report(&*self.store, &query, r.format, Path::new(&r.path), r.overwrite, on_progress)?;
         Ok(ExportSummary {
             path: r.path.clone(),
             breaks: report.breaks.len() as i32,

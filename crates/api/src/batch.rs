@@ -88,10 +88,12 @@ fn claim_pages(
 /// What a recorded batch did.
 #[derive(Debug)]
 pub struct Recorded {
+    /// Runs recorded.
     pub recorded: usize,
     /// Breaks left alone because another process was running them (or, for [`Claim::New`], had
     /// already recorded them).
     pub claimed_elsewhere: usize,
+    /// The engine's account of the batch.
     pub summary: BatchSummary,
     /// The graphs, when asked for (small batches that are printed).
     pub graphs: Vec<ExecutionGraph>,
@@ -100,9 +102,16 @@ pub struct Recorded {
 /// Why a recorded batch stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The store failed; the runs recorded before stay recorded.
     #[error("{recorded} run(s) were recorded before this failure: {source}")]
-    Store { recorded: usize, source: StoreError },
+    Store {
+        /// Runs recorded before it.
+        recorded: usize,
+        /// The store's error.
+        source: StoreError,
+    },
     #[error("cannot start the engine: {0}")]
+    /// The runtime could not be built.
     Runtime(std::io::Error),
 }
 

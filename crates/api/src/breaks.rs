@@ -1,14 +1,14 @@
 //! Breaks: the queue, one break's detail, and importing breaks (the file loop lives here, once,
 //! for the app and the CLI; the store takes rows in).
 
-use crate::dto::{BreakDetail, BreakRow, ImportSummary, Progress, QueuePage, QueueQuery, RowErrorDto, RunDto};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::dto::{BreakDetail, ImportSummary, Progress, QueuePage, QueueQuery, RowErrorDto, RunDto, Task};
+use crate::error::{ApiError, ApiResult};
 use crate::progress::Tracker;
 use crate::Core;
 use reconagent_engine::import::RowError;
-use reconagent_engine::import_stream::StreamTotals;
+use reconagent_engine::import::StreamTotals;
 use reconagent_store::prelude::*;
-use reconagent_store::{QueueFilter, QueueSort, StoreError};
+use reconagent_store::{QueueFilter, StoreError};
 use std::path::Path;
 
 /// Row errors listed in an import's reply; the rest are counted.
@@ -52,7 +52,7 @@ pub fn import_file(
     let source = path.display().to_string();
     let (mut inserted, mut already_present) = (0, 0);
     let (mut differing, mut differing_ids, mut replaced) = (0, Vec::new(), 0);
-    let totals = reconagent_engine::import_stream::stream_file::<ApiError>(path, chunk_rows, |chunk, read, size| {
+    let totals = reconagent_engine::import::stream_file::<ApiError>(path, chunk_rows, |chunk, read, size| {
         // A failed chunk stores nothing; the chunks before it are stored and say so.
         let (i, p) = store.import_breaks(&chunk.breaks, &source).map_err(|e| {
             StoreError::Invalid(format!(
@@ -81,34 +81,24 @@ pub fn import_file(
 impl Core {
     /// One page of the queue, filtered and sorted, with the total matching.
     pub fn queue(&self, q: &QueueQuery) -> ApiResult<QueuePage> {
-        let sort = match q.sort.as_deref().unwrap_or("break_id") {
-            "break_id" => QueueSort::BreakId,
-            "detected_at" => QueueSort::DetectedAt,
-            "tier" => QueueSort::Tier,
-            "status" => QueueSort::Status,
-            "sla_deadline" => QueueSort::SlaDeadline,
-            "counterparty" => QueueSort::Counterparty,
-            "priority" => QueueSort::Priority,
-            other => return Err(ApiError::new(ErrorCode::Invalid, format!("cannot sort by `{other}`"))),
-        };
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let filter = QueueFilter {
             break_type: nonempty(&q.break_type),
-            tier: nonempty(&q.tier),
-            status: nonempty(&q.status),
-            statuses: if q.awaiting_review { BreakStatus::AWAITING_REVIEW.map(|s| s.as_str().to_string()).to_vec() } else { Vec::new() },
-            decision: nonempty(&q.decision),
+            tier: q.tier,
+            status: q.status,
+            statuses: if q.awaiting_review { BreakStatus::AWAITING_REVIEW.to_vec() } else { Vec::new() },
+            decision: q.decision,
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),
             min_age_days: q.min_age_days.map(|d| d.max(0) as u32),
             max_age_days: q.max_age_days.map(|d| d.max(0) as u32),
-            sort,
+            sort: q.sort.unwrap_or_default(),
             descending: q.descending,
             limit: q.limit.clamp(1, 10_000) as u32,
             offset: q.offset.max(0) as u32,
         };
         let (rows, total) = self.store.queue(&filter)?;
-        Ok(QueuePage { rows: rows.into_iter().map(BreakRow::from).collect(), total: total as i32, offset: filter.offset as i32 })
+        Ok(QueuePage { rows, total: total as i32, offset: filter.offset as i32 })
     }
 
     /// One break: its contents, status, runs and human actions.
@@ -120,7 +110,7 @@ impl Core {
             status: row.status,
             assignee: row.assignee,
             runs: self.store.runs_of(id)?.iter().map(|(rid, g)| RunDto::new(*rid, g)).collect(),
-            actions: self.store.actions_of(id)?.into_iter().map(Into::into).collect(),
+            actions: self.store.actions_of(id)?,
         })
     }
 
@@ -128,7 +118,7 @@ impl Core {
     /// skipped. Progress is in KiB of the file read.
     pub fn import_file(&self, path: &Path, mut on_progress: impl FnMut(Progress)) -> ApiResult<ImportSummary> {
         let source = path.display().to_string();
-        let tracker = Tracker::new("import");
+        let tracker = Tracker::new(Task::Import);
         on_progress(tracker.report(0, 0, "reading and checking the file"));
         let mut errors = Vec::new();
         let mut more_errors = 0usize;

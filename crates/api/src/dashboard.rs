@@ -6,9 +6,11 @@ use crate::Core;
 use reconagent_engine::agents::LatencyProfile;
 use reconagent_engine::cost::CostModel;
 use reconagent_engine::graph::RunMode;
-use reconagent_engine::{BreakType, DecisionAction, RiskTier};
+use reconagent_engine::{AgentKind, BreakType, DecisionAction, RiskTier};
+use reconagent_store::export::ExportFormat;
 use reconagent_store::prelude::*;
 use reconagent_store::EfficiencyFilter;
+use reconagent_store::EventKind;
 use rust_decimal::Decimal;
 
 impl Core {
@@ -16,16 +18,16 @@ impl Core {
     pub fn efficiency(&self, q: &StatsQuery) -> ApiResult<EfficiencyDto> {
         let e =
             self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
-        let count = |g: &reconagent_store::GroupStats, d: &str| g.decisions.get(d).copied().unwrap_or(0) as i32;
+        let count = |g: &reconagent_store::GroupStats, d: DecisionAction| g.decisions.get(&d).copied().unwrap_or(0) as i32;
         Ok(EfficiencyDto {
             headline: headline(&e.groups),
             groups: e
                 .groups
                 .iter()
                 .map(|g| GroupStatsDto {
-                    mode: g.mode.clone(),
+                    mode: g.mode,
                     break_type: g.break_type.clone(),
-                    tier: g.tier.clone(),
+                    tier: g.tier,
                     runs: g.runs as i32,
                     agents_invoked: g.agents_invoked,
                     agents_planned: g.agents_planned,
@@ -33,9 +35,9 @@ impl Core {
                     mean_wall_us: g.mean_wall_us,
                     mean_modelled_ms: g.mean_modelled_ms,
                     mean_modelled_cost: g.mean_modelled_cost.to_string(),
-                    auto_resolve: count(g, "AUTO_RESOLVE"),
-                    hil_review: count(g, "HIL_REVIEW"),
-                    escalate: count(g, "ESCALATE"),
+                    auto_resolve: count(g, DecisionAction::AutoResolve),
+                    hil_review: count(g, DecisionAction::HilReview),
+                    escalate: count(g, DecisionAction::Escalate),
                 })
                 .collect(),
             checkpoints: e
@@ -57,9 +59,12 @@ impl Core {
         let others: Vec<String> = self.store.break_types()?.into_iter().filter(|t| !known.contains(t)).collect();
         Ok(FilterOptions {
             break_types: known.into_iter().chain(others).collect(),
-            tiers: RiskTier::ALL.iter().map(|t| t.as_str().to_string()).collect(),
-            statuses: BreakStatus::ALL.iter().filter(|s| **s != BreakStatus::Processing).map(|s| s.as_str().to_string()).collect(),
-            decisions: DecisionAction::ALL.iter().map(|d| d.as_str().to_string()).collect(),
+            tiers: RiskTier::ALL.to_vec(),
+            statuses: BreakStatus::ALL.into_iter().filter(|s| *s != BreakStatus::Processing).collect(),
+            decisions: DecisionAction::ALL.to_vec(),
+            event_kinds: EventKind::ALL.to_vec(),
+            export_formats: ExportFormat::ALL.to_vec(),
+            agents: AgentKind::ALL.to_vec(),
         })
     }
 }
@@ -90,7 +95,7 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
     }
     let (mut v1, mut v2) = (Totals::default(), Totals::default());
     for g in groups {
-        let t = if g.mode == RunMode::V1.as_str() { &mut v1 } else { &mut v2 };
+        let t = if g.mode == RunMode::V1 { &mut v1 } else { &mut v2 };
         let n = g.runs as f64;
         t.runs += g.runs;
         t.agents += g.agents_invoked * n;
@@ -116,11 +121,11 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
 mod tests {
     use super::*;
 
-    fn group(mode: &str, runs: u64, agents: f64, early_exit_rate: f64, ms: f64, cost: &str) -> reconagent_store::GroupStats {
+    fn group(mode: RunMode, runs: u64, agents: f64, early_exit_rate: f64, ms: f64, cost: &str) -> reconagent_store::GroupStats {
         reconagent_store::GroupStats {
-            mode: mode.into(),
+            mode,
             break_type: "CASH_RECONCILIATION".into(),
-            tier: "LOW".into(),
+            tier: RiskTier::Low,
             runs,
             agents_invoked: agents,
             agents_planned: 5.0,
@@ -134,7 +139,11 @@ mod tests {
 
     #[test]
     fn headline_figures_are_run_weighted_means_with_v1_and_v2_apart() {
-        let groups = [group("v2", 30, 3.0, 1.0, 750.0, "0.036"), group("v2", 10, 7.0, 0.0, 1850.0, "0.12"), group("v1", 40, 7.0, 0.0, 2500.0, "0.12")];
+        let groups = [
+            group(RunMode::V2, 30, 3.0, 1.0, 750.0, "0.036"),
+            group(RunMode::V2, 10, 7.0, 0.0, 1850.0, "0.12"),
+            group(RunMode::V1, 40, 7.0, 0.0, 2500.0, "0.12"),
+        ];
         let h = headline(&groups);
         assert_eq!((h.v2_runs, h.v1_runs, h.v1_measured), (40, 40, true));
         assert_eq!(h.agents_per_break, 4.0);

@@ -23,12 +23,16 @@ pub enum ErrorCode {
 
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
 #[error("{message}")]
+/// A failure as the front end receives it.
 pub struct ApiError {
+    /// What kind of failure.
     pub code: ErrorCode,
+    /// What happened, for people.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error of kind `code`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError { code, message: message.into() }
     }
@@ -54,4 +58,5 @@ impl From<reconagent_engine::import::ImportError> for ApiError {
     }
 }
 
+/// An operation's result.
 pub type ApiResult<T> = Result<T, ApiError>;

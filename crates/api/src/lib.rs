@@ -6,7 +6,7 @@
 //! One module per domain: [`breaks`], [`runs`] (and [`batch`], the pipelined batch), [`review`],
 //! [`dashboard`], [`audit`], [`policies`]; [`Core`] holds the store and the policies in force.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod audit;
 pub mod batch;

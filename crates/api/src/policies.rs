@@ -11,6 +11,7 @@ pub use reconagent_engine::policy::outline::Outline as PolicyOutline;
 use reconagent_engine::policy::outline::{outline, Outline};
 use reconagent_engine::policy::{PolicyError, PolicySet};
 use reconagent_engine::simulate::{simulate, GroupDelta, SideTotals};
+use reconagent_engine::DecisionAction;
 use serde::Serialize;
 use specta::Type;
 use std::sync::Arc;
@@ -20,8 +21,11 @@ use std::sync::Arc;
 pub struct PolicyIssue {
     /// `policies.CASH_RECONCILIATION.LOW.checkpoints[0].when`; empty for the whole file.
     pub path: String,
+    /// 1-based line (0 when unknown).
     pub line: i32,
+    /// 1-based column (0 when unknown).
     pub column: i32,
+    /// What is wrong, in the validator's words.
     pub message: String,
 }
 
@@ -34,13 +38,17 @@ impl From<&PolicyError> for PolicyIssue {
 /// A policy text with everything the editor shows about it.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct PolicyDraft {
+    /// The file.
     pub path: String,
+    /// The YAML text.
     pub text: String,
     /// Content hash (the policy version this text would be).
     pub hash: String,
     /// `None` when the text is not YAML of the file's shape (see `errors`).
     pub outline: Option<Outline>,
+    /// What makes it invalid (nothing can be saved while any remain).
     pub errors: Vec<PolicyIssue>,
+    /// What is allowed but probably not meant.
     pub warnings: Vec<PolicyIssue>,
     /// Against the text the edits were applied to (empty for a loaded file).
     pub diff: Vec<DiffLine>,
@@ -49,20 +57,30 @@ pub struct PolicyDraft {
 /// The file as it is on disk, and what the engine runs under.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct PolicyFileState {
+    /// The file on disk, checked.
     pub draft: PolicyDraft,
+    /// The version the engine runs under.
     pub in_force_version: String,
     /// Set when the file on disk is invalid and the bundled policies run instead.
     pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
+/// One version in the policy history.
 pub struct PolicySaveDto {
+    /// The save's id, or `v:` and the hash for a version used without a save.
     pub save_id: String,
+    /// The version's content hash.
     pub hash: String,
+    /// The file.
     pub path: String,
+    /// Who saved it.
     pub author: String,
+    /// What the change is for.
     pub note: String,
+    /// ISO 8601, UTC.
     pub saved_at: String,
+    /// The hash the file had before.
     pub previous: Option<String>,
 }
 
@@ -77,12 +95,17 @@ impl From<reconagent_store::PolicySave> for PolicySaveDto {
 /// Per-break averages for one side of a simulation row.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct SimSide {
+    /// Breaks replayed.
     pub breaks: i32,
+    /// Mean agents started.
     pub agents_per_break: f64,
+    /// Share ended early by a checkpoint, 0 to 1.
     pub early_exit_rate: f64,
+    /// Mean modelled time.
     pub modelled_ms_per_break: f64,
     /// Decimal text, dollars per break.
     pub modelled_cost_per_break: String,
+    /// Breaks auto-resolved.
     pub auto_resolved: i32,
 }
 
@@ -101,10 +124,15 @@ impl From<&SideTotals> for SimSide {
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
+/// One type and tier of a simulation, under both policies.
 pub struct SimRow {
+    /// The break type.
     pub break_type: String,
+    /// The tier.
     pub tier: String,
+    /// Under the policies in force.
     pub current: SimSide,
+    /// Under the draft.
     pub draft: SimSide,
 }
 
@@ -115,26 +143,42 @@ impl From<&GroupDelta> for SimRow {
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
+/// A break the draft decides differently.
 pub struct SimChange {
+    /// Which break.
     pub break_id: String,
+    /// The break type.
     pub break_type: String,
+    /// Its tier under the policies in force.
     pub current_tier: String,
+    /// Its tier under the draft.
     pub draft_tier: String,
-    pub current: String,
-    pub draft: String,
+    /// The decision in force.
+    pub current: DecisionAction,
+    /// The draft's decision.
+    pub draft: DecisionAction,
+    /// Whether the draft moves it toward less human review.
     pub risky: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
+/// What replaying recent breaks under a draft showed.
 pub struct SimulationDto {
+    /// The version in force.
     pub current_version: String,
+    /// The draft's version.
     pub draft_version: String,
+    /// Per type and tier.
     pub rows: Vec<SimRow>,
+    /// Every break.
     pub all: SimRow,
     /// Risky ones first.
     pub changes: Vec<SimChange>,
+    /// Changes toward less review.
     pub risky: i32,
+    /// Whether it was cancelled.
     pub cancelled: bool,
+    /// How long it took.
     pub seconds: f64,
 }
 
@@ -204,6 +248,7 @@ impl Core {
         Ok(save.into())
     }
 
+    /// Saves and versions first used without a save, newest first.
     pub fn policy_history(&self) -> ApiResult<Vec<PolicySaveDto>> {
         Ok(self.store.policy_history(500)?.into_iter().map(Into::into).collect())
     }
@@ -239,7 +284,7 @@ impl Core {
         let breaks = self.store.recent_breaks(limit.clamp(1, 100_000), break_type.filter(|t| !t.is_empty()))?;
         let total = breaks.len();
         let cancel = self.start_task()?;
-        let tracker = crate::progress::Tracker::new("simulate");
+        let tracker = crate::progress::Tracker::new(crate::dto::Task::Simulate);
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()));
         let result = rt.map(|rt| {
             rt.block_on(simulate(&current, &draft, breaks, total, chrono::Utc::now(), &cancel, |done, total| {
@@ -262,8 +307,8 @@ impl Core {
                     break_type: c.break_type,
                     current_tier: c.current_tier,
                     draft_tier: c.draft_tier,
-                    current: c.current.as_str().to_string(),
-                    draft: c.draft.as_str().to_string(),
+                    current: c.current,
+                    draft: c.draft,
                     risky: c.risky,
                 })
                 .collect(),

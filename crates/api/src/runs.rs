@@ -1,7 +1,7 @@
 //! Runs: which breaks a batch runs (one rule for the app and the CLI), and processing them.
 
 use crate::batch::{run_and_record, BatchError, Claim, Recorded};
-use crate::dto::{ProcessSummary, Progress};
+use crate::dto::{ProcessSummary, Progress, Task};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::progress::Tracker;
 use crate::Core;
@@ -76,19 +76,14 @@ pub fn process_new(
 impl Core {
     /// Runs the given breaks (or every NEW one when `ids` is empty) and records the runs,
     /// reporting progress. Blocks: call from a blocking thread. One batch at a time.
-    pub fn process(&self, ids: &[String], mode: &str, on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+    pub fn process(&self, ids: &[String], mode: RunMode, on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
         self.process_with(ids, mode, false, on_progress)
     }
 
     /// As [`Core::process`]; with `rerun_waiting`, selected breaks that wait for a person are
     /// decided again (v2), as the person asked; without it they are left and counted
     /// ([`runnable`]). v1 runs are comparisons (shadow runs) and change nothing.
-    pub fn process_with(&self, ids: &[String], mode: &str, rerun_waiting: bool, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
-        let mode = match mode {
-            "v1" => RunMode::V1,
-            "v2" => RunMode::V2,
-            other => return Err(ApiError::new(ErrorCode::Invalid, format!("mode must be v1 or v2, not `{other}`"))),
-        };
+    pub fn process_with(&self, ids: &[String], mode: RunMode, rerun_waiting: bool, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
         let cancel = self.start_task()?;
         let result = self.process_inner(ids, mode, rerun_waiting, cancel, &mut on_progress);
         self.end_task();
@@ -104,7 +99,7 @@ impl Core {
         on_progress: &mut dyn FnMut(Progress),
     ) -> ApiResult<ProcessSummary> {
         let orch = self.orchestrator();
-        let tracker = Tracker::new(format!("process {}", mode.as_str()));
+        let tracker = Tracker::new(Task::Process);
         let mut report = |done: usize, total: usize, current: &str| on_progress(tracker.report(done, total, current));
         let now = chrono::Utc::now();
         let mut waiting_left = 0;

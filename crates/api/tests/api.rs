@@ -1,10 +1,11 @@
 //! The application API on a real database, as the desktop app calls it.
 
-use reconagent_store::prelude::*;
-use reconagent_api::dto::{QueueQuery, ReviewAction, StatsQuery};
+use reconagent_api::dto::{HumanAction as ReviewAction, QueueQuery, StatsQuery};
 use reconagent_api::{Core, ErrorCode};
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_store::prelude::*;
+use reconagent_store::QueueSort;
 
 fn core() -> (tempfile::TempDir, Core) {
     let dir = tempfile::tempdir().unwrap();
@@ -23,7 +24,7 @@ fn first_start_loads_the_sample_and_processing_reports_progress() {
     assert!(info.loaded_sample);
     assert_eq!((info.breaks, info.new_breaks), (400, 400));
     let mut last = None;
-    let summary = core.process(&[], "v2", |p| last = Some(p)).unwrap();
+    let summary = core.process(&[], RunMode::V2, |p| last = Some(p)).unwrap();
     assert_eq!(summary.processed, 400);
     let last = last.expect("progress was reported");
     assert_eq!((last.done, last.total), (400, 400));
@@ -36,17 +37,17 @@ fn first_start_loads_the_sample_and_processing_reports_progress() {
 fn dashboard_numbers_equal_a_direct_run_of_the_engine() {
     let (_d, core) = core();
     let ids: Vec<String> = core.queue(&all()).unwrap().rows.into_iter().map(|r| r.break_id).collect();
-    core.process(&[], "v2", |_| {}).unwrap();
-    core.process(&ids, "v1", |_| {}).unwrap();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    core.process(&ids, RunMode::V1, |_| {}).unwrap();
     let e = core.efficiency(&StatsQuery::default()).unwrap();
-    let invoked = |mode: &str| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.agents_invoked * g.runs as f64).sum::<f64>().round() as usize;
+    let invoked = |mode: RunMode| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.agents_invoked * g.runs as f64).sum::<f64>().round() as usize;
     let orch = Orchestrator::bundled();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let now = chrono::Utc::now();
     let breaks = reconagent_engine::sample::bundled_breaks();
     let direct = |mode| breaks.iter().map(|b| rt.block_on(orch.process_break(b, mode, now)).agents_invoked()).sum::<usize>();
-    assert_eq!(invoked("v1"), direct(RunMode::V1));
-    assert_eq!(invoked("v2"), direct(RunMode::V2));
+    assert_eq!(invoked(RunMode::V1), direct(RunMode::V1));
+    assert_eq!(invoked(RunMode::V2), direct(RunMode::V2));
     let h = &e.headline;
     assert_eq!((h.v2_runs, h.v1_runs), (400, 400));
     assert!(h.v1_measured);
@@ -63,7 +64,7 @@ fn without_v1_runs_the_headline_uses_the_modelled_v1() {
     let (_d, core) = core();
     let h = core.efficiency(&StatsQuery::default()).unwrap().headline;
     assert_eq!((h.v2_runs, h.v1_runs, h.v2_modelled_cost.as_str()), (0, 0, "0.0000"));
-    core.process(&[], "v2", |_| {}).unwrap();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
     let h = core.efficiency(&StatsQuery::default()).unwrap().headline;
     assert_eq!((h.v2_runs, h.v1_runs, h.v1_measured), (400, 0, false));
     assert_eq!((h.v1_modelled_ms, h.v1_modelled_cost.as_str()), (2500, "0.1200"));
@@ -83,9 +84,14 @@ fn filter_options_come_from_the_enums_and_the_store() {
         o.break_types,
         ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "COLLATERAL_MARGIN", "CORPORATE_ACTIONS"]
     );
-    assert_eq!(o.tiers, ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
-    assert_eq!(o.statuses, ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
-    assert_eq!(o.decisions, ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
+    let names = |v: serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let o_json = serde_json::to_value(&o).unwrap();
+    assert_eq!(names(o_json["tiers"].clone()), ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
+    assert_eq!(names(o_json["statuses"].clone()), ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
+    assert_eq!(names(o_json["decisions"].clone()), ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
+    assert_eq!(names(o_json["event_kinds"].clone()), ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE", "BREAK_REPLACED"]);
+    assert_eq!(names(o_json["export_formats"].clone()), ["html", "csv", "xlsx", "json"]);
+    assert_eq!(o.agents.len(), 7);
     let page = core.queue(&QueueQuery { break_type: Some("CORPORATE_ACTIONS".into()), ..all() }).unwrap();
     assert!(page.total > 0, "the sample has breaks of the unknown type");
 }
@@ -96,34 +102,37 @@ fn filter_options_come_from_the_enums_and_the_store() {
 #[test]
 fn the_review_list_is_every_waiting_break_most_severe_first() {
     let (_d, core) = core();
-    core.process(&[], "v2", |_| {}).unwrap();
-    let count = |s: &str| core.queue(&QueueQuery { status: Some(s.into()), ..all() }).unwrap().total;
-    let page = |offset| core.queue(&QueueQuery { awaiting_review: true, sort: Some("priority".into()), offset, limit: 100, ..Default::default() }).unwrap();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    let count = |s: BreakStatus| core.queue(&QueueQuery { status: Some(s), ..all() }).unwrap().total;
+    let page = |offset| core.queue(&QueueQuery { awaiting_review: true, sort: Some(QueueSort::Priority), offset, limit: 100, ..Default::default() }).unwrap();
     let first = page(0);
-    assert_eq!(first.total, count("PENDING_REVIEW") + count("ESCALATED"));
+    assert_eq!(first.total, count(BreakStatus::PendingReview) + count(BreakStatus::Escalated));
     assert!(first.total > 100, "more than one page: {}", first.total);
-    assert_eq!(first.rows[0].tier.as_deref(), Some("CRITICAL"));
+    assert_eq!(first.rows[0].tier, Some(reconagent_engine::RiskTier::Critical));
     let rest = page(100);
-    assert!(first.rows.iter().chain(&rest.rows).all(|r| r.status == "PENDING_REVIEW" || r.status == "ESCALATED"));
+    assert!(first.rows.iter().chain(&rest.rows).all(|r| r.status == BreakStatus::PendingReview || r.status == BreakStatus::Escalated));
     assert!(rest.rows.iter().all(|r| !first.rows.iter().any(|f| f.break_id == r.break_id)), "pages do not overlap");
-    assert_eq!(core.queue(&QueueQuery { sort: Some("urgency".into()), ..all() }).unwrap_err().code, ErrorCode::Invalid);
+    // A sort the front end does not know is refused at the bridge, naming the values it takes.
+    let e = serde_json::from_value::<QueueQuery>(serde_json::json!({"sort": "urgency", "descending": false, "offset": 0, "limit": 10})).unwrap_err();
+    assert!(e.to_string().contains("unknown variant `urgency`") && e.to_string().contains("priority"), "{e}");
 }
 
 #[test]
 fn review_errors_are_typed_and_readable() {
     let (_d, core) = core();
-    core.process(&[], "v2", |_| {}).unwrap();
-    let pending = core.queue(&QueueQuery { status: Some("PENDING_REVIEW".into()), ..all() }).unwrap().rows;
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    let pending = core.queue(&QueueQuery { status: Some(BreakStatus::PendingReview), ..all() }).unwrap().rows;
     let id = &pending[0].break_id;
-    let e = core.review(id, &ReviewAction::Override { decision: "ESCALATE".into(), reason: " ".into() }).unwrap_err();
+    let e = core.review(id, &ReviewAction::Override { decision: reconagent_engine::DecisionAction::Escalate, reason: " ".into() }).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);
     assert!(e.message.contains("reason"), "{}", e.message);
-    assert_eq!(core.review(id, &ReviewAction::Accept).unwrap(), "RESOLVED");
+    assert_eq!(core.review(id, &ReviewAction::Accept).unwrap(), BreakStatus::Resolved);
     let e = core.review(id, &ReviewAction::Accept).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);
     assert!(e.message.contains("RESOLVED"), "{}", e.message);
     assert_eq!(core.break_detail("nope").unwrap_err().code, ErrorCode::NotFound);
-    assert_eq!(core.process(&[], "v3", |_| {}).unwrap_err().code, ErrorCode::Invalid);
+    let e = serde_json::from_value::<reconagent_api::dto::RunMode>(serde_json::json!("v3")).unwrap_err();
+    assert!(e.to_string().contains("unknown variant `v3`"), "{e}");
 }
 
 #[test]
@@ -167,7 +176,7 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
     assert_eq!(comments(&on_disk), comments(&base));
     assert_eq!(core.info().unwrap().policy_version, saved.hash);
     assert_eq!(core.policy_history().unwrap()[0].note, "tolerance, not explained");
-    core.process(&["BRK-00019".to_string()], "v2", |_| {}).unwrap();
+    core.process(&["BRK-00019".to_string()], RunMode::V2, |_| {}).unwrap();
     let detail = core.break_detail("BRK-00019").unwrap();
     assert_eq!(detail.runs.last().unwrap().policy_version, saved.hash, "the new version is on the run");
 
@@ -214,7 +223,7 @@ fn import_and_export_report_progress() {
     let mut seen = Vec::new();
     let summary = core.import_file(&file, |p| seen.push(p)).unwrap();
     assert_eq!(summary.inserted, 2500);
-    assert!(seen.iter().all(|p| p.task == "import"));
+    assert!(seen.iter().all(|p| p.task == reconagent_api::dto::Task::Import));
     assert_eq!(seen.first().map(|p| p.current.as_str()), Some("reading and checking the file"));
     // Progress is in KiB of the file, after each chunk of rows is stored.
     let storing: Vec<_> = seen.iter().filter(|p| p.current == "storing breaks").collect();
@@ -229,7 +238,7 @@ fn import_and_export_report_progress() {
         from: "2000-01-01".into(),
         to: "2100-01-01".into(),
         break_type: None,
-        format: "html".into(),
+        format: reconagent_store::export::ExportFormat::Html,
         path: out.display().to_string(),
         overwrite: false,
     };
@@ -330,23 +339,23 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
 #[test]
 fn waiting_breaks_are_re_decided_only_when_asked_and_v1_changes_nothing() {
     let (_d, core) = core();
-    core.process(&[], "v2", |_| {}).unwrap();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
     let rows = core.queue(&all()).unwrap().rows;
-    let waiting: Vec<String> = rows.iter().filter(|r| r.status == "PENDING_REVIEW").take(3).map(|r| r.break_id.clone()).collect();
-    let resolved: Vec<String> = rows.iter().filter(|r| r.status == "AUTO_RESOLVED").take(3).map(|r| r.break_id.clone()).collect();
+    let waiting: Vec<String> = rows.iter().filter(|r| r.status == BreakStatus::PendingReview).take(3).map(|r| r.break_id.clone()).collect();
+    let resolved: Vec<String> = rows.iter().filter(|r| r.status == BreakStatus::AutoResolved).take(3).map(|r| r.break_id.clone()).collect();
     assert_eq!((waiting.len(), resolved.len()), (3, 3));
     let runs_of = |id: &str| core.break_detail(id).unwrap().runs.len();
-    let s = core.process(&waiting, "v2", |_| {}).unwrap();
+    let s = core.process(&waiting, RunMode::V2, |_| {}).unwrap();
     assert_eq!((s.processed, s.waiting_left), (0, 3));
     assert!(waiting.iter().all(|id| runs_of(id) == 1));
-    let s = core.process_with(&waiting, "v2", true, |_| {}).unwrap();
+    let s = core.process_with(&waiting, RunMode::V2, true, |_| {}).unwrap();
     assert_eq!((s.processed, s.waiting_left), (3, 0));
     assert!(waiting.iter().all(|id| runs_of(id) == 2));
-    let s = core.process(&resolved, "v1", |_| {}).unwrap();
+    let s = core.process(&resolved, RunMode::V1, |_| {}).unwrap();
     assert_eq!(s.processed, 3);
     for id in &resolved {
         let d = core.break_detail(id).unwrap();
-        assert_eq!(d.status, "AUTO_RESOLVED", "a v1 comparison left {id} as it was");
+        assert_eq!(d.status, BreakStatus::AutoResolved, "a v1 comparison left {id} as it was");
         assert_eq!(d.runs.iter().map(|r| r.mode.as_str()).collect::<Vec<_>>(), ["v2", "v1"]);
     }
     assert!(core.verify().unwrap().ok);

@@ -46,11 +46,7 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, repla
     if done.differing > 0 {
         let ids = done.differing_ids.join(", ");
         if replace.is_some() {
-            println!(
-                "{}: {} stored break(s) replaced by the file's contents (old contents kept, each NEW again): {ids}",
-                store.location(),
-                done.replaced
-            );
+            println!("{}: {} stored break(s) replaced by the file's contents (old contents kept, each NEW again): {ids}", store.location(), done.replaced);
         } else {
             eprintln!(
                 "{source}: {} row(s) differ from the stored break with the same id, which was kept: {ids}{} (`reconagent run --breaks FILE --db DB` lists the fields; `import --replace REASON` replaces them)",

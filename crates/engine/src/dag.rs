@@ -1,5 +1,6 @@
-//! Longest weighted paths through a plan's dependencies. One implementation serves the
-//! scheduler's priorities, the editor's critical path and the benchmark's lower bound.
+//! A plan's dependencies as a graph: its topological order (the validator's cycle check) and
+//! longest weighted paths. One implementation serves the validator, the scheduler's priorities,
+//! the editor's critical path and the benchmark's lower bound.
 //!
 //! Agent sets are bit masks over [`AgentKind::index`]: a plan has at most seven agents, so
 //! every computation here is a few dozen operations and allocates nothing.
@@ -71,6 +72,40 @@ pub fn chains(nodes: &[(AgentKind, AgentMask)], weight: impl Fn(AgentKind) -> u6
         }
     }
     None
+}
+
+/// The nodes in a topological order (each after all its predecessors), and the nodes that can
+/// never be placed: those on a cycle, after one, or with a predecessor that is not a node. The
+/// second list is empty for a valid plan.
+///
+/// ```
+/// use reconagent_engine::dag::{mask, topo_order};
+/// use reconagent_engine::AgentKind::*;
+/// let (order, stuck) = topo_order(&[(Decisioning, mask(&[Rules])), (Rules, mask(&[Ingestion])), (Ingestion, 0)]);
+/// assert_eq!((order, stuck), (vec![Ingestion, Rules, Decisioning], vec![]));
+/// let (_, stuck) = topo_order(&[(Rules, mask(&[Matching])), (Matching, mask(&[Rules]))]);
+/// assert_eq!(stuck, vec![Rules, Matching]);
+/// ```
+pub fn topo_order(nodes: &[(AgentKind, AgentMask)]) -> (Vec<AgentKind>, Vec<AgentKind>) {
+    let mut done: AgentMask = 0;
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut left: Vec<(AgentKind, AgentMask)> = nodes.to_vec();
+    while !left.is_empty() {
+        // Kahn's algorithm a wave at a time: every node whose predecessors are all placed.
+        let ready = left.iter().filter(|(_, preds)| preds & !done == 0).fold(0, |m, (a, _)| m | bit(*a));
+        if ready == 0 {
+            break;
+        }
+        left.retain(|(a, _)| {
+            let place = contains(ready, *a);
+            if place {
+                order.push(*a);
+            }
+            !place
+        });
+        done |= ready;
+    }
+    (order, left.into_iter().map(|(a, _)| a).collect())
 }
 
 /// Each agent's successors: the nodes that list it as a predecessor.

@@ -11,6 +11,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
 /// At most `limit` permits out at once; waiting calls are granted by priority.
+///
+/// ```
+/// use reconagent_engine::gate::CallGate;
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// rt.block_on(async {
+///     let gate = CallGate::new(2);
+///     let a = gate.acquire(10).await;
+///     let _b = gate.acquire(5).await;
+///     assert_eq!(gate.available(), 0, "two calls in flight, the limit");
+///     drop(a);
+///     assert_eq!(gate.available(), 1, "a permit returns when dropped");
+/// });
+/// ```
 pub struct CallGate {
     state: Mutex<State>,
 }

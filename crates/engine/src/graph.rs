@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunMode {
     V1,
@@ -15,6 +16,15 @@ pub enum RunMode {
 }
 
 impl RunMode {
+    /// Both modes: v1 (the sequential baseline) and v2.
+    pub const ALL: [RunMode; 2] = [RunMode::V1, RunMode::V2];
+
+    /// A mode by its name, or `None`.
+    pub fn parse(name: &str) -> Option<RunMode> {
+        RunMode::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// The mode's name as stored and shown (`v1`, `v2`).
     pub fn as_str(self) -> &'static str {
         match self {
             RunMode::V1 => "v1",
@@ -37,6 +47,29 @@ pub enum SkipReason {
     BatchCancelled,
 }
 
+/// What kind of skip a [`SkipReason`] is, without its details: what a front end colours by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SkipKind {
+    NotInPolicy,
+    EarlyExit,
+    UpstreamFailed,
+    BatchCancelled,
+}
+
+impl SkipReason {
+    /// The reason's kind.
+    pub fn kind(&self) -> SkipKind {
+        match self {
+            SkipReason::NotInPolicy { .. } => SkipKind::NotInPolicy,
+            SkipReason::EarlyExit { .. } => SkipKind::EarlyExit,
+            SkipReason::UpstreamFailed { .. } => SkipKind::UpstreamFailed,
+            SkipReason::BatchCancelled => SkipKind::BatchCancelled,
+        }
+    }
+}
+
 impl std::fmt::Display for SkipReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -49,6 +82,7 @@ impl std::fmt::Display for SkipReason {
 }
 
 /// Where an agent ended.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NodeStatus {

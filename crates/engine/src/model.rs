@@ -68,6 +68,7 @@ impl<'de> Deserialize<'de> for BreakType {
 }
 
 /// Risk tier, ordered: `Low < Medium < High < Critical`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RiskTier {
@@ -256,6 +257,7 @@ pub struct BreakProfile {
 }
 
 /// What a run concluded.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DecisionAction {
@@ -376,6 +378,7 @@ impl fmt::Display for SafetyHold {
 }
 
 /// The seven agents, in v1's sequential order.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum AgentKind {

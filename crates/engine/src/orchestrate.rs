@@ -15,6 +15,21 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// Classifies, plans and executes breaks. Cheap to clone; share one per policy version.
+///
+/// ```
+/// use reconagent_engine::graph::RunMode;
+/// use reconagent_engine::orchestrate::Orchestrator;
+/// use reconagent_engine::sample::{bundled_breaks, sample_as_of};
+///
+/// let orch = Orchestrator::bundled();
+/// let brk = bundled_breaks().remove(0);
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let v2 = rt.block_on(orch.process_break(&brk, RunMode::V2, sample_as_of()));
+/// let v1 = rt.block_on(orch.process_break(&brk, RunMode::V1, sample_as_of()));
+/// assert_eq!(v1.agents_invoked(), 7, "v1 runs every agent in sequence");
+/// assert!(v2.agents_invoked() <= v1.agents_invoked(), "v2 runs the plan, and may stop early");
+/// assert!(v2.decision.holds.is_empty() || v2.decision.action != reconagent_engine::DecisionAction::AutoResolve);
+/// ```
 #[derive(Clone)]
 pub struct Orchestrator {
     pub policies: Arc<PolicySet>,

@@ -222,7 +222,7 @@ fn duplicate_ids_are_row_errors_on_the_right_line() {
     assert!(r.errors[0].message.contains("first on row 2"), "{}", r.errors[0]);
     // across chunks of a streamed import too
     let mut errors = Vec::new();
-    reconagent_engine::import_stream::stream_reader(file.as_bytes(), "b.csv", file.len() as u64, 1, |c, _, _| {
+    reconagent_engine::import::stream_reader(file.as_bytes(), "b.csv", file.len() as u64, 1, |c, _, _| {
         errors.extend(c.errors);
         Ok::<(), reconagent_engine::import::ImportError>(())
     })

@@ -1,8 +1,8 @@
 //! A large break file streams in bounded memory. Its own test binary, so the process's peak
 //! resident memory is this test's alone.
 
+use reconagent_engine::import::stream_file;
 use reconagent_engine::import::ImportError;
-use reconagent_engine::import_stream::stream_file;
 use std::io::Write;
 
 fn peak_rss_mib() -> f64 {

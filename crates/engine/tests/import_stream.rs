@@ -1,8 +1,8 @@
 //! The streaming importer gives the same breaks and row errors as the whole-file one, a bounded
 //! chunk at a time, and the same whole-file errors.
 
+use reconagent_engine::import::stream_file;
 use reconagent_engine::import::{parse_bytes, ImportError, ImportReport};
-use reconagent_engine::import_stream::stream_file;
 
 fn stream(path: &std::path::Path, chunk: usize) -> Result<(ImportReport, Vec<usize>), ImportError> {
     let mut all = ImportReport::default();

@@ -130,7 +130,8 @@ fn a_break() -> impl Strategy<Value = Break> {
                     // consistent (when the sum does not overflow)
                     internal.amount = x.checked_add(y).or(Some(x));
                     external.amount = Some(x);
-                    amount = internal.amount.unwrap() - x;
+                    // (x + y) - x can still overflow where the sum was rounded to 28 digits
+                    amount = internal.amount.and_then(|i| i.checked_sub(x)).unwrap_or(y);
                 }
                 3 => {
                     internal.amount = Some(x);

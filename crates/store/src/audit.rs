@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: [u8; 32] = [0; 32];
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
     Import,
@@ -23,6 +24,10 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order the audit screen offers them.
+    pub const ALL: [EventKind; 6] =
+        [EventKind::Import, EventKind::Run, EventKind::HumanAction, EventKind::PolicySaved, EventKind::ExportMade, EventKind::BreakReplaced];
+
     /// The kind as stored.
     pub fn as_str(self) -> &'static str {
         match self {

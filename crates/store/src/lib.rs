@@ -24,8 +24,8 @@ pub mod sqlite;
 mod stats;
 
 pub use audit::{EventKind, Verification};
-pub use backend::{Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
 pub use backend::AuditStore;
+pub use backend::{Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
 pub use error::{Result, StoreError};
 pub use lifecycle::{BreakStatus, HumanAction};
 pub use policies::PolicySave;

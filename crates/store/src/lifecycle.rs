@@ -5,7 +5,9 @@ use crate::error::StoreError;
 use reconagent_engine::DecisionAction;
 use serde::{Deserialize, Serialize};
 
+/// Where a break is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BreakStatus {
     New,
@@ -18,12 +20,14 @@ pub enum BreakStatus {
 }
 
 impl BreakStatus {
+    /// Every status, in lifecycle order.
     pub const ALL: [BreakStatus; 6] =
         [BreakStatus::New, BreakStatus::Processing, BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated, BreakStatus::Resolved];
 
     /// The statuses that wait for a person: what Accept applies to and the review list shows.
     pub const AWAITING_REVIEW: [BreakStatus; 2] = [BreakStatus::PendingReview, BreakStatus::Escalated];
 
+    /// The status as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             BreakStatus::New => "NEW",
@@ -35,10 +39,12 @@ impl BreakStatus {
         }
     }
 
+    /// A stored status, or `None` for text that is not one.
     pub fn parse(s: &str) -> Option<BreakStatus> {
         BreakStatus::ALL.into_iter().find(|b| b.as_str() == s)
     }
 
+    /// The status a run's decision gives a break.
     pub fn from_decision(d: DecisionAction) -> BreakStatus {
         match d {
             DecisionAction::AutoResolve => BreakStatus::AutoResolved,
@@ -50,6 +56,7 @@ impl BreakStatus {
 
 /// What a person does to a break.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HumanAction {
     /// Agree with the run's decision; the break is resolved.

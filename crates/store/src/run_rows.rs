@@ -204,4 +204,3 @@ fn node_status(s: reconagent_engine::graph::NodeStatus) -> &'static str {
         Skipped => "SKIPPED",
     }
 }
-

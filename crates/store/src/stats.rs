@@ -1,13 +1,18 @@
 //! Read models for the screens: a break's history, the audit log by period and kind, and the
 //! efficiency aggregates (v1 vs v2) that the dashboard and `reconagent compare` report.
 
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::{AgentKind, DecisionAction, RiskTier};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A person's action on a break, as recorded (in an audit report too).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ActionRow {
-    pub action_id: i64,
+    pub break_id: String,
+    /// ACCEPT, OVERRIDE, ASSIGN, COMMENT or RESOLVE, as stored.
     pub kind: String,
     pub actor: String,
     pub at: String,
@@ -17,8 +22,12 @@ pub struct ActionRow {
     pub comment: Option<String>,
 }
 
+/// An audit entry as stored (in an audit report too). `kind` is text, not an [`crate::EventKind`]:
+/// the log shows what is there, even an entry someone tampered with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AuditRow {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub seq: i64,
     pub at: String,
     pub kind: String,
@@ -40,9 +49,9 @@ pub struct EfficiencyFilter {
 /// One group (mode, type, tier) of runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupStats {
-    pub mode: String,
+    pub mode: RunMode,
     pub break_type: String,
-    pub tier: String,
+    pub tier: RiskTier,
     pub runs: u64,
     pub agents_invoked: f64,
     pub agents_planned: f64,
@@ -53,13 +62,13 @@ pub struct GroupStats {
     /// Mean modelled cost with the seed's cost model (USD).
     pub mean_modelled_cost: Decimal,
     /// decision -> count
-    pub decisions: BTreeMap<String, u64>,
+    pub decisions: BTreeMap<DecisionAction, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckpointRate {
     pub checkpoint_id: String,
-    pub after_agent: String,
+    pub after_agent: AgentKind,
     pub evaluated: u64,
     pub fired: u64,
 }
@@ -67,7 +76,7 @@ pub struct CheckpointRate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayCount {
     pub day: String,
-    pub mode: String,
+    pub mode: RunMode,
     pub runs: u64,
     pub auto_resolved: u64,
 }
@@ -84,4 +93,3 @@ pub(crate) fn bounds(f: &EfficiencyFilter) -> (String, String) {
     // `to` is inclusive of the whole day: compare against the next character after the prefix.
     (f.from.clone().unwrap_or_default(), f.to.clone().map(|t| format!("{t}\u{10FFFF}")).unwrap_or_else(|| "\u{10FFFF}".into()))
 }
-

@@ -65,7 +65,7 @@ mod cases {
         assert_eq!(s.count_with_status(BreakStatus::New)?, 25);
         assert_eq!(s.get_break(&bs[3].break_id)?, bs[3]);
         let row = s.break_row(&bs[3].break_id)?;
-        assert_eq!((row.status.as_str(), row.break_type.as_str()), ("NEW", bs[3].break_type.as_str()));
+        assert_eq!((row.status, row.break_type.as_str()), (BreakStatus::New, bs[3].break_type.as_str()));
         assert!(matches!(s.get_break("NOPE"), Err(StoreError::NoSuchBreak(_))));
         assert!(matches!(s.break_row("NOPE"), Err(StoreError::NoSuchBreak(_))));
         let imports = s.audit_entries(None, None, Some("IMPORT"), 10, 0)?;
@@ -110,11 +110,10 @@ mod cases {
         let (all, total) = s.queue(&QueueFilter { limit: 1000, ..Default::default() })?;
         assert_eq!((all.len(), total), (40, 40));
         let waiting = graphs.iter().filter(|g| g.decision.action != DecisionAction::AutoResolve).count() as u64;
-        let (_, n) = s.queue(&QueueFilter { statuses: vec!["PENDING_REVIEW".into(), "ESCALATED".into()], limit: 1, ..Default::default() })?;
+        let (_, n) = s.queue(&QueueFilter { statuses: BreakStatus::AWAITING_REVIEW.to_vec(), limit: 1, ..Default::default() })?;
         assert_eq!(n, waiting);
         let (page, _) = s.queue(&QueueFilter { sort: QueueSort::Priority, limit: 40, ..Default::default() })?;
-        let rank = |t: &Option<String>| t.as_deref().and_then(reconagent_engine::RiskTier::parse);
-        assert!(page.windows(2).all(|w| rank(&w[0].tier) >= rank(&w[1].tier)), "most severe first");
+        assert!(page.windows(2).all(|w| w[0].tier >= w[1].tier), "most severe first");
         let prefix = &bs[7].break_id[..bs[7].break_id.len() - 1];
         let (found, _) = s.queue(&QueueFilter { search: Some(prefix.to_lowercase()), limit: 100, ..Default::default() })?;
         assert!(found.iter().any(|r| r.break_id == bs[7].break_id), "search is by prefix, case-insensitive");

@@ -5,8 +5,8 @@ use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_engine::sample::{generate, sample_as_of};
 use reconagent_engine::DecisionAction;
-use reconagent_store::prelude::*;
 use reconagent_store::export::{ExportFormat, ReportQuery};
+use reconagent_store::prelude::*;
 use reconagent_store::{HumanAction, QueueFilter, Store};
 
 const HOSTILE: &str = "=HYPERLINK(\"http://x\")<script>alert('x')</script>";
@@ -21,7 +21,7 @@ fn populated(dir: &tempfile::TempDir) -> Store {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
     store.record_runs(&graphs).unwrap();
-    let (pending, _) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    let (pending, _) = store.queue(&QueueFilter { status: Some(BreakStatus::PendingReview), ..Default::default() }).unwrap();
     store.act(&pending[0].break_id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: format!("reason with {HOSTILE}") }).unwrap();
     store
 }

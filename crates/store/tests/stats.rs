@@ -26,14 +26,14 @@ fn efficiency_matches_the_graphs_it_was_built_from() {
     let dir = tempfile::tempdir().unwrap();
     let (store, v1, v2) = recorded(&dir, 120);
     let e = store.efficiency(&EfficiencyFilter::default()).unwrap();
-    let runs = |mode: &str| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.runs).sum::<u64>();
-    assert_eq!((runs("v1"), runs("v2")), (120, 120));
-    for g in e.groups.iter().filter(|g| g.mode == "v1") {
+    let runs = |mode: RunMode| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.runs).sum::<u64>();
+    assert_eq!((runs(RunMode::V1), runs(RunMode::V2)), (120, 120));
+    for g in e.groups.iter().filter(|g| g.mode == RunMode::V1) {
         assert_eq!(g.agents_invoked, 7.0);
         assert_eq!(g.mean_modelled_ms, 2500.0, "v1 takes the seed's 2500 ms");
         assert_eq!(g.mean_modelled_cost, Decimal::new(12, 2), "and costs $0.12");
     }
-    let invoked_v2: f64 = e.groups.iter().filter(|g| g.mode == "v2").map(|g| g.agents_invoked * g.runs as f64).sum();
+    let invoked_v2: f64 = e.groups.iter().filter(|g| g.mode == RunMode::V2).map(|g| g.agents_invoked * g.runs as f64).sum();
     assert_eq!(invoked_v2 as usize, v2.iter().map(|g| g.agents_invoked()).sum::<usize>());
     let fired: u64 = e.checkpoints.iter().map(|c| c.fired).sum();
     assert_eq!(fired as usize, v2.iter().filter(|g| g.early_exit().is_some()).count());
@@ -101,8 +101,8 @@ fn the_queue_sorts_filters_by_age_and_pages() {
     let (rows, total) = page(QueueFilter { limit: 10, offset: 10, sort: QueueSort::Tier, descending: true, ..Default::default() });
     assert_eq!((rows.len(), total), (10, 80));
     let (all, _) = page(QueueFilter { limit: 80, sort: QueueSort::Tier, descending: true, ..Default::default() });
-    let rank = |t: &Option<String>| ["LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| Some(x.to_string()) == *t).unwrap();
-    assert!(all.windows(2).all(|w| rank(&w[0].tier) >= rank(&w[1].tier)), "sorted by tier, CRITICAL first");
+    assert!(all.iter().all(|r| r.tier.is_some()));
+    assert!(all.windows(2).all(|w| w[0].tier >= w[1].tier), "sorted by tier, CRITICAL first");
     assert_eq!(rows, all[10..20].to_vec());
     // The sample breaks were detected in November 2026, so from today they are all some days old.
     let (_, old) = page(QueueFilter { min_age_days: Some(1), ..Default::default() });
@@ -116,16 +116,15 @@ fn the_queue_sorts_filters_by_age_and_pages() {
 fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _, _) = recorded(&dir, 80);
-    let waiting = vec!["PENDING_REVIEW".to_string(), "ESCALATED".to_string()];
+    let waiting = BreakStatus::AWAITING_REVIEW.to_vec();
     let (rows, total) = store.queue(&QueueFilter { statuses: waiting.clone(), sort: QueueSort::Priority, limit: 80, ..Default::default() }).unwrap();
-    let count = |s: &str| store.queue(&QueueFilter { status: Some(s.into()), ..Default::default() }).unwrap().1;
-    assert_eq!(total, count("PENDING_REVIEW") + count("ESCALATED"));
+    let count = |s: BreakStatus| store.queue(&QueueFilter { status: Some(s), ..Default::default() }).unwrap().1;
+    assert_eq!(total, count(BreakStatus::PendingReview) + count(BreakStatus::Escalated));
     assert!(total > 10 && rows.len() as u64 == total, "the sample has breaks of both statuses: {total}");
     assert!(rows.iter().all(|r| waiting.contains(&r.status)));
-    let rank = |t: &Option<String>| ["LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| Some(x.to_string()) == *t).unwrap();
     for w in rows.windows(2) {
         let (a, b) = (&w[0], &w[1]);
-        assert!(rank(&a.tier) >= rank(&b.tier), "{} before {}", a.break_id, b.break_id);
+        assert!(a.tier.is_some() && a.tier >= b.tier, "{} before {}", a.break_id, b.break_id);
         if a.tier == b.tier {
             let key = |r: &reconagent_store::BreakRow| (r.sla_deadline.is_none(), r.sla_deadline.clone());
             assert!(key(a) <= key(b), "same tier: sooner deadline first ({:?} before {:?})", a.sla_deadline, b.sla_deadline);

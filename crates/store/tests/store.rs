@@ -7,7 +7,6 @@ use reconagent_engine::DecisionAction;
 use reconagent_store::prelude::*;
 use reconagent_store::{BreakStatus, HumanAction, QueueFilter, Store, StoreError};
 use rusqlite::Connection;
-use std::sync::Arc;
 
 fn store_with_runs(dir: &tempfile::TempDir, n: usize) -> (Store, Vec<String>) {
     let store = Store::open(&dir.path().join("recon.db")).expect("a new file opens");
@@ -32,8 +31,8 @@ fn runs_are_recorded_with_status_and_a_verifying_chain() {
     assert_eq!(runs.len(), 1);
     let (rows, total) = store.queue(&QueueFilter::default()).unwrap();
     assert_eq!(total, 50);
-    assert!(rows.iter().all(|r| r.status != "NEW" && r.tier.is_some() && r.decision.is_some()));
-    let (_, pending) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    assert!(rows.iter().all(|r| r.status != BreakStatus::New && r.tier.is_some() && r.decision.is_some()));
+    let (_, pending) = store.queue(&QueueFilter { status: Some(BreakStatus::PendingReview), ..Default::default() }).unwrap();
     assert!(pending > 0);
 }
 
@@ -56,7 +55,7 @@ fn import_keeps_existing_breaks_and_search_is_literal() {
 fn human_actions_follow_the_lifecycle() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = store_with_runs(&dir, 80);
-    let (pending, _) = store.queue(&QueueFilter { status: Some("PENDING_REVIEW".into()), ..Default::default() }).unwrap();
+    let (pending, _) = store.queue(&QueueFilter { status: Some(BreakStatus::PendingReview), ..Default::default() }).unwrap();
     let id = &pending[0].break_id;
     let empty = store.act(id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "  ".into() });
     assert!(matches!(empty, Err(StoreError::Invalid(_))));
@@ -69,7 +68,7 @@ fn human_actions_follow_the_lifecycle() {
     let again = store.act(id, &HumanAction::Accept).unwrap_err();
     assert!(again.to_string().contains("is RESOLVED: ACCEPT is not allowed"), "{again}");
     let (rows, _) = store.queue(&QueueFilter { assignee: Some("bob".into()), ..Default::default() }).unwrap();
-    assert_eq!(rows[0].status, "RESOLVED");
+    assert_eq!(rows[0].status, BreakStatus::Resolved);
     // a resolved break takes no new run
     let orch = Orchestrator::bundled();
     let b = store.get_break(id).unwrap();
@@ -208,7 +207,7 @@ fn similar_by_sql(store: &Store, q: &reconagent_engine::agents::SimilarQuery) ->
 
 #[test]
 fn history_lookups_equal_the_sql_oracle_and_see_every_commit() {
-    use reconagent_engine::agents::{HistoryLookup, SimilarQuery};
+    use reconagent_engine::agents::SimilarQuery;
     let dir = tempfile::tempdir().unwrap();
     let (store, ids) = store_with_runs(&dir, 300);
     let history = store.history().unwrap();

@@ -2,7 +2,7 @@
 
 use super::{blocking, AppCore};
 use crate::commands::runs::DataChanged;
-use reconagent_api::dto::ReviewAction;
+use reconagent_api::dto::{BreakStatus, HumanAction};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -10,7 +10,7 @@ use tauri_specta::Event;
 /// Applies the action; returns the break's new status.
 #[tauri::command]
 #[specta::specta]
-pub async fn review(app: AppHandle, core: State<'_, AppCore>, break_id: String, action: ReviewAction) -> ApiResult<String> {
+pub async fn review(app: AppHandle, core: State<'_, AppCore>, break_id: String, action: HumanAction) -> ApiResult<BreakStatus> {
     let status = blocking(&core, move |c| c.review(&break_id, &action)).await?;
     let _ = DataChanged { what: "review".into() }.emit(&app);
     Ok(status)

@@ -1,7 +1,7 @@
 //! Processing breaks, with progress events and cancel.
 
 use super::{blocking, AppCore};
-use reconagent_api::dto::{ProcessSummary, Progress};
+use reconagent_api::dto::{ProcessSummary, Progress, RunMode};
 use reconagent_api::ApiResult;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -19,10 +19,10 @@ pub struct DataChanged {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: String, rerun_waiting: bool) -> ApiResult<ProcessSummary> {
+pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: RunMode, rerun_waiting: bool) -> ApiResult<ProcessSummary> {
     let progress = super::progress_emitter(app.clone());
     let out = blocking(&core, move |c| {
-        c.process_with(&break_ids, &mode, rerun_waiting, progress).inspect(|_| {
+        c.process_with(&break_ids, mode, rerun_waiting, progress).inspect(|_| {
             let _ = DataChanged { what: "runs".into() }.emit(&app);
         })
     })

@@ -4,9 +4,10 @@ import { useFilterOptions } from "./useFilterOptions";
 
 type Query = Omit<QueueQuery, "offset" | "limit">;
 
-function Pick({ label, value, options, onChange }: { label: string; value: string | null | undefined; options: string[]; onChange: (v: string | null) => void }) {
+/** A select over values Rust offers; the value handed back is one of `options`, never free text. */
+function Pick<T extends string>({ label, value, options, onChange }: { label: string; value: T | null | undefined; options: T[]; onChange: (v: T | null) => void }) {
   return (
-    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(e.target.value || null)}>
+    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(options.find((o) => o === e.target.value) ?? null)}>
       <option value="">{label}: any</option>
       {options.map((o) => <option key={o} value={o}>{o}</option>)}
     </select>

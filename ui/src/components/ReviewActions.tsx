@@ -1,10 +1,12 @@
 import { useState } from "react";
-import { api } from "../api";
+import { api, type BreakStatus, type DecisionAction } from "../api";
 import { ErrorBox } from "./ErrorBox";
+import { useFilterOptions } from "./useFilterOptions";
 
 /** Accept, override (reason required), assign, comment, resolve. Errors come from Rust. */
-export function ReviewActions({ breakId, status, onDone }: { breakId: string; status: string; onDone: () => void }) {
-  const [decision, setDecision] = useState("ESCALATE");
+export function ReviewActions({ breakId, status, onDone }: { breakId: string; status: BreakStatus; onDone: () => void }) {
+  const { options } = useFilterOptions();
+  const [decision, setDecision] = useState<DecisionAction>("ESCALATE");
   const [reason, setReason] = useState("");
   const [assignee, setAssignee] = useState("");
   const [comment, setComment] = useState("");
@@ -26,8 +28,8 @@ export function ReviewActions({ breakId, status, onDone }: { breakId: string; st
       <h2>Review</h2>
       <div className="toolbar">
         <button className="primary" disabled={!reviewable} onClick={() => act({ kind: "ACCEPT" })} title="a">Accept decision</button>
-        <select aria-label="override decision" value={decision} onChange={(e) => setDecision(e.target.value)}>
-          <option>AUTO_RESOLVE</option><option>HIL_REVIEW</option><option>ESCALATE</option>
+        <select aria-label="override decision" value={decision} onChange={(e) => setDecision(options.decisions.find((d) => d === e.target.value) ?? decision)}>
+          {options.decisions.map((d) => <option key={d}>{d}</option>)}
         </select>
         <input aria-label="override reason" placeholder="Reason (required)" value={reason} onChange={(e) => setReason(e.target.value)} style={{ flex: 1, minWidth: 200 }} />
         <button onClick={() => act({ kind: "OVERRIDE", decision, reason })}>Override</button>

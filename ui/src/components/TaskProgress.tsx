@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
-import { onProgress, type Progress } from "../api";
+import { onProgress, type Progress, type Task } from "../api";
 
 /** A progress bar for one kind of long work (`import`, `export`, `simulate`, ...), fed by Rust's
  * progress events while `active`. */
-export function TaskProgress({ task, active }: { task: string; active: boolean }) {
+export function TaskProgress({ task, active }: { task: Task; active: boolean }) {
   const [p, setP] = useState<Progress | null>(null);
   useEffect(() => (active ? onProgress((e) => e.task === task && setP(e)) : undefined), [task, active]);
   useEffect(() => { if (!active) setP(null); }, [active]);

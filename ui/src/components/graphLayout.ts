@@ -1,30 +1,41 @@
 import dagre from "@dagrejs/dagre";
-import type { PlanOutline, RunDto } from "../api";
+import type { AgentKind, CheckpointDto, NodeDto, NodeStatus, PlanOutline, SkipKind } from "../api";
+
+/** A node as the graph draws it: a run's, or a plan's, whose agents are PLANNED (a status that
+ * only plans have). */
+export type GraphNode = Omit<NodeDto, "status" | "waited_us" | "at_us"> & { status: NodeStatus | "PLANNED"; waited_us: number | null };
+export type GraphCheckpoint = Omit<CheckpointDto, "at_us"> & { at_us: number | null };
 
 /** What the graph draws: a run, or a plan shaped like one (see `planAsGraph`). */
-export type GraphInput = Pick<RunDto, "nodes" | "checkpoints">;
+export type GraphInput = { nodes: GraphNode[]; checkpoints: GraphCheckpoint[] };
 
-export const AGENTS = ["INGESTION", "ENRICHMENT", "MATCHING", "RULES", "PATTERN", "DECISIONING", "WORKFLOW"];
+/** The seven agents in v1's order. A record over the Rust enum: an agent added or renamed in
+ * Rust fails `tsc` here until it has its place. */
+const AGENT_ORDER: Record<AgentKind, number> = { INGESTION: 0, ENRICHMENT: 1, MATCHING: 2, RULES: 3, PATTERN: 4, DECISIONING: 5, WORKFLOW: 6 };
+export const AGENTS = (Object.keys(AGENT_ORDER) as AgentKind[]).sort((a, b) => AGENT_ORDER[a] - AGENT_ORDER[b]);
+
+/** Whether a name from a policy text (which may be misspelt) is one of the agents. */
+export const isAgent = (name: string): name is AgentKind => Object.prototype.hasOwnProperty.call(AGENT_ORDER, name);
 
 /** A plan drawn with the run graph: agents in the plan are PLANNED, the rest not in policy;
  * its checkpoints sit on the agent they follow (on each, for one that waits for several). */
 export function planAsGraph(plan: PlanOutline): GraphInput {
   const inPlan = new Map(plan.agents.map((a) => [a.agent, a]));
   return {
-    nodes: AGENTS.map((agent) => ({
+    nodes: AGENTS.map((agent): GraphNode => ({
       agent,
       status: inPlan.has(agent) ? "PLANNED" : "SKIPPED",
       planned: inPlan.has(agent),
-      depends_on: (inPlan.get(agent)?.depends_on ?? []).filter((d) => inPlan.has(d)),
+      depends_on: (inPlan.get(agent)?.depends_on ?? []).filter(isAgent).filter((d) => inPlan.has(d)),
       started_us: null, finished_us: null, waited_us: null, attempts: 0, output: null, error: null,
       skip_reason: inPlan.has(agent) ? null : "not in this plan",
       skip_kind: inPlan.has(agent) ? null : "NOT_IN_POLICY",
     })),
-    checkpoints: plan.checkpoints.flatMap((c) => c.after.map((after) => ({ id: c.id, after_agent: after, condition: c.when, fired: false, error: null, at_us: null }))),
+    checkpoints: plan.checkpoints.flatMap((c) => c.after.filter(isAgent).map((after): GraphCheckpoint => ({ id: c.id, after_agent: after, condition: c.when, fired: false, error: null, at_us: null }))),
   };
 }
 
-export type LaidOutNode = { id: string; x: number; y: number; node: RunDto["nodes"][number]; firedCheckpoint: string | null; checkpointsHere: string[]; critical: boolean };
+export type LaidOutNode = { id: string; x: number; y: number; node: GraphNode; firedCheckpoint: string | null; checkpointsHere: string[]; critical: boolean };
 
 /** Lays the seven agents out left to right by their dependencies (dagre). Agents not in the
  * plan are placed in a row below, so every run shows all seven. */
@@ -36,8 +47,8 @@ export function layoutRun(run: GraphInput, critical: string[] = [], direction: "
   const fired = run.checkpoints.find((c) => c.fired);
   // A node grows by a line or three per checkpoint label it shows (ids are long and wrap), so
   // dagre is told its real height and the next node does not overlap it.
-  const labels = (n: RunDto["nodes"][number]) => (n.status === "PLANNED" ? run.checkpoints.filter((c) => c.after_agent === n.agent).length : fired?.after_agent === n.agent ? 1 : 0);
-  const height = (n: RunDto["nodes"][number]) => 74 + 36 * labels(n);
+  const labels = (n: GraphNode) => (n.status === "PLANNED" ? run.checkpoints.filter((c) => c.after_agent === n.agent).length : fired?.after_agent === n.agent ? 1 : 0);
+  const height = (n: GraphNode) => 74 + 36 * labels(n);
   planned.forEach((n) => g.setNode(n.agent, { width: 170, height: height(n) }));
   const onPath = (a: string, b: string) => critical.indexOf(b) > 0 && critical[critical.indexOf(b) - 1] === a;
   const edges = planned.flatMap((n) => n.depends_on.map((d) => ({ from: d, to: n.agent, critical: onPath(d, n.agent) })));
@@ -59,7 +70,7 @@ export function layoutRun(run: GraphInput, critical: string[] = [], direction: "
 }
 
 /** Colour per status (and skip kind), shared by the graph, the timeline and the legend. */
-export function statusColor(n: RunDto["nodes"][number]): string {
+export function statusColor(n: Pick<GraphNode, "status" | "skip_kind">): string {
   switch (n.status) {
     case "COMPLETED": return "var(--ok)";
     case "FAILED": case "TIMED_OUT": return "var(--bad)";
@@ -69,8 +80,11 @@ export function statusColor(n: RunDto["nodes"][number]): string {
   }
 }
 
-export function statusLabel(n: RunDto["nodes"][number]): string {
+/** Words for each skip kind (a record over the Rust enum, so none is missing). */
+const SKIP_LABEL: Record<SkipKind, string> = { NOT_IN_POLICY: "not in policy", EARLY_EXIT: "skipped: early exit", UPSTREAM_FAILED: "upstream failed", BATCH_CANCELLED: "batch cancelled" };
+
+export function statusLabel(n: Pick<GraphNode, "status" | "skip_kind">): string {
   if (n.status === "PLANNED") return "in plan";
   if (n.status !== "SKIPPED") return n.status.replace("_", " ").toLowerCase();
-  return { NOT_IN_POLICY: "not in policy", EARLY_EXIT: "skipped: early exit", UPSTREAM_FAILED: "upstream failed", BATCH_CANCELLED: "batch cancelled" }[n.skip_kind ?? ""] ?? "skipped";
+  return n.skip_kind ? SKIP_LABEL[n.skip_kind] : "skipped";
 }

@@ -1,25 +1,26 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, chooseSaveFile, onDataChanged, type AuditEntryDto, type ExportSummary, type VerificationDto } from "../api";
+import { api, chooseSaveFile, onDataChanged, type AuditRow, type EventKind, type ExportFormat, type ExportSummary, type VerificationDto } from "../api";
 import { utcText } from "../components/format";
 import { ErrorBox } from "../components/ErrorBox";
 import { TaskProgress } from "../components/TaskProgress";
+import { useFilterOptions } from "../components/useFilterOptions";
 
-const KINDS = ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE"];
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** The audit log with filters, chain verification and report export. */
 export function Audit() {
-  const [kind, setKind] = useState<string>("");
-  const [rows, setRows] = useState<AuditEntryDto[] | null>(null);
+  const { options } = useFilterOptions();
+  const [kind, setKind] = useState<EventKind | null>(null);
+  const [rows, setRows] = useState<AuditRow[] | null>(null);
   const [verification, setVerification] = useState<VerificationDto | null>(null);
   const [from, setFrom] = useState(today());
   const [to, setTo] = useState(today());
-  const [format, setFormat] = useState("html");
+  const [format, setFormat] = useState<ExportFormat>("html");
   const [path, setPath] = useState("");
   const [exported, setExported] = useState<ExportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [exporting, setExporting] = useState(false);
-  const load = useCallback(() => api.auditLog({ from: null, to: null, kind: kind || null, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
+  const load = useCallback(() => api.auditLog({ from: null, to: null, kind, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
   useEffect(() => {
     load();
     return onDataChanged(load);
@@ -58,8 +59,8 @@ export function Audit() {
         <span className="grow" />
         <label>From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
         <label>To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
-        <select aria-label="format" value={format} onChange={(e) => setFormat(e.target.value)}>
-          {["html", "csv", "xlsx", "json"].map((f) => <option key={f}>{f}</option>)}
+        <select aria-label="format" value={format} onChange={(e) => setFormat(options.export_formats.find((f) => f === e.target.value) ?? "html")}>
+          {options.export_formats.map((f) => <option key={f}>{f}</option>)}
         </select>
         <input aria-label="export path" placeholder="Save report to…" value={path} onChange={(e) => setPath(e.target.value)} style={{ width: 260 }} />
         <button onClick={browse}>Browse…</button>
@@ -74,9 +75,9 @@ export function Audit() {
         </div>
       )}
       <div className="toolbar">
-        <select aria-label="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+        <select aria-label="kind" value={kind ?? ""} onChange={(e) => setKind(options.event_kinds.find((k) => k === e.target.value) ?? null)}>
           <option value="">All events</option>
-          {KINDS.map((k) => <option key={k}>{k}</option>)}
+          {options.event_kinds.map((k) => <option key={k}>{k}</option>)}
         </select>
         <span className="muted">newest first, up to 500</span>
       </div>

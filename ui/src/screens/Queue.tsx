@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
-import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueQuery } from "../api";
+import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueQuery, type QueueSort } from "../api";
 import { useVirtualQueue } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
@@ -25,6 +25,10 @@ const COLUMNS = [
   col.accessor("assignee", { header: "Assignee", enableSorting: false, meta: { width: "110px" } }),
   col.accessor("detected_at", { header: "Detected", cell: (c) => <span className="muted">{utcText(c.getValue())}</span>, meta: { width: "170px" } }),
 ];
+// The sorts Rust offers, as a record over its enum (a sort renamed in Rust fails `tsc` here); a
+// column's id is its sort key.
+const SORTS: Record<QueueSort, true> = { break_id: true, detected_at: true, tier: true, status: true, sla_deadline: true, counterparty: true, priority: true };
+const asSort = (id: string): QueueSort => (Object.prototype.hasOwnProperty.call(SORTS, id) ? (id as QueueSort) : "break_id");
 const TEMPLATE = `32px ${COLUMNS.map((c) => (c.meta as Meta).width).join(" ")}`;
 
 // Row elements are recycled: a row keeps its DOM node while it stays in view, and the node of a
@@ -65,7 +69,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
     onSortingChange: (u) => {
       const next = typeof u === "function" ? u(sorting) : u;
       const s = next[0] ?? { id: "break_id", desc: false };
-      setQuery((q) => ({ ...q, sort: s.id, descending: s.desc }));
+      setQuery((q) => ({ ...q, sort: asSort(s.id), descending: s.desc }));
     },
   });
   const rowsById = new Map(table.getRowModel().rows.map((r) => [r.id, r]));

@@ -1,7 +1,7 @@
 import { summarise } from "./dashboardData";
-import type { EfficiencyDto } from "../api";
+import type { EfficiencyDto, RiskTier, RunMode } from "../api";
 
-const group = (mode: string, tier: string, runs: number, invoked: number, exitRate: number, ms: number, cost: string) => ({
+const group = (mode: RunMode, tier: RiskTier, runs: number, invoked: number, exitRate: number, ms: number, cost: string) => ({
   mode, break_type: "CASH_RECONCILIATION", tier, runs, agents_invoked: invoked, agents_planned: 5, early_exit_rate: exitRate,
   mean_wall_us: 10, mean_modelled_ms: ms, mean_modelled_cost: cost, auto_resolve: runs, hil_review: 0, escalate: 0,
 });

@@ -23,14 +23,7 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Why an agent call did not produce an output.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AgentError {
-    #[error("{0}")]
-    Failed(String),
-    #[error("a dependency's output is missing: {0}")]
-    MissingInput(AgentKind),
-}
+pub use crate::error::AgentError;
 
 /// Everything a run's agents share; built once per break.
 pub struct RunInput {

@@ -271,21 +271,15 @@ fn plan_template(
             c.error(format!("{path}.agents.{kind}.retries"), at(a), format!("retries {r} is above the maximum {}", super::MAX_RETRIES));
         }
     }
-    // Topological order (Kahn); what is left over is on a cycle.
-    let mut ordered: Vec<PlannedAgent> = Vec::new();
-    let mut remaining = agents.clone();
-    while !remaining.is_empty() {
-        let ready: Vec<usize> = (0..remaining.len()).filter(|&i| remaining[i].depends_on.iter().all(|d| ordered.iter().any(|o| o.agent == *d))).collect();
-        if ready.is_empty() {
-            let names: Vec<_> = remaining.iter().map(|a| a.agent.as_str()).collect();
-            let loc = kinds.iter().find(|(k, _)| *k == remaining[0].agent).and_then(|(_, a)| at(a));
-            c.error(format!("{path}.agents"), loc, format!("dependency cycle among {}", names.join(", ")));
-            break;
-        }
-        for i in ready.into_iter().rev() {
-            ordered.push(remaining.remove(i));
-        }
+    // Topological order; what is left over is on a cycle (or after one).
+    let (all, n_all) = super::dag_nodes(&agents);
+    let (order, stuck) = crate::dag::topo_order(&all[..n_all]);
+    if let Some(first) = stuck.first() {
+        let names: Vec<_> = stuck.iter().map(|a| a.as_str()).collect();
+        let loc = kinds.iter().find(|(k, _)| k == first).and_then(|(_, a)| at(a));
+        c.error(format!("{path}.agents"), loc, format!("dependency cycle among {}", names.join(", ")));
     }
+    let mut ordered: Vec<PlannedAgent> = order.iter().filter_map(|k| agents.iter().find(|a| a.agent == *k).cloned()).collect();
     // By depth (the longest chain of dependencies above an agent), then in the written order.
     let (nodes, n) = super::dag_nodes(&ordered);
     if let Some(depth) = crate::dag::chains(&nodes[..n], |_| 1).map(|c| c.finish) {

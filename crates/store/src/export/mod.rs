@@ -16,7 +16,9 @@ use serde_json::json;
 use std::path::Path;
 
 /// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Csv,
     Xlsx,
@@ -25,6 +27,10 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Every format, in the order the audit screen offers them.
+    pub const ALL: [ExportFormat; 4] = [ExportFormat::Html, ExportFormat::Csv, ExportFormat::Xlsx, ExportFormat::Json];
+
+    /// A format by name (any case).
     pub fn parse(s: &str) -> Option<ExportFormat> {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Some(ExportFormat::Csv),
@@ -34,6 +40,7 @@ impl ExportFormat {
             _ => None,
         }
     }
+    /// The format's name, also its file extension.
     pub fn as_str(self) -> &'static str {
         match self {
             ExportFormat::Csv => "csv",

@@ -60,28 +60,11 @@ pub struct ReportRun {
     pub held_because: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportAction {
-    pub at: String,
-    pub break_id: String,
-    pub kind: String,
-    pub actor: String,
-    pub decision: Option<String>,
-    pub reason: Option<String>,
-    pub assignee: Option<String>,
-    pub comment: Option<String>,
-}
+/// A person's action in a report: the store's [`crate::ActionRow`].
+pub type ReportAction = crate::ActionRow;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportEntry {
-    pub seq: i64,
-    pub at: String,
-    pub kind: String,
-    pub actor: String,
-    pub subject: String,
-    pub payload: String,
-    pub hash: String,
-}
+/// An audit entry in a report: the store's [`crate::AuditRow`].
+pub type ReportEntry = crate::AuditRow;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReportSummary {

@@ -1,13 +1,15 @@
 //! The audit chain on SQLite: appending inside a write transaction (triggers refuse UPDATE and
 //! DELETE of entries), reading the log, verifying chain and state, reports and the dashboard.
 
-use super::{check_length, configure, migrate::check_header, now, state, SqliteStore};
+use super::{check_length, configure, migrate::check_header, now, state, typed, SqliteStore};
 use crate::anchor;
 use crate::audit::{canonical_json, entry_hash_canonical, hex_lower, ChainCheck, EventKind, StoredEntry, Verification, GENESIS};
 use crate::backend::AuditStore;
 use crate::error::{Result, StoreError};
 use crate::export::{AuditReport, ReportQuery};
 use crate::stats::{bounds, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::{AgentKind, DecisionAction, RiskTier};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -102,7 +104,6 @@ impl AuditStore for SqliteStore {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-
     /// Recomputes the audit chain, then checks the tables against it (see [`verify_state`]).
     fn verify(&self) -> Result<Verification> {
         let conn = self.reader()?;
@@ -123,7 +124,7 @@ impl AuditStore for SqliteStore {
         let conn = self.reader()?;
         let (lo, hi) = bounds(f);
         let ty = f.break_type.clone();
-        let mut groups: BTreeMap<(String, String, String), GroupStats> = BTreeMap::new();
+        let mut groups: BTreeMap<(RunMode, String, RiskTier), GroupStats> = BTreeMap::new();
         {
             let mut stmt = conn.prepare(
                 "SELECT mode, break_type, tier, COUNT(*), AVG(agents_invoked), AVG(agents_planned), AVG(early_exit IS NOT NULL),
@@ -138,9 +139,9 @@ impl AuditStore for SqliteStore {
                 let costs: Option<String> = r.get(9)?;
                 let total: Decimal = costs.unwrap_or_default().split(' ').filter_map(|c| Decimal::from_str(c).ok()).sum();
                 let g = GroupStats {
-                    mode: r.get(0)?,
+                    mode: typed(r, 0, "mode", RunMode::parse)?,
                     break_type: r.get(1)?,
-                    tier: r.get(2)?,
+                    tier: typed(r, 2, "tier", RiskTier::parse)?,
                     runs,
                     agents_invoked: r.get(4)?,
                     agents_planned: r.get(5)?,
@@ -150,7 +151,7 @@ impl AuditStore for SqliteStore {
                     mean_modelled_cost: (total / Decimal::from(runs.max(1))).round_dp(5),
                     decisions: BTreeMap::new(),
                 };
-                groups.insert((g.mode.clone(), g.break_type.clone(), g.tier.clone()), g);
+                groups.insert((g.mode, g.break_type.clone(), g.tier), g);
             }
         }
         {
@@ -160,9 +161,9 @@ impl AuditStore for SqliteStore {
             )?;
             let mut rows = stmt.query(params![lo, hi, ty])?;
             while let Some(r) = rows.next()? {
-                let key = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let key = (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?);
                 if let Some(g) = groups.get_mut(&key) {
-                    g.decisions.insert(r.get(3)?, r.get(4)?);
+                    g.decisions.insert(typed(r, 3, "decision", DecisionAction::parse)?, r.get(4)?);
                 }
             }
         }
@@ -173,7 +174,7 @@ impl AuditStore for SqliteStore {
                  WHERE r.started_at >= ?1 AND r.started_at <= ?2 AND (?3 IS NULL OR r.break_type = ?3) GROUP BY 1, 2 ORDER BY 1",
             )?;
             let rows = stmt.query_map(params![lo, hi, ty], |r| {
-                Ok(CheckpointRate { checkpoint_id: r.get(0)?, after_agent: r.get(1)?, evaluated: r.get(2)?, fired: r.get(3)? })
+                Ok(CheckpointRate { checkpoint_id: r.get(0)?, after_agent: typed(r, 1, "agent", AgentKind::parse)?, evaluated: r.get(2)?, fired: r.get(3)? })
             })?;
             for c in rows {
                 checkpoints.push(c?);
@@ -185,7 +186,9 @@ impl AuditStore for SqliteStore {
                 "SELECT substr(started_at, 1, 10), mode, COUNT(*), SUM(decision = 'AUTO_RESOLVE') FROM runs
                  WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2 ORDER BY 1, 2",
             )?;
-            let rows = stmt.query_map(params![lo, hi, ty], |r| Ok(DayCount { day: r.get(0)?, mode: r.get(1)?, runs: r.get(2)?, auto_resolved: r.get(3)? }))?;
+            let rows = stmt.query_map(params![lo, hi, ty], |r| {
+                Ok(DayCount { day: r.get(0)?, mode: typed(r, 1, "mode", RunMode::parse)?, runs: r.get(2)?, auto_resolved: r.get(3)? })
+            })?;
             for d in rows {
                 per_day.push(d?);
             }
@@ -277,4 +280,3 @@ pub(crate) fn verify_in(tx: &Connection) -> Result<Verification> {
     }
     Ok(v)
 }
-

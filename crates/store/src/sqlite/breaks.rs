@@ -1,13 +1,13 @@
 //! Breaks: imports, replacements, reads, claims and the queue.
 
-use super::{now, SqliteStore};
+use super::{now, typed, typed_opt, SqliteStore};
 use crate::audit::EventKind;
 use crate::backend::BreakStore;
 use crate::error::{Result, StoreError};
 use crate::lifecycle::BreakStatus;
 use crate::queue::{BreakRow, QueueFilter, QueueSort};
 use chrono::SecondsFormat;
-use reconagent_engine::{Break, RiskTier};
+use reconagent_engine::{Break, DecisionAction, RiskTier};
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
@@ -29,9 +29,9 @@ fn break_row(r: &rusqlite::Row) -> rusqlite::Result<BreakRow> {
         counterparty: r.get(2)?,
         amount: r.get(3)?,
         currency: r.get(4)?,
-        status: r.get(5)?,
-        tier: r.get(6)?,
-        decision: r.get(7)?,
+        status: typed(r, 5, "status", BreakStatus::parse)?,
+        tier: typed_opt(r, 6, "tier", RiskTier::parse)?,
+        decision: typed_opt(r, 7, "decision", DecisionAction::parse)?,
         assignee: r.get(8)?,
         sla_deadline: r.get(9)?,
         detected_at: r.get(10)?,
@@ -211,9 +211,17 @@ impl BreakStore for SqliteStore {
     fn queue(&self, f: &QueueFilter) -> Result<(Vec<BreakRow>, u64)> {
         let mut clauses = Vec::new();
         let mut args: Vec<Value> = Vec::new();
-        for (col, v) in [("break_type", &f.break_type), ("tier", &f.tier), ("status", &f.status), ("decision", &f.decision), ("assignee", &f.assignee)] {
+        let text = |v: Option<&'static str>| v.map(str::to_string);
+        let equal = [
+            ("break_type", f.break_type.clone()),
+            ("tier", text(f.tier.map(RiskTier::as_str))),
+            ("status", text(f.status.map(BreakStatus::as_str))),
+            ("decision", text(f.decision.map(DecisionAction::as_str))),
+            ("assignee", f.assignee.clone()),
+        ];
+        for (col, v) in equal {
             if let Some(v) = v {
-                args.push(Value::Text(v.clone()));
+                args.push(Value::Text(v));
                 clauses.push(format!("{col} = ?{}", args.len()));
             }
         }
@@ -222,7 +230,7 @@ impl BreakStore for SqliteStore {
                 .statuses
                 .iter()
                 .map(|s| {
-                    args.push(Value::Text(s.clone()));
+                    args.push(Value::Text(s.as_str().to_string()));
                     format!("?{}", args.len())
                 })
                 .collect();
@@ -246,11 +254,7 @@ impl BreakStore for SqliteStore {
         let conn = self.reader()?;
         let total: u64 = conn.query_row(&format!("SELECT COUNT(*) FROM breaks {filter}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
-            order_by(f.sort, f.descending),
-            f.offset
-        );
+        let sql = format!("SELECT {ROW_COLUMNS} FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}", order_by(f.sort, f.descending), f.offset);
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), break_row)?;
         Ok((rows.collect::<std::result::Result<_, _>>()?, total))
@@ -277,5 +281,4 @@ impl BreakStore for SqliteStore {
         }
         Ok(out)
     }
-
 }

@@ -56,4 +56,3 @@ pub(super) fn check_header(conn: &Connection, name: &str) -> Result<()> {
     }
     Ok(())
 }
-

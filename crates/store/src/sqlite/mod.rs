@@ -201,7 +201,13 @@ impl SqliteStore {
             std::process::id(),
             Utc::now().timestamp_nanos_opt().unwrap_or(0)
         );
-        Ok(SqliteStore { path: path.to_path_buf(), writer: Mutex::new(conn), idle_readers: Mutex::new(Vec::new()), actor: crate::backend::default_actor(), owner })
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(conn),
+            idle_readers: Mutex::new(Vec::new()),
+            actor: crate::backend::default_actor(),
+            owner,
+        })
     }
 
     /// This handle, acting as `actor` (tests, and a service account named on the command line).
@@ -249,6 +255,24 @@ impl SqliteStore {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+}
+
+/// A stored enum value read back: text that is not one of its values is an error naming the
+/// row (its first column, e.g. the break id), the column and the text (a hand-edited row),
+/// never a silent default.
+pub(super) fn typed<T>(r: &rusqlite::Row, i: usize, column: &str, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    parse(&text).ok_or_else(|| {
+        let row: String = r.get(0).unwrap_or_default();
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("row `{row}` has {column} `{text}`, which is not one").into())
+    })
+}
+
+pub(super) fn typed_opt<T>(r: &rusqlite::Row, i: usize, column: &str, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(_) => typed(r, i, column, parse).map(Some),
     }
 }
 

@@ -73,7 +73,6 @@ impl PolicyStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-
     /// The text of a stored policy version.
     fn policy_text(&self, hash: &str) -> Result<String> {
         self.reader()?

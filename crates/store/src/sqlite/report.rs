@@ -143,4 +143,3 @@ pub(super) fn gather(store: &SqliteStore, q: &ReportQuery) -> Result<AuditReport
         audit_entries: entries,
     })
 }
-

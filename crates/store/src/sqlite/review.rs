@@ -35,10 +35,10 @@ impl ReviewStore for SqliteStore {
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
         let conn = self.reader()?;
         let mut stmt =
-            conn.prepare("SELECT action_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id")?;
+            conn.prepare("SELECT break_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id")?;
         let rows = stmt.query_map([break_id], |r| {
             Ok(ActionRow {
-                action_id: r.get(0)?,
+                break_id: r.get(0)?,
                 kind: r.get(1)?,
                 actor: r.get(2)?,
                 at: r.get(3)?,
@@ -50,5 +50,4 @@ impl ReviewStore for SqliteStore {
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
-
 }

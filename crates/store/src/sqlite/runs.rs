@@ -211,4 +211,3 @@ impl<'tx> RunWriter<'tx> {
         Ok(run_id)
     }
 }
-

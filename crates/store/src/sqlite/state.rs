@@ -7,9 +7,9 @@
 //! deleted entries (with or without their runs), and forged rows are named.
 
 use crate::error::Result;
+use crate::run_rows::rows_digest;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use crate::run_rows::rows_digest;
 use std::collections::HashMap;
 
 #[derive(Default, Clone, PartialEq, Debug)]

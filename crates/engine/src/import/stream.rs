@@ -1,10 +1,12 @@
 //! Break files of any size, a chunk at a time: CSV and JSON Lines line by line, a JSON array item
 //! by item. Memory stays bounded by the chunk, not the file (a 1 GB file imports in a few tens of
-//! MB). This is the only break-file reader: [`super::import::parse_bytes`] runs it over bytes in
+//! MB). This is the only break-file reader: [`super::parse_bytes`] runs it over bytes in
 //! memory as one chunk. A break id seen earlier in the same file is a row error naming the row
 //! of its first occurrence, in whatever chunk that was (the reader keeps a 16-byte hash per id).
 
-use super::import::{break_fields_csv, push_row, Format, ImportError, ImportReport, ImportRules, RowError, SeenIds};
+use super::report::{Format, ImportReport};
+use super::rows::{break_fields_csv, push_row, ImportRules, SeenIds};
+use crate::error::{ImportError, RowError};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -205,7 +207,7 @@ pub fn stream_reader_with<R: Read, E: From<ImportError>>(
                     continue;
                 }
                 totals.rows += 1;
-                match super::import::json_row_fields(text) {
+                match super::rows::json_row_fields(text) {
                     Ok(fields) => push_row(&mut chunk, n, &fields, rules, &mut seen),
                     Err(m) => chunk.errors.push(RowError { row: n, field: "(row)".into(), message: m }),
                 }
@@ -221,7 +223,7 @@ pub fn stream_reader_with<R: Read, E: From<ImportError>>(
                     on_item: &mut |i: usize, v: Box<serde_json::value::RawValue>| -> bool {
                         totals.rows += 1;
                         // Each item's raw text is parsed on its own: a bad value is this row's error.
-                        match super::import::json_row_fields(v.get()) {
+                        match super::rows::json_row_fields(v.get()) {
                             Ok(fields) => push_row(&mut chunk, i, &fields, rules, &mut seen),
                             Err(m) => chunk.errors.push(RowError { row: i, field: "(row)".into(), message: m }),
                         }

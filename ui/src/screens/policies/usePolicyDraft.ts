@@ -1,0 +1,59 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, ApiFailure, type PolicyDraft, type PolicyEdit, type PolicyFileState, type PolicySave } from "../../api";
+import { addEdit } from "../policyEdits";
+
+/**
+ * The policy file and the person's edits to it. Every change is applied and validated by Rust
+ * (`policyCheck`, debounced; replies to older drafts are ignored); `save` writes the file through
+ * Rust, which switches the engine once the save is recorded.
+ */
+export function usePolicyDraft() {
+  const [file, setFile] = useState<PolicyFileState | null>(null);
+  const [edits, setEdits] = useState<PolicyEdit[]>([]);
+  const [draft, setDraft] = useState<PolicyDraft | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<PolicySave | null>(null);
+  const generation = useRef(0);
+
+  const load = useCallback(() => {
+    setError(null);
+    api.policyFile().then((f) => { setFile(f); setDraft(f.draft); setEdits([]); }, setError);
+  }, []);
+  useEffect(load, [load]);
+
+  useEffect(() => {
+    if (!file) return;
+    const g = ++generation.current;
+    const t = setTimeout(() => {
+      api.policyCheck(file.draft.text, edits).then((d) => g === generation.current && setDraft(d), (e) => g === generation.current && setError(e));
+    }, edits.length ? 120 : 0);
+    return () => clearTimeout(t);
+  }, [file, edits]);
+
+  const onEdit = useCallback((e: PolicyEdit) => { setSaved(null); setEdits((x) => addEdit(x, e)); }, []);
+  const discard = useCallback(() => setEdits([]), []);
+  const plans = useMemo(() => draft?.outline?.plans ?? file?.draft.outline?.plans ?? [], [draft, file]);
+
+  /** Saves the draft with `note`; with `overwrite`, even if the file changed on disk. */
+  const save = useCallback(async (note: string, overwrite: boolean): Promise<boolean> => {
+    if (!file) return false;
+    setSaveError(null);
+    try {
+      setSaved(await api.policySave(file.draft.text, edits, note, overwrite));
+      load();
+      return true;
+    } catch (e) {
+      setSaveError(e);
+      return false;
+    }
+  }, [file, edits, load]);
+
+  return {
+    file, draft, edits, plans, error, setError, saved, saveError, setSaveError, load, onEdit, discard, save,
+    dirty: edits.length > 0,
+    blocked: (draft?.errors.length ?? 0) > 0,
+    /** The file changed on disk since it was loaded: reload or overwrite. */
+    conflict: saveError instanceof ApiFailure && saveError.code === "CONFLICT",
+  };
+}
