@@ -2,11 +2,16 @@
 //! (WebKitWebDriver) in a virtual X screen, used as a person would. Screenshots of every screen
 //! go to `test-output/e2e/`. Run by `make e2e` (part of `make test`), which provides the screen:
 //! `dbus-run-session -- xvfb-run -a cargo test --test e2e a_reviewer -- --ignored`.
+//!
+//! Over 400 lines on purpose: each test is one person's walk through the real window, step by
+//! step, with the WebDriver helpers they share.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const DRIVER: &str = "http://127.0.0.1:4444";
 
@@ -185,9 +190,9 @@ fn rss_mib(name: &str, field: &str) -> Option<f64> {
 /// release build).
 #[test]
 #[ignore = "a measurement: run by `make app-figures`"]
-fn app_figures_with_100000_breaks() {
+fn app_figures_with_100000_breaks() -> TestResult {
     let app = std::env::var("APP").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_reconagent-app")));
-    let data = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir()?;
     let db = data.path().join("big.db");
     {
         use reconagent_store::prelude::*;
@@ -207,13 +212,13 @@ fn app_figures_with_100000_breaks() {
     // Baseline: 40 frames with nothing to do (software rendering under Xvfb sets the floor).
     let idle_frames = s.script_async(
         "const done = arguments[0]; let i = 0; const times = []; let last = performance.now();
-         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)) }); return; } requestAnimationFrame(step); }
+         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)) }); return Ok(()); } requestAnimationFrame(step); }
          requestAnimationFrame(step);",
     );
     // Scroll the whole queue in 40 jumps, one frame apart, and count frames slower than 50 ms.
     let scroll = s.script_async(
         "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); let i = 0; const times = []; let last = performance.now();
-         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)), slow: times.slice(1).filter(t => t > 50).length }); return; }
+         function step() { const now = performance.now(); times.push(now - last); last = now; if (i++ >= 40) { done({ total: times.reduce((a, b) => a + b, 0), worst: Math.max(...times.slice(1)), slow: times.slice(1).filter(t => t > 50).length }); return Ok(()); }
            el.scrollTop = (el.scrollHeight * i) / 40; requestAnimationFrame(step); }
          requestAnimationFrame(step);",
     );
@@ -224,7 +229,7 @@ fn app_figures_with_100000_breaks() {
     let wheel = s.script_async(
         "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); el.scrollTop = el.scrollHeight / 2;
          let i = 0; const times = []; let last = 0;
-         function step() { const now = performance.now(); if (last) times.push(now - last); last = now; if (i++ >= 60) { const t = times.slice(1); done({ mean: t.reduce((a, b) => a + b, 0) / t.length, worst: Math.max(...t), slow: t.filter(t => t > 50).length }); return; }
+         function step() { const now = performance.now(); if (last) times.push(now - last); last = now; if (i++ >= 60) { const t = times.slice(1); done({ mean: t.reduce((a, b) => a + b, 0) / t.length, worst: Math.max(...t), slow: t.filter(t => t > 50).length }); return Ok(()); }
            el.scrollTop += 87; requestAnimationFrame(step); }
          setTimeout(() => requestAnimationFrame(step), 1000);",
     );
@@ -258,11 +263,12 @@ fn app_figures_with_100000_breaks() {
         shell + web
     );
     assert!(bottom, "the last of 100,000 breaks can be scrolled to");
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
-fn a_reviewer_processes_inspects_overrides_and_exports() {
+fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     let Fixture { app, shots, data, db } = fixture();
     let _driver = start_driver(&db);
     let s = Session::start(&app);
@@ -355,11 +361,12 @@ fn a_reviewer_processes_inspects_overrides_and_exports() {
     s.wait_text("[data-testid=break-status]", "AUTO_RESOLVED", 20);
     std::thread::sleep(Duration::from_millis(800)); // let the detail paint before the screenshot
     screenshot(&shots, "15-shadow-run");
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
-fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
+fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() -> TestResult {
     let Fixture { app, shots, data, db } = fixture();
     let policy_file = data.path().join("routing_policies.yaml");
     let _driver = start_driver(&db);
@@ -405,7 +412,7 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
     s.click("[data-testid=confirm-save]");
     let saved = s.wait_text("[data-testid=saved]", "Saved version", 20);
     let hash = saved.split("Saved version ").nth(1).unwrap()[..12].to_string();
-    let now = std::fs::read_to_string(&policy_file).unwrap();
+    let now = std::fs::read_to_string(&policy_file)?;
     assert!(now.contains("rules.within_tolerance && profile.exposure < 2500"), "the file changed");
     let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(comments(&now), comments(&original), "every comment kept");
@@ -425,14 +432,15 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() {
     s.click("[data-break-id='BRK-00019'] .cell:nth-child(2)");
     s.wait_text("[data-testid=run-v2]", &format!("policy version {hash}"), 20);
     screenshot(&shots, "13-run-under-new-policy");
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
-fn a_damaged_database_is_left_alone_and_a_new_one_offered() {
+fn a_damaged_database_is_left_alone_and_a_new_one_offered() -> TestResult {
     let Fixture { app, shots, data, db } = fixture();
     let garbage: Vec<u8> = b"SQLite format 3\0".iter().copied().chain((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)).collect();
-    std::fs::write(&db, &garbage).unwrap();
+    std::fs::write(&db, &garbage)?;
     let _driver = start_driver(&db);
     let s = Session::start(&app);
     let shown = s.wait_text("[data-testid=db-problem]", "cannot be opened", 60);
@@ -443,4 +451,5 @@ fn a_damaged_database_is_left_alone_and_a_new_one_offered() {
     assert_eq!(std::fs::read(&db).unwrap(), garbage, "the refused file is untouched");
     let new_files = std::fs::read_dir(data.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("e2e-new-")).count();
     assert!(new_files >= 1, "a new database beside the old one");
+    Ok(())
 }

@@ -18,7 +18,7 @@ export type RunDto = B.RunDto_Serialize;
 export type VerificationDto = B.VerificationDto_Serialize;
 export type AuditQuery = B.AuditQuery_Deserialize;
 export type ExportRequest = B.ExportRequest_Deserialize;
-export type QueueQuery = B.QueueQuery_Deserialize;
+export type QueueQuery = B.QueueFilter_Deserialize; // the store's QueueFilter, as Rust names it
 export type StatsQuery = B.StatsQuery_Deserialize;
 export type { PolicyEdit, EditValue, PolicyIssue, SimulationDto, SimRow, SimChange, Entry, CheckpointOutline } from "./bindings";
 export type AgentOutline = B.AgentOutline_Serialize;

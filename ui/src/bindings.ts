@@ -8,7 +8,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
-	queue: (query: QueueQuery_Deserialize) => typedError<QueuePage_Serialize, ApiError>(__TAURI_INVOKE("queue", { query })),
+	queue: (query: QueueFilter_Deserialize) => typedError<QueuePage_Serialize, ApiError>(__TAURI_INVOKE("queue", { query })),
 	/**  What the filters offer: known and stored break types, tiers, statuses, decisions. */
 	filterOptions: () => typedError<FilterOptions, ApiError>(__TAURI_INVOKE("filter_options")),
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
@@ -168,7 +168,7 @@ export type AuditQuery_Serialize = {
  *  the log shows what is there, even an entry someone tampered with.
  */
 export type AuditRow = {
-	seq: number | null,
+	seq: number,
 	at: string,
 	kind: string,
 	actor: string,
@@ -360,9 +360,8 @@ export type CheckpointOutline = {
 	fields: string[],
 };
 
-/**  How often a checkpoint fired. */
-export type CheckpointRateDto = {
-	/**  Its id. */
+/**  How often a checkpoint fired (also as the dashboard receives it). */
+export type CheckpointRate = {
 	checkpoint_id: string,
 	/**  The agent it follows. */
 	after_agent: AgentKind,
@@ -395,15 +394,12 @@ export type DatabaseProblem = {
 	new_path: string,
 };
 
-/**  Runs per day and mode. */
-export type DayCountDto = {
+/**  Runs per day and mode (also as the dashboard receives them). */
+export type DayCount = {
 	/**  YYYY-MM-DD (UTC). */
 	day: string,
-	/**  v1 or v2. */
 	mode: RunMode,
-	/**  Runs that day. */
 	runs: number,
-	/**  Of those, AUTO_RESOLVE. */
 	auto_resolved: number,
 };
 
@@ -476,9 +472,9 @@ export type EfficiencyDto = {
 	/**  Per mode, type and tier. */
 	groups: GroupStatsDto[],
 	/**  Per checkpoint. */
-	checkpoints: CheckpointRateDto[],
+	checkpoints: CheckpointRate[],
 	/**  Per day and mode. */
-	per_day: DayCountDto[],
+	per_day: DayCount[],
 };
 
 /**  A name and its value as written (money and factors stay decimal text). */
@@ -958,6 +954,69 @@ export type Progress = {
 /**  Pushed while a batch runs (at most every 50 ms, and at the end). */
 export type ProgressEvent = Progress;
 
+/**  Queue filters, sort and page, as the front end sends them; `None` means any. */
+export type QueueFilter = QueueFilter_Serialize | QueueFilter_Deserialize;
+
+/**  Queue filters, sort and page, as the front end sends them; `None` means any. */
+export type QueueFilter_Deserialize = {
+	/**  One break type. */
+	break_type?: string | null,
+	/**  One tier. */
+	tier?: RiskTier | null,
+	/**  One status. */
+	status?: BreakStatus | null,
+	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
+	awaiting_review?: boolean,
+	/**  One decision of the latest run. */
+	decision?: DecisionAction | null,
+	/**  One assignee. */
+	assignee?: string | null,
+	/**  Matches the start of the id or the counterparty (case-insensitive). */
+	search?: string | null,
+	/**  Only breaks detected at least this many days ago. */
+	min_age_days?: number | null,
+	/**  Only breaks detected at most this many days ago. */
+	max_age_days?: number | null,
+	/**  The order (break id when not given). */
+	sort?: QueueSort | null,
+	/**  Reverse the order. */
+	descending?: boolean,
+	/**  Rows in the page (1 to 10,000; 0 means 100). */
+	limit?: number,
+	/**  Rows before the page. */
+	offset?: number,
+};
+
+/**  Queue filters, sort and page, as the front end sends them; `None` means any. */
+export type QueueFilter_Serialize = {
+	/**  One break type. */
+	break_type: string | null,
+	/**  One tier. */
+	tier: RiskTier | null,
+	/**  One status. */
+	status: BreakStatus | null,
+	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
+	awaiting_review: boolean,
+	/**  One decision of the latest run. */
+	decision: DecisionAction | null,
+	/**  One assignee. */
+	assignee: string | null,
+	/**  Matches the start of the id or the counterparty (case-insensitive). */
+	search: string | null,
+	/**  Only breaks detected at least this many days ago. */
+	min_age_days: number | null,
+	/**  Only breaks detected at most this many days ago. */
+	max_age_days: number | null,
+	/**  The order (break id when not given). */
+	sort: QueueSort | null,
+	/**  Reverse the order. */
+	descending: boolean,
+	/**  Rows in the page (1 to 10,000; 0 means 100). */
+	limit: number,
+	/**  Rows before the page. */
+	offset: number,
+};
+
 /**  One page of the queue. */
 export type QueuePage = QueuePage_Serialize | QueuePage_Deserialize;
 
@@ -979,69 +1038,6 @@ export type QueuePage_Serialize = {
 	total: number,
 	/**  Rows before this page. */
 	offset: number,
-};
-
-/**  Queue filters; empty means any. */
-export type QueueQuery = QueueQuery_Serialize | QueueQuery_Deserialize;
-
-/**  Queue filters; empty means any. */
-export type QueueQuery_Deserialize = {
-	/**  One break type. */
-	break_type?: string | null,
-	/**  One tier. */
-	tier?: RiskTier | null,
-	/**  One status. */
-	status?: BreakStatus | null,
-	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
-	awaiting_review?: boolean,
-	/**  One decision of the latest run. */
-	decision?: DecisionAction | null,
-	/**  One assignee. */
-	assignee?: string | null,
-	/**  The start of the id or the counterparty, any case. */
-	search?: string | null,
-	/**  Only breaks detected at least this many days ago. */
-	min_age_days?: number | null,
-	/**  Only breaks detected at most this many days ago. */
-	max_age_days?: number | null,
-	/**  The order (break id when not given). */
-	sort?: QueueSort | null,
-	/**  Reverse the order. */
-	descending: boolean,
-	/**  Rows before the page. */
-	offset: number,
-	/**  Rows in the page (1 to 10,000). */
-	limit: number,
-};
-
-/**  Queue filters; empty means any. */
-export type QueueQuery_Serialize = {
-	/**  One break type. */
-	break_type: string | null,
-	/**  One tier. */
-	tier: RiskTier | null,
-	/**  One status. */
-	status: BreakStatus | null,
-	/**  Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED. */
-	awaiting_review: boolean,
-	/**  One decision of the latest run. */
-	decision: DecisionAction | null,
-	/**  One assignee. */
-	assignee: string | null,
-	/**  The start of the id or the counterparty, any case. */
-	search: string | null,
-	/**  Only breaks detected at least this many days ago. */
-	min_age_days: number | null,
-	/**  Only breaks detected at most this many days ago. */
-	max_age_days: number | null,
-	/**  The order (break id when not given). */
-	sort: QueueSort | null,
-	/**  Reverse the order. */
-	descending: boolean,
-	/**  Rows before the page. */
-	offset: number,
-	/**  Rows in the page (1 to 10,000). */
-	limit: number,
 };
 
 /**  Sortable columns (a fixed list: nothing from the caller reaches the SQL text). */

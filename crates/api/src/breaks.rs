@@ -84,18 +84,10 @@ impl Core {
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let filter = QueueFilter {
             break_type: nonempty(&q.break_type),
-            tier: q.tier,
-            status: q.status,
-            statuses: if q.awaiting_review { BreakStatus::AWAITING_REVIEW.to_vec() } else { Vec::new() },
-            decision: q.decision,
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),
-            min_age_days: q.min_age_days.map(|d| d.max(0) as u32),
-            max_age_days: q.max_age_days.map(|d| d.max(0) as u32),
-            sort: q.sort.unwrap_or_default(),
-            descending: q.descending,
-            limit: q.limit.clamp(1, 10_000) as u32,
-            offset: q.offset.max(0) as u32,
+            limit: q.limit.clamp(1, 10_000),
+            ..q.clone()
         };
         let (rows, total) = self.store.queue(&filter)?;
         Ok(QueuePage { rows, total: total as i32, offset: filter.offset as i32 })

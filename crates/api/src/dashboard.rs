@@ -40,16 +40,8 @@ impl Core {
                     escalate: count(g, DecisionAction::Escalate),
                 })
                 .collect(),
-            checkpoints: e
-                .checkpoints
-                .into_iter()
-                .map(|c| CheckpointRateDto { checkpoint_id: c.checkpoint_id, after_agent: c.after_agent, evaluated: c.evaluated as i32, fired: c.fired as i32 })
-                .collect(),
-            per_day: e
-                .per_day
-                .into_iter()
-                .map(|d| DayCountDto { day: d.day, mode: d.mode, runs: d.runs as i32, auto_resolved: d.auto_resolved as i32 })
-                .collect(),
+            checkpoints: e.checkpoints,
+            per_day: e.per_day,
         })
     }
 

@@ -7,6 +7,8 @@ use reconagent_engine::orchestrate::Orchestrator;
 use reconagent_store::prelude::*;
 use reconagent_store::QueueSort;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn core() -> (tempfile::TempDir, Core) {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(&dir.path().join("app.db"), true).unwrap();
@@ -18,9 +20,9 @@ fn all() -> QueueQuery {
 }
 
 #[test]
-fn first_start_loads_the_sample_and_processing_reports_progress() {
+fn first_start_loads_the_sample_and_processing_reports_progress() -> TestResult {
     let (_d, core) = core();
-    let info = core.info().unwrap();
+    let info = core.info()?;
     assert!(info.loaded_sample);
     assert_eq!((info.breaks, info.new_breaks), (400, 400));
     let mut last = None;
@@ -29,20 +31,21 @@ fn first_start_loads_the_sample_and_processing_reports_progress() {
     let last = last.expect("progress was reported");
     assert_eq!((last.done, last.total), (400, 400));
     assert_eq!(core.info().unwrap().new_breaks, 0);
+    Ok(())
 }
 
 /// The dashboard's figures are the same as a direct run of the engine over the same breaks
 /// (what `reconagent compare` does).
 #[test]
-fn dashboard_numbers_equal_a_direct_run_of_the_engine() {
+fn dashboard_numbers_equal_a_direct_run_of_the_engine() -> TestResult {
     let (_d, core) = core();
     let ids: Vec<String> = core.queue(&all()).unwrap().rows.into_iter().map(|r| r.break_id).collect();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     core.process(&ids, RunMode::V1, |_| {}).unwrap();
-    let e = core.efficiency(&StatsQuery::default()).unwrap();
+    let e = core.efficiency(&StatsQuery::default())?;
     let invoked = |mode: RunMode| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.agents_invoked * g.runs as f64).sum::<f64>().round() as usize;
     let orch = Orchestrator::bundled();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let now = chrono::Utc::now();
     let breaks = reconagent_engine::sample::bundled_breaks();
     let direct = |mode| breaks.iter().map(|b| rt.block_on(orch.process_break(b, mode, now)).agents_invoked()).sum::<usize>();
@@ -55,12 +58,13 @@ fn dashboard_numbers_equal_a_direct_run_of_the_engine() {
     assert!((h.agents_per_break - per_break(direct(RunMode::V2))).abs() < 1e-9, "{}", h.agents_per_break);
     assert_eq!(h.v1_modelled_ms, 2500);
     assert_eq!(h.v1_modelled_cost, "0.1200");
+    Ok(())
 }
 
 /// Before any v1 run the dashboard compares against the model's v1 (seven agents in sequence),
 /// and says so.
 #[test]
-fn without_v1_runs_the_headline_uses_the_modelled_v1() {
+fn without_v1_runs_the_headline_uses_the_modelled_v1() -> TestResult {
     let (_d, core) = core();
     let h = core.efficiency(&StatsQuery::default()).unwrap().headline;
     assert_eq!((h.v2_runs, h.v1_runs, h.v2_modelled_cost.as_str()), (0, 0, "0.0000"));
@@ -69,38 +73,40 @@ fn without_v1_runs_the_headline_uses_the_modelled_v1() {
     assert_eq!((h.v2_runs, h.v1_runs, h.v1_measured), (400, 0, false));
     assert_eq!((h.v1_modelled_ms, h.v1_modelled_cost.as_str()), (2500, "0.1200"));
     assert!(h.v2_modelled_ms > 0 && h.v2_modelled_ms < 2500, "{}", h.v2_modelled_ms);
-    let cost: rust_decimal::Decimal = h.v2_modelled_cost.parse().unwrap();
+    let cost: rust_decimal::Decimal = h.v2_modelled_cost.parse()?;
     assert!(cost > rust_decimal::Decimal::ZERO && cost < rust_decimal::Decimal::new(12, 2), "{cost}");
     assert!(h.early_exit_rate > 0.0 && h.early_exit_rate < 1.0);
+    Ok(())
 }
 
 /// The filters offer what Rust knows and what the store holds: the sample's types that no policy
 /// names (COLLATERAL_MARGIN, CORPORATE_ACTIONS) come after the five known ones.
 #[test]
-fn filter_options_come_from_the_enums_and_the_store() {
+fn filter_options_come_from_the_enums_and_the_store() -> TestResult {
     let (_d, core) = core();
-    let o = core.filter_options().unwrap();
+    let o = core.filter_options()?;
     assert_eq!(
         o.break_types,
         ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "COLLATERAL_MARGIN", "CORPORATE_ACTIONS"]
     );
     let names = |v: serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect::<Vec<_>>();
-    let o_json = serde_json::to_value(&o).unwrap();
+    let o_json = serde_json::to_value(&o)?;
     assert_eq!(names(o_json["tiers"].clone()), ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
     assert_eq!(names(o_json["statuses"].clone()), ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
     assert_eq!(names(o_json["decisions"].clone()), ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
     assert_eq!(names(o_json["event_kinds"].clone()), ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE", "BREAK_REPLACED"]);
     assert_eq!(names(o_json["export_formats"].clone()), ["html", "csv", "xlsx", "json"]);
     assert_eq!(o.agents.len(), 7);
-    let page = core.queue(&QueueQuery { break_type: Some("CORPORATE_ACTIONS".into()), ..all() }).unwrap();
+    let page = core.queue(&QueueQuery { break_type: Some("CORPORATE_ACTIONS".into()), ..all() })?;
     assert!(page.total > 0, "the sample has breaks of the unknown type");
+    Ok(())
 }
 
 /// The review list asks Rust for the breaks waiting for a person, in the order a reviewer takes
 /// them, a page at a time, with the true total (the screen once loaded 2,000 per status and
 /// silently dropped the rest).
 #[test]
-fn the_review_list_is_every_waiting_break_most_severe_first() {
+fn the_review_list_is_every_waiting_break_most_severe_first() -> TestResult {
     let (_d, core) = core();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     let count = |s: BreakStatus| core.queue(&QueueQuery { status: Some(s), ..all() }).unwrap().total;
@@ -115,10 +121,11 @@ fn the_review_list_is_every_waiting_break_most_severe_first() {
     // A sort the front end does not know is refused at the bridge, naming the values it takes.
     let e = serde_json::from_value::<QueueQuery>(serde_json::json!({"sort": "urgency", "descending": false, "offset": 0, "limit": 10})).unwrap_err();
     assert!(e.to_string().contains("unknown variant `urgency`") && e.to_string().contains("priority"), "{e}");
+    Ok(())
 }
 
 #[test]
-fn review_errors_are_typed_and_readable() {
+fn review_errors_are_typed_and_readable() -> TestResult {
     let (_d, core) = core();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     let pending = core.queue(&QueueQuery { status: Some(BreakStatus::PendingReview), ..all() }).unwrap().rows;
@@ -133,14 +140,15 @@ fn review_errors_are_typed_and_readable() {
     assert_eq!(core.break_detail("nope").unwrap_err().code, ErrorCode::NotFound);
     let e = serde_json::from_value::<reconagent_api::dto::RunMode>(serde_json::json!("v3")).unwrap_err();
     assert!(e.to_string().contains("unknown variant `v3`"), "{e}");
+    Ok(())
 }
 
 #[test]
-fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
+fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() -> TestResult {
     use reconagent_engine::policy::edit::{EditValue, PolicyEdit};
     let (dir, core) = core();
     let file = dir.path().join("routing_policies.yaml");
-    let loaded = core.policy_file().unwrap();
+    let loaded = core.policy_file()?;
     assert_eq!(loaded.draft.path, file.display().to_string());
     assert!(loaded.draft.errors.is_empty() && loaded.problem.is_none());
     assert_eq!(loaded.in_force_version, loaded.draft.hash);
@@ -149,13 +157,13 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
     let edit = |cel: &str| vec![PolicyEdit::Set { path: when.into(), value: EditValue::Text(cel.into()) }];
 
     // A bad condition: the error is on the field's path, and it cannot be saved or simulated.
-    let bad = core.policy_check(&base, &edit("rules.within_tolerance &&")).unwrap();
+    let bad = core.policy_check(&base, &edit("rules.within_tolerance &&"))?;
     assert!(bad.errors.iter().any(|e| e.path == when && e.message.contains("CEL")), "{:?}", bad.errors);
     assert_eq!(core.policy_save(&base, &edit("rules.within_tolerance &&"), "bad", false).unwrap_err().code, ErrorCode::Invalid);
     assert!(core.policy_simulate(&base, &edit("rules.within_tolerance &&"), 100, None, |_| {}).is_err());
 
     // Fixed: valid, with a diff of one line, and a simulation over the stored breaks.
-    let good = core.policy_check(&base, &edit("rules.within_tolerance")).unwrap();
+    let good = core.policy_check(&base, &edit("rules.within_tolerance"))?;
     assert!(good.errors.is_empty(), "{:?}", good.errors);
     assert_eq!(good.diff.iter().filter(|l| l.sign != " ").count(), 2);
     let mut progress = Vec::new();
@@ -169,15 +177,15 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
 
     // A note is required; then the save writes the file, keeps its comments, and switches.
     assert_eq!(core.policy_save(&base, &edit("rules.within_tolerance"), " ", false).unwrap_err().code, ErrorCode::Invalid);
-    let saved = core.policy_save(&base, &edit("rules.within_tolerance"), "tolerance, not explained", false).unwrap();
-    let on_disk = std::fs::read_to_string(&file).unwrap();
+    let saved = core.policy_save(&base, &edit("rules.within_tolerance"), "tolerance, not explained", false)?;
+    let on_disk = std::fs::read_to_string(&file)?;
     assert_eq!(on_disk, good.text);
     let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
     assert_eq!(comments(&on_disk), comments(&base));
     assert_eq!(core.info().unwrap().policy_version, saved.hash);
     assert_eq!(core.policy_history().unwrap()[0].note, "tolerance, not explained");
     core.process(&["BRK-00019".to_string()], RunMode::V2, |_| {}).unwrap();
-    let detail = core.break_detail("BRK-00019").unwrap();
+    let detail = core.break_detail("BRK-00019")?;
     assert_eq!(detail.runs.last().unwrap().policy_version, saved.hash, "the new version is on the run");
 
     // Saving from the old base again is a conflict; the file is not clobbered.
@@ -186,40 +194,42 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), good.text);
 
     // History: diff the two versions, restore the first as a new save.
-    let d = core.policy_version_diff(&loaded.draft.hash, &saved.hash).unwrap();
+    let d = core.policy_version_diff(&loaded.draft.hash, &saved.hash)?;
     assert!(d.iter().any(|l| l.sign == "+" && l.text.contains("rules.within_tolerance")));
-    core.store().record_policy(&reconagent_engine::policy::PolicySet::bundled(), "bundled").unwrap();
-    let restored = core.policy_restore(&loaded.draft.hash, &saved.hash, "").unwrap();
+    core.store().record_policy(&reconagent_engine::policy::PolicySet::bundled(), "bundled")?;
+    let restored = core.policy_restore(&loaded.draft.hash, &saved.hash, "")?;
     assert_eq!(restored.hash, loaded.draft.hash);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), base);
     // Newest first: the restore, the save, and the version in force when the app started.
-    let history = core.policy_history().unwrap();
+    let history = core.policy_history()?;
     let rows: Vec<_> = history.iter().map(|h| (h.hash.as_str(), h.note.as_str())).collect();
     assert_eq!(rows[1..], [(saved.hash.as_str(), "tolerance, not explained"), (loaded.draft.hash.as_str(), "in force at start")]);
     assert_eq!((rows[0].0, history[2].save_id.clone()), (loaded.draft.hash.as_str(), format!("v:{}", loaded.draft.hash)));
     assert!(core.store().verify().unwrap().ok);
+    Ok(())
 }
 
 #[test]
-fn an_invalid_policy_file_at_start_is_reported_and_not_used() {
-    let dir = tempfile::tempdir().unwrap();
+fn an_invalid_policy_file_at_start_is_reported_and_not_used() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let file = dir.path().join("p.yaml");
-    std::fs::write(&file, "version: 1\n").unwrap();
-    let core = Core::open_with_policies(&dir.path().join("app.db"), &file, false).unwrap();
-    let state = core.policy_file().unwrap();
+    std::fs::write(&file, "version: 1\n")?;
+    let core = Core::open_with_policies(&dir.path().join("app.db"), &file, false)?;
+    let state = core.policy_file()?;
     assert!(state.problem.as_deref().unwrap_or("").contains("bundled policies are in force"), "{:?}", state.problem);
     assert!(!state.draft.errors.is_empty());
     assert_eq!(state.in_force_version, reconagent_engine::policy::PolicySet::bundled().version);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "version: 1\n", "the file is left for the person to fix");
+    Ok(())
 }
 
 #[test]
-fn import_and_export_report_progress() {
-    let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(&dir.path().join("app.db"), false).unwrap();
+fn import_and_export_report_progress() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let core = Core::open(&dir.path().join("app.db"), false)?;
     let file = dir.path().join("breaks.csv");
     let breaks = reconagent_engine::sample::generate(5, 2500, &reconagent_engine::refdata::ReferenceData::bundled());
-    std::fs::write(&file, reconagent_engine::import::to_csv(&breaks)).unwrap();
+    std::fs::write(&file, reconagent_engine::import::to_csv(&breaks))?;
     let mut seen = Vec::new();
     let summary = core.import_file(&file, |p| seen.push(p)).unwrap();
     assert_eq!(summary.inserted, 2500);
@@ -251,19 +261,20 @@ fn import_and_export_report_progress() {
     assert_eq!(e.code, ErrorCode::Conflict, "{}", e.message);
     assert!(e.message.contains("already exists"));
     core.export(&reconagent_api::dto::ExportRequest { overwrite: true, ..req }, |_| {}).unwrap();
+    Ok(())
 }
 
 #[test]
-fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resolves_on_failure() {
+fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resolves_on_failure() -> TestResult {
     use reconagent_engine::agents::AgentSet;
     use reconagent_engine::orchestrate::CancelFlag;
     use reconagent_store::BreakStatus;
-    let dir = tempfile::tempdir().unwrap();
-    let store = reconagent_store::Store::open(&dir.path().join("r.db")).unwrap();
+    let dir = tempfile::tempdir()?;
+    let store = reconagent_store::Store::open(&dir.path().join("r.db"))?;
     let (agents, failed) = AgentSet::builtin().with_random_failures(5, 7);
     let orch = Orchestrator::bundled().with_agents(agents);
-    store.import_breaks(&reconagent_engine::sample::generate_from(3, 0, 10_000, &orch.refdata), "t").unwrap();
-    store.record_policy(&orch.policies, "t").unwrap();
+    store.import_breaks(&reconagent_engine::sample::generate_from(3, 0, 10_000, &orch.refdata), "t")?;
+    store.record_policy(&orch.policies, "t")?;
     let orch = orch.with_history(store.history().unwrap());
     let breaks = reconagent_store::backend::stream_with_status(&store, BreakStatus::New, 2000);
     let done = reconagent_api::batch::run_and_record(
@@ -277,12 +288,11 @@ fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resol
         false,
         reconagent_api::batch::Claim::New,
         |_, _, _| {},
-    )
-    .unwrap();
+    )?;
     assert_eq!(done.recorded, 10_000);
     assert!(failed.load(std::sync::atomic::Ordering::Relaxed) > 1000);
     assert_eq!(store.count_with_status(BreakStatus::New).unwrap(), 0, "every break recorded");
-    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let c = rusqlite::Connection::open(store.path())?;
     let failed_runs: i64 = c.query_row("SELECT COUNT(DISTINCT run_id) FROM run_nodes WHERE status IN ('FAILED', 'TIMED_OUT')", [], |r| r.get(0)).unwrap();
     assert!(failed_runs > 0);
     let bad: i64 = c
@@ -290,17 +300,18 @@ fn a_batch_with_5_percent_failing_calls_records_every_break_and_never_auto_resol
         .unwrap();
     assert_eq!(bad, 0, "no auto-resolve on failed evidence");
     assert!(store.verify().unwrap().ok);
+    Ok(())
 }
 
 #[test]
-fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
+fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() -> TestResult {
     use reconagent_engine::orchestrate::CancelFlag;
     use reconagent_store::BreakStatus;
-    let dir = tempfile::tempdir().unwrap();
-    let store = reconagent_store::Store::open(&dir.path().join("r.db")).unwrap();
+    let dir = tempfile::tempdir()?;
+    let store = reconagent_store::Store::open(&dir.path().join("r.db"))?;
     let orch = Orchestrator::bundled();
-    store.import_breaks(&reconagent_engine::sample::generate_from(4, 0, 5_000, &orch.refdata), "t").unwrap();
-    store.record_policy(&orch.policies, "t").unwrap();
+    store.import_breaks(&reconagent_engine::sample::generate_from(4, 0, 5_000, &orch.refdata), "t")?;
+    store.record_policy(&orch.policies, "t")?;
     let cancel = CancelFlag::default();
     let trigger = cancel.clone();
     let breaks = reconagent_store::backend::stream_with_status(&store, BreakStatus::New, 500);
@@ -319,25 +330,25 @@ fn a_cancelled_batch_leaves_each_break_recorded_or_untouched() {
                 trigger.cancel();
             }
         },
-    )
-    .unwrap();
+    )?;
     assert!(done.summary.cancelled);
     assert!(done.recorded >= 1_500 && done.recorded < 5_000, "{}", done.recorded);
     assert_eq!(done.recorded + done.summary.not_started, 5_000, "the summary says how many were done and not started");
-    let new = store.count_with_status(BreakStatus::New).unwrap();
+    let new = store.count_with_status(BreakStatus::New)?;
     assert_eq!(new, 5_000 - done.recorded, "the rest are untouched");
-    let c = rusqlite::Connection::open(store.path()).unwrap();
+    let c = rusqlite::Connection::open(store.path())?;
     let runs: i64 = c.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0)).unwrap();
     let nodes: i64 = c.query_row("SELECT COUNT(*) FROM run_nodes", [], |r| r.get(0)).unwrap();
     let processed_without_run: i64 = c.query_row("SELECT COUNT(*) FROM breaks WHERE status <> 'NEW' AND latest_run_id IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!((runs as usize, nodes, processed_without_run), (done.recorded, runs * 7, 0), "whole runs only");
     assert!(store.verify().unwrap().ok);
+    Ok(())
 }
 
 /// A v2 batch over selected breaks leaves those waiting for a person until asked; v1 over any
 /// break is a comparison that changes no status.
 #[test]
-fn waiting_breaks_are_re_decided_only_when_asked_and_v1_changes_nothing() {
+fn waiting_breaks_are_re_decided_only_when_asked_and_v1_changes_nothing() -> TestResult {
     let (_d, core) = core();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     let rows = core.queue(&all()).unwrap().rows;
@@ -359,4 +370,5 @@ fn waiting_breaks_are_re_decided_only_when_asked_and_v1_changes_nothing() {
         assert_eq!(d.runs.iter().map(|r| r.mode.as_str()).collect::<Vec<_>>(), ["v2", "v1"]);
     }
     assert!(core.verify().unwrap().ok);
+    Ok(())
 }

@@ -5,6 +5,8 @@ use rusqlite::{Connection, OpenFlags};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_reconagent"))
 }
@@ -16,14 +18,14 @@ fn count(db: &std::path::Path, sql: &str) -> i64 {
 }
 
 #[test]
-fn kill_9_mid_batch_keeps_every_committed_run_and_no_partial_one() {
-    let dir = tempfile::tempdir().unwrap();
+fn kill_9_mid_batch_keeps_every_committed_run_and_no_partial_one() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = dir.path().join("crash.db");
     let n = 12_000;
     assert!(bin().args(["sample", "--count", &n.to_string(), "--seed", "5", "--out-dir"]).arg(dir.path()).status().unwrap().success());
     assert!(bin().arg("import").arg(dir.path().join("sample_breaks.csv")).arg("--db").arg(&db).stdout(Stdio::null()).status().unwrap().success());
 
-    let mut child = bin().args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = bin().args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
     let start = Instant::now();
     loop {
         let runs = count(&db, "SELECT COUNT(*) FROM runs");
@@ -35,7 +37,7 @@ fn kill_9_mid_batch_keeps_every_committed_run_and_no_partial_one() {
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.wait()?;
 
     let runs = count(&db, "SELECT COUNT(*) FROM runs");
     assert!(runs > 0 && runs < n, "killed mid-way: {runs} of {n}");
@@ -43,11 +45,12 @@ fn kill_9_mid_batch_keeps_every_committed_run_and_no_partial_one() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM runs r WHERE (SELECT COUNT(*) FROM run_nodes n WHERE n.run_id = r.run_id) <> 7"), 0, "no partial run");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM breaks WHERE status <> 'NEW'"), runs, "every processed break has its run; the rest are untouched");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE kind = 'RUN'"), runs, "every run has its audit entry");
-    let out = bin().args(["audit", "verify", "--db"]).arg(&db).output().unwrap();
+    let out = bin().args(["audit", "verify", "--db"]).arg(&db).output()?;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 
-    let out = bin().args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db).output().unwrap();
+    let out = bin().args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db).output()?;
     assert!(out.status.success());
     assert_eq!(count(&db, "SELECT COUNT(*) FROM runs"), n);
     assert!(bin().args(["audit", "verify", "--db"]).arg(&db).status().unwrap().success());
+    Ok(())
 }

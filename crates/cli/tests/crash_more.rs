@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_reconagent"))
 }
@@ -31,8 +33,8 @@ fn kill_after(mut cmd: Command, after: Duration) -> bool {
 }
 
 #[test]
-fn kill_9_during_exports_never_leaves_a_partial_report() {
-    let dir = tempfile::tempdir().unwrap();
+fn kill_9_during_exports_never_leaves_a_partial_report() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = processed_db(dir.path(), 6_000);
     let out = dir.path().join("report.html");
     let mut killed_mid_way = 0;
@@ -52,24 +54,26 @@ fn kill_9_during_exports_never_leaves_a_partial_report() {
     }
     assert!(killed_mid_way > 0, "at least one kill landed before the rename");
     // The database is intact after all that.
-    let verify = bin().args(["audit", "verify", "--db"]).arg(&db).output().unwrap();
+    let verify = bin().args(["audit", "verify", "--db"]).arg(&db).output()?;
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    Ok(())
 }
 
 /// Not a test on its own: the child that `kill_9_during_policy_saves...` kills. Saves the two
 /// texts in turn, forever.
 #[test]
 #[ignore = "a helper process for the policy-save crash test"]
-fn helper_saves_policies_forever() {
-    let Ok(dir) = std::env::var("CRASH_HELPER_DIR") else { return };
+fn helper_saves_policies_forever() -> TestResult {
+    let Ok(dir) = std::env::var("CRASH_HELPER_DIR") else { return Ok(()) };
     let dir = PathBuf::from(dir);
-    let store = reconagent_store::Store::open(&dir.join("p.db")).unwrap();
+    let store = reconagent_store::Store::open(&dir.join("p.db"))?;
     let file = dir.join("routing_policies.yaml");
     let (a, b) = texts();
     for i in 0.. {
         let text = if i % 2 == 0 { &b } else { &a };
         reconagent_store::policies::save_policy_file(&store, &file, text, None, "crash drill").unwrap();
     }
+    Ok(())
 }
 
 fn texts() -> (String, String) {
@@ -80,11 +84,11 @@ fn texts() -> (String, String) {
 }
 
 #[test]
-fn kill_9_during_policy_saves_leaves_the_old_or_the_new_file() {
-    let dir = tempfile::tempdir().unwrap();
+fn kill_9_during_policy_saves_leaves_the_old_or_the_new_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let file = dir.path().join("routing_policies.yaml");
     let (a, b) = texts();
-    std::fs::write(&file, &a).unwrap();
+    std::fs::write(&file, &a)?;
     for ms in [30u64, 80, 150, 220, 300, 450, 600, 800] {
         let mut cmd = Command::new(std::env::current_exe().unwrap());
         cmd.args(["helper_saves_policies_forever", "--exact", "--ignored", "--nocapture"]).env("CRASH_HELPER_DIR", dir.path());
@@ -100,11 +104,12 @@ fn kill_9_during_policy_saves_leaves_the_old_or_the_new_file() {
             assert!(s.hash == reconagent_engine::policy::PolicySet::content_hash(&a) || s.hash == reconagent_engine::policy::PolicySet::content_hash(&b));
         }
     }
+    Ok(())
 }
 
 #[test]
-fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() {
-    let dir = tempfile::tempdir().unwrap();
+fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = processed_db(dir.path(), 8_000);
     // Turn it back into a version 1 file (as the store's own upgrade test does).
     let downgrade = |db: &Path| {
@@ -145,6 +150,7 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() {
     }
     // Whatever state it was left in, the next open upgrades it and the chain verifies.
     assert!(bin().args(["process", "--as-of", "2026-11-21T00:00:00Z", "--db"]).arg(&db).output().unwrap().status.success());
-    let verify = bin().args(["audit", "verify", "--db"]).arg(&db).output().unwrap();
+    let verify = bin().args(["audit", "verify", "--db"]).arg(&db).output()?;
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    Ok(())
 }

@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_reconagent"))
 }
@@ -47,8 +49,8 @@ fn finish(child: std::process::Child, what: &str) -> String {
 }
 
 #[test]
-fn two_processes_share_the_new_breaks_and_run_each_once() {
-    let dir = tempfile::tempdir().unwrap();
+fn two_processes_share_the_new_breaks_and_run_each_once() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = dir.path().join("r.db");
     let n = 8_000;
     import(&sample(dir.path(), n, 3), &db);
@@ -59,11 +61,12 @@ fn two_processes_share_the_new_breaks_and_run_each_once() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM breaks WHERE status = 'NEW'"), 0);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 0, "every claim released");
     assert!(bin().args(["audit", "verify", "--db"]).arg(&db).stdout(Stdio::null()).status().unwrap().success());
+    Ok(())
 }
 
 #[test]
-fn import_beside_process_waits_for_the_writer_instead_of_failing() {
-    let dir = tempfile::tempdir().unwrap();
+fn import_beside_process_waits_for_the_writer_instead_of_failing() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = dir.path().join("r.db");
     // The same seed: the first 6,000 of the 20,000 are the same breaks (already present).
     import(&sample(dir.path().join("a").as_path(), 6_000, 5), &db);
@@ -76,11 +79,12 @@ fn import_beside_process_waits_for_the_writer_instead_of_failing() {
     let runs = count(&db, "SELECT COUNT(*) FROM runs");
     assert!(breaks >= 20_000 && runs >= 6_000 && runs <= breaks, "{breaks} breaks, {runs} runs");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM (SELECT break_id FROM runs GROUP BY break_id HAVING COUNT(*) > 1)"), 0);
+    Ok(())
 }
 
 #[test]
-fn exports_during_a_batch_each_have_their_entry() {
-    let dir = tempfile::tempdir().unwrap();
+fn exports_during_a_batch_each_have_their_entry() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let db = dir.path().join("r.db");
     import(&sample(dir.path(), 8_000, 6), &db);
     let p = process(&db);
@@ -98,4 +102,5 @@ fn exports_during_a_batch_each_have_their_entry() {
         let entries = count(&db, &format!("SELECT COUNT(*) FROM audit_log WHERE kind = 'EXPORT_MADE' AND subject = '{}'", out.display()));
         assert_eq!(entries, 1, "{}", out.display());
     }
+    Ok(())
 }

@@ -1,5 +1,8 @@
 //! The domain model: breaks, profiles, decisions. Every type here is serde-serialisable; money is
 //! [`Decimal`], times are UTC.
+//!
+//! Over 400 lines on purpose: the vocabulary every crate shares (types, tiers, decisions, agents
+//! and their names), kept in one file so each name has one home.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

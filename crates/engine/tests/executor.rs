@@ -1,5 +1,7 @@
 //! The DAG executor under faults and latency, with paused time (deterministic), and a property
 //! test over random plans.
+//!
+//! Over 400 lines on purpose: one fault per test, each with its own agents and plan.
 
 use futures::future::BoxFuture;
 use proptest::prelude::*;
@@ -41,6 +43,8 @@ fn plan(edges: &[(AgentKind, &[AgentKind])], max_parallel: usize, timeout_ms: u6
 }
 
 use AgentKind::*;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 const DIAMOND: &[(AgentKind, &[AgentKind])] = &[
     (Ingestion, &[]),
     (Enrichment, &[Ingestion]),
@@ -112,25 +116,27 @@ fn shipped_plan(set: &PolicySet, break_type: reconagent_engine::BreakType, tier:
 }
 
 #[tokio::test(start_paused = true)]
-async fn parallel_branches_finish_in_critical_path_time() {
+async fn parallel_branches_finish_in_critical_path_time() -> TestResult {
     let agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
     let g = run(&plan(DIAMOND, 3, 5000, 0), &agents).await;
     // INGESTION 150 -> ENRICHMENT 250 -> MATCHING 400 (longest branch) -> DECISIONING 550 -> WORKFLOW 350
     assert_eq!(g.wall_us / 1000, 150 + 250 + 400 + 550 + 350);
     assert!(g.nodes.iter().all(|n| n.status == NodeStatus::Completed));
     assert!(g.emulated_latency.is_some());
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn max_parallel_one_runs_in_sequence_and_records_waiting() {
+async fn max_parallel_one_runs_in_sequence_and_records_waiting() -> TestResult {
     let agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
     let g = run(&plan(DIAMOND, 1, 5000, 0), &agents).await;
     assert_eq!(g.wall_us / 1000, LatencyProfile::SEED.total_ms());
     assert!(g.nodes.iter().any(|n| n.waited_us > 0), "someone waited for the single slot");
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_failure_skips_dependents_and_never_auto_resolves() {
+async fn a_failure_skips_dependents_and_never_auto_resolves() -> TestResult {
     let g = run(&plan(DIAMOND, 3, 5000, 2), &with_fault(Rules, Fault::Fail)).await;
     assert_eq!(g.node(Rules).status, NodeStatus::Failed);
     assert_eq!(g.node(Rules).attempts, 3, "one call and two retries");
@@ -140,37 +146,41 @@ async fn a_failure_skips_dependents_and_never_auto_resolves() {
     assert_eq!(g.node(Matching).status, NodeStatus::Completed, "independent branches still run");
     assert_eq!(g.decision.action, DecisionAction::HilReview, "fallback was AUTO_RESOLVE, a failure overrides it");
     assert_eq!(g.decision.decided_by, DecidedBy::FailSafe);
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_panicking_agent_is_recorded_as_failed() {
+async fn a_panicking_agent_is_recorded_as_failed() -> TestResult {
     let g = run(&plan(DIAMOND, 3, 5000, 0), &with_fault(Ingestion, Fault::Panic)).await;
     assert_eq!(g.node(Ingestion).status, NodeStatus::Failed);
     assert!(g.node(Ingestion).error.as_ref().unwrap().contains("panicked: injected panic"));
     assert!(g.nodes[1..].iter().all(|n| n.status == NodeStatus::Skipped));
     assert_eq!(g.decision.action, DecisionAction::HilReview);
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_hanging_agent_times_out() {
+async fn a_hanging_agent_times_out() -> TestResult {
     let g = run(&plan(DIAMOND, 3, 200, 1), &with_fault(Pattern, Fault::Hang)).await;
     let p = g.node(Pattern);
     assert_eq!(p.status, NodeStatus::TimedOut);
     assert_eq!(p.attempts, 2);
     assert!(p.error.as_ref().unwrap().contains("timed out after 200 ms"));
     assert_eq!(g.decision.action, DecisionAction::HilReview);
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_transient_failure_is_retried() {
+async fn a_transient_failure_is_retried() -> TestResult {
     let g = run(&plan(DIAMOND, 3, 5000, 1), &with_fault(Matching, Fault::FailOnce(0.into()))).await;
     assert_eq!(g.node(Matching).status, NodeStatus::Completed);
     assert_eq!(g.node(Matching).attempts, 2);
     assert_ne!(g.decision.decided_by, DecidedBy::FailSafe);
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
+async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() -> TestResult {
     let set = PolicySet::bundled();
     // TRADE MEDIUM: MATCHING and RULES run in parallel after INGESTION; RULES is faster and its
     // checkpoint fires while MATCHING is still running.
@@ -185,10 +195,11 @@ async fn an_early_exit_cancels_running_agents_and_skips_pending_ones() {
     assert_eq!(g.node(Decisioning).skip_reason.as_ref(), Some(&why));
     assert!(matches!(g.node(Workflow).skip_reason, Some(SkipReason::NotInPolicy { .. })));
     assert_eq!(g.wall_us / 1000, 20, "did not wait for MATCHING");
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
+async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() -> TestResult {
     let set = PolicySet::bundled();
     // PNL LOW: RULES and PATTERN run side by side after INGESTION; the checkpoint reads both,
     // so it is tested once, when the slower one completes.
@@ -211,10 +222,11 @@ async fn a_checkpoint_after_several_agents_waits_for_the_last_of_them() {
         assert_eq!(g.node(Decisioning).skip_reason, Some(SkipReason::EarlyExit { checkpoint: cp.id.clone(), after_agent: last }));
         assert_eq!(g.wall_us / 1000, wall_ms, "the branches overlap: the slower one, never their sum");
     }
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_longest_chain_ahead_starts_first_when_slots_are_short() {
+async fn the_longest_chain_ahead_starts_first_when_slots_are_short() -> TestResult {
     // Four agents are ready after INGESTION and three slots are free. ENRICHMENT feeds nothing,
     // so it waits: in plan order it would start first and push PATTERN (and DECISIONING) back
     // by 250 ms, to 1400 ms.
@@ -233,6 +245,7 @@ async fn the_longest_chain_ahead_starts_first_when_slots_are_short() {
     }
     assert_eq!(g.node(Enrichment).started_us.map(|t| t / 1000), Some(150 + 350), "ENRICHMENT takes the first free slot, RULES's");
     assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
+    Ok(())
 }
 
 /// Wraps an agent to count the calls in flight across a batch.
@@ -267,7 +280,7 @@ async fn run_sharing_a_limit(limit: usize, runs: &[(&PlanTemplate, &str)], agent
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_batch_limit_holds_across_breaks() {
+async fn a_batch_limit_holds_across_breaks() -> TestResult {
     let (in_flight, most) = (Arc::new(std::sync::atomic::AtomicUsize::new(0)), Arc::new(std::sync::atomic::AtomicUsize::new(0)));
     let mut agents = AgentSet::builtin().with_latency(LatencyProfile::SEED);
     for kind in AgentKind::ALL {
@@ -278,10 +291,11 @@ async fn a_batch_limit_holds_across_breaks() {
     let graphs = run_sharing_a_limit(2, &[(&p, "BRK-00001"), (&p, "BRK-00002"), (&p, "BRK-00003"), (&p, "BRK-00004"), (&p, "BRK-00005")], &agents).await;
     assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2, "never more than the limit, and the limit used");
     assert!(graphs.iter().all(|g| g.nodes.iter().all(|n| n.status == NodeStatus::Completed)));
+    Ok(())
 }
 
 #[tokio::test(start_paused = true)]
-async fn under_a_batch_limit_the_waiting_call_with_the_longest_chain_ahead_goes_first() {
+async fn under_a_batch_limit_the_waiting_call_with_the_longest_chain_ahead_goes_first() -> TestResult {
     // One slot. At 0 ms A's INGESTION takes it; B's PATTERN (300 ms ahead) and C's RULES (150)
     // wait. At 100 B goes first (longest). A's ENRICHMENT arrives at 100 with 200 ms ahead
     // (ENRICHMENT then MATCHING), so at 400 it goes before C, which has waited since 0: a
@@ -296,10 +310,11 @@ async fn under_a_batch_limit_the_waiting_call_with_the_longest_chain_ahead_goes_
     assert_eq!(started(&g[0], Enrichment), Some(400), "A's chain goes before C's single call");
     assert_eq!(started(&g[2], Rules), Some(500));
     assert_eq!(started(&g[0], Matching), Some(650));
+    Ok(())
 }
 
 #[tokio::test]
-async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_cancelled() {
+async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_cancelled() -> TestResult {
     // CASH LOW with instant agents: ENRICHMENT and RULES both finish on their first poll, and
     // RULES' checkpoint fires. ENRICHMENT's output (the reference data the reviewer sees) is
     // kept, not recorded as cancelled.
@@ -310,6 +325,7 @@ async fn agents_that_finish_with_the_deciding_one_are_recorded_completed_not_can
     assert_eq!(g.node(Enrichment).status, NodeStatus::Completed);
     assert!(g.node(Enrichment).output.is_some());
     assert!(g.nodes.iter().all(|n| n.status != NodeStatus::Cancelled), "{:?}", g.nodes.iter().map(|n| (n.agent, n.status)).collect::<Vec<_>>());
+    Ok(())
 }
 
 /// Records which agents' outputs the wrapped agent was given.
@@ -329,7 +345,7 @@ impl Agent for Spy {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_agent_sees_its_ancestors_outputs_only() {
+async fn an_agent_sees_its_ancestors_outputs_only() -> TestResult {
     // ENRICHMENT (250 ms) is done long before PATTERN (450 ms) lets DECISIONING start, but
     // DECISIONING does not depend on it, so it must not see it: what an agent reads cannot
     // depend on which other agent happened to finish first.
@@ -340,6 +356,7 @@ async fn an_agent_sees_its_ancestors_outputs_only() {
     let g = run(&plan(edges, 3, 5000, 0), &agents).await;
     assert!(g.node(Enrichment).finished_us < g.node(Decisioning).started_us);
     assert_eq!(*seen.lock().unwrap(), vec![Ingestion, Pattern]);
+    Ok(())
 }
 
 trait CloneForTest {

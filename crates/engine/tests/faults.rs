@@ -12,6 +12,8 @@ use reconagent_engine::sample::{bundled_breaks, generate_from, sample_as_of};
 use reconagent_engine::{AgentKind, DecisionAction};
 use std::sync::Arc;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 #[derive(Clone, Copy, Debug)]
 enum Fault {
     Fail,
@@ -86,7 +88,7 @@ fn check(plan: &PlanTemplate, faulted: AgentKind, fault: Fault, g: &ExecutionGra
 }
 
 #[tokio::test(start_paused = true)]
-async fn every_fault_in_every_position_of_every_shipped_plan() {
+async fn every_fault_in_every_position_of_every_shipped_plan() -> TestResult {
     let set = PolicySet::bundled();
     let refdata = Arc::new(ReferenceData::bundled());
     let breaks = bundled_breaks();
@@ -121,14 +123,15 @@ async fn every_fault_in_every_position_of_every_shipped_plan() {
         }
     }
     assert!(runs > 300, "{runs} faulted runs");
+    Ok(())
 }
 
 #[test]
-fn a_batch_where_5_percent_of_calls_fail_completes_and_never_auto_resolves_on_failed_evidence() {
+fn a_batch_where_5_percent_of_calls_fail_completes_and_never_auto_resolves_on_failed_evidence() -> TestResult {
     let (agents, failed) = AgentSet::builtin().with_random_failures(5, 42);
     let orch = Orchestrator::bundled().with_agents(agents);
     let breaks = generate_from(9, 0, 10_000, &orch.refdata);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let mut graphs = Vec::new();
     let summary = rt.block_on(orch.process_batch(breaks, 10_000, &BatchOptions::new(RunMode::V2, sample_as_of()), |g| graphs.push(g), |_| {}));
     assert_eq!((summary.processed, graphs.len()), (10_000, 10_000));
@@ -143,4 +146,5 @@ fn a_batch_where_5_percent_of_calls_fail_completes_and_never_auto_resolves_on_fa
     }
     // Retries (1 by default) absorb most single failures; what remains goes to a person.
     assert!(with_failure > 0, "some agents failed twice in a row");
+    Ok(())
 }

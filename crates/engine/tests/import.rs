@@ -3,12 +3,14 @@
 use reconagent_engine::import::{parse_bytes, ImportError};
 use rust_decimal_macros::dec;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 const HEADER: &str = "break_id,break_type,amount,currency,trade_date,internal_amount\n";
 
 #[test]
-fn a_bad_row_is_named_and_the_good_rows_still_load() {
+fn a_bad_row_is_named_and_the_good_rows_still_load() -> TestResult {
     let text = format!("{HEADER}B1,CASH_RECONCILIATION,10.50,USD,2026-11-01,100\nB2,CASH_RECONCILIATION,ten,USD,2026-11-01,\nB3,CASH_RECONCILIATION,1,usd,2026-13-01,\nB4,CASH_RECONCILIATION,1,ZZZ,,\n,CASH_RECONCILIATION,1,USD,,\nB1,CASH_RECONCILIATION,2,USD,,\n");
-    let r = parse_bytes(text.as_bytes(), "breaks.csv").unwrap();
+    let r = parse_bytes(text.as_bytes(), "breaks.csv")?;
     assert_eq!(r.breaks.iter().map(|b| b.break_id.as_str()).collect::<Vec<_>>(), ["B1"]);
     assert_eq!(r.breaks[0].amount, dec!(10.50));
     let msgs: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
@@ -18,10 +20,11 @@ fn a_bad_row_is_named_and_the_good_rows_still_load() {
     has("row 5: currency: `ZZZ` is not an ISO 4217 currency code");
     has("row 6: break_id: missing required field");
     has("break_id: duplicate id `B1`");
+    Ok(())
 }
 
 #[test]
-fn whole_file_problems_are_errors_not_panics() {
+fn whole_file_problems_are_errors_not_panics() -> TestResult {
     assert!(matches!(parse_bytes(b"", "x.csv"), Err(ImportError::Empty { .. })));
     assert!(matches!(parse_bytes(b"  \n", "x.csv"), Err(ImportError::Empty { .. })));
     assert!(matches!(parse_bytes(b"break_id\x00,x", "x.csv"), Err(ImportError::Binary { offset: 8, .. })));
@@ -33,14 +36,15 @@ fn whole_file_problems_are_errors_not_panics() {
     let e = parse_bytes(b"id,amount\n1,2\n", "x.csv").unwrap_err();
     assert!(e.to_string().contains("no `break_id` column"), "{e}");
     assert!(parse_bytes(b"[{\"break_id\": ", "x.json").unwrap_err().to_string().contains("invalid JSON at line 1"));
+    Ok(())
 }
 
 #[test]
-fn json_and_json_lines_with_nested_sides() {
+fn json_and_json_lines_with_nested_sides() -> TestResult {
     let json = r#"[{"break_id":"J1","break_type":"BROKER_VS_INTERNAL","amount":"-12.5","currency":"EUR",
         "internal":{"reference":"T1","amount":"100","settle_date":"2026-11-03"},"external":{"amount":112.5}},
         {"break_id":"J2","amount":"1"}]"#;
-    let r = parse_bytes(json.as_bytes(), "b.json").unwrap();
+    let r = parse_bytes(json.as_bytes(), "b.json")?;
     assert_eq!(r.breaks.len(), 1);
     let b = &r.breaks[0];
     assert_eq!(b.internal.reference.as_deref(), Some("T1"));
@@ -49,7 +53,8 @@ fn json_and_json_lines_with_nested_sides() {
     assert!(r.errors.iter().all(|e| e.row == 2));
 
     let jsonl = "{\"break_id\":\"L1\",\"break_type\":\"X\",\"amount\":1,\"currency\":\"USD\"}\nnot json\n";
-    let r = parse_bytes(jsonl.as_bytes(), "b.jsonl").unwrap();
+    let r = parse_bytes(jsonl.as_bytes(), "b.jsonl")?;
     assert_eq!(r.breaks.len(), 1);
     assert_eq!(r.errors[0].row, 2);
+    Ok(())
 }

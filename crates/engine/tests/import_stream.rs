@@ -4,6 +4,8 @@
 use reconagent_engine::import::stream_file;
 use reconagent_engine::import::{parse_bytes, ImportError, ImportReport};
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn stream(path: &std::path::Path, chunk: usize) -> Result<(ImportReport, Vec<usize>), ImportError> {
     let mut all = ImportReport::default();
     let mut sizes = Vec::new();
@@ -22,7 +24,7 @@ fn root() -> std::path::PathBuf {
 }
 
 #[test]
-fn the_sample_files_stream_to_the_same_breaks_in_bounded_chunks() {
+fn the_sample_files_stream_to_the_same_breaks_in_bounded_chunks() -> TestResult {
     for name in ["data/sample_breaks.csv", "data/sample_breaks.json"] {
         let path = root().join(name);
         let whole = parse_bytes(&std::fs::read(&path).unwrap(), name).unwrap();
@@ -31,29 +33,31 @@ fn the_sample_files_stream_to_the_same_breaks_in_bounded_chunks() {
         assert!(sizes.iter().all(|&s| s <= 64) && sizes.len() >= 400 / 64, "{name}: {sizes:?}");
     }
     // JSON Lines, written from the sample.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir()?;
     let jsonl = dir.path().join("b.jsonl");
-    let whole = parse_bytes(&std::fs::read(root().join("data/sample_breaks.json")).unwrap(), "x.json").unwrap();
+    let whole = parse_bytes(&std::fs::read(root().join("data/sample_breaks.json")).unwrap(), "x.json")?;
     std::fs::write(&jsonl, whole.breaks.iter().map(|b| serde_json::to_string(b).unwrap() + "\n").collect::<String>()).unwrap();
-    let (streamed, _) = stream(&jsonl, 100).unwrap();
+    let (streamed, _) = stream(&jsonl, 100)?;
     assert_eq!(streamed.breaks, whole.breaks);
+    Ok(())
 }
 
 #[test]
-fn row_errors_are_the_same_rows_and_fields() {
-    let dir = tempfile::tempdir().unwrap();
+fn row_errors_are_the_same_rows_and_fields() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let p = dir.path().join("b.csv");
     let text = "break_id,break_type,amount,currency,trade_date\nB1,CASH_RECONCILIATION,10.50,USD,2026-11-01\nB2,CASH_RECONCILIATION,ten,USD,\nB3,CASH_RECONCILIATION,1,usd,2026-13-01\n";
-    std::fs::write(&p, text).unwrap();
-    let whole = parse_bytes(text.as_bytes(), "b.csv").unwrap();
-    let (streamed, _) = stream(&p, 1).unwrap();
+    std::fs::write(&p, text)?;
+    let whole = parse_bytes(text.as_bytes(), "b.csv")?;
+    let (streamed, _) = stream(&p, 1)?;
     assert_eq!(streamed.breaks, whole.breaks);
     assert_eq!(streamed.errors, whole.errors);
+    Ok(())
 }
 
 #[test]
-fn whole_file_problems_are_the_same_errors() {
-    let dir = tempfile::tempdir().unwrap();
+fn whole_file_problems_are_the_same_errors() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let write = |name: &str, bytes: &[u8]| {
         let p = dir.path().join(name);
         std::fs::write(&p, bytes).unwrap();
@@ -73,10 +77,11 @@ fn whole_file_problems_are_the_same_errors() {
         Err(ImportError::NotUtf8 { line, .. }) => assert_eq!(line, 2),
         other => panic!("{other:?}"),
     }
+    Ok(())
 }
 
 #[test]
-fn a_chunk_handler_error_stops_the_import() {
+fn a_chunk_handler_error_stops_the_import() -> TestResult {
     let path = root().join("data/sample_breaks.csv");
     let mut chunks = 0;
     let r = stream_file::<ImportError>(&path, 50, |_, _, _| {
@@ -89,26 +94,27 @@ fn a_chunk_handler_error_stops_the_import() {
     });
     assert!(r.unwrap_err().to_string().contains("disk full"));
     assert_eq!(chunks, 2);
+    Ok(())
 }
 
 #[test]
-fn progress_moves_through_a_json_array_too() {
+fn progress_moves_through_a_json_array_too() -> TestResult {
     let path = root().join("data/sample_breaks.json");
     let mut reads = Vec::new();
     stream_file::<ImportError>(&path, 64, |_, read, _| {
         reads.push(read);
         Ok(())
-    })
-    .unwrap();
+    })?;
     assert!(reads[0] > 0, "bytes read are reported while the array is parsed: {reads:?}");
     assert!(reads.windows(2).all(|w| w[0] <= w[1]));
+    Ok(())
 }
 
 /// What the whole-file reader did before it became the streaming reader over bytes: a byte
 /// order mark in any format, invalid UTF-8 in a JSON array named with its line, and a NUL byte
 /// past the first buffer named with its offset.
 #[test]
-fn a_bom_bad_utf8_in_json_and_a_late_nul_are_handled_alike() {
+fn a_bom_bad_utf8_in_json_and_a_late_nul_are_handled_alike() -> TestResult {
     let item = r#"{"break_id":"B1","break_type":"CASH_RECONCILIATION","amount":"1","currency":"USD"}"#;
     for (name, body) in [
         ("a.json", format!("[{item}]")),
@@ -133,4 +139,5 @@ fn a_bom_bad_utf8_in_json_and_a_late_nul_are_handled_alike() {
         Err(ImportError::Binary { offset, .. }) => assert_eq!(offset, at + 2),
         other => panic!("{:?}", other.map(|r| r.breaks.len())),
     }
+    Ok(())
 }

@@ -20,6 +20,8 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::Duration;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 #[derive(Debug, Clone, Copy)]
 enum Fault {
     None,
@@ -318,10 +320,10 @@ proptest! {
 /// The oracle is not vacuous: clean runs of the bundled policies do auto-resolve, and the same
 /// checks reject a graph whose decision was forced to AUTO_RESOLVE against the rule.
 #[test]
-fn the_oracle_accepts_clean_auto_resolves_and_rejects_forced_ones() {
+fn the_oracle_accepts_clean_auto_resolves_and_rejects_forced_ones() -> TestResult {
     let orch = reconagent_engine::orchestrate::Orchestrator::bundled();
     let breaks = reconagent_engine::sample::generate(5, 300, &orch.refdata);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (mut auto, mut rejected) = (0, 0);
     for b in &breaks {
         let mut g = rt.block_on(orch.process_break(b, RunMode::V2, reconagent_engine::sample::sample_as_of()));
@@ -335,4 +337,5 @@ fn the_oracle_accepts_clean_auto_resolves_and_rejects_forced_ones() {
     }
     assert!(auto > 50, "{auto} auto-resolved of 300");
     assert!(rejected > 20, "{rejected} forced AUTO_RESOLVEs rejected");
+    Ok(())
 }

@@ -10,6 +10,8 @@ use reconagent_engine::{BreakType, DecisionAction, RiskTier};
 use std::collections::HashMap;
 use std::path::Path;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
@@ -27,17 +29,18 @@ fn run_all(mode: RunMode) -> Vec<ExecutionGraph> {
 }
 
 #[test]
-fn the_committed_sample_is_the_generators_output() {
+fn the_committed_sample_is_the_generators_output() -> TestResult {
     let breaks = sample::generate(sample::SAMPLE_SEED, sample::SAMPLE_COUNT, &ReferenceData::bundled());
-    let csv = std::fs::read_to_string(root().join("data/sample_breaks.csv")).unwrap();
+    let csv = std::fs::read_to_string(root().join("data/sample_breaks.csv"))?;
     assert_eq!(csv, import::to_csv(&breaks), "regenerate with `reconagent sample`");
-    let json = import::read_file(&root().join("data/sample_breaks.json")).unwrap();
+    let json = import::read_file(&root().join("data/sample_breaks.json"))?;
     assert_eq!(json.breaks, breaks, "the JSON sample holds the same breaks as the CSV");
     assert_eq!(sample::bundled_breaks(), breaks, "the embedded sample is the committed one");
+    Ok(())
 }
 
 #[test]
-fn the_sample_covers_every_type_tier_and_scenario() {
+fn the_sample_covers_every_type_tier_and_scenario() -> TestResult {
     let graphs = run_all(RunMode::V2);
     let mut seen: HashMap<(String, RiskTier), usize> = HashMap::new();
     for g in &graphs {
@@ -54,6 +57,7 @@ fn the_sample_covers_every_type_tier_and_scenario() {
     assert!(graphs.iter().any(|g| matches!(g.profile.break_type, BreakType::Other(_))), "unknown types present");
     assert!(graphs.iter().any(|g| g.profile.hints.iter().any(|h| h.as_str() == "LIKELY_TIMING_DIFFERENCE")));
     assert!(graphs.iter().any(|g| g.profile.tier > g.profile.exposure_tier), "age escalation present");
+    Ok(())
 }
 
 /// The most common invoked-agent count for a type and tier.
@@ -66,7 +70,7 @@ fn typical(graphs: &[ExecutionGraph], ty: &str, tier: RiskTier) -> usize {
 }
 
 #[test]
-fn invoked_agents_land_where_the_seed_routing_table_says() {
+fn invoked_agents_land_where_the_seed_routing_table_says() -> TestResult {
     let g = run_all(RunMode::V2);
     let table = [
         ("TRADE_OMS_MISMATCH", RiskTier::Low, 3..=3),
@@ -89,10 +93,11 @@ fn invoked_agents_land_where_the_seed_routing_table_says() {
         let got = typical(&g, ty, tier);
         assert!(want.contains(&got), "{ty} {tier}: typically {got} agents, the seed says {want:?}");
     }
+    Ok(())
 }
 
 #[test]
-fn early_exits_record_why_every_other_agent_was_skipped() {
+fn early_exits_record_why_every_other_agent_was_skipped() -> TestResult {
     let graphs = run_all(RunMode::V2);
     let early: Vec<_> = graphs.iter().filter(|g| g.early_exit().is_some()).collect();
     assert!(early.len() > 50, "only {} early exits", early.len());
@@ -116,10 +121,11 @@ fn early_exits_record_why_every_other_agent_was_skipped() {
     let cash_low = graphs.iter().find(|g| g.policy_key == "CASH_RECONCILIATION/LOW" && g.early_exit().is_some()).unwrap();
     assert_eq!(cash_low.agents_invoked(), 3);
     assert_eq!(cash_low.decision.action, DecisionAction::AutoResolve);
+    Ok(())
 }
 
 #[test]
-fn decisions_are_safe() {
+fn decisions_are_safe() -> TestResult {
     let v1 = run_all(RunMode::V1);
     let v2 = run_all(RunMode::V2);
     let mut agree = 0;
@@ -137,4 +143,5 @@ fn decisions_are_safe() {
         agree += usize::from(a.decision.action == b.decision.action);
     }
     assert!(agree * 100 / v1.len() >= 95, "agreement {agree}/{}", v1.len());
+    Ok(())
 }

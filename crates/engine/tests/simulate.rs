@@ -11,12 +11,14 @@ use reconagent_engine::DecisionAction;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn orchestrator(text: &str) -> Orchestrator {
     Orchestrator::new(Arc::new(PolicySet::load(text, "draft.yaml").unwrap()), Arc::new(ReferenceData::bundled()))
 }
 
 #[test]
-fn simulation_numbers_equal_direct_runs_under_each_policy() {
+fn simulation_numbers_equal_direct_runs_under_each_policy() -> TestResult {
     // A draft that auto-resolves more CASH breaks (MEDIUM's checkpoint loosened) and raises the
     // HIGH threshold, which moves breaks between tiers.
     let draft_text = apply(
@@ -26,11 +28,10 @@ fn simulation_numbers_equal_direct_runs_under_each_policy() {
             PolicyEdit::Set { path: "classifier.tier_thresholds.HIGH".into(), value: EditValue::Text("400000".into()) },
         ],
         "draft.yaml",
-    )
-    .unwrap();
+    )?;
     let (current, draft) = (orchestrator(BUNDLED_POLICIES), orchestrator(&draft_text));
     let breaks = bundled_breaks();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut progress = Vec::new();
     let sim = rt.block_on(simulate(&current, &draft, breaks.clone(), breaks.len(), sample_as_of(), &CancelFlag::default(), |d, t| progress.push((d, t))));
     assert_eq!(progress.last(), Some(&(breaks.len(), breaks.len())));
@@ -70,14 +71,16 @@ fn simulation_numbers_equal_direct_runs_under_each_policy() {
     assert_eq!(sim.groups.iter().map(|g| g.draft.breaks).sum::<usize>(), breaks.len());
     assert_eq!(sim.groups.iter().map(|g| g.current.agents_invoked).sum::<usize>(), invoked(&c));
     assert_ne!(sim.current_version, sim.draft_version);
+    Ok(())
 }
 
 #[test]
-fn the_same_policy_changes_nothing() {
+fn the_same_policy_changes_nothing() -> TestResult {
     let o = orchestrator(BUNDLED_POLICIES);
     let breaks = bundled_breaks();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let sim = rt.block_on(simulate(&o, &o, breaks.clone(), breaks.len(), sample_as_of(), &CancelFlag::default(), |_, _| {}));
     assert!(sim.changes.is_empty());
     assert_eq!(sim.all.current, sim.all.draft);
+    Ok(())
 }

@@ -90,20 +90,6 @@ pub struct Verification {
     pub first_bad: Option<(i64, String)>,
 }
 
-/// One stored entry, as read back for verification.
-#[derive(Debug, Clone)]
-pub struct StoredEntry {
-    pub seq: i64,
-    pub at: String,
-    pub kind: String,
-    pub actor: String,
-    pub subject: String,
-    /// The canonical JSON text that was hashed.
-    pub payload: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
 /// Recomputes a chain entry by entry, in `seq` order, whatever stores it.
 pub struct ChainCheck {
     prev: [u8; 32],
@@ -119,15 +105,16 @@ impl Default for ChainCheck {
 }
 
 impl ChainCheck {
-    /// Checks the next entry; returns the failed verification when it does not follow.
-    pub fn next(&mut self, e: &StoredEntry) -> Option<Verification> {
+    /// Checks the next entry, stored with `prev_hash`; returns the failed verification when it
+    /// does not follow.
+    pub fn next(&mut self, e: &crate::AuditRow, prev_hash: &str) -> Option<Verification> {
         self.count += 1;
         let seq = e.seq;
         let bad = |why: String| Some(Verification { entries: self.count, head: self.head.clone(), ok: false, first_bad: Some((seq, why)) });
         if seq != self.expected_seq {
             return bad(format!("entry {seq} follows {}: entries are missing or reordered", self.expected_seq - 1));
         }
-        if e.prev_hash != hex::encode(self.prev) {
+        if prev_hash != hex::encode(self.prev) {
             return bad(format!("entry {seq} does not chain to the entry before it (deleted, inserted or reordered)"));
         }
         // The stored text is what was hashed: any edit to it, even a reformatting, breaks the hash.

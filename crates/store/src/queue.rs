@@ -4,15 +4,22 @@ use crate::lifecycle::BreakStatus;
 use reconagent_engine::{DecisionAction, RiskTier};
 use serde::Serialize;
 
-/// Queue filters; `None` means any.
-#[derive(Debug, Clone, Default)]
+/// Queue filters, sort and page, as the front end sends them; `None` means any.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct QueueFilter {
+    /// One break type.
     pub break_type: Option<String>,
+    /// One tier.
     pub tier: Option<RiskTier>,
+    /// One status.
     pub status: Option<BreakStatus>,
-    /// Any of these statuses (empty: any), e.g. the two that wait for a person.
-    pub statuses: Vec<BreakStatus>,
+    /// Only the breaks waiting for a person: PENDING_REVIEW or ESCALATED.
+    #[serde(default)]
+    pub awaiting_review: bool,
+    /// One decision of the latest run.
     pub decision: Option<DecisionAction>,
+    /// One assignee.
     pub assignee: Option<String>,
     /// Matches the start of the id or the counterparty (case-insensitive).
     pub search: Option<String>,
@@ -20,9 +27,16 @@ pub struct QueueFilter {
     pub min_age_days: Option<u32>,
     /// Only breaks detected at most this many days ago.
     pub max_age_days: Option<u32>,
-    pub sort: QueueSort,
+    /// The order (break id when not given).
+    pub sort: Option<QueueSort>,
+    /// Reverse the order.
+    #[serde(default)]
     pub descending: bool,
+    /// Rows in the page (1 to 10,000; 0 means 100).
+    #[serde(default)]
     pub limit: u32,
+    /// Rows before the page.
+    #[serde(default)]
     pub offset: u32,
 }
 

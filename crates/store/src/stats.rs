@@ -27,7 +27,7 @@ pub struct ActionRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AuditRow {
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub seq: i64,
     pub at: String,
     pub kind: String,
@@ -65,19 +65,31 @@ pub struct GroupStats {
     pub decisions: BTreeMap<DecisionAction, u64>,
 }
 
+/// How often a checkpoint fired (also as the dashboard receives it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CheckpointRate {
     pub checkpoint_id: String,
+    /// The agent it follows.
     pub after_agent: AgentKind,
+    /// Times tested.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub evaluated: u64,
+    /// Times it decided.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub fired: u64,
 }
 
+/// Runs per day and mode (also as the dashboard receives them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DayCount {
+    /// YYYY-MM-DD (UTC).
     pub day: String,
     pub mode: RunMode,
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub runs: u64,
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub auto_resolved: u64,
 }
 

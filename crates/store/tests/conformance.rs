@@ -110,9 +110,9 @@ mod cases {
         let (all, total) = s.queue(&QueueFilter { limit: 1000, ..Default::default() })?;
         assert_eq!((all.len(), total), (40, 40));
         let waiting = graphs.iter().filter(|g| g.decision.action != DecisionAction::AutoResolve).count() as u64;
-        let (_, n) = s.queue(&QueueFilter { statuses: BreakStatus::AWAITING_REVIEW.to_vec(), limit: 1, ..Default::default() })?;
+        let (_, n) = s.queue(&QueueFilter { awaiting_review: true, limit: 1, ..Default::default() })?;
         assert_eq!(n, waiting);
-        let (page, _) = s.queue(&QueueFilter { sort: QueueSort::Priority, limit: 40, ..Default::default() })?;
+        let (page, _) = s.queue(&QueueFilter { sort: Some(QueueSort::Priority), limit: 40, ..Default::default() })?;
         assert!(page.windows(2).all(|w| w[0].tier >= w[1].tier), "most severe first");
         let prefix = &bs[7].break_id[..bs[7].break_id.len() - 1];
         let (found, _) = s.queue(&QueueFilter { search: Some(prefix.to_lowercase()), limit: 100, ..Default::default() })?;

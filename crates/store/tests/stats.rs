@@ -7,6 +7,8 @@ use reconagent_store::prelude::*;
 use reconagent_store::{EfficiencyFilter, QueueFilter, QueueSort, Store};
 use rust_decimal::Decimal;
 
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
 fn recorded(dir: &tempfile::TempDir, n: usize) -> (Store, Vec<ExecutionGraph>, Vec<ExecutionGraph>) {
     let store = Store::open(&dir.path().join("recon.db")).unwrap();
     let orch = Orchestrator::bundled();
@@ -22,10 +24,10 @@ fn recorded(dir: &tempfile::TempDir, n: usize) -> (Store, Vec<ExecutionGraph>, V
 }
 
 #[test]
-fn efficiency_matches_the_graphs_it_was_built_from() {
-    let dir = tempfile::tempdir().unwrap();
+fn efficiency_matches_the_graphs_it_was_built_from() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let (store, v1, v2) = recorded(&dir, 120);
-    let e = store.efficiency(&EfficiencyFilter::default()).unwrap();
+    let e = store.efficiency(&EfficiencyFilter::default())?;
     let runs = |mode: RunMode| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.runs).sum::<u64>();
     assert_eq!((runs(RunMode::V1), runs(RunMode::V2)), (120, 120));
     for g in e.groups.iter().filter(|g| g.mode == RunMode::V1) {
@@ -39,16 +41,17 @@ fn efficiency_matches_the_graphs_it_was_built_from() {
     assert_eq!(fired as usize, v2.iter().filter(|g| g.early_exit().is_some()).count());
     assert!(e.checkpoints.iter().all(|c| c.fired <= c.evaluated));
     assert_eq!(e.per_day.iter().map(|d| d.runs).sum::<u64>(), 240);
-    let cash = store.efficiency(&EfficiencyFilter { break_type: Some("CASH_RECONCILIATION".into()), ..Default::default() }).unwrap();
+    let cash = store.efficiency(&EfficiencyFilter { break_type: Some("CASH_RECONCILIATION".into()), ..Default::default() })?;
     assert!(cash.groups.iter().all(|g| g.break_type == "CASH_RECONCILIATION"));
-    let none = store.efficiency(&EfficiencyFilter { to: Some("2001-01-01".into()), ..Default::default() }).unwrap();
+    let none = store.efficiency(&EfficiencyFilter { to: Some("2001-01-01".into()), ..Default::default() })?;
     assert!(none.groups.is_empty());
     let _ = v1;
+    Ok(())
 }
 
 #[test]
-fn opening_a_version_1_file_upgrades_it_and_backfills() {
-    let dir = tempfile::tempdir().unwrap();
+fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let (store, _, v2) = recorded(&dir, 30);
     let path = store.path().to_path_buf();
     let head = store.verify().unwrap().head;
@@ -58,7 +61,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     };
     // Turn the file back into what version 1 wrote.
-    let c = rusqlite::Connection::open(&path).unwrap();
+    let c = rusqlite::Connection::open(&path)?;
     let recorded = modelled(&c);
     assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");
     c.execute_batch(
@@ -66,11 +69,10 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
          CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
          PRAGMA user_version = 1;",
-    )
-    .unwrap();
+    )?;
     drop(c);
-    let store = Store::open(&path).unwrap();
-    let c = rusqlite::Connection::open(&path).unwrap();
+    let store = Store::open(&path)?;
+    let c = rusqlite::Connection::open(&path)?;
     let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, reconagent_store::SCHEMA_VERSION);
     let missing: i64 = c.query_row("SELECT COUNT(*) FROM runs WHERE modelled_ms IS NULL OR modelled_cost IS NULL", [], |r| r.get(0)).unwrap();
@@ -91,16 +93,17 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() {
     assert_eq!(partial, 2);
     let unused: i64 = c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('runs_type_tier', 'run_checkpoints_id')", [], |r| r.get(0)).unwrap();
     assert_eq!(unused, 0);
+    Ok(())
 }
 
 #[test]
-fn the_queue_sorts_filters_by_age_and_pages() {
-    let dir = tempfile::tempdir().unwrap();
+fn the_queue_sorts_filters_by_age_and_pages() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let (store, _, _) = recorded(&dir, 80);
     let page = |f: QueueFilter| store.queue(&f).unwrap();
-    let (rows, total) = page(QueueFilter { limit: 10, offset: 10, sort: QueueSort::Tier, descending: true, ..Default::default() });
+    let (rows, total) = page(QueueFilter { limit: 10, offset: 10, sort: Some(QueueSort::Tier), descending: true, ..Default::default() });
     assert_eq!((rows.len(), total), (10, 80));
-    let (all, _) = page(QueueFilter { limit: 80, sort: QueueSort::Tier, descending: true, ..Default::default() });
+    let (all, _) = page(QueueFilter { limit: 80, sort: Some(QueueSort::Tier), descending: true, ..Default::default() });
     assert!(all.iter().all(|r| r.tier.is_some()));
     assert!(all.windows(2).all(|w| w[0].tier >= w[1].tier), "sorted by tier, CRITICAL first");
     assert_eq!(rows, all[10..20].to_vec());
@@ -109,15 +112,16 @@ fn the_queue_sorts_filters_by_age_and_pages() {
     let (_, fresh) = page(QueueFilter { max_age_days: Some(0), ..Default::default() });
     assert_eq!(old, 80);
     assert_eq!(fresh, 0);
+    Ok(())
 }
 
 /// The review list: breaks waiting for a person, most severe first, then the soonest SLA deadline.
 #[test]
-fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() {
-    let dir = tempfile::tempdir().unwrap();
+fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let (store, _, _) = recorded(&dir, 80);
     let waiting = BreakStatus::AWAITING_REVIEW.to_vec();
-    let (rows, total) = store.queue(&QueueFilter { statuses: waiting.clone(), sort: QueueSort::Priority, limit: 80, ..Default::default() }).unwrap();
+    let (rows, total) = store.queue(&QueueFilter { awaiting_review: true, sort: Some(QueueSort::Priority), limit: 80, ..Default::default() })?;
     let count = |s: BreakStatus| store.queue(&QueueFilter { status: Some(s), ..Default::default() }).unwrap().1;
     assert_eq!(total, count(BreakStatus::PendingReview) + count(BreakStatus::Escalated));
     assert!(total > 10 && rows.len() as u64 == total, "the sample has breaks of both statuses: {total}");
@@ -131,18 +135,20 @@ fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() {
         }
     }
     // Paging the same order gives the same rows.
-    let (second, _) = store.queue(&QueueFilter { statuses: waiting, sort: QueueSort::Priority, limit: 5, offset: 5, ..Default::default() }).unwrap();
+    let (second, _) = store.queue(&QueueFilter { awaiting_review: true, sort: Some(QueueSort::Priority), limit: 5, offset: 5, ..Default::default() })?;
     assert_eq!(second, rows[5..10].to_vec());
+    Ok(())
 }
 
 #[test]
-fn audit_entries_by_kind_and_period() {
-    let dir = tempfile::tempdir().unwrap();
+fn audit_entries_by_kind_and_period() -> TestResult {
+    let dir = tempfile::tempdir()?;
     let (store, _, _) = recorded(&dir, 10);
-    let runs = store.audit_entries(None, None, Some("RUN"), 1000, 0).unwrap();
+    let runs = store.audit_entries(None, None, Some("RUN"), 1000, 0)?;
     assert_eq!(runs.len(), 20);
     assert!(runs.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
-    let imports = store.audit_entries(None, None, Some("IMPORT"), 1000, 0).unwrap();
+    let imports = store.audit_entries(None, None, Some("IMPORT"), 1000, 0)?;
     assert_eq!(imports.len(), 1);
     assert!(store.audit_entries(Some("2001-01-01"), Some("2001-12-31"), None, 1000, 0).unwrap().is_empty());
+    Ok(())
 }

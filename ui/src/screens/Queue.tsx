@@ -54,7 +54,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
   const viewKey = inView.map((r) => `${r.break_id}:${r.status}:${r.decision ?? ""}:${r.tier ?? ""}:${r.assignee ?? ""}`).join("|");
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const windowRows = useMemo(() => inView, [viewKey]);
-  const sorting: SortingState = useMemo(() => [{ id: query.sort ?? "break_id", desc: query.descending }], [query.sort, query.descending]);
+  const sorting: SortingState = useMemo(() => [{ id: query.sort ?? "break_id", desc: query.descending ?? false }], [query.sort, query.descending]);
   const table = useReactTable({
     data: windowRows,
     columns: COLUMNS,

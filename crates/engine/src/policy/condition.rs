@@ -1,5 +1,9 @@
 //! Checkpoint conditions: CEL expressions compiled once at load, checked against the fields
 //! that exist, evaluated after each agent.
+//!
+//! Over 400 lines on purpose: the limits, the static type inference and the evaluation budget
+//! are one safety argument (a condition that loads cannot fail to give true or false within its
+//! budget), and are read together.
 
 use crate::agents::output::output_fields;
 use crate::model::AgentKind;

@@ -1,4 +1,7 @@
 //! From YAML text to a [`PolicySet`], collecting every problem with its path and line.
+//!
+//! Over 400 lines on purpose: one pass over the file's shape, each section's checks beside the
+//! spans they report, so every rule a policy file must meet is in one place.
 
 use super::schema::{AfterSpec, ClassifierSpec, PlanSpec, PolicyFile};
 use super::{agent_list, Checkpoint, ClassifierConfig, Condition, PlanTemplate, PlannedAgent, PolicyError, PolicyErrors, PolicySet, DEFAULT_POLICY};

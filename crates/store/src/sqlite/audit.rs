@@ -3,7 +3,7 @@
 
 use super::{check_length, configure, migrate::check_header, now, state, typed, SqliteStore};
 use crate::anchor;
-use crate::audit::{canonical_json, entry_hash_canonical, hex_lower, ChainCheck, EventKind, StoredEntry, Verification, GENESIS};
+use crate::audit::{canonical_json, entry_hash_canonical, hex_lower, ChainCheck, EventKind, Verification, GENESIS};
 use crate::backend::AuditStore;
 use crate::error::{Result, StoreError};
 use crate::export::{AuditReport, ReportQuery};
@@ -66,23 +66,21 @@ pub(crate) fn append(tx: &Connection, kind: EventKind, actor: &str, subject: &st
     Appender::load(tx)?.append(tx, kind, actor, subject, payload, at)
 }
 
+/// An audit entry's columns, in [`audit_row`]'s order.
+pub(super) const AUDIT_COLUMNS: &str = "seq, at, kind, actor, subject, payload, hash";
+
+/// An audit entry as read with [`AUDIT_COLUMNS`].
+pub(super) fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow { seq: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, actor: r.get(3)?, subject: r.get(4)?, payload: r.get(5)?, hash: r.get(6)? })
+}
+
 /// Recomputes every hash in order.
 pub(crate) fn verify_chain(conn: &Connection) -> Result<Verification> {
-    let mut stmt = conn.prepare("SELECT seq, at, kind, actor, subject, payload, prev_hash, hash FROM audit_log ORDER BY seq")?;
+    let mut stmt = conn.prepare(&format!("SELECT {AUDIT_COLUMNS}, prev_hash FROM audit_log ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     let mut check = ChainCheck::default();
     while let Some(r) = rows.next()? {
-        let e = StoredEntry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            actor: r.get(3)?,
-            subject: r.get(4)?,
-            payload: r.get(5)?,
-            prev_hash: r.get(6)?,
-            hash: r.get(7)?,
-        };
-        if let Some(bad) = check.next(&e) {
+        if let Some(bad) = check.next(&audit_row(r)?, &r.get::<_, String>(7)?) {
             return Ok(bad);
         }
     }
@@ -94,13 +92,10 @@ impl AuditStore for SqliteStore {
     fn audit_entries(&self, from: Option<&str>, to: Option<&str>, kind: Option<&str>, limit: u32, offset: u32) -> Result<Vec<AuditRow>> {
         let (lo, hi) = bounds(&EfficiencyFilter { from: from.map(str::to_string), to: to.map(str::to_string), break_type: None });
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(
-            "SELECT seq, at, kind, actor, subject, payload, hash FROM audit_log
-             WHERE at >= ?1 AND at <= ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
-        )?;
-        let rows = stmt.query_map(params![lo, hi, kind, limit.clamp(1, 10_000), offset], |r| {
-            Ok(AuditRow { seq: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, actor: r.get(3)?, subject: r.get(4)?, payload: r.get(5)?, hash: r.get(6)? })
-        })?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE at >= ?1 AND at <= ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY seq DESC LIMIT ?4 OFFSET ?5"
+        ))?;
+        let rows = stmt.query_map(params![lo, hi, kind, limit.clamp(1, 10_000), offset], audit_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 

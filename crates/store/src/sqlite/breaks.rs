@@ -19,6 +19,24 @@ use sha2::Digest;
 /// the last id reads each break once.
 pub(super) const PAGE_WITH_STATUS: &str = "SELECT break_id, data FROM breaks WHERE break_id > ?2 AND +status = ?1 ORDER BY break_id LIMIT ?3";
 
+/// What a break's contents put in its row, for `?1` to `?9`: id, type, counterparty, amount,
+/// currency, detected_at, instrument, the JSON, and the time (an import's and a replacement's
+/// statements both take them in this order).
+fn contents(b: &Break, data: String, at: &str) -> [Value; 9] {
+    let text = |v: Option<&str>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
+    [
+        Value::Text(b.break_id.clone()),
+        Value::Text(b.break_type.as_str().to_string()),
+        text(b.counterparty.as_deref()),
+        Value::Text(b.amount.to_string()),
+        Value::Text(b.currency.clone()),
+        text(b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).as_deref()),
+        text(b.instrument_id.as_deref()),
+        Value::Text(data),
+        Value::Text(at.to_string()),
+    ]
+}
+
 /// The queue's columns, in [`BreakRow`]'s order.
 const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at";
 
@@ -69,21 +87,11 @@ impl BreakStore for SqliteStore {
             let mut inserted = 0;
             {
                 let mut stmt = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, data, imported_at, updated_at, instrument_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                    "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
                 )?;
                 for b in breaks {
-                    inserted += stmt.execute(params![
-                        b.break_id,
-                        b.break_type.as_str(),
-                        b.counterparty,
-                        b.amount.to_string(),
-                        b.currency,
-                        b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                        serde_json::to_string(b)?,
-                        at,
-                        b.instrument_id,
-                    ])?;
+                    inserted += stmt.execute(rusqlite::params_from_iter(contents(b, serde_json::to_string(b)?, &at)))?;
                 }
             }
             let skipped = breaks.len() - inserted;
@@ -142,20 +150,10 @@ impl BreakStore for SqliteStore {
                 params![new.break_id, old_data, status, decision, at, self.actor, reason],
             )?;
             tx.execute(
-                "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, data = ?7, instrument_id = ?8,
+                "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, instrument_id = ?7, data = ?8,
                         status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = ?9
                  WHERE break_id = ?1",
-                params![
-                    new.break_id,
-                    new.break_type.as_str(),
-                    new.counterparty,
-                    new.amount.to_string(),
-                    new.currency,
-                    new.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                    new_data,
-                    new.instrument_id,
-                    at
-                ],
+                rusqlite::params_from_iter(contents(new, new_data.clone(), &at)),
             )?;
             let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
             super::audit::append(
@@ -225,9 +223,8 @@ impl BreakStore for SqliteStore {
                 clauses.push(format!("{col} = ?{}", args.len()));
             }
         }
-        if !f.statuses.is_empty() {
-            let marks: Vec<String> = f
-                .statuses
+        if f.awaiting_review {
+            let marks: Vec<String> = BreakStatus::AWAITING_REVIEW
                 .iter()
                 .map(|s| {
                     args.push(Value::Text(s.as_str().to_string()));
@@ -254,7 +251,11 @@ impl BreakStore for SqliteStore {
         let conn = self.reader()?;
         let total: u64 = conn.query_row(&format!("SELECT COUNT(*) FROM breaks {filter}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
-        let sql = format!("SELECT {ROW_COLUMNS} FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}", order_by(f.sort, f.descending), f.offset);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
+            order_by(f.sort.unwrap_or_default(), f.descending),
+            f.offset
+        );
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), break_row)?;
         Ok((rows.collect::<std::result::Result<_, _>>()?, total))

@@ -1,5 +1,7 @@
 //! Gathering an audit report from SQLite, in one read snapshot.
 
+use super::audit::{audit_row, AUDIT_COLUMNS};
+use super::review::{action_row, ACTION_COLUMNS};
 use super::SqliteStore;
 use crate::error::Result;
 use crate::export::report::*;
@@ -45,23 +47,11 @@ pub(super) fn gather(store: &SqliteStore, q: &ReportQuery) -> Result<AuditReport
     }
     let mut actions = Vec::new();
     {
-        let mut stmt = tx.prepare(
-            "SELECT a.at, a.break_id, a.kind, a.actor, a.decision, a.reason, a.assignee, a.comment
-             FROM actions a JOIN breaks b ON b.break_id = a.break_id
-             WHERE a.at >= ?1 AND a.at < ?2 AND (?3 IS NULL OR b.break_type = ?3) ORDER BY a.action_id",
-        )?;
-        let rows = stmt.query_map(params![start, end, ty], |r| {
-            Ok(ReportAction {
-                at: r.get(0)?,
-                break_id: r.get(1)?,
-                kind: r.get(2)?,
-                actor: r.get(3)?,
-                decision: r.get(4)?,
-                reason: r.get(5)?,
-                assignee: r.get(6)?,
-                comment: r.get(7)?,
-            })
-        })?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {ACTION_COLUMNS} FROM actions a JOIN breaks b ON b.break_id = a.break_id
+             WHERE a.at >= ?1 AND a.at < ?2 AND (?3 IS NULL OR b.break_type = ?3) ORDER BY a.action_id"
+        ))?;
+        let rows = stmt.query_map(params![start, end, ty], action_row)?;
         for a in rows {
             actions.push(a?);
         }
@@ -103,13 +93,11 @@ pub(super) fn gather(store: &SqliteStore, q: &ReportQuery) -> Result<AuditReport
     }
     let mut entries = Vec::new();
     {
-        let mut stmt = tx.prepare(
-            "SELECT seq, at, kind, actor, subject, payload, hash FROM audit_log
-             WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR subject IN (SELECT break_id FROM breaks WHERE break_type = ?3)) ORDER BY seq",
-        )?;
-        let rows = stmt.query_map(params![start, end, ty], |r| {
-            Ok(ReportEntry { seq: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, actor: r.get(3)?, subject: r.get(4)?, payload: r.get(5)?, hash: r.get(6)? })
-        })?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log
+             WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR subject IN (SELECT break_id FROM breaks WHERE break_type = ?3)) ORDER BY seq"
+        ))?;
+        let rows = stmt.query_map(params![start, end, ty], audit_row)?;
         for e in rows {
             entries.push(e?);
         }

@@ -9,6 +9,23 @@ use crate::stats::ActionRow;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
+/// An action row's columns (table alias `a`), in [`action_row`]'s order.
+pub(super) const ACTION_COLUMNS: &str = "a.break_id, a.kind, a.actor, a.at, a.decision, a.reason, a.assignee, a.comment";
+
+/// An action row as read with [`ACTION_COLUMNS`].
+pub(super) fn action_row(r: &rusqlite::Row) -> rusqlite::Result<ActionRow> {
+    Ok(ActionRow {
+        break_id: r.get(0)?,
+        kind: r.get(1)?,
+        actor: r.get(2)?,
+        at: r.get(3)?,
+        decision: r.get(4)?,
+        reason: r.get(5)?,
+        assignee: r.get(6)?,
+        comment: r.get(7)?,
+    })
+}
+
 impl ReviewStore for SqliteStore {
     fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus> {
         let at = now();
@@ -34,20 +51,8 @@ impl ReviewStore for SqliteStore {
     /// Human actions on a break, oldest first.
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
         let conn = self.reader()?;
-        let mut stmt =
-            conn.prepare("SELECT break_id, kind, actor, at, decision, reason, assignee, comment FROM actions WHERE break_id = ?1 ORDER BY action_id")?;
-        let rows = stmt.query_map([break_id], |r| {
-            Ok(ActionRow {
-                break_id: r.get(0)?,
-                kind: r.get(1)?,
-                actor: r.get(2)?,
-                at: r.get(3)?,
-                decision: r.get(4)?,
-                reason: r.get(5)?,
-                assignee: r.get(6)?,
-                comment: r.get(7)?,
-            })
-        })?;
+        let mut stmt = conn.prepare(&format!("SELECT {ACTION_COLUMNS} FROM actions a WHERE a.break_id = ?1 ORDER BY a.action_id"))?;
+        let rows = stmt.query_map([break_id], action_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 }

@@ -1,0 +1,69 @@
+//! The audit log, its verification, reports.
+
+use reconagent_store::export::ExportFormat;
+use reconagent_store::EventKind;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// The audit log's filter and page.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+pub struct AuditQuery {
+    /// ISO 8601 prefix, inclusive.
+    pub from: Option<String>,
+    /// ISO 8601 prefix, inclusive (a date covers its day).
+    pub to: Option<String>,
+    /// One kind.
+    pub kind: Option<EventKind>,
+    /// Entries before the page (newest first).
+    pub offset: i32,
+    /// Entries in the page (1 to 10,000).
+    pub limit: i32,
+}
+
+/// The result of verifying the audit log.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct VerificationDto {
+    /// Entries checked.
+    pub entries: i32,
+    /// The last entry's hash.
+    pub head: String,
+    /// Whether the chain and the state agree.
+    pub ok: bool,
+    /// The first entry that does not (0 when it concerns no single entry).
+    pub first_bad_seq: Option<i32>,
+    /// Why.
+    pub first_bad_reason: Option<String>,
+}
+
+/// An audit report to write.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct ExportRequest {
+    /// YYYY-MM-DD, inclusive.
+    pub from: String,
+    /// YYYY-MM-DD, inclusive.
+    pub to: String,
+    /// One break type.
+    pub break_type: Option<String>,
+    /// The file format.
+    pub format: ExportFormat,
+    /// Where to write it.
+    pub path: String,
+    /// Replace an existing file (the person confirmed); without it an existing file is a
+    /// `CONFLICT` error.
+    pub overwrite: bool,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ExportSummary {
+    /// The file.
+    pub path: String,
+    /// Breaks in it.
+    pub breaks: i32,
+    /// Runs in it.
+    pub runs: i32,
+    /// Whether the chain verified when it was gathered.
+    pub chain_ok: bool,
+    /// The chain's head then.
+    pub chain_head: String,
+}

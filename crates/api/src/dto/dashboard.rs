@@ -1,0 +1,117 @@
+//! The dashboard: efficiency figures and the filters' choices.
+
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::{AgentKind, DecisionAction, RiskTier};
+use reconagent_store::export::ExportFormat;
+use reconagent_store::{BreakStatus, EventKind};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// The dashboard's filter.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+pub struct StatsQuery {
+    /// YYYY-MM-DD, inclusive
+    pub from: Option<String>,
+    /// YYYY-MM-DD, inclusive
+    pub to: Option<String>,
+    /// One break type.
+    pub break_type: Option<String>,
+}
+
+/// One group (mode, type, tier) of runs on the dashboard.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct GroupStatsDto {
+    /// v1 or v2.
+    pub mode: RunMode,
+    /// The break type.
+    pub break_type: String,
+    /// The tier.
+    pub tier: RiskTier,
+    /// Runs in the group.
+    pub runs: i32,
+    /// Mean agents started per run.
+    pub agents_invoked: f64,
+    /// Mean agents planned per run.
+    pub agents_planned: f64,
+    /// Share of runs a checkpoint ended early, 0 to 1.
+    pub early_exit_rate: f64,
+    /// Mean real time.
+    pub mean_wall_us: f64,
+    /// Mean modelled time (the seed's latency profile).
+    pub mean_modelled_ms: f64,
+    /// Mean modelled cost, USD to four places.
+    pub mean_modelled_cost: String,
+    /// Runs that decided AUTO_RESOLVE.
+    pub auto_resolve: i32,
+    /// Runs that decided HIL_REVIEW.
+    pub hil_review: i32,
+    /// Runs that decided ESCALATE.
+    pub escalate: i32,
+}
+
+pub use reconagent_store::{CheckpointRate, DayCount};
+
+/// A modelled cost as every screen shows it: USD to four places ("0.0600", never "0.06").
+pub(crate) fn cost_text(d: rust_decimal::Decimal) -> String {
+    let mut d = d.round_dp(4);
+    d.rescale(4);
+    d.to_string()
+}
+
+/// The dashboard's headline figures over the runs in the range, computed here so the UI only
+/// shows them.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct HeadlineDto {
+    /// v2 runs in the range.
+    pub v2_runs: i32,
+    /// v1 runs in the range.
+    pub v1_runs: i32,
+    /// Agents invoked per v2 run.
+    pub agents_per_break: f64,
+    /// Share of v2 runs that a checkpoint ended early, 0 to 1.
+    pub early_exit_rate: f64,
+    /// Whole milliseconds.
+    pub v2_modelled_ms: i32,
+    /// USD, decimal.
+    pub v2_modelled_cost: String,
+    /// The mean over the v1 runs in the range; with none, the model's figure for seven agents in
+    /// sequence (see `v1_measured`).
+    pub v1_modelled_ms: i32,
+    /// USD, decimal (as `v1_modelled_ms`).
+    pub v1_modelled_cost: String,
+    /// False when no v1 run is in the range and the v1 figures are the model's.
+    pub v1_measured: bool,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct EfficiencyDto {
+    /// The headline figures.
+    pub headline: HeadlineDto,
+    /// Per mode, type and tier.
+    pub groups: Vec<GroupStatsDto>,
+    /// Per checkpoint.
+    pub checkpoints: Vec<CheckpointRate>,
+    /// Per day and mode.
+    pub per_day: Vec<DayCount>,
+}
+
+/// What the filters and pickers offer, from the Rust enums and the store: the front end keeps no
+/// list of its own.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FilterOptions {
+    /// The types the policies know by name, then any other type present in the store.
+    pub break_types: Vec<String>,
+    /// LOW to CRITICAL.
+    pub tiers: Vec<RiskTier>,
+    /// Statuses a break can be stored with (PROCESSING is never stored).
+    pub statuses: Vec<BreakStatus>,
+    /// Every decision.
+    pub decisions: Vec<DecisionAction>,
+    /// Every audit event kind.
+    pub event_kinds: Vec<EventKind>,
+    /// Every report format.
+    pub export_formats: Vec<ExportFormat>,
+    /// The seven agents, in v1's order.
+    pub agents: Vec<AgentKind>,
+}
