@@ -126,10 +126,12 @@ impl<'tx> RunWriter<'tx> {
         Ok(RunWriter {
             status: tx.prepare("SELECT status FROM breaks WHERE break_id = ?1")?,
             policy_known: tx.prepare("SELECT EXISTS(SELECT 1 FROM policy_versions WHERE hash = ?1)")?,
+            // `profile` (NOT NULL since schema 1) is left empty: the graph holds the profile, and
+            // nothing ever read the column (runs recorded before keep theirs).
             run: tx.prepare(
                 "INSERT INTO runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
                                    agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '', ?16, ?17, ?18)",
             )?,
             checkpoint: tx.prepare("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired, error) VALUES (?1, ?2, ?3, ?4, ?5)")?,
             // One statement for the seven node rows.
@@ -180,7 +182,6 @@ impl<'tx> RunWriter<'tx> {
             r.wall_us,
             r.emulated,
             r.started_at,
-            r.profile_json,
             r.graph_json,
             r.modelled_ms,
             r.modelled_cost,
