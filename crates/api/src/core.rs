@@ -24,8 +24,10 @@ use std::sync::{Arc, Mutex, RwLock};
 /// # }
 /// ```
 pub struct Core {
-    pub(crate) store: Arc<dyn Backend>,
+    /// Declared before the store: its PATTERN history holds a read connection, which closes
+    /// before the store's own (see `SqliteStore`'s `Drop`).
     pub(crate) orchestrator: RwLock<Orchestrator>,
+    pub(crate) store: Arc<dyn Backend>,
     pub(crate) running: Mutex<Option<CancelFlag>>,
     loaded_sample: bool,
     /// The policy file the engine runs under and the editor saves to.

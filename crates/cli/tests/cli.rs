@@ -99,6 +99,9 @@ fn import_process_and_verify_on_a_real_database() -> TestResult {
     let (code, out, err) = reconagent(&["process", "--db", db, AS_OF]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("400 of 400 NEW break(s) run (v2) and recorded"), "{out}");
+    // The command checkpointed its write-ahead log on the way out: nothing is left beside the file.
+    let wal = std::path::PathBuf::from(format!("{db}-wal"));
+    assert!(!wal.exists() || std::fs::metadata(&wal)?.len() == 0, "{} left behind: {} bytes", wal.display(), std::fs::metadata(&wal)?.len());
     let (code, out, _) = reconagent(&["process", "--db", db, AS_OF]);
     assert_eq!(code, 0);
     assert!(out.contains("0 of 0 NEW"), "a second run finds nothing new: {out}");
