@@ -18,7 +18,7 @@ export type RunDto = B.RunDto_Serialize;
 export type VerificationDto = B.VerificationDto_Serialize;
 export type AuditQuery = B.AuditQuery_Deserialize;
 export type ExportRequest = B.ExportRequest_Deserialize;
-export type QueueQuery = B.QueueFilter_Deserialize; // the store's QueueFilter, as Rust names it
+export type QueueFilter = B.QueueFilter_Deserialize;
 export type StatsQuery = B.StatsQuery_Deserialize;
 export type { PolicyEdit, EditValue, PolicyIssue, SimulationDto, SimRow, SimChange, Entry, CheckpointOutline } from "./bindings";
 export type AgentOutline = B.AgentOutline_Serialize;
@@ -49,7 +49,7 @@ async function unwrap<T>(p: Promise<Reply<T>>): Promise<T> {
 
 export const api = {
   appInfo: () => unwrap(commands.appInfo()),
-  queue: (q: QueueQuery) => unwrap(commands.queue(q)),
+  queue: (q: QueueFilter) => unwrap(commands.queue(q)),
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
   importFile: (path: string) => unwrap(commands.importFile(path)),

@@ -1,14 +1,14 @@
 //! Breaks: the queue, one break's detail, and importing breaks (the file loop lives here, once,
 //! for the app and the CLI; the store takes rows in).
 
-use crate::dto::{BreakDetail, ImportSummary, Progress, QueuePage, QueueQuery, RowErrorDto, RunDto, Task};
+use crate::dto::{BreakDetail, ImportSummary, Progress, QueueFilter, QueuePage, RowErrorDto, RunDto, Task};
 use crate::error::{ApiError, ApiResult};
 use crate::progress::Tracker;
 use crate::Core;
 use reconagent_engine::import::RowError;
 use reconagent_engine::import::StreamTotals;
 use reconagent_store::prelude::*;
-use reconagent_store::{QueueFilter, StoreError};
+use reconagent_store::StoreError;
 use std::path::Path;
 
 /// Row errors listed in an import's reply; the rest are counted.
@@ -80,7 +80,7 @@ pub fn import_file(
 
 impl Core {
     /// One page of the queue, filtered and sorted, with the total matching.
-    pub fn queue(&self, q: &QueueQuery) -> ApiResult<QueuePage> {
+    pub fn queue(&self, q: &QueueFilter) -> ApiResult<QueuePage> {
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let filter = QueueFilter {
             break_type: nonempty(&q.break_type),

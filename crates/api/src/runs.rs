@@ -22,15 +22,6 @@ pub enum Held {
     Waiting(BreakStatus),
 }
 
-impl std::fmt::Display for Held {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Held::Resolved => write!(f, "RESOLVED, not run again"),
-            Held::Waiting(s) => write!(f, "{} waits for a person; not re-decided (ask for a re-run to decide it again)", s.as_str()),
-        }
-    }
-}
-
 /// Whether a break with `status` is run by a batch in `mode`: a v2 run never re-decides a
 /// RESOLVED break, nor one waiting for a person unless `rerun_waiting`; a v1 run is a comparison
 /// (a shadow run that changes nothing) and may run on any break.

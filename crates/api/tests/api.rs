@@ -1,6 +1,6 @@
 //! The application API on a real database, as the desktop app calls it.
 
-use reconagent_api::dto::{HumanAction as ReviewAction, QueueQuery, StatsQuery};
+use reconagent_api::dto::{HumanAction as ReviewAction, QueueFilter, StatsQuery};
 use reconagent_api::{Core, ErrorCode};
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::Orchestrator;
@@ -15,8 +15,8 @@ fn core() -> (tempfile::TempDir, Core) {
     (dir, core)
 }
 
-fn all() -> QueueQuery {
-    QueueQuery { limit: 10_000, ..Default::default() }
+fn all() -> QueueFilter {
+    QueueFilter { limit: 10_000, ..Default::default() }
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn filter_options_come_from_the_enums_and_the_store() -> TestResult {
     assert_eq!(names(o_json["event_kinds"].clone()), ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE", "BREAK_REPLACED"]);
     assert_eq!(names(o_json["export_formats"].clone()), ["html", "csv", "xlsx", "json"]);
     assert_eq!(o.agents.len(), 7);
-    let page = core.queue(&QueueQuery { break_type: Some("CORPORATE_ACTIONS".into()), ..all() })?;
+    let page = core.queue(&QueueFilter { break_type: Some("CORPORATE_ACTIONS".into()), ..all() })?;
     assert!(page.total > 0, "the sample has breaks of the unknown type");
     Ok(())
 }
@@ -109,8 +109,8 @@ fn filter_options_come_from_the_enums_and_the_store() -> TestResult {
 fn the_review_list_is_every_waiting_break_most_severe_first() -> TestResult {
     let (_d, core) = core();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
-    let count = |s: BreakStatus| core.queue(&QueueQuery { status: Some(s), ..all() }).unwrap().total;
-    let page = |offset| core.queue(&QueueQuery { awaiting_review: true, sort: Some(QueueSort::Priority), offset, limit: 100, ..Default::default() }).unwrap();
+    let count = |s: BreakStatus| core.queue(&QueueFilter { status: Some(s), ..all() }).unwrap().total;
+    let page = |offset| core.queue(&QueueFilter { awaiting_review: true, sort: Some(QueueSort::Priority), offset, limit: 100, ..Default::default() }).unwrap();
     let first = page(0);
     assert_eq!(first.total, count(BreakStatus::PendingReview) + count(BreakStatus::Escalated));
     assert!(first.total > 100, "more than one page: {}", first.total);
@@ -119,7 +119,7 @@ fn the_review_list_is_every_waiting_break_most_severe_first() -> TestResult {
     assert!(first.rows.iter().chain(&rest.rows).all(|r| r.status == BreakStatus::PendingReview || r.status == BreakStatus::Escalated));
     assert!(rest.rows.iter().all(|r| !first.rows.iter().any(|f| f.break_id == r.break_id)), "pages do not overlap");
     // A sort the front end does not know is refused at the bridge, naming the values it takes.
-    let e = serde_json::from_value::<QueueQuery>(serde_json::json!({"sort": "urgency", "descending": false, "offset": 0, "limit": 10})).unwrap_err();
+    let e = serde_json::from_value::<QueueFilter>(serde_json::json!({"sort": "urgency", "descending": false, "offset": 0, "limit": 10})).unwrap_err();
     assert!(e.to_string().contains("unknown variant `urgency`") && e.to_string().contains("priority"), "{e}");
     Ok(())
 }
@@ -128,7 +128,7 @@ fn the_review_list_is_every_waiting_break_most_severe_first() -> TestResult {
 fn review_errors_are_typed_and_readable() -> TestResult {
     let (_d, core) = core();
     core.process(&[], RunMode::V2, |_| {}).unwrap();
-    let pending = core.queue(&QueueQuery { status: Some(BreakStatus::PendingReview), ..all() }).unwrap().rows;
+    let pending = core.queue(&QueueFilter { status: Some(BreakStatus::PendingReview), ..all() }).unwrap().rows;
     let id = &pending[0].break_id;
     let e = core.review(id, &ReviewAction::Override { decision: reconagent_engine::DecisionAction::Escalate, reason: " ".into() }).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);

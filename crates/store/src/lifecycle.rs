@@ -96,7 +96,8 @@ impl HumanAction {
     /// applies this one rule. `break_id` names the break in the error.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for an override without a reason; [`StoreError::IllegalTransition`]
+    /// [`StoreError::Invalid`] for an override without a reason, an assignment to nobody or an
+    /// empty comment; [`StoreError::IllegalTransition`]
     /// naming the statuses the action is allowed from.
     ///
     /// ```
@@ -105,10 +106,14 @@ impl HumanAction {
     /// assert!(HumanAction::Accept.transition("B1", BreakStatus::New).is_err(), "nothing to accept yet");
     /// ```
     pub fn transition(&self, break_id: &str, from: BreakStatus) -> Result<BreakStatus, StoreError> {
-        if let HumanAction::Override { reason, .. } = self {
-            if reason.trim().is_empty() {
-                return Err(StoreError::Invalid("an override needs a reason".into()));
-            }
+        let empty = match self {
+            HumanAction::Override { reason, .. } if reason.trim().is_empty() => Some("an override needs a reason"),
+            HumanAction::Assign { assignee } if assignee.trim().is_empty() => Some("name someone to assign to"),
+            HumanAction::Comment { text } if text.trim().is_empty() => Some("a comment cannot be empty"),
+            _ => None,
+        };
+        if let Some(message) = empty {
+            return Err(StoreError::Invalid(message.into()));
         }
         const DECIDED: [BreakStatus; 3] = [BreakStatus::AutoResolved, BreakStatus::PendingReview, BreakStatus::Escalated];
         let (allowed, to): (&[BreakStatus], BreakStatus) = match self {

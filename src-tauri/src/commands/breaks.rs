@@ -2,7 +2,7 @@
 
 use super::{blocking, AppCore};
 use crate::commands::runs::DataChanged;
-use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, QueuePage, QueueQuery};
+use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, QueueFilter, QueuePage};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -15,7 +15,7 @@ pub async fn app_info(core: State<'_, AppCore>) -> ApiResult<AppInfo> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn queue(core: State<'_, AppCore>, query: QueueQuery) -> ApiResult<QueuePage> {
+pub async fn queue(core: State<'_, AppCore>, query: QueueFilter) -> ApiResult<QueuePage> {
     blocking(&core, move |c| c.queue(&query)).await
 }
 

@@ -1,8 +1,8 @@
-import type { QueueQuery } from "../api";
+import type { QueueFilter } from "../api";
 import { ErrorBox } from "./ErrorBox";
 import { useFilterOptions } from "./useFilterOptions";
 
-type Query = Omit<QueueQuery, "offset" | "limit">;
+type Query = Omit<QueueFilter, "offset" | "limit">;
 
 /** A select over values Rust offers; the value handed back is one of `options`, never free text. */
 function Pick<T extends string>({ label, value, options, onChange }: { label: string; value: T | null | undefined; options: T[]; onChange: (v: T | null) => void }) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, onDataChanged, type BreakRow, type QueueQuery } from "../api";
+import { api, onDataChanged, type BreakRow, type QueueFilter } from "../api";
 
 // Small pages: a jump anywhere in 100,000 rows fetches only the one or two pages now in view.
 const PAGE = 100;
@@ -9,7 +9,7 @@ const PAGE = 100;
  * so 100,000 breaks cost a few pages of memory. A new query starts from nothing; a new `version`
  * (the same query after data changed) keeps showing the rows it has, and the total, until fresh
  * pages replace them, so the list neither blanks nor jumps back to the top. */
-export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, version: number) {
+export function useQueuePages(query: Omit<QueueFilter, "offset" | "limit">, version: number) {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const pages = useRef(new Map<number, BreakRow[]>());
@@ -71,7 +71,7 @@ export function useQueuePages(query: Omit<QueueQuery, "offset" | "limit">, versi
 /** useQueuePages under a virtualizer: the pages of the rows in view are fetched as they scroll
  * in, and the list reloads (keeping its rows and scroll) when Rust says data changed. Attach
  * `scroller` to the scrolling element, which must stay mounted. */
-export function useVirtualQueue(query: Omit<QueueQuery, "offset" | "limit">, rowHeight: number) {
+export function useVirtualQueue(query: Omit<QueueFilter, "offset" | "limit">, rowHeight: number) {
   const [version, setVersion] = useState(0);
   const pages = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);

@@ -6,7 +6,7 @@ use serde::Serialize;
 use specta::Type;
 
 /// The queue's filter, sort and page: the store's own type.
-pub use reconagent_store::QueueFilter as QueueQuery;
+pub use reconagent_store::QueueFilter;
 
 /// One page of the queue.
 #[derive(Debug, Clone, Serialize, Type)]

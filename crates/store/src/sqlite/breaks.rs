@@ -19,22 +19,35 @@ use sha2::Digest;
 /// the last id reads each break once.
 pub(super) const PAGE_WITH_STATUS: &str = "SELECT break_id, data FROM breaks WHERE break_id > ?2 AND +status = ?1 ORDER BY break_id LIMIT ?3";
 
-/// What a break's contents put in its row, for `?1` to `?9`: id, type, counterparty, amount,
-/// currency, detected_at, instrument, the JSON, and the time (an import's and a replacement's
-/// statements both take them in this order).
-fn contents(b: &Break, data: String, at: &str) -> [Value; 9] {
-    let text = |v: Option<&str>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
-    [
-        Value::Text(b.break_id.clone()),
-        Value::Text(b.break_type.as_str().to_string()),
-        text(b.counterparty.as_deref()),
-        Value::Text(b.amount.to_string()),
-        Value::Text(b.currency.clone()),
-        text(b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).as_deref()),
-        text(b.instrument_id.as_deref()),
-        Value::Text(data),
-        Value::Text(at.to_string()),
-    ]
+/// What a break's contents put in its row: the break's own text borrowed, the stored forms of
+/// its amount and detection time, its JSON and the time of the write.
+struct Contents<'a> {
+    b: &'a Break,
+    break_type: &'a str,
+    amount: String,
+    detected: Option<String>,
+    data: String,
+    at: &'a str,
+}
+
+impl<'a> Contents<'a> {
+    fn new(b: &'a Break, data: String, at: &'a str) -> Contents<'a> {
+        Contents {
+            b,
+            break_type: b.break_type.as_str(),
+            amount: b.amount.to_string(),
+            detected: b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            data,
+            at,
+        }
+    }
+
+    /// `?1` to `?9`: id, type, counterparty, amount, currency, detected_at, instrument, the JSON
+    /// and the time (an import's and a replacement's statements both take them in this order).
+    fn params(&self) -> [&dyn rusqlite::ToSql; 9] {
+        let b = self.b;
+        [&b.break_id, &self.break_type, &b.counterparty, &self.amount, &b.currency, &self.detected, &b.instrument_id, &self.data, &self.at]
+    }
 }
 
 /// The queue's columns, in [`BreakRow`]'s order.
@@ -91,7 +104,7 @@ impl BreakStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
                 )?;
                 for b in breaks {
-                    inserted += stmt.execute(rusqlite::params_from_iter(contents(b, serde_json::to_string(b)?, &at)))?;
+                    inserted += stmt.execute(Contents::new(b, serde_json::to_string(b)?, &at).params().as_slice())?;
                 }
             }
             let skipped = breaks.len() - inserted;
@@ -153,7 +166,7 @@ impl BreakStore for SqliteStore {
                 "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, instrument_id = ?7, data = ?8,
                         status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = ?9
                  WHERE break_id = ?1",
-                rusqlite::params_from_iter(contents(new, new_data.clone(), &at)),
+                Contents::new(new, new_data.clone(), &at).params().as_slice(),
             )?;
             let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
             super::audit::append(
