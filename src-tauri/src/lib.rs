@@ -12,6 +12,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(tauri_specta::collect_commands![
             breaks::app_info,
             breaks::queue,
+            breaks::queue_count,
             breaks::filter_options,
             breaks::break_detail,
             breaks::import_file,

@@ -14,6 +14,7 @@ export type BreakRow = B.BreakRow_Serialize;
 export type CheckpointDto = B.CheckpointDto_Serialize;
 export type NodeDto = B.NodeDto_Serialize;
 export type QueuePage = B.QueuePage_Serialize;
+export type QueueCursor = B.QueueCursor;
 export type RunDto = B.RunDto_Serialize;
 export type VerificationDto = B.VerificationDto_Serialize;
 export type AuditQuery = B.AuditQuery_Deserialize;
@@ -50,6 +51,7 @@ async function unwrap<T>(p: Promise<Reply<T>>): Promise<T> {
 export const api = {
   appInfo: () => unwrap(commands.appInfo()),
   queue: (q: QueueFilter) => unwrap(commands.queue(q)),
+  queueCount: (q: QueueFilter) => unwrap(commands.queueCount(q)),
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
   importFile: (path: string) => unwrap(commands.importFile(path)),

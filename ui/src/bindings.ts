@@ -9,6 +9,8 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
 	queue: (query: QueueFilter_Deserialize) => typedError<QueuePage_Serialize, ApiError>(__TAURI_INVOKE("queue", { query })),
+	/**  How many breaks match the filter (asked once per filter, not per page). */
+	queueCount: (query: QueueFilter_Deserialize) => typedError<number, ApiError>(__TAURI_INVOKE("queue_count", { query })),
 	/**  What the filters offer: known and stored break types, tiers, statuses, decisions. */
 	filterOptions: () => typedError<FilterOptions, ApiError>(__TAURI_INVOKE("filter_options")),
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
@@ -132,10 +134,10 @@ export type AppInfo = {
 	loaded_sample: boolean,
 };
 
-/**  The audit log's filter and page. */
+/**  Which audit entries a page of the log shows, newest first. */
 export type AuditQuery = AuditQuery_Serialize | AuditQuery_Deserialize;
 
-/**  The audit log's filter and page. */
+/**  Which audit entries a page of the log shows, newest first. */
 export type AuditQuery_Deserialize = {
 	/**  ISO 8601 prefix, inclusive. */
 	from?: string | null,
@@ -143,13 +145,16 @@ export type AuditQuery_Deserialize = {
 	to?: string | null,
 	/**  One kind. */
 	kind?: EventKind | null,
-	/**  Entries before the page (newest first). */
-	offset: number,
-	/**  Entries in the page (1 to 10,000). */
-	limit: number,
+	/**
+	 *  Entries older than this one (keyset paging: the `seq` of the last entry of the page
+	 *  before); none for the newest.
+	 */
+	before?: number | null,
+	/**  Entries in the page (1 to 10,000; 0 means 500). */
+	limit?: number,
 };
 
-/**  The audit log's filter and page. */
+/**  Which audit entries a page of the log shows, newest first. */
 export type AuditQuery_Serialize = {
 	/**  ISO 8601 prefix, inclusive. */
 	from: string | null,
@@ -157,9 +162,12 @@ export type AuditQuery_Serialize = {
 	to: string | null,
 	/**  One kind. */
 	kind: EventKind | null,
-	/**  Entries before the page (newest first). */
-	offset: number,
-	/**  Entries in the page (1 to 10,000). */
+	/**
+	 *  Entries older than this one (keyset paging: the `seq` of the last entry of the page
+	 *  before); none for the newest.
+	 */
+	before: number | null,
+	/**  Entries in the page (1 to 10,000; 0 means 500). */
 	limit: number,
 };
 
@@ -954,6 +962,15 @@ export type Progress = {
 /**  Pushed while a batch runs (at most every 50 ms, and at the end). */
 export type ProgressEvent = Progress;
 
+/**
+ *  A position in the queue: the sort key of the last row read and its break id. Opaque to the
+ *  front end, which hands back the `next` it was given.
+ */
+export type QueueCursor = {
+	key: string,
+	break_id: string,
+};
+
 /**  Queue filters, sort and page, as the front end sends them; `None` means any. */
 export type QueueFilter = QueueFilter_Serialize | QueueFilter_Deserialize;
 
@@ -983,8 +1000,16 @@ export type QueueFilter_Deserialize = {
 	descending?: boolean,
 	/**  Rows in the page (1 to 10,000; 0 means 100). */
 	limit?: number,
-	/**  Rows before the page. */
+	/**
+	 *  Rows to skip after `after` (or from the start): a jump to a row far from any page
+	 *  already read. Paging on reads the next page `after` the last one instead.
+	 */
 	offset?: number,
+	/**
+	 *  Where the page starts: the `next` of the page before it (keyset paging: an index
+	 *  range, as fast at the millionth row as at the first).
+	 */
+	after?: QueueCursor | null,
 };
 
 /**  Queue filters, sort and page, as the front end sends them; `None` means any. */
@@ -1013,8 +1038,16 @@ export type QueueFilter_Serialize = {
 	descending: boolean,
 	/**  Rows in the page (1 to 10,000; 0 means 100). */
 	limit: number,
-	/**  Rows before the page. */
+	/**
+	 *  Rows to skip after `after` (or from the start): a jump to a row far from any page
+	 *  already read. Paging on reads the next page `after` the last one instead.
+	 */
 	offset: number,
+	/**
+	 *  Where the page starts: the `next` of the page before it (keyset paging: an index
+	 *  range, as fast at the millionth row as at the first).
+	 */
+	after: QueueCursor | null,
 };
 
 /**  One page of the queue. */
@@ -1022,22 +1055,16 @@ export type QueuePage = QueuePage_Serialize | QueuePage_Deserialize;
 
 /**  One page of the queue. */
 export type QueuePage_Deserialize = {
-	/**  The rows. */
 	rows: BreakRow_Deserialize[],
-	/**  Every break matching the filter. */
-	total: number,
-	/**  Rows before this page. */
-	offset: number,
+	/**  Where the next page starts; `None` when this page is the last. */
+	next?: QueueCursor | null,
 };
 
 /**  One page of the queue. */
 export type QueuePage_Serialize = {
-	/**  The rows. */
 	rows: BreakRow_Serialize[],
-	/**  Every break matching the filter. */
-	total: number,
-	/**  Rows before this page. */
-	offset: number,
+	/**  Where the next page starts; `None` when this page is the last. */
+	next: QueueCursor | null,
 };
 
 /**  Sortable columns (a fixed list: nothing from the caller reaches the SQL text). */

@@ -4,7 +4,7 @@
 use crate::dto::{AuditQuery, AuditRow, ExportRequest, ExportSummary, Progress, Task, VerificationDto};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::Core;
-use reconagent_store::export::{AuditReport, ExportFormat, ExportStage, ReportQuery};
+use reconagent_store::export::{ReportHead, ExportFormat, ExportStage, ReportQuery};
 use reconagent_store::prelude::*;
 use reconagent_store::Verification;
 use std::path::Path;
@@ -35,7 +35,7 @@ pub fn verify_file(path: &Path, expect: Option<&str>) -> ApiResult<Verification>
 }
 
 /// Writes the report for `query` to `out` in `format`, naming each stage to `on_progress`:
-/// gathering (which verifies the chain), rendering, writing, recording. An existing `out` is
+/// gathering (which verifies the chain and counts), writing rows as they are read, finishing, recording. An existing `out` is
 /// replaced only with `overwrite`; the file appears only once its EXPORT_MADE entry is recorded.
 ///
 /// # Errors
@@ -47,7 +47,7 @@ pub fn export_report(
     out: &Path,
     overwrite: bool,
     mut on_progress: impl FnMut(Progress),
-) -> ApiResult<AuditReport> {
+) -> ApiResult<ReportHead> {
     if query.from > query.to {
         return Err(ApiError::new(ErrorCode::Invalid, format!("`from` {} is after `to` {}", query.from, query.to)));
     }
@@ -66,8 +66,7 @@ pub fn export_report(
 impl Core {
     /// Audit entries, newest first, filtered by period and kind.
     pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditRow>> {
-        let kind = q.kind.map(|k| k.as_str());
-        Ok(self.store.audit_entries(q.from.as_deref(), q.to.as_deref(), kind, q.limit.clamp(1, 10_000) as u32, q.offset.max(0) as u32)?)
+        Ok(self.store.audit_entries(q)?)
     }
 
     /// Recomputes the chain and checks the state against it.
@@ -84,8 +83,8 @@ impl Core {
         let report = export_report(&*self.store, &query, r.format, Path::new(&r.path), r.overwrite, on_progress)?;
         Ok(ExportSummary {
             path: r.path.clone(),
-            breaks: report.breaks.len() as i32,
-            runs: report.runs.len() as i32,
+            breaks: report.summary.breaks as i32,
+            runs: report.summary.runs as i32,
             chain_ok: report.chain.ok,
             chain_head: report.chain.head,
         })

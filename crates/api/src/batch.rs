@@ -209,7 +209,9 @@ pub fn run_and_record(
     });
     // Breaks claimed but not started (a cancel, a failure) are free again at once.
     let released = store.release_claims();
-    if let Some(source) = failure.or(read_error).or(released.err()) {
+    // A batch changes the statuses, tiers and decisions the queue's indexes sort and filter by.
+    let optimized = if recorded > 0 { store.optimize() } else { Ok(()) };
+    if let Some(source) = failure.or(read_error).or(released.err()).or(optimized.err()) {
         return Err(BatchError::Store { recorded, source });
     }
     Ok(Recorded { recorded, claimed_elsewhere: skipped.into_inner(), summary, graphs })

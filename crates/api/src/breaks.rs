@@ -75,22 +75,34 @@ pub fn import_file(
         }
         on_chunk(&chunk.errors, read, size)
     })?;
+    if inserted > 0 || replaced > 0 {
+        store.optimize()?;
+    }
     Ok(FileImport { inserted, already_present, differing, differing_ids, replaced, totals })
 }
 
 impl Core {
-    /// One page of the queue, filtered and sorted, with the total matching.
+    /// One page of the queue, filtered and sorted, and where the next one starts.
     pub fn queue(&self, q: &QueueFilter) -> ApiResult<QueuePage> {
+        Ok(self.store.queue_page(&Self::clean(q))?)
+    }
+
+    /// How many breaks match the filter: asked once per filter (and after data changed), not
+    /// per page.
+    pub fn queue_count(&self, q: &QueueFilter) -> ApiResult<u64> {
+        Ok(self.store.queue_count(&Self::clean(q))?)
+    }
+
+    /// Empty texts mean no filter; the page size is 1 to 10,000.
+    fn clean(q: &QueueFilter) -> QueueFilter {
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
-        let filter = QueueFilter {
+        QueueFilter {
             break_type: nonempty(&q.break_type),
             assignee: nonempty(&q.assignee),
             search: nonempty(&q.search),
             limit: q.limit.clamp(1, 10_000),
             ..q.clone()
-        };
-        let (rows, total) = self.store.queue(&filter)?;
-        Ok(QueuePage { rows, total: total as i32, offset: filter.offset as i32 })
+        }
     }
 
     /// One break: its contents, status, runs and human actions.

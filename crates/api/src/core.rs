@@ -75,7 +75,7 @@ impl Core {
         };
         store.record_policy(&policies, "in force at start")?;
         let mut loaded_sample = false;
-        if sample_if_empty && store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 == 0 {
+        if sample_if_empty && store.queue_count(&QueueFilter::default())? == 0 {
             store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;
             loaded_sample = true;
         }
@@ -107,7 +107,7 @@ impl Core {
             actor: self.store.actor().to_string(),
             policy_source: o.policies.source_name.clone(),
             policy_version: o.policies.version.clone(),
-            breaks: self.store.queue(&QueueFilter { limit: 1, ..Default::default() })?.1 as i32,
+            breaks: self.store.queue_count(&QueueFilter::default())? as i32,
             new_breaks: self.store.count_with_status(BreakStatus::New)? as i32,
             loaded_sample: self.loaded_sample,
         })

@@ -53,7 +53,7 @@ fn engine_throughput(orch: &Orchestrator, count: usize, workers: usize) -> Resul
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
-pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
+pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path::Path>) -> Result<ExitCode> {
     let orch = Orchestrator::bundled();
     let mut report = json!({ "machine": machine(), "count": count, "inputs": "generated breaks (seeded), bundled policies, v2, as of 2026-11-21" });
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -113,6 +113,9 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize) -> Result<ExitCode> {
             rows.push(json!({"workers": workers, "breaks_per_s": rate}));
         }
         report["engine"] = json!({ "throughput": rows, "peak_rss_mib": peak_rss_mib() });
+    }
+    if suite == "scale" {
+        report["scale"] = crate::bench_scale::run(count, db)?;
     }
     if suite == "latency" || suite == "all" {
         crate::bench_latency::run_suite(&mut report, limit)?;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_latency;
+mod bench_scale;
 mod compare;
 mod explain;
 mod policy_cmd;
@@ -116,8 +117,13 @@ enum Command {
         count: usize,
         /// engine, store, latency (scheduling on the wall clock with the seed's agent
         /// latencies; about a minute), or all.
-        #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "all"])]
+        /// `scale` builds a database of --count processed breaks (or reuses --db) and times
+        /// every screen's request through the API, exports and verification.
+        #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "scale", "all"])]
         suite: String,
+        /// For `scale`: the database to build, or to reuse when it already holds --count breaks.
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// The global limit on concurrent agent calls for the 1,000-break latency run.
         #[arg(long, default_value_t = 100)]
         limit: usize,
@@ -328,7 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Compare { inputs } => compare::run(&inputs),
-        Command::Bench { count, suite, limit } => bench::run(count, &suite, limit),
+        Command::Bench { count, suite, limit, db } => bench::run(count, &suite, limit, db.as_deref()),
         Command::Import { file, sample, db, replace } => stored::import(db.as_deref(), file.as_deref(), sample, replace.as_deref()),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));

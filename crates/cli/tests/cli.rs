@@ -368,7 +368,8 @@ fn a_saved_head_catches_truncation_and_rewrites_and_reports_verify_offline() -> 
     assert!(code == 0 && out.contains("report intact") && out.contains(&public), "{out}");
     let text = std::fs::read_to_string(&report)?;
     let edited = dir.path().join("edited.json");
-    std::fs::write(&edited, text.replacen("\"status\": \"ESCALATED\"", "\"status\": \"RESOLVED\"", 1))?;
+    assert!(text.contains("\"status\":\"ESCALATED\""), "canonical, compact JSON");
+    std::fs::write(&edited, text.replacen("\"status\":\"ESCALATED\"", "\"status\":\"RESOLVED\"", 1))?;
     let (code, out, _) = run(&["audit", "verify-report", edited.to_str().unwrap()]);
     assert!(code == 1 && out.contains("changed after export"), "{out}");
 

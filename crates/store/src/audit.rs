@@ -105,6 +105,13 @@ impl Default for ChainCheck {
 }
 
 impl ChainCheck {
+    /// A check that continues a chain already verified up to entry `seq` whose hash is `hash`.
+    pub fn after(seq: i64, hash: &str) -> Option<ChainCheck> {
+        let mut prev = [0u8; 32];
+        hex::decode_to_slice(hash, &mut prev).ok()?;
+        Some(ChainCheck { prev, expected_seq: seq + 1, count: 0, head: hash.to_string() })
+    }
+
     /// Checks the next entry, stored with `prev_hash`; returns the failed verification when it
     /// does not follow.
     pub fn next(&mut self, e: &crate::AuditRow, prev_hash: &str) -> Option<Verification> {

@@ -27,12 +27,12 @@
 
 use crate::audit::Verification;
 use crate::error::Result;
-use crate::export::{AuditReport, ReportQuery};
+use crate::export::{AuditReport, Collect, ReportHead, ReportQuery, ReportSink};
 use crate::lifecycle::{BreakStatus, HumanAction};
 use crate::policies::PolicySave;
-use crate::queue::{BreakRow, QueueFilter};
+use crate::queue::{BreakRow, QueueFilter, QueuePage};
 use crate::run_rows::PreparedRun;
-use crate::stats::{ActionRow, AuditRow, Efficiency, EfficiencyFilter};
+use crate::stats::{ActionRow, AuditQuery, AuditRow, Efficiency, EfficiencyFilter};
 use reconagent_engine::agents::HistoryLookup;
 use reconagent_engine::graph::ExecutionGraph;
 use reconagent_engine::policy::PolicySet;
@@ -74,8 +74,20 @@ pub trait BreakStore: Send + Sync {
     /// paging: see [`stream_with_status`]).
     fn page_with_status(&self, status: BreakStatus, after: &str, limit: usize) -> Result<Vec<Break>>;
 
-    /// One page of the queue and the total matching the filter.
-    fn queue(&self, filter: &QueueFilter) -> Result<(Vec<BreakRow>, u64)>;
+    /// One page of the queue: the rows after `filter.after` (skipping `filter.offset`), in the
+    /// sort's order, and where the next page starts. Each offered sort and filter reads an
+    /// index range: the cost of a page does not grow with the number of breaks.
+    fn queue_page(&self, filter: &QueueFilter) -> Result<QueuePage>;
+
+    /// How many breaks match the filter (its sort, cursor and page are ignored). Filters of
+    /// type, tier, status, decision and waiting-for-review read counters kept with each change.
+    fn queue_count(&self, filter: &QueueFilter) -> Result<u64>;
+
+    /// One page and the total: two requests, for callers that want both at once (a screen
+    /// counts once per filter, then pages).
+    fn queue(&self, filter: &QueueFilter) -> Result<(Vec<BreakRow>, u64)> {
+        Ok((self.queue_page(filter)?.rows, self.queue_count(filter)?))
+    }
 
     /// Every break type stored, in order.
     fn break_types(&self) -> Result<Vec<String>>;
@@ -131,15 +143,29 @@ pub trait ReviewStore: Send + Sync {
 
 /// The audit log, the reports drawn from it, and the dashboard's aggregates.
 pub trait AuditStore: Send + Sync {
-    /// Audit entries in `[from, to]` (ISO 8601 prefixes), optionally of one kind, newest first.
-    fn audit_entries(&self, from: Option<&str>, to: Option<&str>, kind: Option<&str>, limit: u32, offset: u32) -> Result<Vec<AuditRow>>;
+    /// One page of audit entries, newest first (keyset paging on `seq`).
+    fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditRow>>;
 
-    /// Recomputes the chain and checks every break, run and action against it.
+    /// Recomputes the chain and checks every break, run and action against it. An intact
+    /// result is stored as a verified head, signed with the installation's key.
     fn verify(&self) -> Result<Verification>;
 
-    /// Everything a report for `query` holds, read in one consistent snapshot, with the chain
-    /// verified and its head signed.
-    fn report(&self, query: &ReportQuery) -> Result<AuditReport>;
+    /// Checks only what follows the newest verified head whose signature holds and whose
+    /// entry still has the hash then verified: the chain's entries after it (`entries` counts
+    /// those). With no such head it is a full [`AuditStore::verify`].
+    fn verify_since_checkpoint(&self) -> Result<Verification>;
+
+    /// A report for `query`, read in one consistent snapshot: the chain verified and its head
+    /// signed, the counts, then every row streamed into `sink` as it is read (the report is
+    /// never held whole). Returns the head.
+    fn report_stream(&self, query: &ReportQuery, sink: &mut dyn ReportSink) -> Result<ReportHead>;
+
+    /// The whole report in memory (for tests and small periods; exports stream).
+    fn report(&self, query: &ReportQuery) -> Result<AuditReport> {
+        let mut rows = Collect::default();
+        let head = self.report_stream(query, &mut rows)?;
+        Ok(AuditReport::from_parts(head, rows))
+    }
 
     /// Appends the EXPORT_MADE entry of a report written to `out`.
     fn record_export(&self, out: &str, payload: &serde_json::Value) -> Result<()>;
@@ -171,6 +197,10 @@ pub trait Backend: BreakStore + RunStore + ReviewStore + AuditStore + PolicyStor
 
     /// Who human actions, imports and runs are attributed to.
     fn actor(&self) -> &str;
+
+    /// After a bulk change (an import, a batch): lets the backend refresh what its query
+    /// planner knows of the data, so the queue's indexes stay the ones chosen.
+    fn optimize(&self) -> Result<()>;
 }
 
 /// Breaks with `status`, streamed in id order a page at a time, so a batch over any number of

@@ -55,9 +55,7 @@ pub fn check_output(out: &Path, database: Option<&Path>, overwrite: bool) -> Res
 /// publishes it with [`publish`] once the audit entry that describes it has committed, or
 /// removes it.
 pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = staged_path(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -70,6 +68,14 @@ pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
             Err(e)
         }
     }
+}
+
+/// Where a file for `path` is written before [`publish`] moves it into place: a hidden file
+/// in the same directory (so the move is a rename on one file system).
+pub fn staged_path(path: &Path) -> std::path::PathBuf {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Moves a staged file into place and syncs its directory.

@@ -35,9 +35,48 @@ pub struct QueueFilter {
     /// Rows in the page (1 to 10,000; 0 means 100).
     #[serde(default)]
     pub limit: u32,
-    /// Rows before the page.
+    /// Rows to skip after `after` (or from the start): a jump to a row far from any page
+    /// already read. Paging on reads the next page `after` the last one instead.
     #[serde(default)]
     pub offset: u32,
+    /// Where the page starts: the `next` of the page before it (keyset paging: an index
+    /// range, as fast at the millionth row as at the first).
+    #[serde(default)]
+    pub after: Option<QueueCursor>,
+}
+
+/// A position in the queue: the sort key of the last row read and its break id. Opaque to the
+/// front end, which hands back the `next` it was given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QueueCursor {
+    pub key: String,
+    pub break_id: String,
+}
+
+/// One page of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QueuePage {
+    pub rows: Vec<BreakRow>,
+    /// Where the next page starts; `None` when this page is the last.
+    pub next: Option<QueueCursor>,
+}
+
+impl QueueFilter {
+    /// Whether the filter uses only what the stored counters count (type, tier, status,
+    /// decision, waiting for review): its total is then read, not counted.
+    pub fn counted_by_counters(&self) -> bool {
+        self.assignee.is_none() && self.search.as_deref().is_none_or(str::is_empty) && self.min_age_days.is_none() && self.max_age_days.is_none()
+    }
+
+    /// The search text as the bounds of an index range: its ASCII lower case, and that
+    /// followed by the last code point (every text starting with the prefix lies between).
+    pub fn search_range(&self) -> Option<(String, String)> {
+        let s = self.search.as_deref().filter(|s| !s.is_empty())?.to_ascii_lowercase();
+        let hi = format!("{s}\u{10FFFF}");
+        Some((s, hi))
+    }
 }
 
 /// Sortable columns (a fixed list: nothing from the caller reaches the SQL text).

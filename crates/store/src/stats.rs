@@ -37,6 +37,25 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Which audit entries a page of the log shows, newest first.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AuditQuery {
+    /// ISO 8601 prefix, inclusive.
+    pub from: Option<String>,
+    /// ISO 8601 prefix, inclusive (a date covers its day).
+    pub to: Option<String>,
+    /// One kind.
+    pub kind: Option<crate::EventKind>,
+    /// Entries older than this one (keyset paging: the `seq` of the last entry of the page
+    /// before); none for the newest.
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
+    pub before: Option<i64>,
+    /// Entries in the page (1 to 10,000; 0 means 500).
+    #[serde(default)]
+    pub limit: u32,
+}
+
 /// Which runs the aggregates cover; `None` means any. Times are ISO 8601 UTC prefixes compared
 /// as text (`2026-11-20` covers the day).
 #[derive(Debug, Clone, Default)]

@@ -68,7 +68,7 @@ mod cases {
         assert_eq!((row.status, row.break_type.as_str()), (BreakStatus::New, bs[3].break_type.as_str()));
         assert!(matches!(s.get_break("NOPE"), Err(StoreError::NoSuchBreak(_))));
         assert!(matches!(s.break_row("NOPE"), Err(StoreError::NoSuchBreak(_))));
-        let imports = s.audit_entries(None, None, Some("IMPORT"), 10, 0)?;
+        let imports = s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Import), limit: 10, ..Default::default() })?;
         assert_eq!(imports.len(), 2, "one entry per import call");
         assert!(s.verify()?.ok);
         Ok(())
@@ -122,6 +122,77 @@ mod cases {
         let types = s.break_types()?;
         assert!(bs.iter().all(|b| types.contains(&b.break_type.as_str().to_string())));
         assert_eq!(s.recent_breaks(5, None)?.len(), 5);
+        Ok(())
+    }
+
+    /// Keyset paging, by property: for every sort, both ways, under several filters, walking
+    /// the queue page by page from each page's `next` reads every matching break exactly once,
+    /// in the sort's order (the same rows as one big page and as offset pages), ending with no
+    /// `next`; and the count (from the counters, or counted) equals the rows read. The counts
+    /// stay right through human actions and a replacement.
+    pub fn keyset_pages_walk_every_match_once_and_counts_agree(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, _) = decided(&*s, 90)?;
+        let waiting = s.queue_page(&QueueFilter { awaiting_review: true, limit: 1, ..Default::default() })?.rows;
+        s.act(&waiting[0].break_id, &HumanAction::Accept)?;
+        let mut changed = bs[3].clone();
+        changed.amount += rust_decimal::Decimal::ONE;
+        s.replace_break(&changed, "conformance: a corrected amount")?;
+        let sorts = [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
+        let filters = [
+            QueueFilter::default(),
+            QueueFilter { awaiting_review: true, ..Default::default() },
+            QueueFilter { status: Some(BreakStatus::PendingReview), ..Default::default() },
+            QueueFilter { tier: Some(reconagent_engine::RiskTier::High), decision: Some(DecisionAction::HilReview), ..Default::default() },
+            QueueFilter { break_type: Some(bs[0].break_type.as_str().to_string()), ..Default::default() },
+            QueueFilter { search: Some(bs[5].break_id[..5].to_lowercase()), ..Default::default() },
+            QueueFilter { assignee: Some("nobody".into()), ..Default::default() },
+        ];
+        for filter in &filters {
+            let whole = s.queue_page(&QueueFilter { limit: 10_000, ..filter.clone() })?;
+            assert!(whole.next.is_none(), "one page holds them all");
+            assert_eq!(s.queue_count(filter)?, whole.rows.len() as u64, "count of {filter:?}");
+            for sort in sorts {
+                for descending in [false, true] {
+                    let f = QueueFilter { sort: Some(sort), descending, limit: 7, ..filter.clone() };
+                    let all = s.queue_page(&QueueFilter { limit: 10_000, ..f.clone() })?.rows;
+                    let mut walked = Vec::new();
+                    let mut page = s.queue_page(&f)?;
+                    loop {
+                        walked.extend(page.rows.iter().cloned());
+                        match page.next.clone() {
+                            Some(next) => page = s.queue_page(&QueueFilter { after: Some(next), ..f.clone() })?,
+                            None => break,
+                        }
+                    }
+                    assert_eq!(walked, all, "{sort:?} descending={descending} under {filter:?}");
+                    if all.len() > 7 {
+                        assert_eq!(s.queue_page(&QueueFilter { offset: 7, ..f.clone() })?.rows, all[7..all.len().min(14)].to_vec(), "offset agrees");
+                    }
+                    let mut ids: Vec<_> = walked.iter().map(|r| r.break_id.clone()).collect();
+                    ids.sort();
+                    ids.dedup();
+                    assert_eq!(ids.len(), walked.len(), "no break twice");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A full verification stores its head; the next one can start there and check only the
+    /// entries after it.
+    pub fn verification_continues_from_the_last_verified_head(h: &dyn Harness) -> R {
+        let s = h.open();
+        decided(&*s, 5)?;
+        let first = s.verify_since_checkpoint()?;
+        assert!(first.ok && first.entries >= 7, "no head yet: a full verification ({first:?})");
+        let full = s.verify()?;
+        s.import_breaks(&breaks(8)[5..], "conformance: more")?;
+        let since = s.verify_since_checkpoint()?;
+        assert!(since.ok, "{since:?}");
+        assert_eq!(since.entries, 1, "only the import after the verified head");
+        assert_eq!(s.verify()?.head, since.head);
+        assert_ne!(full.head, since.head);
         Ok(())
     }
 
@@ -194,11 +265,11 @@ mod cases {
     pub fn the_audit_log_reads_newest_first_by_kind(h: &dyn Harness) -> R {
         let s = h.open();
         decided(&*s, 4)?;
-        let all = s.audit_entries(None, None, None, 100, 0)?;
+        let all = s.audit_entries(&reconagent_store::AuditQuery { limit: 100, ..Default::default() })?;
         assert!(all.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
-        let runs = s.audit_entries(None, None, Some("RUN"), 100, 0)?;
+        let runs = s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Run), limit: 100, ..Default::default() })?;
         assert_eq!(runs.len(), 4);
-        assert_eq!(s.audit_entries(None, None, None, 2, 1)?, all[1..3].to_vec());
+        assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { limit: 2, before: Some(all[0].seq), ..Default::default() })?, all[1..3].to_vec());
         let v = s.verify()?;
         assert_eq!((v.ok, v.entries as usize, v.head.as_str()), (true, all.len(), all[0].hash.as_str()));
         Ok(())
@@ -213,7 +284,7 @@ mod cases {
         assert_eq!((report.breaks.len(), report.runs.len()), (bs.len(), bs.len()));
         assert!(report.chain.ok);
         s.record_export("/tmp/report.json", &serde_json::json!({"format": "json"}))?;
-        assert_eq!(s.audit_entries(None, None, Some("EXPORT_MADE"), 10, 0)?.len(), 1);
+        assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::ExportMade), limit: 10, ..Default::default() })?.len(), 1);
         assert!(s.verify()?.ok);
         Ok(())
     }
@@ -232,7 +303,7 @@ mod cases {
         let set = reconagent_engine::policy::PolicySet::bundled();
         s.record_policy(&set, "bundled")?;
         s.record_policy(&set, "bundled again")?;
-        assert_eq!(s.audit_entries(None, None, Some("POLICY_SAVED"), 10, 0)?.len(), 1, "a version is recorded once");
+        assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::PolicySaved), limit: 10, ..Default::default() })?.len(), 1, "a version is recorded once");
         assert_eq!(s.policy_text(&set.version)?, *set.text);
         let save = s.record_policy_save(&set, "routing_policies.yaml", "saved", None)?;
         assert_eq!(save.hash, set.version);
@@ -269,6 +340,8 @@ macro_rules! conformance {
                 differing_contents_are_found_and_replaced_only_on_purpose,
                 pages_by_status_walk_every_break_once_in_id_order,
                 the_queue_filters_sorts_and_counts,
+                keyset_pages_walk_every_match_once_and_counts_agree,
+                verification_continues_from_the_last_verified_head,
                 runs_set_the_status_and_comparison_runs_change_nothing,
                 a_run_is_refused_for_a_resolved_break_or_an_unknown_policy,
                 claims_keep_two_holders_apart_until_released,

@@ -44,7 +44,7 @@ fn every_format_carries_the_chain_head_and_verification() -> TestResult {
     let report = reconagent_store::export::export(&store, &q, ExportFormat::Json, &json_path)?;
     assert_eq!(report.chain.head, head_before);
     assert!(report.chain.ok);
-    assert_eq!(report.breaks.len(), 60);
+    assert_eq!(report.summary.breaks, 60);
     assert_eq!(report.summary.overrides, 1);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap())?;
     assert_eq!(v["chain"]["head"], head_before.as_str());
@@ -90,6 +90,24 @@ fn every_format_carries_the_chain_head_and_verification() -> TestResult {
     let cp = breaks.rows().find(|r| r[9].to_string().contains("HYPERLINK")).unwrap()[9].to_string();
     assert!(cp.starts_with("'="), "{cp}");
 
+    // Past a sheet's row limit a table continues on "Breaks (2)", ... with its header again
+    // (Excel's limit is 1,048,576; 25 here, so 60 breaks take three sheets: 24 + 24 + 12).
+    let split = dir.path().join("split.xlsx");
+    reconagent_store::export::write_xlsx_split(&store, &q, &split, 25)?;
+    let mut wb: Xlsx<_> = open_workbook(&split)?;
+    let names = wb.sheet_names();
+    assert_eq!(&names[..4], ["Summary", "Breaks", "Breaks (2)", "Breaks (3)"], "{names:?}");
+    let heights: Vec<usize> = ["Breaks", "Breaks (2)", "Breaks (3)"].iter().map(|n| wb.worksheet_range(n).unwrap().height()).collect();
+    assert_eq!(heights, [25, 25, 13]);
+    let third = wb.worksheet_range("Breaks (3)")?;
+    assert_eq!(third.get_value((0, 0)).map(|c| c.to_string()).as_deref(), Some("break_id"), "each sheet has the header");
+    let mut ids: Vec<String> = ["Breaks", "Breaks (2)", "Breaks (3)"]
+        .iter()
+        .flat_map(|n| wb.worksheet_range(n).unwrap().rows().skip(1).map(|r| r[0].to_string()).collect::<Vec<_>>())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 60, "every break once, in order");
+
     let leftovers: Vec<_> =
         std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "no temp files left behind");
@@ -116,13 +134,16 @@ fn a_type_filter_and_an_empty_period() -> TestResult {
     let store = populated(&dir);
     let mut q = today_query();
     q.break_type = Some("CASH_RECONCILIATION".into());
-    let r = reconagent_store::export::export(&store, &q, ExportFormat::Json, &dir.path().join("a.json"))?;
+    let head = reconagent_store::export::export(&store, &q, ExportFormat::Json, &dir.path().join("a.json"))?;
+    let r = store.report(&q)?;
+    assert_eq!(head.summary, r.summary, "the streamed report and the collected one agree");
+    assert_eq!((r.summary.breaks, r.summary.runs), (r.breaks.len(), r.runs.len()));
     assert!(!r.breaks.is_empty());
     assert!(r.breaks.iter().all(|b| b.break_type == "CASH_RECONCILIATION"));
     assert!(r.runs.iter().all(|x| r.breaks.iter().any(|b| b.break_id == x.break_id)));
     let old = ReportQuery { from: "2020-01-01".parse().unwrap(), to: "2020-01-31".parse().unwrap(), break_type: None };
     let r = reconagent_store::export::export(&store, &old, ExportFormat::Html, &dir.path().join("old.html"))?;
-    assert!(r.breaks.is_empty() && r.runs.is_empty());
+    assert!(r.summary.breaks == 0 && r.summary.runs == 0);
     assert!(std::fs::read_to_string(dir.path().join("old.html")).unwrap().contains("none in this period"));
     Ok(())
 }
@@ -210,7 +231,8 @@ fn held_runs_carry_their_reasons_into_the_store_and_the_exports() -> TestResult 
     assert!(store.verify().unwrap().ok);
 
     let csv_path = dir.path().join("r.csv");
-    let report = reconagent_store::export::export(&store, &today_query(), ExportFormat::Csv, &csv_path)?;
+    reconagent_store::export::export(&store, &today_query(), ExportFormat::Csv, &csv_path)?;
+    let report = store.report(&today_query())?;
     assert!(report.runs[0].held_because.iter().any(|h| h.contains("checkpoint trade_low_explained could not be evaluated")), "{:?}", report.runs[0]);
     assert!(report.runs[0].held_because.iter().any(|h| h.contains("records are inconsistent")));
     let csv = std::fs::read_to_string(&csv_path)?;

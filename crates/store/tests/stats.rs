@@ -55,6 +55,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     let (store, _, v2) = recorded(&dir, 30);
     let path = store.path().to_path_buf();
     let head = store.verify().unwrap().head;
+    let dashboard = store.efficiency(&EfficiencyFilter::default())?;
     drop(store);
     let modelled = |c: &rusqlite::Connection| -> Vec<(i64, i64, String)> {
         let mut stmt = c.prepare("SELECT run_id, modelled_ms, modelled_cost FROM runs ORDER BY run_id").unwrap();
@@ -65,7 +66,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     let recorded = modelled(&c);
     assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");
     c.execute_batch(
-        "DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
+        "DROP TRIGGER break_counts_insert; DROP TRIGGER break_counts_update; DROP TRIGGER break_counts_delete; DROP TABLE break_counts; DROP TABLE run_rollup; DROP TABLE checkpoint_rollup; DROP TABLE verified_heads; DROP INDEX audit_kind; DROP INDEX breaks_by_detected; DROP INDEX breaks_by_counterparty; DROP INDEX breaks_by_sla; DROP INDEX breaks_by_tier; DROP INDEX breaks_by_status; DROP INDEX breaks_by_priority; DROP INDEX breaks_review; DROP INDEX breaks_id_lower; CREATE INDEX breaks_status ON breaks(status, break_type, tier); CREATE INDEX breaks_counterparty ON breaks(counterparty); CREATE INDEX breaks_detected ON breaks(detected_at);
+         DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
          CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
          PRAGMA user_version = 1;",
@@ -93,6 +95,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     assert_eq!(partial, 2);
     let unused: i64 = c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('runs_type_tier', 'run_checkpoints_id')", [], |r| r.get(0)).unwrap();
     assert_eq!(unused, 0);
+    // Version 5: the dashboard's rollups are filled from the runs already there.
+    assert_eq!(store.efficiency(&EfficiencyFilter::default())?, dashboard, "the rollups equal what recording the runs kept");
     Ok(())
 }
 
@@ -144,11 +148,75 @@ fn the_review_order_is_tier_then_sla_deadline_over_both_waiting_statuses() -> Te
 fn audit_entries_by_kind_and_period() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, _, _) = recorded(&dir, 10);
-    let runs = store.audit_entries(None, None, Some("RUN"), 1000, 0)?;
+    let runs = store.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Run), limit: 1000, ..Default::default() })?;
     assert_eq!(runs.len(), 20);
     assert!(runs.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
-    let imports = store.audit_entries(None, None, Some("IMPORT"), 1000, 0)?;
+    let imports = store.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Import), limit: 1000, ..Default::default() })?;
     assert_eq!(imports.len(), 1);
-    assert!(store.audit_entries(Some("2001-01-01"), Some("2001-12-31"), None, 1000, 0).unwrap().is_empty());
+    assert!(store.audit_entries(&reconagent_store::AuditQuery { from: Some("2001-01-01".into()), to: Some("2001-12-31".into()), limit: 1000, ..Default::default() }).unwrap().is_empty());
+    Ok(())
+}
+
+/// Every sort the queue offers, both ways, from the start and after a cursor, the review list,
+/// a status filter and the search read an index range in order: no temporary sort, whatever
+/// the number of breaks. The sort keys are the indexes' own text, and their tier ranks follow
+/// `RiskTier::ALL`.
+#[test]
+fn every_queue_page_reads_an_index_in_order() -> TestResult {
+    use reconagent_store::{QueueCursor, SqliteStore};
+    let dir = tempfile::tempdir()?;
+    let (store, _, _) = recorded(&dir, 1500);
+    store.optimize()?;
+    let schema: String = rusqlite::Connection::open(store.path())?.query_row("SELECT group_concat(sql, ' ') FROM sqlite_master WHERE type = 'index'", [], |r| r.get(0))?;
+    let sorts = [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
+    for sort in sorts {
+        assert!(sort == QueueSort::BreakId || schema.contains(&format!("({}, break_id)", SqliteStore::sort_key(sort))), "{sort:?} has an index");
+        for descending in [false, true] {
+            for after in [None, Some(QueueCursor { key: "2".into(), break_id: "BRK-0001".into() })] {
+                let f = QueueFilter { sort: Some(sort), descending, after, ..Default::default() };
+                let p = store.queue_plan(&f)?;
+                assert!(!p.contains("TEMP B-TREE") && p.contains("USING INDEX"), "{f:?}: {p}");
+            }
+        }
+    }
+    let review = QueueFilter { awaiting_review: true, sort: Some(QueueSort::Priority), ..Default::default() };
+    let p = store.queue_plan(&review)?;
+    assert!(p.contains("breaks_review") && !p.contains("TEMP B-TREE"), "{p}");
+    let by_status = QueueFilter { status: Some(BreakStatus::PendingReview), tier: Some(reconagent_engine::RiskTier::High), ..Default::default() };
+    let p = store.queue_plan(&by_status)?;
+    assert!(p.contains("breaks_by_status (status=?)") && !p.contains("TEMP B-TREE"), "{p}");
+    let p = store.queue_plan(&QueueFilter { search: Some("brk-00".into()), ..Default::default() })?;
+    assert!(p.contains("breaks_id_lower") && p.contains("breaks_by_counterparty"), "{p}");
+    // Tier ranks in the keys follow RiskTier::ALL (LOW first; CRITICAL first for priority).
+    for (i, t) in reconagent_engine::RiskTier::ALL.iter().enumerate() {
+        assert!(SqliteStore::sort_key(QueueSort::Tier).contains(&format!("WHEN '{}' THEN '{}'", t.as_str(), i + 1)));
+        assert!(SqliteStore::sort_key(QueueSort::Priority).contains(&format!("WHEN '{}' THEN '{}'", t.as_str(), 3 - i)));
+    }
+    Ok(())
+}
+
+/// Verification from a checkpoint still catches an edit after it; an edit before it is caught
+/// by the full verification; a forged head (not signed by this installation) is not trusted,
+/// and the check falls back to a full one.
+#[test]
+fn verification_from_a_checkpoint_is_not_fooled() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (store, _, _) = recorded(&dir, 10);
+    assert!(store.verify()?.ok);
+    store.import_breaks(&generate(99, 3, &Orchestrator::bundled().refdata), "later")?;
+    let last: i64 = rusqlite::Connection::open(store.path())?.query_row("SELECT MAX(seq) FROM audit_log", [], |r| r.get(0))?;
+    let c = rusqlite::Connection::open(store.path())?;
+    c.execute_batch(&format!("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = {last};"))?;
+    let v = store.verify_since_checkpoint()?;
+    assert!(!v.ok && v.first_bad.as_ref().is_some_and(|b| b.0 == last), "{v:?}");
+    // Undo, then forge a head at the end: its signature is not this installation's.
+    c.execute_batch(&format!("UPDATE audit_log SET actor = (SELECT actor FROM audit_log WHERE seq = 1) WHERE seq = {last};"))?;
+    assert!(store.verify_since_checkpoint()?.ok);
+    // An edit before the verified head is the full verification's to find (that is what it
+    // is for); with only a forged head (not signed by this installation) the check is full.
+    c.execute_batch("UPDATE audit_log SET subject = 'edited' WHERE seq = 2; DELETE FROM verified_heads;")?;
+    c.execute("INSERT INTO verified_heads (seq, hash, verified_at, verified_by, public_key, signature) SELECT MAX(seq), hash, 'now', 'mallory', 'ab', 'cd' FROM audit_log", [])?;
+    let v = store.verify_since_checkpoint()?;
+    assert!(!v.ok && v.first_bad.as_ref().is_some_and(|b| b.0 == 2), "a forged head is ignored: {v:?}");
     Ok(())
 }

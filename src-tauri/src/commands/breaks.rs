@@ -19,6 +19,13 @@ pub async fn queue(core: State<'_, AppCore>, query: QueueFilter) -> ApiResult<Qu
     blocking(&core, move |c| c.queue(&query)).await
 }
 
+/// How many breaks match the filter (asked once per filter, not per page).
+#[tauri::command]
+#[specta::specta]
+pub async fn queue_count(core: State<'_, AppCore>, query: QueueFilter) -> ApiResult<u32> {
+    blocking(&core, move |c| c.queue_count(&query).map(|n| u32::try_from(n).unwrap_or(u32::MAX))).await
+}
+
 /// What the filters offer: known and stored break types, tiers, statuses, decisions.
 #[tauri::command]
 #[specta::specta]

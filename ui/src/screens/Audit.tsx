@@ -5,6 +5,8 @@ import { ErrorBox } from "../components/ErrorBox";
 import { TaskProgress } from "../components/TaskProgress";
 import { useFilterOptions } from "../components/useFilterOptions";
 
+const PAGE = 500;
+
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** The audit log with filters, chain verification and report export. */
@@ -20,7 +22,25 @@ export function Audit() {
   const [exported, setExported] = useState<ExportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [exporting, setExporting] = useState(false);
-  const load = useCallback(() => api.auditLog({ from: null, to: null, kind, offset: 0, limit: 500 }).then(setRows, setError), [kind]);
+  // Newest first, 500 at a time; "Older entries" reads the next 500 after the last one shown
+  // (keyset paging on the entry number: as fast at the millionth entry as at the first).
+  const [more, setMore] = useState(false);
+  const load = useCallback(
+    () =>
+      api.auditLog({ from: null, to: null, kind, before: null, limit: PAGE }).then((r) => {
+        setRows(r);
+        setMore(r.length === PAGE);
+      }, setError),
+    [kind],
+  );
+  const older = () => {
+    const last = rows?.[rows.length - 1];
+    if (!last) return;
+    api.auditLog({ from: null, to: null, kind, before: last.seq, limit: PAGE }).then((r) => {
+      setRows((prev) => [...(prev ?? []), ...r]);
+      setMore(r.length === PAGE);
+    }, setError);
+  };
   useEffect(() => {
     load();
     return onDataChanged(load);
@@ -79,7 +99,7 @@ export function Audit() {
           <option value="">All events</option>
           {options.event_kinds.map((k) => <option key={k}>{k}</option>)}
         </select>
-        <span className="muted">newest first, up to 500</span>
+        <span className="muted">newest first{rows ? `, ${rows.length.toLocaleString("en-US")} shown` : ""}</span>
       </div>
       {!rows ? <div className="empty">Loading…</div> : rows.length === 0 ? <div className="empty">No audit entries.</div> : (
         <div className="table" data-testid="audit-log">
@@ -96,6 +116,7 @@ export function Audit() {
               <div className="cell muted">{r.payload}</div>
             </div>
           ))}
+          {more && <button data-testid="audit-older" onClick={older}>Older entries</button>}
         </div>
       )}
     </>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
-import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueFilter, type QueueSort } from "../api";
-import { useVirtualQueue } from "./useQueuePages";
+import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueSort } from "../api";
+import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { ImportReport } from "../components/ImportReport";
@@ -37,7 +37,7 @@ const TEMPLATE = `32px ${COLUMNS.map((c) => (c.meta as Meta).width).join(" ")}`;
 // unmounting and building them all again. Positions use `transform`, which needs no layout.
 const SLOTS = 256;
 export const rowKey = (index: number, slot: number, inView: number) => (inView <= SLOTS ? index % SLOTS : `i${index}-${slot}`);
-type Query = Omit<QueueFilter, "offset" | "limit">;
+type Query = QueueQuery;
 
 export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onChanged: () => void }) {
   const [query, setQuery] = useState<Query>({ break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id", descending: false });

@@ -21,14 +21,18 @@ const row = (i: number) => ({
 });
 
 test("every waiting break comes from Rust a page at a time, in Rust's order; j/k move and a accepts the one under the cursor", async () => {
-  const queries: { awaiting_review?: boolean; sort: string | null; offset: number; limit: number }[] = [];
+  const queries: { awaiting_review?: boolean; sort: string | null; offset: number; limit: number; after: { key: string; break_id: string } | null }[] = [];
   const accepted: string[] = [];
   mockIPC((cmd, args) => {
+    // 2,500 waiting: more than the 2,000 the screen once loaded per status.
+    if (cmd === "queue_count") return 2500;
     if (cmd === "queue") {
       const q = (args as { query: (typeof queries)[number] }).query;
       queries.push(q);
-      // 2,500 waiting: more than the 2,000 the screen once loaded per status.
-      return { rows: Array.from({ length: q.limit }, (_, i) => row(q.offset + i + 1)), total: 2500, offset: q.offset };
+      // A page after a cursor starts after the cursor's break (BRK-nnnnn); a jump at its offset.
+      const start = q.after ? Number(q.after.break_id.slice(4)) : q.offset;
+      const rows = Array.from({ length: q.limit }, (_, i) => row(start + i + 1));
+      return { rows, next: { key: "", break_id: rows[rows.length - 1].break_id } };
     }
     if (cmd === "review") {
       accepted.push((args as { breakId: string }).breakId);
@@ -56,7 +60,8 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
 test("hidden under an open break, the list ignores its keys", async () => {
   const accepted: string[] = [];
   mockIPC((cmd, args) => {
-    if (cmd === "queue") return { rows: [row(1)], total: 1, offset: 0 };
+    if (cmd === "queue_count") return 1;
+    if (cmd === "queue") return { rows: [row(1)], next: null };
     if (cmd === "review") accepted.push((args as { breakId: string }).breakId);
     return null;
   }, { shouldMockEvents: true });

@@ -2,12 +2,11 @@ import { useEffect, useState } from "react";
 import { api } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
-import type { QueueFilter } from "../api";
-import { useVirtualQueue } from "./useQueuePages";
+import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 
 // Every break waiting for a person, in the order a reviewer takes them (Rust's "priority": the
 // most severe tier, then the soonest SLA deadline), fetched a page at a time as it scrolls.
-const WAITING: Omit<QueueFilter, "offset" | "limit"> = {
+const WAITING: QueueQuery = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };

@@ -1,18 +1,26 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, onDataChanged, type BreakRow, type QueueFilter } from "../api";
+import { api, onDataChanged, type BreakRow, type QueueCursor, type QueueFilter } from "../api";
 
 // Small pages: a jump anywhere in 100,000 rows fetches only the one or two pages now in view.
 const PAGE = 100;
 
+/** A queue filter without its page: what a screen chooses. */
+export type QueueQuery = Omit<QueueFilter, "offset" | "limit" | "after">;
+
 /** The queue as a sparse, paged list: pages are fetched when rows near them become visible,
- * so 100,000 breaks cost a few pages of memory. A new query starts from nothing; a new `version`
- * (the same query after data changed) keeps showing the rows it has, and the total, until fresh
+ * so a million breaks cost a few pages of memory. The total is asked once per query (and per
+ * data change), not per page. A page that follows one already read starts at that page's
+ * cursor (an index range in Rust, as fast at the millionth row as at the first); a jump (the
+ * scrollbar dragged far) asks by offset. A new query starts from nothing; a new `version` (the
+ * same query after data changed) keeps showing the rows it has, and the total, until fresh
  * pages replace them, so the list neither blanks nor jumps back to the top. */
-export function useQueuePages(query: Omit<QueueFilter, "offset" | "limit">, version: number) {
+export function useQueuePages(query: QueueQuery, version: number) {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const pages = useRef(new Map<number, BreakRow[]>());
+  // Where the page after each page read starts (null: that page was the last).
+  const nexts = useRef(new Map<number, QueueCursor | null>());
   const inflight = useRef(new Set<number>());
   // Pages shown from before the last reload, fetched again when in view.
   const stale = useRef(new Set<number>());
@@ -28,14 +36,16 @@ export function useQueuePages(query: Omit<QueueFilter, "offset" | "limit">, vers
       const gen = generation.current;
       const inflightNow = inflight.current;
       inflightNow.add(p);
+      const after = p > 0 ? nexts.current.get(p - 1) : undefined;
+      const page = after ? { ...query, after, offset: 0, limit: PAGE } : { ...query, after: null, offset: p * PAGE, limit: PAGE };
       api
-        .queue({ ...query, offset: p * PAGE, limit: PAGE })
+        .queue(page)
         .then(
           (r) => {
             if (gen !== generation.current) return;
             pages.current.set(p, r.rows);
+            nexts.current.set(p, r.next);
             stale.current.delete(p);
-            setTotal(r.total);
             bump((n) => n + 1);
           },
           (e) => gen === generation.current && setError(e),
@@ -54,11 +64,18 @@ export function useQueuePages(query: Omit<QueueFilter, "offset" | "limit">, vers
     } else {
       loadedKey.current = key;
       pages.current = new Map();
+      nexts.current = new Map();
       stale.current = new Set();
       setTotal(null);
     }
     setError(null);
+    const gen = generation.current;
+    api.queueCount({ ...query, after: null, offset: 0, limit: PAGE }).then(
+      (n) => gen === generation.current && setTotal(n),
+      (e) => gen === generation.current && setError(e),
+    );
     fetchPage(0);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fetchPage, version, key]);
 
   const rowAt = (i: number): BreakRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
@@ -71,7 +88,7 @@ export function useQueuePages(query: Omit<QueueFilter, "offset" | "limit">, vers
 /** useQueuePages under a virtualizer: the pages of the rows in view are fetched as they scroll
  * in, and the list reloads (keeping its rows and scroll) when Rust says data changed. Attach
  * `scroller` to the scrolling element, which must stay mounted. */
-export function useVirtualQueue(query: Omit<QueueFilter, "offset" | "limit">, rowHeight: number) {
+export function useVirtualQueue(query: QueueQuery, rowHeight: number) {
   const [version, setVersion] = useState(0);
   const pages = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);

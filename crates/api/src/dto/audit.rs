@@ -1,24 +1,9 @@
 //! The audit log, its verification, reports.
 
 use reconagent_store::export::ExportFormat;
-use reconagent_store::EventKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-/// The audit log's filter and page.
-#[derive(Debug, Clone, Default, Deserialize, Type)]
-pub struct AuditQuery {
-    /// ISO 8601 prefix, inclusive.
-    pub from: Option<String>,
-    /// ISO 8601 prefix, inclusive (a date covers its day).
-    pub to: Option<String>,
-    /// One kind.
-    pub kind: Option<EventKind>,
-    /// Entries before the page (newest first).
-    pub offset: i32,
-    /// Entries in the page (1 to 10,000).
-    pub limit: i32,
-}
 
 /// The result of verifying the audit log.
 #[derive(Debug, Clone, Serialize, Type)]

@@ -1,23 +1,12 @@
 //! Breaks: the queue, one break, imports.
 
-use super::{ActionRow, BreakRow, RunDto};
+use super::{ActionRow, RunDto};
 use reconagent_store::BreakStatus;
 use serde::Serialize;
 use specta::Type;
 
 /// The queue's filter, sort and page: the store's own type.
-pub use reconagent_store::QueueFilter;
-
-/// One page of the queue.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct QueuePage {
-    /// The rows.
-    pub rows: Vec<BreakRow>,
-    /// Every break matching the filter.
-    pub total: i32,
-    /// Rows before this page.
-    pub offset: i32,
-}
+pub use reconagent_store::{QueueCursor, QueueFilter, QueuePage};
 
 /// One side of a break (internal or external), decimals as text.
 #[derive(Debug, Clone, Serialize, Type)]

@@ -1,7 +1,8 @@
 //! A self-contained HTML report: inline CSS, no scripts, no external resources; prints to PDF
 //! cleanly (tables repeat their headers, sections start on a new page). Every value is escaped.
 
-use super::AuditReport;
+use super::report::{ReportHead, ReportItem, ReportSink, Section};
+use std::io::Write as _;
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values.
@@ -29,28 +30,145 @@ th{background:#f6f8fa}td.n{text-align:right}.cards{display:flex;gap:12px;flex-wr
 .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:120px}.card b{display:block;font-size:20px}
 @media print{body{margin:12mm}h2{break-before:page}thead{display:table-header-group}tr{break-inside:avoid}}";
 
+/// Writes the report as its rows arrive: the head, then one table per section.
+pub(super) struct HtmlSink {
+    out: std::io::BufWriter<std::fs::File>,
+    rows_in_section: usize,
+}
+
+fn io(e: std::io::Error) -> crate::StoreError {
+    crate::StoreError::Invalid(format!("cannot write the report: {e}"))
+}
+
+/// Columns of each section.
+fn header(section: Section) -> (&'static str, &'static [&'static str]) {
+    match section {
+        Section::Breaks => ("Breaks and their decisions", &["break", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "counterparty"]),
+        Section::Actions => ("Human actions (overrides with their reasons)", &["at", "break", "action", "by", "decision", "reason", "assignee / comment"]),
+        Section::Runs => (
+            "Runs: agents invoked and skipped",
+            &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)", "held for review because"],
+        ),
+        Section::AuditEntries => ("Audit log entries in the period", &["seq", "at", "kind", "actor", "subject", "payload", "hash"]),
+    }
+}
+
 fn table(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    table_head(out, header);
+    let mut any = false;
+    for row in rows {
+        any = true;
+        table_row(out, &row);
+    }
+    table_end(out, header.len(), any);
+}
+
+fn table_head(out: &mut String, header: &[&str]) {
     out.push_str("<table><thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", escape(h));
     }
     out.push_str("</tr></thead><tbody>");
-    let mut any = false;
-    for row in rows {
-        any = true;
-        out.push_str("<tr>");
-        for c in row {
-            let _ = write!(out, "<td>{}</td>", escape(&c));
-        }
-        out.push_str("</tr>");
+}
+
+fn table_row(out: &mut String, row: &[String]) {
+    out.push_str("<tr>");
+    for c in row {
+        let _ = write!(out, "<td>{}</td>", escape(c));
     }
+    out.push_str("</tr>");
+}
+
+fn table_end(out: &mut String, columns: usize, any: bool) {
     if !any {
-        let _ = write!(out, "<tr><td colspan=\"{}\">none in this period</td></tr>", header.len());
+        let _ = write!(out, "<tr><td colspan=\"{columns}\">none in this period</td></tr>");
     }
     out.push_str("</tbody></table>");
 }
 
-pub(super) fn render(r: &AuditReport) -> String {
+impl HtmlSink {
+    pub(super) fn create(file: std::fs::File) -> HtmlSink {
+        HtmlSink { out: std::io::BufWriter::with_capacity(1 << 20, file), rows_in_section: 0 }
+    }
+
+    fn put(&mut self, s: &str) -> crate::Result<()> {
+        self.out.write_all(s.as_bytes()).map_err(io)
+    }
+
+    pub(super) fn finish(mut self) -> crate::Result<()> {
+        self.put("</body></html>\n")?;
+        self.out.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)
+    }
+}
+
+impl ReportSink for HtmlSink {
+    fn order(&self) -> [Section; 4] {
+        [Section::Breaks, Section::Actions, Section::Runs, Section::AuditEntries]
+    }
+
+    fn head(&mut self, r: &ReportHead) -> crate::Result<()> {
+        let o = head_html(r);
+        self.put(&o)
+    }
+
+    fn begin(&mut self, section: Section) -> crate::Result<()> {
+        let (title, columns) = header(section);
+        let mut o = format!("<h2>{}</h2>", escape(title));
+        table_head(&mut o, columns);
+        self.rows_in_section = 0;
+        self.put(&o)
+    }
+
+    fn item(&mut self, item: ReportItem) -> crate::Result<()> {
+        let row = match item {
+            ReportItem::Break(b) => vec![
+                b.break_id.clone(),
+                b.break_type.clone(),
+                b.tier.clone().unwrap_or_default(),
+                b.status.clone(),
+                b.decision.clone().unwrap_or_default(),
+                b.decided_by.clone(),
+                b.assignee.clone().unwrap_or_default(),
+                format!("{} {}", b.amount, b.currency),
+                b.counterparty.clone().unwrap_or_default(),
+            ],
+            ReportItem::Action(a) => vec![
+                a.at.clone(),
+                a.break_id.clone(),
+                a.kind.clone(),
+                a.actor.clone(),
+                a.decision.clone().unwrap_or_default(),
+                a.reason.clone().unwrap_or_default(),
+                a.assignee.clone().or(a.comment.clone()).unwrap_or_default(),
+            ],
+            ReportItem::Run(x) => vec![
+                x.run_id.to_string(),
+                x.break_id.clone(),
+                x.mode.clone(),
+                x.started_at.clone(),
+                format!("{} @ {}", x.policy_key, &x.policy_version[..12.min(x.policy_version.len())]),
+                format!("{} ({:.2})", x.decision, x.confidence),
+                x.decided_by.clone(),
+                x.agents_invoked.join(", "),
+                x.agents_skipped.join("; "),
+                x.held_because.join("; "),
+            ],
+            ReportItem::Entry(e) => vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()],
+        };
+        self.rows_in_section += 1;
+        let mut o = String::new();
+        table_row(&mut o, &row);
+        self.put(&o)
+    }
+
+    fn end(&mut self, section: Section) -> crate::Result<()> {
+        let mut o = String::new();
+        table_end(&mut o, header(section).1.len(), self.rows_in_section > 0);
+        self.put(&o)
+    }
+}
+
+fn head_html(r: &ReportHead) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
@@ -93,7 +211,7 @@ pub(super) fn render(r: &AuditReport) -> String {
         s.breaks,
         s.runs,
         s.overrides,
-        r.audit_entries.len()
+        s.audit_entries
     );
     let decisions = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
     let mut header = vec!["type / tier"];
@@ -109,67 +227,5 @@ pub(super) fn render(r: &AuditReport) -> String {
     );
     table(&mut o, &["status", "breaks"], s.by_status.iter().map(|(k, v)| vec![k.clone(), v.to_string()]));
 
-    o.push_str("<h2>Breaks and their decisions</h2>");
-    table(
-        &mut o,
-        &["break", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "counterparty"],
-        r.breaks.iter().map(|b| {
-            vec![
-                b.break_id.clone(),
-                b.break_type.clone(),
-                b.tier.clone().unwrap_or_default(),
-                b.status.clone(),
-                b.decision.clone().unwrap_or_default(),
-                b.decided_by.clone(),
-                b.assignee.clone().unwrap_or_default(),
-                format!("{} {}", b.amount, b.currency),
-                b.counterparty.clone().unwrap_or_default(),
-            ]
-        }),
-    );
-    o.push_str("<h2>Human actions (overrides with their reasons)</h2>");
-    table(
-        &mut o,
-        &["at", "break", "action", "by", "decision", "reason", "assignee / comment"],
-        r.actions.iter().map(|a| {
-            vec![
-                a.at.clone(),
-                a.break_id.clone(),
-                a.kind.clone(),
-                a.actor.clone(),
-                a.decision.clone().unwrap_or_default(),
-                a.reason.clone().unwrap_or_default(),
-                a.assignee.clone().or(a.comment.clone()).unwrap_or_default(),
-            ]
-        }),
-    );
-    o.push_str("<h2>Runs: agents invoked and skipped</h2>");
-    table(
-        &mut o,
-        &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)", "held for review because"],
-        r.runs.iter().map(|x| {
-            vec![
-                x.run_id.to_string(),
-                x.break_id.clone(),
-                x.mode.clone(),
-                x.started_at.clone(),
-                format!("{} @ {}", x.policy_key, &x.policy_version[..12.min(x.policy_version.len())]),
-                format!("{} ({:.2})", x.decision, x.confidence),
-                x.decided_by.clone(),
-                x.agents_invoked.join(", "),
-                x.agents_skipped.join("; "),
-                x.held_because.join("; "),
-            ]
-        }),
-    );
-    o.push_str("<h2>Audit log entries in the period</h2>");
-    table(
-        &mut o,
-        &["seq", "at", "kind", "actor", "subject", "payload", "hash"],
-        r.audit_entries
-            .iter()
-            .map(|e| vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()]),
-    );
-    o.push_str("</body></html>\n");
     o
 }

@@ -5,10 +5,13 @@
 
 mod csv_out;
 mod html;
+mod json_out;
 pub(crate) mod report;
 mod xlsx;
 
-pub use report::{AuditReport, ReportAction, ReportBreak, ReportEntry, ReportQuery, ReportRun, ReportSummary};
+pub use xlsx::SHEET_ROWS;
+
+pub use report::{AuditReport, Collect, ReportAction, ReportBreak, ReportEntry, ReportHead, ReportItem, ReportQuery, ReportRun, ReportSink, ReportSummary, Section};
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError};
@@ -71,8 +74,8 @@ pub fn neutralise_cell(s: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportStage {
     Gathering,
-    Rendering,
     Writing,
+    Finishing,
     Recording,
 }
 
@@ -83,28 +86,92 @@ impl ExportStage {
     }
     pub fn describe(self) -> &'static str {
         match self {
-            ExportStage::Gathering => "gathering breaks, runs and audit entries; verifying the chain",
-            ExportStage::Rendering => "rendering the report",
-            ExportStage::Writing => "writing the file",
+            ExportStage::Gathering => "verifying the chain; counting breaks, runs, actions and entries",
+            ExportStage::Writing => "writing breaks, runs, actions and audit entries as they are read",
+            ExportStage::Finishing => "finishing the file (the signature, the workbook)",
             ExportStage::Recording => "recording the export in the audit log",
         }
     }
 }
 
-/// Gathers the report for `query` from `store`, renders it in `format`, writes it to `out`
-/// atomically and records an EXPORT_MADE audit entry. Returns the report that was written.
+/// A report being written to its staged file.
+enum Writer {
+    Json(json_out::JsonSink),
+    Csv(csv_out::CsvSink),
+    Html(html::HtmlSink),
+    Xlsx(xlsx::XlsxSink),
+}
+
+impl Writer {
+    fn sink(&mut self) -> &mut dyn ReportSink {
+        match self {
+            Writer::Json(s) => s,
+            Writer::Csv(s) => s,
+            Writer::Html(s) => s,
+            Writer::Xlsx(s) => s,
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Writer::Json(s) => s.finish(),
+            Writer::Csv(s) => s.finish(),
+            Writer::Html(s) => s.finish(),
+            Writer::Xlsx(s) => s.finish(),
+        }
+    }
+}
+
+/// Tells the stage callback when the first row arrives (the head is done).
+struct Staged<'a> {
+    inner: &'a mut dyn ReportSink,
+    stage: &'a mut dyn FnMut(ExportStage),
+}
+
+impl ReportSink for Staged<'_> {
+    fn order(&self) -> [Section; 4] {
+        self.inner.order()
+    }
+    fn head(&mut self, head: &ReportHead) -> Result<()> {
+        (self.stage)(ExportStage::Writing);
+        self.inner.head(head)
+    }
+    fn begin(&mut self, section: Section) -> Result<()> {
+        self.inner.begin(section)
+    }
+    fn item(&mut self, item: ReportItem) -> Result<()> {
+        self.inner.item(item)
+    }
+    fn end(&mut self, section: Section) -> Result<()> {
+        self.inner.end(section)
+    }
+}
+
+/// Writes the XLSX report for `query` to `path` with sheets of at most `rows_per_sheet` rows
+/// (header included), not recorded in the log: how tests see the split past Excel's limit
+/// ([`SHEET_ROWS`]) without writing a million rows.
+#[doc(hidden)]
+pub fn write_xlsx_split(store: &dyn Backend, query: &ReportQuery, path: &Path, rows_per_sheet: u32) -> Result<ReportHead> {
+    let mut sink = xlsx::XlsxSink::with_rows_per_sheet(path, rows_per_sheet);
+    let head = store.report_stream(query, &mut sink)?;
+    sink.finish()?;
+    Ok(head)
+}
+
+/// Streams the report for `query` from `store` into `out` in `format`, atomically, and records
+/// an EXPORT_MADE audit entry. Returns the report's head (its counts, chain and signed head).
 ///
 /// # Errors
 /// A query or write error; on error no file appears under `out`.
-pub fn export(store: &dyn Backend, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<AuditReport> {
+pub fn export(store: &dyn Backend, query: &ReportQuery, format: ExportFormat, out: &Path) -> Result<ReportHead> {
     export_with_progress(store, query, format, out, true, |_| {})
 }
 
-/// As [`export`], naming each stage as it starts: gathering (which verifies the
-/// chain), rendering, writing, recording. `out` may not be the database or its journal, nor
-/// an existing path that is not a regular file, nor (without `overwrite`) an existing file
-/// ([`crate::fsio::check_output`]). The file is published only once its EXPORT_MADE entry
-/// has committed: if recording fails, no file appears under `out`.
+/// As [`export`], naming each stage as it starts. Rows go to a staged file beside `out` as
+/// they are read from the store (memory stays flat at any size); the file is published only
+/// once its EXPORT_MADE entry has committed: if anything fails, no file appears under `out`.
+/// `out` may not be the database or its journal, nor an existing path that is not a regular
+/// file, nor (without `overwrite`) an existing file ([`crate::fsio::check_output`]).
 pub fn export_with_progress(
     store: &dyn Backend,
     query: &ReportQuery,
@@ -112,26 +179,30 @@ pub fn export_with_progress(
     out: &Path,
     overwrite: bool,
     mut stage: impl FnMut(ExportStage),
-) -> Result<AuditReport> {
+) -> Result<ReportHead> {
     crate::fsio::check_output(out, store.database_file(), overwrite)?;
     stage(ExportStage::Gathering);
-    let report = store.report(query)?;
-    stage(ExportStage::Rendering);
-    let bytes = match format {
-        ExportFormat::Json => {
-            // Signed whole: `reconagent audit verify-report FILE` checks it without the database.
-            let mut v = serde_json::to_value(&report)?;
-            v["anchor"]["report_signature"] = serde_json::Value::String(String::new());
-            let digest = crate::anchor::report_digest(&v);
-            v["anchor"]["report_signature"] = serde_json::Value::String(crate::anchor::InstallationKey::installation()?.sign_hex(&digest));
-            serde_json::to_vec_pretty(&v)?
+    let staged = crate::fsio::staged_path(out);
+    let written = (|| {
+        let create = || std::fs::File::create(&staged).map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", out.display())));
+        let mut writer = match format {
+            ExportFormat::Json => Writer::Json(json_out::JsonSink::create(create()?)),
+            ExportFormat::Csv => Writer::Csv(csv_out::CsvSink::create(create()?)?),
+            ExportFormat::Html => Writer::Html(html::HtmlSink::create(create()?)),
+            ExportFormat::Xlsx => Writer::Xlsx(xlsx::XlsxSink::create(&staged)),
+        };
+        let head = store.report_stream(query, &mut Staged { inner: writer.sink(), stage: &mut stage })?;
+        stage(ExportStage::Finishing);
+        writer.finish()?;
+        Ok(head)
+    })();
+    let head = match written {
+        Ok(head) => head,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e);
         }
-        ExportFormat::Csv => csv_out::render(&report)?,
-        ExportFormat::Xlsx => xlsx::render(&report).map_err(|e| StoreError::Invalid(format!("cannot build the XLSX file: {e}")))?,
-        ExportFormat::Html => html::render(&report).into_bytes(),
     };
-    stage(ExportStage::Writing);
-    let staged = crate::fsio::stage(out, &bytes).map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", out.display())))?;
     stage(ExportStage::Recording);
     let recorded = store.record_export(
         &out.display().to_string(),
@@ -140,9 +211,9 @@ pub fn export_with_progress(
             "from": query.from.to_string(),
             "to": query.to.to_string(),
             "break_type": query.break_type,
-            "chain_head": report.chain.head,
-            "chain_ok": report.chain.ok,
-            "breaks": report.breaks.len(),
+            "chain_head": head.chain.head,
+            "chain_ok": head.chain.ok,
+            "breaks": head.summary.breaks,
         }),
     );
     if let Err(e) = recorded {
@@ -153,5 +224,5 @@ pub fn export_with_progress(
         let _ = std::fs::remove_file(&staged);
         StoreError::Invalid(format!("the export is recorded in the audit log but could not be moved into place at {}: {e}", out.display()))
     })?;
-    Ok(report)
+    Ok(head)
 }

@@ -66,10 +66,12 @@ pub type ReportAction = crate::ActionRow;
 /// An audit entry in a report: the store's [`crate::AuditRow`].
 pub type ReportEntry = crate::AuditRow;
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReportSummary {
     pub breaks: usize,
     pub runs: usize,
+    pub actions: usize,
+    pub audit_entries: usize,
     pub overrides: usize,
     /// decision -> count over the breaks' current decisions
     pub by_decision: BTreeMap<String, usize>,
@@ -77,6 +79,113 @@ pub struct ReportSummary {
     pub by_type_tier: BTreeMap<String, BTreeMap<String, usize>>,
     /// status -> count
     pub by_status: BTreeMap<String, usize>,
+}
+
+/// What a report says before its rows: who made it, when, over what, the chain as verified at
+/// export time with its signed head, and the counts. Each backend computes it inside the same
+/// read snapshot as the rows it then streams.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportHead {
+    pub generated_at: String,
+    pub generated_by: String,
+    pub database: String,
+    pub query: ReportQuery,
+    pub chain: Verification,
+    pub anchor: crate::anchor::Anchor,
+    pub summary: ReportSummary,
+}
+
+/// A report's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Actions,
+    AuditEntries,
+    Breaks,
+    Runs,
+}
+
+impl Section {
+    /// The section's key in a JSON report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Actions => "actions",
+            Section::AuditEntries => "audit_entries",
+            Section::Breaks => "breaks",
+            Section::Runs => "runs",
+        }
+    }
+}
+
+/// One row of a report's table.
+#[derive(Debug, Clone, Copy)]
+pub enum ReportItem<'a> {
+    Action(&'a ReportAction),
+    Entry(&'a ReportEntry),
+    Break(&'a ReportBreak),
+    Run(&'a ReportRun),
+}
+
+/// What a report is written to, row by row as the backend reads them: the head first, then
+/// each section in the sink's own order. Nothing holds the whole report.
+pub trait ReportSink {
+    /// The sections, in the order this sink writes them.
+    fn order(&self) -> [Section; 4];
+    fn head(&mut self, head: &ReportHead) -> crate::Result<()>;
+    fn begin(&mut self, section: Section) -> crate::Result<()>;
+    fn item(&mut self, item: ReportItem) -> crate::Result<()>;
+    fn end(&mut self, section: Section) -> crate::Result<()>;
+}
+
+/// A sink that keeps everything: the whole report in memory, for tests and small reads.
+#[derive(Default)]
+pub struct Collect {
+    pub breaks: Vec<ReportBreak>,
+    pub runs: Vec<ReportRun>,
+    pub actions: Vec<ReportAction>,
+    pub audit_entries: Vec<ReportEntry>,
+}
+
+impl ReportSink for Collect {
+    fn order(&self) -> [Section; 4] {
+        [Section::Breaks, Section::Runs, Section::Actions, Section::AuditEntries]
+    }
+    fn head(&mut self, _: &ReportHead) -> crate::Result<()> {
+        Ok(())
+    }
+    fn begin(&mut self, _: Section) -> crate::Result<()> {
+        Ok(())
+    }
+    fn item(&mut self, item: ReportItem) -> crate::Result<()> {
+        match item {
+            ReportItem::Action(a) => self.actions.push(a.clone()),
+            ReportItem::Entry(e) => self.audit_entries.push(e.clone()),
+            ReportItem::Break(b) => self.breaks.push(b.clone()),
+            ReportItem::Run(r) => self.runs.push(r.clone()),
+        }
+        Ok(())
+    }
+    fn end(&mut self, _: Section) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+impl AuditReport {
+    /// A head and its collected rows, as one report.
+    pub fn from_parts(head: ReportHead, rows: Collect) -> AuditReport {
+        AuditReport {
+            generated_at: head.generated_at,
+            generated_by: head.generated_by,
+            database: head.database,
+            query: head.query,
+            chain: head.chain,
+            anchor: head.anchor,
+            summary: head.summary,
+            breaks: rows.breaks,
+            runs: rows.runs,
+            actions: rows.actions,
+            audit_entries: rows.audit_entries,
+        }
+    }
 }
 
 /// Everything an auditor gets.

@@ -6,8 +6,8 @@ use crate::anchor;
 use crate::audit::{canonical_json, entry_hash_canonical, hex_lower, ChainCheck, EventKind, Verification, GENESIS};
 use crate::backend::AuditStore;
 use crate::error::{Result, StoreError};
-use crate::export::{AuditReport, ReportQuery};
-use crate::stats::{bounds, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
+use crate::export::{ReportHead, ReportQuery, ReportSink};
+use crate::stats::{bounds, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::{AgentKind, DecisionAction, RiskTier};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -88,25 +88,81 @@ pub(crate) fn verify_chain(conn: &Connection) -> Result<Verification> {
 }
 
 impl AuditStore for SqliteStore {
-    /// Audit entries in `[from, to]` (ISO 8601 prefixes), optionally of one kind, newest first.
-    fn audit_entries(&self, from: Option<&str>, to: Option<&str>, kind: Option<&str>, limit: u32, offset: u32) -> Result<Vec<AuditRow>> {
-        let (lo, hi) = bounds(&EfficiencyFilter { from: from.map(str::to_string), to: to.map(str::to_string), break_type: None });
+    /// One page of the log, newest first: the primary key walked down from `before` (or the
+    /// kind index, for one kind), bounds only where given.
+    fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut arg = |clause: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            clauses.push(clause.replace('?', &format!("?{}", args.len())));
+        };
+        let (lo, hi) = bounds(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: None });
+        if q.from.is_some() {
+            arg("at >= ?", lo.into());
+        }
+        if q.to.is_some() {
+            arg("at <= ?", hi.into());
+        }
+        if let Some(k) = q.kind {
+            arg("kind = ?", k.as_str().to_string().into());
+        }
+        if let Some(b) = q.before {
+            arg("seq < ?", b.into());
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let limit = if q.limit == 0 { 500 } else { q.limit.min(10_000) };
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE at >= ?1 AND at <= ?2 AND (?3 IS NULL OR kind = ?3) ORDER BY seq DESC LIMIT ?4 OFFSET ?5"
-        ))?;
-        let rows = stmt.query_map(params![lo, hi, kind, limit.clamp(1, 10_000), offset], audit_row)?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log {filter} ORDER BY seq DESC LIMIT {limit}"))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), audit_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// Recomputes the audit chain, then checks the tables against it (see [`verify_state`]).
+    /// Recomputes the audit chain, then checks the tables against it (see [`verify_state`]);
+    /// an intact head is stored, signed, for [`AuditStore::verify_since_checkpoint`].
     fn verify(&self) -> Result<Verification> {
-        let conn = self.reader()?;
-        verify_state(&conn)
+        let v = verify_state(&*self.reader()?)?;
+        if v.ok && v.entries > 0 {
+            let anchor = anchor::InstallationKey::installation()?.anchor(v.entries, &v.head);
+            let at = now();
+            self.write(|tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO verified_heads (seq, hash, verified_at, verified_by, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![anchor.seq, anchor.hash, at, self.actor, anchor.public_key, anchor.signature],
+                )?;
+                Ok(())
+            })?;
+        }
+        Ok(v)
     }
 
-    fn report(&self, query: &ReportQuery) -> Result<AuditReport> {
-        super::report::gather(self, query)
+    fn verify_since_checkpoint(&self) -> Result<Verification> {
+        let key = anchor::InstallationKey::installation()?.public_key_hex();
+        let conn = self.reader()?;
+        let tx = conn.unchecked_transaction()?;
+        let heads: Vec<anchor::Anchor> = tx
+            .prepare("SELECT v.seq, v.hash, v.public_key, v.signature FROM verified_heads v JOIN audit_log a ON a.seq = v.seq AND a.hash = v.hash ORDER BY v.seq DESC LIMIT 20")?
+            .query_map([], |r| Ok(anchor::Anchor { seq: r.get(0)?, hash: r.get(1)?, public_key: r.get(2)?, signature: r.get(3)?, how_to_check: String::new() }))?
+            .collect::<std::result::Result<_, _>>()?;
+        // A head counts only if this installation signed it (a row written by hand does not).
+        let Some((head, mut check)) = heads.into_iter().filter(|h| h.public_key == key && h.signature_ok()).find_map(|h| ChainCheck::after(h.seq, &h.hash).map(|c| (h, c)))
+        else {
+            drop(tx);
+            drop(conn);
+            return self.verify();
+        };
+        let mut stmt = tx.prepare(&format!("SELECT {AUDIT_COLUMNS}, prev_hash FROM audit_log WHERE seq > ?1 ORDER BY seq"))?;
+        let mut rows = stmt.query([head.seq])?;
+        while let Some(r) = rows.next()? {
+            if let Some(bad) = check.next(&audit_row(r)?, &r.get::<_, String>(7)?) {
+                return Ok(bad);
+            }
+        }
+        Ok(check.finish())
+    }
+
+    fn report_stream(&self, query: &ReportQuery, sink: &mut dyn ReportSink) -> Result<ReportHead> {
+        super::report::stream(self, query, sink)
     }
 
     fn record_export(&self, out: &str, payload: &Value) -> Result<()> {
@@ -114,59 +170,60 @@ impl AuditStore for SqliteStore {
         self.write(|tx| append(tx, EventKind::ExportMade, &self.actor, out, payload, &at).map(|_| ()))
     }
 
-    /// Efficiency aggregates over the runs in the filter.
+    /// Efficiency aggregates over the runs in the filter, read from the rollups (a few rows per
+    /// day, whatever the number of runs): the filter's bounds are whole UTC days.
     fn efficiency(&self, f: &EfficiencyFilter) -> Result<Efficiency> {
         let conn = self.reader()?;
         let (lo, hi) = bounds(f);
         let ty = f.break_type.clone();
         let mut groups: BTreeMap<(RunMode, String, RiskTier), GroupStats> = BTreeMap::new();
         {
-            let mut stmt = conn.prepare(
-                "SELECT mode, break_type, tier, COUNT(*), AVG(agents_invoked), AVG(agents_planned), AVG(early_exit IS NOT NULL),
-                        AVG(wall_us), AVG(modelled_ms), group_concat(modelled_cost, ' ')
-                 FROM runs WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3)
-                 GROUP BY mode, break_type, tier",
+            let mut stmt = conn.prepare_cached(
+                "SELECT mode, break_type, tier, decision, runs, agents_invoked, agents_planned, early_exits, wall_us, modelled_ms, modelled_cost
+                 FROM run_rollup WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3)",
             )?;
             let mut rows = stmt.query(params![lo, hi, ty])?;
-            while let Some(r) = rows.next()? {
-                let runs: u64 = r.get(3)?;
-                // Sum decimal text exactly rather than averaging floats.
-                let costs: Option<String> = r.get(9)?;
-                let total: Decimal = costs.unwrap_or_default().split(' ').filter_map(|c| Decimal::from_str(c).ok()).sum();
-                let g = GroupStats {
-                    mode: typed(r, 0, "mode", RunMode::parse)?,
-                    break_type: r.get(1)?,
-                    tier: typed(r, 2, "tier", RiskTier::parse)?,
-                    runs,
-                    agents_invoked: r.get(4)?,
-                    agents_planned: r.get(5)?,
-                    early_exit_rate: r.get(6)?,
-                    mean_wall_us: r.get(7)?,
-                    mean_modelled_ms: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0),
-                    mean_modelled_cost: (total / Decimal::from(runs.max(1))).round_dp(5),
-                    decisions: BTreeMap::new(),
-                };
-                groups.insert((g.mode, g.break_type.clone(), g.tier), g);
-            }
-        }
-        {
-            let mut stmt = conn.prepare(
-                "SELECT mode, break_type, tier, decision, COUNT(*) FROM runs
-                 WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2, 3, 4",
-            )?;
-            let mut rows = stmt.query(params![lo, hi, ty])?;
+            // Sums per group, then means: (runs, invoked, planned, early exits, wall, ms, cost).
+            let mut sums: BTreeMap<(RunMode, String, RiskTier), (u64, i64, i64, i64, i64, i64, Decimal, BTreeMap<DecisionAction, u64>)> = BTreeMap::new();
             while let Some(r) = rows.next()? {
                 let key = (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?);
-                if let Some(g) = groups.get_mut(&key) {
-                    g.decisions.insert(typed(r, 3, "decision", DecisionAction::parse)?, r.get(4)?);
-                }
+                let s = sums.entry(key).or_default();
+                let runs: u64 = r.get(4)?;
+                let cost: String = r.get(10)?;
+                s.0 += runs;
+                s.1 += r.get::<_, i64>(5)?;
+                s.2 += r.get::<_, i64>(6)?;
+                s.3 += r.get::<_, i64>(7)?;
+                s.4 += r.get::<_, i64>(8)?;
+                s.5 += r.get::<_, i64>(9)?;
+                s.6 += Decimal::from_str(&cost).map_err(|e| StoreError::Invalid(format!("run_rollup cost `{cost}`: {e}")))?;
+                *s.7.entry(typed(r, 3, "decision", DecisionAction::parse)?).or_default() += runs;
+            }
+            for ((mode, break_type, tier), (runs, invoked, planned, early, wall, ms, cost, decisions)) in sums {
+                let n = runs.max(1) as f64;
+                groups.insert(
+                    (mode, break_type.clone(), tier),
+                    GroupStats {
+                        mode,
+                        break_type,
+                        tier,
+                        runs,
+                        agents_invoked: invoked as f64 / n,
+                        agents_planned: planned as f64 / n,
+                        early_exit_rate: early as f64 / n,
+                        mean_wall_us: wall as f64 / n,
+                        mean_modelled_ms: ms as f64 / n,
+                        mean_modelled_cost: (cost / Decimal::from(runs.max(1))).round_dp(5),
+                        decisions,
+                    },
+                );
             }
         }
         let mut checkpoints = Vec::new();
         {
-            let mut stmt = conn.prepare(
-                "SELECT c.checkpoint_id, c.after_agent, COUNT(*), SUM(c.fired) FROM run_checkpoints c JOIN runs r ON r.run_id = c.run_id
-                 WHERE r.started_at >= ?1 AND r.started_at <= ?2 AND (?3 IS NULL OR r.break_type = ?3) GROUP BY 1, 2 ORDER BY 1",
+            let mut stmt = conn.prepare_cached(
+                "SELECT checkpoint_id, after_agent, SUM(evaluated), SUM(fired) FROM checkpoint_rollup
+                 WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2 ORDER BY 1",
             )?;
             let rows = stmt.query_map(params![lo, hi, ty], |r| {
                 Ok(CheckpointRate { checkpoint_id: r.get(0)?, after_agent: typed(r, 1, "agent", AgentKind::parse)?, evaluated: r.get(2)?, fired: r.get(3)? })
@@ -177,9 +234,9 @@ impl AuditStore for SqliteStore {
         }
         let mut per_day = Vec::new();
         {
-            let mut stmt = conn.prepare(
-                "SELECT substr(started_at, 1, 10), mode, COUNT(*), SUM(decision = 'AUTO_RESOLVE') FROM runs
-                 WHERE started_at >= ?1 AND started_at <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2 ORDER BY 1, 2",
+            let mut stmt = conn.prepare_cached(
+                "SELECT day, mode, SUM(runs), SUM(CASE decision WHEN 'AUTO_RESOLVE' THEN runs ELSE 0 END) FROM run_rollup
+                 WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3) GROUP BY 1, 2 ORDER BY 1, 2",
             )?;
             let rows = stmt.query_map(params![lo, hi, ty], |r| {
                 Ok(DayCount { day: r.get(0)?, mode: typed(r, 1, "mode", RunMode::parse)?, runs: r.get(2)?, auto_resolved: r.get(3)? })

@@ -5,7 +5,7 @@ use crate::audit::EventKind;
 use crate::backend::BreakStore;
 use crate::error::{Result, StoreError};
 use crate::lifecycle::BreakStatus;
-use crate::queue::{BreakRow, QueueFilter, QueueSort};
+use crate::queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 use chrono::SecondsFormat;
 use reconagent_engine::{Break, DecisionAction, RiskTier};
 use rusqlite::types::Value;
@@ -69,28 +69,103 @@ fn break_row(r: &rusqlite::Row) -> rusqlite::Result<BreakRow> {
     })
 }
 
-/// A tier's rank for sorting, from [`RiskTier::ALL`]'s order (LOW first), not the alphabet.
-fn tier_rank() -> String {
-    let whens: String = RiskTier::ALL.iter().enumerate().map(|(i, t)| format!(" WHEN '{}' THEN {i}", t.as_str())).collect();
-    format!("CASE tier{whens} ELSE -1 END")
+/// Each sort's key: one text expression, never NULL, written exactly as its index in
+/// `migrations/0005_a_year_of_breaks.sql` (SQLite matches an expression index by its text).
+/// The tier ranks follow [`RiskTier::ALL`] (a test checks both and the query plans).
+pub(super) fn sort_key(sort: QueueSort) -> &'static str {
+    match sort {
+        QueueSort::BreakId => "break_id",
+        QueueSort::DetectedAt => "COALESCE(detected_at, '')",
+        QueueSort::Tier => "(CASE tier WHEN 'LOW' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'HIGH' THEN '3' WHEN 'CRITICAL' THEN '4' ELSE '0' END)",
+        QueueSort::Status => "status",
+        QueueSort::SlaDeadline => "COALESCE(sla_deadline, '')",
+        QueueSort::Counterparty => "lower(COALESCE(counterparty, ''))",
+        // The most severe tier, then the soonest SLA deadline (none last).
+        QueueSort::Priority => {
+            "(CASE tier WHEN 'CRITICAL' THEN '0' WHEN 'HIGH' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'LOW' THEN '3' ELSE '9' END || COALESCE(sla_deadline, '~'))"
+        }
+    }
 }
 
-/// The ORDER BY terms, break id last so pages never overlap (a fixed list: nothing from the
-/// caller reaches the SQL text).
-fn order_by(sort: QueueSort, descending: bool) -> String {
-    let (asc, desc) = if descending { ("DESC", "ASC") } else { ("ASC", "DESC") };
-    let rank = tier_rank();
-    let column = match sort {
-        QueueSort::BreakId => "break_id",
-        QueueSort::DetectedAt => "detected_at",
-        QueueSort::Tier => rank.as_str(),
-        QueueSort::Status => "status",
-        QueueSort::SlaDeadline => "sla_deadline",
-        QueueSort::Counterparty => "counterparty",
-        // What a reviewer takes first: the most severe tier, then the soonest SLA deadline.
-        QueueSort::Priority => return format!("{rank} {desc}, sla_deadline IS NULL {asc}, sla_deadline {asc}, break_id {asc}"),
-    };
-    format!("{column} {asc}, break_id")
+/// The awaiting-review condition, as the review index's WHERE says it (literally: a partial
+/// index serves only a query that repeats its condition).
+pub(super) const AWAITING: &str = "status IN ('PENDING_REVIEW', 'ESCALATED')";
+
+/// The filter's WHERE clause and its arguments (nothing from the caller reaches the SQL text).
+fn filter_sql(f: &QueueFilter) -> (Vec<String>, Vec<Value>) {
+    let mut clauses = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let text = |v: Option<&'static str>| v.map(str::to_string);
+    let equal = [
+        ("break_type", f.break_type.clone()),
+        ("tier", text(f.tier.map(RiskTier::as_str))),
+        ("status", text(f.status.map(BreakStatus::as_str))),
+        ("decision", text(f.decision.map(DecisionAction::as_str))),
+        ("assignee", f.assignee.clone()),
+    ];
+    for (col, v) in equal {
+        if let Some(v) = v {
+            args.push(Value::Text(v));
+            clauses.push(format!("{col} = ?{}", args.len()));
+        }
+    }
+    if f.awaiting_review {
+        clauses.push(AWAITING.to_string());
+    }
+    if let Some((lo, hi)) = f.search_range() {
+        args.push(Value::Text(lo));
+        args.push(Value::Text(hi));
+        let (l, h) = (args.len() - 1, args.len());
+        let cp = sort_key(QueueSort::Counterparty);
+        clauses.push(format!("((lower(break_id) >= ?{l} AND lower(break_id) < ?{h}) OR ({cp} >= ?{l} AND {cp} < ?{h}))"));
+    }
+    let days_ago = |d: u32| (chrono::Utc::now() - chrono::Duration::days(i64::from(d))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let detected = sort_key(QueueSort::DetectedAt);
+    if let Some(d) = f.min_age_days {
+        args.push(Value::Text(days_ago(d)));
+        clauses.push(format!("detected_at IS NOT NULL AND {detected} <= ?{}", args.len()));
+    }
+    if let Some(d) = f.max_age_days {
+        args.push(Value::Text(days_ago(d)));
+        clauses.push(format!("{detected} >= ?{}", args.len()));
+    }
+    (clauses, args)
+}
+
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// A queue page's SQL: the rows and their sort key after the cursor, in the sort's index
+/// order; with its arguments and the page size.
+pub(super) fn page_sql(f: &QueueFilter) -> (String, Vec<Value>, u32) {
+    let sort = f.sort.unwrap_or_default();
+    let key = sort_key(sort);
+    let (mut clauses, mut args) = filter_sql(f);
+    let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(c) = &f.after {
+        if sort == QueueSort::BreakId {
+            args.push(Value::Text(c.break_id.clone()));
+            clauses.push(format!("break_id {cmp} ?{}", args.len()));
+        } else {
+            args.push(Value::Text(c.key.clone()));
+            args.push(Value::Text(c.break_id.clone()));
+            clauses.push(format!("({key}, break_id) {cmp} (?{}, ?{})", args.len() - 1, args.len()));
+        }
+    }
+    let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
+    // The break id is the key's own tie-break (a nullable TEXT primary key: naming it twice
+    // would make SQLite sort).
+    let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
+    // The review list reads its partial index, which holds only the waiting breaks (the
+    // planner, counting on the status index's statistics, may prefer to sort).
+    let table = if f.awaiting_review && sort == QueueSort::Priority { "breaks INDEXED BY breaks_review" } else { "breaks" };
+    let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM {table} {} ORDER BY {order} LIMIT {limit} OFFSET {}", where_sql(&clauses), f.offset);
+    (sql, args, limit)
 }
 
 impl BreakStore for SqliteStore {
@@ -218,67 +293,41 @@ impl BreakStore for SqliteStore {
         Ok(out)
     }
 
-    /// One page of the queue and the total matching.
-    fn queue(&self, f: &QueueFilter) -> Result<(Vec<BreakRow>, u64)> {
-        let mut clauses = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        let text = |v: Option<&'static str>| v.map(str::to_string);
-        let equal = [
-            ("break_type", f.break_type.clone()),
-            ("tier", text(f.tier.map(RiskTier::as_str))),
-            ("status", text(f.status.map(BreakStatus::as_str))),
-            ("decision", text(f.decision.map(DecisionAction::as_str))),
-            ("assignee", f.assignee.clone()),
-        ];
-        for (col, v) in equal {
-            if let Some(v) = v {
-                args.push(Value::Text(v));
-                clauses.push(format!("{col} = ?{}", args.len()));
-            }
-        }
-        if f.awaiting_review {
-            let marks: Vec<String> = BreakStatus::AWAITING_REVIEW
-                .iter()
-                .map(|s| {
-                    args.push(Value::Text(s.as_str().to_string()));
-                    format!("?{}", args.len())
-                })
-                .collect();
-            clauses.push(format!("status IN ({})", marks.join(", ")));
-        }
-        if let Some(s) = f.search.as_ref().filter(|s| !s.is_empty()) {
-            let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            args.push(Value::Text(format!("{escaped}%")));
-            clauses.push(format!("(break_id LIKE ?{n} ESCAPE '\\' OR counterparty LIKE ?{n} ESCAPE '\\')", n = args.len()));
-        }
-        let days_ago = |d: u32| (chrono::Utc::now() - chrono::Duration::days(i64::from(d))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        if let Some(d) = f.min_age_days {
-            args.push(Value::Text(days_ago(d)));
-            clauses.push(format!("detected_at <= ?{}", args.len()));
-        }
-        if let Some(d) = f.max_age_days {
-            args.push(Value::Text(days_ago(d)));
-            clauses.push(format!("detected_at >= ?{}", args.len()));
-        }
-        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    /// One page of the queue: an index range after the cursor, in the sort's index order.
+    fn queue_page(&self, f: &QueueFilter) -> Result<QueuePage> {
+        let (sql, args, limit) = page_sql(f);
         let conn = self.reader()?;
-        let total: u64 = conn.query_row(&format!("SELECT COUNT(*) FROM breaks {filter}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
-        let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM breaks {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
-            order_by(f.sort.unwrap_or_default(), f.descending),
-            f.offset
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), break_row)?;
-        Ok((rows.collect::<std::result::Result<_, _>>()?, total))
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = Vec::with_capacity(limit as usize);
+        let mut last_key = None;
+        let mut query = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        while let Some(r) = query.next()? {
+            rows.push(break_row(r)?);
+            last_key = Some(r.get::<_, String>(11)?);
+        }
+        let next = match (rows.len() == limit as usize, rows.last(), last_key) {
+            (true, Some(row), Some(key)) => Some(QueueCursor { key, break_id: row.break_id.clone() }),
+            _ => None,
+        };
+        Ok(QueuePage { rows, next })
+    }
+
+    /// How many breaks match: read from the counters when the filter is one they count,
+    /// otherwise counted over the filter's index.
+    fn queue_count(&self, f: &QueueFilter) -> Result<u64> {
+        let conn = self.reader()?;
+        let (clauses, args) = filter_sql(f);
+        let table = if f.counted_by_counters() { "SELECT COALESCE(SUM(n), 0) FROM break_counts" } else { "SELECT COUNT(*) FROM breaks" };
+        let sql = format!("{table} {}", where_sql(&clauses));
+        let n = conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, i64>(0))?;
+        Ok(n as u64)
     }
 
     /// The break types present in the store, in name order: what the filters offer beside the
     /// types the policies know (an imported file may bring others, e.g. CORPORATE_ACTIONS).
     fn break_types(&self) -> Result<Vec<String>> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare("SELECT DISTINCT break_type FROM breaks ORDER BY break_type")?;
+        let mut stmt = conn.prepare_cached("SELECT break_type FROM break_counts GROUP BY break_type HAVING SUM(n) > 0 ORDER BY break_type")?;
         let types = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
         Ok(types)
     }

@@ -9,11 +9,12 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i32 = 0x5243_4E41;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: [(&str, &str); 4] = [
+const MIGRATIONS: [(&str, &str); 5] = [
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_checkpoints_and_similar", include_str!("migrations/0002_checkpoints_and_similar.sql")),
     ("0003_similar_indexes_partial", include_str!("migrations/0003_similar_indexes_partial.sql")),
     ("0004_checkpoint_errors_claims_versions", include_str!("migrations/0004_checkpoint_errors_claims_versions.sql")),
+    ("0005_a_year_of_breaks", include_str!("migrations/0005_a_year_of_breaks.sql")),
 ];
 
 /// The schema version this build writes.
@@ -37,6 +38,10 @@ pub(crate) fn to_latest(conn: &mut Connection, name: &str) -> Result<()> {
         };
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(failed)?;
         tx.execute_batch(sql).map_err(failed)?;
+        if *step == "0005_a_year_of_breaks" {
+            // Decimal sums, which SQL cannot add exactly: filled by Rust from frozen columns.
+            super::rollup::backfill(&tx).map_err(|e| StoreError::Open { path: name.to_string(), message: format!("{step}: {e}") })?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1).map_err(failed)?;
         tx.commit().map_err(failed)?;
     }

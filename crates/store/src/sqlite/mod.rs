@@ -22,6 +22,7 @@ mod migrate;
 mod policies;
 mod report;
 mod review;
+mod rollup;
 mod runs;
 mod state;
 
@@ -286,11 +287,38 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.idle_readers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
         let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
-        let _ = writer.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize;");
+        let _ = writer.execute_batch(OPTIMIZE);
+    }
+}
+
+/// Refreshes the planner's statistics where they are stale (every table, not only those this
+/// connection queried), with a bounded sample per index: milliseconds at any size.
+const OPTIMIZE: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;";
+
+impl SqliteStore {
+    /// How SQLite reads a queue page (`EXPLAIN QUERY PLAN`, one step per `;`): for tests and
+    /// `reconagent bench --suite scale`.
+    pub fn queue_plan(&self, f: &crate::QueueFilter) -> Result<String> {
+        let (sql, args, _) = breaks::page_sql(f);
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let steps = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(3))?.collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(steps.join("; "))
+    }
+
+    /// The text of the index, for tests: each sort key is one.
+    pub fn sort_key(sort: crate::QueueSort) -> &'static str {
+        breaks::sort_key(sort)
     }
 }
 
 impl crate::backend::Backend for SqliteStore {
+    fn optimize(&self) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute_batch(OPTIMIZE)?;
+        Ok(())
+    }
+
     fn location(&self) -> String {
         self.path.display().to_string()
     }

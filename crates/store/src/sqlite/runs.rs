@@ -38,7 +38,16 @@ impl RunStore for SqliteStore {
         self.write(|tx| {
             let mut chain = Appender::load(tx)?;
             let mut writer = RunWriter::new(tx)?;
-            runs.iter().map(|r| writer.record(tx, &mut chain, r, &self.actor, &at)).collect()
+            let mut rollup = super::rollup::Rollup::default();
+            let ids = runs
+                .iter()
+                .map(|r| {
+                    rollup.add(r)?;
+                    writer.record(tx, &mut chain, r, &self.actor, &at)
+                })
+                .collect::<Result<Vec<i64>>>()?;
+            rollup.apply(tx)?;
+            Ok(ids)
         })
     }
 
