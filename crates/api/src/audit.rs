@@ -4,7 +4,7 @@
 use crate::dto::{AuditQuery, AuditRow, ExportRequest, ExportSummary, Progress, Task, VerificationDto};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::Core;
-use reconagent_store::export::{ReportHead, ExportFormat, ExportStage, ReportQuery};
+use reconagent_store::export::{ExportFormat, ExportStage, ReportHead, ReportQuery};
 use reconagent_store::prelude::*;
 use reconagent_store::Verification;
 use std::path::Path;

@@ -138,7 +138,15 @@ mod cases {
         let mut changed = bs[3].clone();
         changed.amount += rust_decimal::Decimal::ONE;
         s.replace_break(&changed, "conformance: a corrected amount")?;
-        let sorts = [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
+        let sorts = [
+            QueueSort::BreakId,
+            QueueSort::DetectedAt,
+            QueueSort::Tier,
+            QueueSort::Status,
+            QueueSort::SlaDeadline,
+            QueueSort::Counterparty,
+            QueueSort::Priority,
+        ];
         let filters = [
             QueueFilter::default(),
             QueueFilter { awaiting_review: true, ..Default::default() },
@@ -284,7 +292,10 @@ mod cases {
         assert_eq!((report.breaks.len(), report.runs.len()), (bs.len(), bs.len()));
         assert!(report.chain.ok);
         s.record_export("/tmp/report.json", &serde_json::json!({"format": "json"}))?;
-        assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::ExportMade), limit: 10, ..Default::default() })?.len(), 1);
+        assert_eq!(
+            s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::ExportMade), limit: 10, ..Default::default() })?.len(),
+            1
+        );
         assert!(s.verify()?.ok);
         Ok(())
     }
@@ -303,7 +314,11 @@ mod cases {
         let set = reconagent_engine::policy::PolicySet::bundled();
         s.record_policy(&set, "bundled")?;
         s.record_policy(&set, "bundled again")?;
-        assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::PolicySaved), limit: 10, ..Default::default() })?.len(), 1, "a version is recorded once");
+        assert_eq!(
+            s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::PolicySaved), limit: 10, ..Default::default() })?.len(),
+            1,
+            "a version is recorded once"
+        );
         assert_eq!(s.policy_text(&set.version)?, *set.text);
         let save = s.record_policy_save(&set, "routing_policies.yaml", "saved", None)?;
         assert_eq!(save.hash, set.version);

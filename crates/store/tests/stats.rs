@@ -153,7 +153,10 @@ fn audit_entries_by_kind_and_period() -> TestResult {
     assert!(runs.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
     let imports = store.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Import), limit: 1000, ..Default::default() })?;
     assert_eq!(imports.len(), 1);
-    assert!(store.audit_entries(&reconagent_store::AuditQuery { from: Some("2001-01-01".into()), to: Some("2001-12-31".into()), limit: 1000, ..Default::default() }).unwrap().is_empty());
+    assert!(store
+        .audit_entries(&reconagent_store::AuditQuery { from: Some("2001-01-01".into()), to: Some("2001-12-31".into()), limit: 1000, ..Default::default() })
+        .unwrap()
+        .is_empty());
     Ok(())
 }
 
@@ -167,8 +170,10 @@ fn every_queue_page_reads_an_index_in_order() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, _, _) = recorded(&dir, 1500);
     store.optimize()?;
-    let schema: String = rusqlite::Connection::open(store.path())?.query_row("SELECT group_concat(sql, ' ') FROM sqlite_master WHERE type = 'index'", [], |r| r.get(0))?;
-    let sorts = [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
+    let schema: String =
+        rusqlite::Connection::open(store.path())?.query_row("SELECT group_concat(sql, ' ') FROM sqlite_master WHERE type = 'index'", [], |r| r.get(0))?;
+    let sorts =
+        [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
     for sort in sorts {
         assert!(sort == QueueSort::BreakId || schema.contains(&format!("({}, break_id)", SqliteStore::sort_key(sort))), "{sort:?} has an index");
         for descending in [false, true] {

@@ -4,7 +4,6 @@ use reconagent_store::export::ExportFormat;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-
 /// The result of verifying the audit log.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct VerificationDto {

@@ -62,7 +62,25 @@ impl ReportSink for CsvSink {
             r.anchor.signature,
             r.anchor.how_to_check
         );
-        self.row(["REPORT", "", "", &r.generated_at, "chain verification", &r.generated_by, "", "", &verdict, "", "", "", &range, &entries, &r.chain.head, "", ""])
+        self.row([
+            "REPORT",
+            "",
+            "",
+            &r.generated_at,
+            "chain verification",
+            &r.generated_by,
+            "",
+            "",
+            &verdict,
+            "",
+            "",
+            "",
+            &range,
+            &entries,
+            &r.chain.head,
+            "",
+            "",
+        ])
     }
 
     fn begin(&mut self, _: Section) -> Result<()> {

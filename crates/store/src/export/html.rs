@@ -2,8 +2,8 @@
 //! cleanly (tables repeat their headers, sections start on a new page). Every value is escaped.
 
 use super::report::{ReportHead, ReportItem, ReportSink, Section};
-use std::io::Write as _;
 use std::fmt::Write;
+use std::io::Write as _;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -153,7 +153,9 @@ impl ReportSink for HtmlSink {
                 x.agents_skipped.join("; "),
                 x.held_because.join("; "),
             ],
-            ReportItem::Entry(e) => vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()],
+            ReportItem::Entry(e) => {
+                vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()]
+            }
         };
         self.rows_in_section += 1;
         let mut o = String::new();

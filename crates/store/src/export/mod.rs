@@ -11,7 +11,9 @@ mod xlsx;
 
 pub use xlsx::SHEET_ROWS;
 
-pub use report::{AuditReport, Collect, ReportAction, ReportBreak, ReportEntry, ReportHead, ReportItem, ReportQuery, ReportRun, ReportSink, ReportSummary, Section};
+pub use report::{
+    AuditReport, Collect, ReportAction, ReportBreak, ReportEntry, ReportHead, ReportItem, ReportQuery, ReportRun, ReportSink, ReportSummary, Section,
+};
 
 use crate::backend::Backend;
 use crate::error::{Result, StoreError};
@@ -99,7 +101,7 @@ enum Writer {
     Json(json_out::JsonSink),
     Csv(csv_out::CsvSink),
     Html(html::HtmlSink),
-    Xlsx(xlsx::XlsxSink),
+    Xlsx(Box<xlsx::XlsxSink>),
 }
 
 impl Writer {
@@ -108,7 +110,7 @@ impl Writer {
             Writer::Json(s) => s,
             Writer::Csv(s) => s,
             Writer::Html(s) => s,
-            Writer::Xlsx(s) => s,
+            Writer::Xlsx(s) => &mut **s,
         }
     }
 
@@ -117,7 +119,7 @@ impl Writer {
             Writer::Json(s) => s.finish(),
             Writer::Csv(s) => s.finish(),
             Writer::Html(s) => s.finish(),
-            Writer::Xlsx(s) => s.finish(),
+            Writer::Xlsx(s) => (*s).finish(),
         }
     }
 }
@@ -189,7 +191,7 @@ pub fn export_with_progress(
             ExportFormat::Json => Writer::Json(json_out::JsonSink::create(create()?)),
             ExportFormat::Csv => Writer::Csv(csv_out::CsvSink::create(create()?)?),
             ExportFormat::Html => Writer::Html(html::HtmlSink::create(create()?)),
-            ExportFormat::Xlsx => Writer::Xlsx(xlsx::XlsxSink::create(&staged)),
+            ExportFormat::Xlsx => Writer::Xlsx(Box::new(xlsx::XlsxSink::create(&staged))),
         };
         let head = store.report_stream(query, &mut Staged { inner: writer.sink(), stage: &mut stage })?;
         stage(ExportStage::Finishing);

@@ -17,10 +17,26 @@ fn xlsx(e: XlsxError) -> StoreError {
 
 fn sheet(section: Section) -> (&'static str, &'static [&'static str]) {
     match section {
-        Section::Breaks => ("Breaks", &["break_id", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "currency", "counterparty", "latest run"]),
+        Section::Breaks => {
+            ("Breaks", &["break_id", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "currency", "counterparty", "latest run"])
+        }
         Section::Runs => (
             "Runs",
-            &["run", "break_id", "mode", "started at", "policy", "policy version", "tier", "decision", "confidence", "decided by", "agents invoked", "agents skipped", "held for review because"],
+            &[
+                "run",
+                "break_id",
+                "mode",
+                "started at",
+                "policy",
+                "policy version",
+                "tier",
+                "decision",
+                "confidence",
+                "decided by",
+                "agents invoked",
+                "agents skipped",
+                "held for review because",
+            ],
         ),
         Section::Actions => ("Actions", &["at", "break_id", "action", "actor", "decision", "reason", "assignee", "comment"]),
         Section::AuditEntries => ("Audit log", &["seq", "at", "kind", "actor", "subject", "payload", "hash"]),
@@ -48,7 +64,15 @@ impl XlsxSink {
 
     /// As [`XlsxSink::create`], splitting sheets at `rows` rows (header included).
     pub fn with_rows_per_sheet(path: &std::path::Path, rows: u32) -> XlsxSink {
-        XlsxSink { wb: Workbook::new(), path: path.to_path_buf(), section: Section::Breaks, part: 0, row: 0, index: 0, rows_per_sheet: rows.clamp(2, SHEET_ROWS) }
+        XlsxSink {
+            wb: Workbook::new(),
+            path: path.to_path_buf(),
+            section: Section::Breaks,
+            part: 0,
+            row: 0,
+            index: 0,
+            rows_per_sheet: rows.clamp(2, SHEET_ROWS),
+        }
     }
 
     /// Starts the next sheet of the current section, with its header.
@@ -124,7 +148,21 @@ impl ReportSink for XlsxSink {
             ReportItem::Run(x) => {
                 let (id, conf) = (x.run_id.to_string(), format!("{:.2}", x.confidence));
                 let (invoked, skipped, held) = (x.agents_invoked.join(", "), x.agents_skipped.join("; "), x.held_because.join("; "));
-                self.cells(&[&id, &x.break_id, &x.mode, &x.started_at, &x.policy_key, &x.policy_version, &x.tier, &x.decision, &conf, &x.decided_by, &invoked, &skipped, &held])
+                self.cells(&[
+                    &id,
+                    &x.break_id,
+                    &x.mode,
+                    &x.started_at,
+                    &x.policy_key,
+                    &x.policy_version,
+                    &x.tier,
+                    &x.decision,
+                    &conf,
+                    &x.decided_by,
+                    &invoked,
+                    &skipped,
+                    &held,
+                ])
             }
             ReportItem::Action(a) => self.cells(&[
                 &a.at,

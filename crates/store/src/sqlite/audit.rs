@@ -145,7 +145,8 @@ impl AuditStore for SqliteStore {
             .query_map([], |r| Ok(anchor::Anchor { seq: r.get(0)?, hash: r.get(1)?, public_key: r.get(2)?, signature: r.get(3)?, how_to_check: String::new() }))?
             .collect::<std::result::Result<_, _>>()?;
         // A head counts only if this installation signed it (a row written by hand does not).
-        let Some((head, mut check)) = heads.into_iter().filter(|h| h.public_key == key && h.signature_ok()).find_map(|h| ChainCheck::after(h.seq, &h.hash).map(|c| (h, c)))
+        let Some((head, mut check)) =
+            heads.into_iter().filter(|h| h.public_key == key && h.signature_ok()).find_map(|h| ChainCheck::after(h.seq, &h.hash).map(|c| (h, c)))
         else {
             drop(tx);
             drop(conn);
@@ -183,8 +184,9 @@ impl AuditStore for SqliteStore {
                  FROM run_rollup WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3)",
             )?;
             let mut rows = stmt.query(params![lo, hi, ty])?;
-            // Sums per group, then means: (runs, invoked, planned, early exits, wall, ms, cost).
-            let mut sums: BTreeMap<(RunMode, String, RiskTier), (u64, i64, i64, i64, i64, i64, Decimal, BTreeMap<DecisionAction, u64>)> = BTreeMap::new();
+            // Sums per group, then means: (runs, invoked, planned, early exits, wall, ms, cost, decisions).
+            type Sums = (u64, i64, i64, i64, i64, i64, Decimal, BTreeMap<DecisionAction, u64>);
+            let mut sums: BTreeMap<(RunMode, String, RiskTier), Sums> = BTreeMap::new();
             while let Some(r) = rows.next()? {
                 let key = (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?);
                 let s = sums.entry(key).or_default();

@@ -35,7 +35,8 @@ impl Rollup {
     /// Adds one recorded run.
     pub(super) fn add(&mut self, r: &PreparedRun) -> Result<()> {
         let day = r.started_at.get(..10).unwrap_or(&r.started_at).to_string();
-        let cost = Decimal::from_str(&r.modelled_cost).map_err(|e| crate::StoreError::Invalid(format!("run of {}: modelled cost `{}`: {e}", r.break_id, r.modelled_cost)))?;
+        let cost = Decimal::from_str(&r.modelled_cost)
+            .map_err(|e| crate::StoreError::Invalid(format!("run of {}: modelled cost `{}`: {e}", r.break_id, r.modelled_cost)))?;
         let s = self.groups.entry((day.clone(), r.mode.into(), r.break_type.clone(), r.tier.into(), r.decision.into())).or_default();
         s.runs += 1;
         s.agents_invoked += r.agents_invoked;
@@ -54,7 +55,8 @@ impl Rollup {
 
     /// Adds the sums to the stored rows, inside the caller's transaction.
     pub(super) fn apply(&self, tx: &Connection) -> Result<()> {
-        let mut cost_of = tx.prepare_cached("SELECT modelled_cost FROM run_rollup WHERE day = ?1 AND mode = ?2 AND break_type = ?3 AND tier = ?4 AND decision = ?5")?;
+        let mut cost_of =
+            tx.prepare_cached("SELECT modelled_cost FROM run_rollup WHERE day = ?1 AND mode = ?2 AND break_type = ?3 AND tier = ?4 AND decision = ?5")?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO run_rollup (day, mode, break_type, tier, decision, runs, agents_invoked, agents_planned, early_exits, wall_us, modelled_ms, modelled_cost)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -66,7 +68,8 @@ impl Rollup {
         for ((day, mode, ty, tier, decision), s) in &self.groups {
             let before: Option<String> = cost_of.query_row(params![day, mode, ty, tier, decision], |r| r.get(0)).optional()?;
             let before = before.map(|c| Decimal::from_str(&c)).transpose().map_err(|e| crate::StoreError::Invalid(format!("stored cost sum: {e}")))?;
-            let total = before.unwrap_or_default().checked_add(s.modelled_cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
+            let total =
+                before.unwrap_or_default().checked_add(s.modelled_cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
             upsert.execute(params![
                 day,
                 mode,
