@@ -187,25 +187,32 @@ fn rss_mib(name: &str, field: &str) -> Option<f64> {
 
 /// The figures the README reports: start to first rows, scrolling 100,000 breaks, graph render,
 /// idle memory. Measured, not asserted (`make app-figures`; `APP` picks the binary, e.g. a
-/// release build).
+/// release build; `FIGURES_DB` an existing database instead, e.g. the million processed
+/// breaks `reconagent bench --suite scale --db` leaves).
 #[test]
 #[ignore = "a measurement: run by `make app-figures`"]
 fn app_figures_with_100000_breaks() -> TestResult {
     let app = std::env::var("APP").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_reconagent-app")));
     let data = tempfile::tempdir()?;
-    let db = data.path().join("big.db");
-    {
+    let given = std::env::var("FIGURES_DB").ok().map(PathBuf::from);
+    let db = given.clone().unwrap_or_else(|| data.path().join("big.db"));
+    let (total, last_id) = {
         use reconagent_store::prelude::*;
         let store = reconagent_store::Store::open(&db).unwrap();
-        let refdata = reconagent_engine::refdata::ReferenceData::bundled();
-        for i in 0..10 {
-            store.import_breaks(&reconagent_engine::sample::generate_from(100 + i, i as usize * 10_000, 10_000, &refdata), "figures").unwrap();
+        if given.is_none() {
+            let refdata = reconagent_engine::refdata::ReferenceData::bundled();
+            for i in 0..10 {
+                store.import_breaks(&reconagent_engine::sample::generate_from(100 + i, i as usize * 10_000, 10_000, &refdata), "figures").unwrap();
+            }
         }
-    }
+        let all = reconagent_store::QueueFilter::default();
+        let last = store.queue_page(&reconagent_store::QueueFilter { descending: true, limit: 1, ..all.clone() })?.rows.remove(0).break_id;
+        (store.queue_count(&all)?, last)
+    };
     let _driver = start_driver(&db);
     let t0 = Instant::now();
     let s = Session::start(&app);
-    s.wait_text("[data-testid=queue-count]", "100000 breaks", 120);
+    s.wait_text("[data-testid=queue-count]", &format!("{total} breaks"), 120);
     let first_rows = t0.elapsed();
     std::thread::sleep(Duration::from_secs(2));
     let at_start = format!("app {:.0} (heap {:.0})", rss_mib("reconagent-app", "VmRSS").unwrap_or(0.0), rss_mib("reconagent-app", "RssAnon").unwrap_or(0.0));
@@ -223,8 +230,8 @@ fn app_figures_with_100000_breaks() -> TestResult {
          requestAnimationFrame(step);",
     );
     std::thread::sleep(Duration::from_secs(2));
-    // Ids sort as text, so the last row is BRK-99999.
-    let bottom = s.wait_text("[data-testid=queue]", "BRK-99999", 30).contains("BRK-99999");
+    // Ids sort as text: the last row is the greatest id.
+    let bottom = s.wait_text("[data-testid=queue]", &last_id, 30).contains(&last_id);
     // As a mouse wheel scrolls: 60 frames of 3 rows (87 px) each, from the middle of the queue.
     let wheel = s.script_async(
         "const done = arguments[0]; const el = document.querySelector('[data-testid=queue]'); el.scrollTop = el.scrollHeight / 2;
@@ -233,13 +240,16 @@ fn app_figures_with_100000_breaks() -> TestResult {
            el.scrollTop += 87; requestAnimationFrame(step); }
          setTimeout(() => requestAnimationFrame(step), 1000);",
     );
-    // Process one break (selected with its checkbox) so it has a graph to draw.
+    // Process one break (selected with its checkbox) so it has a graph to draw (a given
+    // database's breaks were processed already).
     s.type_into("input[aria-label=search]", "BRK-00001");
     s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
-    s.click("[data-break-id='BRK-00001'] .cell:nth-child(1)");
-    s.click("[data-testid=process-bar] button.primary");
-    s.wait_text("[data-testid=process-result]", "1 processed", 60);
-    std::thread::sleep(Duration::from_millis(500)); // the queue reloads after the run is recorded
+    if given.is_none() {
+        s.click("[data-break-id='BRK-00001'] .cell:nth-child(1)");
+        s.click("[data-testid=process-bar] button.primary");
+        s.wait_text("[data-testid=process-result]", "1 processed", 60);
+        std::thread::sleep(Duration::from_millis(500)); // the queue reloads after the run is recorded
+    }
     s.wait("[data-break-id='BRK-00001']", 20);
     let graph = s.script_async(
         "const done = arguments[0]; const t = performance.now(); document.querySelector(\"[data-break-id='BRK-00001'] .cell:nth-child(2)\").click();

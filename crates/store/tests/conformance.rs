@@ -176,6 +176,10 @@ mod cases {
                     assert_eq!(walked, all, "{sort:?} descending={descending} under {filter:?}");
                     if all.len() > 7 {
                         assert_eq!(s.queue_page(&QueueFilter { offset: 7, ..f.clone() })?.rows, all[7..all.len().min(14)].to_vec(), "offset agrees");
+                        // A cursor and an offset together: the offset counts from the cursor.
+                        let first = s.queue_page(&f)?;
+                        let skipped = s.queue_page(&QueueFilter { after: first.next, offset: 3, ..f.clone() })?.rows;
+                        assert_eq!(skipped, all[all.len().min(10)..all.len().min(17)].to_vec(), "cursor + offset");
                     }
                     let mut ids: Vec<_> = walked.iter().map(|r| r.break_id.clone()).collect();
                     ids.sort();

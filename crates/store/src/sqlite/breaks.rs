@@ -140,23 +140,17 @@ fn where_sql(clauses: &[String]) -> String {
     }
 }
 
-/// A queue page's SQL: the rows and their sort key after the cursor, in the sort's index
-/// order; with its arguments and the page size.
-pub(super) fn page_sql(f: &QueueFilter) -> (String, Vec<Value>, u32) {
+/// A queue page's queries, read in turn until the page is full: each an index range in the
+/// sort's order, ending `LIMIT ?n OFFSET ?m` (the last two arguments, added by the caller).
+/// After a cursor there are two: the rest of the cursor's key (`key = k AND break_id > id`)
+/// and the keys after it (`key > k`). SQLite seeks an expression index on either, but not on
+/// the row value `(key, break_id) > (k, id)`, which it scanned from the start (a page at 90%
+/// of a million breaks took 100-120 ms).
+pub(super) fn page_sql(f: &QueueFilter) -> (Vec<(String, Vec<Value>)>, u32) {
     let sort = f.sort.unwrap_or_default();
     let key = sort_key(sort);
-    let (mut clauses, mut args) = filter_sql(f);
+    let (clauses, args) = filter_sql(f);
     let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
-    if let Some(c) = &f.after {
-        if sort == QueueSort::BreakId {
-            args.push(Value::Text(c.break_id.clone()));
-            clauses.push(format!("break_id {cmp} ?{}", args.len()));
-        } else {
-            args.push(Value::Text(c.key.clone()));
-            args.push(Value::Text(c.break_id.clone()));
-            clauses.push(format!("({key}, break_id) {cmp} (?{}, ?{})", args.len() - 1, args.len()));
-        }
-    }
     let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
     // The break id is the key's own tie-break (a nullable TEXT primary key: naming it twice
     // would make SQLite sort).
@@ -164,8 +158,29 @@ pub(super) fn page_sql(f: &QueueFilter) -> (String, Vec<Value>, u32) {
     // The review list reads its partial index, which holds only the waiting breaks (the
     // planner, counting on the status index's statistics, may prefer to sort).
     let table = if f.awaiting_review && sort == QueueSort::Priority { "breaks INDEXED BY breaks_review" } else { "breaks" };
-    let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM {table} {} ORDER BY {order} LIMIT {limit} OFFSET {}", where_sql(&clauses), f.offset);
-    (sql, args, limit)
+    let part = |extra: Vec<(String, Vec<Value>)>, order: &str| {
+        let (mut clauses, mut args) = (clauses.clone(), args.clone());
+        for (clause, values) in extra {
+            let mut clause = clause;
+            for v in values {
+                args.push(v);
+                clause = clause.replacen("?#", &format!("?{}", args.len()), 1);
+            }
+            clauses.push(clause);
+        }
+        let (n, m) = (args.len() + 1, args.len() + 2);
+        (format!("SELECT {ROW_COLUMNS}, {key} FROM {table} {} ORDER BY {order} LIMIT ?{n} OFFSET ?{m}", where_sql(&clauses)), args)
+    };
+    let parts = match &f.after {
+        None => vec![part(vec![], &order)],
+        Some(c) if sort == QueueSort::BreakId => vec![part(vec![(format!("break_id {cmp} ?#"), vec![Value::Text(c.break_id.clone())])], &order)],
+        Some(c) => vec![
+            // The key is fixed here: ordering by it too would make SQLite sort.
+            part(vec![(format!("{key} = ?# AND break_id {cmp} ?#"), vec![Value::Text(c.key.clone()), Value::Text(c.break_id.clone())])], &format!("break_id {dir}")),
+            part(vec![(format!("{key} {cmp} ?#"), vec![Value::Text(c.key.clone())])], &order),
+        ],
+    };
+    (parts, limit)
 }
 
 impl BreakStore for SqliteStore {
@@ -295,15 +310,32 @@ impl BreakStore for SqliteStore {
 
     /// One page of the queue: an index range after the cursor, in the sort's index order.
     fn queue_page(&self, f: &QueueFilter) -> Result<QueuePage> {
-        let (sql, args, limit) = page_sql(f);
+        let (parts, limit) = page_sql(f);
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = Vec::with_capacity(limit as usize);
         let mut last_key = None;
-        let mut query = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-        while let Some(r) = query.next()? {
-            rows.push(break_row(r)?);
-            last_key = Some(r.get::<_, String>(11)?);
+        // Rows still to skip: an offset spans the parts (only a jump sends one, with no cursor).
+        let mut skip = i64::from(f.offset);
+        let last = parts.len() - 1;
+        for (i, (sql, mut args)) in parts.into_iter().enumerate() {
+            let want = i64::from(limit) - rows.len() as i64;
+            if want <= 0 {
+                break;
+            }
+            // Before the last part, read what is to be skipped too, to know how much it held.
+            let (n, m) = if i == last { (want, skip) } else { (want + skip, 0) };
+            args.push(Value::Integer(n));
+            args.push(Value::Integer(m));
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut query = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+            while let Some(r) = query.next()? {
+                if i != last && skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                rows.push(break_row(r)?);
+                last_key = Some(r.get::<_, String>(11)?);
+            }
         }
         let next = match (rows.len() == limit as usize, rows.last(), last_key) {
             (true, Some(row), Some(key)) => Some(QueueCursor { key, break_id: row.break_id.clone() }),

@@ -296,13 +296,17 @@ impl Drop for SqliteStore {
 const OPTIMIZE: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;";
 
 impl SqliteStore {
-    /// How SQLite reads a queue page (`EXPLAIN QUERY PLAN`, one step per `;`): for tests and
+    /// How SQLite reads a queue page (`EXPLAIN QUERY PLAN` of each of its queries, one step per
+    /// `;`): for tests and
     /// `reconagent bench --suite scale`.
     pub fn queue_plan(&self, f: &crate::QueueFilter) -> Result<String> {
-        let (sql, args, _) = breaks::page_sql(f);
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-        let steps = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(3))?.collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut steps = Vec::new();
+        for (sql, mut args) in breaks::page_sql(f).0 {
+            args.extend([rusqlite::types::Value::Integer(100), rusqlite::types::Value::Integer(0)]);
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            steps.extend(stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(3))?.collect::<std::result::Result<Vec<_>, _>>()?);
+        }
         Ok(steps.join("; "))
     }
 

@@ -12,21 +12,51 @@ use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-#[derive(Default, Clone, PartialEq, Debug)]
+/// What the log says of one break. Texts are interned (`Names`): a million breaks hold a few
+/// distinct statuses, decisions, tiers and assignees, and 24 bytes each instead of four strings.
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
 struct Expected {
-    status: String,
-    decision: Option<String>,
-    tier: Option<String>,
-    assignee: Option<String>,
+    status: Name,
+    decision: Name,
+    tier: Name,
+    assignee: Name,
     latest_run_id: Option<i64>,
     /// Whether a run entry named the tier (entries written before schema 4 did not).
     tier_known: bool,
 }
 
+/// An interned text; 0 is none.
+type Name = u32;
+
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, Name>,
+    texts: Vec<String>,
+}
+
+impl Names {
+    fn of(&mut self, text: Option<&str>) -> Name {
+        let Some(t) = text else { return 0 };
+        if let Some(n) = self.ids.get(t) {
+            return *n;
+        }
+        self.texts.push(t.to_string());
+        let n = self.texts.len() as Name;
+        self.ids.insert(t.to_string(), n);
+        n
+    }
+
+    fn text(&self, n: Name) -> Option<&str> {
+        (n > 0).then(|| self.texts[n as usize - 1].as_str())
+    }
+}
+
 /// The first disagreement between the tables and the log, with the entry it concerns (0 when it
 /// concerns no single entry), or `None` when they agree.
 pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
-    let mut expected: HashMap<String, Expected> = HashMap::new();
+    let mut expected: HashMap<Box<str>, Expected> = HashMap::new();
+    let mut names = Names::default();
+    let new = names.of(Some("NEW"));
     let mut run_entries = 0i64;
     let mut action_entries: Vec<(i64, String, String)> = Vec::new();
     let mut run_stmt = conn.prepare(
@@ -111,32 +141,35 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 }
             }
             if p["shadow"].as_bool() != Some(true) {
-                let e = expected.entry(subject.clone()).or_default();
-                e.status = p["status"].as_str().unwrap_or_default().to_string();
-                e.decision = p["decision"].as_str().map(str::to_string);
+                let (status, decision) = (names.of(Some(p["status"].as_str().unwrap_or_default())), names.of(p["decision"].as_str()));
+                let (tier, tier_known) = match p["tier"].as_str() {
+                    Some(t) => (names.of(Some(t)), true),
+                    None => (names.of(row[5].as_str()), false),
+                };
+                let e = expected.entry(subject.as_str().into()).or_default();
+                e.status = status;
+                e.decision = decision;
                 e.latest_run_id = Some(run_id);
-                if let Some(t) = p["tier"].as_str() {
-                    e.tier = Some(t.to_string());
-                    e.tier_known = true;
-                } else {
-                    e.tier = row[5].as_str().map(str::to_string);
-                }
+                e.tier = tier;
+                e.tier_known |= tier_known;
             }
         } else if kind == "BREAK_REPLACED" {
             // NEW again, decided on the new contents; the assignee stays.
-            let e = expected.entry(subject.clone()).or_default();
-            *e = Expected { status: "NEW".into(), assignee: e.assignee.clone(), ..Default::default() };
+            let e = expected.entry(subject.as_str().into()).or_default();
+            *e = Expected { status: new, assignee: e.assignee, ..Default::default() };
         } else {
             let action = &p["action"];
-            let e = expected.entry(subject.clone()).or_default();
-            if let Some(to) = p["to"].as_str() {
-                e.status = to.to_string();
+            let (to, decision, assignee) = (p["to"].as_str().map(|t| names.of(Some(t))), action["decision"].as_str(), action["assignee"].as_str());
+            let (decision, assignee) = (decision.map(|d| names.of(Some(d))), assignee.map(|a| names.of(Some(a))));
+            let e = expected.entry(subject.as_str().into()).or_default();
+            if let Some(to) = to {
+                e.status = to;
             }
-            if let Some(d) = action["decision"].as_str() {
-                e.decision = Some(d.to_string());
+            if let Some(d) = decision {
+                e.decision = d;
             }
-            if let Some(a) = action["assignee"].as_str() {
-                e.assignee = Some(a.to_string());
+            if let Some(a) = assignee {
+                e.assignee = a;
             }
             action_entries.push((seq, subject, action["kind"].as_str().unwrap_or_default().to_string()));
         }
@@ -176,20 +209,21 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
         let id: String = r.get(0)?;
         let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
             (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-        let want = expected.remove(&id).unwrap_or_else(|| Expected { status: "NEW".into(), ..Default::default() });
-        let want_status = if want.status.is_empty() { "NEW" } else { want.status.as_str() };
+        let want = expected.remove(id.as_str()).unwrap_or(Expected { status: new, ..Default::default() });
+        let want_status = names.text(want.status).filter(|s| !s.is_empty()).unwrap_or("NEW");
+        let (want_decision, want_tier, want_assignee) = (names.text(want.decision), names.text(want.tier), names.text(want.assignee));
         let mut differs = Vec::new();
         if status != want_status {
             differs.push(format!("status {status}, the log says {want_status}"));
         }
-        if decision != want.decision {
-            differs.push(format!("decision {}, the log says {}", decision.as_deref().unwrap_or("none"), want.decision.as_deref().unwrap_or("none")));
+        if decision.as_deref() != want_decision {
+            differs.push(format!("decision {}, the log says {}", decision.as_deref().unwrap_or("none"), want_decision.unwrap_or("none")));
         }
-        if want.tier_known && tier != want.tier {
-            differs.push(format!("tier {}, the log says {}", tier.as_deref().unwrap_or("none"), want.tier.as_deref().unwrap_or("none")));
+        if want.tier_known && tier.as_deref() != want_tier {
+            differs.push(format!("tier {}, the log says {}", tier.as_deref().unwrap_or("none"), want_tier.unwrap_or("none")));
         }
-        if assignee != want.assignee {
-            differs.push(format!("assignee {}, the log says {}", assignee.as_deref().unwrap_or("none"), want.assignee.as_deref().unwrap_or("none")));
+        if assignee.as_deref() != want_assignee {
+            differs.push(format!("assignee {}, the log says {}", assignee.as_deref().unwrap_or("none"), want_assignee.unwrap_or("none")));
         }
         if latest != want.latest_run_id {
             differs.push(format!(
