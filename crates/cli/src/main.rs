@@ -174,6 +174,11 @@ enum AuditCommand {
         /// longer holds it (truncated or rewritten since).
         #[arg(long)]
         expect: Option<String>,
+        /// Check only the entries after the newest verified head (stored, signed, by an earlier
+        /// intact verification; with none, verify fully and store the head). Opens the file
+        /// for writing.
+        #[arg(long, conflicts_with = "expect")]
+        since_checkpoint: bool,
     },
     /// Print the chain's head (SEQ:HASH) signed with this installation's Ed25519 key, to keep
     /// outside the database (a ticket, an e-mail, a printed report).
@@ -340,7 +345,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
         }
-        Command::Audit { command: AuditCommand::Verify { db, expect } } => stored::verify(db.as_deref(), expect.as_deref()),
+        Command::Audit { command: AuditCommand::Verify { db, since_checkpoint: true, .. } } => stored::verify_since_checkpoint(db.as_deref()),
+        Command::Audit { command: AuditCommand::Verify { db, expect, .. } } => stored::verify(db.as_deref(), expect.as_deref()),
         Command::Audit { command: AuditCommand::Head { db } } => stored::head(db.as_deref()),
         Command::Audit { command: AuditCommand::VerifyReport { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

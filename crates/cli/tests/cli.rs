@@ -108,6 +108,13 @@ fn import_process_and_verify_on_a_real_database() -> TestResult {
     let (code, out, _) = reconagent(&["audit", "verify", "--db", db]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("audit log intact: 402 entries"), "import, policy version, 400 runs: {out}");
+    // From a checkpoint: the first time there is none (a full check, whose head is stored), then
+    // only what follows it.
+    let (code, out, _) = reconagent(&["audit", "verify", "--db", db, "--since-checkpoint"]);
+    assert!(code == 0 && out.contains("402 entries checked"), "{out}");
+    reconagent(&["import", "--sample", "--db", db]);
+    let (code, out, _) = reconagent(&["audit", "verify", "--db", db, "--since-checkpoint"]);
+    assert!(code == 0 && out.contains("intact after the last verified head: 1 entries checked"), "the second import alone: {out}");
     let today = chrono_today();
     let html = dir.path().join("report.html");
     let (code, out, err) = reconagent(&["audit", "export", "--db", db, "--from", &today, "--to", &today, "--format", "html", "--out", html.to_str().unwrap()]);

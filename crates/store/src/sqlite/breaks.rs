@@ -176,7 +176,10 @@ pub(super) fn page_sql(f: &QueueFilter) -> (Vec<(String, Vec<Value>)>, u32) {
         Some(c) if sort == QueueSort::BreakId => vec![part(vec![(format!("break_id {cmp} ?#"), vec![Value::Text(c.break_id.clone())])], &order)],
         Some(c) => vec![
             // The key is fixed here: ordering by it too would make SQLite sort.
-            part(vec![(format!("{key} = ?# AND break_id {cmp} ?#"), vec![Value::Text(c.key.clone()), Value::Text(c.break_id.clone())])], &format!("break_id {dir}")),
+            part(
+                vec![(format!("{key} = ?# AND break_id {cmp} ?#"), vec![Value::Text(c.key.clone()), Value::Text(c.break_id.clone())])],
+                &format!("break_id {dir}"),
+            ),
             part(vec![(format!("{key} {cmp} ?#"), vec![Value::Text(c.key.clone())])], &order),
         ],
     };
