@@ -53,7 +53,7 @@ pub(super) struct XlsxSink {
     row: u32,
     /// The current sheet's index in the workbook.
     index: usize,
-    /// Sheets a row limit smaller than Excel's (tests).
+    /// Rows per sheet, header included: Excel's limit, or a smaller one in tests.
     rows_per_sheet: u32,
 }
 

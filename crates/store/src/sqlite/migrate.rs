@@ -9,12 +9,16 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i32 = 0x5243_4E41;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: [(&str, &str); 5] = [
-    ("0001_initial", include_str!("migrations/0001_initial.sql")),
-    ("0002_checkpoints_and_similar", include_str!("migrations/0002_checkpoints_and_similar.sql")),
-    ("0003_similar_indexes_partial", include_str!("migrations/0003_similar_indexes_partial.sql")),
-    ("0004_checkpoint_errors_claims_versions", include_str!("migrations/0004_checkpoint_errors_claims_versions.sql")),
-    ("0005_a_year_of_breaks", include_str!("migrations/0005_a_year_of_breaks.sql")),
+/// Each migration's SQL may be followed by a Rust step in the same transaction, for what SQL
+/// cannot do exactly (decimal sums); such a step reads only columns its version froze.
+type Step = Option<fn(&Connection) -> Result<()>>;
+
+const MIGRATIONS: [(&str, &str, Step); 5] = [
+    ("0001_initial", include_str!("migrations/0001_initial.sql"), None),
+    ("0002_checkpoints_and_similar", include_str!("migrations/0002_checkpoints_and_similar.sql"), None),
+    ("0003_similar_indexes_partial", include_str!("migrations/0003_similar_indexes_partial.sql"), None),
+    ("0004_checkpoint_errors_claims_versions", include_str!("migrations/0004_checkpoint_errors_claims_versions.sql"), None),
+    ("0005_a_year_of_breaks", include_str!("migrations/0005_a_year_of_breaks.sql"), Some(super::rollup::backfill)),
 ];
 
 /// The schema version this build writes.
@@ -27,7 +31,7 @@ pub(crate) fn to_latest(conn: &mut Connection, name: &str) -> Result<()> {
     let current: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| StoreError::Open { path: name.to_string(), message: format!("the file is damaged ({e}); nothing was changed") })?;
-    for (i, (step, sql)) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    for (i, (step, sql, then)) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let failed = |e: rusqlite::Error| StoreError::Open {
             path: name.to_string(),
             message: if i as i64 == current {
@@ -38,9 +42,8 @@ pub(crate) fn to_latest(conn: &mut Connection, name: &str) -> Result<()> {
         };
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(failed)?;
         tx.execute_batch(sql).map_err(failed)?;
-        if *step == "0005_a_year_of_breaks" {
-            // Decimal sums, which SQL cannot add exactly: filled by Rust from frozen columns.
-            super::rollup::backfill(&tx).map_err(|e| StoreError::Open { path: name.to_string(), message: format!("{step}: {e}") })?;
+        if let Some(then) = then {
+            then(&tx).map_err(|e| StoreError::Open { path: name.to_string(), message: format!("{step}: {e}") })?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1).map_err(failed)?;
         tx.commit().map_err(failed)?;

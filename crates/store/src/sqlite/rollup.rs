@@ -13,6 +13,12 @@ type GroupKey = (String, String, String, String, String);
 /// (day, break type, checkpoint, agent it follows)
 type CheckpointKey = (String, String, String, String);
 
+/// `sum + text`, exactly, or an error naming the text.
+fn add_cost(sum: Decimal, text: &str) -> Result<Decimal> {
+    let cost = Decimal::from_str(text).map_err(|e| crate::StoreError::Invalid(format!("modelled cost `{text}`: {e}")))?;
+    sum.checked_add(cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))
+}
+
 #[derive(Default)]
 struct Sums {
     runs: i64,
@@ -44,7 +50,7 @@ impl Rollup {
         s.early_exits += i64::from(r.early_exit.is_some());
         s.wall_us += r.wall_us;
         s.modelled_ms += r.modelled_ms;
-        s.modelled_cost = s.modelled_cost.checked_add(cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
+        s.modelled_cost = add_cost(s.modelled_cost, &r.modelled_cost)?;
         for (id, after, fired, _) in &r.checkpoints {
             let c = self.checkpoints.entry((day.clone(), r.break_type.clone(), id.clone(), (*after).into())).or_default();
             c.0 += 1;
@@ -111,11 +117,7 @@ pub(super) fn backfill(tx: &Connection) -> Result<()> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let costs: String = r.get(11)?;
-            let mut cost = Decimal::ZERO;
-            for c in costs.split(' ') {
-                let c = Decimal::from_str(c).map_err(|e| crate::StoreError::Invalid(format!("a run's modelled cost `{c}`: {e}")))?;
-                cost = cost.checked_add(c).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
-            }
+            let cost = costs.split(' ').try_fold(Decimal::ZERO, add_cost)?;
             rollup.groups.insert(
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
                 Sums {
