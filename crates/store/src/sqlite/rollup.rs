@@ -41,8 +41,6 @@ impl Rollup {
     /// Adds one recorded run.
     pub(super) fn add(&mut self, r: &PreparedRun) -> Result<()> {
         let day = r.started_at.get(..10).unwrap_or(&r.started_at).to_string();
-        let cost = Decimal::from_str(&r.modelled_cost)
-            .map_err(|e| crate::StoreError::Invalid(format!("run of {}: modelled cost `{}`: {e}", r.break_id, r.modelled_cost)))?;
         let s = self.groups.entry((day.clone(), r.mode.into(), r.break_type.clone(), r.tier.into(), r.decision.into())).or_default();
         s.runs += 1;
         s.agents_invoked += r.agents_invoked;
