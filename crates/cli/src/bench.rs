@@ -20,6 +20,54 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// This process's I/O so far (`/proc/self/io`: bytes and system calls) and its user and system
+/// CPU time in ms, to tell what grows with the database's size.
+#[derive(Debug, Default, Clone, Copy)]
+struct IoCpu {
+    read_syscalls: u64,
+    write_syscalls: u64,
+    read_bytes: u64,
+    write_bytes: u64,
+    user_ms: u64,
+    system_ms: u64,
+}
+
+impl IoCpu {
+    fn now() -> IoCpu {
+        let mut out = IoCpu::default();
+        if let Ok(io) = std::fs::read_to_string("/proc/self/io") {
+            for line in io.lines() {
+                let mut parts = line.split(':');
+                let (Some(k), Some(v)) = (parts.next(), parts.next().and_then(|v| v.trim().parse::<u64>().ok())) else { continue };
+                match k {
+                    "syscr" => out.read_syscalls = v,
+                    "syscw" => out.write_syscalls = v,
+                    "rchar" => out.read_bytes = v,
+                    "wchar" => out.write_bytes = v,
+                    _ => {}
+                }
+            }
+        }
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
+            let mut fields = stat.rsplit(')').next().unwrap_or("").split_whitespace();
+            out.user_ms = fields.nth(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 10;
+            out.system_ms = fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 10;
+        }
+        out
+    }
+
+    fn since(self, before: IoCpu) -> IoCpu {
+        IoCpu {
+            read_syscalls: self.read_syscalls - before.read_syscalls,
+            write_syscalls: self.write_syscalls - before.write_syscalls,
+            read_bytes: self.read_bytes - before.read_bytes,
+            write_bytes: self.write_bytes - before.write_bytes,
+            user_ms: self.user_ms - before.user_ms,
+            system_ms: self.system_ms - before.system_ms,
+        }
+    }
+}
+
 fn machine() -> serde_json::Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -73,6 +121,7 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path
         let total = store.count_with_status(BreakStatus::New)?;
         let cpu = || (cpu_time_ms("/proc/self/stat").unwrap_or(0), cpu_time_ms("/proc/thread-self/stat").unwrap_or(0));
         let cpu0 = cpu();
+        let io0 = IoCpu::now();
         let start = Instant::now();
         let (recorded, _) = crate::stored::record_batch(
             &store,
@@ -86,6 +135,7 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path
         )?;
         let run_s = start.elapsed().as_secs_f64();
         let cpu1 = cpu();
+        let io = IoCpu::now().since(io0);
         let (process_cpu_s, main_cpu_s) = ((cpu1.0 - cpu0.0) as f64 / 1e3, (cpu1.1 - cpu0.1) as f64 / 1e3);
         let verify_start = Instant::now();
         let v = store.verify()?;
@@ -97,12 +147,24 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path
         println!("    of which writing runs to SQLite:         {record_s:>9.2} s");
         let recorder_cpu_s = reconagent_api::batch::RECORDER_CPU_MS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e3;
         println!("    CPU time: whole process {process_cpu_s:.2} s; writer thread {recorder_cpu_s:.2} s; reader thread {main_cpu_s:.2} s");
+        let per_run = |v: u64| v as f64 / recorded.max(1) as f64;
+        println!(
+            "    per run: user {:.0} µs, system {:.0} µs; read {:.0} B in {:.1} calls, written {:.0} B in {:.1} calls",
+            per_run(io.user_ms * 1000),
+            per_run(io.system_ms * 1000),
+            per_run(io.read_bytes),
+            per_run(io.read_syscalls),
+            per_run(io.write_bytes),
+            per_run(io.write_syscalls)
+        );
         println!("  import:                                    {:>9.0} breaks/s", count as f64 / import_s);
         println!("  audit verify:                              {:>9.0} entries/s ({} entries, intact: {})", v.entries as f64 / verify_s, v.entries, v.ok);
         println!("  database size {db_mib:.0} MiB; peak RSS so far {:.0} MiB", rss.unwrap_or(0.0));
         report["store"] = json!({
             "breaks_per_s": recorded as f64 / run_s, "import_per_s": count as f64 / import_s, "verify_entries_per_s": v.entries as f64 / verify_s,
             "chain_ok": v.ok, "db_mib": db_mib, "peak_rss_mib": rss, "writer_s": record_s, "cpu_s": {"process": process_cpu_s, "writer": recorder_cpu_s, "reader": main_cpu_s},
+            "per_run": {"user_us": per_run(io.user_ms * 1000), "system_us": per_run(io.system_ms * 1000), "read_bytes": per_run(io.read_bytes),
+                        "read_calls": per_run(io.read_syscalls), "written_bytes": per_run(io.write_bytes), "write_calls": per_run(io.write_syscalls)},
         });
     }
     if suite == "engine" || suite == "all" {

@@ -66,7 +66,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     let recorded = modelled(&c);
     assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");
     c.execute_batch(
-        "DROP TRIGGER break_counts_insert; DROP TRIGGER break_counts_update; DROP TRIGGER break_counts_delete; DROP TABLE break_counts; DROP TABLE run_rollup; DROP TABLE checkpoint_rollup; DROP TABLE verified_heads; DROP INDEX audit_kind; DROP INDEX breaks_by_detected; DROP INDEX breaks_by_counterparty; DROP INDEX breaks_by_sla; DROP INDEX breaks_by_tier; DROP INDEX breaks_by_status; DROP INDEX breaks_by_priority; DROP INDEX breaks_review; DROP INDEX breaks_id_lower; CREATE INDEX breaks_status ON breaks(status, break_type, tier); CREATE INDEX breaks_counterparty ON breaks(counterparty); CREATE INDEX breaks_detected ON breaks(detected_at);
+        "DROP TABLE break_counts; DROP TABLE run_rollup; DROP TABLE checkpoint_rollup; DROP TABLE verified_heads; DROP INDEX audit_kind; DROP INDEX breaks_by_detected; DROP INDEX breaks_by_counterparty; DROP INDEX breaks_by_sla; DROP INDEX breaks_by_tier; DROP INDEX breaks_by_status; DROP INDEX breaks_by_priority; DROP INDEX breaks_review; DROP INDEX breaks_id_lower; CREATE INDEX breaks_status ON breaks(status, break_type, tier); CREATE INDEX breaks_counterparty ON breaks(counterparty); CREATE INDEX breaks_detected ON breaks(detected_at);
          DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
          CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
@@ -226,5 +226,77 @@ fn verification_from_a_checkpoint_is_not_fooled() -> TestResult {
     c.execute("INSERT INTO verified_heads (seq, hash, verified_at, verified_by, public_key, signature) SELECT MAX(seq), hash, 'now', 'mallory', 'ab', 'cd' FROM audit_log", [])?;
     let v = store.verify_since_checkpoint()?;
     assert!(!v.ok && v.first_bad.as_ref().is_some_and(|b| b.0 == 2), "a forged head is ignored: {v:?}");
+    Ok(())
+}
+
+/// The counters are kept by the code that writes breaks (schema 6), so every kind of write must
+/// move them: imports (with ids already present), v2 runs and v1 comparisons, every human
+/// action, replacements, in a seeded random order. After each step they equal a full count.
+#[test]
+fn the_counters_equal_a_full_count_after_every_kind_of_write() -> TestResult {
+    use reconagent_engine::DecisionAction;
+    use reconagent_store::HumanAction;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("counts.db"))?;
+    let path = store.path().to_path_buf();
+    let orch = Orchestrator::bundled();
+    store.record_policy(&orch.policies, "bundled")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let all = generate(77, 60, &orch.refdata);
+    let full_count = || -> Vec<(String, String, String, String, i64)> {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut stmt = c
+            .prepare("SELECT break_type, status, COALESCE(tier, ''), COALESCE(decision, ''), COUNT(*) FROM breaks GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let counters = || -> Vec<(String, String, String, String, i64)> {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut stmt = c.prepare("SELECT break_type, status, tier, decision, n FROM break_counts WHERE n <> 0 ORDER BY 1, 2, 3, 4").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect()
+    };
+    // A small seeded generator: the same steps on every run, many kinds of them.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut imported = 0;
+    for step in 0..120 {
+        let what = next(7);
+        let pick = &all[next(imported.max(1))];
+        let result: Result<(), reconagent_store::StoreError> = match what {
+            0 => {
+                // An import of the next few breaks and some already present.
+                let to = (imported + 1 + next(8)).min(all.len());
+                let from = imported.saturating_sub(next(3));
+                store.import_breaks(&all[from..to], "test").map(|_| imported = to)
+            }
+            1 | 2 => {
+                let mode = if what == 1 { RunMode::V2 } else { RunMode::V1 };
+                let g = rt.block_on(orch.process_break(pick, mode, sample_as_of()));
+                store.record_runs(&[g]).map(|_| ())
+            }
+            3 => store.act(&pick.break_id, &HumanAction::Accept).map(|_| ()),
+            4 => store.act(&pick.break_id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "counted".into() }).map(|_| ()),
+            5 => store.act(&pick.break_id, &HumanAction::Resolve { comment: "closed".into() }).map(|_| ()),
+            _ => {
+                let mut changed = pick.clone();
+                use reconagent_engine::BreakType;
+                changed.break_type =
+                    if changed.break_type == BreakType::CashReconciliation { BreakType::PnlReconciliation } else { BreakType::CashReconciliation };
+                store.replace_break(&changed, "the source system corrected it").map(|_| ())
+            }
+        };
+        // Refused writes (a break not imported yet, an action its status does not allow) must
+        // leave the counters as they were, like everything else they wrote.
+        if let Err(e) = &result {
+            assert!(matches!(e, reconagent_store::StoreError::NoSuchBreak(_) | reconagent_store::StoreError::IllegalTransition { .. }), "step {step}: {e}");
+        }
+        assert_eq!(counters(), full_count(), "after step {step} (kind {what})");
+    }
+    assert!(imported > 30, "the walk imported most breaks: {imported}");
     Ok(())
 }

@@ -196,9 +196,14 @@ impl BreakStore for SqliteStore {
                     "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
                 )?;
+                let mut counts = super::counts::Counts::default();
                 for b in breaks {
-                    inserted += stmt.execute(Contents::new(b, serde_json::to_string(b)?, &at).params().as_slice())?;
+                    if stmt.execute(Contents::new(b, serde_json::to_string(b)?, &at).params().as_slice())? == 1 {
+                        inserted += 1;
+                        counts.added((b.break_type.as_str().to_string(), BreakStatus::New.as_str().to_string(), String::new(), String::new()));
+                    }
                 }
+                counts.apply(tx)?;
             }
             let skipped = breaks.len() - inserted;
             super::audit::append(tx, EventKind::Import, &self.actor, source, &json!({"inserted": inserted, "already_present": skipped}), &at)?;
@@ -255,12 +260,14 @@ impl BreakStore for SqliteStore {
                 "INSERT INTO break_versions (break_id, data, status, decision, replaced_at, replaced_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![new.break_id, old_data, status, decision, at, self.actor, reason],
             )?;
+            let counted = super::counts::key_of(tx, &new.break_id)?.ok_or_else(|| StoreError::NoSuchBreak(new.break_id.clone()))?;
             tx.execute(
                 "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, instrument_id = ?7, data = ?8,
                         status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = ?9
                  WHERE break_id = ?1",
                 Contents::new(new, new_data.clone(), &at).params().as_slice(),
             )?;
+            super::counts::Counts::apply_move(tx, &new.break_id, counted)?;
             let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
             super::audit::append(
                 tx,

@@ -17,6 +17,7 @@
 
 mod audit;
 mod breaks;
+mod counts;
 mod history;
 mod migrate;
 mod policies;

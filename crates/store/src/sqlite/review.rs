@@ -39,10 +39,12 @@ impl ReviewStore for SqliteStore {
                 "INSERT INTO actions (break_id, kind, actor, at, decision, reason, assignee, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![break_id, action.name(), self.actor, at, decision, reason, assignee, comment],
             )?;
+            let counted = super::counts::key_of(tx, break_id)?.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
             tx.execute(
                 "UPDATE breaks SET status = ?2, assignee = COALESCE(?3, assignee), decision = COALESCE(?4, decision), updated_at = ?5 WHERE break_id = ?1",
                 params![break_id, to.as_str(), assignee, decision, at],
             )?;
+            super::counts::Counts::apply_move(tx, break_id, counted)?;
             super::audit::append(tx, EventKind::HumanAction, &self.actor, break_id, &json!({"action": action, "from": from.as_str(), "to": to.as_str()}), &at)?;
             Ok(to)
         })

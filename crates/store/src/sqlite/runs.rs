@@ -1,6 +1,7 @@
 //! Policy versions, claims, and recording runs.
 
 use super::audit::Appender;
+use super::counts::{Counts, Key};
 use super::history::StoreHistory;
 use super::{now, owner_is_gone, SqliteStore, CLAIM_LEASE};
 use crate::audit::EventKind;
@@ -39,14 +40,16 @@ impl RunStore for SqliteStore {
             let mut chain = Appender::load(tx)?;
             let mut writer = RunWriter::new(tx)?;
             let mut rollup = super::rollup::Rollup::default();
+            let mut counts = super::counts::Counts::default();
             let ids = runs
                 .iter()
                 .map(|r| {
                     rollup.add(r)?;
-                    writer.record(tx, &mut chain, r, &self.actor, &at)
+                    writer.record(tx, &mut chain, &mut counts, r, &self.actor, &at)
                 })
                 .collect::<Result<Vec<i64>>>()?;
             rollup.apply(tx)?;
+            counts.apply(tx)?;
             Ok(ids)
         })
     }
@@ -133,7 +136,7 @@ struct RunWriter<'tx> {
 impl<'tx> RunWriter<'tx> {
     fn new(tx: &'tx rusqlite::Transaction) -> Result<RunWriter<'tx>> {
         Ok(RunWriter {
-            status: tx.prepare("SELECT status FROM breaks WHERE break_id = ?1")?,
+            status: tx.prepare("SELECT break_type, status, COALESCE(tier, ''), COALESCE(decision, '') FROM breaks WHERE break_id = ?1")?,
             policy_known: tx.prepare("SELECT EXISTS(SELECT 1 FROM policy_versions WHERE hash = ?1)")?,
             // `profile` (NOT NULL since schema 1) is left empty: the graph holds the profile, and
             // nothing ever read the column (runs recorded before keep theirs).
@@ -158,9 +161,10 @@ impl<'tx> RunWriter<'tx> {
         })
     }
 
-    fn record(&mut self, tx: &rusqlite::Transaction, chain: &mut Appender, r: &PreparedRun, actor: &str, at: &str) -> Result<i64> {
-        let status: Option<String> = self.status.query_row([&r.break_id], |row| row.get(0)).optional()?;
-        let status = status.ok_or_else(|| StoreError::NoSuchBreak(r.break_id.clone()))?;
+    fn record(&mut self, tx: &rusqlite::Transaction, chain: &mut Appender, counts: &mut Counts, r: &PreparedRun, actor: &str, at: &str) -> Result<i64> {
+        let counted: Option<Key> = self.status.query_row([&r.break_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))).optional()?;
+        let counted = counted.ok_or_else(|| StoreError::NoSuchBreak(r.break_id.clone()))?;
+        let status = counted.1.clone();
         if !r.shadow && BreakStatus::parse(&status) == Some(BreakStatus::Resolved) {
             return Err(StoreError::IllegalTransition {
                 id: r.break_id.clone(),
@@ -215,6 +219,8 @@ impl<'tx> RunWriter<'tx> {
         stmt.raw_execute()?;
         if !r.shadow {
             self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
+            let now_counted = (counted.0.clone(), r.new_status.to_string(), r.tier.to_string(), r.decision.to_string());
+            counts.moved(counted, now_counted);
         }
         let payload = format!("{}{run_id}{}", r.payload_head, r.payload_tail);
         chain.append_canonical(tx, EventKind::Run, actor, &r.break_id, &payload, at)?;
