@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the desktop app needs to build (and, with --e2e, to be
-# driven in a virtual screen), when they are missing. Safe to run again.
+# driven in a virtual screen), when they are missing, and PostgreSQL, whose server the team-store
+# tests start on a free local port. Safe to run again.
 set -euo pipefail
-pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
+pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev postgresql)
 [ "${1:-}" = "--e2e" ] && pkgs+=(webkit2gtk-driver xvfb dbus-x11 imagemagick)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

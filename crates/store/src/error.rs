@@ -26,6 +26,9 @@ pub enum StoreError {
     // source printed it twice in a chain: "Is a directory (os error 21): Is a directory ...").
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
+    /// The team database refused or failed: its own message (and SQLSTATE code when it gave one).
+    #[error("team database: {message}")]
+    Team { message: String, code: Option<String> },
     #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
@@ -33,3 +36,12 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        match e.as_db_error() {
+            Some(db) => StoreError::Team { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
+            None => StoreError::Team { message: e.to_string(), code: None },
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod export;
 pub mod fsio;
 mod lifecycle;
 pub mod policies;
+pub mod postgres;
 mod queue;
 pub mod run_rows;
 pub mod sqlite;

@@ -1,0 +1,164 @@
+//! The team store on PostgreSQL (issue 17), its first part: connecting by URL, the versioned
+//! schema with the team's roles, and the audit chain appended by the database itself.
+//!
+//! The chain is one line whatever the number of desktops and workers: each append is the
+//! SECURITY DEFINER function `recon.append_audit`, which locks the chain's head row, records
+//! `session_user` as the actor (no environment variable or `SET ROLE` changes it), checks that
+//! the caller's roles may append that kind of entry, and hashes the entry exactly as the
+//! embedded store does ([`crate::audit::entry_hash_canonical`]), so [`ChainCheck`] verifies
+//! both. No role may write the log's table directly. The rest of the [`crate::Backend`] seam
+//! (breaks, runs, review, reports) is not on PostgreSQL yet.
+//!
+//! Client: the synchronous `postgres` crate (tokio-postgres underneath). The store's traits
+//! are synchronous and called from blocking threads, so a blocking client needs no runtime of
+//! its own; tokio-postgres gives LISTEN/NOTIFY and COPY when the live queue needs them.
+
+use crate::audit::{canonical_json, ChainCheck, EventKind, Verification};
+use crate::error::{Result, StoreError};
+use crate::stats::AuditRow;
+use std::sync::Mutex;
+
+/// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
+/// once released, as the embedded store's.
+const MIGRATIONS: [(&str, &str); 1] = [("0001_team_chain", include_str!("migrations/0001_team_chain.sql"))];
+
+/// The team schema version this build writes.
+pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A lock key for migrations (any two processes migrating one database take turns).
+const MIGRATION_LOCK: i64 = 0x5243_4E41;
+
+/// Entries read per query when verifying.
+const VERIFY_PAGE: i64 = 10_000;
+
+/// One connection to a team database.
+pub struct TeamDb {
+    client: Mutex<postgres::Client>,
+    location: String,
+}
+
+/// `url` without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl TeamDb {
+    /// Connects to `url` (`postgres://user@host:port/db` or a key=value string). TLS is not
+    /// offered yet: use it on loopback or a trusted network only.
+    ///
+    /// # Errors
+    /// The server refused the connection or could not be reached; the message names where,
+    /// without the password.
+    pub fn connect(url: &str) -> Result<TeamDb> {
+        let location = redact(url);
+        let client = postgres::Client::connect(url, postgres::NoTls)
+            .map_err(|e| StoreError::Open { path: location.clone(), message: StoreError::from(e).to_string() })?;
+        Ok(TeamDb { client: Mutex::new(client), location })
+    }
+
+    /// Where the data is, without the password.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn client(&self) -> std::sync::MutexGuard<'_, postgres::Client> {
+        // A panic while holding the connection leaves it usable: every use is one statement or
+        // one transaction, rolled back by the server if it was cut short.
+        self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies every migration the database lacks, each in its own transaction (concurrent
+    /// callers take turns), as its owner. Returns the schema version.
+    ///
+    /// # Errors
+    /// A migration failed (it rolled back, leaving the version before it), or the database
+    /// was written by a newer build.
+    pub fn migrate(&self) -> Result<i64> {
+        let mut client = self.client();
+        client.batch_execute(
+            "CREATE TABLE IF NOT EXISTS public.reconagent_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )?;
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
+            let version = i as i32 + 1;
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            let newest: Option<i32> = tx.query_one("SELECT max(version) FROM public.reconagent_migrations", &[])?.get(0);
+            if let Some(newest) = newest.filter(|n| i64::from(*n) > TEAM_SCHEMA_VERSION) {
+                return Err(StoreError::NewerSchema { path: self.location.clone(), found: i64::from(newest), supported: TEAM_SCHEMA_VERSION });
+            }
+            if newest.unwrap_or(0) >= version {
+                continue;
+            }
+            tx.batch_execute(sql).map_err(|e| StoreError::Open { path: self.location.clone(), message: format!("{name}: {}", StoreError::from(e)) })?;
+            tx.execute("INSERT INTO public.reconagent_migrations (version, name) VALUES ($1, $2)", &[&version, name])?;
+            tx.commit()?;
+        }
+        Ok(TEAM_SCHEMA_VERSION)
+    }
+
+    /// Who this connection acts as: the database's session user.
+    pub fn session_user(&self) -> Result<String> {
+        Ok(self.client().query_one("SELECT session_user::text", &[])?.get(0))
+    }
+
+    /// Appends an entry as this connection's session user; returns its seq and hash.
+    ///
+    /// # Errors
+    /// The caller's roles may not append `kind` (SQLSTATE 42501), or the server failed.
+    pub fn append(&self, kind: EventKind, subject: &str, payload: &serde_json::Value) -> Result<(i64, String)> {
+        let row = self.client().query_one("SELECT seq, hash FROM recon.append_audit($1, $2, $3)", &[&kind.as_str(), &subject, &canonical_json(payload)])?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// Audit entries after `after_seq`, oldest first, with the hash each was chained to.
+    pub fn entries_after(&self, after_seq: i64, limit: i64) -> Result<Vec<(AuditRow, String)>> {
+        let rows = self.client().query(
+            "SELECT seq, at, kind, actor, subject, payload, hash, prev_hash FROM recon.audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after_seq, &limit],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (AuditRow { seq: r.get(0), at: r.get(1), kind: r.get(2), actor: r.get(3), subject: r.get(4), payload: r.get(5), hash: r.get(6) }, r.get(7))
+            })
+            .collect())
+    }
+
+    /// Recomputes the whole chain in Rust, a page at a time, and checks the head row agrees.
+    pub fn verify(&self) -> Result<Verification> {
+        let mut check = ChainCheck::default();
+        let mut after = 0;
+        loop {
+            let page = self.entries_after(after, VERIFY_PAGE)?;
+            let Some(last) = page.last().map(|(e, _)| e.seq) else { break };
+            for (e, prev) in &page {
+                if let Some(bad) = check.next(e, prev) {
+                    return Ok(bad);
+                }
+            }
+            after = last;
+        }
+        let v = check.finish();
+        let (seq, hash): (i64, String) = {
+            let row = self.client().query_one("SELECT seq, hash FROM recon.chain_head", &[])?;
+            (row.get(0), row.get(1))
+        };
+        if seq != v.entries || hash != v.head {
+            let why = format!(
+                "the chain's head says entry {seq} ({hash:.12}) but the log ends at entry {} ({:.12}): entries were removed or added",
+                v.entries, v.head
+            );
+            return Ok(Verification { ok: false, first_bad: Some((seq.min(v.entries) + 1, why)), ..v });
+        }
+        Ok(v)
+    }
+}

@@ -1,0 +1,99 @@
+//! A throwaway PostgreSQL cluster for a test: initdb in a temp dir, started on a free loopback
+//! port, stopped (and its files removed) when dropped. Uses Debian's server binaries
+//! (`apt-get install postgresql`; `scripts/setup-system.sh` installs them); run as root, it runs
+//! them as the `postgres` user, which the server requires. Durability is off (`fsync=off`):
+//! these clusters live for one test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct PgCluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+    as_postgres: bool,
+}
+
+fn server_bin() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("initdb").exists()).collect())
+        .unwrap_or_default();
+    found.sort();
+    found.pop().expect("PostgreSQL's server is not installed (/usr/lib/postgresql/*/bin/initdb): run scripts/setup-system.sh or `apt-get install postgresql`")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port").local_addr().expect("its address").port()
+}
+
+impl PgCluster {
+    pub fn start() -> PgCluster {
+        let bin = server_bin();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let as_postgres =
+            std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+        if as_postgres {
+            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().expect("chown runs").success();
+            assert!(ok, "cannot give {} to the postgres user", dir.path().display());
+        }
+        let mut cluster = PgCluster { dir, bin, port: 0, as_postgres };
+        let data = cluster.dir.path().join("data");
+        cluster.run("initdb", &["-D", &data.to_string_lossy(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        // A port can be taken between choosing and binding it: try a few.
+        for attempt in 0..5 {
+            cluster.port = free_port();
+            let opts = format!("-k {} -p {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40", cluster.dir.path().display(), cluster.port);
+            let log = cluster.dir.path().join("log");
+            if cluster.try_run("pg_ctl", &["-D", &data.to_string_lossy(), "-o", &opts, "-l", &log.to_string_lossy(), "-w", "-t", "60", "start"]) {
+                return cluster;
+            }
+            eprintln!("the cluster did not start on port {} (attempt {attempt}): {}", cluster.port, std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        panic!("the test cluster did not start: {}", std::fs::read_to_string(cluster.dir.path().join("log")).unwrap_or_default());
+    }
+
+    fn command(&self, tool: &str) -> Command {
+        let path = self.bin.join(tool);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn try_run(&self, tool: &str, args: &[&str]) -> bool {
+        let out = self.command(tool).args(args).current_dir(self.dir.path()).output().expect("the PostgreSQL tool runs");
+        if !out.status.success() {
+            eprintln!("{tool} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        }
+        out.status.success()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        assert!(self.try_run(tool, args), "{tool} failed");
+    }
+
+    /// A connection string for `user` to database `postgres`.
+    pub fn url(&self, user: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} dbname=postgres", self.port)
+    }
+
+    /// The superuser's client.
+    pub fn admin(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("the superuser connects")
+    }
+
+    #[allow(dead_code)]
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = self.try_run("pg_ctl", &["-D", &data.to_string_lossy(), "-m", "immediate", "-w", "stop"]);
+    }
+}
