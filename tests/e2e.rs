@@ -314,10 +314,22 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     assert!(reason.contains(" after "), "the reason names the checkpoint and the agent it followed: {reason}");
     screenshot(&shots, "03-break-detail");
 
-    // Override its decision with a reason.
+    // Override its decision with a reason: the decision is chosen, never preselected.
+    assert_eq!(s.script("return document.querySelector('[data-testid=review-actions] .toolbar button:nth-of-type(2)').disabled").as_bool(), Some(true));
+    s.click("select[aria-label='override decision'] option[value=ESCALATE]");
     s.type_into("input[aria-label='override reason']", "Counterparty disputes the fee");
     s.click("[data-testid=review-actions] .toolbar button:nth-of-type(2)");
+    // A HIGH or CRITICAL break (its tier depends on its age today) asks first, in Rust's words.
+    let start = Instant::now();
+    while s.find("[data-testid=confirm]").is_none() && start.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if s.find("[data-testid=confirm]").is_some() {
+        s.wait_text("[data-testid=confirm]", "BRK-00019 is ", 5);
+        s.click("[data-testid=confirm-yes]");
+    }
     s.wait_text("[data-testid=history]", "Counterparty disputes the fee", 20);
+    s.wait_text("[data-testid=review-message]", "Overrode BRK-00019: now ESCALATED.", 10);
     screenshot(&shots, "04-overridden");
     // Back returns to the queue as it was left: the search and its one row.
     s.click("[data-testid=back]");
@@ -332,6 +344,45 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     s.wait_text("[data-testid=review-count]", "breaks to review", 20);
     s.wait_text("[data-testid=review-list] .row .tag", "CRITICAL", 20);
     screenshot(&shots, "05-review");
+    // Keys (dispatched to the window, where the screen listens). Forty `j`: the cursor stays in
+    // view, below the table's sticky header, and so it does coming back up with `k`.
+    let key = |k: &str| {
+        s.script(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{ key: {} }})); return true;", serde_json::to_string(k).unwrap()));
+        std::thread::sleep(Duration::from_millis(40));
+    };
+    let cursor_in_view = |when: &str| {
+        std::thread::sleep(Duration::from_millis(400));
+        let p = s.script(
+            "const l = document.querySelector('[data-testid=review-list]'); const r = l.querySelector('.row.selected'); if (!r) return null;
+             const b = r.getBoundingClientRect(), h = l.querySelector('.head').getBoundingClientRect(), lb = l.getBoundingClientRect();
+             return [b.top, b.bottom, h.bottom, Math.min(lb.bottom, window.innerHeight), r.getAttribute('data-break-id')];",
+        );
+        let n = |i: usize| p[i].as_f64().unwrap_or_else(|| panic!("{when}: no selected row: {p}"));
+        assert!(n(0) >= n(2) - 1.0 && n(1) <= n(3) + 1.0, "{when}: the cursor row [{}, {}] is outside the visible rows [{}, {}]: {p}", n(0), n(1), n(2), n(3));
+        p[4].as_str().unwrap_or_default().to_string()
+    };
+    for _ in 0..40 {
+        key("j");
+    }
+    let far = cursor_in_view("after 40 j");
+    screenshot(&shots, "05b-review-cursor-after-40-j");
+    for _ in 0..40 {
+        key("k");
+    }
+    let first = cursor_in_view("back up with 40 k");
+    assert_ne!(far, first);
+    // `a` on a CRITICAL break asks first; `n` does nothing and says so; `a` then `y` accepts.
+    key("a");
+    let question = s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
+    assert!(question.contains("Accept its decision"), "{question}");
+    screenshot(&shots, "05c-review-confirm-critical");
+    key("n");
+    s.wait_text("[data-testid=review-message]", &format!("Nothing done to {first}."), 10);
+    assert!(s.find("[data-testid=confirm]").is_none());
+    key("a");
+    s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
+    key("y");
+    s.wait_text("[data-testid=review-message]", &format!("Accepted {first}: now RESOLVED."), 10);
     s.click("[data-testid=nav-dashboard]");
     s.wait("[data-testid=chart-agents] canvas", 20);
     // Only v2 has run: v1's figures are the model's, and the dashboard says so.

@@ -58,7 +58,7 @@ export const api = {
   loadSample: () => unwrap(commands.loadSample()),
   process: (ids: string[], mode: B.RunMode, rerunWaiting = false) => unwrap(commands.process(ids, mode, rerunWaiting)),
   cancelProcessing: () => unwrap(commands.cancelProcessing()),
-  review: (id: string, action: B.HumanAction) => unwrap(commands.review(id, action)),
+  review: (id: string, action: B.HumanAction, confirmed = false) => unwrap(commands.review(id, action, confirmed)),
   efficiency: (q: StatsQuery) => unwrap(commands.efficiency(q)),
   auditLog: (q: AuditQuery) => unwrap(commands.auditLog(q)),
   verifyAudit: () => unwrap(commands.verifyAudit()),

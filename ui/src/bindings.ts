@@ -19,7 +19,7 @@ export const commands = {
 	process: (breakIds: string[], mode: RunMode, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
-	review: (breakId: string, action: HumanAction) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action })),
+	review: (breakId: string, action: HumanAction, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),
 	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
 	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditRow[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
@@ -506,6 +506,11 @@ export type ErrorCode =
  *  output file exists (confirm to replace it).
  */
 "CONFLICT" | 
+/**
+ *  The action needs the person's confirmation first: the message is the question, in
+ *  words; asking again with the confirmation does it.
+ */
+"CONFIRM" | 
 /**  Anything else (a database error). */
 "INTERNAL";
 

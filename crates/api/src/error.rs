@@ -17,6 +17,9 @@ pub enum ErrorCode {
     /// The file changed on disk since it was loaded (reload, or save again to overwrite), or an
     /// output file exists (confirm to replace it).
     Conflict,
+    /// The action needs the person's confirmation first: the message is the question, in
+    /// words; asking again with the confirmation does it.
+    Confirm,
     /// Anything else (a database error).
     Internal,
 }

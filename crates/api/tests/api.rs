@@ -133,16 +133,50 @@ fn review_errors_are_typed_and_readable() -> TestResult {
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     let pending = core.queue(&QueueFilter { status: Some(BreakStatus::PendingReview), ..all() }).unwrap().rows;
     let id = &pending[0].break_id;
-    let e = core.review(id, &ReviewAction::Override { decision: reconagent_engine::DecisionAction::Escalate, reason: " ".into() }).unwrap_err();
+    let e = core.review(id, &ReviewAction::Override { decision: reconagent_engine::DecisionAction::Escalate, reason: " ".into() }, true).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);
     assert!(e.message.contains("reason"), "{}", e.message);
-    assert_eq!(core.review(id, &ReviewAction::Accept).unwrap(), BreakStatus::Resolved);
-    let e = core.review(id, &ReviewAction::Accept).unwrap_err();
+    assert_eq!(core.review(id, &ReviewAction::Accept, true).unwrap(), BreakStatus::Resolved);
+    let e = core.review(id, &ReviewAction::Accept, true).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);
     assert!(e.message.contains("RESOLVED"), "{}", e.message);
     assert_eq!(core.break_detail("nope").unwrap_err().code, ErrorCode::NotFound);
     let e = serde_json::from_value::<reconagent_api::dto::RunMode>(serde_json::json!("v3")).unwrap_err();
     assert!(e.to_string().contains("unknown variant `v3`"), "{e}");
+    Ok(())
+}
+
+/// Over every waiting break of the sample: an unconfirmed accept of a HIGH or CRITICAL break
+/// is refused with the question in words and changes nothing (status, actions, audit log);
+/// confirmed, it is done; a LOW or MEDIUM break needs no confirmation.
+#[test]
+fn severe_breaks_are_closed_only_when_confirmed() -> TestResult {
+    use reconagent_engine::RiskTier;
+    let (_d, core) = core();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    let waiting = core.queue(&QueueFilter { awaiting_review: true, limit: 1000, ..all() })?.rows;
+    let tiers: std::collections::BTreeSet<_> = waiting.iter().filter_map(|r| r.tier).collect();
+    assert!(tiers.contains(&RiskTier::Critical) && tiers.iter().any(|t| *t <= RiskTier::Medium), "the sample waits on several tiers: {tiers:?}");
+    let entries = |c: &reconagent_api::Core| c.audit_log(&reconagent_store::AuditQuery { limit: 100_000, ..Default::default() }).unwrap().len();
+    for row in &waiting {
+        let before = entries(&core);
+        let severe = matches!(row.tier, Some(RiskTier::High | RiskTier::Critical));
+        match core.review(&row.break_id, &ReviewAction::Accept, false) {
+            Err(e) => {
+                assert!(severe, "{} ({:?}) was refused: {}", row.break_id, row.tier, e.message);
+                assert_eq!(e.code, ErrorCode::Confirm);
+                assert!(e.message.starts_with(&format!("{} is {}", row.break_id, row.tier.unwrap().as_str())) && e.message.ends_with('?'), "{}", e.message);
+                assert_eq!(core.break_detail(&row.break_id)?.status, row.status, "nothing changed");
+                assert_eq!(entries(&core), before, "nothing recorded");
+                assert_eq!(core.review(&row.break_id, &ReviewAction::Accept, true)?, BreakStatus::Resolved);
+            }
+            Ok(status) => {
+                assert!(!severe, "{} ({:?}) was closed unconfirmed", row.break_id, row.tier);
+                assert_eq!(status, BreakStatus::Resolved);
+            }
+        }
+        assert_eq!(entries(&core), before + 1, "one action, one entry");
+    }
     Ok(())
 }
 

@@ -139,6 +139,39 @@ impl HumanAction {
         Ok(to)
     }
 
+    /// What a person confirms before this action takes effect on `row`, in words, or `None`
+    /// when it needs no confirmation. An action that closes or re-decides a break of a tier in
+    /// [`CONFIRMED_TIERS`] is confirmed first: a key pressed on the wrong line must not close a
+    /// CRITICAL break unseen. Assigning and commenting change no decision and need none.
+    ///
+    /// ```
+    /// use reconagent_engine::{DecisionAction, RiskTier};
+    /// use reconagent_store::{BreakRow, BreakStatus, HumanAction};
+    /// let row = BreakRow {
+    ///     break_id: "BRK-7".into(), break_type: "CASH_RECONCILIATION".into(), counterparty: None,
+    ///     amount: "-563898.00".into(), currency: "CHF".into(), status: BreakStatus::Escalated,
+    ///     tier: Some(RiskTier::Critical), decision: Some(DecisionAction::Escalate), assignee: None,
+    ///     sla_deadline: None, detected_at: None,
+    /// };
+    /// assert_eq!(
+    ///     HumanAction::Accept.confirmation(&row).unwrap(),
+    ///     "BRK-7 is CRITICAL (ESCALATED, -563,898.00 CHF, CASH_RECONCILIATION). Accept its decision ESCALATE and close it?"
+    /// );
+    /// assert!(HumanAction::Comment { text: "seen".into() }.confirmation(&row).is_none());
+    /// ```
+    pub fn confirmation(&self, row: &crate::queue::BreakRow) -> Option<String> {
+        let tier = row.tier.filter(|t| CONFIRMED_TIERS.contains(t))?;
+        let what =
+            format!("{} is {} ({}, {} {}, {})", row.break_id, tier.as_str(), row.status.as_str(), group_digits(&row.amount), row.currency, row.break_type);
+        let decision = row.decision.map_or("none", |d| d.as_str());
+        match self {
+            HumanAction::Accept => Some(format!("{what}. Accept its decision {decision} and close it?")),
+            HumanAction::Override { decision: to, .. } => Some(format!("{what}. Override its decision {decision} with {}?", to.as_str())),
+            HumanAction::Resolve { .. } => Some(format!("{what}. Resolve it (close it) as it stands?")),
+            HumanAction::Assign { .. } | HumanAction::Comment { .. } => None,
+        }
+    }
+
     /// The columns an action row holds besides its kind: (decision, reason, assignee, comment).
     pub fn fields(&self) -> (Option<&'static str>, Option<&str>, Option<&str>, Option<&str>) {
         match self {
@@ -147,6 +180,85 @@ impl HumanAction {
             HumanAction::Assign { assignee } => (None, None, Some(assignee.as_str()), None),
             HumanAction::Comment { text } => (None, None, None, Some(text.as_str())),
             HumanAction::Resolve { comment } => (None, None, None, Some(comment.as_str())),
+        }
+    }
+}
+
+/// Tiers whose breaks a person confirms before accepting, overriding or resolving them
+/// ([`HumanAction::confirmation`]).
+pub const CONFIRMED_TIERS: [reconagent_engine::RiskTier; 2] = [reconagent_engine::RiskTier::High, reconagent_engine::RiskTier::Critical];
+
+/// A decimal text with its integer digits grouped by thousands: `-563898.00` -> `-563,898.00`.
+pub fn group_digits(amount: &str) -> String {
+    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return amount.to_string();
+    }
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod confirmation_tests {
+    use super::*;
+    use crate::queue::BreakRow;
+    use reconagent_engine::RiskTier;
+
+    #[test]
+    fn digits_are_grouped_and_other_text_is_left_alone() {
+        for (a, b) in
+            [("-563898.00", "-563,898.00"), ("1234567", "1,234,567"), ("999", "999"), ("1000.5", "1,000.5"), ("0.01", "0.01"), ("1e5", "1e5"), ("", "")]
+        {
+            assert_eq!(group_digits(a), b);
+        }
+    }
+
+    /// Every action that closes or re-decides a HIGH or CRITICAL break asks first, on any
+    /// status; nothing else does.
+    #[test]
+    fn closing_or_redeciding_a_severe_break_is_confirmed_and_nothing_else() {
+        let actions = [
+            HumanAction::Accept,
+            HumanAction::Override { decision: DecisionAction::AutoResolve, reason: "r".into() },
+            HumanAction::Resolve { comment: String::new() },
+            HumanAction::Assign { assignee: "ann".into() },
+            HumanAction::Comment { text: "c".into() },
+        ];
+        for tier in [None, Some(RiskTier::Low), Some(RiskTier::Medium), Some(RiskTier::High), Some(RiskTier::Critical)] {
+            for status in BreakStatus::ALL {
+                for a in &actions {
+                    let row = BreakRow {
+                        break_id: "B".into(),
+                        break_type: "T".into(),
+                        counterparty: None,
+                        amount: "1".into(),
+                        currency: "USD".into(),
+                        status,
+                        tier,
+                        decision: None,
+                        assignee: None,
+                        sla_deadline: None,
+                        detected_at: None,
+                    };
+                    let severe = tier.is_some_and(|t| CONFIRMED_TIERS.contains(&t));
+                    let changes_decision = matches!(a, HumanAction::Accept | HumanAction::Override { .. } | HumanAction::Resolve { .. });
+                    let asked = a.confirmation(&row);
+                    assert_eq!(asked.is_some(), severe && changes_decision, "{a:?} on {tier:?} {status:?}");
+                    if let (Some(q), Some(t)) = (asked, tier) {
+                        assert!(q.contains(t.as_str()) && q.ends_with('?'), "{q}");
+                    }
+                }
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
   const [report, setReport] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [importing, setImporting] = useState(false);
-  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload } = useVirtualQueue(query, 29);
+  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload, top } = useVirtualQueue(query, 29);
 
   // The table holds the rows now in view; selection is by break id, so it survives scrolling.
   // Memoised on the ids in view: a new array on every render would make the table rebuild its
@@ -120,7 +120,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
             const isSelected = !!row?.getIsSelected();
             return (
               <div key={rowKey(it.index, slot, items.length)} className={`row${isSelected ? " selected" : ""}`} data-break-id={data?.break_id}
-                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, transform: `translateY(${it.start}px)`, left: 0, right: 0, height: it.size }}
+                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, transform: `translateY(${top(it)}px)`, left: 0, right: 0, height: it.size }}
                 onDoubleClick={() => data && onOpen(data.break_id)} onClick={(e) => data && (e.ctrlKey || e.metaKey ? toggle(data.break_id) : onOpen(data.break_id))}>
                 <div className="cell" onClick={(e) => { e.stopPropagation(); if (data) toggle(data.break_id); }}>
                   <input type="checkbox" readOnly checked={isSelected} aria-label="select" />

@@ -35,8 +35,11 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
       return { rows, next: { key: "", break_id: rows[rows.length - 1].break_id } };
     }
     if (cmd === "review") {
-      accepted.push((args as { breakId: string }).breakId);
-      return { status: "ok", data: "RESOLVED" };
+      const { breakId, confirmed } = args as { breakId: string; confirmed: boolean };
+      // Rust's rule and words: a CRITICAL break is closed only when confirmed.
+      if (!confirmed) throw { code: "CONFIRM", message: `${breakId} is CRITICAL (ESCALATED, 1,234,567.50 USD, CASH_RECONCILIATION). Accept its decision ESCALATE and close it?` };
+      accepted.push(breakId);
+      return "RESOLVED";
     }
     return null;
   }, { shouldMockEvents: true });
@@ -54,7 +57,24 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
   fireEvent.keyDown(window, { key: "j" });
   await waitFor(() => expect(document.querySelector(".row.selected")?.getAttribute("data-break-id")).toBe("BRK-00003"));
   fireEvent.keyDown(window, { key: "a" });
+  // Nothing is done until the person answers Rust's question; the list's keys wait meanwhile.
+  await waitFor(() => expect(screen.getByTestId("confirm").textContent).toContain("BRK-00003 is CRITICAL"));
+  expect(document.activeElement?.getAttribute("data-testid")).toBe("confirm-no");
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "a" });
+  expect(accepted).toEqual([]);
+  expect(document.querySelector(".row.selected")?.getAttribute("data-break-id")).toBe("BRK-00003");
+  fireEvent.keyDown(window, { key: "y" });
   await waitFor(() => expect(accepted).toEqual(["BRK-00003"]));
+  expect(screen.queryByTestId("confirm")).toBeNull();
+  await waitFor(() => expect(screen.getByTestId("review-message").textContent).toBe("Accepted BRK-00003: now RESOLVED."));
+  // Declining does nothing, and says so.
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "a" });
+  await waitFor(() => expect(screen.getByTestId("confirm").textContent).toContain("BRK-00004"));
+  fireEvent.keyDown(window, { key: "Escape" });
+  await waitFor(() => expect(screen.getByTestId("review-message").textContent).toBe("Nothing done to BRK-00004."));
+  expect(accepted).toEqual(["BRK-00003"]);
 });
 
 test("hidden under an open break, the list ignores its keys", async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
-import { api } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
+import { useReview } from "../components/useReview";
 import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 
 // Every break waiting for a person, in the order a reviewer takes them (Rust's "priority": the
@@ -12,12 +12,14 @@ const WAITING: QueueQuery = {
 };
 const TEMPLATE = "120px 200px 90px 150px 170px 1fr 175px 120px";
 
-/** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous, a accept,
- * Enter open; only while `active` (not hidden under an open break). */
+/** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous (the cursor
+ * stays in view), a accept (HIGH and CRITICAL breaks ask first, in Rust's words), Enter open;
+ * only while `active` (not hidden under an open break) and no question is open. */
 export function Review({ onOpen, active = true }: { onOpen: (id: string) => void; active?: boolean }) {
   const [index, setIndex] = useState(0);
-  const [error, setError] = useState<unknown>(null);
-  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload } = useVirtualQueue(WAITING, 29);
+  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload, top } = useVirtualQueue(WAITING, 29);
+  const review = useReview(reload);
+  const { act, asking } = review;
   // An accepted break leaves the list: the cursor stays on the same line, now the next break.
   useEffect(() => {
     if (total !== null) setIndex((i) => Math.max(0, Math.min(i, total - 1)));
@@ -25,7 +27,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
 
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
-      if (!active || !total || (ev.target as HTMLElement).tagName === "INPUT") return;
+      if (!active || asking || !total || (ev.target as HTMLElement).tagName === "INPUT") return;
       const move = (to: number) => {
         setIndex(to);
         v.scrollToIndex(to, { align: "auto" });
@@ -34,22 +36,22 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
       if (ev.key === "j") move(Math.min(total - 1, index + 1));
       else if (ev.key === "k") move(Math.max(0, index - 1));
       else if (ev.key === "Enter" && current) onOpen(current.break_id);
-      else if (ev.key === "a" && current) api.review(current.break_id, { kind: "ACCEPT" }).then(reload, setError);
+      else if (ev.key === "a" && current) void act(current.break_id, { kind: "ACCEPT" });
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [active, total, index, rowAt, onOpen, v, reload]);
+  }, [active, asking, total, index, rowAt, onOpen, v, act]);
 
   // The table is always mounted: the virtualizer measures the element it first sees.
   return (
     <>
-      {error !== null && <ErrorBox error={error} />}
+      {review.view}
       {loadError !== null && <ErrorBox error={loadError} />}
       <div className="muted" data-testid="review-count">
         {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
         <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>Enter</kbd> open
       </div>
-      <div className="table" ref={scroller} style={{ height: "calc(100vh - 90px)" }} data-testid="review-list">
+      <div className="table" ref={scroller} style={{ flex: 1, minHeight: 120 }} data-testid="review-list">
         <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
           {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA deadline", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
         </div>
@@ -59,7 +61,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
             const r = rowAt(it.index);
             return (
               <div key={it.index} className={`row${it.index === index ? " selected" : ""}`} data-break-id={r?.break_id}
-                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, left: 0, right: 0, height: it.size, transform: `translateY(${it.start}px)` }}
+                style={{ gridTemplateColumns: TEMPLATE, position: "absolute", top: 0, left: 0, right: 0, height: it.size, transform: `translateY(${top(it)}px)` }}
                 onClick={() => setIndex(it.index)} onDoubleClick={() => r && onOpen(r.break_id)}>
                 {r ? (
                   <>

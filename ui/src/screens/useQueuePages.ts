@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { api, onDataChanged, type BreakRow, type QueueCursor, type QueueFilter } from "../api";
 
@@ -92,14 +92,28 @@ export function useVirtualQueue(query: QueueQuery, rowHeight: number) {
   const [version, setVersion] = useState(0);
   const pages = useQueuePages(query, version);
   const scroller = useRef<HTMLDivElement>(null);
+  // The table's sticky header sits above the rows inside the scrolling element: the rows start
+  // that far down (scrollMargin), and a row scrolled to the top must land below the header, not
+  // under it (scrollPaddingStart). Without them a cursor moved down stops a header's height
+  // below the visible list.
+  const [head, setHead] = useState(rowHeight);
+  useLayoutEffect(() => {
+    const h = scroller.current?.querySelector<HTMLElement>(".head")?.offsetHeight;
+    if (h) setHead(h);
+  }, []);
   // initialRect: rows render before the first measurement (and in tests, which have no layout).
-  const virtualizer = useVirtualizer({ count: pages.total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8, initialRect: { width: 1000, height: 600 } });
+  const virtualizer = useVirtualizer({
+    count: pages.total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8, initialRect: { width: 1000, height: 600 },
+    scrollMargin: head, scrollPaddingStart: head,
+  });
   const items = virtualizer.getVirtualItems();
+  /** Where a row is drawn inside the rows' box (below the header). */
+  const top = (it: { start: number }) => it.start - head;
   const { ensure } = pages;
   useEffect(() => {
     if (items.length) ensure(items[0].index, items[items.length - 1].index);
   });
   const reload = useCallback(() => setVersion((n) => n + 1), []);
   useEffect(() => onDataChanged(reload), [reload]);
-  return { ...pages, scroller, virtualizer, items, reload };
+  return { ...pages, scroller, virtualizer, items, reload, top };
 }

@@ -1,0 +1,84 @@
+import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { api, ApiFailure, type BreakStatus, type HumanAction } from "../api";
+import { ErrorBox } from "./ErrorBox";
+
+/** How long the message after an action stays, in ms. */
+export const MESSAGE_MS = 8000;
+
+const DONE: Record<HumanAction["kind"], string> = { ACCEPT: "Accepted", OVERRIDE: "Overrode", ASSIGN: "Assigned", COMMENT: "Commented on", RESOLVE: "Resolved" };
+
+type Asked = { breakId: string; action: HumanAction; question: string };
+
+/** A person's actions on breaks, for every screen that offers them. Rust decides which actions
+ * need a confirmation (`HumanAction::confirmation`: closing or re-deciding a HIGH or CRITICAL
+ * break) and words the question; this asks it in a dialog (`y` or Confirm does it; `n`, Esc or
+ * Cancel, which has the focus, does nothing) and, after any action, says what was done. */
+export function useReview(onDone: () => void): { act: (breakId: string, action: HumanAction) => Promise<void>; asking: boolean; view: ReactNode } {
+  const [asked, setAsked] = useState<Asked | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const send = useCallback(
+    async (breakId: string, action: HumanAction, confirmed: boolean) => {
+      setError(null);
+      try {
+        const status: BreakStatus = await api.review(breakId, action, confirmed);
+        setMessage(`${DONE[action.kind]} ${breakId}: now ${status}.`);
+        onDone();
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === "CONFIRM" && !confirmed) setAsked({ breakId, action, question: e.message });
+        else setError(e);
+      }
+    },
+    [onDone],
+  );
+  const act = useCallback((breakId: string, action: HumanAction) => send(breakId, action, false), [send]);
+  const confirm = useCallback(() => {
+    if (!asked) return;
+    setAsked(null);
+    void send(asked.breakId, asked.action, true);
+  }, [asked, send]);
+  const cancel = useCallback(() => {
+    if (asked) setMessage(`Nothing done to ${asked.breakId}.`);
+    setAsked(null);
+  }, [asked]);
+
+  useEffect(() => {
+    if (!asked) return;
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.key === "y") confirm();
+      else if (ev.key === "n" || ev.key === "Escape") cancel();
+      else return;
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    };
+    // Capture: the dialog answers its keys before the list under it sees them.
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, [asked, confirm, cancel]);
+
+  useEffect(() => {
+    if (!message) return;
+    const t = setTimeout(() => setMessage(null), MESSAGE_MS);
+    return () => clearTimeout(t);
+  }, [message]);
+
+  const view = (
+    <>
+      {asked && (
+        <div className="dialog-backdrop">
+          <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-question" data-testid="confirm">
+            <p id="confirm-question">{asked.question}</p>
+            <div className="toolbar">
+              <button className="primary" onClick={confirm} data-testid="confirm-yes">Confirm (y)</button>
+              <button autoFocus onClick={cancel} data-testid="confirm-no">Cancel (n, Esc)</button>
+            </div>
+          </div>
+        </div>
+      )}
+      {message && <div className="notice" role="status" data-testid="review-message">{message}</div>}
+      {error !== null && <ErrorBox error={error} />}
+    </>
+  );
+  return { act, asking: asked !== null, view };
+}
