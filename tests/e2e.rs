@@ -375,6 +375,13 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     key("a");
     let question = s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
     assert!(question.contains("Accept its decision"), "{question}");
+    // On top of everything, where a person sees it: the point at its centre is the dialog's.
+    let shown = s.script(
+        "const d = document.querySelector('[data-testid=confirm]'); const b = d.getBoundingClientRect();
+         const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+         return [b.left, b.top, b.width, b.height, d.contains(e), window.innerWidth, window.innerHeight, getComputedStyle(d.parentElement).position];",
+    );
+    assert!(shown[2].as_f64() > Some(100.0) && shown[3].as_f64() > Some(20.0) && shown[4].as_bool() == Some(true), "the question is not on top: {shown}");
     screenshot(&shots, "05c-review-confirm-critical");
     key("n");
     s.wait_text("[data-testid=review-message]", &format!("Nothing done to {first}."), 10);

@@ -27,6 +27,36 @@ pub fn sample_as_of() -> DateTime<Utc> {
     "2026-11-21T00:00:00Z".parse().expect("a valid constant")
 }
 
+/// The bundled sample moved in time so that `now` is, to its breaks, what [`sample_as_of`] was:
+/// detection times shift by `now - sample_as_of` (whole seconds), trade and settlement dates by
+/// the same number of whole days. A demo loaded on any day is a normal day: the ages, tiers,
+/// SLA clocks and decisions of the README's figures, not a sample that has aged into CRITICAL.
+pub fn bundled_breaks_as_of(now: DateTime<Utc>) -> Vec<Break> {
+    let mut breaks = bundled_breaks();
+    for b in &mut breaks {
+        shift(b, now - sample_as_of());
+    }
+    breaks
+}
+
+/// Moves every date of `b` by `by`: its detection time exactly (to the second), its dates
+/// (trade, both settlements) by the whole days `by` spans.
+pub fn shift(b: &mut Break, by: Duration) {
+    let by = Duration::seconds(by.num_seconds());
+    let days = Duration::days(by.num_days());
+    let move_date = |d: &mut Option<NaiveDate>| {
+        if let Some(x) = d.as_mut() {
+            *x = x.checked_add_signed(days).unwrap_or(*x);
+        }
+    };
+    if let Some(t) = b.detected_at.as_mut() {
+        *t = t.checked_add_signed(by).unwrap_or(*t);
+    }
+    move_date(&mut b.trade_date);
+    move_date(&mut b.internal.settle_date);
+    move_date(&mut b.external.settle_date);
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Scenario {
     WithinTolerance,

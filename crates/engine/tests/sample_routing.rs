@@ -145,3 +145,38 @@ fn decisions_are_safe() -> TestResult {
     assert!(agree * 100 / v1.len() >= 95, "agreement {agree}/{}", v1.len());
     Ok(())
 }
+
+/// A demo loaded on any later (or earlier) day is a normal day: the sample moved to `now` and
+/// run as of `now` gets, break by break, the tier, decision, plan and SLA clock (deadline minus
+/// as-of) it gets at its anchor. Offsets from seconds to years, odd hours included.
+#[test]
+fn the_sample_moved_to_any_day_decides_as_on_its_own_day() -> TestResult {
+    let orch = Orchestrator::bundled();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let run = |breaks: Vec<reconagent_engine::Break>, at: chrono::DateTime<chrono::Utc>| {
+        let n = breaks.len();
+        let mut graphs = Vec::new();
+        rt.block_on(orch.process_batch(breaks, n, &BatchOptions::new(RunMode::V2, at), |g| graphs.push(g), |_| {}));
+        graphs.sort_by(|a, b| a.break_id.cmp(&b.break_id));
+        graphs
+    };
+    let key = |g: &ExecutionGraph, at: chrono::DateTime<chrono::Utc>| {
+        let sla = g.nodes.iter().find_map(|n| match n.output.as_deref() {
+            Some(reconagent_engine::agents::AgentOutput::Workflow(w)) => Some(w.sla_deadline - at),
+            _ => None,
+        });
+        (g.break_id.clone(), g.profile.tier, g.decision.action, g.policy_key.clone(), g.agents_invoked(), sla, g.decision.rationale.clone())
+    };
+    let anchor = sample_as_of();
+    let expected: Vec<_> = run(sample::bundled_breaks(), anchor).iter().map(|g| key(g, anchor)).collect();
+    let tiers: std::collections::BTreeSet<_> = expected.iter().map(|k| k.1).collect();
+    assert!(tiers.contains(&RiskTier::Low) && tiers.contains(&RiskTier::Critical), "a normal day has every tier: {tiers:?}");
+    for offset in [chrono::Duration::seconds(1), chrono::Duration::hours(15) + chrono::Duration::minutes(58), chrono::Duration::days(10), chrono::Duration::days(400) + chrono::Duration::hours(7), -chrono::Duration::days(3)] {
+        let now = anchor + offset;
+        let moved = sample::bundled_breaks_as_of(now);
+        assert_ne!(moved, sample::bundled_breaks());
+        let got: Vec<_> = run(moved, now).iter().map(|g| key(g, now)).collect();
+        assert_eq!(got, expected, "moved by {offset}");
+    }
+    Ok(())
+}
