@@ -143,9 +143,11 @@ impl Core {
         Ok(ImportSummary { source, inserted: done.inserted as i32, already_present: done.already_present as i32, errors })
     }
 
-    /// Loads the bundled sample breaks, on purpose.
+    /// Loads the bundled sample breaks, on purpose, moved to today
+    /// ([`reconagent_engine::sample::bundled_breaks_as_of`]): a demo is a normal day whenever it
+    /// is loaded.
     pub fn load_sample(&self) -> ApiResult<ImportSummary> {
-        let (inserted, present) = self.store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample")?;
+        let (inserted, present) = self.store.import_breaks(&reconagent_engine::sample::bundled_breaks_as_of(chrono::Utc::now()), "bundled sample")?;
         Ok(ImportSummary { source: "bundled sample".into(), inserted: inserted as i32, already_present: present as i32, errors: vec![] })
     }
 }

@@ -76,7 +76,7 @@ impl Core {
         store.record_policy(&policies, "in force at start")?;
         let mut loaded_sample = false;
         if sample_if_empty && store.queue_count(&QueueFilter::default())? == 0 {
-            store.import_breaks(&reconagent_engine::sample::bundled_breaks(), "bundled sample (empty database at start)")?;
+            store.import_breaks(&reconagent_engine::sample::bundled_breaks_as_of(chrono::Utc::now()), "bundled sample (empty database at start)")?;
             loaded_sample = true;
         }
         let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_history(store.history()?);

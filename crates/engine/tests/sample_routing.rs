@@ -171,7 +171,13 @@ fn the_sample_moved_to_any_day_decides_as_on_its_own_day() -> TestResult {
     let expected: Vec<_> = run(sample::bundled_breaks(), anchor).iter().map(|g| key(g, anchor)).collect();
     let tiers: std::collections::BTreeSet<_> = expected.iter().map(|k| k.1).collect();
     assert!(tiers.contains(&RiskTier::Low) && tiers.contains(&RiskTier::Critical), "a normal day has every tier: {tiers:?}");
-    for offset in [chrono::Duration::seconds(1), chrono::Duration::hours(15) + chrono::Duration::minutes(58), chrono::Duration::days(10), chrono::Duration::days(400) + chrono::Duration::hours(7), -chrono::Duration::days(3)] {
+    for offset in [
+        chrono::Duration::seconds(1),
+        chrono::Duration::hours(15) + chrono::Duration::minutes(58),
+        chrono::Duration::days(10),
+        chrono::Duration::days(400) + chrono::Duration::hours(7),
+        -chrono::Duration::days(3),
+    ] {
         let now = anchor + offset;
         let moved = sample::bundled_breaks_as_of(now);
         assert_ne!(moved, sample::bundled_breaks());
