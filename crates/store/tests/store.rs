@@ -341,6 +341,41 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
     Ok(())
 }
 
+/// A person's action rows are what the History and the reports show: who did it, when, the
+/// decision, the reason, the assignee, the comment. Each edited on its own is named by verify,
+/// with the entry that records otherwise.
+#[test]
+fn verify_names_an_edited_human_action() -> TestResult {
+    let cases: &[(&str, &str, &str)] = &[
+        ("who", "UPDATE actions SET actor = 'mallory' WHERE kind = 'OVERRIDE'", "actor `mallory` (the log: `"),
+        ("when", "UPDATE actions SET at = '2020-01-01T00:00:00.000000Z' WHERE kind = 'ASSIGN'", "time 2020-01-01T00:00:00.000000Z (the log: "),
+        ("the decision", "UPDATE actions SET decision = 'AUTO_RESOLVE' WHERE kind = 'OVERRIDE'", "decision `AUTO_RESOLVE` (the log: `ESCALATE`)"),
+        (
+            "the reason",
+            "UPDATE actions SET reason = 'approved by the desk head' WHERE kind = 'OVERRIDE'",
+            "reason `approved by the desk head` (the log: `counterparty disputes`)",
+        ),
+        ("the assignee", "UPDATE actions SET assignee = 'nobody' WHERE kind = 'ASSIGN'", "assignee `nobody` (the log: `ann`)"),
+        ("the comment", "UPDATE actions SET comment = NULL WHERE kind = 'COMMENT'", "comment none (the log: `seen`)"),
+    ];
+    for (what, sql, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, ids) = store_with_runs(&dir, 20);
+        let waiting = |s: &Store| s.queue(&QueueFilter { awaiting_review: true, limit: 100, ..Default::default() }).unwrap().0;
+        let w = waiting(&store);
+        store.act(&w[0].break_id, &HumanAction::Override { decision: DecisionAction::Escalate, reason: "counterparty disputes".into() })?;
+        store.act(&ids[0], &HumanAction::Assign { assignee: "ann".into() })?;
+        store.act(&ids[1], &HumanAction::Comment { text: "seen".into() })?;
+        assert!(store.verify().unwrap().ok);
+        tamper(store.path(), sql);
+        let v = store.verify().unwrap();
+        assert!(!v.ok, "{what}: an edited action row was not noticed");
+        let why = &v.first_bad.as_ref().unwrap().1;
+        assert!(why.contains("was edited") && why.contains(want), "{what}: {why}");
+    }
+    Ok(())
+}
+
 /// An entry's payload edited and the chain recomputed from it onwards (what a dishonest user
 /// with the database and this code could do): the chain verifies, the state check does not.
 #[test]

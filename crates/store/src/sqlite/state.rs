@@ -7,6 +7,7 @@
 //! deleted entries (with or without their runs), and forged rows are named.
 
 use crate::error::Result;
+use crate::lifecycle::HumanAction;
 use crate::run_rows::rows_digest;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -58,17 +59,22 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut names = Names::default();
     let new = names.of(Some("NEW"));
     let mut run_entries = 0i64;
-    let mut action_entries: Vec<(i64, String, String)> = Vec::new();
+    // Per HUMAN_ACTION entry: its seq, break, kind, and a digest of what its action row must
+    // hold (who, when, decision, reason, assignee, comment); None for a payload this build
+    // cannot read as an action (written by an early build), whose row is checked by kind only.
+    let mut action_entries: Vec<(i64, String, String, Option<[u8; 32]>)> = Vec::new();
     let mut run_stmt = conn.prepare(
         "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit FROM runs WHERE run_id = ?1",
     )?;
     let mut graph_stmt = conn.prepare("SELECT graph FROM runs WHERE run_id = ?1")?;
     let mut node_stmt =
         conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
-    let mut entries = conn.prepare("SELECT seq, kind, subject, payload FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
+    let mut entries =
+        conn.prepare("SELECT seq, kind, subject, payload, actor, at FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
     let mut rows = entries.query([])?;
     while let Some(r) = rows.next()? {
         let (seq, kind, subject, payload): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let (entry_actor, entry_at): (String, String) = (r.get(4)?, r.get(5)?);
         let p: Value = serde_json::from_str(&payload)?;
         if kind == "RUN" {
             run_entries += 1;
@@ -171,7 +177,18 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
             if let Some(a) = assignee {
                 e.assignee = a;
             }
-            action_entries.push((seq, subject, action["kind"].as_str().unwrap_or_default().to_string()));
+            let row = serde_json::from_value::<HumanAction>(action.clone()).ok().map(|a| {
+                let (decision, reason, assignee, comment) = a.fields();
+                ActionFields {
+                    actor: entry_actor.clone(),
+                    at: entry_at.clone(),
+                    decision: decision.map(str::to_string),
+                    reason: reason.map(str::to_string),
+                    assignee: assignee.map(str::to_string),
+                    comment: comment.map(str::to_string),
+                }
+            });
+            action_entries.push((seq, subject, action["kind"].as_str().unwrap_or_default().to_string(), row.as_ref().map(ActionFields::digest)));
         }
     }
     // Rows without an entry.
@@ -192,14 +209,39 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
             ),
         )));
     }
-    let mut stmt = conn.prepare("SELECT break_id, kind FROM actions ORDER BY action_id")?;
-    let actions: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
-    if actions.len() != action_entries.len() {
-        return Ok(Some((0, format!("{} human actions are stored but {} HUMAN_ACTION entries record them", actions.len(), action_entries.len()))));
+    let stored: i64 = conn.query_row("SELECT COUNT(*) FROM actions", [], |r| r.get(0))?;
+    if stored as usize != action_entries.len() {
+        return Ok(Some((0, format!("{stored} human actions are stored but {} HUMAN_ACTION entries record them", action_entries.len()))));
     }
-    for ((break_id, kind), (seq, subject, entry_kind)) in actions.iter().zip(&action_entries) {
-        if break_id != subject || kind != entry_kind {
+    let mut stmt = conn.prepare("SELECT break_id, kind, actor, at, decision, reason, assignee, comment FROM actions ORDER BY action_id")?;
+    let mut actions = stmt.query([])?;
+    for (seq, subject, entry_kind, want) in &action_entries {
+        let Some(r) = actions.next()? else { break };
+        let (break_id, kind): (String, String) = (r.get(0)?, r.get(1)?);
+        if &break_id != subject || &kind != entry_kind {
             return Ok(Some((*seq, format!("action on {break_id} ({kind}) disagrees with its entry {seq} ({entry_kind} on {subject})"))));
+        }
+        let Some(want) = want else { continue };
+        let row = ActionFields { actor: r.get(2)?, at: r.get(3)?, decision: r.get(4)?, reason: r.get(5)?, assignee: r.get(6)?, comment: r.get(7)? };
+        if &row.digest() != want {
+            // Rare: read the entry again to name what differs.
+            let (actor, at, payload): (String, String, String) =
+                conn.query_row("SELECT actor, at, payload FROM audit_log WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let p: Value = serde_json::from_str(&payload)?;
+            let a: HumanAction = serde_json::from_value(p["action"].clone())?;
+            let (decision, reason, assignee, comment) = a.fields();
+            let entry = ActionFields {
+                actor,
+                at,
+                decision: decision.map(str::to_string),
+                reason: reason.map(str::to_string),
+                assignee: assignee.map(str::to_string),
+                comment: comment.map(str::to_string),
+            };
+            return Ok(Some((
+                *seq,
+                format!("action on {break_id} ({kind}) was edited: {}; its entry {seq} records otherwise", row.differences(&entry).join(", ")),
+            )));
         }
     }
     // Every break against its replayed history.
@@ -240,4 +282,45 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
         return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
     }
     Ok(None)
+}
+
+/// What a human action's row holds besides its break and kind, as its entry records it.
+struct ActionFields {
+    actor: String,
+    at: String,
+    decision: Option<String>,
+    reason: Option<String>,
+    assignee: Option<String>,
+    comment: Option<String>,
+}
+
+impl ActionFields {
+    fn digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let text = json!([self.actor, self.at, self.decision, self.reason, self.assignee, self.comment]).to_string();
+        sha2::Sha256::digest(text.as_bytes()).into()
+    }
+
+    /// The fields of `self` (the row) that differ from `entry`, in words.
+    fn differences(&self, entry: &ActionFields) -> Vec<String> {
+        let show = |v: &Option<String>| v.as_deref().map_or("none".to_string(), |s| format!("`{s}`"));
+        let mut out = Vec::new();
+        if self.actor != entry.actor {
+            out.push(format!("actor `{}` (the log: `{}`)", self.actor, entry.actor));
+        }
+        if self.at != entry.at {
+            out.push(format!("time {} (the log: {})", self.at, entry.at));
+        }
+        for (name, row, log) in [
+            ("decision", &self.decision, &entry.decision),
+            ("reason", &self.reason, &entry.reason),
+            ("assignee", &self.assignee, &entry.assignee),
+            ("comment", &self.comment, &entry.comment),
+        ] {
+            if row != log {
+                out.push(format!("{name} {} (the log: {})", show(row), show(log)));
+            }
+        }
+        out
+    }
 }
