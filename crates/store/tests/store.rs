@@ -327,6 +327,18 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
         ("a run inserted", "INSERT INTO runs SELECT run_id + 1000, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost FROM runs WHERE run_id = 1", "inserted directly"),
         ("the last entries deleted with their runs", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log); DELETE FROM run_nodes WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM run_checkpoints WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM runs WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs)", "the log says"),
         ("the last entries deleted, runs kept", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log)", "runs are stored but"),
+        (
+            "a break's amount edited",
+            "UPDATE breaks SET data = json_set(data, '$.amount', '1.00'), amount = '1.00' WHERE break_id = (SELECT MIN(break_id) FROM breaks)",
+            "were edited (an amount",
+        ),
+        ("a break's counterparty edited in its JSON only", "UPDATE breaks SET data = replace(data, counterparty, 'ACME') WHERE rowid = 7", "were edited (an amount"),
+        (
+            "a break inserted directly",
+            "INSERT INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
+             SELECT 'FORGED', break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at FROM breaks LIMIT 1",
+            "break FORGED is stored but no IMPORT entry records it",
+        ),
     ];
     for (what, sql, want) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -335,6 +347,53 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
         tamper(store.path(), &format!("PRAGMA foreign_keys = OFF; {sql}"));
         let v = store.verify().unwrap();
         assert!(!v.ok, "{what}: not detected");
+        let why = &v.first_bad.as_ref().unwrap().1;
+        assert!(why.contains(want), "{what}: {why}");
+    }
+    Ok(())
+}
+
+/// A replaced break keeps its earlier contents; the log records each version's digest. Editing
+/// the contents now, or a kept earlier version, is named; an honest replacement verifies.
+#[test]
+fn verify_names_edited_contents_of_a_replaced_break() -> TestResult {
+    for (what, sql, want) in [
+        ("nothing", "", ""),
+        ("the contents now", "UPDATE breaks SET data = json_set(data, '$.amount', '2.00') WHERE break_id = 'B'", "were edited since it was last replaced"),
+        (
+            "a kept version",
+            "UPDATE break_versions SET data = json_set(data, '$.amount', '2.00') WHERE version_id = (SELECT MIN(version_id) FROM break_versions)",
+            "a kept earlier version's contents were edited",
+        ),
+        (
+            "the first kept version removed",
+            "DELETE FROM break_versions WHERE version_id = (SELECT MIN(version_id) FROM break_versions)",
+            "replaced versions are kept but",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, ids) = store_with_runs(&dir, 10);
+        let mut b = store.get_break(&ids[2])?;
+        b.amount += rust_decimal::Decimal::ONE;
+        assert!(store.replace_break(&b, "the source system corrected it")?);
+        b.amount += rust_decimal::Decimal::ONE;
+        assert!(store.replace_break(&b, "and again")?);
+        // More imports after it: the walk by import order must still line up.
+        let more = generate(9, 5, &Orchestrator::bundled().refdata)
+            .into_iter()
+            .map(|mut x| {
+                x.break_id = format!("LATE-{}", x.break_id);
+                x
+            })
+            .collect::<Vec<_>>();
+        store.import_breaks(&more, "later")?;
+        assert!(store.verify()?.ok, "honest replacements and imports verify");
+        if sql.is_empty() {
+            continue;
+        }
+        tamper(store.path(), &sql.replace("'B'", &format!("'{}'", ids[2])));
+        let v = store.verify()?;
+        assert!(!v.ok, "{what}: not noticed");
         let why = &v.first_bad.as_ref().unwrap().1;
         assert!(why.contains(want), "{what}: {why}");
     }

@@ -191,6 +191,9 @@ impl BreakStore for SqliteStore {
         let at = now();
         self.write(|tx| {
             let mut inserted = 0;
+            // What the IMPORT entry commits to: the contents of every break it inserted, in order
+            // (`verify` recomputes it; see `state::contents`).
+            let mut contents = sha2::Sha256::new();
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT OR IGNORE INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
@@ -198,15 +201,18 @@ impl BreakStore for SqliteStore {
                 )?;
                 let mut counts = super::counts::Counts::default();
                 for b in breaks {
-                    if stmt.execute(Contents::new(b, serde_json::to_string(b)?, &at).params().as_slice())? == 1 {
+                    let data = serde_json::to_string(b)?;
+                    if stmt.execute(Contents::new(b, data.clone(), &at).params().as_slice())? == 1 {
                         inserted += 1;
+                        contents.update(super::state::content_line(&b.break_id, &data).as_bytes());
                         counts.added((b.break_type.as_str().to_string(), BreakStatus::New.as_str().to_string(), String::new(), String::new()));
                     }
                 }
                 counts.apply(tx)?;
             }
             let skipped = breaks.len() - inserted;
-            super::audit::append(tx, EventKind::Import, &self.actor, source, &json!({"inserted": inserted, "already_present": skipped}), &at)?;
+            let contents = hex::encode(contents.finalize());
+            super::audit::append(tx, EventKind::Import, &self.actor, source, &json!({"inserted": inserted, "already_present": skipped, "contents": contents}), &at)?;
             Ok((inserted, skipped))
         })
     }

@@ -59,6 +59,8 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut names = Names::default();
     let new = names.of(Some("NEW"));
     let mut run_entries = 0i64;
+    // Per replaced break, its BREAK_REPLACED entries in order: (seq, old digest, new digest).
+    let mut replaced: HashMap<String, Vec<(i64, String, String)>> = HashMap::new();
     // Per HUMAN_ACTION entry: its seq, break, kind, and a digest of what its action row must
     // hold (who, when, decision, reason, assignee, comment); None for a payload this build
     // cannot read as an action (written by an early build), whose row is checked by kind only.
@@ -160,6 +162,11 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 e.tier_known |= tier_known;
             }
         } else if kind == "BREAK_REPLACED" {
+            replaced.entry(subject.clone()).or_default().push((
+                seq,
+                p["old"].as_str().unwrap_or_default().to_string(),
+                p["new"].as_str().unwrap_or_default().to_string(),
+            ));
             // NEW again, decided on the new contents; the assignee stays.
             let e = expected.entry(subject.as_str().into()).or_default();
             *e = Expected { status: new, assignee: e.assignee, ..Default::default() };
@@ -280,6 +287,85 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     }
     if let Some(id) = expected.keys().next() {
         return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
+    }
+    contents(conn, &replaced)
+}
+
+/// A break's contents as an import commits to them: `break_id`, a tab, the SHA-256 of its
+/// stored JSON, a newline; an IMPORT entry's `contents` is the SHA-256 of these lines for the
+/// breaks it inserted, in the order inserted.
+pub(crate) fn content_line(break_id: &str, data: &str) -> String {
+    use sha2::Digest;
+    format!("{break_id}\t{}\n", hex::encode(sha2::Sha256::digest(data.as_bytes())))
+}
+
+/// The breaks' contents against the log. Breaks are stored in the order imported (rowid), so
+/// walking them in that order beside the IMPORT entries gives each entry the breaks it
+/// inserted: their contents as imported (the first kept version of a replaced break) must hash
+/// to the entry's `contents` (imports written before it was recorded are checked by count and
+/// time only). A replaced break's kept versions and its contents now must match its
+/// BREAK_REPLACED entries' `old` and `new` digests, in order. An amount or counterparty edited
+/// in the file is named.
+fn contents(conn: &Connection, replaced: &HashMap<String, Vec<(i64, String, String)>>) -> Result<Option<(i64, String)>> {
+    use sha2::Digest;
+    let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+    let mut versions = conn.prepare("SELECT data FROM break_versions WHERE break_id = ?1 ORDER BY version_id")?;
+    let mut imports = conn.prepare("SELECT seq, at, payload FROM audit_log WHERE kind = 'IMPORT' ORDER BY seq")?;
+    let mut imports = imports.query([])?;
+    let mut breaks = conn.prepare("SELECT break_id, imported_at, data FROM breaks ORDER BY rowid")?;
+    let mut breaks = breaks.query([])?;
+    let mut counted = 0u64;
+    while let Some(e) = imports.next()? {
+        let (seq, at, payload): (i64, String, String) = (e.get(0)?, e.get(1)?, e.get(2)?);
+        let p: Value = serde_json::from_str(&payload)?;
+        let inserted = p["inserted"].as_u64().unwrap_or(0);
+        let want = p["contents"].as_str();
+        let mut hasher = sha2::Sha256::new();
+        for _ in 0..inserted {
+            let Some(b) = breaks.next()? else {
+                return Ok(Some((seq, format!("the IMPORT entries record {} breaks or more, but {counted} are stored (deleted)", counted + 1))));
+            };
+            counted += 1;
+            let (id, imported_at, data): (String, String, String) = (b.get(0)?, b.get(1)?, b.get(2)?);
+            if imported_at != at {
+                return Ok(Some((
+                    seq,
+                    format!(
+                        "break {id} was imported at {imported_at}, but the import entry {seq} that inserted it is of {at} (inserted directly, or reordered)"
+                    ),
+                )));
+            }
+            // As imported: a replaced break's first kept version; then each replacement in turn.
+            let mut kept: Vec<String> = Vec::new();
+            if let Some(reps) = replaced.get(&id) {
+                kept = versions.query_map([&id], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+                if kept.len() != reps.len() {
+                    return Ok(Some((
+                        reps[0].0,
+                        format!("break {id}: {} replaced versions are kept but {} BREAK_REPLACED entries record them", kept.len(), reps.len()),
+                    )));
+                }
+                for (v, (rseq, old, _)) in kept.iter().zip(reps) {
+                    if &digest(v) != old {
+                        return Ok(Some((*rseq, format!("break {id}: a kept earlier version's contents were edited (entry {rseq} records otherwise)"))));
+                    }
+                }
+                let (rseq, _, new) = reps.last().expect("a replaced break has an entry");
+                if &digest(&data) != new {
+                    return Ok(Some((*rseq, format!("break {id}: its contents were edited since it was last replaced (entry {rseq} records otherwise)"))));
+                }
+            }
+            hasher.update(content_line(&id, kept.first().unwrap_or(&data)).as_bytes());
+        }
+        if let Some(want) = want {
+            if hex::encode(hasher.finalize()) != want {
+                return Ok(Some((seq, format!("the contents of a break imported by entry {seq} were edited (an amount, a counterparty, a date: the import recorded a different digest)"))));
+            }
+        }
+    }
+    if let Some(b) = breaks.next()? {
+        let id: String = b.get(0)?;
+        return Ok(Some((0, format!("break {id} is stored but no IMPORT entry records it (inserted directly)"))));
     }
     Ok(None)
 }
