@@ -333,6 +333,7 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
             "were edited (an amount",
         ),
         ("a break's counterparty edited in its JSON only", "UPDATE breaks SET data = replace(data, counterparty, 'ACME') WHERE rowid = 7", "were edited (an amount"),
+        ("a stored policy text edited", "UPDATE policy_versions SET text = replace(text, 'AUTO_RESOLVE', 'ESCALATE')", "was edited: it no longer hashes to its version"),
         (
             "a break inserted directly",
             "INSERT INTO breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)

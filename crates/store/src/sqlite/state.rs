@@ -288,7 +288,24 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     if let Some(id) = expected.keys().next() {
         return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
     }
-    contents(conn, &replaced)
+    if let Some(bad) = contents(conn, &replaced)? {
+        return Ok(Some(bad));
+    }
+    policy_texts(conn)
+}
+
+/// Every stored policy version's text still hashes to its version: the text an auditor reads
+/// for "the rules in force when this break was decided" is the one that was in force.
+fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
+    let mut stmt = conn.prepare("SELECT hash, text FROM policy_versions ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (hash, text): (String, String) = (r.get(0)?, r.get(1)?);
+        if reconagent_engine::policy::PolicySet::content_hash(&text) != hash {
+            return Ok(Some((0, format!("the text of policy version {hash:.12} was edited: it no longer hashes to its version"))));
+        }
+    }
+    Ok(None)
 }
 
 /// A break's contents as an import commits to them: `break_id`, a tab, the SHA-256 of its
