@@ -371,6 +371,12 @@ fn verify_names_edited_contents_of_a_replaced_break() -> TestResult {
             "DELETE FROM break_versions WHERE version_id = (SELECT MIN(version_id) FROM break_versions)",
             "replaced versions are kept but",
         ),
+        ("who replaced it", "UPDATE break_versions SET replaced_by = 'mallory'", "replaced by `mallory` (the log: `"),
+        (
+            "why",
+            "UPDATE break_versions SET reason = 'the desk head said so' WHERE version_id = (SELECT MAX(version_id) FROM break_versions)",
+            "reason `the desk head said so` (the log: `and again`)",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let (store, ids) = store_with_runs(&dir, 10);

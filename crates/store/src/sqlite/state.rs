@@ -59,8 +59,8 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut names = Names::default();
     let new = names.of(Some("NEW"));
     let mut run_entries = 0i64;
-    // Per replaced break, its BREAK_REPLACED entries in order: (seq, old digest, new digest).
-    let mut replaced: HashMap<String, Vec<(i64, String, String)>> = HashMap::new();
+    // Per replaced break, its BREAK_REPLACED entries in order.
+    let mut replaced: HashMap<String, Vec<Replacement>> = HashMap::new();
     // Per HUMAN_ACTION entry: its seq, break, kind, and a digest of what its action row must
     // hold (who, when, decision, reason, assignee, comment); None for a payload this build
     // cannot read as an action (written by an early build), whose row is checked by kind only.
@@ -162,11 +162,15 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 e.tier_known |= tier_known;
             }
         } else if kind == "BREAK_REPLACED" {
-            replaced.entry(subject.clone()).or_default().push((
+            replaced.entry(subject.clone()).or_default().push(Replacement {
                 seq,
-                p["old"].as_str().unwrap_or_default().to_string(),
-                p["new"].as_str().unwrap_or_default().to_string(),
-            ));
+                old: p["old"].as_str().unwrap_or_default().to_string(),
+                new: p["new"].as_str().unwrap_or_default().to_string(),
+                by: entry_actor.clone(),
+                at: entry_at.clone(),
+                reason: p["reason"].as_str().unwrap_or_default().to_string(),
+                from: p["from"].as_str().unwrap_or_default().to_string(),
+            });
             // NEW again, decided on the new contents; the assignee stays.
             let e = expected.entry(subject.as_str().into()).or_default();
             *e = Expected { status: new, assignee: e.assignee, ..Default::default() };
@@ -323,10 +327,10 @@ pub(crate) fn content_line(break_id: &str, data: &str) -> String {
 /// time only). A replaced break's kept versions and its contents now must match its
 /// BREAK_REPLACED entries' `old` and `new` digests, in order. An amount or counterparty edited
 /// in the file is named.
-fn contents(conn: &Connection, replaced: &HashMap<String, Vec<(i64, String, String)>>) -> Result<Option<(i64, String)>> {
+fn contents(conn: &Connection, replaced: &HashMap<String, Vec<Replacement>>) -> Result<Option<(i64, String)>> {
     use sha2::Digest;
     let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
-    let mut versions = conn.prepare("SELECT data FROM break_versions WHERE break_id = ?1 ORDER BY version_id")?;
+    let mut versions = conn.prepare("SELECT data, replaced_by, replaced_at, reason, status FROM break_versions WHERE break_id = ?1 ORDER BY version_id")?;
     let mut imports = conn.prepare("SELECT seq, at, payload FROM audit_log WHERE kind = 'IMPORT' ORDER BY seq")?;
     let mut imports = imports.query([])?;
     let mut breaks = conn.prepare("SELECT break_id, imported_at, data FROM breaks ORDER BY rowid")?;
@@ -353,26 +357,43 @@ fn contents(conn: &Connection, replaced: &HashMap<String, Vec<(i64, String, Stri
                 )));
             }
             // As imported: a replaced break's first kept version; then each replacement in turn.
-            let mut kept: Vec<String> = Vec::new();
+            let mut first_kept: Option<String> = None;
             if let Some(reps) = replaced.get(&id) {
-                kept = versions.query_map([&id], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+                let kept: Vec<(String, String, String, String, String)> =
+                    versions.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<std::result::Result<_, _>>()?;
                 if kept.len() != reps.len() {
                     return Ok(Some((
-                        reps[0].0,
+                        reps[0].seq,
                         format!("break {id}: {} replaced versions are kept but {} BREAK_REPLACED entries record them", kept.len(), reps.len()),
                     )));
                 }
-                for (v, (rseq, old, _)) in kept.iter().zip(reps) {
-                    if &digest(v) != old {
-                        return Ok(Some((*rseq, format!("break {id}: a kept earlier version's contents were edited (entry {rseq} records otherwise)"))));
+                for ((data, by, at, reason, status), rep) in kept.iter().zip(reps) {
+                    let rseq = rep.seq;
+                    if digest(data) != rep.old {
+                        return Ok(Some((rseq, format!("break {id}: a kept earlier version's contents were edited (entry {rseq} records otherwise)"))));
+                    }
+                    let mut differs = Vec::new();
+                    for (name, row, log) in
+                        [("replaced by", by, &rep.by), ("replaced at", at, &rep.at), ("reason", reason, &rep.reason), ("status", status, &rep.from)]
+                    {
+                        if row != log {
+                            differs.push(format!("{name} `{row}` (the log: `{log}`)"));
+                        }
+                    }
+                    if !differs.is_empty() {
+                        return Ok(Some((rseq, format!("break {id}: the record of its replacement was edited: {}", differs.join(", ")))));
                     }
                 }
-                let (rseq, _, new) = reps.last().expect("a replaced break has an entry");
-                if &digest(&data) != new {
-                    return Ok(Some((*rseq, format!("break {id}: its contents were edited since it was last replaced (entry {rseq} records otherwise)"))));
+                let last = reps.last().expect("a replaced break has an entry");
+                if digest(&data) != last.new {
+                    return Ok(Some((
+                        last.seq,
+                        format!("break {id}: its contents were edited since it was last replaced (entry {} records otherwise)", last.seq),
+                    )));
                 }
+                first_kept = kept.into_iter().next().map(|k| k.0);
             }
-            hasher.update(content_line(&id, kept.first().unwrap_or(&data)).as_bytes());
+            hasher.update(content_line(&id, first_kept.as_deref().unwrap_or(&data)).as_bytes());
         }
         if let Some(want) = want {
             if hex::encode(hasher.finalize()) != want {
@@ -426,4 +447,18 @@ impl ActionFields {
         }
         out
     }
+}
+
+/// A BREAK_REPLACED entry: what its kept version must say.
+struct Replacement {
+    seq: i64,
+    /// SHA-256 of the contents replaced (the kept version's).
+    old: String,
+    /// SHA-256 of the contents that replaced them.
+    new: String,
+    by: String,
+    at: String,
+    reason: String,
+    /// The status the break had (kept with the version).
+    from: String,
 }
