@@ -407,6 +407,40 @@ fn verify_names_edited_contents_of_a_replaced_break() -> TestResult {
     Ok(())
 }
 
+/// The policy history (who saved which rules, when, why) is checked against the log, field by
+/// field, for saves and for versions.
+#[test]
+fn verify_names_an_edited_policy_save_or_version() -> TestResult {
+    let cases: &[(&str, &str, &str)] = &[
+        ("nothing", "", ""),
+        ("a save's author", "UPDATE policy_saves SET author = 'mallory'", "policy save 1 was edited: author `mallory` (the log: `"),
+        ("a save's note", "UPDATE policy_saves SET note = 'approved'", "note `approved` (the log: `tighter FX tolerance`)"),
+        ("a save's time", "UPDATE policy_saves SET saved_at = '2020-01-01T00:00:00Z'", "time `2020-01-01T00:00:00Z`"),
+        ("a save's previous file hash", "UPDATE policy_saves SET previous = 'abc'", "previous `abc` (the log: `0123`)"),
+        ("a save deleted", "DELETE FROM policy_saves", "policy saves are recorded in the log but 0 are stored"),
+        ("a version's author", "UPDATE policy_versions SET author = 'mallory' WHERE rowid = 1", "was edited: author `mallory`"),
+        ("a version re-dated", "UPDATE policy_versions SET saved_at = '2020-01-01T00:00:00Z' WHERE rowid = 1", "no POLICY_SAVED entry records it"),
+    ];
+    for (what, sql, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = store_with_runs(&dir, 3);
+        let mut set = reconagent_engine::policy::PolicySet::bundled();
+        let text = format!("{}\n# tighter\n", set.text);
+        set = reconagent_engine::policy::PolicySet::load(&text, "routing_policies.yaml").expect("the bundled policies with a comment load");
+        store.record_policy_save(&set, "routing_policies.yaml", "tighter FX tolerance", Some("0123"))?;
+        assert!(store.verify()?.ok, "an honest save verifies");
+        if sql.is_empty() {
+            continue;
+        }
+        tamper(store.path(), &format!("PRAGMA foreign_keys = OFF; {sql}"));
+        let v = store.verify()?;
+        assert!(!v.ok, "{what}: not noticed");
+        let why = &v.first_bad.as_ref().unwrap().1;
+        assert!(why.contains(want), "{what}: {why}");
+    }
+    Ok(())
+}
+
 /// A person's action rows are what the History and the reports show: who did it, when, the
 /// decision, the reason, the assignee, the comment. Each edited on its own is named by verify,
 /// with the entry that records otherwise.

@@ -298,18 +298,92 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     policy_texts(conn)
 }
 
-/// Every stored policy version's text still hashes to its version: the text an auditor reads
-/// for "the rules in force when this break was decided" is the one that was in force.
+/// Policies against the log: every stored version's text still hashes to its version (the
+/// rules an auditor reads as in force are the ones that were), and every version and every save
+/// says who, when, from which file, with which note (and, for a save, the file's hash before it)
+/// as its POLICY_SAVED entry does; a save or version without its entry is named.
 fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
-    let mut stmt = conn.prepare("SELECT hash, text FROM policy_versions ORDER BY rowid")?;
+    struct Saved {
+        seq: i64,
+        version: String,
+        actor: String,
+        at: String,
+        source: String,
+        note: String,
+        previous: Option<String>,
+    }
+    let mut by_save: HashMap<i64, Saved> = HashMap::new();
+    let mut by_version: HashMap<(String, String), i64> = HashMap::new();
+    let mut saved: Vec<Saved> = Vec::new();
+    let mut stmt = conn.prepare("SELECT seq, subject, actor, at, payload FROM audit_log WHERE kind = 'POLICY_SAVED' ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (hash, text): (String, String) = (r.get(0)?, r.get(1)?);
+        let p: Value = serde_json::from_str(&r.get::<_, String>(4)?)?;
+        let e = Saved {
+            seq: r.get(0)?,
+            version: r.get(1)?,
+            actor: r.get(2)?,
+            at: r.get(3)?,
+            source: p["source"].as_str().unwrap_or_default().to_string(),
+            note: p["note"].as_str().unwrap_or_default().to_string(),
+            previous: p["previous"].as_str().map(str::to_string),
+        };
+        by_version.insert((e.version.clone(), e.at.clone()), e.seq);
+        match p["save_id"].as_i64() {
+            Some(id) => {
+                by_save.insert(id, e);
+            }
+            None => saved.push(e),
+        }
+    }
+    let entry_of = |seq: i64| by_save.values().chain(&saved).find(|e| e.seq == seq);
+    let mut stmt = conn.prepare("SELECT hash, text, source, author, note, saved_at FROM policy_versions ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (hash, text, source, author, note, at): (String, String, String, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
         if reconagent_engine::policy::PolicySet::content_hash(&text) != hash {
             return Ok(Some((0, format!("the text of policy version {hash:.12} was edited: it no longer hashes to its version"))));
         }
+        let Some(e) = by_version.get(&(hash.clone(), at.clone())).and_then(|seq| entry_of(*seq)) else {
+            return Ok(Some((0, format!("policy version {hash:.12} of {at} is stored but no POLICY_SAVED entry records it (inserted or re-dated directly)"))));
+        };
+        if let Some(d) = differences(&[("author", &author, &e.actor), ("file", &source, &e.source), ("note", &note, &e.note)]) {
+            return Ok(Some((e.seq, format!("policy version {hash:.12} was edited: {d}"))));
+        }
+    }
+    let mut stmt = conn.prepare("SELECT save_id, hash, path, author, note, saved_at, previous FROM policy_saves ORDER BY save_id")?;
+    let mut rows = stmt.query([])?;
+    let mut seen = 0;
+    while let Some(r) = rows.next()? {
+        let (id, hash, path, author, note, at, previous): (i64, String, String, String, String, String, Option<String>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+        let Some(e) = by_save.get(&id) else {
+            return Ok(Some((0, format!("policy save {id} is stored but no POLICY_SAVED entry records it (inserted directly)"))));
+        };
+        seen += 1;
+        let (prev_row, prev_log) = (previous.unwrap_or_default(), e.previous.clone().unwrap_or_default());
+        if let Some(d) = differences(&[
+            ("version", &hash, &e.version),
+            ("file", &path, &e.source),
+            ("author", &author, &e.actor),
+            ("note", &note, &e.note),
+            ("time", &at, &e.at),
+            ("previous", &prev_row, &prev_log),
+        ]) {
+            return Ok(Some((e.seq, format!("policy save {id} was edited: {d}"))));
+        }
+    }
+    if seen != by_save.len() {
+        return Ok(Some((0, format!("{} policy saves are recorded in the log but {seen} are stored (deleted)", by_save.len()))));
     }
     Ok(None)
+}
+
+/// The fields whose stored value (first) is not the logged one (second), in words.
+fn differences(fields: &[(&str, &String, &String)]) -> Option<String> {
+    let d: Vec<String> = fields.iter().filter(|(_, row, log)| row != log).map(|(name, row, log)| format!("{name} `{row}` (the log: `{log}`)")).collect();
+    (!d.is_empty()).then(|| d.join(", "))
 }
 
 /// A break's contents as an import commits to them: `break_id`, a tab, the SHA-256 of its
