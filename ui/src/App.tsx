@@ -37,7 +37,9 @@ export function App() {
   if (problem) body = <DatabaseProblemScreen problem={problem} onStarted={reloadInfo} />;
   else if (error) body = <ErrorBox error={error} />;
   else if (!info) body = <div className="empty">Loading…</div>;
-  else if (info.breaks === 0) body = <Welcome onLoaded={reloadInfo} />;
+  // No breaks yet: the break screens offer to load some; Policies and Audit work as ever (a
+  // policy can be prepared, and the log read, before the first import).
+  else if (info.breaks === 0 && screen !== "policies" && screen !== "audit") body = <Welcome onLoaded={reloadInfo} />;
   else {
     const list =
       screen === "queue" ? <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />
