@@ -18,6 +18,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             breaks::import_file,
             breaks::load_sample,
             runs::process,
+            runs::process_matching,
             runs::cancel_processing,
             review::review,
             dashboard::efficiency,

@@ -57,6 +57,7 @@ export const api = {
   importFile: (path: string) => unwrap(commands.importFile(path)),
   loadSample: () => unwrap(commands.loadSample()),
   process: (ids: string[], mode: B.RunMode, rerunWaiting = false) => unwrap(commands.process(ids, mode, rerunWaiting)),
+  processMatching: (filter: QueueFilter, mode: B.RunMode) => unwrap(commands.processMatching(filter, mode)),
   cancelProcessing: () => unwrap(commands.cancelProcessing()),
   review: (id: string, action: B.HumanAction, confirmed = false) => unwrap(commands.review(id, action, confirmed)),
   efficiency: (q: StatsQuery) => unwrap(commands.efficiency(q)),

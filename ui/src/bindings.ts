@@ -17,6 +17,8 @@ export const commands = {
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
 	process: (breakIds: string[], mode: RunMode, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
+	/**  Runs the NEW breaks the queue's filter shows (its status, if any, must be NEW). */
+	processMatching: (filter: QueueFilter_Deserialize, mode: RunMode) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process_matching", { filter, mode })),
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
 	review: (breakId: string, action: HumanAction, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),

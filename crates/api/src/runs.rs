@@ -9,6 +9,7 @@ use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
 use reconagent_store::backend::stream_with_status;
 use reconagent_store::prelude::*;
+use reconagent_store::{QueueFilter, QueueSort};
 
 /// Breaks read (and claimed) this many at a time when a batch takes every NEW break.
 pub const PAGE: usize = 2000;
@@ -79,6 +80,62 @@ impl Core {
         let result = self.process_inner(ids, mode, rerun_waiting, cancel, &mut on_progress);
         self.end_task();
         result
+    }
+
+    /// Runs and records the NEW breaks that match `filter` (the queue's filter as the person
+    /// set it: type, tier, search, age...), and only those: "process all NEW" under a filter
+    /// means the NEW breaks in view, not every NEW break of the store. Breaks are read a page at
+    /// a time by key and claimed as [`Claim::New`]. A filter whose status is not NEW matches
+    /// nothing to process.
+    pub fn process_matching(&self, filter: &QueueFilter, mode: RunMode, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        let cancel = self.start_task()?;
+        let result = self.process_matching_inner(filter, mode, cancel, &mut on_progress);
+        self.end_task();
+        result
+    }
+
+    fn process_matching_inner(
+        &self,
+        filter: &QueueFilter,
+        mode: RunMode,
+        cancel: CancelFlag,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> ApiResult<ProcessSummary> {
+        let tracker = Tracker::new(Task::Process);
+        let mut ids = Vec::new();
+        if filter.status.is_none_or(|s| s == BreakStatus::New) && !filter.awaiting_review {
+            let mut page = QueueFilter {
+                status: Some(BreakStatus::New),
+                sort: Some(QueueSort::BreakId),
+                descending: false,
+                offset: 0,
+                limit: PAGE as u32,
+                after: None,
+                ..filter.clone()
+            };
+            loop {
+                let got = self.store.queue_page(&page)?;
+                ids.extend(got.rows.into_iter().map(|r| r.break_id));
+                match got.next {
+                    Some(next) => page.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        let total = ids.len();
+        let mut report = |done: usize, total: usize, current: &str| on_progress(tracker.report(done, total, current));
+        report(0, total, "");
+        let store = &*self.store;
+        let breaks = ids.into_iter().map(|id| store.get_break(&id));
+        let out = run_and_record(store, &self.orchestrator(), breaks, total, mode, chrono::Utc::now(), cancel, false, Claim::New, report)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok(ProcessSummary {
+            processed: out.recorded as i32,
+            not_started: out.summary.not_started as i32,
+            cancelled: out.summary.cancelled,
+            waiting_left: 0,
+            claimed_elsewhere: out.claimed_elsewhere as i32,
+        })
     }
 
     fn process_inner(

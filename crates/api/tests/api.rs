@@ -147,6 +147,35 @@ fn review_errors_are_typed_and_readable() -> TestResult {
     Ok(())
 }
 
+/// "Process all NEW" under a filter runs the NEW breaks the filter shows, and only those: by
+/// type, by search; a filter on another status runs nothing.
+#[test]
+fn processing_under_a_filter_runs_only_the_new_breaks_it_shows() -> TestResult {
+    let (_d, core) = core();
+    let new_of = |f: QueueFilter| core.queue_count(&QueueFilter { status: Some(BreakStatus::New), ..f }).unwrap();
+    let types = core.filter_options()?.break_types;
+    let ty = types[0].clone();
+    let of_type = QueueFilter { break_type: Some(ty.clone()), ..all() };
+    let (before_type, before_all) = (new_of(of_type.clone()), new_of(all()));
+    assert!(before_type > 0 && before_type < before_all, "the sample has several types: {before_type} of {before_all}");
+    let done = core.process_matching(&of_type, RunMode::V2, |_| {})?;
+    assert_eq!(done.processed as u64, before_type);
+    assert_eq!(new_of(of_type.clone()), 0, "every NEW break of the type ran");
+    assert_eq!(new_of(all()), before_all - before_type, "no other break ran");
+    // A status that is not NEW: nothing to run.
+    let none = core.process_matching(&QueueFilter { status: Some(BreakStatus::Escalated), ..all() }, RunMode::V2, |_| {})?;
+    assert_eq!(none.processed, 0);
+    // A search: the breaks whose id starts so.
+    let search = QueueFilter { search: Some("brk-0001".into()), ..all() };
+    let matching = new_of(search.clone());
+    assert!(matching > 0);
+    assert_eq!(core.process_matching(&search, RunMode::V2, |_| {})?.processed as u64, matching);
+    assert_eq!(new_of(search), 0);
+    assert_eq!(new_of(all()), before_all - before_type - matching);
+    assert!(core.verify()?.ok);
+    Ok(())
+}
+
 /// Over every waiting break of the sample: an unconfirmed accept of a HIGH or CRITICAL break
 /// is refused with the question in words and changes nothing (status, actions, audit log);
 /// confirmed, it is done; a LOW or MEDIUM break needs no confirmation.

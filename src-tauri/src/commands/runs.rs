@@ -1,7 +1,7 @@
 //! Processing breaks, with progress events and cancel.
 
 use super::{blocking, AppCore};
-use reconagent_api::dto::{ProcessSummary, Progress, RunMode};
+use reconagent_api::dto::{ProcessSummary, Progress, QueueFilter, RunMode};
 use reconagent_api::ApiResult;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -28,6 +28,19 @@ pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<St
     })
     .await;
     out
+}
+
+/// Runs the NEW breaks the queue's filter shows (its status, if any, must be NEW).
+#[tauri::command]
+#[specta::specta]
+pub async fn process_matching(app: AppHandle, core: State<'_, AppCore>, filter: QueueFilter, mode: RunMode) -> ApiResult<ProcessSummary> {
+    let progress = super::progress_emitter(app.clone());
+    blocking(&core, move |c| {
+        c.process_matching(&filter, mode, progress).inspect(|_| {
+            let _ = DataChanged { what: "runs".into() }.emit(&app);
+        })
+    })
+    .await
 }
 
 #[tauri::command]

@@ -50,3 +50,21 @@ test("selected breaks waiting for a person are not re-decided until the reviewer
   await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("2 processed"));
   expect(calls.filter((c) => c.cmd === "process").map((c) => c.args.rerunWaiting)).toEqual([false, true]);
 });
+
+test("under a filter, processing without a selection runs the NEW breaks the filter shows, not every NEW break", async () => {
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "process_matching") return { processed: 3, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0 };
+    return null;
+  }, { shouldMockEvents: true });
+  const filter = { break_type: "CASH_RECONCILIATION", tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id" as const, descending: false };
+  const { rerender } = render(<ProcessBar selected={[]} filter={filter} onDone={() => {}} />);
+  fireEvent.click(screen.getByText("Process NEW matching the filter (v2)"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("3 processed"));
+  expect(calls.map((c) => c.cmd)).not.toContain("process");
+  expect(calls.find((c) => c.cmd === "process_matching")?.args).toEqual({ filter, mode: "v2" });
+  // A selection still wins: the rows the person ticked.
+  rerender(<ProcessBar selected={["BRK-7"]} filter={filter} onDone={() => {}} />);
+  expect(screen.getByText("Process 1 selected (v2)")).toBeTruthy();
+});

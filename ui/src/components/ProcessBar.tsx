@@ -1,9 +1,10 @@
 import { useEffect, useState } from "react";
-import { api, onProgress, type Progress, type ProcessSummary } from "../api";
+import { api, onProgress, type Progress, type ProcessSummary, type QueueFilter } from "../api";
 import { ErrorBox } from "./ErrorBox";
 
-/** Process selected (or all NEW) breaks, v2 or v1, with a progress bar and cancel. */
-export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: () => void }) {
+/** Process the selected breaks, or else the NEW breaks the queue's filter shows (every NEW
+ * break when no filter is set), v2 or v1, with a progress bar and cancel. */
+export function ProcessBar({ selected, filter = null, onDone }: { selected: string[]; filter?: QueueFilter | null; onDone: () => void }) {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<ProcessSummary | null>(null);
@@ -15,7 +16,7 @@ export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: (
     setResult(null);
     setProgress(null);
     try {
-      setResult(await api.process(selected, mode, rerunWaiting));
+      setResult(await (selected.length === 0 && filter && !rerunWaiting ? api.processMatching(filter, mode) : api.process(selected, mode, rerunWaiting)));
       onDone();
     } catch (e) {
       setError(e);
@@ -24,7 +25,7 @@ export function ProcessBar({ selected, onDone }: { selected: string[]; onDone: (
     }
   };
   const pct = progress && progress.total > 0 ? (100 * progress.done) / progress.total : 0;
-  const what = selected.length ? `${selected.length} selected` : "all NEW";
+  const what = selected.length ? `${selected.length} selected` : filter ? "NEW matching the filter" : "all NEW";
   return (
     <div className="toolbar panel" data-testid="process-bar">
       <button className="primary" disabled={running} onClick={() => start("v2")}>Process {what} (v2)</button>

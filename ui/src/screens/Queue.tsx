@@ -38,6 +38,9 @@ const TEMPLATE = `32px ${COLUMNS.map((c) => (c.meta as Meta).width).join(" ")}`;
 const SLOTS = 256;
 export const rowKey = (index: number, slot: number, inView: number) => (inView <= SLOTS ? index % SLOTS : `i${index}-${slot}`);
 type Query = QueueQuery;
+/** Whether the person narrowed the queue (a sort alone does not). */
+const filtering = (q: Query) =>
+  [q.break_type, q.tier, q.status, q.decision, q.assignee, q.search, q.min_age_days, q.max_age_days].some((v) => v !== null && v !== undefined && v !== "");
 
 export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onChanged: () => void }) {
   const [query, setQuery] = useState<Query>({ break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id", descending: false });
@@ -95,7 +98,7 @@ export function Queue({ onOpen, onChanged }: { onOpen: (id: string) => void; onC
         <TaskProgress task="import" active={importing} />
         <button onClick={importFile} disabled={importing}>Import…</button>
       </div>
-      <ProcessBar selected={selected} onDone={() => { setRowSelection({}); reload(); onChanged(); }} />
+      <ProcessBar selected={selected} filter={filtering(query) ? query : null} onDone={() => { setRowSelection({}); reload(); onChanged(); }} />
       {error !== null && <ErrorBox error={error} />}
       {loadError !== null && <ErrorBox error={loadError} />}
       {report && <ImportReport report={report} />}
