@@ -17,11 +17,16 @@ pub static RECORDER_CPU_MS: AtomicU64 = AtomicU64::new(0);
 /// CPU time (user + system) in ms from a Linux `stat` file: `/proc/self/stat` for the process,
 /// `/proc/thread-self/stat` for the calling thread. Clock ticks are 10 ms.
 pub fn cpu_time_ms(stat_file: &str) -> Option<u64> {
+    cpu_times_ms(stat_file).map(|(user, system)| user + system)
+}
+
+/// As [`cpu_time_ms`], user and system time apart.
+pub fn cpu_times_ms(stat_file: &str) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(stat_file).ok()?;
     let mut fields = stat.rsplit(')').next()?.split_whitespace();
     let utime: u64 = fields.nth(11)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) * 10)
+    Some((utime * 10, stime * 10))
 }
 
 /// Runs per transaction: a crash or cancel loses at most the runs not yet committed, never part

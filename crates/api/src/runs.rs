@@ -127,15 +127,7 @@ impl Core {
         report(0, total, "");
         let store = &*self.store;
         let breaks = ids.into_iter().map(|id| store.get_break(&id));
-        let out = run_and_record(store, &self.orchestrator(), breaks, total, mode, chrono::Utc::now(), cancel, false, Claim::New, report)
-            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(ProcessSummary {
-            processed: out.recorded as i32,
-            not_started: out.summary.not_started as i32,
-            cancelled: out.summary.cancelled,
-            waiting_left: 0,
-            claimed_elsewhere: out.claimed_elsewhere as i32,
-        })
+        summary(run_and_record(store, &self.orchestrator(), breaks, total, mode, chrono::Utc::now(), cancel, false, Claim::New, report), 0)
     }
 
     fn process_inner(
@@ -165,13 +157,18 @@ impl Core {
             report(0, total, "");
             run_and_record(&*self.store, &orch, breaks.into_iter(), total, mode, now, cancel, false, Claim::Named, report)
         };
-        let out = result.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-        Ok(ProcessSummary {
-            processed: out.recorded as i32,
-            not_started: out.summary.not_started as i32,
-            cancelled: out.summary.cancelled,
-            waiting_left: waiting_left as i32,
-            claimed_elsewhere: out.claimed_elsewhere as i32,
-        })
+        summary(result, waiting_left)
     }
+}
+
+/// What a batch did, for the person who started it.
+fn summary(result: Result<Recorded, BatchError>, waiting_left: usize) -> ApiResult<ProcessSummary> {
+    let out = result.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(ProcessSummary {
+        processed: out.recorded as i32,
+        not_started: out.summary.not_started as i32,
+        cancelled: out.summary.cancelled,
+        waiting_left: waiting_left as i32,
+        claimed_elsewhere: out.claimed_elsewhere as i32,
+    })
 }

@@ -48,11 +48,7 @@ impl IoCpu {
                 }
             }
         }
-        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
-            let mut fields = stat.rsplit(')').next().unwrap_or("").split_whitespace();
-            out.user_ms = fields.nth(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 10;
-            out.system_ms = fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 10;
-        }
+        (out.user_ms, out.system_ms) = reconagent_api::batch::cpu_times_ms("/proc/self/stat").unwrap_or_default();
         out
     }
 

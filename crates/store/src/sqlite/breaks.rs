@@ -274,7 +274,7 @@ impl BreakStore for SqliteStore {
                 Contents::new(new, new_data.clone(), &at).params().as_slice(),
             )?;
             super::counts::Counts::apply_move(tx, &new.break_id, counted)?;
-            let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+            let digest = super::state::content_digest;
             super::audit::append(
                 tx,
                 EventKind::BreakReplaced,

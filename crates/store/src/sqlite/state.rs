@@ -390,8 +390,13 @@ fn differences(fields: &[(&str, &String, &String)]) -> Option<String> {
 /// stored JSON, a newline; an IMPORT entry's `contents` is the SHA-256 of these lines for the
 /// breaks it inserted, in the order inserted.
 pub(crate) fn content_line(break_id: &str, data: &str) -> String {
+    format!("{break_id}\t{}\n", content_digest(data))
+}
+
+/// The SHA-256 (hex) of a break's stored contents, as IMPORT and BREAK_REPLACED entries record it.
+pub(crate) fn content_digest(data: &str) -> String {
     use sha2::Digest;
-    format!("{break_id}\t{}\n", hex::encode(sha2::Sha256::digest(data.as_bytes())))
+    hex::encode(sha2::Sha256::digest(data.as_bytes()))
 }
 
 /// The breaks' contents against the log. Breaks are stored in the order imported (rowid), so
@@ -403,7 +408,7 @@ pub(crate) fn content_line(break_id: &str, data: &str) -> String {
 /// in the file is named.
 fn contents(conn: &Connection, replaced: &HashMap<String, Vec<Replacement>>) -> Result<Option<(i64, String)>> {
     use sha2::Digest;
-    let digest = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+    let digest = content_digest;
     let mut versions = conn.prepare("SELECT data, replaced_by, replaced_at, reason, status FROM break_versions WHERE break_id = ?1 ORDER BY version_id")?;
     let mut imports = conn.prepare("SELECT seq, at, payload FROM audit_log WHERE kind = 'IMPORT' ORDER BY seq")?;
     let mut imports = imports.query([])?;
@@ -446,16 +451,13 @@ fn contents(conn: &Connection, replaced: &HashMap<String, Vec<Replacement>>) -> 
                     if digest(data) != rep.old {
                         return Ok(Some((rseq, format!("break {id}: a kept earlier version's contents were edited (entry {rseq} records otherwise)"))));
                     }
-                    let mut differs = Vec::new();
-                    for (name, row, log) in
-                        [("replaced by", by, &rep.by), ("replaced at", at, &rep.at), ("reason", reason, &rep.reason), ("status", status, &rep.from)]
-                    {
-                        if row != log {
-                            differs.push(format!("{name} `{row}` (the log: `{log}`)"));
-                        }
-                    }
-                    if !differs.is_empty() {
-                        return Ok(Some((rseq, format!("break {id}: the record of its replacement was edited: {}", differs.join(", ")))));
+                    if let Some(d) = differences(&[
+                        ("replaced by", by, &rep.by),
+                        ("replaced at", at, &rep.at),
+                        ("reason", reason, &rep.reason),
+                        ("status", status, &rep.from),
+                    ]) {
+                        return Ok(Some((rseq, format!("break {id}: the record of its replacement was edited: {d}"))));
                     }
                 }
                 let last = reps.last().expect("a replaced break has an entry");
