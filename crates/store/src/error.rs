@@ -40,6 +40,16 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         match e.as_db_error() {
+            // The team schema's own codes (migrations/0002_team_store.sql): the same errors as
+            // the embedded store's, so callers and the app treat both alike.
+            Some(db) if db.code().code() == "RA404" => StoreError::NoSuchBreak(db.message().to_string()),
+            Some(db) if db.code().code() == "RA422" => StoreError::Invalid(db.message().to_string()),
+            Some(db) if db.code().code() == "RA409" => {
+                let detail: serde_json::Value = db.detail().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+                let field = |k: &str| detail.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let id = db.message().strip_prefix("break ").and_then(|m| m.rsplit_once(" is ")).map(|(id, _)| id.to_string()).unwrap_or_default();
+                StoreError::IllegalTransition { id, from: field("from"), action: field("action"), allowed: field("allowed") }
+            }
             Some(db) => StoreError::Team { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
             None => StoreError::Team { message: e.to_string(), code: None },
         }

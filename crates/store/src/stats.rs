@@ -124,3 +124,53 @@ pub(crate) fn bounds(f: &EfficiencyFilter) -> (String, String) {
     // `to` is inclusive of the whole day: compare against the next character after the prefix.
     (f.from.clone().unwrap_or_default(), f.to.clone().map(|t| format!("{t}\u{10FFFF}")).unwrap_or_else(|| "\u{10FFFF}".into()))
 }
+
+/// Run counts and sums per group (mode, type, tier), added up from whatever rows a backend
+/// aggregates (rollups, or runs grouped in SQL), then turned into means once.
+#[derive(Default)]
+pub(crate) struct GroupSums(BTreeMap<GroupKey, GroupSum>);
+
+/// A group: mode, break type, tier.
+type GroupKey = (RunMode, String, RiskTier);
+/// Runs; agents invoked, planned, early exits, wall us, modelled ms; cost; runs per decision.
+type GroupSum = (u64, [i64; 5], Decimal, BTreeMap<DecisionAction, u64>);
+
+impl GroupSums {
+    /// Adds `runs` runs that ended in `decision`; `sums` are runs, agents invoked, agents planned,
+    /// early exits, wall time (us) and modelled time (ms); `cost` their modelled cost, as text.
+    pub(crate) fn add(&mut self, key: (RunMode, String, RiskTier), decision: DecisionAction, sums: [i64; 6], cost: &str) -> crate::Result<()> {
+        let s = self.0.entry(key).or_default();
+        let runs = u64::try_from(sums[0]).map_err(|_| crate::StoreError::Invalid(format!("a negative run count {}", sums[0])))?;
+        s.0 += runs;
+        for (acc, v) in s.1.iter_mut().zip(&sums[1..]) {
+            *acc += v;
+        }
+        let cost: Decimal = cost.parse().map_err(|e| crate::StoreError::Invalid(format!("modelled cost `{cost}`: {e}")))?;
+        s.2 = s.2.checked_add(cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
+        *s.3.entry(decision).or_default() += runs;
+        Ok(())
+    }
+
+    /// The groups' means.
+    pub(crate) fn finish(self) -> Vec<GroupStats> {
+        self.0
+            .into_iter()
+            .map(|((mode, break_type, tier), (runs, [invoked, planned, early, wall, ms], cost, decisions))| {
+                let n = runs.max(1) as f64;
+                GroupStats {
+                    mode,
+                    break_type,
+                    tier,
+                    runs,
+                    agents_invoked: invoked as f64 / n,
+                    agents_planned: planned as f64 / n,
+                    early_exit_rate: early as f64 / n,
+                    mean_wall_us: wall as f64 / n,
+                    mean_modelled_ms: ms as f64 / n,
+                    mean_modelled_cost: (cost / Decimal::from(runs.max(1))).round_dp(5),
+                    decisions,
+                }
+            })
+            .collect()
+    }
+}

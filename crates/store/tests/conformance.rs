@@ -1,6 +1,9 @@
 //! The store's conformance suite: what every backend must do, written against the seam
-//! (`Arc<dyn Backend>`) only. `conformance!` instantiates every case for one backend; SQLite is
-//! instantiated here, and a shared-server backend adds one line.
+//! (`Arc<dyn Backend>`) only. `conformance!` instantiates every case for each backend: SQLite
+//! (a temp file) and PostgreSQL (a cluster started for each test on a free loopback port, the
+//! team schema migrated by its owner, and one person with every team role).
+
+mod support;
 
 use reconagent_engine::graph::{ExecutionGraph, RunMode};
 use reconagent_engine::orchestrate::Orchestrator;
@@ -31,6 +34,26 @@ impl Sqlite {
 impl Harness for Sqlite {
     fn open(&self) -> Arc<dyn Backend> {
         Arc::new(reconagent_store::SqliteStore::open(&self.0.path().join("conformance.db")).expect("the database opens"))
+    }
+}
+
+/// A team database: its own cluster, migrated, with one person who holds every role.
+struct Pg(support::pg::PgCluster);
+
+impl Pg {
+    fn new() -> Pg {
+        let pg = support::pg::PgCluster::start();
+        reconagent_store::postgres::TeamDb::connect(&pg.url("postgres")).expect("the owner connects").migrate().expect("the schema migrates");
+        pg.admin()
+            .batch_execute("CREATE ROLE desk LOGIN IN ROLE recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor")
+            .expect("a person with every role");
+        Pg(pg)
+    }
+}
+
+impl Harness for Pg {
+    fn open(&self) -> Arc<dyn Backend> {
+        Arc::new(reconagent_store::postgres::PgStore::connect(&self.0.url("desk")).expect("the team database opens"))
     }
 }
 
@@ -385,3 +408,4 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, Sqlite::new());
+conformance!(postgres, Pg::new());

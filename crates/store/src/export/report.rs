@@ -210,3 +210,37 @@ pub struct AuditReport {
 pub(crate) fn describe_decided_by(json: &str) -> String {
     serde_json::from_str::<reconagent_engine::DecidedBy>(json).map(|d| d.to_string()).unwrap_or_else(|_| json.to_string())
 }
+
+impl ReportRun {
+    /// A run as a report lists it, from its stored columns: (run id, break, mode, started at),
+    /// (policy key, policy version, tier, decision), confidence, `decided_by` JSON and the graph
+    /// JSON (what it invoked, skipped and why it was held). Shared by every backend.
+    pub(crate) fn from_stored(
+        (run_id, break_id, mode, started_at): (i64, String, String, String),
+        (policy_key, policy_version, tier, decision): (String, String, String, String),
+        confidence: f64,
+        decided_by: &str,
+        graph: &str,
+    ) -> crate::Result<ReportRun> {
+        let graph: reconagent_engine::graph::ExecutionGraph = serde_json::from_str(graph)?;
+        Ok(ReportRun {
+            run_id,
+            break_id,
+            mode,
+            started_at,
+            policy_key,
+            policy_version,
+            tier,
+            decision,
+            confidence,
+            decided_by: describe_decided_by(decided_by),
+            agents_invoked: graph.nodes.iter().filter(|n| n.status.invoked()).map(|n| n.agent.to_string()).collect(),
+            agents_skipped: graph
+                .nodes
+                .iter()
+                .filter_map(|n| n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent))))
+                .collect(),
+            held_because: graph.decision.holds.iter().map(|h| h.to_string()).collect(),
+        })
+    }
+}

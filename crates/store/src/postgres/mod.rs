@@ -18,9 +18,13 @@ use crate::error::{Result, StoreError};
 use crate::stats::AuditRow;
 use std::sync::Mutex;
 
+mod store;
+pub use store::PgStore;
+
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
 /// once released, as the embedded store's.
-const MIGRATIONS: [(&str, &str); 1] = [("0001_team_chain", include_str!("migrations/0001_team_chain.sql"))];
+const MIGRATIONS: [(&str, &str); 2] =
+    [("0001_team_chain", include_str!("migrations/0001_team_chain.sql")), ("0002_team_store", include_str!("migrations/0002_team_store.sql"))];
 
 /// The team schema version this build writes.
 pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -135,30 +139,42 @@ impl TeamDb {
 
     /// Recomputes the whole chain in Rust, a page at a time, and checks the head row agrees.
     pub fn verify(&self) -> Result<Verification> {
-        let mut check = ChainCheck::default();
-        let mut after = 0;
-        loop {
-            let page = self.entries_after(after, VERIFY_PAGE)?;
-            let Some(last) = page.last().map(|(e, _)| e.seq) else { break };
-            for (e, prev) in &page {
-                if let Some(bad) = check.next(e, prev) {
-                    return Ok(bad);
-                }
-            }
-            after = last;
-        }
-        let v = check.finish();
-        let (seq, hash): (i64, String) = {
-            let row = self.client().query_one("SELECT seq, hash FROM recon.chain_head", &[])?;
-            (row.get(0), row.get(1))
-        };
-        if seq != v.entries || hash != v.head {
-            let why = format!(
-                "the chain's head says entry {seq} ({hash:.12}) but the log ends at entry {} ({:.12}): entries were removed or added",
-                v.entries, v.head
-            );
-            return Ok(Verification { ok: false, first_bad: Some((seq.min(v.entries) + 1, why)), ..v });
-        }
-        Ok(v)
+        verify_chain_and_head(&mut *self.client())
     }
+}
+
+/// The whole chain recomputed in Rust, then the head row checked against where it ends (an
+/// entry removed from the end still leaves a chain that links).
+pub(crate) fn verify_chain_and_head(client: &mut impl postgres::GenericClient) -> Result<Verification> {
+    let v = chain_from(client, ChainCheck::default(), 0, VERIFY_PAGE)?;
+    if !v.ok {
+        return Ok(v);
+    }
+    let row = client.query_one("SELECT seq, hash FROM recon.chain_head", &[])?;
+    let (seq, hash): (i64, String) = (row.get(0), row.get(1));
+    if seq != v.entries || hash != v.head {
+        let why =
+            format!("the chain's head says entry {seq} ({hash:.12}) but the log ends at entry {} ({:.12}): entries were removed or added", v.entries, v.head);
+        return Ok(Verification { ok: false, first_bad: Some((seq.min(v.entries) + 1, why)), ..v });
+    }
+    Ok(v)
+}
+
+/// Continues `check` over the entries after `after`, a page at a time.
+pub(crate) fn chain_from(client: &mut impl postgres::GenericClient, mut check: ChainCheck, mut after: i64, page: i64) -> Result<Verification> {
+    loop {
+        let rows = client.query(
+            "SELECT seq, at, kind, actor, subject, payload, hash, prev_hash FROM recon.audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &page],
+        )?;
+        let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { break };
+        for r in &rows {
+            let e = AuditRow { seq: r.get(0), at: r.get(1), kind: r.get(2), actor: r.get(3), subject: r.get(4), payload: r.get(5), hash: r.get(6) };
+            if let Some(bad) = check.next(&e, r.get(7)) {
+                return Ok(bad);
+            }
+        }
+        after = last;
+    }
+    Ok(check.finish())
 }

@@ -7,15 +7,12 @@ use crate::audit::{canonical_json, entry_hash_canonical, hex_lower, ChainCheck, 
 use crate::backend::AuditStore;
 use crate::error::{Result, StoreError};
 use crate::export::{ReportHead, ReportQuery, ReportSink};
-use crate::stats::{bounds, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupStats};
+use crate::stats::{bounds, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter};
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::{AgentKind, DecisionAction, RiskTier};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 /// The chain's tip inside one transaction: read once, then carried from entry to entry, so a
 /// chunk of runs does not look the last entry up again for each one.
@@ -177,50 +174,24 @@ impl AuditStore for SqliteStore {
         let conn = self.reader()?;
         let (lo, hi) = bounds(f);
         let ty = f.break_type.clone();
-        let mut groups: BTreeMap<(RunMode, String, RiskTier), GroupStats> = BTreeMap::new();
-        {
+        let groups = {
             let mut stmt = conn.prepare_cached(
                 "SELECT mode, break_type, tier, decision, runs, agents_invoked, agents_planned, early_exits, wall_us, modelled_ms, modelled_cost
                  FROM run_rollup WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3)",
             )?;
             let mut rows = stmt.query(params![lo, hi, ty])?;
-            // Sums per group, then means: (runs, invoked, planned, early exits, wall, ms, cost, decisions).
-            type Sums = (u64, i64, i64, i64, i64, i64, Decimal, BTreeMap<DecisionAction, u64>);
-            let mut sums: BTreeMap<(RunMode, String, RiskTier), Sums> = BTreeMap::new();
+            let mut sums = crate::stats::GroupSums::default();
             while let Some(r) = rows.next()? {
-                let key = (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?);
-                let s = sums.entry(key).or_default();
-                let runs: u64 = r.get(4)?;
                 let cost: String = r.get(10)?;
-                s.0 += runs;
-                s.1 += r.get::<_, i64>(5)?;
-                s.2 += r.get::<_, i64>(6)?;
-                s.3 += r.get::<_, i64>(7)?;
-                s.4 += r.get::<_, i64>(8)?;
-                s.5 += r.get::<_, i64>(9)?;
-                s.6 += Decimal::from_str(&cost).map_err(|e| StoreError::Invalid(format!("run_rollup cost `{cost}`: {e}")))?;
-                *s.7.entry(typed(r, 3, "decision", DecisionAction::parse)?).or_default() += runs;
+                sums.add(
+                    (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?),
+                    typed(r, 3, "decision", DecisionAction::parse)?,
+                    [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
+                    &cost,
+                )?;
             }
-            for ((mode, break_type, tier), (runs, invoked, planned, early, wall, ms, cost, decisions)) in sums {
-                let n = runs.max(1) as f64;
-                groups.insert(
-                    (mode, break_type.clone(), tier),
-                    GroupStats {
-                        mode,
-                        break_type,
-                        tier,
-                        runs,
-                        agents_invoked: invoked as f64 / n,
-                        agents_planned: planned as f64 / n,
-                        early_exit_rate: early as f64 / n,
-                        mean_wall_us: wall as f64 / n,
-                        mean_modelled_ms: ms as f64 / n,
-                        mean_modelled_cost: (cost / Decimal::from(runs.max(1))).round_dp(5),
-                        decisions,
-                    },
-                );
-            }
-        }
+            sums.finish()
+        };
         let mut checkpoints = Vec::new();
         {
             let mut stmt = conn.prepare_cached(
@@ -247,7 +218,7 @@ impl AuditStore for SqliteStore {
                 per_day.push(d?);
             }
         }
-        Ok(Efficiency { groups: groups.into_values().collect(), checkpoints, per_day })
+        Ok(Efficiency { groups, checkpoints, per_day })
     }
 }
 

@@ -8,10 +8,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// How many similar breaks per key a lookup considers.
-const PER_KEY: usize = 50;
+pub(crate) const PER_KEY: usize = 50;
 
 /// One similar break: id, status, decision.
-type Similar = (String, String, Option<String>);
+pub(crate) type Similar = (String, String, Option<String>);
 
 /// A [`HistoryLookup`] over a store file, with its own read connection.
 pub struct StoreHistory {
@@ -82,41 +82,47 @@ impl HistoryLookup for StoreHistory {
             }
         }
         drop(inner);
-        let mut ids = HashSet::with_capacity(2 * PER_KEY);
-        let mut counts: Vec<((&str, Option<&str>), u32)> = Vec::new();
-        for rows in &per_key {
-            // The break itself is not its own history (on a re-run it is among the rows).
-            for (id, status, decision) in rows.iter().filter(|r| r.0 != q.break_id).take(PER_KEY) {
-                if !ids.insert(id.as_str()) {
-                    continue;
-                }
-                let key = (status.as_str(), decision.as_deref());
-                match counts.iter_mut().find(|c| c.0 == key) {
-                    Some(c) => c.1 += 1,
-                    None => counts.push((key, 1)),
-                }
-            }
-        }
-        let mut s = HistorySummary::default();
-        let mut by_decision: Vec<(String, u32)> = Vec::new();
-        for ((status, decision), n) in counts {
-            s.similar_count += n;
-            match status {
-                "AUTO_RESOLVED" => {
-                    s.resolved_count += n;
-                    s.auto_resolved_count += n;
-                }
-                "RESOLVED" => s.resolved_count += n,
-                _ => s.unresolved_count += n,
-            }
-            if matches!(status, "AUTO_RESOLVED" | "RESOLVED") {
-                if let Some(d) = decision {
-                    by_decision.push((d.to_string(), n));
-                }
-            }
-        }
-        by_decision.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        s.usual_resolution = by_decision.first().map(|d| d.0.clone());
-        Ok(s)
+        Ok(summarise(&q.break_id, &per_key))
     }
+}
+
+/// What the similar breaks found for each key say: each break counted once (the break being run
+/// left out), at most [`PER_KEY`] per key, by how it ended. Shared by every backend.
+pub(crate) fn summarise(break_id: &str, per_key: &[Arc<Vec<Similar>>]) -> HistorySummary {
+    let mut ids = HashSet::with_capacity(2 * PER_KEY);
+    let mut counts: Vec<((&str, Option<&str>), u32)> = Vec::new();
+    for rows in per_key {
+        // The break itself is not its own history (on a re-run it is among the rows).
+        for (id, status, decision) in rows.iter().filter(|r| r.0 != break_id).take(PER_KEY) {
+            if !ids.insert(id.as_str()) {
+                continue;
+            }
+            let key = (status.as_str(), decision.as_deref());
+            match counts.iter_mut().find(|c| c.0 == key) {
+                Some(c) => c.1 += 1,
+                None => counts.push((key, 1)),
+            }
+        }
+    }
+    let mut s = HistorySummary::default();
+    let mut by_decision: Vec<(String, u32)> = Vec::new();
+    for ((status, decision), n) in counts {
+        s.similar_count += n;
+        match status {
+            "AUTO_RESOLVED" => {
+                s.resolved_count += n;
+                s.auto_resolved_count += n;
+            }
+            "RESOLVED" => s.resolved_count += n,
+            _ => s.unresolved_count += n,
+        }
+        if matches!(status, "AUTO_RESOLVED" | "RESOLVED") {
+            if let Some(d) = decision {
+                by_decision.push((d.to_string(), n));
+            }
+        }
+    }
+    by_decision.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    s.usual_resolution = by_decision.first().map(|d| d.0.clone());
+    s
 }

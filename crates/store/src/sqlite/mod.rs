@@ -18,7 +18,7 @@
 mod audit;
 mod breaks;
 mod counts;
-mod history;
+pub(crate) mod history;
 mod migrate;
 mod policies;
 mod report;

@@ -121,26 +121,13 @@ fn runs(tx: &Connection, p: &[&dyn rusqlite::ToSql], sink: &mut dyn ReportSink) 
     ))?;
     let mut rows = stmt.query(p)?;
     while let Some(r) = rows.next()? {
-        let graph: reconagent_engine::graph::ExecutionGraph = serde_json::from_str(&r.get::<_, String>(10)?)?;
-        let run = ReportRun {
-            run_id: r.get(0)?,
-            break_id: r.get(1)?,
-            mode: r.get(2)?,
-            started_at: r.get(3)?,
-            policy_key: r.get(4)?,
-            policy_version: r.get(5)?,
-            tier: r.get(6)?,
-            decision: r.get(7)?,
-            confidence: r.get(8)?,
-            decided_by: describe_decided_by(&r.get::<_, String>(9)?),
-            agents_invoked: graph.nodes.iter().filter(|n| n.status.invoked()).map(|n| n.agent.to_string()).collect(),
-            agents_skipped: graph
-                .nodes
-                .iter()
-                .filter_map(|n| n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent))))
-                .collect(),
-            held_because: graph.decision.holds.iter().map(|h| h.to_string()).collect(),
-        };
+        let run = ReportRun::from_stored(
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+            (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+            r.get(8)?,
+            &r.get::<_, String>(9)?,
+            &r.get::<_, String>(10)?,
+        )?;
         sink.item(ReportItem::Run(&run))?;
     }
     Ok(())

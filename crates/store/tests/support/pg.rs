@@ -85,6 +85,23 @@ impl PgCluster {
         postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("the superuser connects")
     }
 
+    /// A cluster with the team schema migrated by its owner and six people: alice (reviewer),
+    /// bob (approver), carol (auditor), worker (processor), paula (policy admin) and eve (no
+    /// team role).
+    #[allow(dead_code)]
+    pub fn team() -> PgCluster {
+        let pg = PgCluster::start();
+        reconagent_store::postgres::TeamDb::connect(&pg.url("postgres")).expect("the owner connects").migrate().expect("the schema migrates");
+        pg.admin()
+            .batch_execute(
+                "CREATE ROLE alice LOGIN IN ROLE recon_reviewer; CREATE ROLE bob LOGIN IN ROLE recon_approver;
+                 CREATE ROLE carol LOGIN IN ROLE recon_auditor; CREATE ROLE worker LOGIN IN ROLE recon_processor;
+                 CREATE ROLE paula LOGIN IN ROLE recon_policy_admin; CREATE ROLE eve LOGIN;",
+            )
+            .expect("the people are created");
+        pg
+    }
+
     #[allow(dead_code)]
     pub fn dir(&self) -> &Path {
         self.dir.path()

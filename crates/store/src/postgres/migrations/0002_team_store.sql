@@ -1,0 +1,514 @@
+-- Team store, schema 2: the store's tables (breaks, runs, actions, policies, claims, verified
+-- heads) and the functions that are the only way to write them. Frozen once released.
+--
+-- Every write is one SECURITY DEFINER function (fixed search_path) that checks the caller's
+-- roles, applies the rule the embedded store applies (the lifecycle, idempotent imports, a run
+-- refused for a closed break or an unknown policy), writes the rows and appends the audit entry
+-- as session_user, in the caller's transaction. No role may write a table directly.
+--
+-- Text that is compared or sorted uses the "C" collation: byte order, as Rust and SQLite sort,
+-- whatever the cluster's locale (keyset cursors depend on it). Times are RFC 3339 text in UTC,
+-- as in the embedded store, so both backends hash and show the same strings.
+
+-- Raw appends are for exports only from now on: every other kind of entry is written by the
+-- function that makes the change it records, so an entry cannot claim what did not happen.
+DELETE FROM recon.kind_roles WHERE kind <> 'EXPORT_MADE';
+INSERT INTO recon.kind_roles (kind, role) VALUES ('EXPORT_MADE', 'recon_processor') ON CONFLICT DO NOTHING;
+
+-- An error the client maps to the store's errors (crate::postgres::error_of): RA404 no such
+-- break, RA409 a transition the lifecycle refuses, RA422 invalid input.
+
+CREATE TABLE recon.policy_versions (
+  hash     TEXT COLLATE "C" PRIMARY KEY,  -- SHA-256 of text, checked on insert
+  text     TEXT NOT NULL,
+  source   TEXT NOT NULL,
+  author   TEXT NOT NULL,
+  note     TEXT NOT NULL DEFAULT '',
+  saved_at TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE recon.policy_saves (
+  save_id  BIGSERIAL PRIMARY KEY,
+  hash     TEXT COLLATE "C" NOT NULL REFERENCES recon.policy_versions (hash),
+  path     TEXT NOT NULL,
+  author   TEXT NOT NULL,
+  note     TEXT NOT NULL,
+  saved_at TEXT COLLATE "C" NOT NULL,
+  previous TEXT
+);
+
+CREATE TABLE recon.breaks (
+  break_id      TEXT COLLATE "C" PRIMARY KEY,
+  ord           BIGSERIAL NOT NULL,        -- import order
+  break_type    TEXT COLLATE "C" NOT NULL,
+  counterparty  TEXT COLLATE "C",
+  amount        TEXT NOT NULL,             -- decimal as text: never a float
+  currency      TEXT NOT NULL,
+  detected_at   TEXT COLLATE "C",
+  instrument_id TEXT COLLATE "C",
+  data          TEXT NOT NULL,             -- the break as JSON, exactly as hashed
+  status        TEXT COLLATE "C" NOT NULL DEFAULT 'NEW',
+  tier          TEXT COLLATE "C",
+  decision      TEXT COLLATE "C",
+  assignee      TEXT COLLATE "C",
+  sla_deadline  TEXT COLLATE "C",
+  latest_run_id BIGINT,
+  imported_at   TEXT COLLATE "C" NOT NULL,
+  updated_at    TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX breaks_status ON recon.breaks (status, break_id);
+CREATE INDEX breaks_type ON recon.breaks (break_type, break_id);
+CREATE INDEX breaks_detected ON recon.breaks ((COALESCE(detected_at, '')), break_id);
+CREATE INDEX breaks_sla ON recon.breaks ((COALESCE(sla_deadline, '')), break_id);
+CREATE INDEX breaks_counterparty ON recon.breaks ((lower(COALESCE(counterparty, ''))), break_id);
+CREATE INDEX breaks_lower_id ON recon.breaks ((lower(break_id)));
+CREATE INDEX breaks_similar_cp ON recon.breaks (break_type, counterparty, updated_at) WHERE status <> 'NEW';
+CREATE INDEX breaks_similar_instrument ON recon.breaks (break_type, instrument_id, updated_at) WHERE status <> 'NEW';
+CREATE INDEX breaks_updated ON recon.breaks (updated_at, break_id);
+
+CREATE TABLE recon.break_versions (
+  version_id  BIGSERIAL PRIMARY KEY,
+  break_id    TEXT COLLATE "C" NOT NULL REFERENCES recon.breaks (break_id),
+  data        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  decision    TEXT,
+  replaced_at TEXT NOT NULL,
+  replaced_by TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+
+CREATE TABLE recon.runs (
+  run_id         BIGSERIAL PRIMARY KEY,
+  break_id       TEXT COLLATE "C" NOT NULL REFERENCES recon.breaks (break_id),
+  mode           TEXT NOT NULL,
+  policy_key     TEXT NOT NULL,
+  policy_version TEXT COLLATE "C" NOT NULL REFERENCES recon.policy_versions (hash),
+  break_type     TEXT COLLATE "C" NOT NULL,
+  tier           TEXT NOT NULL,
+  decision       TEXT NOT NULL,
+  confidence     DOUBLE PRECISION NOT NULL,  -- a model's confidence, not money
+  decided_by     TEXT NOT NULL,
+  early_exit     TEXT,
+  agents_planned INT NOT NULL,
+  agents_invoked INT NOT NULL,
+  wall_us        BIGINT NOT NULL,
+  emulated       BOOLEAN NOT NULL,
+  started_at     TEXT COLLATE "C" NOT NULL,
+  graph          TEXT NOT NULL,
+  modelled_ms    BIGINT NOT NULL,
+  modelled_cost  NUMERIC NOT NULL,
+  recorded_by    TEXT NOT NULL
+);
+CREATE INDEX runs_break ON recon.runs (break_id, run_id);
+CREATE INDEX runs_started ON recon.runs (started_at);
+
+CREATE TABLE recon.run_nodes (
+  run_id      BIGINT NOT NULL REFERENCES recon.runs (run_id),
+  agent       TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  started_us  BIGINT,
+  finished_us BIGINT,
+  waited_us   BIGINT NOT NULL,
+  attempts    INT NOT NULL,
+  skip_reason TEXT,
+  error       TEXT,
+  PRIMARY KEY (run_id, agent)
+);
+
+CREATE TABLE recon.run_checkpoints (
+  run_id        BIGINT NOT NULL REFERENCES recon.runs (run_id),
+  checkpoint_id TEXT NOT NULL,
+  after_agent   TEXT NOT NULL,
+  fired         BOOLEAN NOT NULL,
+  error         TEXT,
+  PRIMARY KEY (run_id, checkpoint_id)
+);
+
+CREATE TABLE recon.actions (
+  action_id BIGSERIAL PRIMARY KEY,
+  break_id  TEXT COLLATE "C" NOT NULL REFERENCES recon.breaks (break_id),
+  kind      TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  at        TEXT COLLATE "C" NOT NULL,
+  decision  TEXT,
+  reason    TEXT,
+  assignee  TEXT,
+  comment   TEXT
+);
+CREATE INDEX actions_break ON recon.actions (break_id, action_id);
+CREATE INDEX actions_at ON recon.actions (at);
+
+-- Claims: a break held by one connection while it runs. A claim is live while its lease lasts
+-- and its holder's connection (pid and start time, read from the server, not the client) is
+-- still there: a worker killed mid-chunk frees its breaks at once.
+CREATE TABLE recon.claims (
+  break_id     TEXT COLLATE "C" PRIMARY KEY,
+  holder_pid   INT NOT NULL,
+  holder_start TIMESTAMPTZ NOT NULL,
+  expires_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX claims_holder ON recon.claims (holder_pid, holder_start);
+
+-- Heads a full verification found intact, signed by the verifying installation's key (the
+-- client checks the signature before trusting one).
+CREATE TABLE recon.verified_heads (
+  seq         BIGINT NOT NULL,
+  hash        TEXT NOT NULL,
+  verified_at TEXT NOT NULL,
+  verified_by TEXT NOT NULL,
+  public_key  TEXT NOT NULL,
+  signature   TEXT NOT NULL,
+  PRIMARY KEY (seq, public_key)
+);
+
+-- The append the functions share: as append_audit, without its role check (each function
+-- checks its own). Not granted to anyone.
+CREATE FUNCTION recon.chain_append(p_kind TEXT, p_subject TEXT, p_payload TEXT, p_at TEXT) RETURNS BIGINT
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  head recon.chain_head%ROWTYPE;
+  v_seq BIGINT;
+  v_actor TEXT := session_user;
+  body TEXT;
+  v_hash TEXT;
+BEGIN
+  PERFORM p_payload::jsonb;
+  SELECT * INTO head FROM recon.chain_head FOR UPDATE;
+  v_seq := head.seq + 1;
+  body := '{"actor":' || recon.json_string(v_actor) || ',"at":' || recon.json_string(p_at) || ',"kind":' || recon.json_string(p_kind)
+       || ',"payload":' || p_payload || ',"seq":' || v_seq || ',"subject":' || recon.json_string(p_subject) || '}';
+  v_hash := encode(sha256(decode(head.hash, 'hex') || convert_to(body, 'UTF8')), 'hex');
+  INSERT INTO recon.audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash)
+    VALUES (v_seq, p_at, p_kind, v_actor, p_subject, p_payload, head.hash, v_hash);
+  UPDATE recon.chain_head SET seq = v_seq, hash = v_hash;
+  RETURN v_seq;
+END $$;
+
+-- Now, as every entry and row of one call records it: RFC 3339, UTC, microseconds.
+CREATE FUNCTION recon.now_text() RETURNS TEXT LANGUAGE sql STABLE SET search_path = pg_catalog
+  AS $$ SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+
+-- Refuses a caller who is a member of none of `roles`.
+CREATE FUNCTION recon.require(roles TEXT[], what TEXT) RETURNS VOID LANGUAGE plpgsql SET search_path = pg_catalog
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM unnest(roles) r WHERE pg_has_role(session_user, r, 'MEMBER')) THEN
+    RAISE EXCEPTION 'role % may not %: it needs one of %', session_user, what, array_to_string(roles, ', ') USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END $$;
+
+CREATE FUNCTION recon.digest(t TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog
+  AS $$ SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') $$;
+
+-- Imports: each element {break_id, break_type, counterparty, amount, currency, detected_at,
+-- instrument_id, data}. A break already stored is left as it is and counted. The IMPORT entry
+-- commits to the contents inserted, in order, as the embedded store's does.
+CREATE FUNCTION recon.import_breaks(p_source TEXT, p_breaks JSONB, OUT inserted BIGINT, OUT already_present BIGINT)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+  v_total BIGINT := jsonb_array_length(p_breaks);
+  v_contents TEXT;
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'import breaks');
+  WITH input AS (
+    SELECT e.value AS v, e.n FROM jsonb_array_elements(p_breaks) WITH ORDINALITY AS e(value, n)
+  ), firsts AS (
+    SELECT DISTINCT ON (v->>'break_id') v, n FROM input ORDER BY v->>'break_id', n
+  ), ins AS (
+    INSERT INTO recon.breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
+    SELECT v->>'break_id', v->>'break_type', v->>'counterparty', v->>'amount', v->>'currency', v->>'detected_at', v->>'instrument_id', v->>'data', v_at, v_at
+      FROM firsts ORDER BY n
+    ON CONFLICT (break_id) DO NOTHING
+    RETURNING break_id, data
+  )
+  SELECT count(*), encode(sha256(convert_to(COALESCE(string_agg(ins.break_id || E'\t' || recon.digest(ins.data) || E'\n', '' ORDER BY f.n), ''), 'UTF8')), 'hex')
+    INTO inserted, v_contents
+    FROM ins JOIN firsts f ON f.v->>'break_id' = ins.break_id;
+  already_present := v_total - inserted;
+  PERFORM recon.chain_append('IMPORT', p_source,
+    '{"already_present":' || already_present || ',"contents":' || recon.json_string(v_contents) || ',"inserted":' || inserted || '}', v_at);
+END $$;
+
+-- A stored break's contents replaced on purpose: the old contents kept, the break NEW again.
+-- Returns false when the contents are the same.
+CREATE FUNCTION recon.replace_break(p_break JSONB, p_reason TEXT) RETURNS BOOLEAN
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+  old recon.breaks%ROWTYPE;
+  v_id TEXT := p_break->>'break_id';
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'replace a break''s contents');
+  IF COALESCE(btrim(p_reason), '') = '' THEN
+    RAISE EXCEPTION 'replacing a stored break needs a reason' USING ERRCODE = 'RA422';
+  END IF;
+  SELECT * INTO old FROM recon.breaks WHERE break_id = v_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '%', v_id USING ERRCODE = 'RA404';
+  END IF;
+  IF old.data = p_break->>'data' THEN
+    RETURN false;
+  END IF;
+  IF old.status = 'RESOLVED' THEN
+    RAISE EXCEPTION 'break % is RESOLVED', v_id USING ERRCODE = 'RA409',
+      DETAIL = json_build_object('from', old.status, 'action', 'replacing its contents', 'allowed', 'NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED')::text;
+  END IF;
+  INSERT INTO recon.break_versions (break_id, data, status, decision, replaced_at, replaced_by, reason)
+    VALUES (v_id, old.data, old.status, old.decision, v_at, session_user, p_reason);
+  UPDATE recon.breaks SET break_type = p_break->>'break_type', counterparty = p_break->>'counterparty', amount = p_break->>'amount',
+         currency = p_break->>'currency', detected_at = p_break->>'detected_at', instrument_id = p_break->>'instrument_id', data = p_break->>'data',
+         status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = v_at
+   WHERE break_id = v_id;
+  PERFORM recon.chain_append('BREAK_REPLACED', v_id,
+    '{"from":' || recon.json_string(old.status) || ',"new":' || recon.json_string(recon.digest(p_break->>'data'))
+    || ',"old":' || recon.json_string(recon.digest(old.data)) || ',"reason":' || recon.json_string(p_reason) || '}', v_at);
+  RETURN true;
+END $$;
+
+-- A policy version, once per content hash (checked against its text).
+CREATE FUNCTION recon.insert_version(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_at TEXT) RETURNS BOOLEAN
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n BIGINT;
+BEGIN
+  IF recon.digest(p_text) <> p_hash THEN
+    RAISE EXCEPTION 'policy version % is not the SHA-256 of its text', p_hash USING ERRCODE = 'RA422';
+  END IF;
+  INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at) VALUES (p_hash, p_text, p_source, session_user, p_note, p_at)
+    ON CONFLICT (hash) DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n > 0;
+END $$;
+
+CREATE FUNCTION recon.record_policy(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT) RETURNS VOID
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer', 'recon_policy_admin'], 'record the policy version in use');
+  IF recon.insert_version(p_hash, p_text, p_source, p_note, v_at) THEN
+    PERFORM recon.chain_append('POLICY_SAVED', p_hash, '{"note":' || recon.json_string(p_note) || ',"source":' || recon.json_string(p_source) || '}', v_at);
+  END IF;
+END $$;
+
+CREATE FUNCTION recon.record_policy_save(p_hash TEXT, p_text TEXT, p_path TEXT, p_note TEXT, p_previous TEXT, OUT save_id BIGINT, OUT saved_at TEXT)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+BEGIN
+  PERFORM recon.require(ARRAY['recon_policy_admin'], 'save a policy');
+  saved_at := recon.now_text();
+  PERFORM recon.insert_version(p_hash, p_text, p_path, p_note, saved_at);
+  INSERT INTO recon.policy_saves (hash, path, author, note, saved_at, previous) VALUES (p_hash, p_path, session_user, p_note, saved_at, p_previous)
+    RETURNING policy_saves.save_id INTO save_id;
+  PERFORM recon.chain_append('POLICY_SAVED', p_hash,
+    '{"note":' || recon.json_string(p_note) || ',"previous":' || COALESCE(recon.json_string(p_previous), 'null')
+    || ',"save_id":' || save_id || ',"source":' || recon.json_string(p_path) || '}', saved_at);
+END $$;
+
+-- Runs, in one call: each element the rows of one prepared run (crate::run_rows::PreparedRun).
+-- A comparison (v1) run changes nothing about its break. Returns the run ids in order.
+CREATE FUNCTION recon.record_runs(p_runs JSONB) RETURNS SETOF BIGINT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+  r JSONB;
+  v_status TEXT;
+  v_new TEXT;
+  v_run BIGINT;
+  v_shadow BOOLEAN;
+  known TEXT[] := '{}';
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'record runs');
+  FOR r IN SELECT value FROM jsonb_array_elements(p_runs) LOOP
+    SELECT status INTO v_status FROM recon.breaks WHERE break_id = r->>'break_id' FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION '%', r->>'break_id' USING ERRCODE = 'RA404';
+    END IF;
+    v_shadow := r->>'mode' = 'v1';
+    IF NOT v_shadow AND v_status = 'RESOLVED' THEN
+      RAISE EXCEPTION 'break % is RESOLVED', r->>'break_id' USING ERRCODE = 'RA409',
+        DETAIL = json_build_object('from', v_status, 'action', 'a new run', 'allowed', 'NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED')::text;
+    END IF;
+    IF NOT (r->>'policy_version' = ANY (known)) THEN
+      IF NOT EXISTS (SELECT 1 FROM recon.policy_versions WHERE hash = r->>'policy_version') THEN
+        RAISE EXCEPTION 'policy version % is not recorded: record_policy first', r->>'policy_version' USING ERRCODE = 'RA422';
+      END IF;
+      known := known || (r->>'policy_version');
+    END IF;
+    v_new := CASE r->>'decision' WHEN 'AUTO_RESOLVE' THEN 'AUTO_RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' WHEN 'ESCALATE' THEN 'ESCALATED' END;
+    IF v_new IS NULL THEN
+      RAISE EXCEPTION 'unknown decision %', r->>'decision' USING ERRCODE = 'RA422';
+    END IF;
+    INSERT INTO recon.runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
+                            agents_planned, agents_invoked, wall_us, emulated, started_at, graph, modelled_ms, modelled_cost, recorded_by)
+      VALUES (r->>'break_id', r->>'mode', r->>'policy_key', r->>'policy_version', r->>'break_type', r->>'tier', r->>'decision',
+              (r->>'confidence')::double precision, r->>'decided_by', r->>'early_exit', (r->>'agents_planned')::int, (r->>'agents_invoked')::int,
+              (r->>'wall_us')::bigint, (r->>'emulated')::boolean, r->>'started_at', r->>'graph', (r->>'modelled_ms')::bigint,
+              (r->>'modelled_cost')::numeric, session_user)
+      RETURNING run_id INTO v_run;
+    INSERT INTO recon.run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error)
+      SELECT v_run, n->>0, n->>1, (n->>2)::bigint, (n->>3)::bigint, (n->>4)::bigint, (n->>5)::int, n->>6, n->>7
+        FROM jsonb_array_elements(r->'nodes') n;
+    INSERT INTO recon.run_checkpoints (run_id, checkpoint_id, after_agent, fired, error)
+      SELECT v_run, c->>0, c->>1, (c->>2)::boolean, c->>3 FROM jsonb_array_elements(r->'checkpoints') c;
+    IF NOT v_shadow THEN
+      UPDATE recon.breaks SET status = v_new, tier = r->>'tier', decision = r->>'decision', latest_run_id = v_run,
+             sla_deadline = COALESCE(r->>'deadline', sla_deadline), updated_at = v_at
+       WHERE break_id = r->>'break_id';
+    END IF;
+    PERFORM recon.chain_append('RUN', r->>'break_id', (r->>'payload_head') || v_run || (r->>'payload_tail'), v_at);
+    RETURN NEXT v_run;
+  END LOOP;
+END $$;
+
+-- A person's action, with the lifecycle rule of crate::lifecycle::HumanAction::transition.
+-- p_action is the action as canonical JSON ({"kind": "OVERRIDE", "decision": ..., "reason": ...}).
+CREATE FUNCTION recon.act(p_break_id TEXT, p_action TEXT) RETURNS TEXT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+  a JSONB := p_action::jsonb;
+  v_kind TEXT := a->>'kind';
+  v_from TEXT;
+  v_to TEXT;
+  allowed TEXT[];
+  v_decision TEXT;
+  v_reason TEXT;
+  v_assignee TEXT;
+  v_comment TEXT;
+BEGIN
+  PERFORM recon.require(ARRAY['recon_reviewer', 'recon_approver'], 'act on breaks');
+  CASE v_kind
+    WHEN 'ACCEPT' THEN NULL;
+    WHEN 'OVERRIDE' THEN
+      v_decision := a->>'decision';
+      v_reason := a->>'reason';
+      IF COALESCE(btrim(v_reason), '') = '' THEN RAISE EXCEPTION 'an override needs a reason' USING ERRCODE = 'RA422'; END IF;
+      IF v_decision IS NULL OR v_decision NOT IN ('AUTO_RESOLVE', 'HIL_REVIEW', 'ESCALATE') THEN
+        RAISE EXCEPTION 'unknown decision %', v_decision USING ERRCODE = 'RA422';
+      END IF;
+    WHEN 'ASSIGN' THEN
+      v_assignee := a->>'assignee';
+      IF COALESCE(btrim(v_assignee), '') = '' THEN RAISE EXCEPTION 'name someone to assign to' USING ERRCODE = 'RA422'; END IF;
+    WHEN 'COMMENT' THEN
+      v_comment := a->>'text';
+      IF COALESCE(btrim(v_comment), '') = '' THEN RAISE EXCEPTION 'a comment cannot be empty' USING ERRCODE = 'RA422'; END IF;
+    WHEN 'RESOLVE' THEN
+      v_comment := a->>'comment';
+    ELSE
+      RAISE EXCEPTION 'unknown action %', v_kind USING ERRCODE = 'RA422';
+  END CASE;
+  SELECT status INTO v_from FROM recon.breaks WHERE break_id = p_break_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '%', p_break_id USING ERRCODE = 'RA404';
+  END IF;
+  CASE v_kind
+    WHEN 'ACCEPT' THEN allowed := ARRAY['PENDING_REVIEW', 'ESCALATED']; v_to := 'RESOLVED';
+    WHEN 'OVERRIDE' THEN
+      allowed := ARRAY['AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED'];
+      v_to := CASE v_decision WHEN 'AUTO_RESOLVE' THEN 'RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' ELSE 'ESCALATED' END;
+    WHEN 'RESOLVE' THEN allowed := ARRAY['AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED']; v_to := 'RESOLVED';
+    ELSE allowed := ARRAY['NEW', 'PROCESSING', 'AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED', 'RESOLVED']; v_to := v_from;
+  END CASE;
+  IF NOT (v_from = ANY (allowed)) THEN
+    RAISE EXCEPTION 'break % is %', p_break_id, v_from USING ERRCODE = 'RA409',
+      DETAIL = json_build_object('from', v_from, 'action', v_kind, 'allowed', array_to_string(allowed, ', '))::text;
+  END IF;
+  INSERT INTO recon.actions (break_id, kind, actor, at, decision, reason, assignee, comment)
+    VALUES (p_break_id, v_kind, session_user, v_at, v_decision, v_reason, v_assignee, v_comment);
+  UPDATE recon.breaks SET status = v_to, assignee = COALESCE(v_assignee, assignee), decision = COALESCE(v_decision, decision), updated_at = v_at
+   WHERE break_id = p_break_id;
+  PERFORM recon.chain_append('HUMAN_ACTION', p_break_id,
+    '{"action":' || p_action || ',"from":' || recon.json_string(v_from) || ',"to":' || recon.json_string(v_to) || '}', v_at);
+  RETURN v_to;
+END $$;
+
+-- Claims for this connection: the ids (of those given) it now holds. A live claim of another
+-- connection is left alone; with p_only_new, so is a break no longer NEW.
+CREATE FUNCTION recon.claim(p_ids TEXT[], p_only_new BOOLEAN, p_lease_seconds INT) RETURNS SETOF TEXT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me_start TIMESTAMPTZ := (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid());
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'claim breaks');
+  RETURN QUERY
+  INSERT INTO recon.claims AS c (break_id, holder_pid, holder_start, expires_at)
+    SELECT b.break_id, pg_backend_pid(), me_start, now() + make_interval(secs => p_lease_seconds)
+      FROM recon.breaks b WHERE b.break_id = ANY (p_ids) AND (NOT p_only_new OR b.status = 'NEW')
+      ORDER BY b.break_id
+  ON CONFLICT (break_id) DO UPDATE SET holder_pid = excluded.holder_pid, holder_start = excluded.holder_start, expires_at = excluded.expires_at
+    WHERE (c.holder_pid = excluded.holder_pid AND c.holder_start = excluded.holder_start)
+       OR c.expires_at < now()
+       OR NOT EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = c.holder_pid AND s.backend_start = c.holder_start)
+  RETURNING c.break_id;
+END $$;
+
+-- Up to p_limit NEW breaks nobody holds, claimed for this connection: what a worker runs next.
+-- Rows another worker is claiming at this moment are skipped, not waited for.
+CREATE FUNCTION recon.claim_next(p_limit INT, p_lease_seconds INT) RETURNS SETOF TEXT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me_start TIMESTAMPTZ := (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid());
+BEGIN
+  PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'claim breaks');
+  RETURN QUERY
+  WITH free AS (
+    SELECT b.break_id FROM recon.breaks b
+     WHERE b.status = 'NEW'
+       AND NOT EXISTS (SELECT 1 FROM recon.claims c WHERE c.break_id = b.break_id AND c.expires_at >= now()
+                         AND EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = c.holder_pid AND s.backend_start = c.holder_start))
+     ORDER BY b.break_id
+     LIMIT p_limit
+     FOR UPDATE OF b SKIP LOCKED
+  )
+  INSERT INTO recon.claims AS c (break_id, holder_pid, holder_start, expires_at)
+    SELECT break_id, pg_backend_pid(), me_start, now() + make_interval(secs => p_lease_seconds) FROM free
+  ON CONFLICT (break_id) DO UPDATE SET holder_pid = excluded.holder_pid, holder_start = excluded.holder_start, expires_at = excluded.expires_at
+  RETURNING c.break_id;
+END $$;
+
+CREATE FUNCTION recon.release_claims() RETURNS BIGINT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n BIGINT;
+BEGIN
+  DELETE FROM recon.claims WHERE holder_pid = pg_backend_pid()
+     AND holder_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid());
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+CREATE FUNCTION recon.record_verified_head(p_seq BIGINT, p_hash TEXT, p_public_key TEXT, p_signature TEXT) RETURNS VOID
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO recon.verified_heads (seq, hash, verified_at, verified_by, public_key, signature)
+    VALUES (p_seq, p_hash, recon.now_text(), session_user, p_public_key, p_signature) ON CONFLICT DO NOTHING
+$$;
+
+-- Reading: every team role reads; nobody writes but through the functions above.
+REVOKE ALL ON ALL TABLES IN SCHEMA recon FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA recon FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA recon FROM PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA recon TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;
+GRANT EXECUTE ON FUNCTION recon.append_audit(TEXT, TEXT, TEXT), recon.record_verified_head(BIGINT, TEXT, TEXT, TEXT), recon.json_string(TEXT)
+  TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;
+GRANT EXECUTE ON FUNCTION recon.import_breaks(TEXT, JSONB), recon.replace_break(JSONB, TEXT), recon.record_runs(JSONB),
+  recon.claim(TEXT[], BOOLEAN, INT), recon.claim_next(INT, INT), recon.release_claims()
+  TO recon_reviewer, recon_processor;
+GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT) TO recon_reviewer, recon_processor, recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT) TO recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.act(TEXT, TEXT) TO recon_reviewer, recon_approver;
+-- Every client checks the schema version before it works.
+GRANT SELECT ON public.reconagent_migrations TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;

@@ -1,0 +1,757 @@
+//! [`PgStore`]: the whole [`crate::Backend`] seam on a team database. Reads are SQL over the
+//! `recon` schema; every write is one call of a database function
+//! (`migrations/0002_team_store.sql`) that checks the caller's role, applies the lifecycle and
+//! appends the audit entry as the session user. The Rust side prepares what the functions store
+//! (a break's columns, a run's rows and payload) exactly as the embedded store does, so both
+//! backends hash and show the same text.
+
+use super::{chain_from, redact, TEAM_SCHEMA_VERSION};
+use crate::anchor;
+use crate::audit::{canonical_json, ChainCheck, Verification};
+use crate::backend::{AuditStore, Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
+use crate::error::{Result, StoreError};
+use crate::export::report::*;
+use crate::lifecycle::{BreakStatus, HumanAction};
+use crate::policies::PolicySave;
+use crate::queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
+use crate::run_rows::PreparedRun;
+use crate::stats::{bounds, ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupSums};
+use chrono::SecondsFormat;
+use postgres::types::ToSql;
+use reconagent_engine::agents::{HistoryLookup, HistorySummary, SimilarQuery};
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::{AgentKind, Break, DecisionAction, RiskTier};
+use serde_json::json;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How long a claim lasts without its holder renewing it (a holder whose connection is gone
+/// loses its claims at once).
+const CLAIM_LEASE_SECONDS: i32 = 600;
+
+type Client = Arc<Mutex<postgres::Client>>;
+
+/// The store on a team database: one connection, its session user the actor of every write.
+pub struct PgStore {
+    client: Client,
+    location: String,
+    actor: String,
+}
+
+fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
+    // Every use is one statement or one transaction, rolled back by the server if cut short.
+    client.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A stored text column that must be one of an enum's values.
+fn typed<T>(text: &str, column: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(text).ok_or_else(|| StoreError::Invalid(format!("the team database holds {column} `{text}`, which is not one")))
+}
+
+fn typed_opt<T>(text: Option<String>, column: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
+    text.map(|t| typed(&t, column, parse)).transpose()
+}
+
+/// The queue's columns, in [`BreakRow`]'s order.
+const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at";
+
+fn break_row(r: &postgres::Row) -> Result<BreakRow> {
+    Ok(BreakRow {
+        break_id: r.get(0),
+        break_type: r.get(1),
+        counterparty: r.get(2),
+        amount: r.get(3),
+        currency: r.get(4),
+        status: typed(r.get(5), "status", BreakStatus::parse)?,
+        tier: typed_opt(r.get(6), "tier", RiskTier::parse)?,
+        decision: typed_opt(r.get(7), "decision", DecisionAction::parse)?,
+        assignee: r.get(8),
+        sla_deadline: r.get(9),
+        detected_at: r.get(10),
+    })
+}
+
+const ACTION_COLUMNS: &str = "a.break_id, a.kind, a.actor, a.at, a.decision, a.reason, a.assignee, a.comment";
+
+fn action_row(r: &postgres::Row) -> ActionRow {
+    ActionRow { break_id: r.get(0), kind: r.get(1), actor: r.get(2), at: r.get(3), decision: r.get(4), reason: r.get(5), assignee: r.get(6), comment: r.get(7) }
+}
+
+const AUDIT_COLUMNS: &str = "seq, at, kind, actor, subject, payload, hash";
+
+fn audit_row(r: &postgres::Row) -> AuditRow {
+    AuditRow { seq: r.get(0), at: r.get(1), kind: r.get(2), actor: r.get(3), subject: r.get(4), payload: r.get(5), hash: r.get(6) }
+}
+
+/// Each sort's key, one text expression never NULL, as the indexes in schema 2 write it; the
+/// tier ranks follow [`RiskTier::ALL`] as the embedded store's do.
+fn sort_key(sort: QueueSort) -> &'static str {
+    match sort {
+        QueueSort::BreakId => "break_id",
+        QueueSort::DetectedAt => "COALESCE(detected_at, '')",
+        QueueSort::Tier => "(CASE tier WHEN 'LOW' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'HIGH' THEN '3' WHEN 'CRITICAL' THEN '4' ELSE '0' END)",
+        QueueSort::Status => "status",
+        QueueSort::SlaDeadline => "COALESCE(sla_deadline, '')",
+        QueueSort::Counterparty => "lower(COALESCE(counterparty, ''))",
+        QueueSort::Priority => {
+            "(CASE tier WHEN 'CRITICAL' THEN '0' WHEN 'HIGH' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'LOW' THEN '3' ELSE '9' END || COALESCE(sla_deadline, '~'))"
+        }
+    }
+}
+
+/// A query's arguments, numbered as they are added.
+#[derive(Default)]
+struct Args(Vec<Box<dyn ToSql + Sync>>);
+
+impl Args {
+    /// Adds a value; returns its placeholder (`$n`).
+    fn add(&mut self, v: impl ToSql + Sync + 'static) -> String {
+        self.0.push(Box::new(v));
+        format!("${}", self.0.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.0.iter().map(|b| &**b as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// The filter's WHERE clause (nothing from the caller reaches the SQL text).
+fn filter_sql(f: &QueueFilter, args: &mut Args) -> Vec<String> {
+    let mut clauses = Vec::new();
+    let text = |v: Option<&'static str>| v.map(str::to_string);
+    let equal = [
+        ("break_type", f.break_type.clone()),
+        ("tier", text(f.tier.map(RiskTier::as_str))),
+        ("status", text(f.status.map(BreakStatus::as_str))),
+        ("decision", text(f.decision.map(DecisionAction::as_str))),
+        ("assignee", f.assignee.clone()),
+    ];
+    for (col, v) in equal {
+        if let Some(v) = v {
+            clauses.push(format!("{col} = {}", args.add(v)));
+        }
+    }
+    if f.awaiting_review {
+        clauses.push("status IN ('PENDING_REVIEW', 'ESCALATED')".into());
+    }
+    if let Some((lo, hi)) = f.search_range() {
+        let (l, h) = (args.add(lo), args.add(hi));
+        let cp = sort_key(QueueSort::Counterparty);
+        clauses.push(format!("((lower(break_id) >= {l} AND lower(break_id) < {h}) OR ({cp} >= {l} AND {cp} < {h}))"));
+    }
+    let days_ago = |d: u32| (chrono::Utc::now() - chrono::Duration::days(i64::from(d))).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let detected = sort_key(QueueSort::DetectedAt);
+    if let Some(d) = f.min_age_days {
+        clauses.push(format!("detected_at IS NOT NULL AND {detected} <= {}", args.add(days_ago(d))));
+    }
+    if let Some(d) = f.max_age_days {
+        clauses.push(format!("{detected} >= {}", args.add(days_ago(d))));
+    }
+    clauses
+}
+
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// What the import and replace functions store of a break: its columns in their stored forms
+/// and its JSON, exactly as the embedded store writes them.
+fn stored_break(b: &Break) -> Result<serde_json::Value> {
+    Ok(json!({
+        "break_id": b.break_id,
+        "break_type": b.break_type.as_str(),
+        "counterparty": b.counterparty,
+        "amount": b.amount.to_string(),
+        "currency": b.currency,
+        "detected_at": b.detected_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        "instrument_id": b.instrument_id,
+        "data": serde_json::to_string(b)?,
+    }))
+}
+
+/// What `recon.record_runs` stores of a prepared run.
+fn stored_run(r: &PreparedRun) -> serde_json::Value {
+    json!({
+        "break_id": r.break_id,
+        "mode": r.mode,
+        "policy_key": r.policy_key,
+        "policy_version": r.policy_version,
+        "break_type": r.break_type,
+        "tier": r.tier,
+        "decision": r.decision,
+        "confidence": r.confidence,
+        "decided_by": r.decided_by_json,
+        "early_exit": r.early_exit,
+        "agents_planned": r.agents_planned,
+        "agents_invoked": r.agents_invoked,
+        "wall_us": r.wall_us,
+        "emulated": r.emulated,
+        "started_at": r.started_at,
+        "graph": r.graph_json,
+        "modelled_ms": r.modelled_ms,
+        "modelled_cost": r.modelled_cost,
+        "deadline": r.deadline,
+        "nodes": r.nodes.iter().map(|n| json!([n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason, n.error])).collect::<Vec<_>>(),
+        "checkpoints": r.checkpoints.iter().map(|(id, after, fired, error)| json!([id, after, fired, error])).collect::<Vec<_>>(),
+        "payload_head": r.payload_head,
+        "payload_tail": r.payload_tail,
+    })
+}
+
+impl PgStore {
+    /// Connects to a team database at `url` as the person (role) the URL names. The schema
+    /// must be this build's: its owner migrates it ([`super::TeamDb::migrate`]).
+    ///
+    /// # Errors
+    /// The server cannot be reached or refused the login (the message names the server
+    /// without the password), or the schema is missing, older or newer.
+    pub fn connect(url: &str) -> Result<PgStore> {
+        let location = redact(url);
+        let mut client = postgres::Client::connect(url, postgres::NoTls)
+            .map_err(|e| StoreError::Open { path: location.clone(), message: StoreError::from(e).to_string() })?;
+        let version: Option<i32> = client
+            .query_one("SELECT CASE WHEN to_regclass('public.reconagent_migrations') IS NULL THEN NULL ELSE 0 END", &[])
+            .map_err(StoreError::from)?
+            .get(0);
+        let version = match version {
+            None => 0,
+            Some(_) => client.query_one("SELECT COALESCE(max(version), 0) FROM public.reconagent_migrations", &[])?.get::<_, i32>(0),
+        };
+        if i64::from(version) > TEAM_SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { path: location, found: i64::from(version), supported: TEAM_SCHEMA_VERSION });
+        }
+        if i64::from(version) < TEAM_SCHEMA_VERSION {
+            return Err(StoreError::Open {
+                path: location,
+                message: format!(
+                    "the team schema is at version {version}, this build needs {TEAM_SCHEMA_VERSION}: the database's owner runs `reconagent team migrate --db URL`"
+                ),
+            });
+        }
+        let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
+        Ok(PgStore { client: Arc::new(Mutex::new(client)), location, actor })
+    }
+
+    fn client(&self) -> MutexGuard<'_, postgres::Client> {
+        lock(&self.client)
+    }
+
+    /// Claims up to `limit` NEW breaks nobody holds, for this connection (`FOR UPDATE SKIP
+    /// LOCKED`: workers on any number of machines never wait for each other's rows). Returns
+    /// their ids in id order.
+    pub fn claim_next(&self, limit: usize) -> Result<Vec<String>> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let rows = self.client().query("SELECT recon.claim_next($1, $2)", &[&limit, &CLAIM_LEASE_SECONDS])?;
+        let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+impl BreakStore for PgStore {
+    fn import_breaks(&self, breaks: &[Break], source: &str) -> Result<(usize, usize)> {
+        let rows = breaks.iter().map(stored_break).collect::<Result<Vec<_>>>()?;
+        let rows = serde_json::Value::Array(rows);
+        let r = self.client().query_one("SELECT inserted, already_present FROM recon.import_breaks($1, $2)", &[&source, &rows])?;
+        Ok((r.get::<_, i64>(0) as usize, r.get::<_, i64>(1) as usize))
+    }
+
+    fn differing<'b>(&self, breaks: &'b [Break]) -> Result<Vec<&'b Break>> {
+        let ids: Vec<&str> = breaks.iter().map(|b| b.break_id.as_str()).collect();
+        let rows = self.client().query("SELECT break_id, data FROM recon.breaks WHERE break_id = ANY($1)", &[&ids])?;
+        let stored: std::collections::HashMap<String, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut out = Vec::new();
+        for b in breaks {
+            if let Some(data) = stored.get(&b.break_id) {
+                if &serde_json::from_str::<Break>(data)? != b {
+                    out.push(b);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn replace_break(&self, new: &Break, reason: &str) -> Result<bool> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Invalid("replacing a stored break needs a reason".into()));
+        }
+        // Equal contents change nothing, whatever their serialisation (as the embedded store).
+        if &self.get_break(&new.break_id)? == new {
+            return Ok(false);
+        }
+        let row = stored_break(new)?;
+        Ok(self.client().query_one("SELECT recon.replace_break($1, $2)", &[&row, &reason])?.get(0))
+    }
+
+    fn get_break(&self, id: &str) -> Result<Break> {
+        let row = self.client().query_opt("SELECT data FROM recon.breaks WHERE break_id = $1", &[&id])?;
+        let data: String = row.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?.get(0);
+        Ok(serde_json::from_str(&data)?)
+    }
+
+    fn break_row(&self, id: &str) -> Result<BreakRow> {
+        let row = self.client().query_opt(&format!("SELECT {ROW_COLUMNS} FROM recon.breaks WHERE break_id = $1"), &[&id])?;
+        break_row(&row.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?)
+    }
+
+    fn status_of(&self, id: &str) -> Result<BreakStatus> {
+        let row = self.client().query_opt("SELECT status FROM recon.breaks WHERE break_id = $1", &[&id])?;
+        typed(row.ok_or_else(|| StoreError::NoSuchBreak(id.to_string()))?.get(0), "status", BreakStatus::parse)
+    }
+
+    fn count_with_status(&self, status: BreakStatus) -> Result<usize> {
+        Ok(self.client().query_one("SELECT count(*) FROM recon.breaks WHERE status = $1", &[&status.as_str()])?.get::<_, i64>(0) as usize)
+    }
+
+    fn page_with_status(&self, status: BreakStatus, after: &str, limit: usize) -> Result<Vec<Break>> {
+        let rows = self.client().query(
+            "SELECT data FROM recon.breaks WHERE status = $1 AND break_id > $2 ORDER BY break_id LIMIT $3",
+            &[&status.as_str(), &after, &(limit as i64)],
+        )?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect()
+    }
+
+    /// One page: the filter, then the rows after the cursor in the sort's order (a row value
+    /// compared with the cursor, which PostgreSQL seeks on the (key, break id) index).
+    fn queue_page(&self, f: &QueueFilter) -> Result<QueuePage> {
+        let sort = f.sort.unwrap_or_default();
+        let key = sort_key(sort);
+        let mut args = Args::default();
+        let mut clauses = filter_sql(f, &mut args);
+        let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(c) = &f.after {
+            let (k, id) = (args.add(c.key.clone()), args.add(c.break_id.clone()));
+            clauses.push(format!("({key}, break_id) {cmp} ({k}, {id})"));
+        }
+        let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
+        let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
+        let (l, o) = (args.add(i64::from(limit)), args.add(i64::from(f.offset)));
+        let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}", where_sql(&clauses));
+        let found = self.client().query(&sql, &args.refs())?;
+        let rows = found.iter().map(break_row).collect::<Result<Vec<_>>>()?;
+        let next = match (rows.len() == limit as usize, found.last()) {
+            (true, Some(last)) => Some(QueueCursor { key: last.get(11), break_id: last.get(0) }),
+            _ => None,
+        };
+        Ok(QueuePage { rows, next })
+    }
+
+    fn queue_count(&self, f: &QueueFilter) -> Result<u64> {
+        let mut args = Args::default();
+        let clauses = filter_sql(f, &mut args);
+        let sql = format!("SELECT count(*) FROM recon.breaks {}", where_sql(&clauses));
+        Ok(self.client().query_one(&sql, &args.refs())?.get::<_, i64>(0) as u64)
+    }
+
+    fn break_types(&self) -> Result<Vec<String>> {
+        // A loose index scan: one probe per type, whatever the number of breaks.
+        let rows = self.client().query(
+            "WITH RECURSIVE t(ty) AS (
+               (SELECT break_type FROM recon.breaks ORDER BY break_type LIMIT 1)
+               UNION ALL
+               SELECT (SELECT break_type FROM recon.breaks WHERE break_type > t.ty ORDER BY break_type LIMIT 1) FROM t WHERE t.ty IS NOT NULL)
+             SELECT ty FROM t WHERE ty IS NOT NULL",
+            &[],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn recent_breaks(&self, limit: usize, break_type: Option<&str>) -> Result<Vec<Break>> {
+        let rows = self.client().query(
+            "SELECT data FROM recon.breaks WHERE ($2::text IS NULL OR break_type = $2) ORDER BY updated_at DESC, break_id LIMIT $1",
+            &[&(limit as i64), &break_type],
+        )?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect()
+    }
+}
+
+impl RunStore for PgStore {
+    fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()> {
+        self.client().execute("SELECT recon.record_policy($1, $2, $3, $4)", &[&set.version, &&*set.text, &set.source_name, &note])?;
+        Ok(())
+    }
+
+    fn record_prepared(&self, runs: &[PreparedRun]) -> Result<Vec<i64>> {
+        if runs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let payload = serde_json::Value::Array(runs.iter().map(stored_run).collect());
+        let rows = self.client().query("SELECT recon.record_runs($1)", &[&payload])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.client().query("SELECT recon.claim($1, $2, $3)", &[&ids, &only_new, &CLAIM_LEASE_SECONDS])?;
+        let held: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(ids.iter().filter(|id| held.contains(*id)).cloned().collect())
+    }
+
+    fn release_claims(&self) -> Result<usize> {
+        Ok(self.client().query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
+    }
+
+    fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
+        let rows = self.client().query("SELECT run_id, graph FROM recon.runs WHERE break_id = $1 ORDER BY run_id", &[&break_id])?;
+        rows.iter().map(|r| Ok((r.get(0), serde_json::from_str(r.get(1))?))).collect()
+    }
+
+    fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
+        Ok(Arc::new(PgHistory { client: self.client.clone() }))
+    }
+}
+
+/// The PATTERN agent's history on the team database: the same two lookups and the same summary
+/// as the embedded store's ([`crate::sqlite::history`]).
+struct PgHistory {
+    client: Client,
+}
+
+impl HistoryLookup for PgHistory {
+    fn similar(&self, q: &SimilarQuery) -> std::result::Result<HistorySummary, String> {
+        use crate::sqlite::history::{summarise, PER_KEY};
+        let mut client = lock(&self.client);
+        let mut per_key = Vec::with_capacity(2);
+        for (column, key) in [("counterparty", q.counterparty.as_deref()), ("instrument_id", q.instrument_id.as_deref())] {
+            let Some(key) = key else { continue };
+            let sql = format!(
+                "SELECT break_id, status, decision FROM recon.breaks WHERE break_type = $1 AND {column} = $2 AND status <> 'NEW' ORDER BY updated_at DESC LIMIT $3"
+            );
+            let rows = client.query(&sql, &[&q.break_type.as_str(), &key, &((PER_KEY + 1) as i64)]).map_err(|e| StoreError::from(e).to_string())?;
+            per_key.push(Arc::new(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect::<Vec<_>>()));
+        }
+        Ok(summarise(&q.break_id, &per_key))
+    }
+}
+
+impl ReviewStore for PgStore {
+    fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus> {
+        // The same checks run in the database; here they give the message without a round trip.
+        action.transition(break_id, BreakStatus::PendingReview).map(|_| ()).or_else(|e| match e {
+            StoreError::IllegalTransition { .. } => Ok(()),
+            e => Err(e),
+        })?;
+        let text = canonical_json(&serde_json::to_value(action)?);
+        let to: String = self.client().query_one("SELECT recon.act($1, $2)", &[&break_id, &text])?.get(0);
+        typed(&to, "status", BreakStatus::parse)
+    }
+
+    fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
+        let rows = self.client().query(&format!("SELECT {ACTION_COLUMNS} FROM recon.actions a WHERE a.break_id = $1 ORDER BY a.action_id"), &[&break_id])?;
+        Ok(rows.iter().map(action_row).collect())
+    }
+}
+
+impl AuditStore for PgStore {
+    fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+        let mut args = Args::default();
+        let mut clauses = Vec::new();
+        let (lo, hi) = bounds(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: None });
+        if q.from.is_some() {
+            clauses.push(format!("at >= {}", args.add(lo)));
+        }
+        if q.to.is_some() {
+            clauses.push(format!("at <= {}", args.add(hi)));
+        }
+        if let Some(k) = q.kind {
+            clauses.push(format!("kind = {}", args.add(k.as_str().to_string())));
+        }
+        if let Some(b) = q.before {
+            clauses.push(format!("seq < {}", args.add(b)));
+        }
+        let limit = if q.limit == 0 { 500 } else { q.limit.min(10_000) };
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM recon.audit_log {} ORDER BY seq DESC LIMIT {limit}", where_sql(&clauses));
+        Ok(self.client().query(&sql, &args.refs())?.iter().map(audit_row).collect())
+    }
+
+    /// The chain recomputed in Rust in one snapshot, and the head row; an intact head is stored,
+    /// signed with this installation's key. (The tables are written only by the schema's
+    /// functions, which no role can bypass; checking every row against its entry, as the
+    /// embedded store does, is not done here yet.)
+    fn verify(&self) -> Result<Verification> {
+        let v = {
+            let mut client = self.client();
+            let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+            let v = super::verify_chain_and_head(&mut tx)?;
+            tx.commit()?;
+            v
+        };
+        if v.ok && v.entries > 0 {
+            let a = anchor::InstallationKey::installation()?.anchor(v.entries, &v.head);
+            self.client().execute("SELECT recon.record_verified_head($1, $2, $3, $4)", &[&a.seq, &a.hash, &a.public_key, &a.signature])?;
+        }
+        Ok(v)
+    }
+
+    fn verify_since_checkpoint(&self) -> Result<Verification> {
+        let key = anchor::InstallationKey::installation()?.public_key_hex();
+        let heads: Vec<anchor::Anchor> = self
+            .client()
+            .query(
+                "SELECT v.seq, v.hash, v.public_key, v.signature FROM recon.verified_heads v JOIN recon.audit_log a ON a.seq = v.seq AND a.hash = v.hash
+                  WHERE v.public_key = $1 ORDER BY v.seq DESC LIMIT 20",
+                &[&key],
+            )?
+            .iter()
+            .map(|r| anchor::Anchor { seq: r.get(0), hash: r.get(1), public_key: r.get(2), signature: r.get(3), how_to_check: String::new() })
+            .collect();
+        let Some((head, check)) = heads.into_iter().filter(|h| h.signature_ok()).find_map(|h| ChainCheck::after(h.seq, &h.hash).map(|c| (h, c))) else {
+            return self.verify();
+        };
+        let mut client = self.client();
+        let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let v = chain_from(&mut tx, check, head.seq, super::VERIFY_PAGE)?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    fn report_stream(&self, q: &ReportQuery, sink: &mut dyn ReportSink) -> Result<ReportHead> {
+        let mut client = self.client();
+        let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let (start, end) = q.bounds();
+        let ty = q.break_type.clone();
+        let p: [&(dyn ToSql + Sync); 3] = [&start, &end, &ty];
+        let chain = super::verify_chain_and_head(&mut tx)?;
+        let head_row = tx.query_one("SELECT seq, hash FROM recon.chain_head", &[])?;
+        let (head_seq, head_hash): (i64, String) = (head_row.get(0), head_row.get(1));
+        let head = ReportHead {
+            generated_at: crate::sqlite::now(),
+            generated_by: self.actor.clone(),
+            database: self.location.clone(),
+            query: q.clone(),
+            anchor: anchor::InstallationKey::installation()?.anchor(head_seq, &head_hash),
+            chain,
+            summary: summary(&mut tx, &p)?,
+        };
+        sink.head(&head)?;
+        for section in sink.order() {
+            sink.begin(section)?;
+            match section {
+                Section::Breaks => {
+                    let sql = format!(
+                        "SELECT b.break_id, b.break_type, b.counterparty, b.amount, b.currency, b.tier, b.status, b.decision, b.assignee, b.latest_run_id,
+                                (SELECT decided_by FROM recon.runs WHERE run_id = b.latest_run_id),
+                                (SELECT actor || ' (' || kind || ')' FROM recon.actions WHERE break_id = b.break_id AND kind IN ('ACCEPT', 'OVERRIDE', 'RESOLVE') ORDER BY action_id DESC LIMIT 1)
+                         FROM recon.breaks b WHERE {TOUCHED} ORDER BY b.break_id"
+                    );
+                    for r in stream(&mut tx, &sql, &p)? {
+                        let r = r?;
+                        let engine: Option<String> = r.get(10);
+                        let person: Option<String> = r.get(11);
+                        let b = ReportBreak {
+                            break_id: r.get(0),
+                            break_type: r.get(1),
+                            counterparty: r.get(2),
+                            amount: r.get(3),
+                            currency: r.get(4),
+                            tier: r.get(5),
+                            status: r.get(6),
+                            decision: r.get(7),
+                            assignee: r.get(8),
+                            latest_run_id: r.get(9),
+                            decided_by: person.or_else(|| engine.map(|e| describe_decided_by(&e))).unwrap_or_else(|| "not run".into()),
+                        };
+                        sink.item(ReportItem::Break(&b))?;
+                    }
+                }
+                Section::Runs => {
+                    let sql = format!(
+                        "SELECT r.run_id, r.break_id, r.mode, r.started_at, r.policy_key, r.policy_version, r.tier, r.decision, r.confidence, r.decided_by, r.graph
+                         {RUNS} ORDER BY r.run_id"
+                    );
+                    for r in stream(&mut tx, &sql, &p)? {
+                        let r = r?;
+                        let run = ReportRun::from_stored(
+                            (r.get(0), r.get(1), r.get(2), r.get(3)),
+                            (r.get(4), r.get(5), r.get(6), r.get(7)),
+                            r.get(8),
+                            r.get(9),
+                            r.get(10),
+                        )?;
+                        sink.item(ReportItem::Run(&run))?;
+                    }
+                }
+                Section::Actions => {
+                    for r in stream(&mut tx, &format!("SELECT {ACTION_COLUMNS} {ACTIONS} ORDER BY a.action_id"), &p)? {
+                        sink.item(ReportItem::Action(&action_row(&r?)))?;
+                    }
+                }
+                Section::AuditEntries => {
+                    for r in stream(&mut tx, &format!("SELECT {AUDIT_COLUMNS} {ENTRIES} ORDER BY seq"), &p)? {
+                        sink.item(ReportItem::Entry(&audit_row(&r?)))?;
+                    }
+                }
+            }
+            sink.end(section)?;
+        }
+        tx.commit()?;
+        Ok(head)
+    }
+
+    fn record_export(&self, out: &str, payload: &serde_json::Value) -> Result<()> {
+        self.client().execute("SELECT recon.append_audit('EXPORT_MADE', $1, $2)", &[&out, &canonical_json(payload)])?;
+        Ok(())
+    }
+
+    /// Aggregated over the runs in SQL (exact decimal sums); the embedded store's per-day
+    /// rollups are not kept here yet.
+    fn efficiency(&self, f: &EfficiencyFilter) -> Result<Efficiency> {
+        let (lo, hi) = bounds(f);
+        let ty = f.break_type.clone();
+        let p: [&(dyn ToSql + Sync); 3] = [&lo, &hi, &ty];
+        let within = |a: &str| format!("{a}started_at >= $1 AND {a}started_at <= $2 AND ($3::text IS NULL OR {a}break_type = $3)");
+        let mut client = self.client();
+        let mut sums = GroupSums::default();
+        for r in client.query(
+            &format!(
+                "SELECT mode, break_type, tier, decision, count(*), sum(agents_invoked)::bigint, sum(agents_planned)::bigint, count(early_exit),
+                        sum(wall_us)::bigint, sum(modelled_ms)::bigint, sum(modelled_cost)::text
+                 FROM recon.runs WHERE {} GROUP BY 1, 2, 3, 4",
+                within("")
+            ),
+            &p,
+        )? {
+            sums.add(
+                (typed(r.get(0), "mode", RunMode::parse)?, r.get(1), typed(r.get(2), "tier", RiskTier::parse)?),
+                typed(r.get(3), "decision", DecisionAction::parse)?,
+                [r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9)],
+                r.get(10),
+            )?;
+        }
+        let checkpoints = client
+            .query(
+                &format!(
+                    "SELECT c.checkpoint_id, c.after_agent, count(*), count(*) FILTER (WHERE c.fired)
+                     FROM recon.run_checkpoints c JOIN recon.runs r ON r.run_id = c.run_id WHERE {} GROUP BY 1, 2 ORDER BY 1",
+                    within("r.")
+                ),
+                &p,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(CheckpointRate {
+                    checkpoint_id: r.get(0),
+                    after_agent: typed(r.get(1), "agent", AgentKind::parse)?,
+                    evaluated: r.get::<_, i64>(2) as u64,
+                    fired: r.get::<_, i64>(3) as u64,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let per_day = client
+            .query(
+                &format!(
+                    "SELECT substr(started_at, 1, 10), mode, count(*), count(*) FILTER (WHERE decision = 'AUTO_RESOLVE') FROM recon.runs WHERE {} GROUP BY 1, 2 ORDER BY 1, 2",
+                    within("")
+                ),
+                &p,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DayCount { day: r.get(0), mode: typed(r.get(1), "mode", RunMode::parse)?, runs: r.get::<_, i64>(2) as u64, auto_resolved: r.get::<_, i64>(3) as u64 })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Efficiency { groups: sums.finish(), checkpoints, per_day })
+    }
+}
+
+/// Breaks touched in the period: imported, run or acted on (`$1`..`$3`: start, end, type).
+const TOUCHED: &str = "($3::text IS NULL OR b.break_type = $3) AND (
+       (b.imported_at >= $1 AND b.imported_at < $2)
+    OR EXISTS (SELECT 1 FROM recon.runs r WHERE r.break_id = b.break_id AND r.started_at >= $1 AND r.started_at < $2)
+    OR EXISTS (SELECT 1 FROM recon.actions a WHERE a.break_id = b.break_id AND a.at >= $1 AND a.at < $2))";
+const RUNS: &str = "FROM recon.runs r WHERE r.started_at >= $1 AND r.started_at < $2 AND ($3::text IS NULL OR r.break_type = $3)";
+const ACTIONS: &str =
+    "FROM recon.actions a JOIN recon.breaks b ON b.break_id = a.break_id WHERE a.at >= $1 AND a.at < $2 AND ($3::text IS NULL OR b.break_type = $3)";
+const ENTRIES: &str =
+    "FROM recon.audit_log WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR subject IN (SELECT break_id FROM recon.breaks WHERE break_type = $3))";
+
+/// Rows of `sql` read as they come (a portal in the caller's transaction), never all at once.
+fn stream<'a>(tx: &'a mut postgres::Transaction<'_>, sql: &str, p: &[&(dyn ToSql + Sync)]) -> Result<impl Iterator<Item = Result<postgres::Row>> + 'a> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let it = tx.query_raw(sql, p.iter().copied())?;
+    Ok(it.iterator().map(|r| r.map_err(StoreError::from)))
+}
+
+fn summary(tx: &mut postgres::Transaction<'_>, p: &[&(dyn ToSql + Sync)]) -> Result<ReportSummary> {
+    let mut s = ReportSummary::default();
+    let sql = format!(
+        "SELECT b.break_type, COALESCE(b.tier, '-'), b.status, COALESCE(b.decision, 'none'), count(*) FROM recon.breaks b WHERE {TOUCHED} GROUP BY 1, 2, 3, 4"
+    );
+    for r in tx.query(&sql, p)? {
+        let (ty, tier, status, decision): (String, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        let n = r.get::<_, i64>(4) as usize;
+        s.breaks += n;
+        *s.by_decision.entry(decision.clone()).or_default() += n;
+        *s.by_status.entry(status).or_default() += n;
+        *s.by_type_tier.entry(format!("{ty}/{tier}")).or_default().entry(decision).or_default() += n;
+    }
+    let mut count = |sql: String| -> Result<usize> { Ok(tx.query_one(&sql, p)?.get::<_, i64>(0) as usize) };
+    s.runs = count(format!("SELECT count(*) {RUNS}"))?;
+    s.actions = count(format!("SELECT count(*) {ACTIONS}"))?;
+    s.overrides = count(format!("SELECT count(*) {ACTIONS} AND a.kind = 'OVERRIDE'"))?;
+    s.audit_entries = count(format!("SELECT count(*) {ENTRIES}"))?;
+    Ok(s)
+}
+
+impl PolicyStore for PgStore {
+    fn record_policy_save(&self, set: &PolicySet, path: &str, note: &str, previous: Option<&str>) -> Result<PolicySave> {
+        let r = self
+            .client()
+            .query_one("SELECT save_id, saved_at FROM recon.record_policy_save($1, $2, $3, $4, $5)", &[&set.version, &&*set.text, &path, &note, &previous])?;
+        Ok(PolicySave {
+            save_id: Some(r.get(0)),
+            hash: set.version.clone(),
+            path: path.to_string(),
+            author: self.actor.clone(),
+            note: note.to_string(),
+            saved_at: r.get(1),
+            previous: previous.map(str::to_string),
+        })
+    }
+
+    fn policy_history(&self, limit: usize) -> Result<Vec<PolicySave>> {
+        let rows = self.client().query(
+            "SELECT save_id, hash, path, author, note, saved_at, previous FROM recon.policy_saves
+             UNION ALL
+             SELECT NULL, hash, source, author, note, saved_at, NULL FROM recon.policy_versions v
+              WHERE NOT EXISTS (SELECT 1 FROM recon.policy_saves s WHERE s.hash = v.hash AND s.saved_at = v.saved_at)
+             ORDER BY 6 DESC, 1 DESC NULLS LAST LIMIT $1",
+            &[&(limit as i64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| PolicySave { save_id: r.get(0), hash: r.get(1), path: r.get(2), author: r.get(3), note: r.get(4), saved_at: r.get(5), previous: r.get(6) })
+            .collect())
+    }
+
+    fn policy_text(&self, hash: &str) -> Result<String> {
+        let row = self.client().query_opt("SELECT text FROM recon.policy_versions WHERE hash = $1", &[&hash])?;
+        Ok(row.ok_or_else(|| StoreError::Invalid(format!("no stored policy version {hash}")))?.get(0))
+    }
+}
+
+impl Backend for PgStore {
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    fn database_file(&self) -> Option<&Path> {
+        None
+    }
+
+    fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The server's autovacuum keeps the planner's statistics; team roles may not ANALYZE.
+    fn optimize(&self) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! Roles on the team database, through the store itself: each person logs in as their own
+//! role, may do what the role is for and nothing else, and is recorded as the session user in
+//! every row and entry. The refusals come from PostgreSQL (SQLSTATE 42501), not from the client.
+
+mod support;
+
+use reconagent_engine::graph::RunMode;
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_engine::DecisionAction;
+use reconagent_store::export::ReportQuery;
+use reconagent_store::postgres::PgStore;
+use reconagent_store::prelude::*;
+use reconagent_store::{AuditQuery, QueueFilter, StoreError};
+use support::pg::PgCluster;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+#[track_caller]
+fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>) {
+    match r {
+        Err(StoreError::Team { code, message }) => assert_eq!(code.as_deref(), Some("42501"), "{message}"),
+        other => panic!("expected a refusal by the database, got {other:?}"),
+    }
+}
+
+#[test]
+fn each_role_does_what_it_is_for_and_nothing_else() -> R {
+    let pg = PgCluster::team();
+    let as_ = |who: &str| PgStore::connect(&pg.url(who)).unwrap();
+    let (alice, bob, carol, worker, paula) = (as_("alice"), as_("bob"), as_("carol"), as_("worker"), as_("paula"));
+    assert_eq!(alice.actor(), "alice", "the actor is the session user");
+
+    // The processor imports and runs.
+    let orch = Orchestrator::bundled();
+    let breaks = generate(7, 12, &orch.refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    worker.record_policy(&orch.policies, "in force")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    worker.record_runs(&graphs)?;
+    let waiting: Vec<_> =
+        breaks.iter().zip(&graphs).filter(|(_, g)| g.decision.action != DecisionAction::AutoResolve).map(|(b, _)| b.break_id.clone()).collect();
+    assert!(waiting.len() >= 2, "breaks for people to act on");
+    // ...and may not act on breaks or save policies.
+    refused(worker.act(&waiting[0], &HumanAction::Accept));
+    refused(worker.record_policy_save(&orch.policies, "routing_policies.yaml", "mine", None));
+
+    // A reviewer and an approver act; the reviewer may not save policies.
+    assert_eq!(alice.act(&waiting[0], &HumanAction::Comment { text: "looking".into() })?, alice.status_of(&waiting[0])?);
+    assert_eq!(alice.act(&waiting[0], &HumanAction::Accept)?, BreakStatus::Resolved);
+    assert_eq!(bob.act(&waiting[1], &HumanAction::Accept)?, BreakStatus::Resolved);
+    refused(alice.record_policy_save(&orch.policies, "routing_policies.yaml", "mine", None));
+    refused(bob.import_breaks(&breaks[..1], "bob's file"));
+
+    // The policy admin saves policies, and may not act on breaks.
+    let save = paula.record_policy_save(&orch.policies, "routing_policies.yaml", "tolerances reviewed", None)?;
+    assert_eq!(save.author, "paula");
+    refused(paula.act(&waiting[1], &HumanAction::Comment { text: "x".into() }));
+
+    // The auditor reads, reports and exports, and changes nothing.
+    assert_eq!(carol.queue_count(&QueueFilter::default())?, 12);
+    let today = chrono::Utc::now().date_naive();
+    assert!(carol.report(&ReportQuery { from: today, to: today, break_type: None })?.chain.ok);
+    carol.record_export("/tmp/audit.json", &serde_json::json!({"format": "json"}))?;
+    refused(carol.import_breaks(&breaks[..1], "carol's file"));
+    refused(carol.act(&waiting[1], &HumanAction::Comment { text: "x".into() }));
+    refused(carol.record_runs(&graphs[..1]));
+    refused(carol.claim(&[breaks[0].break_id.clone()], false));
+    refused(carol.record_policy(&orch.policies, "x"));
+
+    // Someone with no team role cannot even open the store.
+    assert!(PgStore::connect(&pg.url("eve")).is_err());
+
+    // Who did what, as the database recorded it.
+    let actors: Vec<(String, String)> =
+        carol.audit_entries(&AuditQuery { limit: 100, ..Default::default() })?.into_iter().rev().map(|e| (e.kind, e.actor)).collect();
+    let expect = [
+        ("IMPORT", "worker"),
+        ("POLICY_SAVED", "worker"),
+        ("HUMAN_ACTION", "alice"),
+        ("HUMAN_ACTION", "alice"),
+        ("HUMAN_ACTION", "bob"),
+        ("POLICY_SAVED", "paula"),
+        ("EXPORT_MADE", "carol"),
+    ];
+    let without_runs: Vec<(String, String)> = actors.iter().filter(|(k, _)| k != "RUN").cloned().collect();
+    assert_eq!(without_runs, expect.map(|(k, a)| (k.to_string(), a.to_string())).to_vec());
+    assert!(actors.iter().filter(|(k, _)| k == "RUN").all(|(_, a)| a == "worker"));
+    assert_eq!(alice.actions_of(&waiting[0])?.iter().map(|a| a.actor.as_str()).collect::<Vec<_>>(), ["alice", "alice"]);
+    assert!(carol.verify()?.ok);
+    Ok(())
+}
+
+#[test]
+fn the_lifecycle_is_enforced_by_the_database_not_only_by_the_client() -> R {
+    let pg = PgCluster::team();
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    let breaks = generate(9, 3, &Orchestrator::bundled().refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    // A reviewer calling the function directly, past the client's checks: accepting a NEW break,
+    // an override without a reason, an action the lifecycle does not know.
+    let mut alice = postgres::Client::connect(&pg.url("alice"), postgres::NoTls)?;
+    let id = &breaks[0].break_id;
+    for (action, code) in
+        [(r#"{"kind":"ACCEPT"}"#, "RA409"), (r#"{"decision":"AUTO_RESOLVE","kind":"OVERRIDE","reason":" "}"#, "RA422"), (r#"{"kind":"DELETE"}"#, "RA422")]
+    {
+        let e = alice.query_one("SELECT recon.act($1, $2)", &[id, &action]).expect_err(action);
+        assert_eq!(e.code().map(|c| c.code()), Some(code), "{action}: {e:?}");
+    }
+    let e = alice.query_one("SELECT recon.act($1, $2)", &[&"NOPE", &r#"{"kind":"ACCEPT"}"#]).expect_err("no such break");
+    assert_eq!(e.code().map(|c| c.code()), Some("RA404"));
+    // Through the store the same refusals are the store's own errors.
+    let store = PgStore::connect(&pg.url("alice"))?;
+    assert!(matches!(store.act(id, &HumanAction::Accept), Err(StoreError::IllegalTransition { ref from, .. }) if from == "NEW"));
+    assert!(matches!(store.act("NOPE", &HumanAction::Accept), Err(StoreError::NoSuchBreak(ref b)) if b == "NOPE"));
+    assert_eq!(store.status_of(id)?, BreakStatus::New, "nothing changed");
+    assert_eq!(store.audit_entries(&AuditQuery { limit: 10, ..Default::default() })?.len(), 1, "only the import");
+    Ok(())
+}
