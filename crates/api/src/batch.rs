@@ -40,6 +40,8 @@ pub enum Claim {
     New,
     /// The breaks named, whatever their status (a file's breaks, a selection in the app).
     Named,
+    /// Already claimed by this handle ([`RunStore::claim_next_new`]): run as they come.
+    Held,
 }
 
 /// Breaks claimed this many at a time (one claim row per page), a page ahead of the engine.
@@ -73,7 +75,8 @@ fn claim_pages(
             }
         }
         let ids: Vec<String> = page.iter().map(|b| b.break_id.clone()).collect();
-        let mut send: Vec<reconagent_store::Result<Break>> = match store.claim(&ids, claim == Claim::New) {
+        let claimed = if claim == Claim::Held { Ok(ids) } else { store.claim(&ids, claim == Claim::New) };
+        let mut send: Vec<reconagent_store::Result<Break>> = match claimed {
             Ok(held) => {
                 let held: std::collections::HashSet<String> = held.into_iter().collect();
                 skipped.fetch_add(page.len() - held.len(), Ordering::Relaxed);

@@ -1,6 +1,6 @@
 //! Runs: which breaks a batch runs (one rule for the app and the CLI), and processing them.
 
-use crate::batch::{run_and_record, BatchError, Claim, Recorded};
+use crate::batch::{run_and_record, BatchError, Claim, Recorded, CLAIM_PAGE};
 use crate::dto::{ProcessSummary, Progress, Task};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::progress::Tracker;
@@ -61,6 +61,29 @@ pub fn process_new(
 ) -> Result<Recorded, BatchError> {
     let total = store.count_with_status(BreakStatus::New).map_err(|source| BatchError::Store { recorded: 0, source })?;
     on_progress(0, total, "");
+    // A store shared by many machines hands out the NEW breaks nobody holds, a page at a time,
+    // until none is left (a worker that dies frees its page for the others).
+    if let Some(first) = store.claim_next_new(CLAIM_PAGE).map_err(|source| BatchError::Store { recorded: 0, source })? {
+        let mut page: std::collections::VecDeque<reconagent_engine::Break> = first.into();
+        let mut done = page.is_empty();
+        let breaks = std::iter::from_fn(move || loop {
+            if let Some(b) = page.pop_front() {
+                return Some(Ok(b));
+            }
+            if done {
+                return None;
+            }
+            match store.claim_next_new(CLAIM_PAGE) {
+                Ok(Some(next)) if !next.is_empty() => page.extend(next),
+                Ok(_) => done = true,
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        });
+        return run_and_record(store, orch, breaks, total, mode, as_of, cancel, false, Claim::Held, on_progress);
+    }
     let breaks = stream_with_status(store, BreakStatus::New, PAGE);
     run_and_record(store, orch, breaks, total, mode, as_of, cancel, false, Claim::New, on_progress)
 }

@@ -128,6 +128,11 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// The team database (PostgreSQL): its schema and its people. Run as the database's owner.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -160,6 +165,26 @@ enum Command {
         /// Directory for sample_breaks.csv and sample_breaks.json.
         #[arg(long, default_value = "data")]
         out_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// Create or upgrade the team schema: roles, tables and the functions that write them.
+    Migrate {
+        /// postgres://OWNER@HOST:PORT/DB
+        #[arg(long)]
+        db: String,
+    },
+    /// Add a person (a LOGIN role) with one or more team roles: reviewer, approver,
+    /// policy_admin, auditor, processor.
+    AddPerson {
+        name: String,
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// postgres://OWNER@HOST:PORT/DB
+        #[arg(long)]
+        db: String,
     },
 }
 
@@ -344,6 +369,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
             stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
+        }
+        Command::Team { command: TeamCommand::Migrate { db } } => {
+            let team = reconagent_store::postgres::TeamDb::connect(&db)?;
+            let version = team.migrate()?;
+            println!("{}: team schema at version {version}", team.location());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Team { command: TeamCommand::AddPerson { name, roles, db } } => {
+            let team = reconagent_store::postgres::TeamDb::connect(&db)?;
+            team.add_person(&name, &roles.iter().map(String::as_str).collect::<Vec<_>>())?;
+            println!("{}: {name} may log in as {}", team.location(), roles.join(", "));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify { db, since_checkpoint: true, .. } } => stored::verify_since_checkpoint(db.as_deref()),
         Command::Audit { command: AuditCommand::Verify { db, expect, .. } } => stored::verify(db.as_deref(), expect.as_deref()),

@@ -7,7 +7,6 @@ use reconagent_engine::policy::edit::diff_text;
 use reconagent_engine::policy::PolicySet;
 use reconagent_engine::refdata::ReferenceData;
 use reconagent_engine::simulate::{simulate as run_simulation, GroupDelta, SideTotals};
-use reconagent_store::prelude::*;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;

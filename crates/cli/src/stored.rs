@@ -10,16 +10,27 @@ use reconagent_store::prelude::*;
 use reconagent_store::SqliteStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// `--db FILE`, else `$RECONAGENT_DB`, else the platform data directory.
 fn db_path(db: Option<&Path>) -> PathBuf {
     db.map(PathBuf::from).unwrap_or_else(reconagent_store::default_path)
 }
 
-/// Opens (creating if needed) the database [`db_path`] names, acting as `$RECONAGENT_ACTOR` or
-/// the OS user.
-pub(crate) fn open(db: Option<&Path>) -> Result<SqliteStore> {
-    Ok(SqliteStore::open(&db_path(db))?)
+/// A team database's URL (`postgres://` or `postgresql://`) given by `--db` or
+/// `$RECONAGENT_DB`, rather than a file.
+pub(crate) fn team_url(db: Option<&Path>) -> Option<String> {
+    let given = db.map(|p| p.to_string_lossy().into_owned()).or_else(|| std::env::var("RECONAGENT_DB").ok())?;
+    (given.starts_with("postgres://") || given.starts_with("postgresql://")).then_some(given)
+}
+
+/// Opens the store [`db_path`] names: a team database by URL (acting as the database's session
+/// user), else a SQLite file, created if needed (acting as `$RECONAGENT_ACTOR` or the OS user).
+pub(crate) fn open(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
+    Ok(match team_url(db) {
+        Some(url) => Arc::new(reconagent_store::postgres::PgStore::connect(&url)?),
+        None => Arc::new(SqliteStore::open(&db_path(db))?),
+    })
 }
 
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, replace: Option<&str>) -> Result<ExitCode> {
@@ -32,7 +43,7 @@ pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, repla
     let file = file.context("name a break file, or --sample for the bundled sample breaks")?;
     // A chunk at a time, each in its own transaction: memory stays bounded whatever the size.
     let source = file.display().to_string();
-    let done = reconagent_api::breaks::import_file(&store, file, 10_000, replace, |row_errors, _, _| {
+    let done = reconagent_api::breaks::import_file(&*store, file, 10_000, replace, |row_errors, _, _| {
         for e in row_errors {
             eprintln!("{source}: {e}");
         }
@@ -116,7 +127,7 @@ pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_o
     let orch = orch.with_history(store.history()?);
     let total = store.count_with_status(BreakStatus::New)?;
     let (bar, cancel) = batch_ui(total, mode)?;
-    let out = reconagent_api::runs::process_new(&store, &orch, mode, as_of, cancel, |done, _, _| bar.set_position(done as u64))?;
+    let out = reconagent_api::runs::process_new(&*store, &orch, mode, as_of, cancel, |done, _, _| bar.set_position(done as u64))?;
     batch_done(bar, &out, total);
     println!("{}: {} of {total} NEW break(s) run ({}) and recorded", store.location(), out.recorded, mode.as_str());
     Ok(ExitCode::SUCCESS)
@@ -161,7 +172,7 @@ pub(crate) fn run_file(
         }
     }
     let total = runnable.len();
-    let (recorded, graphs) = record_batch(&store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true, Claim::Named)?;
+    let (recorded, graphs) = record_batch(&*store, &orch, runnable.into_iter().map(Ok), total, mode, as_of, true, Claim::Named)?;
     eprintln!("{}: {recorded} run(s) recorded", store.location());
     Ok((graphs, held_back))
 }
@@ -193,7 +204,10 @@ pub(crate) fn differences(stored: &reconagent_engine::Break, file: &reconagent_e
 
 /// As [`open`], for a database that must already exist (a mistyped path is an error, never a new
 /// empty database).
-pub(crate) fn open_existing(db: Option<&Path>) -> Result<SqliteStore> {
+pub(crate) fn open_existing(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
+    if team_url(db).is_some() {
+        return open(db);
+    }
     let path = db_path(db);
     anyhow::ensure!(path.is_file(), "{}: no such database file; nothing was created (check --db or RECONAGENT_DB)", path.display());
     open(Some(&path))
@@ -202,8 +216,14 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<SqliteStore> {
 /// `audit verify`: read-only, on an existing file; with `expect`, the saved head must still be
 /// in the chain.
 pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
-    let path = db_path(db);
-    let v = reconagent_api::audit::verify_file(&path, expect)?;
+    let v = match team_url(db) {
+        // The team database: the chain and its head row, in one snapshot.
+        Some(_) => {
+            anyhow::ensure!(expect.is_none(), "--expect is for a database file; a team database's heads are kept by `audit verify` itself");
+            open(db)?.verify()?
+        }
+        None => reconagent_api::audit::verify_file(&db_path(db), expect)?,
+    };
     if v.ok {
         println!(
             "audit log intact: {} entries, head {}; every break, run and action agrees with it{}",
@@ -239,19 +259,28 @@ pub(crate) fn verify_since_checkpoint(db: Option<&Path>) -> Result<ExitCode> {
 
 /// `audit head`: the signed head, to keep outside the database.
 pub(crate) fn head(db: Option<&Path>) -> Result<ExitCode> {
-    let path = db_path(db);
-    let a = reconagent_store::head_of(&path)?;
+    let (a, path) = match team_url(db) {
+        Some(url) => {
+            let newest = open(db)?.audit_entries(&reconagent_store::AuditQuery { limit: 1, ..Default::default() })?;
+            let (seq, hash) = newest.first().map(|e| (e.seq, e.hash.clone())).unwrap_or_else(|| (0, "0".repeat(64)));
+            (reconagent_store::anchor::InstallationKey::installation()?.anchor(seq, &hash), reconagent_store::postgres::redact(&url))
+        }
+        None => {
+            let path = db_path(db);
+            (reconagent_store::head_of(&path)?, path.display().to_string())
+        }
+    };
     println!("head {}", a.head());
     println!("public key (Ed25519) {}", a.public_key);
     println!("signature {}", a.signature);
-    println!("check later: {} --db {}", a.how_to_check, path.display());
+    println!("check later: {} --db {path}", a.how_to_check);
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn export(db: Option<&Path>, query: reconagent_store::export::ReportQuery, format: &str, out: &Path, force: bool) -> Result<ExitCode> {
     let format = reconagent_store::export::ExportFormat::parse(format).context("format must be csv, xlsx, json or html")?;
     let store = open_existing(db)?;
-    let r = reconagent_api::audit::export_report(&store, &query, format, out, force, |_| {})?;
+    let r = reconagent_api::audit::export_report(&*store, &query, format, out, force, |_| {})?;
     println!(
         "{}: {} breaks, {} runs, {} actions, {} audit entries; chain {} (head {}); signed by {}; check later: {}",
         out.display(),

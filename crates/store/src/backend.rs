@@ -124,6 +124,15 @@ pub trait RunStore: Send + Sync {
     /// Releases every claim this store handle holds.
     fn release_claims(&self) -> Result<usize>;
 
+    /// For a store that hands out work to many machines: claims up to `limit` NEW breaks that
+    /// no live holder has, for this handle, and returns them in id order (empty when none is
+    /// left; a holder that is gone frees its breaks for the next call). `None`: this backend
+    /// does not hand out work; one process streams the NEW breaks and claims them a page at a
+    /// time ([`RunStore::claim`]).
+    fn claim_next_new(&self, _limit: usize) -> Result<Option<Vec<Break>>> {
+        Ok(None)
+    }
+
     /// A break's runs, oldest first, with their ids.
     fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>>;
 

@@ -29,6 +29,9 @@ const MIGRATIONS: [(&str, &str); 2] =
 /// The team schema version this build writes.
 pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The team roles, as `add_person` names them (each is the database role `recon_<name>`).
+pub const TEAM_ROLES: [&str; 5] = ["reviewer", "approver", "policy_admin", "auditor", "processor"];
+
 /// A lock key for migrations (any two processes migrating one database take turns).
 const MIGRATION_LOCK: i64 = 0x5243_4E41;
 
@@ -107,6 +110,45 @@ impl TeamDb {
             tx.commit()?;
         }
         Ok(TEAM_SCHEMA_VERSION)
+    }
+
+    /// Adds a person: a LOGIN role named `name` (lower-case letters, digits, `_`, `.`, `-`),
+    /// made a member of each of `roles` (`reviewer`, `approver`, `policy_admin`, `auditor`,
+    /// `processor`). An existing role is given the memberships it lacks. Run as the owner (or a
+    /// role with CREATEROLE). No password is set here: the database's administrator sets one
+    /// (`\password NAME` in psql) or uses its own authentication (peer, certificates).
+    ///
+    /// # Errors
+    /// A name or role that is not one, or the server refused.
+    pub fn add_person(&self, name: &str, roles: &[&str]) -> Result<()> {
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+            && name.starts_with(|c: char| c.is_ascii_lowercase());
+        if !valid {
+            return Err(StoreError::Invalid(format!(
+                "`{name}` is not a person's name here: lower-case letters, digits, `_`, `.` or `-`, starting with a letter"
+            )));
+        }
+        if roles.is_empty() {
+            return Err(StoreError::Invalid(format!("give {name} at least one role: {}", TEAM_ROLES.join(", "))));
+        }
+        let mut grants = Vec::new();
+        for r in roles {
+            if !TEAM_ROLES.contains(r) {
+                return Err(StoreError::Invalid(format!("`{r}` is not a team role: {}", TEAM_ROLES.join(", "))));
+            }
+            grants.push(format!("GRANT recon_{r} TO \"{name}\""));
+        }
+        let mut client = self.client();
+        let mut tx = client.transaction()?;
+        let exists: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&name])?.get(0);
+        if !exists {
+            tx.batch_execute(&format!("CREATE ROLE \"{name}\" LOGIN"))?;
+        }
+        tx.batch_execute(&grants.join("; "))?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Who this connection acts as: the database's session user.

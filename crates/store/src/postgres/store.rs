@@ -35,6 +35,8 @@ type Client = Arc<Mutex<postgres::Client>>;
 /// The store on a team database: one connection, its session user the actor of every write.
 pub struct PgStore {
     client: Client,
+    /// As given (it may hold a password): for the history lookup's own connection; never shown.
+    url: String,
     location: String,
     actor: String,
 }
@@ -234,22 +236,11 @@ impl PgStore {
             });
         }
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
-        Ok(PgStore { client: Arc::new(Mutex::new(client)), location, actor })
+        Ok(PgStore { client: Arc::new(Mutex::new(client)), url: url.to_string(), location, actor })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
         lock(&self.client)
-    }
-
-    /// Claims up to `limit` NEW breaks nobody holds, for this connection (`FOR UPDATE SKIP
-    /// LOCKED`: workers on any number of machines never wait for each other's rows). Returns
-    /// their ids in id order.
-    pub fn claim_next(&self, limit: usize) -> Result<Vec<String>> {
-        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        let rows = self.client().query("SELECT recon.claim_next($1, $2)", &[&limit, &CLAIM_LEASE_SECONDS])?;
-        let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-        ids.sort();
-        Ok(ids)
     }
 }
 
@@ -394,6 +385,16 @@ impl RunStore for PgStore {
         Ok(ids.iter().filter(|id| held.contains(*id)).cloned().collect())
     }
 
+    /// `recon.claim_next`: NEW breaks nobody holds, claimed with `FOR UPDATE SKIP LOCKED`, so
+    /// workers on any number of machines never wait for each other's rows.
+    fn claim_next_new(&self, limit: usize) -> Result<Option<Vec<Break>>> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let mut client = self.client();
+        let ids: Vec<String> = client.query("SELECT recon.claim_next($1, $2)", &[&limit, &CLAIM_LEASE_SECONDS])?.iter().map(|r| r.get(0)).collect();
+        let rows = client.query("SELECT data FROM recon.breaks WHERE break_id = ANY($1) ORDER BY break_id", &[&ids])?;
+        Ok(Some(rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect::<Result<Vec<_>>>()?))
+    }
+
     fn release_claims(&self) -> Result<usize> {
         Ok(self.client().query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
     }
@@ -404,30 +405,56 @@ impl RunStore for PgStore {
     }
 
     fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
-        Ok(Arc::new(PgHistory { client: self.client.clone() }))
+        Ok(Arc::new(PgHistory::open(&self.url)?))
     }
 }
 
 /// The PATTERN agent's history on the team database: the same two lookups and the same summary
-/// as the embedded store's ([`crate::sqlite::history`]).
+/// as the embedded store's. The agents ask from inside the engine's async tasks, where the
+/// blocking client may not run; so the lookups run on a thread of their own, with their own
+/// connection (they never wait behind the batch's writes), and the asking task waits for the
+/// answer as it waits for SQLite's.
 struct PgHistory {
-    client: Client,
+    ask: Mutex<std::sync::mpsc::Sender<Question>>,
+}
+
+/// A lookup and where its answer goes.
+type Question = (SimilarQuery, std::sync::mpsc::SyncSender<std::result::Result<HistorySummary, String>>);
+
+impl PgHistory {
+    fn open(url: &str) -> Result<PgHistory> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        let (ask, questions) = std::sync::mpsc::channel::<Question>();
+        std::thread::Builder::new().name("pg-history".into()).spawn(move || {
+            // Ends when the lookup is dropped (its sender with it).
+            for (q, reply) in questions {
+                let _ = reply.send(similar(&mut client, &q).map_err(|e| e.to_string()));
+            }
+        })?;
+        Ok(PgHistory { ask: Mutex::new(ask) })
+    }
+}
+
+fn similar(client: &mut postgres::Client, q: &SimilarQuery) -> Result<HistorySummary> {
+    use crate::sqlite::history::{summarise, PER_KEY};
+    let mut per_key = Vec::with_capacity(2);
+    for (column, key) in [("counterparty", q.counterparty.as_deref()), ("instrument_id", q.instrument_id.as_deref())] {
+        let Some(key) = key else { continue };
+        let sql = format!(
+            "SELECT break_id, status, decision FROM recon.breaks WHERE break_type = $1 AND {column} = $2 AND status <> 'NEW' ORDER BY updated_at DESC LIMIT $3"
+        );
+        let rows = client.query(&sql, &[&q.break_type.as_str(), &key, &((PER_KEY + 1) as i64)])?;
+        per_key.push(Arc::new(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect::<Vec<_>>()));
+    }
+    Ok(summarise(&q.break_id, &per_key))
 }
 
 impl HistoryLookup for PgHistory {
     fn similar(&self, q: &SimilarQuery) -> std::result::Result<HistorySummary, String> {
-        use crate::sqlite::history::{summarise, PER_KEY};
-        let mut client = lock(&self.client);
-        let mut per_key = Vec::with_capacity(2);
-        for (column, key) in [("counterparty", q.counterparty.as_deref()), ("instrument_id", q.instrument_id.as_deref())] {
-            let Some(key) = key else { continue };
-            let sql = format!(
-                "SELECT break_id, status, decision FROM recon.breaks WHERE break_type = $1 AND {column} = $2 AND status <> 'NEW' ORDER BY updated_at DESC LIMIT $3"
-            );
-            let rows = client.query(&sql, &[&q.break_type.as_str(), &key, &((PER_KEY + 1) as i64)]).map_err(|e| StoreError::from(e).to_string())?;
-            per_key.push(Arc::new(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect::<Vec<_>>()));
-        }
-        Ok(summarise(&q.break_id, &per_key))
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let sent = self.ask.lock().unwrap_or_else(std::sync::PoisonError::into_inner).send((q.clone(), reply));
+        sent.map_err(|_| "the history lookup's connection is gone".to_string())?;
+        answer.recv().map_err(|_| "the history lookup's connection is gone".to_string())?
     }
 }
 

@@ -327,6 +327,10 @@ DECLARE
   known TEXT[] := '{}';
 BEGIN
   PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'record runs');
+  -- Locks in one order everywhere: the breaks' rows (by id), then the chain's head (at the first
+  -- append). A person acting on one of these breaks meanwhile waits, or is waited for, but the
+  -- two never wait for each other.
+  PERFORM 1 FROM recon.breaks WHERE break_id IN (SELECT value->>'break_id' FROM jsonb_array_elements(p_runs)) ORDER BY break_id FOR UPDATE;
   FOR r IN SELECT value FROM jsonb_array_elements(p_runs) LOOP
     SELECT status INTO v_status FROM recon.breaks WHERE break_id = r->>'break_id' FOR UPDATE;
     IF NOT FOUND THEN
@@ -474,7 +478,11 @@ BEGIN
   )
   INSERT INTO recon.claims AS c (break_id, holder_pid, holder_start, expires_at)
     SELECT break_id, pg_backend_pid(), me_start, now() + make_interval(secs => p_lease_seconds) FROM free
+  -- `free` was read in this statement's snapshot: a claim another worker committed since is
+  -- seen here, on the claim row itself, and kept (the break is not returned).
   ON CONFLICT (break_id) DO UPDATE SET holder_pid = excluded.holder_pid, holder_start = excluded.holder_start, expires_at = excluded.expires_at
+    WHERE c.expires_at < now()
+       OR NOT EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = c.holder_pid AND s.backend_start = c.holder_start)
   RETURNING c.break_id;
 END $$;
 
