@@ -21,6 +21,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             runs::process_matching,
             runs::cancel_processing,
             review::review,
+            review::proposals,
+            review::decide_proposal,
             dashboard::efficiency,
             audit::audit_log,
             audit::verify_audit,

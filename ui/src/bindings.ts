@@ -22,6 +22,13 @@ export const commands = {
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
 	review: (breakId: string, action: HumanAction, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),
+	/**  Four eyes: the proposals waiting for an approver (all, newest first, with `all`). */
+	proposals: (all: boolean) => typedError<Proposal_Serialize[], ApiError>(__TAURI_INVOKE("proposals", { all })),
+	/**
+	 *  An approver approves or rejects (with a reason) someone else's proposal; returns the
+	 *  break's status after.
+	 */
+	decideProposal: (proposal: number, approve: boolean, reason: string) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("decide_proposal", { proposal, approve, reason })),
 	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
 	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditRow[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
@@ -61,6 +68,11 @@ export type ActionRow_Deserialize = {
 	reason?: string | null,
 	assignee?: string | null,
 	comment?: string | null,
+	/**
+	 *  The second person who approved it, for an action the limits reserve for two (team
+	 *  database).
+	 */
+	approved_by?: string | null,
 };
 
 /**  A person's action on a break, as recorded (in an audit report too). */
@@ -74,6 +86,11 @@ export type ActionRow_Serialize = {
 	reason: string | null,
 	assignee: string | null,
 	comment: string | null,
+	/**
+	 *  The second person who approved it, for an action the limits reserve for two (team
+	 *  database).
+	 */
+	approved_by: string | null,
 };
 
 export type AgeStepOutline = {
@@ -513,13 +530,25 @@ export type ErrorCode =
  *  words; asking again with the confirmation does it.
  */
 "CONFIRM" | 
+/**
+ *  Four eyes: the action was not applied but proposed, for an approver other than its
+ *  author (the message says which limit and the proposal's number).
+ */
+"PROPOSED" | 
+/**  The team database refused: the person's role may not do this. */
+"FORBIDDEN" | 
 /**  Anything else (a database error). */
 "INTERNAL";
 
 /**  What happened. */
 export type EventKind = "IMPORT" | "RUN" | "HUMAN_ACTION" | "POLICY_SAVED" | "EXPORT_MADE" | 
 /**  A stored break's contents replaced on purpose (the old ones are kept). */
-"BREAK_REPLACED";
+"BREAK_REPLACED" | 
+/**
+ *  Four eyes (team database): an action proposed for a second person, or a proposal
+ *  rejected. An approved one is the HUMAN_ACTION that applies it, naming both people.
+ */
+"PROPOSAL";
 
 /**  The output formats. */
 export type ExportFormat = "csv" | "xlsx" | "json" | "html";
@@ -968,6 +997,50 @@ export type Progress = {
 
 /**  Pushed while a batch runs (at most every 50 ms, and at the end). */
 export type ProgressEvent = Progress;
+
+/**
+ *  An action that needs a second person (four eyes, team database): proposed by one person,
+ *  approved or rejected by an approver who is not its author.
+ */
+export type Proposal = Proposal_Serialize | Proposal_Deserialize;
+
+/**
+ *  An action that needs a second person (four eyes, team database): proposed by one person,
+ *  approved or rejected by an approver who is not its author.
+ */
+export type Proposal_Deserialize = {
+	proposal_id: number,
+	break_id: string,
+	action: HumanAction,
+	/**  Which limit, in words ("tier CRITICAL", "exposure ... above ..."). */
+	why: string,
+	proposed_by: string,
+	proposed_at: string,
+	/**  OPEN, APPROVED or REJECTED. */
+	state: string,
+	decided_by?: string | null,
+	decided_at?: string | null,
+	decision_reason?: string | null,
+};
+
+/**
+ *  An action that needs a second person (four eyes, team database): proposed by one person,
+ *  approved or rejected by an approver who is not its author.
+ */
+export type Proposal_Serialize = {
+	proposal_id: number,
+	break_id: string,
+	action: HumanAction,
+	/**  Which limit, in words ("tier CRITICAL", "exposure ... above ..."). */
+	why: string,
+	proposed_by: string,
+	proposed_at: string,
+	/**  OPEN, APPROVED or REJECTED. */
+	state: string,
+	decided_by: string | null,
+	decided_at: string | null,
+	decision_reason: string | null,
+};
 
 /**
  *  A position in the queue: the sort key of the last row read and its break id. Opaque to the

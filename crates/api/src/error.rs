@@ -20,6 +20,11 @@ pub enum ErrorCode {
     /// The action needs the person's confirmation first: the message is the question, in
     /// words; asking again with the confirmation does it.
     Confirm,
+    /// Four eyes: the action was not applied but proposed, for an approver other than its
+    /// author (the message says which limit and the proposal's number).
+    Proposed,
+    /// The team database refused: the person's role may not do this.
+    Forbidden,
     /// Anything else (a database error).
     Internal,
 }
@@ -49,6 +54,8 @@ impl From<reconagent_store::StoreError> for ApiError {
             E::IllegalTransition { .. } | E::Invalid(_) | E::PolicyInvalid(_) => ErrorCode::Invalid,
             E::PolicyChangedOnDisk { .. } | E::OutputExists(_) => ErrorCode::Conflict,
             E::Io(_) | E::ForeignFile { .. } | E::NewerSchema { .. } | E::Open { .. } => ErrorCode::Io,
+            E::Proposed { .. } => ErrorCode::Proposed,
+            E::Team { code: Some(c), .. } if c == "42501" => ErrorCode::Forbidden,
             _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())

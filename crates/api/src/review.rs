@@ -19,10 +19,42 @@ impl Core {
             other => other.clone(),
         };
         if !confirmed {
-            if let Some(question) = action.confirmation(&self.store.break_row(break_id)?) {
+            let row = self.store.break_row(break_id)?;
+            let question = match (action.confirmation(&row), self.alone_above_limits(break_id, &action)?) {
+                (Some(q), Some(why)) => Some(format!("{q} In a team database this needs a second approver ({why}).")),
+                (None, Some(why)) => Some(format!("{break_id}: in a team database this needs a second approver ({why}). Go ahead alone?")),
+                (q, None) => q,
+            };
+            if let Some(question) = question {
                 return Err(ApiError::new(ErrorCode::Confirm, question));
             }
         }
         Ok(self.store.act(break_id, &action)?)
+    }
+
+    /// On a local database, where one person acts alone: why this action would need a second
+    /// person in a team database (the limits of the policies in force, applied to the break's
+    /// latest run), so the confirmation says so. A team database decides that itself.
+    fn alone_above_limits(&self, break_id: &str, action: &HumanAction) -> ApiResult<Option<String>> {
+        if self.store.database_file().is_none() || !matches!(action, HumanAction::Accept | HumanAction::Override { .. } | HumanAction::Resolve { .. }) {
+            return Ok(None);
+        }
+        let Some((_, latest)) = self.store.runs_of(break_id)?.into_iter().rev().find(|(_, g)| g.mode == reconagent_engine::graph::RunMode::V2) else {
+            return Ok(None);
+        };
+        let p = &latest.profile;
+        Ok(self.orchestrator().policies.authority.second_approver_because(p.break_type.as_str(), p.tier, p.exposure, &p.base_currency))
+    }
+
+    /// Four eyes: proposals waiting for an approver (or all, newest first). Empty on a local
+    /// database, where one person acts alone.
+    pub fn proposals(&self, open_only: bool) -> ApiResult<Vec<reconagent_store::Proposal>> {
+        Ok(self.store.proposals(open_only, 500)?)
+    }
+
+    /// An approver approves or rejects (with a reason) a proposal made by someone else; the
+    /// database refuses its author. Returns the break's status after.
+    pub fn decide_proposal(&self, proposal: i64, approve: bool, reason: &str) -> ApiResult<BreakStatus> {
+        Ok(self.store.decide_proposal(proposal, approve, reason)?)
     }
 }

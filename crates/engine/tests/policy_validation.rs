@@ -182,3 +182,29 @@ fn a_checkpoint_after_several_agents_names_the_bad_one_and_reads_only_those_fini
     assert_has(&errors_for(&edited(list, &list.replace("[RULES, PATTERN]", "[RULES, PATTERN, RULES]"))), "checkpoints[0].after[2]: RULES is listed twice");
     Ok(())
 }
+
+/// Four eyes (`authority`): tiers must be tiers, the amount positive, types plain names; the
+/// limits say why in words, and a file without the section has none.
+#[test]
+fn authority_limits_are_validated_and_explained() -> TestResult {
+    use reconagent_engine::RiskTier;
+    use rust_decimal::Decimal;
+    let errors = errors_for(&edited("second_approver_tiers: [CRITICAL]", "second_approver_tiers: [SEVERE]"));
+    assert_has(&errors, "authority.second_approver_tiers");
+    assert_has(&errors, "unknown tier `SEVERE`");
+    assert_has(&errors_for(&edited("second_approver_above: \"5000000\"", "second_approver_above: \"-1\"")), "the amount must be positive, not -1");
+    assert_has(&errors_for(&edited("second_approver_types: []", "second_approver_types: [\"fx trades\"]")), "`fx trades` is not a break type name");
+    assert_has(&errors_for(&edited("second_approver_types: []", "second_approver_kinds: []")), "second_approver_kinds");
+
+    let limits = PolicySet::bundled().authority;
+    assert_eq!((limits.tiers.as_slice(), limits.above), (&[RiskTier::Critical][..], Some(Decimal::from(5_000_000))));
+    let why = |ty: &str, tier, exposure: i64| limits.second_approver_because(ty, tier, Decimal::from(exposure), "USD");
+    assert_eq!(why("CASH_RECONCILIATION", RiskTier::High, 900_000), None);
+    assert_eq!(why("CASH_RECONCILIATION", RiskTier::Critical, 900_000).as_deref(), Some("tier CRITICAL"));
+    assert_eq!(why("CASH_RECONCILIATION", RiskTier::Critical, 6_000_000).as_deref(), Some("tier CRITICAL, exposure 6000000 USD above 5000000 USD"));
+
+    let without = edited("authority:\n  second_approver_tiers: [CRITICAL]\n  second_approver_above: \"5000000\"\n  second_approver_types: []\n", "");
+    let none = PolicySet::load(&without, "test.yaml").map_err(|e| e.to_string())?.authority;
+    assert_eq!(none.second_approver_because("X", RiskTier::Critical, Decimal::from(9_000_000_000i64), "USD"), None);
+    Ok(())
+}

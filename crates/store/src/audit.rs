@@ -21,12 +21,22 @@ pub enum EventKind {
     ExportMade,
     /// A stored break's contents replaced on purpose (the old ones are kept).
     BreakReplaced,
+    /// Four eyes (team database): an action proposed for a second person, or a proposal
+    /// rejected. An approved one is the HUMAN_ACTION that applies it, naming both people.
+    Proposal,
 }
 
 impl EventKind {
     /// Every kind, in the order the audit screen offers them.
-    pub const ALL: [EventKind; 6] =
-        [EventKind::Import, EventKind::Run, EventKind::HumanAction, EventKind::PolicySaved, EventKind::ExportMade, EventKind::BreakReplaced];
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Import,
+        EventKind::Run,
+        EventKind::HumanAction,
+        EventKind::PolicySaved,
+        EventKind::ExportMade,
+        EventKind::BreakReplaced,
+        EventKind::Proposal,
+    ];
 
     /// The kind as stored.
     pub fn as_str(self) -> &'static str {
@@ -37,6 +47,7 @@ impl EventKind {
             EventKind::PolicySaved => "POLICY_SAVED",
             EventKind::ExportMade => "EXPORT_MADE",
             EventKind::BreakReplaced => "BREAK_REPLACED",
+            EventKind::Proposal => "PROPOSAL",
         }
     }
 }

@@ -32,7 +32,7 @@ use crate::lifecycle::{BreakStatus, HumanAction};
 use crate::policies::PolicySave;
 use crate::queue::{BreakRow, QueueFilter, QueuePage};
 use crate::run_rows::PreparedRun;
-use crate::stats::{ActionRow, AuditQuery, AuditRow, Efficiency, EfficiencyFilter};
+use crate::stats::{ActionRow, AuditQuery, AuditRow, Efficiency, EfficiencyFilter, Proposal};
 use reconagent_engine::agents::HistoryLookup;
 use reconagent_engine::graph::ExecutionGraph;
 use reconagent_engine::policy::PolicySet;
@@ -148,6 +148,23 @@ pub trait ReviewStore: Send + Sync {
 
     /// A break's human actions, oldest first.
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>>;
+
+    /// Four eyes: proposals, newest first (only the open ones with `open_only`). A store where
+    /// one person works alone has none.
+    fn proposals(&self, _open_only: bool, _limit: usize) -> Result<Vec<Proposal>> {
+        Ok(Vec::new())
+    }
+
+    /// An approver approves (the action is applied as its author's, with the approver beside
+    /// it) or rejects (with a reason) a proposal made by someone else. Returns the break's
+    /// status after.
+    ///
+    /// # Errors
+    /// No such open proposal, its author deciding it, a rejection without a reason, the
+    /// lifecycle refusing the action now, or a store where one person works alone.
+    fn decide_proposal(&self, _proposal: i64, _approve: bool, _reason: &str) -> Result<BreakStatus> {
+        Err(crate::StoreError::Invalid("proposals exist only in a team database: here one person acts alone".into()))
+    }
 }
 
 /// The audit log, the reports drawn from it, and the dashboard's aggregates.

@@ -15,6 +15,10 @@ pub enum StoreError {
     IllegalTransition { id: String, from: String, action: String, allowed: String },
     #[error("{0}")]
     Invalid(String),
+    /// Four eyes: the action was not applied; it waits, as proposal `proposal`, for an approver
+    /// other than its author.
+    #[error("break `{break_id}` needs a second person ({why}): proposed as proposal {proposal}, for an approver other than you to approve or reject")]
+    Proposed { break_id: String, proposal: i64, why: String },
     /// An output file exists and replacing it was not asked for.
     #[error("{0}")]
     OutputExists(String),

@@ -20,6 +20,29 @@ pub struct ActionRow {
     pub reason: Option<String>,
     pub assignee: Option<String>,
     pub comment: Option<String>,
+    /// The second person who approved it, for an action the limits reserve for two (team
+    /// database).
+    pub approved_by: Option<String>,
+}
+
+/// An action that needs a second person (four eyes, team database): proposed by one person,
+/// approved or rejected by an approver who is not its author.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Proposal {
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub proposal_id: i64,
+    pub break_id: String,
+    pub action: crate::HumanAction,
+    /// Which limit, in words ("tier CRITICAL", "exposure ... above ...").
+    pub why: String,
+    pub proposed_by: String,
+    pub proposed_at: String,
+    /// OPEN, APPROVED or REJECTED.
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
 }
 
 /// An audit entry as stored (in an audit report too). `kind` is text, not an [`crate::EventKind`]:

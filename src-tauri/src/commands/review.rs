@@ -2,7 +2,7 @@
 
 use super::{blocking, AppCore};
 use crate::commands::runs::DataChanged;
-use reconagent_api::dto::{BreakStatus, HumanAction};
+use reconagent_api::dto::{BreakStatus, HumanAction, Proposal};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -12,6 +12,23 @@ use tauri_specta::Event;
 #[specta::specta]
 pub async fn review(app: AppHandle, core: State<'_, AppCore>, break_id: String, action: HumanAction, confirmed: bool) -> ApiResult<BreakStatus> {
     let status = blocking(&core, move |c| c.review(&break_id, &action, confirmed)).await?;
+    let _ = DataChanged { what: "review".into() }.emit(&app);
+    Ok(status)
+}
+
+/// Four eyes: the proposals waiting for an approver (all, newest first, with `all`).
+#[tauri::command]
+#[specta::specta]
+pub async fn proposals(core: State<'_, AppCore>, all: bool) -> ApiResult<Vec<Proposal>> {
+    blocking(&core, move |c| c.proposals(!all)).await
+}
+
+/// An approver approves or rejects (with a reason) someone else's proposal; returns the
+/// break's status after.
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_proposal(app: AppHandle, core: State<'_, AppCore>, proposal: u32, approve: bool, reason: String) -> ApiResult<BreakStatus> {
+    let status = blocking(&core, move |c| c.decide_proposal(i64::from(proposal), approve, &reason)).await?;
     let _ = DataChanged { what: "review".into() }.emit(&app);
     Ok(status)
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use specta::Type;
 
 pub use reconagent_engine::graph::RunMode;
-pub use reconagent_store::{ActionRow, AuditQuery, AuditRow, BreakRow, BreakStatus, HumanAction};
+pub use reconagent_store::{ActionRow, AuditQuery, AuditRow, BreakRow, BreakStatus, HumanAction, Proposal};
 
 /// What the title bar and status line show.
 #[derive(Debug, Clone, Serialize, Type)]

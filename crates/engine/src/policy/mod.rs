@@ -112,6 +112,43 @@ impl ClassifierConfig {
     }
 }
 
+/// Four eyes, validated: which breaks a person may not close, accept or override alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AuthorityLimits {
+    pub tiers: Vec<RiskTier>,
+    /// In the base currency.
+    pub above: Option<Decimal>,
+    pub types: Vec<String>,
+}
+
+impl AuthorityLimits {
+    /// Why an action on a break of this type, tier and exposure needs a second person, in
+    /// words, or `None` when one person may act. The team database applies the same rule
+    /// (`recon.second_approver_because`) to the limits recorded with the policy version.
+    pub fn second_approver_because(&self, break_type: &str, tier: RiskTier, exposure: Decimal, base_currency: &str) -> Option<String> {
+        let mut why = Vec::new();
+        if self.tiers.contains(&tier) {
+            why.push(format!("tier {tier}"));
+        }
+        if let Some(above) = self.above.filter(|a| exposure > *a) {
+            why.push(format!("exposure {} {base_currency} above {} {base_currency}", exposure.round_dp(2).normalize(), above.normalize()));
+        }
+        if self.types.iter().any(|t| t == break_type) {
+            why.push(format!("type {break_type}"));
+        }
+        (!why.is_empty()).then(|| why.join(", "))
+    }
+
+    /// The limits as the team database stores them with a policy version.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "tiers": self.tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            "above": self.above.map(|a| a.to_string()),
+            "types": self.types,
+        })
+    }
+}
+
 /// One agent in a plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedAgent {
@@ -218,6 +255,8 @@ pub struct PolicySet {
     pub warnings: Vec<PolicyError>,
     /// v1: all seven agents in sequence, no checkpoints, with the file's default timeout/retries.
     pub v1_plan: Arc<PlanTemplate>,
+    /// Four eyes (`authority`): none when the file has no such section.
+    pub authority: AuthorityLimits,
 }
 
 impl PolicySet {

@@ -12,6 +12,8 @@ pub struct PolicyFile {
     pub version: Spanned<u32>,
     pub classifier: Spanned<ClassifierSpec>,
     #[serde(default)]
+    pub authority: Option<Spanned<AuthoritySpec>>,
+    #[serde(default)]
     pub defaults: PlanDefaults,
     /// break type -> tier -> plan
     pub policies: IndexMap<String, Spanned<IndexMap<String, Spanned<PlanSpec>>>>,
@@ -132,4 +134,17 @@ impl AfterSpec {
 
 fn default_confidence() -> f64 {
     0.9
+}
+
+/// Four eyes: when an action on a break needs a second person.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthoritySpec {
+    #[serde(default)]
+    pub second_approver_tiers: Vec<String>,
+    /// Exposure in the base currency above which a second person approves.
+    #[serde(default)]
+    pub second_approver_above: Option<Decimal>,
+    #[serde(default)]
+    pub second_approver_types: Vec<String>,
 }

@@ -111,6 +111,7 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
         }
     }
 
+    let authority = authority(doc.authority.as_ref(), &doc, &mut c);
     let classifier = match classifier {
         Some(k) if c.errors.is_empty() => k,
         _ => return Err(PolicyErrors(c.errors)),
@@ -123,7 +124,26 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
         text: Arc::from(text),
         warnings: c.warnings,
         v1_plan: Arc::new(PolicySet::sequential_plan(Duration::from_millis(doc.defaults.timeout_ms), doc.defaults.retries)),
+        authority,
     })
+}
+
+fn authority(spec: Option<&Spanned<super::schema::AuthoritySpec>>, doc: &PolicyFile, c: &mut Collector) -> super::AuthorityLimits {
+    let Some(spec) = spec else { return super::AuthorityLimits::default() };
+    let loc = at(spec);
+    let s = &spec.value;
+    let tiers = s.second_approver_tiers.iter().filter_map(|t| tier_field(t, "authority.second_approver_tiers", loc, c)).collect();
+    if let Some(above) = s.second_approver_above.filter(|a| *a <= Decimal::ZERO) {
+        c.error("authority.second_approver_above", loc, format!("the amount must be positive, not {above}"));
+    }
+    for t in &s.second_approver_types {
+        if !crate::safety::is_plain_type(t) {
+            c.error("authority.second_approver_types", loc, format!("`{t}` is not a break type name (use UPPER_SNAKE_CASE)"));
+        } else if !doc.policies.contains_key(t) && !doc.classifier.value.minimum_tier.contains_key(t) {
+            c.warn("authority.second_approver_types", loc, format!("`{t}` has no plan of its own: it is routed by DEFAULT, and the limit still applies to it"));
+        }
+    }
+    super::AuthorityLimits { tiers, above: s.second_approver_above, types: s.second_approver_types.clone() }
 }
 
 fn tier_field(name: &str, path: &str, loc: Option<Location>, c: &mut Collector) -> Option<RiskTier> {

@@ -15,7 +15,7 @@ use crate::lifecycle::{BreakStatus, HumanAction};
 use crate::policies::PolicySave;
 use crate::queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 use crate::run_rows::PreparedRun;
-use crate::stats::{bounds, ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupSums};
+use crate::stats::{bounds, ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupSums, Proposal};
 use chrono::SecondsFormat;
 use postgres::types::ToSql;
 use reconagent_engine::agents::{HistoryLookup, HistorySummary, SimilarQuery};
@@ -74,10 +74,20 @@ fn break_row(r: &postgres::Row) -> Result<BreakRow> {
     })
 }
 
-const ACTION_COLUMNS: &str = "a.break_id, a.kind, a.actor, a.at, a.decision, a.reason, a.assignee, a.comment";
+const ACTION_COLUMNS: &str = "a.break_id, a.kind, a.actor, a.at, a.decision, a.reason, a.assignee, a.comment, a.approved_by";
 
 fn action_row(r: &postgres::Row) -> ActionRow {
-    ActionRow { break_id: r.get(0), kind: r.get(1), actor: r.get(2), at: r.get(3), decision: r.get(4), reason: r.get(5), assignee: r.get(6), comment: r.get(7) }
+    ActionRow {
+        break_id: r.get(0),
+        kind: r.get(1),
+        actor: r.get(2),
+        at: r.get(3),
+        decision: r.get(4),
+        reason: r.get(5),
+        assignee: r.get(6),
+        comment: r.get(7),
+        approved_by: r.get(8),
+    }
 }
 
 const AUDIT_COLUMNS: &str = "seq, at, kind, actor, subject, payload, hash";
@@ -363,7 +373,8 @@ impl BreakStore for PgStore {
 
 impl RunStore for PgStore {
     fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()> {
-        self.client().execute("SELECT recon.record_policy($1, $2, $3, $4)", &[&set.version, &&*set.text, &set.source_name, &note])?;
+        let authority = set.authority.to_json();
+        self.client().execute("SELECT recon.record_policy($1, $2, $3, $4, $5)", &[&set.version, &&*set.text, &set.source_name, &note, &authority])?;
         Ok(())
     }
 
@@ -466,7 +477,39 @@ impl ReviewStore for PgStore {
             e => Err(e),
         })?;
         let text = canonical_json(&serde_json::to_value(action)?);
-        let to: String = self.client().query_one("SELECT recon.act($1, $2)", &[&break_id, &text])?.get(0);
+        let r = self.client().query_one("SELECT status, proposal, why FROM recon.act($1, $2)", &[&break_id, &text])?;
+        if let Some(proposal) = r.get::<_, Option<i64>>(1) {
+            return Err(StoreError::Proposed { break_id: break_id.to_string(), proposal, why: r.get(2) });
+        }
+        typed(r.get(0), "status", BreakStatus::parse)
+    }
+
+    fn proposals(&self, open_only: bool, limit: usize) -> Result<Vec<Proposal>> {
+        let rows = self.client().query(
+            "SELECT proposal_id, break_id, action, why, proposed_by, proposed_at, state, decided_by, decided_at, decision_reason FROM recon.proposals
+              WHERE NOT $1 OR state = 'OPEN' ORDER BY proposal_id DESC LIMIT $2",
+            &[&open_only, &(limit as i64)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Proposal {
+                    proposal_id: r.get(0),
+                    break_id: r.get(1),
+                    action: serde_json::from_str(r.get(2))?,
+                    why: r.get(3),
+                    proposed_by: r.get(4),
+                    proposed_at: r.get(5),
+                    state: r.get(6),
+                    decided_by: r.get(7),
+                    decided_at: r.get(8),
+                    decision_reason: r.get(9),
+                })
+            })
+            .collect()
+    }
+
+    fn decide_proposal(&self, proposal: i64, approve: bool, reason: &str) -> Result<BreakStatus> {
+        let to: String = self.client().query_one("SELECT recon.decide_proposal($1, $2, $3)", &[&proposal, &approve, &reason])?.get(0);
         typed(&to, "status", BreakStatus::parse)
     }
 

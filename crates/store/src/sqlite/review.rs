@@ -23,6 +23,7 @@ pub(super) fn action_row(r: &rusqlite::Row) -> rusqlite::Result<ActionRow> {
         reason: r.get(5)?,
         assignee: r.get(6)?,
         comment: r.get(7)?,
+        approved_by: None,
     })
 }
 

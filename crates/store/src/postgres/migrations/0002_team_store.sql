@@ -24,7 +24,10 @@ CREATE TABLE recon.policy_versions (
   source   TEXT NOT NULL,
   author   TEXT NOT NULL,
   note     TEXT NOT NULL DEFAULT '',
-  saved_at TEXT COLLATE "C" NOT NULL
+  saved_at TEXT COLLATE "C" NOT NULL,
+  -- Four eyes as the version states it (reconagent_engine::policy::AuthorityLimits::to_json):
+  -- {"tiers": [...], "above": "amount" or null, "types": [...]}.
+  authority JSONB NOT NULL DEFAULT '{}'
 );
 
 CREATE TABLE recon.policy_saves (
@@ -133,10 +136,29 @@ CREATE TABLE recon.actions (
   decision  TEXT,
   reason    TEXT,
   assignee  TEXT,
-  comment   TEXT
+  comment   TEXT,
+  approved_by TEXT                 -- the second person, for an action that needed one
 );
 CREATE INDEX actions_break ON recon.actions (break_id, action_id);
 CREATE INDEX actions_at ON recon.actions (at);
+
+-- Four eyes: an action the version's limits reserve for two people waits here for an approver
+-- other than its author. The table itself refuses a proposal decided by its author.
+CREATE TABLE recon.proposals (
+  proposal_id     BIGSERIAL PRIMARY KEY,
+  break_id        TEXT COLLATE "C" NOT NULL REFERENCES recon.breaks (break_id),
+  action          TEXT NOT NULL,     -- the action, canonical JSON
+  why             TEXT NOT NULL,     -- which limit, in words
+  proposed_by     TEXT NOT NULL,
+  proposed_at     TEXT COLLATE "C" NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'OPEN' CHECK (state IN ('OPEN', 'APPROVED', 'REJECTED')),
+  decided_by      TEXT,
+  decided_at      TEXT,
+  decision_reason TEXT,
+  CHECK (decided_by IS NULL OR decided_by <> proposed_by)
+);
+CREATE UNIQUE INDEX proposals_one_open ON recon.proposals (break_id) WHERE state = 'OPEN';
+CREATE INDEX proposals_state ON recon.proposals (state, proposal_id);
 
 -- Claims: a break held by one connection while it runs. A claim is live while its lease lasts
 -- and its holder's connection (pid and start time, read from the server, not the client) is
@@ -270,7 +292,7 @@ BEGIN
 END $$;
 
 -- A policy version, once per content hash (checked against its text).
-CREATE FUNCTION recon.insert_version(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_at TEXT) RETURNS BOOLEAN
+CREATE FUNCTION recon.insert_version(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_at TEXT, p_authority JSONB) RETURNS BOOLEAN
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -279,32 +301,33 @@ BEGIN
   IF recon.digest(p_text) <> p_hash THEN
     RAISE EXCEPTION 'policy version % is not the SHA-256 of its text', p_hash USING ERRCODE = 'RA422';
   END IF;
-  INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at) VALUES (p_hash, p_text, p_source, session_user, p_note, p_at)
+  INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at, authority)
+    VALUES (p_hash, p_text, p_source, session_user, p_note, p_at, p_authority)
     ON CONFLICT (hash) DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n > 0;
 END $$;
 
-CREATE FUNCTION recon.record_policy(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT) RETURNS VOID
+CREATE FUNCTION recon.record_policy(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_authority JSONB) RETURNS VOID
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_at TEXT := recon.now_text();
 BEGIN
   PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer', 'recon_policy_admin'], 'record the policy version in use');
-  IF recon.insert_version(p_hash, p_text, p_source, p_note, v_at) THEN
+  IF recon.insert_version(p_hash, p_text, p_source, p_note, v_at, p_authority) THEN
     PERFORM recon.chain_append('POLICY_SAVED', p_hash, '{"note":' || recon.json_string(p_note) || ',"source":' || recon.json_string(p_source) || '}', v_at);
   END IF;
 END $$;
 
-CREATE FUNCTION recon.record_policy_save(p_hash TEXT, p_text TEXT, p_path TEXT, p_note TEXT, p_previous TEXT, OUT save_id BIGINT, OUT saved_at TEXT)
+CREATE FUNCTION recon.record_policy_save(p_hash TEXT, p_text TEXT, p_path TEXT, p_note TEXT, p_previous TEXT, p_authority JSONB, OUT save_id BIGINT, OUT saved_at TEXT)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 BEGIN
   PERFORM recon.require(ARRAY['recon_policy_admin'], 'save a policy');
   saved_at := recon.now_text();
-  PERFORM recon.insert_version(p_hash, p_text, p_path, p_note, saved_at);
+  PERFORM recon.insert_version(p_hash, p_text, p_path, p_note, saved_at, p_authority);
   INSERT INTO recon.policy_saves (hash, path, author, note, saved_at, previous) VALUES (p_hash, p_path, session_user, p_note, saved_at, p_previous)
     RETURNING policy_saves.save_id INTO save_id;
   PERFORM recon.chain_append('POLICY_SAVED', p_hash,
@@ -373,53 +396,54 @@ BEGIN
   END LOOP;
 END $$;
 
--- A person's action, with the lifecycle rule of crate::lifecycle::HumanAction::transition.
--- p_action is the action as canonical JSON ({"kind": "OVERRIDE", "decision": ..., "reason": ...}).
-CREATE FUNCTION recon.act(p_break_id TEXT, p_action TEXT) RETURNS TEXT
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- Why an action on a break needs a second person under `a` (a version's limits), in words, as
+-- reconagent_engine::policy::AuthorityLimits::second_approver_because says it; NULL if not.
+CREATE FUNCTION recon.second_approver_because(a JSONB, p_type TEXT, p_tier TEXT, p_exposure NUMERIC, p_base TEXT) RETURNS TEXT
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog
+AS $$
+  SELECT NULLIF(concat_ws(', ',
+    CASE WHEN COALESCE(a->'tiers', '[]') ? p_tier THEN 'tier ' || p_tier END,
+    CASE WHEN a->>'above' IS NOT NULL AND p_exposure > (a->>'above')::numeric
+         THEN 'exposure ' || trim_scale(round(p_exposure, 2)) || ' ' || p_base || ' above ' || trim_scale((a->>'above')::numeric) || ' ' || p_base END,
+    CASE WHEN COALESCE(a->'types', '[]') ? p_type THEN 'type ' || p_type END), '')
+$$;
+
+-- Applies an action to a break already locked in `from`: the row, the status, the entry. For
+-- an approved proposal, p_approval and p_proposal are the entry's extra members (keys sorted
+-- around "from", so the payload stays canonical JSON).
+CREATE FUNCTION recon.apply_action(p_break_id TEXT, p_action TEXT, p_from TEXT, p_to TEXT, p_actor TEXT, p_approval TEXT, p_proposal TEXT, p_at TEXT) RETURNS VOID
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_at TEXT := recon.now_text();
   a JSONB := p_action::jsonb;
-  v_kind TEXT := a->>'kind';
-  v_from TEXT;
-  v_to TEXT;
-  allowed TEXT[];
-  v_decision TEXT;
-  v_reason TEXT;
-  v_assignee TEXT;
-  v_comment TEXT;
+  v_assignee TEXT := a->>'assignee';
+  v_decision TEXT := a->>'decision';
 BEGIN
-  PERFORM recon.require(ARRAY['recon_reviewer', 'recon_approver'], 'act on breaks');
-  CASE v_kind
-    WHEN 'ACCEPT' THEN NULL;
-    WHEN 'OVERRIDE' THEN
-      v_decision := a->>'decision';
-      v_reason := a->>'reason';
-      IF COALESCE(btrim(v_reason), '') = '' THEN RAISE EXCEPTION 'an override needs a reason' USING ERRCODE = 'RA422'; END IF;
-      IF v_decision IS NULL OR v_decision NOT IN ('AUTO_RESOLVE', 'HIL_REVIEW', 'ESCALATE') THEN
-        RAISE EXCEPTION 'unknown decision %', v_decision USING ERRCODE = 'RA422';
-      END IF;
-    WHEN 'ASSIGN' THEN
-      v_assignee := a->>'assignee';
-      IF COALESCE(btrim(v_assignee), '') = '' THEN RAISE EXCEPTION 'name someone to assign to' USING ERRCODE = 'RA422'; END IF;
-    WHEN 'COMMENT' THEN
-      v_comment := a->>'text';
-      IF COALESCE(btrim(v_comment), '') = '' THEN RAISE EXCEPTION 'a comment cannot be empty' USING ERRCODE = 'RA422'; END IF;
-    WHEN 'RESOLVE' THEN
-      v_comment := a->>'comment';
-    ELSE
-      RAISE EXCEPTION 'unknown action %', v_kind USING ERRCODE = 'RA422';
-  END CASE;
-  SELECT status INTO v_from FROM recon.breaks WHERE break_id = p_break_id FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION '%', p_break_id USING ERRCODE = 'RA404';
-  END IF;
+  INSERT INTO recon.actions (break_id, kind, actor, at, decision, reason, assignee, comment, approved_by)
+    VALUES (p_break_id, a->>'kind', p_actor, p_at, v_decision, a->>'reason', v_assignee, COALESCE(a->>'text', a->>'comment'),
+            CASE WHEN p_approval IS NOT NULL THEN session_user END);
+  UPDATE recon.breaks SET status = p_to, assignee = COALESCE(v_assignee, assignee), decision = COALESCE(v_decision, decision), updated_at = p_at
+   WHERE break_id = p_break_id;
+  PERFORM recon.chain_append('HUMAN_ACTION', p_break_id,
+    '{"action":' || p_action || COALESCE(p_approval, '') || ',"from":' || recon.json_string(p_from) || COALESCE(p_proposal, '')
+    || ',"to":' || recon.json_string(p_to) || '}', p_at);
+END $$;
+
+-- The status an action moves a break in `from` to, with the lifecycle rule of
+-- crate::lifecycle::HumanAction::transition; RA409 when it may not.
+CREATE FUNCTION recon.transition(p_break_id TEXT, a JSONB, v_from TEXT) RETURNS TEXT
+  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog
+AS $$
+DECLARE
+  v_kind TEXT := a->>'kind';
+  allowed TEXT[];
+  v_to TEXT;
+BEGIN
   CASE v_kind
     WHEN 'ACCEPT' THEN allowed := ARRAY['PENDING_REVIEW', 'ESCALATED']; v_to := 'RESOLVED';
     WHEN 'OVERRIDE' THEN
       allowed := ARRAY['AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED'];
-      v_to := CASE v_decision WHEN 'AUTO_RESOLVE' THEN 'RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' ELSE 'ESCALATED' END;
+      v_to := CASE a->>'decision' WHEN 'AUTO_RESOLVE' THEN 'RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' ELSE 'ESCALATED' END;
     WHEN 'RESOLVE' THEN allowed := ARRAY['AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED']; v_to := 'RESOLVED';
     ELSE allowed := ARRAY['NEW', 'PROCESSING', 'AUTO_RESOLVED', 'PENDING_REVIEW', 'ESCALATED', 'RESOLVED']; v_to := v_from;
   END CASE;
@@ -427,12 +451,105 @@ BEGIN
     RAISE EXCEPTION 'break % is %', p_break_id, v_from USING ERRCODE = 'RA409',
       DETAIL = json_build_object('from', v_from, 'action', v_kind, 'allowed', array_to_string(allowed, ', '))::text;
   END IF;
-  INSERT INTO recon.actions (break_id, kind, actor, at, decision, reason, assignee, comment)
-    VALUES (p_break_id, v_kind, session_user, v_at, v_decision, v_reason, v_assignee, v_comment);
-  UPDATE recon.breaks SET status = v_to, assignee = COALESCE(v_assignee, assignee), decision = COALESCE(v_decision, decision), updated_at = v_at
-   WHERE break_id = p_break_id;
-  PERFORM recon.chain_append('HUMAN_ACTION', p_break_id,
-    '{"action":' || p_action || ',"from":' || recon.json_string(v_from) || ',"to":' || recon.json_string(v_to) || '}', v_at);
+  RETURN v_to;
+END $$;
+
+-- A person's action. Closing, accepting or overriding a break that the limits of its latest
+-- run's policy version reserve for two people is not applied: it becomes a proposal (returned
+-- with the limit in words) for an approver other than its author.
+-- p_action is the action as canonical JSON ({"kind": "OVERRIDE", "decision": ..., "reason": ...}).
+CREATE FUNCTION recon.act(p_break_id TEXT, p_action TEXT, OUT status TEXT, OUT proposal BIGINT, OUT why TEXT)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+  v_at TEXT := recon.now_text();
+  a JSONB := p_action::jsonb;
+  v_kind TEXT := a->>'kind';
+  v_from TEXT;
+BEGIN
+  PERFORM recon.require(ARRAY['recon_reviewer', 'recon_approver'], 'act on breaks');
+  CASE v_kind
+    WHEN 'ACCEPT' THEN NULL;
+    WHEN 'OVERRIDE' THEN
+      IF COALESCE(btrim(a->>'reason'), '') = '' THEN RAISE EXCEPTION 'an override needs a reason' USING ERRCODE = 'RA422'; END IF;
+      IF a->>'decision' IS NULL OR a->>'decision' NOT IN ('AUTO_RESOLVE', 'HIL_REVIEW', 'ESCALATE') THEN
+        RAISE EXCEPTION 'unknown decision %', a->>'decision' USING ERRCODE = 'RA422';
+      END IF;
+    WHEN 'ASSIGN' THEN
+      IF COALESCE(btrim(a->>'assignee'), '') = '' THEN RAISE EXCEPTION 'name someone to assign to' USING ERRCODE = 'RA422'; END IF;
+    WHEN 'COMMENT' THEN
+      IF COALESCE(btrim(a->>'text'), '') = '' THEN RAISE EXCEPTION 'a comment cannot be empty' USING ERRCODE = 'RA422'; END IF;
+    WHEN 'RESOLVE' THEN NULL;
+    ELSE
+      RAISE EXCEPTION 'unknown action %', v_kind USING ERRCODE = 'RA422';
+  END CASE;
+  SELECT b.status INTO v_from FROM recon.breaks b WHERE b.break_id = p_break_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '%', p_break_id USING ERRCODE = 'RA404';
+  END IF;
+  status := recon.transition(p_break_id, a, v_from);
+  IF v_kind IN ('ACCEPT', 'OVERRIDE', 'RESOLVE') THEN
+    SELECT recon.second_approver_because(v.authority, r.break_type, r.tier,
+             ((r.graph::jsonb) #>> '{profile,exposure}')::numeric, (r.graph::jsonb) #>> '{profile,base_currency}')
+      INTO why
+      FROM recon.breaks b JOIN recon.runs r ON r.run_id = b.latest_run_id JOIN recon.policy_versions v ON v.hash = r.policy_version
+     WHERE b.break_id = p_break_id;
+    IF why IS NOT NULL THEN
+      IF EXISTS (SELECT 1 FROM recon.proposals p WHERE p.break_id = p_break_id AND p.state = 'OPEN') THEN
+        RAISE EXCEPTION 'break % already has a proposal waiting for an approver', p_break_id USING ERRCODE = 'RA409',
+          DETAIL = json_build_object('from', v_from, 'action', v_kind, 'allowed', 'once the open proposal is decided')::text;
+      END IF;
+      INSERT INTO recon.proposals (break_id, action, why, proposed_by, proposed_at) VALUES (p_break_id, p_action, why, session_user, v_at)
+        RETURNING proposal_id INTO proposal;
+      PERFORM recon.chain_append('PROPOSAL', p_break_id,
+        '{"action":' || p_action || ',"from":' || recon.json_string(v_from) || ',"proposal":' || proposal || ',"why":' || recon.json_string(why) || '}', v_at);
+      status := v_from;
+      RETURN;
+    END IF;
+  END IF;
+  PERFORM recon.apply_action(p_break_id, p_action, v_from, status, session_user, NULL, NULL, v_at);
+END $$;
+
+-- An approver decides a proposal made by someone else: approved, the action is applied as its
+-- author's with the approver recorded beside it; rejected, nothing changes but the record.
+-- Either way the reason is kept. The author may not decide their own proposal.
+CREATE FUNCTION recon.decide_proposal(p_id BIGINT, p_approve BOOLEAN, p_reason TEXT) RETURNS TEXT
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_at TEXT := recon.now_text();
+  p recon.proposals%ROWTYPE;
+  v_from TEXT;
+  v_to TEXT;
+BEGIN
+  PERFORM recon.require(ARRAY['recon_approver'], 'decide a proposal');
+  SELECT * INTO p FROM recon.proposals WHERE proposal_id = p_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no proposal %', p_id USING ERRCODE = 'RA422';
+  END IF;
+  IF p.state <> 'OPEN' THEN
+    RAISE EXCEPTION 'proposal % was already % by %', p_id, lower(p.state), p.decided_by USING ERRCODE = 'RA422';
+  END IF;
+  IF p.proposed_by = session_user THEN
+    RAISE EXCEPTION 'four eyes: % proposed this; an approver other than its author decides it', p.proposed_by USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT p_approve AND COALESCE(btrim(p_reason), '') = '' THEN
+    RAISE EXCEPTION 'a rejection needs a reason' USING ERRCODE = 'RA422';
+  END IF;
+  SELECT b.status INTO v_from FROM recon.breaks b WHERE b.break_id = p.break_id FOR UPDATE;
+  UPDATE recon.proposals SET state = CASE WHEN p_approve THEN 'APPROVED' ELSE 'REJECTED' END, decided_by = session_user, decided_at = v_at,
+         decision_reason = NULLIF(btrim(p_reason), '')
+   WHERE proposal_id = p_id;
+  IF NOT p_approve THEN
+    PERFORM recon.chain_append('PROPOSAL', p.break_id,
+      '{"decision":"REJECTED","proposal":' || p_id || ',"proposed_by":' || recon.json_string(p.proposed_by) || ',"reason":' || recon.json_string(p_reason) || '}', v_at);
+    RETURN v_from;
+  END IF;
+  v_to := recon.transition(p.break_id, p.action::jsonb, v_from);
+  PERFORM recon.apply_action(p.break_id, p.action, v_from, v_to, p.proposed_by,
+    ',"approval_reason":' || COALESCE(recon.json_string(NULLIF(btrim(p_reason), '')), 'null') || ',"approved_by":' || recon.json_string(session_user),
+    ',"proposal":' || p_id || ',"proposed_by":' || recon.json_string(p.proposed_by), v_at);
   RETURN v_to;
 END $$;
 
@@ -515,8 +632,9 @@ GRANT EXECUTE ON FUNCTION recon.append_audit(TEXT, TEXT, TEXT), recon.record_ver
 GRANT EXECUTE ON FUNCTION recon.import_breaks(TEXT, JSONB), recon.replace_break(JSONB, TEXT), recon.record_runs(JSONB),
   recon.claim(TEXT[], BOOLEAN, INT), recon.claim_next(INT, INT), recon.release_claims()
   TO recon_reviewer, recon_processor;
-GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT) TO recon_reviewer, recon_processor, recon_policy_admin;
-GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT) TO recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT, JSONB) TO recon_reviewer, recon_processor, recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT, JSONB) TO recon_policy_admin;
 GRANT EXECUTE ON FUNCTION recon.act(TEXT, TEXT) TO recon_reviewer, recon_approver;
+GRANT EXECUTE ON FUNCTION recon.decide_proposal(BIGINT, BOOLEAN, TEXT) TO recon_approver;
 -- Every client checks the schema version before it works.
 GRANT SELECT ON public.reconagent_migrations TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;

@@ -1,0 +1,141 @@
+//! Four eyes on the team database: closing, accepting or overriding a break that its policy
+//! version's limits (`authority` in the policy file) reserve for two people becomes a proposal;
+//! an approver other than its author approves or rejects it; the database refuses self-approval
+//! and both people go into the chain.
+
+mod support;
+
+use reconagent_engine::graph::{ExecutionGraph, RunMode};
+use reconagent_engine::orchestrate::Orchestrator;
+use reconagent_engine::policy::PolicySet;
+use reconagent_engine::refdata::ReferenceData;
+use reconagent_engine::sample::{generate, sample_as_of};
+use reconagent_engine::{DecisionAction, RiskTier};
+use reconagent_store::postgres::PgStore;
+use reconagent_store::prelude::*;
+use reconagent_store::{AuditQuery, EventKind, StoreError};
+use std::sync::Arc;
+use support::pg::PgCluster;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+/// 300 breaks processed by `worker` under `policies`; the graphs.
+fn processed(pg: &PgCluster, policies: PolicySet) -> Vec<ExecutionGraph> {
+    let worker = PgStore::connect(&pg.url("worker")).unwrap();
+    let orch = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled()));
+    let breaks = generate(23, 300, &orch.refdata);
+    worker.import_breaks(&breaks, "feed").unwrap();
+    worker.record_policy(&orch.policies, "in force").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    worker.record_runs(&graphs).unwrap();
+    graphs
+}
+
+fn waiting(graphs: &[ExecutionGraph], tier: RiskTier) -> Vec<&ExecutionGraph> {
+    graphs.iter().filter(|g| g.profile.tier == tier && g.decision.action != DecisionAction::AutoResolve).collect()
+}
+
+#[track_caller]
+fn proposed(r: Result<BreakStatus, StoreError>) -> (i64, String) {
+    match r {
+        Err(StoreError::Proposed { proposal, why, .. }) => (proposal, why),
+        other => panic!("expected a proposal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_critical_close_waits_for_another_approver_and_both_are_recorded() -> R {
+    let pg = PgCluster::team();
+    pg.admin().batch_execute("CREATE ROLE dora LOGIN IN ROLE recon_reviewer, recon_approver")?;
+    let graphs = processed(&pg, PolicySet::bundled());
+    let (alice, bob, dora) = (PgStore::connect(&pg.url("alice"))?, PgStore::connect(&pg.url("bob"))?, PgStore::connect(&pg.url("dora"))?);
+    let critical = waiting(&graphs, RiskTier::Critical);
+    assert!(critical.len() >= 3, "the sample has CRITICAL breaks waiting: {}", critical.len());
+    let id = critical[0].break_id.as_str();
+    let before = alice.status_of(id)?;
+
+    // Alice overrides a CRITICAL escalation to AUTO_RESOLVE: not applied, proposed.
+    let action = HumanAction::Override { decision: DecisionAction::AutoResolve, reason: "confirmed with the broker".into() };
+    let (p, why) = proposed(alice.act(id, &action));
+    assert_eq!(why, "tier CRITICAL");
+    assert_eq!(alice.status_of(id)?, before, "nothing applied yet");
+    assert!(alice.actions_of(id)?.is_empty());
+    // A comment needs no second person; a second proposal on the same break waits its turn.
+    alice.act(id, &HumanAction::Comment { text: "asked bob".into() })?;
+    assert!(matches!(alice.act(id, &HumanAction::Accept), Err(StoreError::IllegalTransition { .. })));
+
+    // The author cannot decide it, not even with the approver role; nor can a reviewer.
+    let (q, _) = proposed(dora.act(critical[1].break_id.as_str(), &HumanAction::Accept));
+    match dora.decide_proposal(q, true, "") {
+        Err(StoreError::Team { code, message }) => {
+            assert_eq!(code.as_deref(), Some("42501"));
+            assert!(message.contains("four eyes: dora proposed this"), "{message}");
+        }
+        other => panic!("self-approval must be refused: {other:?}"),
+    }
+    assert!(matches!(alice.decide_proposal(p, true, ""), Err(StoreError::Team { code: Some(ref c), .. }) if c == "42501"));
+    // Nor can anyone write the table directly.
+    let mut raw = postgres::Client::connect(&pg.url("bob"), postgres::NoTls)?;
+    let e = raw.batch_execute("UPDATE recon.proposals SET state = 'APPROVED'").expect_err("no direct writes");
+    assert_eq!(e.code().map(|c| c.code()), Some("42501"));
+
+    // Bob approves: applied as Alice's action, with Bob beside it.
+    assert_eq!(bob.decide_proposal(p, true, "checked the confirmation")?, BreakStatus::Resolved);
+    let acts = bob.actions_of(id)?;
+    let last = acts.last().expect("the override");
+    assert_eq!((last.kind.as_str(), last.actor.as_str(), last.approved_by.as_deref()), ("OVERRIDE", "alice", Some("bob")));
+    assert!(matches!(bob.decide_proposal(p, true, ""), Err(StoreError::Invalid(ref m)) if m.contains("already approved by bob")));
+
+    // Bob rejects Dora's: a reason is required; nothing changes but the record.
+    let dora_before = bob.status_of(critical[1].break_id.as_str())?;
+    assert!(matches!(bob.decide_proposal(q, false, " "), Err(StoreError::Invalid(_))));
+    assert_eq!(bob.decide_proposal(q, false, "the broker has not confirmed")?, dora_before);
+    assert_eq!(bob.status_of(critical[1].break_id.as_str())?, dora_before);
+    let listed = bob.proposals(false, 10)?;
+    assert_eq!(listed.iter().map(|p| (p.state.as_str(), p.decided_by.as_deref())).collect::<Vec<_>>(), [("REJECTED", Some("bob")), ("APPROVED", Some("bob"))]);
+    assert!(bob.proposals(true, 10)?.is_empty());
+
+    // The chain holds both people for each.
+    let entries = bob.audit_entries(&AuditQuery { limit: 20, ..Default::default() })?;
+    let proposal_entries: Vec<_> = entries.iter().filter(|e| e.kind == EventKind::Proposal.as_str()).collect();
+    assert_eq!(proposal_entries.iter().map(|e| e.actor.as_str()).collect::<Vec<_>>(), ["bob", "dora", "alice"], "reject by bob, proposals by dora and alice");
+    let approval = entries.iter().find(|e| e.kind == "HUMAN_ACTION" && e.subject == id && e.payload.contains("OVERRIDE")).expect("the approved override");
+    assert_eq!(approval.actor, "bob");
+    let payload: serde_json::Value = serde_json::from_str(&approval.payload)?;
+    assert_eq!((payload["proposed_by"].as_str(), payload["approved_by"].as_str(), payload["to"].as_str()), (Some("alice"), Some("bob"), Some("RESOLVED")));
+    assert_eq!(approval.payload, reconagent_store::audit::canonical_json(&payload), "the payload is canonical JSON");
+    assert!(bob.verify()?.ok);
+    Ok(())
+}
+
+#[test]
+fn limits_by_amount_and_type_come_from_the_version_that_decided_the_break() -> R {
+    let pg = PgCluster::team();
+    // A version whose limits are an exposure of 100,000 and the type FX_TRADE, no tier.
+    let text = reconagent_engine::policy::BUNDLED_POLICIES
+        .replace("second_approver_tiers: [CRITICAL]", "second_approver_tiers: []")
+        .replace("second_approver_above: \"5000000\"", "second_approver_above: \"100000\"")
+        .replace("second_approver_types: []", "second_approver_types: [REGULATORY_DATA]");
+    let policies = PolicySet::load(&text, "limits.yaml").map_err(|e| e.to_string())?;
+    assert!(policies.authority.above.is_some() && policies.authority.tiers.is_empty());
+    let graphs = processed(&pg, policies.clone());
+    let alice = PgStore::connect(&pg.url("alice"))?;
+    let waiting: Vec<_> = graphs.iter().filter(|g| g.decision.action != DecisionAction::AutoResolve).collect();
+    let big = waiting.iter().find(|g| g.profile.exposure > rust_decimal::Decimal::from(100_000)).expect("a large waiting break");
+    let small = |regulatory: bool| {
+        waiting
+            .iter()
+            .find(|g| g.profile.exposure <= rust_decimal::Decimal::from(100_000) && (g.profile.break_type.as_str() == "REGULATORY_DATA") == regulatory)
+            .expect("a small waiting break of each kind")
+    };
+    let (_, why) = proposed(alice.act(&big.break_id, &HumanAction::Accept));
+    assert!(why.starts_with("exposure ") && why.ends_with("above 100000 USD"), "{why}");
+    // The engine says the same thing, in the same words, for the same break.
+    let ours = policies.authority.second_approver_because(big.profile.break_type.as_str(), big.profile.tier, big.profile.exposure, &big.profile.base_currency);
+    assert_eq!(ours.as_deref(), Some(why.as_str()));
+    let (_, why) = proposed(alice.act(&small(true).break_id, &HumanAction::Accept));
+    assert_eq!(why, "type REGULATORY_DATA");
+    assert_eq!(alice.act(&small(false).break_id, &HumanAction::Accept)?, BreakStatus::Resolved, "below every limit one person acts");
+    Ok(())
+}
