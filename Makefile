@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # build, so the Tauri stack is compiled once per `make test`, not twice.
 APP_FEATURES := --features custom-protocol
 
-.PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample
+.PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample team-db
 
 setup:
 	@./scripts/setup-system.sh
@@ -26,6 +26,11 @@ ui: ui-deps
 run: setup ui
 	$(CARGO) build --release $(APP_FEATURES) --bin reconagent-app
 	./target/release/reconagent-app
+
+# A PostgreSQL team database on this machine (port 5433), with the schema, four people and the
+# sample breaks; prints how each person connects (README "Team mode").
+team-db: setup
+	./scripts/team-db.sh
 
 # The headless tool on the sample data.
 cli-demo:

@@ -6,7 +6,7 @@ use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
 use reconagent_engine::policy::PolicySet;
 use reconagent_engine::refdata::ReferenceData;
 use reconagent_store::prelude::*;
-use reconagent_store::{QueueFilter, SqliteStore};
+use reconagent_store::QueueFilter;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -52,7 +52,7 @@ impl Core {
     /// # Errors
     /// The database cannot be opened, or a missing policy file cannot be created.
     pub fn open_with_policies(db: &Path, policy_path: &Path, sample_if_empty: bool) -> ApiResult<Core> {
-        Self::with_backend(Arc::new(SqliteStore::open(db)?), policy_path, sample_if_empty)
+        Self::with_backend(reconagent_store::open_backend(db)?, policy_path, sample_if_empty)
     }
 
     /// A core over any backend, running under the policy file at `policy_path` (written from
@@ -73,8 +73,14 @@ impl Core {
             Ok(p) => (p, None),
             Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),
         };
-        store.record_policy(&policies, "in force at start")?;
+        match store.record_policy(&policies, "in force at start") {
+            // A team database's auditor or approver runs nothing, so records no version.
+            Err(reconagent_store::StoreError::Team { code: Some(c), .. }) if c == "42501" => {}
+            r => r?,
+        }
         let mut loaded_sample = false;
+        // The sample goes only into a database of one's own, never into a team's.
+        let sample_if_empty = sample_if_empty && store.database_file().is_some();
         if sample_if_empty && store.queue_count(&QueueFilter::default())? == 0 {
             store.import_breaks(&reconagent_engine::sample::bundled_breaks_as_of(chrono::Utc::now()), "bundled sample (empty database at start)")?;
             loaded_sample = true;

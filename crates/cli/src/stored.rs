@@ -7,7 +7,6 @@ use reconagent_api::runs::Held;
 use reconagent_engine::graph::RunMode;
 use reconagent_engine::orchestrate::{CancelFlag, Orchestrator};
 use reconagent_store::prelude::*;
-use reconagent_store::SqliteStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,17 +19,13 @@ fn db_path(db: Option<&Path>) -> PathBuf {
 /// A team database's URL (`postgres://` or `postgresql://`) given by `--db` or
 /// `$RECONAGENT_DB`, rather than a file.
 pub(crate) fn team_url(db: Option<&Path>) -> Option<String> {
-    let given = db.map(|p| p.to_string_lossy().into_owned()).or_else(|| std::env::var("RECONAGENT_DB").ok())?;
-    (given.starts_with("postgres://") || given.starts_with("postgresql://")).then_some(given)
+    let given = db_path(db).to_string_lossy().into_owned();
+    reconagent_store::is_team_url(&given).then_some(given)
 }
 
-/// Opens the store [`db_path`] names: a team database by URL (acting as the database's session
-/// user), else a SQLite file, created if needed (acting as `$RECONAGENT_ACTOR` or the OS user).
+/// Opens the store [`db_path`] names ([`reconagent_store::open_backend`]).
 pub(crate) fn open(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
-    Ok(match team_url(db) {
-        Some(url) => Arc::new(reconagent_store::postgres::PgStore::connect(&url)?),
-        None => Arc::new(SqliteStore::open(&db_path(db))?),
-    })
+    Ok(reconagent_store::open_backend(&db_path(db))?)
 }
 
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, replace: Option<&str>) -> Result<ExitCode> {
@@ -216,17 +211,22 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
 /// `audit verify`: read-only, on an existing file; with `expect`, the saved head must still be
 /// in the chain.
 pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
-    let v = match team_url(db) {
+    let team = team_url(db).is_some();
+    let v = if team {
         // The team database: the chain and its head row, in one snapshot.
-        Some(_) => {
-            anyhow::ensure!(expect.is_none(), "--expect is for a database file; a team database's heads are kept by `audit verify` itself");
-            open(db)?.verify()?
-        }
-        None => reconagent_api::audit::verify_file(&db_path(db), expect)?,
+        anyhow::ensure!(expect.is_none(), "--expect is for a database file; a team database keeps its verified heads itself");
+        open(db)?.verify()?
+    } else {
+        reconagent_api::audit::verify_file(&db_path(db), expect)?
     };
     if v.ok {
+        let checked = if team {
+            "the chain and its head row agree (the team database's tables are written only by its functions; rows are not compared with entries yet)"
+        } else {
+            "every break, run and action agrees with it"
+        };
         println!(
-            "audit log intact: {} entries, head {}; every break, run and action agrees with it{}",
+            "audit log intact: {} entries, head {}; {checked}{}",
             v.entries,
             v.head,
             expect.map(|e| format!("; it holds the saved head {e}")).unwrap_or_default()

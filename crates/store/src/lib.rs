@@ -43,3 +43,19 @@ pub mod prelude {
     pub use crate::backend::{AuditStore, Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
     pub use crate::{BreakStatus, HumanAction};
 }
+
+/// Whether `location` names a team database (`postgres://` or `postgresql://`) rather than a
+/// file.
+pub fn is_team_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// The store at `location`: a team database by URL (acting as its session user), else a
+/// SQLite file, created if needed (acting as `$RECONAGENT_ACTOR` or the OS user).
+///
+/// # Errors
+/// As [`postgres::PgStore::connect`] or [`SqliteStore::open`].
+pub fn open_backend(location: &std::path::Path) -> Result<std::sync::Arc<dyn Backend>> {
+    let text = location.to_string_lossy();
+    Ok(if is_team_url(&text) { std::sync::Arc::new(postgres::PgStore::connect(&text)?) } else { std::sync::Arc::new(SqliteStore::open(location)?) })
+}

@@ -26,7 +26,9 @@ pub type AppCore = Arc<AppState>;
 impl AppState {
     /// Opens `db`; a failure is kept for the UI to show, not fatal.
     pub fn open(db: PathBuf, policies: PathBuf, sample_if_empty: bool) -> AppState {
-        let core = Core::open_with_policies(&db, &policies, sample_if_empty).map(Arc::new).map_err(|e| database::DatabaseProblem::new(&db, e));
+        // A team database's URL is shown without its password, wherever it is shown.
+        let shown = std::path::PathBuf::from(reconagent_store::postgres::redact(&db.to_string_lossy()));
+        let core = Core::open_with_policies(&db, &policies, sample_if_empty).map(Arc::new).map_err(|e| database::DatabaseProblem::new(&shown, e));
         if let Err(p) = &core {
             eprintln!("Recon Agent cannot open its database {}: {}", p.path, p.message);
         }

@@ -27,7 +27,11 @@ export function useReview(onDone: () => void): { act: (breakId: string, action: 
         onDone();
       } catch (e) {
         if (e instanceof ApiFailure && e.code === "CONFIRM" && !confirmed) setAsked({ breakId, action, question: e.message });
-        else setError(e);
+        else if (e instanceof ApiFailure && e.code === "PROPOSED") {
+          // Four eyes (team database): not done, but proposed; Rust's message says why and to whom.
+          setMessage(e.message);
+          onDone();
+        } else setError(e);
       }
     },
     [onDone],

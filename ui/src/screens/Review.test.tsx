@@ -41,6 +41,7 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
       accepted.push(breakId);
       return "RESOLVED";
     }
+    if (cmd === "proposals") return []; // a local database: none
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} />);
@@ -83,6 +84,7 @@ test("hidden under an open break, the list ignores its keys", async () => {
     if (cmd === "queue_count") return 1;
     if (cmd === "queue") return { rows: [row(1)], next: null };
     if (cmd === "review") accepted.push((args as { breakId: string }).breakId);
+    if (cmd === "proposals") return []; // a local database: none
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} active={false} />);

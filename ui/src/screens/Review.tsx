@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
+import { Proposals } from "../components/Proposals";
 import { useReview } from "../components/useReview";
 import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 
@@ -46,6 +47,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
   return (
     <>
       {review.view}
+      <Proposals onOpen={onOpen} />
       {loadError !== null && <ErrorBox error={loadError} />}
       <div className="muted" data-testid="review-count">
         {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
