@@ -80,6 +80,17 @@ pub fn run() {
         .manage::<AppCore>(core)
         .setup(move |app| {
             builder.mount_events(app);
+            // A team database: others' changes arrive as the same data-changed events as ours.
+            if let Ok(core) = tauri::Manager::state::<AppCore>(app).core() {
+                let handle = app.handle().clone();
+                let watched = core.watch_changes(Box::new(move |kinds| {
+                    use tauri_specta::Event;
+                    let _ = commands::runs::DataChanged { what: format!("team: {}", kinds.join(", ")) }.emit(&handle);
+                }));
+                if let Err(e) = watched {
+                    eprintln!("Recon Agent will not see others' changes live: {}", e.message);
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -57,4 +57,11 @@ impl Core {
     pub fn decide_proposal(&self, proposal: i64, approve: bool, reason: &str) -> ApiResult<BreakStatus> {
         Ok(self.store.decide_proposal(proposal, approve, reason)?)
     }
+
+    /// On a team database: calls `on_change` with the kinds of change others commit (a review,
+    /// a run, a proposal...), within about a second, so every desktop reloads what it shows.
+    /// Returns false on a database of one's own.
+    pub fn watch_changes(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> ApiResult<bool> {
+        Ok(self.store.watch(on_change)?)
+    }
 }

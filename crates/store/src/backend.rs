@@ -227,6 +227,14 @@ pub trait Backend: BreakStore + RunStore + ReviewStore + AuditStore + PolicyStor
     /// After a bulk change (an import, a batch): lets the backend refresh what its query
     /// planner knows of the data, so the queue's indexes stay the ones chosen.
     fn optimize(&self) -> Result<()>;
+
+    /// For a store others write too: calls `on_change` (from a thread of its own) with the
+    /// kinds of audit entry others' committed changes made, within about a second of each
+    /// commit, for as long as the process runs. Returns false when nobody else writes this
+    /// store (a file of one's own).
+    fn watch(&self, _on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Breaks with `status`, streamed in id order a page at a time, so a batch over any number of

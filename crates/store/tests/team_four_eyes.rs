@@ -139,3 +139,36 @@ fn limits_by_amount_and_type_come_from_the_version_that_decided_the_break() -> R
     assert_eq!(alice.act(&small(false).break_id, &HumanAction::Accept)?, BreakStatus::Resolved, "below every limit one person acts");
     Ok(())
 }
+
+/// Live: a desktop watching the team database hears of another person's action within about a
+/// second; two people acting on the same break at once get one action and one clear refusal.
+#[test]
+fn others_changes_arrive_live_and_one_of_two_acts_wins() -> R {
+    let pg = PgCluster::team();
+    pg.admin().batch_execute("CREATE ROLE dora LOGIN IN ROLE recon_reviewer")?;
+    let graphs = processed(&pg, PolicySet::bundled());
+    let (alice, dora) = (PgStore::connect(&pg.url("alice"))?, PgStore::connect(&pg.url("dora"))?);
+    let (tx, rx) = std::sync::mpsc::channel();
+    assert!(alice.watch(Box::new(move |kinds| tx.send(kinds).unwrap_or(())))?, "a team database is watched");
+    let target =
+        waiting(&graphs, RiskTier::Medium).first().copied().or_else(|| waiting(&graphs, RiskTier::High).first().copied()).expect("a break below the limits");
+    let id = target.break_id.clone();
+    let started = std::time::Instant::now();
+    dora.act(&id, &HumanAction::Comment { text: "mine".into() })?;
+    let kinds = rx.recv_timeout(std::time::Duration::from_secs(5))?;
+    assert_eq!(kinds, ["HUMAN_ACTION"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "heard in {:?}", started.elapsed());
+
+    // Both accept at once: the break's row lock orders them; one closes it, the other is told.
+    let results: Vec<_> = std::thread::scope(|s| {
+        let a = s.spawn(|| alice.act(&id, &HumanAction::Accept));
+        let b = s.spawn(|| dora.act(&id, &HumanAction::Accept));
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    assert_eq!(results.iter().filter(|r| matches!(r, Ok(BreakStatus::Resolved))).count(), 1, "{results:?}");
+    let refused = results.iter().find_map(|r| r.as_ref().err()).expect("one refusal");
+    assert!(matches!(refused, StoreError::IllegalTransition { from, action, .. } if from == "RESOLVED" && action == "ACCEPT"), "{refused:?}");
+    assert_eq!(refused.to_string(), format!("break `{id}` is RESOLVED: ACCEPT is not allowed (allowed from PENDING_REVIEW, ESCALATED)"));
+    assert_eq!(alice.actions_of(&id)?.iter().filter(|a| a.kind == "ACCEPT").count(), 1, "one action");
+    Ok(())
+}

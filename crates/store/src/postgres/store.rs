@@ -824,4 +824,49 @@ impl Backend for PgStore {
     fn optimize(&self) -> Result<()> {
         Ok(())
     }
+
+    /// LISTEN on `recon_changed` (every audit append notifies it at commit) on a connection of
+    /// its own; the notices of a quarter of a second are passed on together. A lost connection
+    /// is opened again every few seconds.
+    fn watch(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
+        let url = self.url.clone();
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        client.batch_execute("LISTEN recon_changed")?;
+        std::thread::Builder::new().name("pg-listen".into()).spawn(move || loop {
+            use postgres::fallible_iterator::FallibleIterator;
+            let waited = {
+                let mut notices = client.notifications();
+                let first = notices.blocking_iter().next();
+                match first {
+                    Ok(Some(n)) => {
+                        std::thread::sleep(std::time::Duration::from_millis(250));
+                        let mut kinds = vec![n.payload().to_string()];
+                        let mut more = notices.iter();
+                        while let Ok(Some(n)) = more.next() {
+                            kinds.push(n.payload().to_string());
+                        }
+                        kinds.sort();
+                        kinds.dedup();
+                        Ok(kinds)
+                    }
+                    Ok(None) | Err(_) => Err(()),
+                }
+            };
+            match waited {
+                Ok(kinds) => on_change(kinds),
+                Err(()) => loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                    if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+                        if c.batch_execute("LISTEN recon_changed").is_ok() {
+                            client = c;
+                            // Whatever happened while deaf: say something changed.
+                            on_change(vec!["RECONNECTED".into()]);
+                            break;
+                        }
+                    }
+                },
+            }
+        })?;
+        Ok(true)
+    }
 }

@@ -204,6 +204,9 @@ BEGIN
   INSERT INTO recon.audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash)
     VALUES (v_seq, p_at, p_kind, v_actor, p_subject, p_payload, head.hash, v_hash);
   UPDATE recon.chain_head SET seq = v_seq, hash = v_hash;
+  -- Every desktop listening hears of the change when it commits (one notice per kind and
+  -- transaction: PostgreSQL folds identical ones).
+  PERFORM pg_notify('recon_changed', p_kind);
   RETURN v_seq;
 END $$;
 
