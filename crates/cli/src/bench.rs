@@ -163,6 +163,12 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path
                         "read_calls": per_run(io.read_syscalls), "written_bytes": per_run(io.write_bytes), "write_calls": per_run(io.write_syscalls)},
         });
     }
+    // The team database in the same run, when the URL of one (its owner) is given.
+    if let Some(url) = db.map(|d| d.to_string_lossy().into_owned()).filter(|d| reconagent_store::is_team_url(d)) {
+        if suite == "store" || suite == "all" {
+            crate::bench_team::run(&url, count, &mut report)?;
+        }
+    }
     if suite == "engine" || suite == "all" {
         let mut rows = Vec::new();
         for workers in [1, 2, cores].into_iter().collect::<std::collections::BTreeSet<_>>() {

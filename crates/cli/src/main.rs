@@ -6,6 +6,7 @@
 mod bench;
 mod bench_latency;
 mod bench_scale;
+mod bench_team;
 mod compare;
 mod explain;
 mod policy_cmd;
@@ -122,6 +123,8 @@ enum Command {
         #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "scale", "all"])]
         suite: String,
         /// For `scale`: the database to build, or to reuse when it already holds --count breaks.
+        /// For `store`: also a team database server, as postgres://OWNER@HOST:PORT/DB (a role
+        /// that may create databases): one and two workers, each run in a fresh database.
         #[arg(long)]
         db: Option<PathBuf>,
         /// The global limit on concurrent agent calls for the 1,000-break latency run.

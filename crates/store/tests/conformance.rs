@@ -58,7 +58,19 @@ impl Harness for Pg {
 }
 
 fn breaks(n: usize) -> Vec<Break> {
-    generate(31, n, &Orchestrator::bundled().refdata)
+    generate(31, n, &orchestrator().refdata)
+}
+
+/// The bundled policies without their four-eyes limits: this suite is one person's rules on
+/// every backend; four eyes, which a team database adds, has its own tests
+/// (`team_four_eyes.rs`).
+fn orchestrator() -> Orchestrator {
+    let text = reconagent_engine::policy::BUNDLED_POLICIES
+        .replace("second_approver_tiers: [CRITICAL]", "second_approver_tiers: []")
+        .replace("second_approver_above: \"5000000\"", "second_approver_above: null");
+    let set = reconagent_engine::policy::PolicySet::load(&text, "conformance.yaml").expect("the bundled policies without limits load");
+    assert_eq!(set.authority, Default::default(), "no four-eyes limits");
+    Orchestrator::new(std::sync::Arc::new(set), std::sync::Arc::new(reconagent_engine::refdata::ReferenceData::bundled()))
 }
 
 fn run(orch: &Orchestrator, b: &Break, mode: RunMode) -> ExecutionGraph {
@@ -68,7 +80,7 @@ fn run(orch: &Orchestrator, b: &Break, mode: RunMode) -> ExecutionGraph {
 
 /// A store with `n` breaks, each run once (v2) and recorded.
 fn decided(store: &dyn Backend, n: usize) -> Result<(Vec<Break>, Vec<ExecutionGraph>), StoreError> {
-    let orch = Orchestrator::bundled();
+    let orch = orchestrator();
     let bs = breaks(n);
     store.import_breaks(&bs, "conformance")?;
     store.record_policy(&orch.policies, "conformance")?;
@@ -237,7 +249,7 @@ mod cases {
         for (b, g) in bs.iter().zip(&graphs) {
             assert_eq!(s.status_of(&b.break_id)?, BreakStatus::from_decision(g.decision.action));
         }
-        let orch = Orchestrator::bundled();
+        let orch = orchestrator();
         let before = s.break_row(&bs[0].break_id)?;
         s.record_runs(&[run(&orch, &bs[0], RunMode::V1)])?;
         assert_eq!(s.break_row(&bs[0].break_id)?, before, "a v1 run is a shadow run");
@@ -254,7 +266,7 @@ mod cases {
         let (bs, graphs) = decided(&*s, 8)?;
         let i = graphs.iter().position(|g| g.decision.action != DecisionAction::AutoResolve).ok_or("a break waiting for review")?;
         s.act(&bs[i].break_id, &HumanAction::Accept)?;
-        let orch = Orchestrator::bundled();
+        let orch = orchestrator();
         let again = run(&orch, &bs[i], RunMode::V2);
         assert!(matches!(s.record_runs(&[again]), Err(StoreError::IllegalTransition { .. })));
         let mut unknown = run(&orch, &bs[(i + 1) % 8], RunMode::V2);

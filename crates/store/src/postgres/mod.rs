@@ -151,6 +151,12 @@ impl TeamDb {
         Ok(())
     }
 
+    /// Runs one administrative statement as this connection's role (the benchmark creates and
+    /// drops its databases with it). Never given text from elsewhere.
+    pub fn execute_admin(&self, sql: &str) -> Result<()> {
+        Ok(self.client().batch_execute(sql)?)
+    }
+
     /// Who this connection acts as: the database's session user.
     pub fn session_user(&self) -> Result<String> {
         Ok(self.client().query_one("SELECT session_user::text", &[])?.get(0))

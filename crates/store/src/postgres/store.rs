@@ -435,27 +435,60 @@ type Question = (SimilarQuery, std::sync::mpsc::SyncSender<std::result::Result<H
 impl PgHistory {
     fn open(url: &str) -> Result<PgHistory> {
         let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        let lookups = Lookups::prepare(&mut client)?;
         let (ask, questions) = std::sync::mpsc::channel::<Question>();
         std::thread::Builder::new().name("pg-history".into()).spawn(move || {
             // Ends when the lookup is dropped (its sender with it).
+            let mut cache = HistoryCache::new();
             for (q, reply) in questions {
-                let _ = reply.send(similar(&mut client, &q).map_err(|e| e.to_string()));
+                let _ = reply.send(similar(&mut client, &lookups, &mut cache, &q).map_err(|e| e.to_string()));
             }
         })?;
         Ok(PgHistory { ask: Mutex::new(ask) })
     }
 }
 
-fn similar(client: &mut postgres::Client, q: &SimilarQuery) -> Result<HistorySummary> {
+/// The two lookups, prepared once on the history's connection.
+struct Lookups {
+    by_counterparty: postgres::Statement,
+    by_instrument: postgres::Statement,
+}
+
+impl Lookups {
+    fn prepare(client: &mut postgres::Client) -> Result<Lookups> {
+        let sql = |column: &str| {
+            format!("SELECT break_id, status, decision FROM recon.breaks WHERE break_type = $1 AND {column} = $2 AND status <> 'NEW' ORDER BY updated_at DESC LIMIT $3")
+        };
+        Ok(Lookups { by_counterparty: client.prepare(&sql("counterparty"))?, by_instrument: client.prepare(&sql("instrument_id"))? })
+    }
+}
+
+/// How long a lookup's rows are reused. Others' commits reach a worker at moments it does not
+/// control anyway; rows at most this old are the history as it stood a moment earlier, and a
+/// batch asks about the same counterparty or instrument many times within it.
+const HISTORY_FRESH: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Rows per (type, by instrument, key), with when they were read.
+type HistoryCache = std::collections::HashMap<(String, bool, String), (std::time::Instant, Arc<Vec<crate::sqlite::history::Similar>>)>;
+
+fn similar(client: &mut postgres::Client, lookups: &Lookups, cache: &mut HistoryCache, q: &SimilarQuery) -> Result<HistorySummary> {
     use crate::sqlite::history::{summarise, PER_KEY};
+    if cache.len() > 50_000 {
+        cache.clear();
+    }
     let mut per_key = Vec::with_capacity(2);
-    for (column, key) in [("counterparty", q.counterparty.as_deref()), ("instrument_id", q.instrument_id.as_deref())] {
+    for (by_instrument, key) in [(false, q.counterparty.as_deref()), (true, q.instrument_id.as_deref())] {
         let Some(key) = key else { continue };
-        let sql = format!(
-            "SELECT break_id, status, decision FROM recon.breaks WHERE break_type = $1 AND {column} = $2 AND status <> 'NEW' ORDER BY updated_at DESC LIMIT $3"
-        );
-        let rows = client.query(&sql, &[&q.break_type.as_str(), &key, &((PER_KEY + 1) as i64)])?;
-        per_key.push(Arc::new(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect::<Vec<_>>()));
+        let cache_key = (q.break_type.as_str().to_string(), by_instrument, key.to_string());
+        if let Some((_, rows)) = cache.get(&cache_key).filter(|(at, _)| at.elapsed() < HISTORY_FRESH) {
+            per_key.push(rows.clone());
+            continue;
+        }
+        let statement = if by_instrument { &lookups.by_instrument } else { &lookups.by_counterparty };
+        let rows = client.query(statement, &[&q.break_type.as_str(), &key, &((PER_KEY + 1) as i64)])?;
+        let rows = Arc::new(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect::<Vec<_>>());
+        cache.insert(cache_key, (std::time::Instant::now(), rows.clone()));
+        per_key.push(rows);
     }
     Ok(summarise(&q.break_id, &per_key))
 }
@@ -772,9 +805,10 @@ fn summary(tx: &mut postgres::Transaction<'_>, p: &[&(dyn ToSql + Sync)]) -> Res
 
 impl PolicyStore for PgStore {
     fn record_policy_save(&self, set: &PolicySet, path: &str, note: &str, previous: Option<&str>) -> Result<PolicySave> {
-        let r = self
-            .client()
-            .query_one("SELECT save_id, saved_at FROM recon.record_policy_save($1, $2, $3, $4, $5)", &[&set.version, &&*set.text, &path, &note, &previous])?;
+        let r = self.client().query_one(
+            "SELECT save_id, saved_at FROM recon.record_policy_save($1, $2, $3, $4, $5, $6)",
+            &[&set.version, &&*set.text, &path, &note, &previous, &set.authority.to_json()],
+        )?;
         Ok(PolicySave {
             save_id: Some(r.get(0)),
             hash: set.version.clone(),

@@ -80,12 +80,14 @@ CREATE TABLE recon.break_versions (
   reason      TEXT NOT NULL
 );
 
+-- Written only by record_runs, which checks the break and the policy version for the whole
+-- chunk at once: no foreign key checked row by row.
 CREATE TABLE recon.runs (
   run_id         BIGSERIAL PRIMARY KEY,
-  break_id       TEXT COLLATE "C" NOT NULL REFERENCES recon.breaks (break_id),
+  break_id       TEXT COLLATE "C" NOT NULL,
   mode           TEXT NOT NULL,
   policy_key     TEXT NOT NULL,
-  policy_version TEXT COLLATE "C" NOT NULL REFERENCES recon.policy_versions (hash),
+  policy_version TEXT COLLATE "C" NOT NULL,
   break_type     TEXT COLLATE "C" NOT NULL,
   tier           TEXT NOT NULL,
   decision       TEXT NOT NULL,
@@ -102,11 +104,15 @@ CREATE TABLE recon.runs (
   modelled_cost  NUMERIC NOT NULL,
   recorded_by    TEXT NOT NULL
 );
+-- A graph is a few KiB of JSON: lz4 compresses it at a fraction of pglz's CPU.
+ALTER TABLE recon.runs ALTER COLUMN graph SET COMPRESSION lz4;
 CREATE INDEX runs_break ON recon.runs (break_id, run_id);
 CREATE INDEX runs_started ON recon.runs (started_at);
 
+-- A run's node and checkpoint rows are written with it, by record_runs alone, in one statement
+-- each: no foreign key to check row by row.
 CREATE TABLE recon.run_nodes (
-  run_id      BIGINT NOT NULL REFERENCES recon.runs (run_id),
+  run_id      BIGINT NOT NULL,
   agent       TEXT NOT NULL,
   status      TEXT NOT NULL,
   started_us  BIGINT,
@@ -119,7 +125,7 @@ CREATE TABLE recon.run_nodes (
 );
 
 CREATE TABLE recon.run_checkpoints (
-  run_id        BIGINT NOT NULL REFERENCES recon.runs (run_id),
+  run_id        BIGINT NOT NULL,
   checkpoint_id TEXT NOT NULL,
   after_agent   TEXT NOT NULL,
   fired         BOOLEAN NOT NULL,
@@ -183,31 +189,38 @@ CREATE TABLE recon.verified_heads (
   PRIMARY KEY (seq, public_key)
 );
 
--- The append the functions share: as append_audit, without its role check (each function
--- checks its own). Not granted to anyone.
+-- One entry after (p_seq - 1, p_prev), as session_user: inserted, its hash returned. The
+-- caller holds the chain's head and moves it.
+CREATE FUNCTION recon.chain_entry(p_seq BIGINT, p_prev TEXT, p_kind TEXT, p_subject TEXT, p_payload TEXT, p_at TEXT) RETURNS TEXT
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_hash TEXT := encode(sha256(decode(p_prev, 'hex') || convert_to(
+    '{"actor":' || recon.json_string(session_user) || ',"at":' || recon.json_string(p_at) || ',"kind":' || recon.json_string(p_kind)
+    || ',"payload":' || p_payload || ',"seq":' || p_seq || ',"subject":' || recon.json_string(p_subject) || '}', 'UTF8')), 'hex');
+BEGIN
+  INSERT INTO recon.audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash)
+    VALUES (p_seq, p_at, p_kind, session_user, p_subject, p_payload, p_prev, v_hash);
+  RETURN v_hash;
+END $$;
+
+-- The append the single-change functions share: as append_audit, without its role check (each
+-- function checks its own). Not granted to anyone.
 CREATE FUNCTION recon.chain_append(p_kind TEXT, p_subject TEXT, p_payload TEXT, p_at TEXT) RETURNS BIGINT
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   head recon.chain_head%ROWTYPE;
-  v_seq BIGINT;
-  v_actor TEXT := session_user;
-  body TEXT;
   v_hash TEXT;
 BEGIN
   PERFORM p_payload::jsonb;
   SELECT * INTO head FROM recon.chain_head FOR UPDATE;
-  v_seq := head.seq + 1;
-  body := '{"actor":' || recon.json_string(v_actor) || ',"at":' || recon.json_string(p_at) || ',"kind":' || recon.json_string(p_kind)
-       || ',"payload":' || p_payload || ',"seq":' || v_seq || ',"subject":' || recon.json_string(p_subject) || '}';
-  v_hash := encode(sha256(decode(head.hash, 'hex') || convert_to(body, 'UTF8')), 'hex');
-  INSERT INTO recon.audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash)
-    VALUES (v_seq, p_at, p_kind, v_actor, p_subject, p_payload, head.hash, v_hash);
-  UPDATE recon.chain_head SET seq = v_seq, hash = v_hash;
+  v_hash := recon.chain_entry(head.seq + 1, head.hash, p_kind, p_subject, p_payload, p_at);
+  UPDATE recon.chain_head SET seq = head.seq + 1, hash = v_hash;
   -- Every desktop listening hears of the change when it commits (one notice per kind and
   -- transaction: PostgreSQL folds identical ones).
   PERFORM pg_notify('recon_changed', p_kind);
-  RETURN v_seq;
+  RETURN head.seq + 1;
 END $$;
 
 -- Now, as every entry and row of one call records it: RFC 3339, UTC, microseconds.
@@ -340,63 +353,97 @@ END $$;
 
 -- Runs, in one call: each element the rows of one prepared run (crate::run_rows::PreparedRun).
 -- A comparison (v1) run changes nothing about its break. Returns the run ids in order.
+-- Set-based: the checks, then one statement per table for the whole chunk, then the chain's
+-- entries hashed in order and inserted together, the head moved once.
 CREATE FUNCTION recon.record_runs(p_runs JSONB) RETURNS SETOF BIGINT
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_at TEXT := recon.now_text();
-  r JSONB;
-  v_status TEXT;
-  v_new TEXT;
-  v_run BIGINT;
-  v_shadow BOOLEAN;
-  known TEXT[] := '{}';
+  k INT := jsonb_array_length(p_runs);
+  ids BIGINT[];
+  bad TEXT;
+  head recon.chain_head%ROWTYPE;
+  e RECORD;
+  v_seq BIGINT;
+  v_hash TEXT;
+  seqs BIGINT[] := '{}';
+  subjects TEXT[] := '{}';
+  payloads TEXT[] := '{}';
+  prevs TEXT[] := '{}';
+  hashes TEXT[] := '{}';
 BEGIN
   PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'record runs');
-  -- Locks in one order everywhere: the breaks' rows (by id), then the chain's head (at the first
-  -- append). A person acting on one of these breaks meanwhile waits, or is waited for, but the
-  -- two never wait for each other.
+  IF k = 0 THEN
+    RETURN;
+  END IF;
+  -- Locks in one order everywhere: the breaks' rows (by id), then the chain's head. A person
+  -- acting on one of these breaks meanwhile waits, or is waited for, never both.
   PERFORM 1 FROM recon.breaks WHERE break_id IN (SELECT value->>'break_id' FROM jsonb_array_elements(p_runs)) ORDER BY break_id FOR UPDATE;
-  FOR r IN SELECT value FROM jsonb_array_elements(p_runs) LOOP
-    SELECT status INTO v_status FROM recon.breaks WHERE break_id = r->>'break_id' FOR UPDATE;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION '%', r->>'break_id' USING ERRCODE = 'RA404';
-    END IF;
-    v_shadow := r->>'mode' = 'v1';
-    IF NOT v_shadow AND v_status = 'RESOLVED' THEN
-      RAISE EXCEPTION 'break % is RESOLVED', r->>'break_id' USING ERRCODE = 'RA409',
-        DETAIL = json_build_object('from', v_status, 'action', 'a new run', 'allowed', 'NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED')::text;
-    END IF;
-    IF NOT (r->>'policy_version' = ANY (known)) THEN
-      IF NOT EXISTS (SELECT 1 FROM recon.policy_versions WHERE hash = r->>'policy_version') THEN
-        RAISE EXCEPTION 'policy version % is not recorded: record_policy first', r->>'policy_version' USING ERRCODE = 'RA422';
-      END IF;
-      known := known || (r->>'policy_version');
-    END IF;
-    v_new := CASE r->>'decision' WHEN 'AUTO_RESOLVE' THEN 'AUTO_RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' WHEN 'ESCALATE' THEN 'ESCALATED' END;
-    IF v_new IS NULL THEN
-      RAISE EXCEPTION 'unknown decision %', r->>'decision' USING ERRCODE = 'RA422';
-    END IF;
-    INSERT INTO recon.runs (break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
-                            agents_planned, agents_invoked, wall_us, emulated, started_at, graph, modelled_ms, modelled_cost, recorded_by)
-      VALUES (r->>'break_id', r->>'mode', r->>'policy_key', r->>'policy_version', r->>'break_type', r->>'tier', r->>'decision',
-              (r->>'confidence')::double precision, r->>'decided_by', r->>'early_exit', (r->>'agents_planned')::int, (r->>'agents_invoked')::int,
-              (r->>'wall_us')::bigint, (r->>'emulated')::boolean, r->>'started_at', r->>'graph', (r->>'modelled_ms')::bigint,
-              (r->>'modelled_cost')::numeric, session_user)
-      RETURNING run_id INTO v_run;
-    INSERT INTO recon.run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error)
-      SELECT v_run, n->>0, n->>1, (n->>2)::bigint, (n->>3)::bigint, (n->>4)::bigint, (n->>5)::int, n->>6, n->>7
-        FROM jsonb_array_elements(r->'nodes') n;
-    INSERT INTO recon.run_checkpoints (run_id, checkpoint_id, after_agent, fired, error)
-      SELECT v_run, c->>0, c->>1, (c->>2)::boolean, c->>3 FROM jsonb_array_elements(r->'checkpoints') c;
-    IF NOT v_shadow THEN
-      UPDATE recon.breaks SET status = v_new, tier = r->>'tier', decision = r->>'decision', latest_run_id = v_run,
-             sla_deadline = COALESCE(r->>'deadline', sla_deadline), updated_at = v_at
-       WHERE break_id = r->>'break_id';
-    END IF;
-    PERFORM recon.chain_append('RUN', r->>'break_id', (r->>'payload_head') || v_run || (r->>'payload_tail'), v_at);
-    RETURN NEXT v_run;
+  SELECT r->>'break_id' INTO bad FROM jsonb_array_elements(p_runs) r
+   WHERE NOT EXISTS (SELECT 1 FROM recon.breaks b WHERE b.break_id = r->>'break_id') LIMIT 1;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION '%', bad USING ERRCODE = 'RA404';
+  END IF;
+  SELECT b.break_id INTO bad FROM jsonb_array_elements(p_runs) r JOIN recon.breaks b ON b.break_id = r->>'break_id'
+   WHERE r->>'mode' <> 'v1' AND b.status = 'RESOLVED' LIMIT 1;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'break % is RESOLVED', bad USING ERRCODE = 'RA409',
+      DETAIL = json_build_object('from', 'RESOLVED', 'action', 'a new run', 'allowed', 'NEW, AUTO_RESOLVED, PENDING_REVIEW, ESCALATED')::text;
+  END IF;
+  SELECT r->>'policy_version' INTO bad FROM jsonb_array_elements(p_runs) r
+   WHERE NOT EXISTS (SELECT 1 FROM recon.policy_versions v WHERE v.hash = r->>'policy_version') LIMIT 1;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'policy version % is not recorded: record_policy first', bad USING ERRCODE = 'RA422';
+  END IF;
+  SELECT r->>'decision' INTO bad FROM jsonb_array_elements(p_runs) r
+   WHERE r->>'decision' IS NULL OR r->>'decision' NOT IN ('AUTO_RESOLVE', 'HIL_REVIEW', 'ESCALATE') LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown decision %', bad USING ERRCODE = 'RA422';
+  END IF;
+
+  ids := ARRAY(SELECT nextval('recon.runs_run_id_seq') FROM generate_series(1, k));
+  INSERT INTO recon.runs (run_id, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit,
+                          agents_planned, agents_invoked, wall_us, emulated, started_at, graph, modelled_ms, modelled_cost, recorded_by)
+    SELECT ids[n], r->>'break_id', r->>'mode', r->>'policy_key', r->>'policy_version', r->>'break_type', r->>'tier', r->>'decision',
+           (r->>'confidence')::double precision, r->>'decided_by', r->>'early_exit', (r->>'agents_planned')::int, (r->>'agents_invoked')::int,
+           (r->>'wall_us')::bigint, (r->>'emulated')::boolean, r->>'started_at', r->>'graph', (r->>'modelled_ms')::bigint,
+           (r->>'modelled_cost')::numeric, session_user
+      FROM jsonb_array_elements(p_runs) WITH ORDINALITY AS x(r, n);
+  INSERT INTO recon.run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error)
+    SELECT ids[n], nd->>0, nd->>1, (nd->>2)::bigint, (nd->>3)::bigint, (nd->>4)::bigint, (nd->>5)::int, nd->>6, nd->>7
+      FROM jsonb_array_elements(p_runs) WITH ORDINALITY AS x(r, n), jsonb_array_elements(r->'nodes') nd;
+  INSERT INTO recon.run_checkpoints (run_id, checkpoint_id, after_agent, fired, error)
+    SELECT ids[n], c->>0, c->>1, (c->>2)::boolean, c->>3
+      FROM jsonb_array_elements(p_runs) WITH ORDINALITY AS x(r, n), jsonb_array_elements(r->'checkpoints') c;
+  -- The break's status from its last deciding run of the chunk.
+  UPDATE recon.breaks b
+     SET status = CASE u.decision WHEN 'AUTO_RESOLVE' THEN 'AUTO_RESOLVED' WHEN 'HIL_REVIEW' THEN 'PENDING_REVIEW' ELSE 'ESCALATED' END,
+         tier = u.tier, decision = u.decision, latest_run_id = u.run_id, sla_deadline = COALESCE(u.deadline, b.sla_deadline), updated_at = v_at
+    FROM (SELECT DISTINCT ON (r->>'break_id') r->>'break_id' AS break_id, r->>'tier' AS tier, r->>'decision' AS decision, r->>'deadline' AS deadline, ids[n] AS run_id
+            FROM jsonb_array_elements(p_runs) WITH ORDINALITY AS x(r, n) WHERE r->>'mode' <> 'v1' ORDER BY r->>'break_id', n DESC) u
+   WHERE b.break_id = u.break_id;
+
+  SELECT * INTO head FROM recon.chain_head FOR UPDATE;
+  v_seq := head.seq;
+  v_hash := head.hash;
+  FOR e IN SELECT n, r->>'break_id' AS break_id, (r->>'payload_head') || ids[n] || (r->>'payload_tail') AS payload
+             FROM jsonb_array_elements(p_runs) WITH ORDINALITY AS x(r, n) ORDER BY n LOOP
+    v_seq := v_seq + 1;
+    seqs := seqs || v_seq;
+    subjects := subjects || e.break_id;
+    payloads := payloads || e.payload;
+    prevs := prevs || v_hash;
+    v_hash := encode(sha256(decode(v_hash, 'hex') || convert_to(
+      '{"actor":' || recon.json_string(session_user) || ',"at":' || recon.json_string(v_at) || ',"kind":"RUN","payload":' || e.payload
+      || ',"seq":' || v_seq || ',"subject":' || recon.json_string(e.break_id) || '}', 'UTF8')), 'hex');
+    hashes := hashes || v_hash;
   END LOOP;
+  INSERT INTO recon.audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash)
+    SELECT s, v_at, 'RUN', session_user, sub, pay, prv, h FROM unnest(seqs, subjects, payloads, prevs, hashes) AS t(s, sub, pay, prv, h);
+  UPDATE recon.chain_head SET seq = v_seq, hash = v_hash;
+  PERFORM pg_notify('recon_changed', 'RUN');
+  RETURN QUERY SELECT unnest(ids);
 END $$;
 
 -- Why an action on a break needs a second person under `a` (a version's limits), in words, as
