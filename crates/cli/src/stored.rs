@@ -221,7 +221,7 @@ pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode
     };
     if v.ok {
         let checked = if team {
-            "the chain and its head row agree (the team database's tables are written only by its functions; rows are not compared with entries yet)"
+            "every run, action and break's state agrees with it (break contents and policy texts are checked on database files only so far)"
         } else {
             "every break, run and action agrees with it"
         };

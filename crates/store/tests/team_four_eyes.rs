@@ -172,3 +172,56 @@ fn others_changes_arrive_live_and_one_of_two_acts_wins() -> R {
     assert_eq!(alice.actions_of(&id)?.iter().filter(|a| a.kind == "ACCEPT").count(), 1, "one action");
     Ok(())
 }
+
+/// The tables are not writable by any team role, but their owner can write them. `verify`
+/// compares them with the log and names each kind of edit: a break's status, an action's actor,
+/// an approval removed, a run's node row, a run deleted.
+#[test]
+fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
+    let pg = PgCluster::team();
+    let graphs = processed(&pg, PolicySet::bundled());
+    let (alice, bob) = (PgStore::connect(&pg.url("alice"))?, PgStore::connect(&pg.url("bob"))?);
+    let critical = waiting(&graphs, RiskTier::Critical)[0].break_id.clone();
+    let (p, _) = proposed(alice.act(&critical, &HumanAction::Accept));
+    bob.decide_proposal(p, true, "seen")?;
+    let high = waiting(&graphs, RiskTier::High)[0].break_id.clone();
+    alice.act(&high, &HumanAction::Comment { text: "checked".into() })?;
+    assert!(bob.verify()?.ok, "{:?}", bob.verify()?);
+    let run_id: i64 = pg.admin().query_one("SELECT min(run_id) FROM recon.runs", &[])?.get(0);
+    let mut admin = pg.admin();
+    for (edit, undo, named) in [
+        (
+            format!("UPDATE recon.breaks SET status = 'RESOLVED' WHERE break_id = '{high}'"),
+            format!("UPDATE recon.breaks SET status = '{}' WHERE break_id = '{high}'", alice.status_of(&high)?.as_str()),
+            format!("break {high}: status RESOLVED, the log says"),
+        ),
+        (
+            format!("UPDATE recon.actions SET actor = 'mallory' WHERE break_id = '{high}'"),
+            format!("UPDATE recon.actions SET actor = 'alice' WHERE break_id = '{high}'"),
+            "actor `mallory` (the log: `alice`)".to_string(),
+        ),
+        (
+            format!("UPDATE recon.actions SET approved_by = NULL WHERE break_id = '{critical}'"),
+            format!("UPDATE recon.actions SET approved_by = 'bob' WHERE break_id = '{critical}'"),
+            "approved by nobody (the log: bob)".to_string(),
+        ),
+        (
+            format!("UPDATE recon.run_nodes SET attempts = attempts + 1 WHERE run_id = {run_id} AND agent = 'RULES'"),
+            format!("UPDATE recon.run_nodes SET attempts = attempts - 1 WHERE run_id = {run_id} AND agent = 'RULES'"),
+            format!("run {run_id} of"),
+        ),
+    ] {
+        admin.batch_execute(&edit)?;
+        let v = bob.verify()?;
+        assert!(!v.ok, "{edit} went unnoticed");
+        let why = v.first_bad.map(|b| b.1).unwrap_or_default();
+        assert!(why.contains(&named), "{edit}: {why}");
+        admin.batch_execute(&undo)?;
+        assert!(bob.verify()?.ok, "undone: {undo}");
+    }
+    admin.batch_execute(&format!("DELETE FROM recon.run_nodes WHERE run_id = {run_id}; DELETE FROM recon.run_checkpoints WHERE run_id = {run_id}"))?;
+    admin.batch_execute(&format!("DELETE FROM recon.runs WHERE run_id = {run_id}"))?;
+    let v = bob.verify()?;
+    assert!(v.first_bad.as_ref().is_some_and(|b| b.1.contains("RUN entries record them")), "{v:?}");
+    Ok(())
+}

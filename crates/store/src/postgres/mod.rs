@@ -18,6 +18,7 @@ use crate::error::{Result, StoreError};
 use crate::stats::AuditRow;
 use std::sync::Mutex;
 
+mod state;
 mod store;
 pub use store::PgStore;
 
@@ -204,6 +205,19 @@ pub(crate) fn verify_chain_and_head(client: &mut impl postgres::GenericClient) -
         let why =
             format!("the chain's head says entry {seq} ({hash:.12}) but the log ends at entry {} ({:.12}): entries were removed or added", v.entries, v.head);
         return Ok(Verification { ok: false, first_bad: Some((seq.min(v.entries) + 1, why)), ..v });
+    }
+    Ok(v)
+}
+
+/// The chain and its head, then the tables against the entries (`state.rs`), in the caller's
+/// snapshot: the first problem makes the verification fail, with its entry and the reason.
+pub(crate) fn verify_all(client: &mut impl postgres::GenericClient) -> Result<Verification> {
+    let mut v = verify_chain_and_head(client)?;
+    if v.ok {
+        if let Some((seq, why)) = state::check(client)? {
+            v.ok = false;
+            v.first_bad = Some((seq, format!("the state disagrees with the log: {why}")));
+        }
     }
     Ok(v)
 }

@@ -574,15 +574,14 @@ impl AuditStore for PgStore {
         Ok(self.client().query(&sql, &args.refs())?.iter().map(audit_row).collect())
     }
 
-    /// The chain recomputed in Rust in one snapshot, and the head row; an intact head is stored,
-    /// signed with this installation's key. (The tables are written only by the schema's
-    /// functions, which no role can bypass; checking every row against its entry, as the
-    /// embedded store does, is not done here yet.)
+    /// The chain recomputed in Rust in one snapshot, the head row, and the tables against the
+    /// entries (`postgres/state.rs`); an intact head is stored, signed with this installation's
+    /// key.
     fn verify(&self) -> Result<Verification> {
         let v = {
             let mut client = self.client();
             let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
-            let v = super::verify_chain_and_head(&mut tx)?;
+            let v = super::verify_all(&mut tx)?;
             tx.commit()?;
             v
         };
@@ -621,7 +620,7 @@ impl AuditStore for PgStore {
         let (start, end) = q.bounds();
         let ty = q.break_type.clone();
         let p: [&(dyn ToSql + Sync); 3] = [&start, &end, &ty];
-        let chain = super::verify_chain_and_head(&mut tx)?;
+        let chain = super::verify_all(&mut tx)?;
         let head_row = tx.query_one("SELECT seq, hash FROM recon.chain_head", &[])?;
         let (head_seq, head_hash): (i64, String) = (head_row.get(0), head_row.get(1));
         let head = ReportHead {

@@ -25,7 +25,7 @@ mod report;
 mod review;
 mod rollup;
 mod runs;
-mod state;
+pub(crate) mod state;
 
 pub use audit::{head_of, verify_file, verify_file_expecting, verify_state};
 pub use history::StoreHistory;

@@ -485,16 +485,29 @@ fn contents(conn: &Connection, replaced: &HashMap<String, Vec<Replacement>>) -> 
 }
 
 /// What a human action's row holds besides its break and kind, as its entry records it.
-struct ActionFields {
-    actor: String,
-    at: String,
-    decision: Option<String>,
-    reason: Option<String>,
-    assignee: Option<String>,
-    comment: Option<String>,
+pub(crate) struct ActionFields {
+    pub(crate) actor: String,
+    pub(crate) at: String,
+    pub(crate) decision: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) assignee: Option<String>,
+    pub(crate) comment: Option<String>,
 }
 
 impl ActionFields {
+    /// An action's fields as its entry records it, by `actor` at `at`.
+    pub(crate) fn of(a: &HumanAction, actor: &str, at: &str) -> ActionFields {
+        let (decision, reason, assignee, comment) = a.fields();
+        ActionFields {
+            actor: actor.to_string(),
+            at: at.to_string(),
+            decision: decision.map(str::to_string),
+            reason: reason.map(str::to_string),
+            assignee: assignee.map(str::to_string),
+            comment: comment.map(str::to_string),
+        }
+    }
+
     fn digest(&self) -> [u8; 32] {
         use sha2::Digest;
         let text = json!([self.actor, self.at, self.decision, self.reason, self.assignee, self.comment]).to_string();
@@ -502,7 +515,7 @@ impl ActionFields {
     }
 
     /// The fields of `self` (the row) that differ from `entry`, in words.
-    fn differences(&self, entry: &ActionFields) -> Vec<String> {
+    pub(crate) fn differences(&self, entry: &ActionFields) -> Vec<String> {
         let show = |v: &Option<String>| v.as_deref().map_or("none".to_string(), |s| format!("`{s}`"));
         let mut out = Vec::new();
         if self.actor != entry.actor {

@@ -1,0 +1,266 @@
+//! Verification of a team database's tables against its log, as `sqlite/state.rs` does for
+//! the embedded store: the chain proves the entries were not changed; this proves the tables
+//! say what the entries say. No team role can write the tables, but their owner (or anyone
+//! with the server's files) can; an edit made that way is named here.
+//!
+//! Checked: every RUN entry has its run row, whose break, mode and decision agree and whose
+//! rows (run, nodes, checkpoints, graph) hash to the digest the entry committed to, and no run
+//! row lacks its entry; every human action row agrees with its HUMAN_ACTION entry in order
+//! (who, when, what; for an approved proposal its author, and the approver beside it); every
+//! break's status, decision, tier, assignee and latest run are what replaying the entries
+//! gives. Not yet: break contents against IMPORT digests and policy texts (SQLite checks both).
+
+use crate::error::Result;
+use crate::lifecycle::HumanAction;
+use crate::run_rows::rows_digest;
+use crate::sqlite::state::ActionFields;
+use postgres::GenericClient;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Entries and rows read per query.
+const PAGE: i64 = 5_000;
+
+#[derive(Default, Clone, PartialEq, Debug)]
+struct Expected {
+    status: Option<String>,
+    decision: Option<String>,
+    tier: Option<String>,
+    assignee: Option<String>,
+    latest_run_id: Option<i64>,
+}
+
+/// One RUN entry: its seq, break, run id, mode, decision and rows digest.
+struct RunEntry {
+    seq: i64,
+    subject: String,
+    run_id: i64,
+    mode: String,
+    decision: String,
+    digest: Option<String>,
+}
+
+/// One HUMAN_ACTION entry: seq, break, kind, the row it must have, who approved it.
+type ActionEntry = (i64, String, String, Option<ActionFields>, Option<String>);
+
+/// The first disagreement, with its entry (0 when none in particular), or `None`.
+pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
+    let mut expected: HashMap<String, Expected> = HashMap::new();
+    let mut runs: Vec<RunEntry> = Vec::new();
+    let mut actions: Vec<ActionEntry> = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let page = tx.query(
+            "SELECT seq, kind, subject, payload, actor, at FROM recon.audit_log
+              WHERE seq > $1 AND kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq LIMIT $2",
+            &[&after, &PAGE],
+        )?;
+        let Some(last) = page.last().map(|r| r.get::<_, i64>(0)) else { break };
+        for r in &page {
+            let (seq, kind, subject, payload, actor, at): (i64, String, String, String, String, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            let p: Value = serde_json::from_str(&payload)?;
+            let e = expected.entry(subject.clone()).or_default();
+            match kind.as_str() {
+                "RUN" => {
+                    let Some(run_id) = p["run_id"].as_i64() else { return Ok(Some((seq, format!("entry {seq} (RUN {subject}) names no run")))) };
+                    if p["shadow"].as_bool() != Some(true) {
+                        e.status = p["status"].as_str().map(str::to_string);
+                        e.decision = p["decision"].as_str().map(str::to_string);
+                        e.tier = p["tier"].as_str().map(str::to_string);
+                        e.latest_run_id = Some(run_id);
+                    }
+                    runs.push(RunEntry {
+                        seq,
+                        subject,
+                        run_id,
+                        mode: p["mode"].as_str().unwrap_or_default().to_string(),
+                        decision: p["decision"].as_str().unwrap_or_default().to_string(),
+                        digest: p["rows"].as_str().map(str::to_string),
+                    });
+                }
+                "BREAK_REPLACED" => *e = Expected { assignee: e.assignee.clone(), ..Default::default() },
+                _ => {
+                    let action = &p["action"];
+                    if let Some(to) = p["to"].as_str() {
+                        e.status = Some(to.to_string());
+                    }
+                    if let Some(d) = action["decision"].as_str() {
+                        e.decision = Some(d.to_string());
+                    }
+                    if let Some(a) = action["assignee"].as_str() {
+                        e.assignee = Some(a.to_string());
+                    }
+                    // An approved proposal is its author's action, with the approver beside it.
+                    let (by, approved_by) = match p["proposed_by"].as_str() {
+                        Some(author) => (author.to_string(), Some(actor.clone())),
+                        None => (actor.clone(), None),
+                    };
+                    let row = serde_json::from_value::<HumanAction>(action.clone()).ok().map(|a| ActionFields::of(&a, &by, &at));
+                    actions.push((seq, subject, action["kind"].as_str().unwrap_or_default().to_string(), row, approved_by));
+                }
+            }
+        }
+        after = last;
+    }
+
+    // Runs: every entry's row, and no row without an entry.
+    let stored: i64 = tx.query_one("SELECT count(*) FROM recon.runs", &[])?.get(0);
+    if stored != runs.len() as i64 {
+        return Ok(Some((0, format!("{stored} runs are stored but {} RUN entries record them", runs.len()))));
+    }
+    for chunk in runs.chunks(PAGE as usize) {
+        let ids: Vec<i64> = chunk.iter().map(|r| r.run_id).collect();
+        let mut rows: HashMap<i64, (Vec<Value>, String)> = HashMap::new();
+        for r in tx.query(
+            "SELECT run_id, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, graph
+               FROM recon.runs WHERE run_id = ANY($1)",
+            &[&ids],
+        )? {
+            let row = vec![
+                Value::from(r.get::<_, String>(1)),
+                Value::from(r.get::<_, String>(2)),
+                Value::from(r.get::<_, String>(3)),
+                Value::from(r.get::<_, String>(4)),
+                Value::from(r.get::<_, String>(5)),
+                Value::from(r.get::<_, String>(6)),
+                Value::from(r.get::<_, String>(7)),
+                json!(r.get::<_, f64>(8)),
+                Value::from(r.get::<_, String>(9)),
+                json!(r.get::<_, Option<String>>(10)),
+            ];
+            rows.insert(r.get(0), (row, r.get(11)));
+        }
+        let mut nodes: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
+        for r in tx.query(
+            "SELECT run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM recon.run_nodes WHERE run_id = ANY($1)",
+            &[&ids],
+        )? {
+            nodes.entry(r.get(0)).or_default().push(vec![
+                Value::from(r.get::<_, String>(1)),
+                Value::from(r.get::<_, String>(2)),
+                json!(r.get::<_, Option<i64>>(3)),
+                json!(r.get::<_, Option<i64>>(4)),
+                json!(r.get::<_, i64>(5)),
+                json!(i64::from(r.get::<_, i32>(6))),
+                json!(r.get::<_, Option<String>>(7)),
+                json!(r.get::<_, Option<String>>(8)),
+            ]);
+        }
+        let mut checkpoints: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
+        for r in tx.query("SELECT run_id, checkpoint_id, after_agent, fired, error FROM recon.run_checkpoints WHERE run_id = ANY($1)", &[&ids])? {
+            checkpoints.entry(r.get(0)).or_default().push(vec![
+                Value::from(r.get::<_, String>(1)),
+                Value::from(r.get::<_, String>(2)),
+                json!(i64::from(r.get::<_, bool>(3))),
+                json!(r.get::<_, Option<String>>(4)),
+            ]);
+        }
+        for e in chunk {
+            let Some((row, graph)) = rows.get(&e.run_id) else {
+                return Ok(Some((e.seq, format!("entry {} records run {} of {}, which is not in the runs table (deleted)", e.seq, e.run_id, e.subject))));
+            };
+            if row[0] != e.subject.as_str() || row[1] != e.mode.as_str() || row[6] != e.decision.as_str() {
+                return Ok(Some((
+                    e.seq,
+                    format!(
+                        "run {}: the runs table says {} {} {}, its entry {} says {} {} {} (edited)",
+                        e.run_id,
+                        row[0].as_str().unwrap_or(""),
+                        row[1].as_str().unwrap_or(""),
+                        row[6].as_str().unwrap_or(""),
+                        e.seq,
+                        e.subject,
+                        e.mode,
+                        e.decision
+                    ),
+                )));
+            }
+            if let Some(digest) = &e.digest {
+                let mut n = nodes.remove(&e.run_id).unwrap_or_default();
+                let mut c = checkpoints.remove(&e.run_id).unwrap_or_default();
+                if &rows_digest(row, graph, &mut n, &mut c) != digest {
+                    return Ok(Some((
+                        e.seq,
+                        format!("run {} of {}: its stored rows do not match the digest its entry {} committed to (edited)", e.run_id, e.subject, e.seq),
+                    )));
+                }
+            }
+        }
+    }
+
+    // Actions, in order, against their entries.
+    let stored: i64 = tx.query_one("SELECT count(*) FROM recon.actions", &[])?.get(0);
+    if stored != actions.len() as i64 {
+        return Ok(Some((0, format!("{stored} human actions are stored but {} HUMAN_ACTION entries record them", actions.len()))));
+    }
+    let mut after = 0i64;
+    let mut next = actions.iter();
+    loop {
+        let page = tx.query(
+            "SELECT action_id, break_id, kind, actor, at, decision, reason, assignee, comment, approved_by FROM recon.actions WHERE action_id > $1 ORDER BY action_id LIMIT $2",
+            &[&after, &PAGE],
+        )?;
+        let Some(last) = page.last().map(|r| r.get::<_, i64>(0)) else { break };
+        for r in &page {
+            let Some((seq, subject, kind, want, approved_by)) = next.next() else { break };
+            let (break_id, row_kind): (String, String) = (r.get(1), r.get(2));
+            if &break_id != subject || &row_kind != kind {
+                return Ok(Some((*seq, format!("action on {break_id} ({row_kind}) disagrees with its entry {seq} ({kind} on {subject})"))));
+            }
+            let row = ActionFields { actor: r.get(3), at: r.get(4), decision: r.get(5), reason: r.get(6), assignee: r.get(7), comment: r.get(8) };
+            let mut differs = want.as_ref().map(|w| row.differences(w)).unwrap_or_default();
+            let row_approver: Option<String> = r.get(9);
+            if &row_approver != approved_by {
+                differs.push(format!("approved by {} (the log: {})", row_approver.as_deref().unwrap_or("nobody"), approved_by.as_deref().unwrap_or("nobody")));
+            }
+            if !differs.is_empty() {
+                return Ok(Some((*seq, format!("action on {break_id} ({row_kind}) was edited: {}; its entry {seq} records otherwise", differs.join(", ")))));
+            }
+        }
+        after = last;
+    }
+
+    // Every break against its replayed history.
+    let mut after = String::new();
+    loop {
+        let page = tx.query(
+            "SELECT break_id, status, decision, tier, assignee, latest_run_id FROM recon.breaks WHERE break_id > $1 ORDER BY break_id LIMIT $2",
+            &[&after, &PAGE],
+        )?;
+        let Some(last) = page.last().map(|r| r.get::<_, String>(0)) else { break };
+        for r in &page {
+            let id: String = r.get(0);
+            let want = expected.remove(&id).unwrap_or_default();
+            let want_status = want.status.as_deref().unwrap_or("NEW");
+            let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
+                (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            let none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+            let mut differs = Vec::new();
+            if status != want_status {
+                differs.push(format!("status {status}, the log says {want_status}"));
+            }
+            if decision != want.decision {
+                differs.push(format!("decision {}, the log says {}", none(&decision), none(&want.decision)));
+            }
+            if tier != want.tier {
+                differs.push(format!("tier {}, the log says {}", none(&tier), none(&want.tier)));
+            }
+            if assignee != want.assignee {
+                differs.push(format!("assignee {}, the log says {}", none(&assignee), none(&want.assignee)));
+            }
+            if latest != want.latest_run_id {
+                let show = |v: Option<i64>| v.map_or("none".into(), |v| v.to_string());
+                differs.push(format!("latest run {}, the log says {}", show(latest), show(want.latest_run_id)));
+            }
+            if !differs.is_empty() {
+                return Ok(Some((0, format!("break {id}: {}", differs.join("; ")))));
+            }
+        }
+        after = last;
+    }
+    if let Some(id) = expected.keys().next() {
+        return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
+    }
+    Ok(None)
+}
