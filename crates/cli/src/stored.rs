@@ -221,7 +221,7 @@ pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode
     };
     if v.ok {
         let checked = if team {
-            "every run, action and break's state agrees with it (break contents and policy texts are checked on database files only so far)"
+            "every break, run and action agrees with it (policy texts are checked on database files only so far)"
         } else {
             "every break, run and action agrees with it"
         };

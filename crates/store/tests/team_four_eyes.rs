@@ -187,6 +187,14 @@ fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
     let high = waiting(&graphs, RiskTier::High)[0].break_id.clone();
     alice.act(&high, &HumanAction::Comment { text: "checked".into() })?;
     assert!(bob.verify()?.ok, "{:?}", bob.verify()?);
+    // A replaced break, to edit its kept version.
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    let replaced_id = graphs.iter().find(|g| g.decision.action == DecisionAction::AutoResolve).expect("an auto-resolved break").break_id.clone();
+    let mut changed = worker.get_break(&replaced_id)?;
+    changed.amount += rust_decimal::Decimal::ONE;
+    assert!(worker.replace_break(&changed, "the desk corrected the amount")?);
+    assert!(bob.verify()?.ok, "{:?}", bob.verify()?);
+    let other = graphs.iter().map(|g| g.break_id.clone()).find(|id| id != &replaced_id && id != &high && id != &critical).expect("another break");
     let run_id: i64 = pg.admin().query_one("SELECT min(run_id) FROM recon.runs", &[])?.get(0);
     let mut admin = pg.admin();
     for (edit, undo, named) in [
@@ -204,6 +212,27 @@ fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
             format!("UPDATE recon.actions SET approved_by = NULL WHERE break_id = '{critical}'"),
             format!("UPDATE recon.actions SET approved_by = 'bob' WHERE break_id = '{critical}'"),
             "approved by nobody (the log: bob)".to_string(),
+        ),
+        (
+            format!("UPDATE recon.breaks SET data = replace(data, '\"currency\"', '\"currency\" ') WHERE break_id = '{other}'"),
+            format!("UPDATE recon.breaks SET data = replace(data, '\"currency\" ', '\"currency\"') WHERE break_id = '{other}'"),
+            "the contents of the breaks IMPORT entry".to_string(),
+        ),
+        (
+            "INSERT INTO recon.breaks (break_id, import_seq, break_type, amount, currency, data, imported_at, updated_at) VALUES ('FORGED', 1, 'X', '1', 'USD', '{}', 'x', 'x')"
+                .to_string(),
+            "DELETE FROM recon.breaks WHERE break_id = 'FORGED'".to_string(),
+            "301 breaks are stored but the IMPORT entries record 300".to_string(),
+        ),
+        (
+            format!("UPDATE recon.break_versions SET reason = 'typo' WHERE break_id = '{replaced_id}'"),
+            format!("UPDATE recon.break_versions SET reason = 'the desk corrected the amount' WHERE break_id = '{replaced_id}'"),
+            format!("replacement 1 of break {replaced_id} disagrees"),
+        ),
+        (
+            format!("UPDATE recon.break_versions SET data = replace(data, '\"currency\"', '\"currency\" ') WHERE break_id = '{replaced_id}'"),
+            format!("UPDATE recon.break_versions SET data = replace(data, '\"currency\" ', '\"currency\"') WHERE break_id = '{replaced_id}'"),
+            "the contents of the breaks IMPORT entry".to_string(),
         ),
         (
             format!("UPDATE recon.run_nodes SET attempts = attempts + 1 WHERE run_id = {run_id} AND agent = 'RULES'"),

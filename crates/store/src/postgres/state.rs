@@ -8,12 +8,14 @@
 //! row lacks its entry; every human action row agrees with its HUMAN_ACTION entry in order
 //! (who, when, what; for an approved proposal its author, and the approver beside it); every
 //! break's status, decision, tier, assignee and latest run are what replaying the entries
-//! gives. Not yet: break contents against IMPORT digests and policy texts (SQLite checks both).
+//! gives; every break's contents against the IMPORT entry that inserted it (a digest over the
+//! breaks it inserted, in order), and each replacement's kept version, who, when, why and both
+//! digests against its BREAK_REPLACED entry. Not yet: policy texts (SQLite checks them).
 
 use crate::error::Result;
 use crate::lifecycle::HumanAction;
 use crate::run_rows::rows_digest;
-use crate::sqlite::state::ActionFields;
+use crate::sqlite::state::{content_digest, content_line, ActionFields};
 use postgres::GenericClient;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -48,11 +50,15 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
     let mut expected: HashMap<String, Expected> = HashMap::new();
     let mut runs: Vec<RunEntry> = Vec::new();
     let mut actions: Vec<ActionEntry> = Vec::new();
+    // Per replaced break, its BREAK_REPLACED entries in order: (seq, payload, actor, at).
+    let mut replaced: HashMap<String, Vec<(i64, Value, String, String)>> = HashMap::new();
+    // IMPORT entries: (seq, breaks inserted, digest of their contents).
+    let mut imports: Vec<(i64, i64, Option<String>)> = Vec::new();
     let mut after = 0i64;
     loop {
         let page = tx.query(
             "SELECT seq, kind, subject, payload, actor, at FROM recon.audit_log
-              WHERE seq > $1 AND kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq LIMIT $2",
+              WHERE seq > $1 AND kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED', 'IMPORT') ORDER BY seq LIMIT $2",
             &[&after, &PAGE],
         )?;
         let Some(last) = page.last().map(|r| r.get::<_, i64>(0)) else { break };
@@ -60,6 +66,10 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
             let (seq, kind, subject, payload, actor, at): (i64, String, String, String, String, String) =
                 (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
             let p: Value = serde_json::from_str(&payload)?;
+            if kind == "IMPORT" {
+                imports.push((seq, p["inserted"].as_i64().unwrap_or(-1), p["contents"].as_str().map(str::to_string)));
+                continue;
+            }
             let e = expected.entry(subject.clone()).or_default();
             match kind.as_str() {
                 "RUN" => {
@@ -79,7 +89,10 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                         digest: p["rows"].as_str().map(str::to_string),
                     });
                 }
-                "BREAK_REPLACED" => *e = Expected { assignee: e.assignee.clone(), ..Default::default() },
+                "BREAK_REPLACED" => {
+                    *e = Expected { assignee: e.assignee.clone(), ..Default::default() };
+                    replaced.entry(subject).or_default().push((seq, p, actor, at));
+                }
                 _ => {
                     let action = &p["action"];
                     if let Some(to) = p["to"].as_str() {
@@ -261,6 +274,75 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
     }
     if let Some(id) = expected.keys().next() {
         return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
+    }
+    contents(tx, &imports, &replaced)
+}
+
+/// Each break's contents against the IMPORT entry that inserted it (what it was imported with:
+/// its first kept version if it was replaced since), and each replacement against its entry.
+fn contents(
+    tx: &mut impl GenericClient,
+    imports: &[(i64, i64, Option<String>)],
+    replaced: &HashMap<String, Vec<(i64, Value, String, String)>>,
+) -> Result<Option<(i64, String)>> {
+    let stored: i64 = tx.query_one("SELECT count(*) FROM recon.breaks", &[])?.get(0);
+    let recorded: i64 = imports.iter().map(|i| i.1.max(0)).sum();
+    if stored != recorded {
+        let stray: Option<String> = tx
+            .query_opt(
+                "SELECT break_id FROM recon.breaks b WHERE NOT EXISTS (SELECT 1 FROM recon.audit_log a WHERE a.seq = b.import_seq AND a.kind = 'IMPORT') LIMIT 1",
+                &[],
+            )?
+            .map(|r| r.get(0));
+        let why = stray.map(|id| format!(" (break {id} has none: inserted directly)")).unwrap_or_default();
+        return Ok(Some((0, format!("{stored} breaks are stored but the IMPORT entries record {recorded}{why}"))));
+    }
+    for (seq, inserted, digest) in imports {
+        let rows = tx.query(
+            "SELECT b.break_id, COALESCE((SELECT v.data FROM recon.break_versions v WHERE v.break_id = b.break_id ORDER BY v.version_id LIMIT 1), b.data)
+               FROM recon.breaks b WHERE b.import_seq = $1 ORDER BY b.ord",
+            &[seq],
+        )?;
+        if rows.len() as i64 != *inserted {
+            return Ok(Some((*seq, format!("IMPORT entry {seq} inserted {inserted} breaks; {} are stored with it", rows.len()))));
+        }
+        let Some(digest) = digest else { continue };
+        use sha2::Digest;
+        let mut all = sha2::Sha256::new();
+        for r in &rows {
+            all.update(content_line(r.get(0), r.get(1)).as_bytes());
+        }
+        if &hex::encode(all.finalize()) != digest {
+            return Ok(Some((*seq, format!("the contents of the breaks IMPORT entry {seq} inserted were edited (they no longer hash to its digest)"))));
+        }
+    }
+    for (id, entries) in replaced {
+        let versions =
+            tx.query("SELECT data, status, replaced_by, replaced_at, reason FROM recon.break_versions WHERE break_id = $1 ORDER BY version_id", &[id])?;
+        if versions.len() != entries.len() {
+            return Ok(Some((entries[0].0, format!("break {id} has {} kept versions; the log records {} replacements", versions.len(), entries.len()))));
+        }
+        let current: Option<String> = tx.query_opt("SELECT data FROM recon.breaks WHERE break_id = $1", &[id])?.map(|r| r.get(0));
+        for (i, ((seq, p, actor, at), v)) in entries.iter().zip(&versions).enumerate() {
+            let next: Option<String> = versions.get(i + 1).map(|n| n.get(0)).or_else(|| current.clone());
+            let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+            let (data, status, by, when, reason): (String, String, String, String, String) = (v.get(0), v.get(1), v.get(2), v.get(3), v.get(4));
+            let mut differs = Vec::new();
+            if content_digest(&data) != text("old") {
+                differs.push("the kept contents".to_string());
+            }
+            if next.as_deref().map(content_digest) != Some(text("new")) {
+                differs.push("the contents that replaced them".to_string());
+            }
+            for (name, row, log) in [("status", &status, &text("from")), ("by", &by, actor), ("at", &when, at), ("reason", &reason, &text("reason"))] {
+                if row != log {
+                    differs.push(format!("{name} `{row}` (the log: `{log}`)"));
+                }
+            }
+            if !differs.is_empty() {
+                return Ok(Some((*seq, format!("replacement {} of break {id} disagrees with its entry {seq}: {}", i + 1, differs.join(", ")))));
+            }
+        }
     }
     Ok(None)
 }

@@ -43,6 +43,7 @@ CREATE TABLE recon.policy_saves (
 CREATE TABLE recon.breaks (
   break_id      TEXT COLLATE "C" PRIMARY KEY,
   ord           BIGSERIAL NOT NULL,        -- import order
+  import_seq    BIGINT NOT NULL,           -- the IMPORT entry that inserted it
   break_type    TEXT COLLATE "C" NOT NULL,
   counterparty  TEXT COLLATE "C",
   amount        TEXT NOT NULL,             -- decimal as text: never a float
@@ -68,6 +69,7 @@ CREATE INDEX breaks_lower_id ON recon.breaks ((lower(break_id)));
 CREATE INDEX breaks_similar_cp ON recon.breaks (break_type, counterparty, updated_at) WHERE status <> 'NEW';
 CREATE INDEX breaks_similar_instrument ON recon.breaks (break_type, instrument_id, updated_at) WHERE status <> 'NEW';
 CREATE INDEX breaks_updated ON recon.breaks (updated_at, break_id);
+CREATE INDEX breaks_import ON recon.breaks (import_seq, ord);
 
 CREATE TABLE recon.break_versions (
   version_id  BIGSERIAL PRIMARY KEY,
@@ -249,15 +251,19 @@ DECLARE
   v_at TEXT := recon.now_text();
   v_total BIGINT := jsonb_array_length(p_breaks);
   v_contents TEXT;
+  v_seq BIGINT;
 BEGIN
   PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer'], 'import breaks');
+  -- The chain's head first: each break records the entry that inserts it (verify groups them
+  -- by it), and imports take turns.
+  SELECT seq + 1 INTO v_seq FROM recon.chain_head FOR UPDATE;
   WITH input AS (
     SELECT e.value AS v, e.n FROM jsonb_array_elements(p_breaks) WITH ORDINALITY AS e(value, n)
   ), firsts AS (
     SELECT DISTINCT ON (v->>'break_id') v, n FROM input ORDER BY v->>'break_id', n
   ), ins AS (
-    INSERT INTO recon.breaks (break_id, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
-    SELECT v->>'break_id', v->>'break_type', v->>'counterparty', v->>'amount', v->>'currency', v->>'detected_at', v->>'instrument_id', v->>'data', v_at, v_at
+    INSERT INTO recon.breaks (break_id, import_seq, break_type, counterparty, amount, currency, detected_at, instrument_id, data, imported_at, updated_at)
+    SELECT v->>'break_id', v_seq, v->>'break_type', v->>'counterparty', v->>'amount', v->>'currency', v->>'detected_at', v->>'instrument_id', v->>'data', v_at, v_at
       FROM firsts ORDER BY n
     ON CONFLICT (break_id) DO NOTHING
     RETURNING break_id, data
