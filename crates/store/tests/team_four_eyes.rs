@@ -235,6 +235,16 @@ fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
             "the contents of the breaks IMPORT entry".to_string(),
         ),
         (
+            "UPDATE recon.policy_versions SET authority = '{\"tiers\": [], \"above\": null, \"types\": []}'".to_string(),
+            format!("UPDATE recon.policy_versions SET authority = '{}'", PolicySet::bundled().authority.to_json()),
+            "the four-eyes limits stored with policy version".to_string(),
+        ),
+        (
+            "UPDATE recon.policy_versions SET text = text || ' '".to_string(),
+            "UPDATE recon.policy_versions SET text = left(text, -1)".to_string(),
+            "was edited: it no longer hashes to its version".to_string(),
+        ),
+        (
             format!("UPDATE recon.run_nodes SET attempts = attempts + 1 WHERE run_id = {run_id} AND agent = 'RULES'"),
             format!("UPDATE recon.run_nodes SET attempts = attempts - 1 WHERE run_id = {run_id} AND agent = 'RULES'"),
             format!("run {run_id} of"),

@@ -10,7 +10,8 @@
 //! break's status, decision, tier, assignee and latest run are what replaying the entries
 //! gives; every break's contents against the IMPORT entry that inserted it (a digest over the
 //! breaks it inserted, in order), and each replacement's kept version, who, when, why and both
-//! digests against its BREAK_REPLACED entry. Not yet: policy texts (SQLite checks them).
+//! digests against its BREAK_REPLACED entry; policy versions and saves against their entries
+//! (shared with SQLite), and each version's four-eyes limits against what its text says.
 
 use crate::error::Result;
 use crate::lifecycle::HumanAction;
@@ -275,7 +276,49 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
     if let Some(id) = expected.keys().next() {
         return Ok(Some((0, format!("the log records break {id}, which is not in the breaks table (deleted)"))));
     }
-    contents(tx, &imports, &replaced)
+    if let Some(bad) = contents(tx, &imports, &replaced)? {
+        return Ok(Some(bad));
+    }
+    policies(tx)
+}
+
+/// Policy versions and saves against their entries (the check SQLite runs), and each version's
+/// stored four-eyes limits against its own text: the database enforces the stored copy, so an
+/// edited copy would lift a limit the text still states.
+fn policies(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
+    use crate::sqlite::state::{check_policies, PolicyRows};
+    let rows = PolicyRows {
+        entries: tx
+            .query("SELECT seq, subject, actor, at, payload FROM recon.audit_log WHERE kind = 'POLICY_SAVED' ORDER BY seq", &[])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect(),
+        versions: tx
+            .query("SELECT hash, text, source, author, note, saved_at FROM recon.policy_versions ORDER BY saved_at, hash", &[])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+            .collect(),
+        saves: tx
+            .query("SELECT save_id, hash, path, author, note, saved_at, previous FROM recon.policy_saves ORDER BY save_id", &[])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .collect(),
+    };
+    if let Some(bad) = check_policies(&rows)? {
+        return Ok(Some(bad));
+    }
+    for r in tx.query("SELECT hash, text, source, authority FROM recon.policy_versions ORDER BY saved_at, hash", &[])? {
+        let (hash, text, source, stored): (String, String, String, Value) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        // A text that no longer loads (a newer build's) is checked by its hash alone.
+        let Ok(set) = reconagent_engine::policy::PolicySet::load(&text, &source) else { continue };
+        if set.authority.to_json() != stored {
+            return Ok(Some((
+                0,
+                format!("the four-eyes limits stored with policy version {hash:.12} were edited: they are {stored}, its text says {}", set.authority.to_json()),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Each break's contents against the IMPORT entry that inserted it (what it was imported with:

@@ -303,6 +303,32 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
 /// says who, when, from which file, with which note (and, for a save, the file's hash before it)
 /// as its POLICY_SAVED entry does; a save or version without its entry is named.
 fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
+    let mut rows = PolicyRows::default();
+    let mut stmt = conn.prepare("SELECT seq, subject, actor, at, payload FROM audit_log WHERE kind = 'POLICY_SAVED' ORDER BY seq")?;
+    rows.entries = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<std::result::Result<_, _>>()?;
+    let mut stmt = conn.prepare("SELECT hash, text, source, author, note, saved_at FROM policy_versions ORDER BY rowid")?;
+    rows.versions = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?.collect::<std::result::Result<_, _>>()?;
+    let mut stmt = conn.prepare("SELECT save_id, hash, path, author, note, saved_at, previous FROM policy_saves ORDER BY save_id")?;
+    rows.saves =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?.collect::<std::result::Result<_, _>>()?;
+    check_policies(&rows)
+}
+
+/// The policy tables and their entries, as any backend reads them (they are small).
+#[derive(Default)]
+pub(crate) struct PolicyRows {
+    /// POLICY_SAVED entries in order: seq, subject (the version), actor, at, payload.
+    pub(crate) entries: Vec<(i64, String, String, String, String)>,
+    /// Versions: hash, text, source, author, note, saved_at.
+    pub(crate) versions: Vec<(String, String, String, String, String, String)>,
+    /// Saves: id, hash, path, author, note, saved_at, previous.
+    pub(crate) saves: Vec<(i64, String, String, String, String, String, Option<String>)>,
+}
+
+/// Every stored version's text still hashes to its version, and every version and save says
+/// who, when, from which file, with which note (and, for a save, the file's hash before it) as
+/// its POLICY_SAVED entry does; a save or version without its entry is named.
+pub(crate) fn check_policies(rows: &PolicyRows) -> Result<Option<(i64, String)>> {
     struct Saved {
         seq: i64,
         version: String,
@@ -315,15 +341,13 @@ fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
     let mut by_save: HashMap<i64, Saved> = HashMap::new();
     let mut by_version: HashMap<(String, String), i64> = HashMap::new();
     let mut saved: Vec<Saved> = Vec::new();
-    let mut stmt = conn.prepare("SELECT seq, subject, actor, at, payload FROM audit_log WHERE kind = 'POLICY_SAVED' ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let p: Value = serde_json::from_str(&r.get::<_, String>(4)?)?;
+    for (seq, subject, actor, at, payload) in &rows.entries {
+        let p: Value = serde_json::from_str(payload)?;
         let e = Saved {
-            seq: r.get(0)?,
-            version: r.get(1)?,
-            actor: r.get(2)?,
-            at: r.get(3)?,
+            seq: *seq,
+            version: subject.clone(),
+            actor: actor.clone(),
+            at: at.clone(),
             source: p["source"].as_str().unwrap_or_default().to_string(),
             note: p["note"].as_str().unwrap_or_default().to_string(),
             previous: p["previous"].as_str().map(str::to_string),
@@ -337,38 +361,30 @@ fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
         }
     }
     let entry_of = |seq: i64| by_save.values().chain(&saved).find(|e| e.seq == seq);
-    let mut stmt = conn.prepare("SELECT hash, text, source, author, note, saved_at FROM policy_versions ORDER BY rowid")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (hash, text, source, author, note, at): (String, String, String, String, String, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-        if reconagent_engine::policy::PolicySet::content_hash(&text) != hash {
+    for (hash, text, source, author, note, at) in &rows.versions {
+        if &reconagent_engine::policy::PolicySet::content_hash(text) != hash {
             return Ok(Some((0, format!("the text of policy version {hash:.12} was edited: it no longer hashes to its version"))));
         }
         let Some(e) = by_version.get(&(hash.clone(), at.clone())).and_then(|seq| entry_of(*seq)) else {
             return Ok(Some((0, format!("policy version {hash:.12} of {at} is stored but no POLICY_SAVED entry records it (inserted or re-dated directly)"))));
         };
-        if let Some(d) = differences(&[("author", &author, &e.actor), ("file", &source, &e.source), ("note", &note, &e.note)]) {
+        if let Some(d) = differences(&[("author", author, &e.actor), ("file", source, &e.source), ("note", note, &e.note)]) {
             return Ok(Some((e.seq, format!("policy version {hash:.12} was edited: {d}"))));
         }
     }
-    let mut stmt = conn.prepare("SELECT save_id, hash, path, author, note, saved_at, previous FROM policy_saves ORDER BY save_id")?;
-    let mut rows = stmt.query([])?;
     let mut seen = 0;
-    while let Some(r) = rows.next()? {
-        let (id, hash, path, author, note, at, previous): (i64, String, String, String, String, String, Option<String>) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
-        let Some(e) = by_save.get(&id) else {
+    for (id, hash, path, author, note, at, previous) in &rows.saves {
+        let Some(e) = by_save.get(id) else {
             return Ok(Some((0, format!("policy save {id} is stored but no POLICY_SAVED entry records it (inserted directly)"))));
         };
         seen += 1;
-        let (prev_row, prev_log) = (previous.unwrap_or_default(), e.previous.clone().unwrap_or_default());
+        let (prev_row, prev_log) = (previous.clone().unwrap_or_default(), e.previous.clone().unwrap_or_default());
         if let Some(d) = differences(&[
-            ("version", &hash, &e.version),
-            ("file", &path, &e.source),
-            ("author", &author, &e.actor),
-            ("note", &note, &e.note),
-            ("time", &at, &e.at),
+            ("version", hash, &e.version),
+            ("file", path, &e.source),
+            ("author", author, &e.actor),
+            ("note", note, &e.note),
+            ("time", at, &e.at),
             ("previous", &prev_row, &prev_log),
         ]) {
             return Ok(Some((e.seq, format!("policy save {id} was edited: {d}"))));
