@@ -211,8 +211,7 @@ pub(crate) fn open_existing(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
 /// `audit verify`: read-only, on an existing file; with `expect`, the saved head must still be
 /// in the chain.
 pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode> {
-    let team = team_url(db).is_some();
-    let v = if team {
+    let v = if team_url(db).is_some() {
         // The team database: the chain and its head row, in one snapshot.
         anyhow::ensure!(expect.is_none(), "--expect is for a database file; a team database keeps its verified heads itself");
         open(db)?.verify()?
@@ -220,13 +219,8 @@ pub(crate) fn verify(db: Option<&Path>, expect: Option<&str>) -> Result<ExitCode
         reconagent_api::audit::verify_file(&db_path(db), expect)?
     };
     if v.ok {
-        let checked = if team {
-            "every break, run and action agrees with it (policy texts are checked on database files only so far)"
-        } else {
-            "every break, run and action agrees with it"
-        };
         println!(
-            "audit log intact: {} entries, head {}; {checked}{}",
+            "audit log intact: {} entries, head {}; every break, run and action agrees with it{}",
             v.entries,
             v.head,
             expect.map(|e| format!("; it holds the saved head {e}")).unwrap_or_default()

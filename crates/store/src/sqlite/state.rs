@@ -314,15 +314,19 @@ fn policy_texts(conn: &Connection) -> Result<Option<(i64, String)>> {
     check_policies(&rows)
 }
 
+/// A POLICY_SAVED entry: seq, subject (the version), actor, at, payload.
+pub(crate) type PolicyEntry = (i64, String, String, String, String);
+/// A stored version: hash, text, source, author, note, saved_at.
+pub(crate) type VersionRow = (String, String, String, String, String, String);
+/// A stored save: id, hash, path, author, note, saved_at, previous.
+pub(crate) type SaveRow = (i64, String, String, String, String, String, Option<String>);
+
 /// The policy tables and their entries, as any backend reads them (they are small).
 #[derive(Default)]
 pub(crate) struct PolicyRows {
-    /// POLICY_SAVED entries in order: seq, subject (the version), actor, at, payload.
-    pub(crate) entries: Vec<(i64, String, String, String, String)>,
-    /// Versions: hash, text, source, author, note, saved_at.
-    pub(crate) versions: Vec<(String, String, String, String, String, String)>,
-    /// Saves: id, hash, path, author, note, saved_at, previous.
-    pub(crate) saves: Vec<(i64, String, String, String, String, String, Option<String>)>,
+    pub(crate) entries: Vec<PolicyEntry>,
+    pub(crate) versions: Vec<VersionRow>,
+    pub(crate) saves: Vec<SaveRow>,
 }
 
 /// Every stored version's text still hashes to its version, and every version and save says
