@@ -15,10 +15,15 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const DRIVER: &str = "http://127.0.0.1:4444";
 
+#[path = "../crates/store/tests/support/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
 /// A minimal W3C WebDriver client: just what these tests need.
 struct Session {
     id: String,
     agent: ureq::Agent,
+    driver: String,
 }
 
 fn post(agent: &ureq::Agent, url: &str, body: Value) -> Value {
@@ -28,14 +33,18 @@ fn post(agent: &ureq::Agent, url: &str, body: Value) -> Value {
 
 impl Session {
     fn start(app: &Path) -> Session {
+        Session::start_at(DRIVER, app)
+    }
+    /// A session on the tauri-driver at `driver` (one per window when there are two).
+    fn start_at(driver: &str, app: &Path) -> Session {
         let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(60))).http_status_as_error(false).build().into();
         let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app } } } });
-        let v = post(&agent, &format!("{DRIVER}/session"), caps);
+        let v = post(&agent, &format!("{driver}/session"), caps);
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Session { id, agent }
+        Session { id, agent, driver: driver.to_string() }
     }
     fn url(&self, rest: &str) -> String {
-        format!("{DRIVER}/session/{}/{rest}", self.id)
+        format!("{}/session/{}/{rest}", self.driver, self.id)
     }
     fn find(&self, css: &str) -> Option<String> {
         let v = post(&self.agent, &self.url("element"), json!({ "using": "css selector", "value": css }));
@@ -63,7 +72,12 @@ impl Session {
             match self.script(&js).as_str() {
                 Some(t) if t.contains(want) => return t.to_string(),
                 Some(t) => assert!(start.elapsed() < Duration::from_secs(secs), "`{css}` says `{}`, never `{want}`", &t[..t.len().min(300)]),
-                None => assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for `{css}`"),
+                None => {
+                    if start.elapsed() >= Duration::from_secs(secs) {
+                        let page = self.script("return document.body.innerText");
+                        panic!("timed out waiting for `{css}`; the window shows: {}", page.as_str().unwrap_or_default().chars().take(800).collect::<String>());
+                    }
+                }
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -102,7 +116,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.agent.delete(&format!("{DRIVER}/session/{}", self.id)).call();
+        let _ = self.agent.delete(&format!("{}/session/{}", self.driver, self.id)).call();
     }
 }
 
@@ -130,9 +144,16 @@ fn root() -> PathBuf {
 /// Starts tauri-driver; the app it launches uses `db` and a policy file beside it (never the
 /// checkout's `policies/` file).
 fn start_driver(db: &Path) -> Driver {
+    start_driver_on(&db.to_string_lossy(), &db.with_file_name("routing_policies.yaml"), 4444, 4445)
+}
+
+/// Starts a tauri-driver on `port` (its WebKitWebDriver on `native_port`) whose app opens `db`
+/// (a file or a team database's URL) with the policy file `policies`.
+fn start_driver_on(db: &str, policies: &Path, port: u16, native_port: u16) -> Driver {
     let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
         .env("RECONAGENT_DB", db)
-        .env("RECONAGENT_POLICIES", db.with_file_name("routing_policies.yaml"))
+        .env("RECONAGENT_POLICIES", policies)
         .env("RECONAGENT_ACTOR", "e2e-reviewer")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -142,7 +163,7 @@ fn start_driver(db: &Path) -> Driver {
     // Ready when it answers /status (a fixed pause was too short on a busy machine).
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().into();
     let start = Instant::now();
-    while agent.get(&format!("{DRIVER}/status")).call().is_err() {
+    while agent.get(&format!("http://127.0.0.1:{port}/status")).call().is_err() {
         assert!(start.elapsed() < Duration::from_secs(30), "tauri-driver did not start");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -524,5 +545,80 @@ fn a_damaged_database_is_left_alone_and_a_new_one_offered() -> TestResult {
     assert_eq!(std::fs::read(&db).unwrap(), garbage, "the refused file is untouched");
     let new_files = std::fs::read_dir(data.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("e2e-new-")).count();
     assert!(new_files >= 1, "a new database beside the old one");
+    Ok(())
+}
+
+/// Team mode, two windows: alice (reviewer) and bob (reviewer and approver) on one PostgreSQL
+/// database that a worker processed. Alice accepts a CRITICAL escalation: it becomes a proposal.
+/// Bob's Review screen, already open, shows it without a reload (LISTEN/NOTIFY); he approves;
+/// alice's list drops the break without a reload; the audit export names both people.
+#[test]
+#[ignore = "needs a display, tauri-driver and PostgreSQL: run by `make e2e`"]
+fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult {
+    use reconagent_store::prelude::*;
+    let Fixture { app, shots, data, .. } = fixture();
+    let pg = pg::PgCluster::team();
+    pg.admin().batch_execute("GRANT recon_reviewer TO bob")?;
+    let url = |who: &str| format!("postgres://{who}@127.0.0.1:{}/postgres", pg.port);
+    {
+        let worker = reconagent_store::postgres::PgStore::connect(&url("worker"))?;
+        worker.import_breaks(&reconagent_engine::sample::bundled_breaks_as_of(chrono::Utc::now()), "the day's feed")?;
+        let orch = reconagent_engine::orchestrate::Orchestrator::bundled();
+        worker.record_policy(&orch.policies, "in force")?;
+        let orch = orch.with_history(worker.history()?);
+        let cancel = reconagent_engine::orchestrate::CancelFlag::default();
+        reconagent_api::runs::process_new(&worker, &orch, reconagent_engine::graph::RunMode::V2, chrono::Utc::now(), cancel, |_, _, _| {})?;
+    }
+    let _alice_driver = start_driver_on(&url("alice"), &data.path().join("alice/routing_policies.yaml"), 4444, 4445);
+    let _bob_driver = start_driver_on(&url("bob"), &data.path().join("bob/routing_policies.yaml"), 4446, 4447);
+    let alice = Session::start_at("http://127.0.0.1:4444", &app);
+    let bob = Session::start_at("http://127.0.0.1:4446", &app);
+    // Side by side, so a screenshot shows both people's windows.
+    for (s, x) in [(&alice, 0), (&bob, 720)] {
+        post(&s.agent, &s.url("window/rect"), json!({ "x": x, "y": 0, "width": 720, "height": 900 }));
+    }
+    for s in [&alice, &bob] {
+        s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+        s.click("[data-testid=nav-review]");
+        s.wait_text("[data-testid=review-list] .row .tag", "CRITICAL", 20);
+    }
+    assert!(bob.find("[data-testid=proposals]").is_none(), "nothing waits for bob yet");
+
+    // Alice accepts the most severe break: confirmed, then proposed, not applied.
+    let first = alice.script("return document.querySelector('[data-testid=review-list] .row.selected').getAttribute('data-break-id')");
+    let first = first.as_str().expect("the cursor's break").to_string();
+    alice.script("window.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' })); return true;");
+    alice.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
+    alice.click("[data-testid=confirm-yes]");
+    let said = alice.wait_text("[data-testid=review-message]", "needs a second person (tier CRITICAL", 10);
+    assert!(said.contains(&first) && said.contains("proposal 1"), "{said}");
+    screenshot(&shots, "20-team-alice-proposes");
+
+    // Bob's open Review screen shows it without a reload; he approves.
+    bob.wait_text("[data-testid=proposals]", "proposed by alice", 10);
+    bob.wait_text("[data-testid=proposals]", &first, 5);
+    screenshot(&shots, "21-team-bob-sees-the-proposal");
+    bob.click("[data-testid=approve]");
+    bob.wait_text("[data-testid=proposal-message]", &format!("Approved proposal 1 ({first}): now RESOLVED."), 10);
+    screenshot(&shots, "22-team-bob-approved");
+
+    // Alice's list drops the break without a reload.
+    let start = Instant::now();
+    let js = "const e = document.querySelector('[data-testid=review-list]'); return e ? e.textContent : '';";
+    while alice.script(js).as_str().is_some_and(|t| t.contains(&first)) {
+        assert!(start.elapsed() < Duration::from_secs(10), "{first} is still in alice's list");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // The audit export names both people on the approved action.
+    let carol = reconagent_store::postgres::PgStore::connect(&url("carol"))?;
+    let out = data.path().join("team-report.json");
+    let today = chrono::Utc::now().date_naive();
+    let query = reconagent_store::export::ReportQuery { from: today, to: today, break_type: None };
+    reconagent_store::export::export(&carol, &query, reconagent_store::export::ExportFormat::Json, &out)?;
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+    let text = report.to_string();
+    assert!(text.contains("\\\"proposed_by\\\":\\\"alice\\\"") && text.contains("\\\"approved_by\\\":\\\"bob\\\""), "the report's entries name alice and bob");
+    assert!(carol.verify()?.ok);
     Ok(())
 }
