@@ -240,6 +240,11 @@ fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
             "the four-eyes limits stored with policy version".to_string(),
         ),
         (
+            "UPDATE recon.policy_versions SET auto_resolve = '{\"max_tier\": \"CRITICAL\", \"never\": []}'".to_string(),
+            format!("UPDATE recon.policy_versions SET auto_resolve = '{}'", PolicySet::bundled().classifier.auto_resolve_json()),
+            "the auto-resolve limits stored with policy version".to_string(),
+        ),
+        (
             "UPDATE recon.policy_versions SET text = text || ' '".to_string(),
             "UPDATE recon.policy_versions SET text = left(text, -1)".to_string(),
             "was edited: it no longer hashes to its version".to_string(),

@@ -122,3 +122,54 @@ fn the_lifecycle_is_enforced_by_the_database_not_only_by_the_client() -> R {
     assert_eq!(store.audit_entries(&AuditQuery { limit: 10, ..Default::default() })?.len(), 1, "only the import");
     Ok(())
 }
+
+/// Decision safety in the database: whoever holds the processor role cannot record an
+/// AUTO_RESOLVE that the engine would have sent to a person. Forged runs (a CRITICAL break
+/// closed, a failed agent ignored, a hold dropped, a never-auto-resolved type closed) are each
+/// refused with the reason; a v1 comparison run, which closes nothing, is recorded.
+#[test]
+fn a_forged_auto_resolve_is_refused_by_the_database() -> R {
+    use reconagent_engine::graph::NodeStatus;
+    let pg = PgCluster::team();
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    let orch = Orchestrator::bundled();
+    let breaks = generate(11, 200, &orch.refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    worker.record_policy(&orch.policies, "in force")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    let closed = |mut g: reconagent_engine::graph::ExecutionGraph| {
+        g.decision.action = DecisionAction::AutoResolve;
+        g
+    };
+    let find = |f: &dyn Fn(&reconagent_engine::graph::ExecutionGraph) -> bool| graphs.iter().find(|g| f(g)).cloned().expect("such a break in the sample");
+    let critical = closed(find(&|g| g.profile.tier == reconagent_engine::RiskTier::Critical));
+    let mut failed = find(&|g| g.decision.action == DecisionAction::AutoResolve);
+    failed.nodes[0].status = NodeStatus::Failed;
+    let mut held = find(&|g| g.decision.action == DecisionAction::AutoResolve && g.break_id != failed.break_id);
+    held.decision.holds.push(reconagent_engine::SafetyHold::RecordsInconsistent { issues: vec!["the two sides name different trades".into()] });
+    // The policy raises REGULATORY_DATA to at least HIGH; lowered here so only its type stops it.
+    let mut regulatory = closed(find(&|g| g.profile.break_type.as_str() == "REGULATORY_DATA"));
+    regulatory.profile.tier = reconagent_engine::RiskTier::Low;
+    for (forged, why) in [
+        (critical.clone(), "is above the auto-resolve limit MEDIUM"),
+        (failed, "an agent failed"),
+        (held, "must be held for a person"),
+        (regulatory, "REGULATORY_DATA is never auto-resolved"),
+    ] {
+        match worker.record_runs(&[forged]) {
+            Err(StoreError::Invalid(m)) => assert!(m.starts_with("an AUTO_RESOLVE of break ") && m.contains(why), "{m}"),
+            other => panic!("a forged AUTO_RESOLVE ({why}) was not refused: {other:?}"),
+        }
+    }
+    assert!(worker.runs_of(&critical.break_id)?.is_empty(), "nothing half-written");
+    // A v1 comparison may say AUTO_RESOLVE: it closes nothing.
+    let mut v1 = critical.clone();
+    v1.mode = RunMode::V1;
+    worker.record_runs(&[v1])?;
+    assert_eq!(worker.status_of(&critical.break_id)?, BreakStatus::New);
+    // The engine's own runs are recorded as ever.
+    worker.record_runs(&graphs)?;
+    assert!(worker.verify()?.ok);
+    Ok(())
+}

@@ -107,6 +107,14 @@ impl ClassifierConfig {
         tier <= self.auto_resolve_max_tier && !self.never_auto_resolve.contains(break_type)
     }
 
+    /// The auto-resolve limits as the team database stores them with a policy version, to
+    /// refuse a recorded AUTO_RESOLVE above them: `{"max_tier": "MEDIUM", "never": [...]}`.
+    pub fn auto_resolve_json(&self) -> serde_json::Value {
+        let mut never: Vec<&String> = self.never_auto_resolve.iter().collect();
+        never.sort();
+        serde_json::json!({ "max_tier": self.auto_resolve_max_tier.as_str(), "never": never })
+    }
+
     pub fn critical_threshold(&self) -> Decimal {
         self.tier_thresholds.last().map(|t| t.1).unwrap_or(Decimal::ONE)
     }

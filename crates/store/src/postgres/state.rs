@@ -11,7 +11,8 @@
 //! gives; every break's contents against the IMPORT entry that inserted it (a digest over the
 //! breaks it inserted, in order), and each replacement's kept version, who, when, why and both
 //! digests against its BREAK_REPLACED entry; policy versions and saves against their entries
-//! (shared with SQLite), and each version's four-eyes limits against what its text says.
+//! (shared with SQLite), and each version's four-eyes and auto-resolve limits against what its
+//! text says.
 
 use crate::error::Result;
 use crate::lifecycle::HumanAction;
@@ -307,15 +308,14 @@ fn policies(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
     if let Some(bad) = check_policies(&rows)? {
         return Ok(Some(bad));
     }
-    for r in tx.query("SELECT hash, text, source, authority FROM recon.policy_versions ORDER BY saved_at, hash", &[])? {
-        let (hash, text, source, stored): (String, String, String, Value) = (r.get(0), r.get(1), r.get(2), r.get(3));
+    for r in tx.query("SELECT hash, text, source, authority, auto_resolve FROM recon.policy_versions ORDER BY saved_at, hash", &[])? {
+        let (hash, text, source, authority, auto_resolve): (String, String, String, Value, Value) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
         // A text that no longer loads (a newer build's) is checked by its hash alone.
         let Ok(set) = reconagent_engine::policy::PolicySet::load(&text, &source) else { continue };
-        if set.authority.to_json() != stored {
-            return Ok(Some((
-                0,
-                format!("the four-eyes limits stored with policy version {hash:.12} were edited: they are {stored}, its text says {}", set.authority.to_json()),
-            )));
+        for (what, stored, says) in [("four-eyes", authority, set.authority.to_json()), ("auto-resolve", auto_resolve, set.classifier.auto_resolve_json())] {
+            if stored != says {
+                return Ok(Some((0, format!("the {what} limits stored with policy version {hash:.12} were edited: they are {stored}, its text says {says}"))));
+            }
         }
     }
     Ok(None)

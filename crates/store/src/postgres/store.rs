@@ -373,8 +373,9 @@ impl BreakStore for PgStore {
 
 impl RunStore for PgStore {
     fn record_policy(&self, set: &PolicySet, note: &str) -> Result<()> {
-        let authority = set.authority.to_json();
-        self.client().execute("SELECT recon.record_policy($1, $2, $3, $4, $5)", &[&set.version, &&*set.text, &set.source_name, &note, &authority])?;
+        let (authority, auto_resolve) = (set.authority.to_json(), set.classifier.auto_resolve_json());
+        self.client()
+            .execute("SELECT recon.record_policy($1, $2, $3, $4, $5, $6)", &[&set.version, &&*set.text, &set.source_name, &note, &authority, &auto_resolve])?;
         Ok(())
     }
 
@@ -805,8 +806,8 @@ fn summary(tx: &mut postgres::Transaction<'_>, p: &[&(dyn ToSql + Sync)]) -> Res
 impl PolicyStore for PgStore {
     fn record_policy_save(&self, set: &PolicySet, path: &str, note: &str, previous: Option<&str>) -> Result<PolicySave> {
         let r = self.client().query_one(
-            "SELECT save_id, saved_at FROM recon.record_policy_save($1, $2, $3, $4, $5, $6)",
-            &[&set.version, &&*set.text, &path, &note, &previous, &set.authority.to_json()],
+            "SELECT save_id, saved_at FROM recon.record_policy_save($1, $2, $3, $4, $5, $6, $7)",
+            &[&set.version, &&*set.text, &path, &note, &previous, &set.authority.to_json(), &set.classifier.auto_resolve_json()],
         )?;
         Ok(PolicySave {
             save_id: Some(r.get(0)),

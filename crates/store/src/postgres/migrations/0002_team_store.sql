@@ -27,7 +27,10 @@ CREATE TABLE recon.policy_versions (
   saved_at TEXT COLLATE "C" NOT NULL,
   -- Four eyes as the version states it (reconagent_engine::policy::AuthorityLimits::to_json):
   -- {"tiers": [...], "above": "amount" or null, "types": [...]}.
-  authority JSONB NOT NULL DEFAULT '{}'
+  authority JSONB NOT NULL DEFAULT '{}',
+  -- The version's auto-resolve limits (ClassifierConfig::auto_resolve_json):
+  -- {"max_tier": "MEDIUM", "never": [...]}. record_runs refuses an AUTO_RESOLVE above them.
+  auto_resolve JSONB NOT NULL CHECK (auto_resolve ? 'max_tier')
 );
 
 CREATE TABLE recon.policy_saves (
@@ -314,7 +317,7 @@ BEGIN
 END $$;
 
 -- A policy version, once per content hash (checked against its text).
-CREATE FUNCTION recon.insert_version(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_at TEXT, p_authority JSONB) RETURNS BOOLEAN
+CREATE FUNCTION recon.insert_version(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_at TEXT, p_authority JSONB, p_auto_resolve JSONB) RETURNS BOOLEAN
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -323,39 +326,43 @@ BEGIN
   IF recon.digest(p_text) <> p_hash THEN
     RAISE EXCEPTION 'policy version % is not the SHA-256 of its text', p_hash USING ERRCODE = 'RA422';
   END IF;
-  INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at, authority)
-    VALUES (p_hash, p_text, p_source, session_user, p_note, p_at, p_authority)
+  INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at, authority, auto_resolve)
+    VALUES (p_hash, p_text, p_source, session_user, p_note, p_at, p_authority, p_auto_resolve)
     ON CONFLICT (hash) DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n > 0;
 END $$;
 
-CREATE FUNCTION recon.record_policy(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_authority JSONB) RETURNS VOID
+CREATE FUNCTION recon.record_policy(p_hash TEXT, p_text TEXT, p_source TEXT, p_note TEXT, p_authority JSONB, p_auto_resolve JSONB) RETURNS VOID
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_at TEXT := recon.now_text();
 BEGIN
   PERFORM recon.require(ARRAY['recon_processor', 'recon_reviewer', 'recon_policy_admin'], 'record the policy version in use');
-  IF recon.insert_version(p_hash, p_text, p_source, p_note, v_at, p_authority) THEN
+  IF recon.insert_version(p_hash, p_text, p_source, p_note, v_at, p_authority, p_auto_resolve) THEN
     PERFORM recon.chain_append('POLICY_SAVED', p_hash, '{"note":' || recon.json_string(p_note) || ',"source":' || recon.json_string(p_source) || '}', v_at);
   END IF;
 END $$;
 
-CREATE FUNCTION recon.record_policy_save(p_hash TEXT, p_text TEXT, p_path TEXT, p_note TEXT, p_previous TEXT, p_authority JSONB, OUT save_id BIGINT, OUT saved_at TEXT)
+CREATE FUNCTION recon.record_policy_save(p_hash TEXT, p_text TEXT, p_path TEXT, p_note TEXT, p_previous TEXT, p_authority JSONB, p_auto_resolve JSONB, OUT save_id BIGINT, OUT saved_at TEXT)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 BEGIN
   PERFORM recon.require(ARRAY['recon_policy_admin'], 'save a policy');
   saved_at := recon.now_text();
-  PERFORM recon.insert_version(p_hash, p_text, p_path, p_note, saved_at, p_authority);
+  PERFORM recon.insert_version(p_hash, p_text, p_path, p_note, saved_at, p_authority, p_auto_resolve);
   INSERT INTO recon.policy_saves (hash, path, author, note, saved_at, previous) VALUES (p_hash, p_path, session_user, p_note, saved_at, p_previous)
     RETURNING policy_saves.save_id INTO save_id;
   PERFORM recon.chain_append('POLICY_SAVED', p_hash,
     '{"note":' || recon.json_string(p_note) || ',"previous":' || COALESCE(recon.json_string(p_previous), 'null')
     || ',"save_id":' || save_id || ',"source":' || recon.json_string(p_path) || '}', saved_at);
 END $$;
+
+-- A tier's rank (LOW 0 .. CRITICAL 3), as reconagent_engine::RiskTier orders them.
+CREATE FUNCTION recon.tier_rank(t TEXT) RETURNS INT LANGUAGE sql IMMUTABLE SET search_path = pg_catalog
+  AS $$ SELECT CASE t WHEN 'LOW' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'HIGH' THEN 2 WHEN 'CRITICAL' THEN 3 END $$;
 
 -- Runs, in one call: each element the rows of one prepared run (crate::run_rows::PreparedRun).
 -- A comparison (v1) run changes nothing about its break. Returns the run ids in order.
@@ -369,6 +376,7 @@ DECLARE
   k INT := jsonb_array_length(p_runs);
   ids BIGINT[];
   bad TEXT;
+  bad_why TEXT;
   head recon.chain_head%ROWTYPE;
   e RECORD;
   v_seq BIGINT;
@@ -406,6 +414,25 @@ BEGIN
    WHERE r->>'decision' IS NULL OR r->>'decision' NOT IN ('AUTO_RESOLVE', 'HIL_REVIEW', 'ESCALATE') LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'unknown decision %', bad USING ERRCODE = 'RA422';
+  END IF;
+  -- Decision safety, enforced here too: a run that closes its break by itself (AUTO_RESOLVE,
+  -- not a v1 comparison) is refused when an agent failed, a checkpoint could not be evaluated,
+  -- the run records a hold, or the version's limits do not allow it for this tier or type.
+  -- Whoever records runs cannot close a break the engine would have sent to a person.
+  SELECT x.break_id, x.why INTO bad, bad_why FROM (
+    SELECT r->>'break_id' AS break_id, CASE
+      WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(r->'nodes') nd WHERE nd->>1 IN ('FAILED', 'TIMED_OUT')) THEN 'an agent failed'
+      WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(r->'checkpoints') c WHERE c->>3 IS NOT NULL) THEN 'a checkpoint could not be evaluated'
+      WHEN ((r->>'payload_head') || '0' || (r->>'payload_tail'))::jsonb ? 'holds' THEN 'the run records why it must be held for a person'
+      WHEN recon.tier_rank(r->>'tier') > recon.tier_rank(v.auto_resolve->>'max_tier')
+        THEN 'tier ' || (r->>'tier') || ' is above the auto-resolve limit ' || (v.auto_resolve->>'max_tier')
+      WHEN COALESCE(v.auto_resolve->'never', '[]') ? (r->>'break_type') THEN (r->>'break_type') || ' is never auto-resolved'
+    END AS why
+    FROM jsonb_array_elements(p_runs) r JOIN recon.policy_versions v ON v.hash = r->>'policy_version'
+    WHERE r->>'mode' <> 'v1' AND r->>'decision' = 'AUTO_RESOLVE') x
+  WHERE x.why IS NOT NULL LIMIT 1;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'an AUTO_RESOLVE of break % is refused: %', bad, bad_why USING ERRCODE = 'RA422';
   END IF;
 
   ids := ARRAY(SELECT nextval('recon.runs_run_id_seq') FROM generate_series(1, k));
@@ -688,8 +715,8 @@ GRANT EXECUTE ON FUNCTION recon.append_audit(TEXT, TEXT, TEXT), recon.record_ver
 GRANT EXECUTE ON FUNCTION recon.import_breaks(TEXT, JSONB), recon.replace_break(JSONB, TEXT), recon.record_runs(JSONB),
   recon.claim(TEXT[], BOOLEAN, INT), recon.claim_next(INT, INT), recon.release_claims()
   TO recon_reviewer, recon_processor;
-GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT, JSONB) TO recon_reviewer, recon_processor, recon_policy_admin;
-GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT, JSONB) TO recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT, JSONB, JSONB) TO recon_reviewer, recon_processor, recon_policy_admin;
+GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT, JSONB, JSONB) TO recon_policy_admin;
 GRANT EXECUTE ON FUNCTION recon.act(TEXT, TEXT) TO recon_reviewer, recon_approver;
 GRANT EXECUTE ON FUNCTION recon.decide_proposal(BIGINT, BOOLEAN, TEXT) TO recon_approver;
 -- Every client checks the schema version before it works.
