@@ -14,7 +14,7 @@ test("with no breaks yet, the break screens offer to load some and the Audit scr
     if (cmd === "database_problem") return null;
     if (cmd === "app_info") return { breaks: 0, new_breaks: 0, database: "/tmp/empty.db", policy_source: "routing_policies.yaml", policy_version: "0123456789abcdef", actor: "ann", policy_problem: null };
     if (cmd === "audit_log") return [];
-    if (cmd === "filter_options") return { break_types: [], tiers: ["LOW"], statuses: ["NEW"], decisions: ["ESCALATE"], event_kinds: ["IMPORT"], export_formats: ["json"], agents: ["INGESTION"] };
+    if (cmd === "filter_options") return { break_types: [], tiers: ["LOW"], statuses: ["NEW"], decisions: ["ESCALATE"], event_kinds: ["IMPORT"], export_formats: ["json"], agents: ["INGESTION"], people: [] };
     return null;
   }, { shouldMockEvents: true });
   render(<App />);

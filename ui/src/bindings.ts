@@ -627,6 +627,11 @@ export type FilterOptions = {
 	export_formats: ExportFormat[],
 	/**  The seven agents, in v1's order. */
 	agents: AgentKind[],
+	/**
+	 *  Who breaks may be assigned to: a team database's people and groups. Empty on a database
+	 *  of one's own, where any name is taken.
+	 */
+	people: string[],
 };
 
 /**  One group (mode, type, tier) of runs on the dashboard. */

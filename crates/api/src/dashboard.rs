@@ -57,6 +57,7 @@ impl Core {
             event_kinds: EventKind::ALL.to_vec(),
             export_formats: ExportFormat::ALL.to_vec(),
             agents: AgentKind::ALL.to_vec(),
+            people: self.store.people()?,
         })
     }
 }

@@ -149,6 +149,12 @@ pub trait ReviewStore: Send + Sync {
     /// A break's human actions, oldest first.
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>>;
 
+    /// Who breaks may be assigned to, in name order: a team database's people and groups. Empty
+    /// where one person works alone (any name is taken there).
+    fn people(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     /// Four eyes: proposals, newest first (only the open ones with `open_only`). A store where
     /// one person works alone has none.
     fn proposals(&self, _open_only: bool, _limit: usize) -> Result<Vec<Proposal>> {

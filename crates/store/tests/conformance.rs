@@ -45,7 +45,10 @@ impl Pg {
         let pg = support::pg::PgCluster::start();
         reconagent_store::postgres::TeamDb::connect(&pg.url("postgres")).expect("the owner connects").migrate().expect("the schema migrates");
         pg.admin()
-            .batch_execute("CREATE ROLE desk LOGIN IN ROLE recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor")
+            .batch_execute(
+                "CREATE ROLE desk LOGIN IN ROLE recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;
+                 CREATE ROLE bob LOGIN IN ROLE recon_reviewer",
+            )
             .expect("a person with every role");
         Pg(pg)
     }

@@ -73,6 +73,13 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
     refused(carol.claim(&[breaks[0].break_id.clone()], false));
     refused(carol.record_policy(&orch.policies, "x"));
 
+    // Breaks are assigned to the team's people and groups only (eve has no team role).
+    assert_eq!(carol.people()?, ["alice", "bob", "carol", "paula", "worker"]);
+    alice.act(&waiting[1], &HumanAction::Assign { assignee: "bob".into() })?;
+    assert!(
+        matches!(alice.act(&waiting[1], &HumanAction::Assign { assignee: "eve".into() }), Err(StoreError::Invalid(ref m)) if m == "`eve` is not one of this team's people or groups")
+    );
+
     // Someone with no team role cannot even open the store.
     assert!(PgStore::connect(&pg.url("eve")).is_err());
 
@@ -87,6 +94,7 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
         ("HUMAN_ACTION", "bob"),
         ("POLICY_SAVED", "paula"),
         ("EXPORT_MADE", "carol"),
+        ("HUMAN_ACTION", "alice"),
     ];
     let without_runs: Vec<(String, String)> = actors.iter().filter(|(k, _)| k != "RUN").cloned().collect();
     assert_eq!(without_runs, expect.map(|(k, a)| (k.to_string(), a.to_string())).to_vec());

@@ -34,7 +34,15 @@ export function ReviewActions({ breakId, status, onDone }: { breakId: string; st
         <button disabled={decision === null} title={decision === null ? "choose the decision first" : undefined} onClick={() => decision && act({ kind: "OVERRIDE", decision, reason })}>Override</button>
       </div>
       <div className="toolbar" style={{ marginTop: 6 }}>
-        <input aria-label="assignee" placeholder="Assign to" value={assignee} onChange={(e) => setAssignee(e.target.value)} />
+        {options.people.length > 0 ? (
+          // A team database: its people and groups, never free text (the database checks too).
+          <select aria-label="assignee" value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+            <option value="" disabled>Assign to…</option>
+            {options.people.map((p) => <option key={p} value={p}>{p}</option>)}
+          </select>
+        ) : (
+          <input aria-label="assignee" placeholder="Assign to" value={assignee} onChange={(e) => setAssignee(e.target.value)} />
+        )}
         <button onClick={() => act({ kind: "ASSIGN", assignee })}>Assign</button>
         <input aria-label="comment" placeholder="Comment" value={comment} onChange={(e) => setComment(e.target.value)} style={{ flex: 1, minWidth: 200 }} />
         <button onClick={() => act({ kind: "COMMENT", text: comment })}>Comment</button>

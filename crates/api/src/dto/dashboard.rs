@@ -114,4 +114,7 @@ pub struct FilterOptions {
     pub export_formats: Vec<ExportFormat>,
     /// The seven agents, in v1's order.
     pub agents: Vec<AgentKind>,
+    /// Who breaks may be assigned to: a team database's people and groups. Empty on a database
+    /// of one's own, where any name is taken.
+    pub people: Vec<String>,
 }

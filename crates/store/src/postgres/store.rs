@@ -518,6 +518,10 @@ impl ReviewStore for PgStore {
         typed(r.get(0), "status", BreakStatus::parse)
     }
 
+    fn people(&self) -> Result<Vec<String>> {
+        Ok(self.client().query("SELECT recon.people()", &[])?.iter().map(|r| r.get(0)).collect())
+    }
+
     fn proposals(&self, open_only: bool, limit: usize) -> Result<Vec<Proposal>> {
         let rows = self.client().query(
             "SELECT proposal_id, break_id, action, why, proposed_by, proposed_at, state, decided_by, decided_at, decision_reason FROM recon.proposals

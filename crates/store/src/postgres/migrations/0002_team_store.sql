@@ -537,6 +537,18 @@ BEGIN
   RETURN v_to;
 END $$;
 
+-- The team's people and groups, who breaks may be assigned to: every role, other than a
+-- superuser and the recon_* roles themselves, that holds a team role directly or through a
+-- group (a NOLOGIN role such as fx_desk that was granted one).
+CREATE FUNCTION recon.people() RETURNS SETOF TEXT LANGUAGE sql STABLE SET search_path = pg_catalog
+AS $$
+  SELECT r.rolname::text FROM pg_roles r
+   WHERE NOT r.rolsuper AND r.rolname NOT LIKE 'recon\_%' AND r.rolname NOT LIKE 'pg\_%'
+     AND EXISTS (SELECT 1 FROM pg_roles t WHERE t.rolname IN ('recon_reviewer', 'recon_approver', 'recon_policy_admin', 'recon_auditor', 'recon_processor')
+                   AND pg_has_role(r.oid, t.oid, 'MEMBER'))
+   ORDER BY 1
+$$;
+
 -- A person's action. Closing, accepting or overriding a break that the limits of its latest
 -- run's policy version reserve for two people is not applied: it becomes a proposal (returned
 -- with the limit in words) for an approver other than its author.
@@ -561,6 +573,9 @@ BEGIN
       END IF;
     WHEN 'ASSIGN' THEN
       IF COALESCE(btrim(a->>'assignee'), '') = '' THEN RAISE EXCEPTION 'name someone to assign to' USING ERRCODE = 'RA422'; END IF;
+      IF NOT EXISTS (SELECT 1 FROM recon.people() p WHERE p = a->>'assignee') THEN
+        RAISE EXCEPTION '`%` is not one of this team''s people or groups', a->>'assignee' USING ERRCODE = 'RA422';
+      END IF;
     WHEN 'COMMENT' THEN
       IF COALESCE(btrim(a->>'text'), '') = '' THEN RAISE EXCEPTION 'a comment cannot be empty' USING ERRCODE = 'RA422'; END IF;
     WHEN 'RESOLVE' THEN NULL;
@@ -718,6 +733,7 @@ GRANT EXECUTE ON FUNCTION recon.import_breaks(TEXT, JSONB), recon.replace_break(
 GRANT EXECUTE ON FUNCTION recon.record_policy(TEXT, TEXT, TEXT, TEXT, JSONB, JSONB) TO recon_reviewer, recon_processor, recon_policy_admin;
 GRANT EXECUTE ON FUNCTION recon.record_policy_save(TEXT, TEXT, TEXT, TEXT, TEXT, JSONB, JSONB) TO recon_policy_admin;
 GRANT EXECUTE ON FUNCTION recon.act(TEXT, TEXT) TO recon_reviewer, recon_approver;
+GRANT EXECUTE ON FUNCTION recon.people() TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;
 GRANT EXECUTE ON FUNCTION recon.decide_proposal(BIGINT, BOOLEAN, TEXT) TO recon_approver;
 -- Every client checks the schema version before it works.
 GRANT SELECT ON public.reconagent_migrations TO recon_reviewer, recon_approver, recon_policy_admin, recon_auditor, recon_processor;
