@@ -47,7 +47,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
             <li key={`r${r.run_id}`}>{utcText(r.started_at)} · {r.mode} run {r.run_id} · {r.decision.action} by {r.decision.decided_by} ({r.agents_invoked} agents)</li>
           ))}
           {detail.actions.map((a, i) => (
-            <li key={`a${i}`}>{utcText(a.at)} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}</li>
+            <li key={`a${i}`}>{utcText(a.at)} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}{a.approved_by ? ` · approved by ${a.approved_by}` : ""}</li>
           ))}
         </ul>
       </div>
