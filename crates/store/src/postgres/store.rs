@@ -15,6 +15,9 @@ use crate::lifecycle::{BreakStatus, HumanAction};
 use crate::policies::PolicySave;
 use crate::queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 use crate::run_rows::PreparedRun;
+// Each sort's key: the embedded store's expressions, which schema 2's indexes repeat (plain SQL
+// on both; the columns' "C" collation gives the same order).
+use crate::sqlite::breaks::sort_key;
 use crate::stats::{bounds, ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, Efficiency, EfficiencyFilter, GroupSums, Proposal};
 use chrono::SecondsFormat;
 use postgres::types::ToSql;
@@ -94,22 +97,6 @@ const AUDIT_COLUMNS: &str = "seq, at, kind, actor, subject, payload, hash";
 
 fn audit_row(r: &postgres::Row) -> AuditRow {
     AuditRow { seq: r.get(0), at: r.get(1), kind: r.get(2), actor: r.get(3), subject: r.get(4), payload: r.get(5), hash: r.get(6) }
-}
-
-/// Each sort's key, one text expression never NULL, as the indexes in schema 2 write it; the
-/// tier ranks follow [`RiskTier::ALL`] as the embedded store's do.
-fn sort_key(sort: QueueSort) -> &'static str {
-    match sort {
-        QueueSort::BreakId => "break_id",
-        QueueSort::DetectedAt => "COALESCE(detected_at, '')",
-        QueueSort::Tier => "(CASE tier WHEN 'LOW' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'HIGH' THEN '3' WHEN 'CRITICAL' THEN '4' ELSE '0' END)",
-        QueueSort::Status => "status",
-        QueueSort::SlaDeadline => "COALESCE(sla_deadline, '')",
-        QueueSort::Counterparty => "lower(COALESCE(counterparty, ''))",
-        QueueSort::Priority => {
-            "(CASE tier WHEN 'CRITICAL' THEN '0' WHEN 'HIGH' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'LOW' THEN '3' ELSE '9' END || COALESCE(sla_deadline, '~'))"
-        }
-    }
 }
 
 /// A query's arguments, numbered as they are added.
@@ -505,11 +492,7 @@ impl HistoryLookup for PgHistory {
 
 impl ReviewStore for PgStore {
     fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus> {
-        // The same checks run in the database; here they give the message without a round trip.
-        action.transition(break_id, BreakStatus::PendingReview).map(|_| ()).or_else(|e| match e {
-            StoreError::IllegalTransition { .. } => Ok(()),
-            e => Err(e),
-        })?;
+        // The lifecycle and the empty-field rules are the database's (`recon.act`), one place.
         let text = canonical_json(&serde_json::to_value(action)?);
         let r = self.client().query_one("SELECT status, proposal, why FROM recon.act($1, $2)", &[&break_id, &text])?;
         if let Some(proposal) = r.get::<_, Option<i64>>(1) {

@@ -72,7 +72,7 @@ fn break_row(r: &rusqlite::Row) -> rusqlite::Result<BreakRow> {
 /// Each sort's key: one text expression, never NULL, written exactly as its index in
 /// `migrations/0005_a_year_of_breaks.sql` (SQLite matches an expression index by its text).
 /// The tier ranks follow [`RiskTier::ALL`] (a test checks both and the query plans).
-pub(super) fn sort_key(sort: QueueSort) -> &'static str {
+pub(crate) fn sort_key(sort: QueueSort) -> &'static str {
     match sort {
         QueueSort::BreakId => "break_id",
         QueueSort::DetectedAt => "COALESCE(detected_at, '')",

@@ -16,7 +16,7 @@
 //! | `state` | the tables checked against the log |
 
 mod audit;
-mod breaks;
+pub(crate) mod breaks;
 mod counts;
 pub(crate) mod history;
 mod migrate;
