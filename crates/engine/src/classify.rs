@@ -54,7 +54,7 @@ pub fn classify(brk: &Break, refdata: &ReferenceData, config: &ClassifierConfig,
         tier = tier.max(RiskTier::High);
     }
     let age_days = brk.detected_at.map(|d| (as_of - d).num_days().max(0)).unwrap_or(0);
-    if let Some(step) = config.age_escalation.iter().rev().find(|s| age_days >= i64::from(s.days)) {
+    if let Some(step) = config.age_step(age_days) {
         tier = tier.raised(step.raise_tiers);
     }
     if config.age_escalation.last().is_some_and(|s| age_days >= i64::from(s.days)) {

@@ -322,6 +322,20 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
     }
 }
 
+/// A fired checkpoint's reasons: what it decided after which agents, each of those agents'
+/// findings with their numbers, the tier, and the condition as written in the policy.
+fn checkpoint_rationale(cp: &Checkpoint, input: &RunInput, nodes: &[NodeRecord]) -> Vec<String> {
+    let mut why = vec![format!("Checkpoint {} after {} decided {}.", cp.id, crate::policy::agent_list(&cp.after), cp.decision)];
+    for agent in &cp.after {
+        if let Some(out) = nodes[agent.index()].output.as_deref() {
+            why.push(crate::evidence::agent_finding(out, input));
+        }
+    }
+    why.push(crate::evidence::tier_reason(input));
+    why.push(format!("Condition: {}", cp.condition.source));
+    why
+}
+
 /// Whether `agent` had been handed to the running set (ready and no longer queued).
 fn running_started(ready: &[usize], plan: &PlanTemplate, agent: AgentKind) -> bool {
     !ready.iter().any(|&i| plan.agents[i].agent == agent)
@@ -338,7 +352,7 @@ fn decide(
         Decision {
             action: cp.decision,
             confidence: cp.confidence,
-            rationale: vec![format!("checkpoint {} after {}: {}", cp.id, crate::policy::agent_list(&cp.after), cp.condition.source)],
+            rationale: checkpoint_rationale(cp, input, nodes),
             decided_by: DecidedBy::Checkpoint { id: cp.id.clone(), after_agent },
             at: Utc::now(),
             holds: Vec::new(),
@@ -356,7 +370,10 @@ fn decide(
         Decision {
             action: plan.fallback,
             confidence: 0.5,
-            rationale: vec![format!("no checkpoint fired and no DECISIONING: fallback of {}", plan.key())],
+            rationale: vec![
+                format!("No checkpoint fired and DECISIONING gave no answer: the plan {}'s fallback {} applies.", plan.key(), plan.fallback),
+                crate::evidence::tier_reason(input),
+            ],
             decided_by: DecidedBy::Fallback,
             at: Utc::now(),
             holds: Vec::new(),
@@ -371,14 +388,14 @@ fn decide(
         d.confidence = d.confidence.min(0.5);
         d.decided_by = DecidedBy::FailSafe;
         for h in errors.iter().rev() {
-            d.rationale.insert(0, format!("{h}: a person must review"));
+            d.rationale.insert(0, format!("{h}: a person must review."));
         }
     }
     // invariant S1: nothing with a hold auto-resolves.
     if d.action == DecisionAction::AutoResolve && !holds.is_empty() {
         d.action = DecisionAction::HilReview;
         for h in &holds {
-            d.rationale.push(format!("AUTO_RESOLVE held for review: {h}"));
+            d.rationale.push(format!("AUTO_RESOLVE held for review: {h}."));
         }
     }
     d.holds = holds.into_iter().filter(|h| proposed_auto || h.is_doubt()).collect();

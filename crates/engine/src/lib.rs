@@ -10,6 +10,7 @@ pub mod cost;
 pub mod currency;
 pub mod dag;
 pub mod error;
+pub mod evidence;
 pub mod execute;
 pub mod gate;
 pub mod graph;

@@ -186,3 +186,41 @@ fn the_sample_moved_to_any_day_decides_as_on_its_own_day() -> TestResult {
     }
     Ok(())
 }
+
+/// Every decision's reasons are sentences with the numbers that drove them: the tier with its
+/// exposure, and for a checkpoint the findings of the agents it read. Amounts are grouped.
+#[test]
+fn every_rationale_states_the_tier_and_its_evidence_in_words() -> TestResult {
+    for mode in [RunMode::V1, RunMode::V2] {
+        for g in run_all(mode) {
+            let d = &g.decision;
+            let text = d.rationale.join("\n");
+            let tier_line = format!("Tier {}: ", g.profile.tier);
+            assert!(d.rationale.iter().any(|r| r.starts_with(&tier_line)), "{}: no tier sentence in {text}", g.break_id);
+            if g.profile.exposure_basis != reconagent_engine::ExposureBasis::Unmeasurable {
+                let exposure = reconagent_engine::evidence::money(g.profile.exposure, &g.profile.base_currency);
+                assert!(text.contains(&format!("exposure {exposure}")), "{}: exposure {exposure} missing from {text}", g.break_id);
+            }
+            if g.profile.tier > g.profile.exposure_tier && g.profile.exposure_basis != reconagent_engine::ExposureBasis::Unmeasurable {
+                assert!(text.contains("raises it") || text.contains("are at least"), "{}: what raised the tier is not said: {text}", g.break_id);
+            }
+            if let reconagent_engine::DecidedBy::Checkpoint { id, .. } = &d.decided_by {
+                assert!(d.rationale[0].starts_with(&format!("Checkpoint {id} after ")), "{text}");
+                assert!(text.contains("Condition: "), "{text}");
+                if d.action == DecisionAction::AutoResolve {
+                    assert!(
+                        text.contains("within tolerance") || text.contains("timing difference") || text.contains("FX rounding"),
+                        "{}: an auto-resolve names the rule that explained it: {text}",
+                        g.break_id
+                    );
+                }
+            }
+            // No ungrouped amount of four or more digits outside the policy's own condition text.
+            for line in d.rationale.iter().filter(|r| !r.starts_with("Condition: ")) {
+                let ungrouped = line.as_bytes().windows(5).any(|w| w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'.');
+                assert!(!ungrouped, "{}: ungrouped amount in {line:?}", g.break_id);
+            }
+        }
+    }
+    Ok(())
+}

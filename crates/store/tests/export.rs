@@ -76,6 +76,15 @@ fn every_format_carries_the_chain_head_and_verification() -> TestResult {
     assert_eq!(rows.iter().filter(|r| &r[0] == "RUN").count(), 60);
     assert!(rows.iter().any(|r| &r[0] == "ACTION" && &r[4] == "OVERRIDE" && r[13].starts_with("reason with")));
     assert!(rows.iter().any(|r| &r[0] == "BREAK" && r[16].starts_with("'=HYPERLINK")), "formula neutralised");
+    // Amount and currency in their own cells; the assignee in its own column, never as the actor;
+    // a run carries its reasons in words.
+    let header = csv::Reader::from_path(&csv_path)?.headers()?.clone();
+    assert_eq!((&header[15], &header[17], &header[18], &header[19]), ("amount", "currency", "assignee", "rationale"));
+    assert!(
+        rows.iter().filter(|r| &r[0] == "BREAK").all(|r| r[15].parse::<rust_decimal::Decimal>().is_ok() && r[17].len() == 3 && r[5].is_empty()),
+        "{rows:?}"
+    );
+    assert!(rows.iter().filter(|r| &r[0] == "RUN").all(|r| r[19].contains("Tier ")), "every run states its tier in words");
 
     let xlsx_path = dir.path().join("r.xlsx");
     let report = reconagent_store::export::export(&store, &q, ExportFormat::Xlsx, &xlsx_path)?;

@@ -4,6 +4,7 @@
 
 use super::output::{AgentOutput, RulesOutput};
 use super::{AgentContext, AgentError};
+use crate::evidence::money;
 use rust_decimal::Decimal;
 
 pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
@@ -32,7 +33,14 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
     let tolerance_base = tol.absolute.max(pct_tolerance);
     let within = diff_base <= tolerance_base;
     if within {
-        hits.push(format!("difference {diff_base} {} within tolerance {tolerance_base}", inp.config.base_currency));
+        let base = &inp.config.base_currency;
+        hits.push(format!(
+            "difference {} within tolerance {} (the larger of {} and {}% of the larger side)",
+            money(diff_base, base),
+            money(tolerance_base, base),
+            money(tol.absolute, base),
+            (tol.percent * Decimal::ONE_HUNDRED).normalize()
+        ));
     }
     let timing = match (b.internal.amount, b.external.amount, b.internal.settle_date, b.external.settle_date) {
         (Some(ia), Some(ea), Some(id), Some(ed)) => {
@@ -42,14 +50,20 @@ pub(super) fn run(ctx: &AgentContext) -> Result<AgentOutput, AgentError> {
         _ => false,
     };
     if timing {
-        hits.push(format!("timing difference: same amount, settlement dates within {} days", tol.timing_days));
+        let days = b.internal.settle_date.zip(b.external.settle_date).map_or(0, |(i, e)| (i - e).num_days().abs());
+        hits.push(format!("timing difference: same amount on both sides, settlement dates {days} days apart (up to {} allowed)", tol.timing_days));
     }
     let fx_rounding = b.currency != inp.config.base_currency
         && !b.amount.is_zero()
         && larger_side > Decimal::ZERO
         && b.amount.abs() <= larger_side.checked_mul(tol.fx_rounding).ok_or_else(overflow)? / Decimal::ONE_HUNDRED;
     if fx_rounding {
-        hits.push(format!("FX rounding: {} {} on {larger_side}", b.amount.abs(), b.currency));
+        hits.push(format!(
+            "FX rounding: {} on {} is within {}% of the larger side",
+            money(b.amount.abs(), &b.currency),
+            money(larger_side, &b.currency),
+            tol.fx_rounding.normalize()
+        ));
     }
     Ok(AgentOutput::Rules(RulesOutput {
         within_tolerance: within,

@@ -115,6 +115,11 @@ impl ClassifierConfig {
         serde_json::json!({ "max_tier": self.auto_resolve_max_tier.as_str(), "never": never })
     }
 
+    /// The age escalation step that applies at `age_days`, if any (the longest one reached).
+    pub fn age_step(&self, age_days: i64) -> Option<&AgeStep> {
+        self.age_escalation.iter().rev().find(|s| age_days >= i64::from(s.days))
+    }
+
     pub fn critical_threshold(&self) -> Decimal {
         self.tier_thresholds.last().map(|t| t.1).unwrap_or(Decimal::ONE)
     }

@@ -5,7 +5,7 @@ use super::neutralise_cell;
 use super::report::{ReportHead, ReportItem, ReportSink, Section};
 use crate::error::Result;
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 20] = [
     "record",
     "id",
     "break_id",
@@ -23,6 +23,9 @@ const COLUMNS: [&str; 17] = [
     "hash",
     "amount",
     "counterparty",
+    "currency",
+    "assignee",
+    "rationale",
 ];
 
 pub(super) struct CsvSink {
@@ -36,7 +39,7 @@ impl CsvSink {
         Ok(CsvSink { w })
     }
 
-    fn row(&mut self, cells: [&str; 17]) -> Result<()> {
+    fn row(&mut self, cells: [&str; 20]) -> Result<()> {
         self.w.write_record(cells.iter().map(|c| neutralise_cell(c).into_owned())).map_err(csv_err)
     }
 
@@ -80,6 +83,9 @@ impl ReportSink for CsvSink {
             &r.chain.head,
             "",
             "",
+            "",
+            "",
+            "",
         ])
     }
 
@@ -93,28 +99,28 @@ impl ReportSink for CsvSink {
 
     fn item(&mut self, item: ReportItem) -> Result<()> {
         match item {
-            ReportItem::Break(b) => {
-                let amount = format!("{} {}", b.amount, b.currency);
-                self.row([
-                    "BREAK",
-                    &b.break_id,
-                    &b.break_id,
-                    "",
-                    "",
-                    b.assignee.as_deref().unwrap_or(""),
-                    &b.break_type,
-                    b.tier.as_deref().unwrap_or(""),
-                    &b.status,
-                    b.decision.as_deref().unwrap_or(""),
-                    &b.decided_by,
-                    "",
-                    "",
-                    "",
-                    "",
-                    &amount,
-                    b.counterparty.as_deref().unwrap_or(""),
-                ])
-            }
+            ReportItem::Break(b) => self.row([
+                "BREAK",
+                &b.break_id,
+                &b.break_id,
+                "",
+                "",
+                "",
+                &b.break_type,
+                b.tier.as_deref().unwrap_or(""),
+                &b.status,
+                b.decision.as_deref().unwrap_or(""),
+                &b.decided_by,
+                "",
+                "",
+                "",
+                "",
+                &b.amount,
+                b.counterparty.as_deref().unwrap_or(""),
+                &b.currency,
+                b.assignee.as_deref().unwrap_or(""),
+                "",
+            ]),
             ReportItem::Run(run) => {
                 let id = run.run_id.to_string();
                 let conf = format!("{:.2}", run.confidence);
@@ -122,6 +128,7 @@ impl ReportSink for CsvSink {
                 // The reason column: why the run was held for a person (invariant S1), then the skips.
                 let held = run.held_because.iter().map(|h| format!("held for review: {h}"));
                 let skipped = held.chain(run.agents_skipped.iter().cloned()).collect::<Vec<_>>().join("; ");
+                let rationale = run.rationale.join(" ");
                 self.row([
                     "RUN",
                     &id,
@@ -140,33 +147,36 @@ impl ReportSink for CsvSink {
                     &run.policy_version,
                     "",
                     "",
+                    "",
+                    "",
+                    &rationale,
                 ])
             }
-            ReportItem::Action(a) => {
-                let detail = a.assignee.clone().or(a.comment.clone()).unwrap_or_default();
-                self.row([
-                    "ACTION",
-                    "",
-                    &a.break_id,
-                    &a.at,
-                    &a.kind,
-                    &a.actor,
-                    "",
-                    "",
-                    "",
-                    a.decision.as_deref().unwrap_or(""),
-                    &a.actor,
-                    "",
-                    &detail,
-                    a.reason.as_deref().unwrap_or(""),
-                    "",
-                    "",
-                    "",
-                ])
-            }
+            ReportItem::Action(a) => self.row([
+                "ACTION",
+                "",
+                &a.break_id,
+                &a.at,
+                &a.kind,
+                &a.actor,
+                "",
+                "",
+                "",
+                a.decision.as_deref().unwrap_or(""),
+                "",
+                "",
+                a.comment.as_deref().unwrap_or(""),
+                a.reason.as_deref().unwrap_or(""),
+                "",
+                "",
+                "",
+                "",
+                a.assignee.as_deref().unwrap_or(""),
+                "",
+            ]),
             ReportItem::Entry(e) => {
                 let seq = e.seq.to_string();
-                self.row(["AUDIT", &seq, "", &e.at, &e.kind, &e.actor, "", "", "", "", "", "", &e.subject, &e.payload, &e.hash, "", ""])
+                self.row(["AUDIT", &seq, "", &e.at, &e.kind, &e.actor, "", "", "", "", "", "", &e.subject, &e.payload, &e.hash, "", "", "", "", ""])
             }
         }
     }

@@ -43,11 +43,13 @@ fn io(e: std::io::Error) -> crate::StoreError {
 /// Columns of each section.
 fn header(section: Section) -> (&'static str, &'static [&'static str]) {
     match section {
-        Section::Breaks => ("Breaks and their decisions", &["break", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "counterparty"]),
+        Section::Breaks => {
+            ("Breaks and their decisions", &["break", "type", "tier", "status", "decision", "decided by", "assignee", "amount", "currency", "counterparty"])
+        }
         Section::Actions => ("Human actions (overrides with their reasons)", &["at", "break", "action", "by", "decision", "reason", "assignee / comment"]),
         Section::Runs => (
             "Runs: agents invoked and skipped",
-            &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)", "held for review because"],
+            &["run", "break", "mode", "started", "policy", "decision", "decided by", "invoked", "skipped (reason)", "held for review because", "reasons"],
         ),
         Section::AuditEntries => ("Audit log entries in the period", &["seq", "at", "kind", "actor", "subject", "payload", "hash"]),
     }
@@ -129,7 +131,8 @@ impl ReportSink for HtmlSink {
                 b.decision.clone().unwrap_or_default(),
                 b.decided_by.clone(),
                 b.assignee.clone().unwrap_or_default(),
-                format!("{} {}", b.amount, b.currency),
+                b.amount.clone(),
+                b.currency.clone(),
                 b.counterparty.clone().unwrap_or_default(),
             ],
             ReportItem::Action(a) => vec![
@@ -152,6 +155,7 @@ impl ReportSink for HtmlSink {
                 x.agents_invoked.join(", "),
                 x.agents_skipped.join("; "),
                 x.held_because.join("; "),
+                x.rationale.join(" "),
             ],
             ReportItem::Entry(e) => {
                 vec![e.seq.to_string(), e.at.clone(), e.kind.clone(), e.actor.clone(), e.subject.clone(), e.payload.clone(), e.hash.clone()]

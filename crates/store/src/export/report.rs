@@ -58,6 +58,9 @@ pub struct ReportRun {
     /// Why the run was held for a person instead of auto-resolving (invariant S1): errors,
     /// doubts, and the policy limits that stopped an AUTO_RESOLVE.
     pub held_because: Vec<String>,
+    /// The decision's reasons in words (the engine's [`reconagent_engine::evidence`]), as the app
+    /// and `explain` show them.
+    pub rationale: Vec<String>,
 }
 
 /// A person's action in a report: the store's [`crate::ActionRow`].
@@ -241,6 +244,7 @@ impl ReportRun {
                 .filter_map(|n| n.skip_reason.as_ref().map(|s| format!("{}: {s}", n.agent)).or_else(|| n.error.as_ref().map(|e| format!("{}: {e}", n.agent))))
                 .collect(),
             held_because: graph.decision.holds.iter().map(|h| h.to_string()).collect(),
+            rationale: graph.decision.rationale,
         })
     }
 }

@@ -36,6 +36,7 @@ fn sheet(section: Section) -> (&'static str, &'static [&'static str]) {
                 "agents invoked",
                 "agents skipped",
                 "held for review because",
+                "reasons",
             ],
         ),
         Section::Actions => ("Actions", &["at", "break_id", "action", "actor", "decision", "reason", "assignee", "comment"]),
@@ -147,7 +148,8 @@ impl ReportSink for XlsxSink {
             }
             ReportItem::Run(x) => {
                 let (id, conf) = (x.run_id.to_string(), format!("{:.2}", x.confidence));
-                let (invoked, skipped, held) = (x.agents_invoked.join(", "), x.agents_skipped.join("; "), x.held_because.join("; "));
+                let (invoked, skipped, held, why) =
+                    (x.agents_invoked.join(", "), x.agents_skipped.join("; "), x.held_because.join("; "), x.rationale.join(" "));
                 self.cells(&[
                     &id,
                     &x.break_id,
@@ -162,6 +164,7 @@ impl ReportSink for XlsxSink {
                     &invoked,
                     &skipped,
                     &held,
+                    &why,
                 ])
             }
             ReportItem::Action(a) => self.cells(&[
