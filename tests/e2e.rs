@@ -411,6 +411,17 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
     key("y");
     s.wait_text("[data-testid=review-message]", &format!("Accepted {first}: now RESOLVED."), 10);
+    // Undo, offered while the message shows: `u` brings the break back as it was, recorded as
+    // an UNDO action; it is back under the cursor, and accepted again.
+    assert!(s.find("[data-testid=undo]").is_some(), "the message offers Undo");
+    screenshot(&shots, "05d-review-undo-offered");
+    key("u");
+    s.wait_text("[data-testid=review-message]", &format!("Undid the last decision on {first}: now ESCALATED."), 10);
+    s.wait_text("[data-testid=review-list] .row.selected", &first, 10);
+    key("a");
+    s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
+    key("y");
+    s.wait_text("[data-testid=review-message]", &format!("Accepted {first}: now RESOLVED."), 10);
     s.click("[data-testid=nav-dashboard]");
     s.wait("[data-testid=chart-agents] canvas", 20);
     // Only v2 has run: v1's figures are the model's, and the dashboard says so.

@@ -21,7 +21,7 @@ export const commands = {
 	processMatching: (filter: QueueFilter_Deserialize, mode: RunMode) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process_matching", { filter, mode })),
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
-	review: (breakId: string, action: HumanAction, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),
+	review: (breakId: string, action: HumanAction_Deserialize, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),
 	/**  Four eyes: the proposals waiting for an approver (all, newest first, with `all`). */
 	proposals: (all: boolean) => typedError<Proposal_Serialize[], ApiError>(__TAURI_INVOKE("proposals", { all })),
 	/**
@@ -693,13 +693,47 @@ export type HeadlineDto = {
 };
 
 /**  What a person does to a break. */
-export type HumanAction = 
+export type HumanAction = HumanAction_Serialize | HumanAction_Deserialize;
+
+/**  What a person does to a break. */
+export type HumanAction_Deserialize = 
 /**  Agree with the run's decision; the break is resolved. */
 { kind: "ACCEPT" } | 
 /**  Replace the decision; a reason is mandatory. */
 { kind: "OVERRIDE"; decision: DecisionAction; reason: string } | { kind: "ASSIGN"; assignee: string } | { kind: "COMMENT"; text: string } | 
 /**  Close the break. */
-{ kind: "RESOLVE"; comment: string };
+{ kind: "RESOLVE"; comment: string } | 
+/**
+ *  Take back one's own latest ACCEPT, OVERRIDE or RESOLVE on the break, within
+ *  [`UNDO_WINDOW_SECS`] and while nothing else has happened to the break since: the status
+ *  and decision it replaced come back. It is an action of its own (kind UNDO); nothing is
+ *  removed from the record. The person sends it empty; the store fills in what it undid.
+ */
+{ kind: "UNDO"; 
+/**  Filled by the store: what was undone, for example "ACCEPT at 2026-12-01T10:00:00.000Z". */
+undone?: string; 
+/**  Filled by the store: the decision restored. */
+decision?: DecisionAction | null };
+
+/**  What a person does to a break. */
+export type HumanAction_Serialize = 
+/**  Agree with the run's decision; the break is resolved. */
+{ kind: "ACCEPT" } | 
+/**  Replace the decision; a reason is mandatory. */
+{ kind: "OVERRIDE"; decision: DecisionAction; reason: string } | { kind: "ASSIGN"; assignee: string } | { kind: "COMMENT"; text: string } | 
+/**  Close the break. */
+{ kind: "RESOLVE"; comment: string } | 
+/**
+ *  Take back one's own latest ACCEPT, OVERRIDE or RESOLVE on the break, within
+ *  [`UNDO_WINDOW_SECS`] and while nothing else has happened to the break since: the status
+ *  and decision it replaced come back. It is an action of its own (kind UNDO); nothing is
+ *  removed from the record. The person sends it empty; the store fills in what it undid.
+ */
+{ kind: "UNDO"; 
+/**  Filled by the store: what was undone, for example "ACCEPT at 2026-12-01T10:00:00.000Z". */
+undone: string; 
+/**  Filled by the store: the decision restored. */
+decision: DecisionAction | null };
 
 /**  What an import did. */
 export type ImportSummary = {
@@ -1016,7 +1050,7 @@ export type Proposal = Proposal_Serialize | Proposal_Deserialize;
 export type Proposal_Deserialize = {
 	proposal_id: number,
 	break_id: string,
-	action: HumanAction,
+	action: HumanAction_Deserialize,
 	/**  Which limit, in words ("tier CRITICAL", "exposure ... above ..."). */
 	why: string,
 	proposed_by: string,
@@ -1035,7 +1069,7 @@ export type Proposal_Deserialize = {
 export type Proposal_Serialize = {
 	proposal_id: number,
 	break_id: string,
-	action: HumanAction,
+	action: HumanAction_Serialize,
 	/**  Which limit, in words ("tier CRITICAL", "exposure ... above ..."). */
 	why: string,
 	proposed_by: string,

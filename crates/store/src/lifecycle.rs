@@ -76,6 +76,32 @@ pub enum HumanAction {
     Resolve {
         comment: String,
     },
+    /// Take back one's own latest ACCEPT, OVERRIDE or RESOLVE on the break, within
+    /// [`UNDO_WINDOW_SECS`] and while nothing else has happened to the break since: the status
+    /// and decision it replaced come back. It is an action of its own (kind UNDO); nothing is
+    /// removed from the record. The person sends it empty; the store fills in what it undid.
+    Undo {
+        /// Filled by the store: what was undone, for example "ACCEPT at 2026-12-01T10:00:00.000Z".
+        #[serde(default)]
+        undone: String,
+        /// Filled by the store: the decision restored.
+        #[serde(default)]
+        decision: Option<DecisionAction>,
+    },
+}
+
+/// How long after an action its author may still undo it, in seconds.
+pub const UNDO_WINDOW_SECS: i64 = 600;
+
+/// The latest action on a break, as [`HumanAction::undo_of`] needs it.
+#[derive(Debug, Clone)]
+pub struct LastAction {
+    pub kind: String,
+    pub actor: String,
+    pub at: String,
+    /// The status it moved the break from and to (its HUMAN_ACTION entry's `from` and `to`).
+    pub from: BreakStatus,
+    pub to: BreakStatus,
 }
 
 impl HumanAction {
@@ -87,7 +113,49 @@ impl HumanAction {
             HumanAction::Assign { .. } => "ASSIGN",
             HumanAction::Comment { .. } => "COMMENT",
             HumanAction::Resolve { .. } => "RESOLVE",
+            HumanAction::Undo { .. } => "UNDO",
         }
+    }
+
+    /// The UNDO that takes back `last` for `me` at `now` on a break now in `current` status
+    /// whose record last changed at `updated_at`: the filled action and the status it restores.
+    /// Every backend applies this one rule.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] saying why there is nothing to undo: no action, someone else's,
+    /// not an ACCEPT, OVERRIDE or RESOLVE, older than [`UNDO_WINDOW_SECS`], or the break changed
+    /// since (a run, another action, a replacement).
+    pub fn undo_of(
+        break_id: &str,
+        last: Option<&LastAction>,
+        me: &str,
+        current: BreakStatus,
+        updated_at: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(HumanAction, BreakStatus), StoreError> {
+        let nothing = |why: String| Err(StoreError::Invalid(format!("nothing to undo on {break_id}: {why}")));
+        let Some(last) = last else { return nothing("no one has acted on it".into()) };
+        if !matches!(last.kind.as_str(), "ACCEPT" | "OVERRIDE" | "RESOLVE") {
+            return nothing(format!("its latest action is {} by {}, and only ACCEPT, OVERRIDE and RESOLVE are undone", last.kind, last.actor));
+        }
+        if last.actor != me {
+            return nothing(format!("its latest action is {} by {}, not by you", last.kind, last.actor));
+        }
+        let at = chrono::DateTime::parse_from_rfc3339(&last.at).map_err(|e| StoreError::Invalid(format!("action time {}: {e}", last.at)))?;
+        let age = now.signed_duration_since(at).num_seconds();
+        if age > UNDO_WINDOW_SECS {
+            return nothing(format!("your {} was {} minutes ago; undo is possible for {} minutes", last.kind, age / 60, UNDO_WINDOW_SECS / 60));
+        }
+        if current != last.to || updated_at != last.at {
+            return nothing(format!("it changed after your {} (it is {} now)", last.kind, current.as_str()));
+        }
+        let decision = match last.from {
+            BreakStatus::AutoResolved => DecisionAction::AutoResolve,
+            BreakStatus::PendingReview => DecisionAction::HilReview,
+            BreakStatus::Escalated => DecisionAction::Escalate,
+            other => return nothing(format!("it was {} before your {}", other.as_str(), last.kind)),
+        };
+        Ok((HumanAction::Undo { undone: format!("{} at {}", last.kind, last.at), decision: Some(decision) }, last.from))
     }
 }
 
@@ -127,6 +195,7 @@ impl HumanAction {
             ),
             HumanAction::Resolve { .. } => (&DECIDED, BreakStatus::Resolved),
             HumanAction::Assign { .. } | HumanAction::Comment { .. } => (&BreakStatus::ALL, from),
+            HumanAction::Undo { .. } => return Err(StoreError::Invalid("an undo is applied with `HumanAction::undo_of`".into())),
         };
         if !allowed.contains(&from) {
             return Err(StoreError::IllegalTransition {
@@ -168,7 +237,7 @@ impl HumanAction {
             HumanAction::Accept => Some(format!("{what}. Accept its decision {decision} and close it?")),
             HumanAction::Override { decision: to, .. } => Some(format!("{what}. Override its decision {decision} with {}?", to.as_str())),
             HumanAction::Resolve { .. } => Some(format!("{what}. Resolve it (close it) as it stands?")),
-            HumanAction::Assign { .. } | HumanAction::Comment { .. } => None,
+            HumanAction::Assign { .. } | HumanAction::Comment { .. } | HumanAction::Undo { .. } => None,
         }
     }
 
@@ -180,6 +249,7 @@ impl HumanAction {
             HumanAction::Assign { assignee } => (None, None, Some(assignee.as_str()), None),
             HumanAction::Comment { text } => (None, None, None, Some(text.as_str())),
             HumanAction::Resolve { comment } => (None, None, None, Some(comment.as_str())),
+            HumanAction::Undo { undone, decision } => (decision.map(|d| d.as_str()), None, None, Some(undone.as_str())),
         }
     }
 }

@@ -21,6 +21,8 @@ type R = Result<(), Box<dyn std::error::Error>>;
 /// claims go) on the same data.
 pub trait Harness {
     fn open(&self) -> Arc<dyn Backend>;
+    /// A handle acting as `bob`, a second reviewer.
+    fn open_as_bob(&self) -> Arc<dyn Backend>;
 }
 
 struct Sqlite(tempfile::TempDir);
@@ -34,6 +36,9 @@ impl Sqlite {
 impl Harness for Sqlite {
     fn open(&self) -> Arc<dyn Backend> {
         Arc::new(reconagent_store::SqliteStore::open(&self.0.path().join("conformance.db")).expect("the database opens"))
+    }
+    fn open_as_bob(&self) -> Arc<dyn Backend> {
+        Arc::new(reconagent_store::SqliteStore::open(&self.0.path().join("conformance.db")).expect("the database opens").with_actor("bob"))
     }
 }
 
@@ -57,6 +62,9 @@ impl Pg {
 impl Harness for Pg {
     fn open(&self) -> Arc<dyn Backend> {
         Arc::new(reconagent_store::postgres::PgStore::connect(&self.0.url("desk")).expect("the team database opens"))
+    }
+    fn open_as_bob(&self) -> Arc<dyn Backend> {
+        Arc::new(reconagent_store::postgres::PgStore::connect(&self.0.url("bob")).expect("the team database opens"))
     }
 }
 
@@ -312,6 +320,45 @@ mod cases {
         Ok(())
     }
 
+    /// Undo takes back one's own latest ACCEPT, OVERRIDE or RESOLVE: the status and decision
+    /// come back, the undo is an action of its own, and the record still verifies.
+    pub fn undo_takes_back_ones_own_latest_decision(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 10)?;
+        let waiting: Vec<usize> = graphs.iter().enumerate().filter(|(_, g)| g.decision.action != DecisionAction::AutoResolve).map(|(i, _)| i).collect();
+        let (id, other) = (&bs[waiting[0]].break_id, &bs[waiting[1]].break_id);
+        let undo = HumanAction::Undo { undone: String::new(), decision: None };
+        let nothing =
+            |r: Result<BreakStatus, StoreError>, why: &str| matches!(r, Err(StoreError::Invalid(ref m)) if m.starts_with("nothing to undo") && m.contains(why));
+        assert!(nothing(s.act(id, &undo), "no one has acted on it"));
+        s.act(id, &HumanAction::Comment { text: "looking".into() })?;
+        assert!(nothing(s.act(id, &undo), "only ACCEPT, OVERRIDE and RESOLVE are undone"));
+        let before = s.break_row(id)?;
+        assert_eq!(s.act(id, &HumanAction::Accept)?, BreakStatus::Resolved);
+        assert_eq!(s.act(id, &undo)?, before.status, "back to waiting");
+        let after = s.break_row(id)?;
+        assert_eq!((after.status, after.decision), (before.status, before.decision));
+        let actions = s.actions_of(id)?;
+        let last = actions.last().ok_or("the undo is recorded")?;
+        assert_eq!(actions.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["COMMENT", "ACCEPT", "UNDO"]);
+        assert!(last.comment.as_deref().is_some_and(|c| c.starts_with("ACCEPT at ")), "{last:?}");
+        assert_eq!(last.decision.as_deref(), before.decision.map(|d| d.as_str()));
+        assert!(nothing(s.act(id, &undo), "its latest action is UNDO"));
+
+        // An override to AUTO_RESOLVE closes the break; undone, its old decision is back.
+        assert_eq!(s.act(id, &HumanAction::Override { decision: DecisionAction::AutoResolve, reason: "explained by FX".into() })?, BreakStatus::Resolved);
+        assert_eq!(s.break_row(id)?.decision, Some(DecisionAction::AutoResolve));
+        s.act(id, &undo)?;
+        assert_eq!((s.break_row(id)?.status, s.break_row(id)?.decision), (before.status, before.decision));
+
+        // Only one's own.
+        s.act(other, &HumanAction::Resolve { comment: "done".into() })?;
+        assert!(nothing(h.open_as_bob().act(other, &undo), "not by you"));
+        assert_eq!(s.break_row(other)?.status, BreakStatus::Resolved);
+        assert!(s.verify()?.ok, "{:?}", s.verify()?);
+        Ok(())
+    }
+
     pub fn the_audit_log_reads_newest_first_by_kind(h: &dyn Harness) -> R {
         let s = h.open();
         decided(&*s, 4)?;
@@ -403,6 +450,7 @@ macro_rules! conformance {
                 a_run_is_refused_for_a_resolved_break_or_an_unknown_policy,
                 claims_keep_two_holders_apart_until_released,
                 human_actions_follow_the_lifecycle,
+                undo_takes_back_ones_own_latest_decision,
                 the_audit_log_reads_newest_first_by_kind,
                 reports_and_their_entries,
                 efficiency_counts_every_run,

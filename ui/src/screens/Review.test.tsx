@@ -68,7 +68,7 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
   fireEvent.keyDown(window, { key: "y" });
   await waitFor(() => expect(accepted).toEqual(["BRK-00003"]));
   expect(screen.queryByTestId("confirm")).toBeNull();
-  await waitFor(() => expect(screen.getByTestId("review-message").textContent).toBe("Accepted BRK-00003: now RESOLVED."));
+  await waitFor(() => expect(screen.getByTestId("review-message").textContent).toBe("Accepted BRK-00003: now RESOLVED. Undo (u)"));
   // Declining does nothing, and says so.
   fireEvent.keyDown(window, { key: "j" });
   fireEvent.keyDown(window, { key: "a" });
@@ -92,4 +92,32 @@ test("hidden under an open break, the list ignores its keys", async () => {
   fireEvent.keyDown(window, { key: "a" });
   await new Promise((r) => setTimeout(r, 50));
   expect(accepted).toEqual([]);
+});
+
+test("after an accept the message offers Undo; u sends Rust an UNDO for that break and the message says what came back", async () => {
+  const sent: { breakId: string; kind: string }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue_count") return 3;
+    if (cmd === "queue") return { rows: [row(1), row(2), row(3)].map((r) => ({ ...r, tier: "LOW", status: "PENDING_REVIEW" })), next: null };
+    if (cmd === "review") {
+      const { breakId, action } = args as { breakId: string; action: { kind: string } };
+      sent.push({ breakId, kind: action.kind });
+      return action.kind === "UNDO" ? "PENDING_REVIEW" : "RESOLVED";
+    }
+    if (cmd === "proposals") return [];
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Review onOpen={() => {}} />);
+  await waitFor(() => expect(screen.getByTestId("review-count").textContent).toContain("3 breaks to review"));
+  await waitFor(() => expect(document.querySelector("[data-break-id=BRK-00001]")).not.toBeNull());
+  fireEvent.keyDown(window, { key: "a" });
+  await waitFor(() => expect(screen.getByTestId("undo")).toBeTruthy());
+  fireEvent.keyDown(window, { key: "u" });
+  await waitFor(() => expect(screen.getByTestId("review-message").textContent).toBe("Undid the last decision on BRK-00001: now PENDING_REVIEW."));
+  expect(sent).toEqual([{ breakId: "BRK-00001", kind: "ACCEPT" }, { breakId: "BRK-00001", kind: "UNDO" }]);
+  // An undo is not itself undone, and u does nothing more.
+  expect(screen.queryByTestId("undo")).toBeNull();
+  fireEvent.keyDown(window, { key: "u" });
+  await new Promise((r) => setTimeout(r, 50));
+  expect(sent.length).toBe(2);
 });

@@ -51,7 +51,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
       {loadError !== null && <ErrorBox error={loadError} />}
       <div className="muted" data-testid="review-count">
         {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
-        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>Enter</kbd> open
+        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>u</kbd> undo · <kbd>Enter</kbd> open
       </div>
       <div className="table" ref={scroller} style={{ flex: 1, minHeight: 120 }} data-testid="review-list">
         <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>

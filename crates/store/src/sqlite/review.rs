@@ -4,7 +4,7 @@ use super::{now, SqliteStore};
 use crate::audit::EventKind;
 use crate::backend::ReviewStore;
 use crate::error::{Result, StoreError};
-use crate::lifecycle::{BreakStatus, HumanAction};
+use crate::lifecycle::{BreakStatus, HumanAction, LastAction};
 use crate::stats::ActionRow;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
@@ -31,10 +31,17 @@ impl ReviewStore for SqliteStore {
     fn act(&self, break_id: &str, action: &HumanAction) -> Result<BreakStatus> {
         let at = now();
         self.write(|tx| {
-            let status: Option<String> = tx.query_row("SELECT status FROM breaks WHERE break_id = ?1", [break_id], |r| r.get(0)).optional()?;
-            let status = status.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
+            let row: Option<(String, String)> =
+                tx.query_row("SELECT status, updated_at FROM breaks WHERE break_id = ?1", [break_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            let (status, updated_at) = row.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
             let from = BreakStatus::parse(&status).unwrap_or(BreakStatus::New);
-            let to = action.transition(break_id, from)?;
+            let (action, to) = match action {
+                HumanAction::Undo { .. } => {
+                    let last = last_action(tx, break_id)?;
+                    HumanAction::undo_of(break_id, last.as_ref(), &self.actor, from, &updated_at, chrono::Utc::now())?
+                }
+                a => (a.clone(), a.transition(break_id, from)?),
+            };
             let (decision, reason, assignee, comment) = action.fields();
             tx.execute(
                 "INSERT INTO actions (break_id, kind, actor, at, decision, reason, assignee, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -58,4 +65,22 @@ impl ReviewStore for SqliteStore {
         let rows = stmt.query_map([break_id], action_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
+}
+
+/// The latest action on a break with the statuses its entry records, for an undo.
+fn last_action(tx: &rusqlite::Transaction, break_id: &str) -> Result<Option<LastAction>> {
+    let row: Option<(String, String, String)> = tx
+        .query_row("SELECT kind, actor, at FROM actions WHERE break_id = ?1 ORDER BY action_id DESC LIMIT 1", [break_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((kind, actor, at)) = row else { return Ok(None) };
+    let payload: String = tx.query_row(
+        "SELECT payload FROM audit_log WHERE at = ?1 AND kind = 'HUMAN_ACTION' AND subject = ?2 ORDER BY seq DESC LIMIT 1",
+        [&at, break_id],
+        |r| r.get(0),
+    )?;
+    let p: serde_json::Value = serde_json::from_str(&payload)?;
+    let status = |k: &str| BreakStatus::parse(p[k].as_str().unwrap_or_default()).unwrap_or(BreakStatus::New);
+    Ok(Some(LastAction { kind, actor, at, from: status("from"), to: status("to") }))
 }
