@@ -332,3 +332,39 @@ mod confirmation_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod undo_tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+
+    fn last(kind: &str, actor: &str, at: chrono::DateTime<Utc>) -> LastAction {
+        LastAction { kind: kind.into(), actor: actor.into(), at: at.to_rfc3339(), from: BreakStatus::Escalated, to: BreakStatus::Resolved }
+    }
+
+    fn refused(r: Result<(HumanAction, BreakStatus), StoreError>) -> String {
+        match r {
+            Err(StoreError::Invalid(m)) => m,
+            other => panic!("an undo was allowed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_undo_restores_the_status_and_decision_within_the_window_only() {
+        let now = Utc::now();
+        let l = last("OVERRIDE", "ann", now - Duration::seconds(UNDO_WINDOW_SECS - 1));
+        let (action, to) = HumanAction::undo_of("B1", Some(&l), "ann", BreakStatus::Resolved, &l.at, now).unwrap();
+        assert_eq!(to, BreakStatus::Escalated);
+        assert_eq!(action, HumanAction::Undo { undone: format!("OVERRIDE at {}", l.at), decision: Some(DecisionAction::Escalate) });
+
+        let old = last("ACCEPT", "ann", now - Duration::seconds(UNDO_WINDOW_SECS + 60));
+        assert!(refused(HumanAction::undo_of("B1", Some(&old), "ann", BreakStatus::Resolved, &old.at, now)).contains("undo is possible for 10 minutes"));
+        assert!(refused(HumanAction::undo_of("B1", Some(&l), "bob", BreakStatus::Resolved, &l.at, now)).ends_with("not by you"));
+        assert!(refused(HumanAction::undo_of("B1", Some(&l), "ann", BreakStatus::Escalated, &l.at, now)).contains("it changed after your OVERRIDE"));
+        assert!(refused(HumanAction::undo_of("B1", Some(&l), "ann", BreakStatus::Resolved, "2026-01-01T00:00:00Z", now)).contains("it changed after"));
+        let assign = last("ASSIGN", "ann", now);
+        assert!(refused(HumanAction::undo_of("B1", Some(&assign), "ann", BreakStatus::Resolved, &assign.at, now)).contains("only ACCEPT, OVERRIDE and RESOLVE"));
+        assert!(refused(HumanAction::undo_of("B1", None, "ann", BreakStatus::Resolved, "", now)).ends_with("no one has acted on it"));
+        assert!(HumanAction::Undo { undone: String::new(), decision: None }.transition("B1", BreakStatus::Resolved).is_err(), "only undo_of applies an undo");
+    }
+}
