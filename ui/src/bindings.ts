@@ -747,6 +747,16 @@ export type ImportSummary = {
 	errors: RowErrorDto[],
 };
 
+/**  One agent in the modelled run. */
+export type ModelledSpanDto = {
+	/**  The agent. */
+	agent: AgentKind,
+	/**  When it would start, ms from the run's start. */
+	start_ms: number,
+	/**  When it would finish, ms from the run's start. */
+	finish_ms: number,
+};
+
 /**  One agent in one run. */
 export type NodeDto = NodeDto_Serialize | NodeDto_Deserialize;
 
@@ -1240,6 +1250,15 @@ export type RunDto_Deserialize = {
 	checkpoints: CheckpointDto_Deserialize[],
 	/**  What it decided. */
 	decision: DecisionDto,
+	/**
+	 *  Modelled time (ms): the run as if each invoked agent were a model call with the seed's
+	 *  latency profile, agents starting as soon as their dependencies finish.
+	 */
+	modelled_ms: number,
+	/**  Modelled cost (USD, decimal text): the seed's price of each invoked agent's call. */
+	modelled_cost: string,
+	/**  The modelled run's Gantt: when each invoked agent would start and finish. */
+	modelled: ModelledSpanDto[],
 };
 
 /**  One run of a break: its execution graph. */
@@ -1272,6 +1291,15 @@ export type RunDto_Serialize = {
 	checkpoints: CheckpointDto_Serialize[],
 	/**  What it decided. */
 	decision: DecisionDto,
+	/**
+	 *  Modelled time (ms): the run as if each invoked agent were a model call with the seed's
+	 *  latency profile, agents starting as soon as their dependencies finish.
+	 */
+	modelled_ms: number,
+	/**  Modelled cost (USD, decimal text): the seed's price of each invoked agent's call. */
+	modelled_cost: string,
+	/**  The modelled run's Gantt: when each invoked agent would start and finish. */
+	modelled: ModelledSpanDto[],
 };
 
 /**  v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy. */

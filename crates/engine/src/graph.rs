@@ -195,6 +195,16 @@ impl ExecutionGraph {
         self.longest_chain_ms(latency, |s| s.invoked())
     }
 
+    /// When each invoked agent would start and finish (ms from the run's start) with `latency`
+    /// per agent, each starting as soon as its dependencies finish: the Gantt of the modelled
+    /// run, in the graph's agent order. Its latest finish is [`ExecutionGraph::modelled_ms`].
+    pub fn modelled_schedule(&self, latency: &crate::agents::LatencyProfile) -> Vec<(AgentKind, u64, u64)> {
+        let nodes: Vec<(AgentKind, crate::dag::AgentMask)> =
+            self.nodes.iter().filter(|r| r.status.invoked()).map(|r| (r.agent, crate::dag::mask(&r.depends_on))).collect();
+        let Some(c) = crate::dag::chains(&nodes, |a| latency.0[a.index()]) else { return Vec::new() };
+        nodes.iter().map(|(a, _)| (*a, c.finish[a.index()] - latency.0[a.index()], c.finish[a.index()])).collect()
+    }
+
     /// The longest dependency chain, with `latency` per agent, through the agents whose status
     /// `counts` (invoked ones for the modelled time; completed ones for a scheduling bound).
     pub fn longest_chain_ms(&self, latency: &crate::agents::LatencyProfile, counts: impl Fn(NodeStatus) -> bool) -> u64 {

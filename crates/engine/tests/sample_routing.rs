@@ -224,3 +224,28 @@ fn every_rationale_states_the_tier_and_its_evidence_in_words() -> TestResult {
     }
     Ok(())
 }
+
+/// The modelled Gantt: every invoked agent once, each starting when its dependencies have
+/// finished, and its end is the run's modelled time.
+#[test]
+fn the_modelled_schedule_respects_dependencies_and_ends_at_the_modelled_time() -> TestResult {
+    let latency = reconagent_engine::agents::LatencyProfile::SEED;
+    for mode in [RunMode::V1, RunMode::V2] {
+        for g in run_all(mode) {
+            let spans = g.modelled_schedule(&latency);
+            let invoked: Vec<_> = g.nodes.iter().filter(|n| n.status.invoked()).collect();
+            assert_eq!(spans.len(), invoked.len(), "{}", g.break_id);
+            assert_eq!(spans.iter().map(|s| s.2).max().unwrap_or(0), g.modelled_ms(&latency), "{}", g.break_id);
+            for n in invoked {
+                let me = spans.iter().find(|s| s.0 == n.agent).ok_or("scheduled")?;
+                assert_eq!(me.2 - me.1, latency.0[n.agent.index()]);
+                for dep in &n.depends_on {
+                    if let Some(d) = spans.iter().find(|s| s.0 == *dep) {
+                        assert!(me.1 >= d.2, "{}: {} starts at {} before {} ends at {}", g.break_id, n.agent, me.1, dep, d.2);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,7 +1,7 @@
 import type { RunDto } from "../api";
 import { ExecutionGraph } from "./ExecutionGraph";
 import { Timeline } from "./Timeline";
-import { utcText } from "./format";
+import { groupDigits, utcText } from "./format";
 
 /** One run: its decision, graph and timeline. */
 export function RunView({ run, compact = false }: { run: RunDto; compact?: boolean }) {
@@ -9,7 +9,8 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
   return (
     <div className="panel" data-testid={`run-${run.mode}`}>
       <h2>
-        {run.mode.toUpperCase()} run {run.run_id} · {run.policy_key} · {run.agents_invoked}/{run.agents_planned} agents · {((run.wall_us ?? 0) / 1000).toFixed(2)} ms
+        {run.mode.toUpperCase()} run {run.run_id} · {run.policy_key} · {run.agents_invoked}/{run.agents_planned} agents
+        <span data-testid="run-cost"> · modelled {groupDigits(String(run.modelled_ms))} ms, ${run.modelled_cost} · real {((run.wall_us ?? 0) / 1000).toFixed(2)} ms</span>
         {run.mode === "v1" && <span className="muted" data-testid="shadow"> · comparison: does not change the break</span>}
       </h2>
       <p>

@@ -144,6 +144,24 @@ pub struct RunDto {
     pub checkpoints: Vec<CheckpointDto>,
     /// What it decided.
     pub decision: DecisionDto,
+    /// Modelled time (ms): the run as if each invoked agent were a model call with the seed's
+    /// latency profile, agents starting as soon as their dependencies finish.
+    pub modelled_ms: i32,
+    /// Modelled cost (USD, decimal text): the seed's price of each invoked agent's call.
+    pub modelled_cost: String,
+    /// The modelled run's Gantt: when each invoked agent would start and finish.
+    pub modelled: Vec<ModelledSpanDto>,
+}
+
+/// One agent in the modelled run.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ModelledSpanDto {
+    /// The agent.
+    pub agent: AgentKind,
+    /// When it would start, ms from the run's start.
+    pub start_ms: i32,
+    /// When it would finish, ms from the run's start.
+    pub finish_ms: i32,
 }
 
 impl RunDto {
@@ -194,6 +212,13 @@ impl RunDto {
                 at: g.decision.at.to_rfc3339(),
                 holds: g.decision.holds.iter().map(|h| h.to_string()).collect(),
             },
+            modelled_ms: g.seed_modelled_ms() as i32,
+            modelled_cost: g.seed_modelled_cost().to_string(),
+            modelled: g
+                .modelled_schedule(&reconagent_engine::agents::LatencyProfile::SEED)
+                .into_iter()
+                .map(|(agent, start, finish)| ModelledSpanDto { agent, start_ms: start as i32, finish_ms: finish as i32 })
+                .collect(),
         }
     }
 }
