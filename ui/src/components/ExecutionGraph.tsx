@@ -3,13 +3,21 @@ import { ReactFlow, Background, Handle, Position, type Node, type Edge, type Nod
 import "@xyflow/react/dist/style.css";
 import { layoutRun, statusColor, statusLabel, type GraphInput, type LaidOutNode } from "./graphLayout";
 
-function AgentNode({ data }: NodeProps<Node<LaidOutNode & { direction: string }>>) {
+type NodeData = LaidOutNode & { direction: string; picked: boolean };
+
+function AgentNode({ data }: NodeProps<Node<NodeData>>) {
   const n = data.node;
+  const outOfPolicy = n.skip_kind === "NOT_IN_POLICY";
   const ms = n.started_us != null && n.finished_us != null ? `${((n.finished_us - n.started_us) / 1000).toFixed(2)} ms` : "";
   return (
     <div className="agent-node" data-agent={n.agent} data-status={n.status} data-skip={n.skip_kind ?? ""}
-      data-critical={data.critical ? "yes" : "no"}
-      style={{ border: `${data.critical ? 3 : 2}px solid ${statusColor(n)}`, boxShadow: data.critical ? "0 0 0 2px color-mix(in srgb, var(--accent) 35%, transparent)" : undefined, borderStyle: n.status === "SKIPPED" ? "dashed" : "solid", background: "var(--panel)", borderRadius: 8, padding: "6px 8px", width: 170, opacity: n.skip_kind === "NOT_IN_POLICY" ? 0.55 : 1 }}>
+      data-critical={data.critical ? "yes" : "no"} data-picked={data.picked ? "yes" : "no"}
+      style={{
+        border: `${data.critical ? 3 : 2}px solid ${outOfPolicy ? "var(--skip)" : statusColor(n)}`,
+        boxShadow: data.picked ? "0 0 0 3px var(--accent)" : data.critical ? "0 0 0 2px color-mix(in srgb, var(--accent) 35%, transparent)" : undefined,
+        borderStyle: outOfPolicy ? "dotted" : n.status === "SKIPPED" ? "dashed" : "solid",
+        background: outOfPolicy ? "color-mix(in srgb, var(--border) 30%, var(--panel))" : "var(--panel)", borderRadius: 8, padding: "6px 8px", width: 170, opacity: outOfPolicy ? 0.8 : 1,
+      }}>
       <Handle type="target" position={data.direction === "TB" ? Position.Top : Position.Left} style={{ visibility: "hidden" }} />
       <strong>{n.agent}</strong>
       <div style={{ color: statusColor(n), fontSize: 11 }}>{statusLabel(n)}</div>
@@ -29,19 +37,21 @@ export function ExecutionGraph({ run, height = 330, critical = [], direction = "
   const [picked, setPicked] = useState<string | null>(null);
   const { nodes, edges } = useMemo(() => {
     const l = layoutRun(run, critical, direction);
-    const nodes: Node<LaidOutNode & { direction: string }>[] = l.nodes.map((n) => ({ id: n.id, type: "agent", position: { x: n.x, y: n.y }, data: { ...n, direction }, draggable: false }));
+    const nodes: Node<NodeData>[] = l.nodes.map((n) => ({ id: n.id, type: "agent", position: { x: n.x, y: n.y }, data: { ...n, direction, picked: n.id === picked }, draggable: false }));
     const edges: Edge[] = l.edges.map((e) => ({ id: `${e.from}-${e.to}`, source: e.from, target: e.to, animated: e.critical, style: e.critical ? { stroke: "var(--accent)", strokeWidth: 2.5 } : undefined }));
     return { nodes, edges };
-  }, [run, critical, direction]);
+  }, [run, critical, direction, picked]);
   const node = run.nodes.find((n) => n.agent === picked);
   return (
     <div>
       <div style={{ height }} data-testid="execution-graph">
-        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView proOptions={{ hideAttribution: true }}
+        {/* Never shrunk past legibility: a long chain (v1's seven) is panned, not squeezed. */}
+        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ minZoom: 0.6 }} proOptions={{ hideAttribution: true }}
           nodesConnectable={false} onNodeClick={(_, n) => setPicked(n.id)} minZoom={0.3}>
           <Background />
         </ReactFlow>
       </div>
+      <Legend />
       {node && (
         <div className="panel" data-testid="node-detail">
           <strong>{node.agent}</strong> — {statusLabel(node)} {node.attempts > 0 && <span className="muted">({node.attempts} attempt{node.attempts > 1 ? "s" : ""})</span>}
@@ -50,6 +60,32 @@ export function ExecutionGraph({ run, height = 330, critical = [], direction = "
           {node.output && <pre>{node.output}</pre>}
         </div>
       )}
+    </div>
+  );
+}
+
+const LEGEND: { label: string; status: GraphInput["nodes"][number]["status"]; skip?: GraphInput["nodes"][number]["skip_kind"] }[] = [
+  { label: "completed", status: "COMPLETED" },
+  { label: "failed / timed out", status: "FAILED" },
+  { label: "cancelled", status: "CANCELLED" },
+  { label: "skipped: early exit", status: "SKIPPED", skip: "EARLY_EXIT" },
+  { label: "upstream failed", status: "SKIPPED", skip: "UPSTREAM_FAILED" },
+  { label: "not in policy", status: "SKIPPED", skip: "NOT_IN_POLICY" },
+];
+
+/** What the graph's borders and marks mean, drawn with the colours the graph uses. */
+function Legend() {
+  return (
+    <div className="muted" data-testid="graph-legend" style={{ display: "flex", flexWrap: "wrap", gap: "4px 14px", fontSize: 11, margin: "4px 0" }}>
+      {LEGEND.map((l) => (
+        <span key={l.label} style={{ display: "inline-flex", alignItems: "center", gap: 4 }}>
+          <span style={{ width: 14, height: 10, borderRadius: 3, border: `2px ${l.skip === "NOT_IN_POLICY" ? "dotted" : l.status === "SKIPPED" ? "dashed" : "solid"} ${l.skip === "NOT_IN_POLICY" ? "var(--skip)" : statusColor({ status: l.status, skip_kind: l.skip ?? null })}` }} />
+          {l.label}
+        </span>
+      ))}
+      <span style={{ color: "var(--accent)" }}>◆ checkpoint</span>
+      <span><span style={{ display: "inline-block", width: 14, borderTop: "2.5px solid var(--accent)", verticalAlign: "middle" }} /> critical path</span>
+      <span>click an agent for its output</span>
     </div>
   );
 }

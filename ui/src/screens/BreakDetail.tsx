@@ -31,6 +31,12 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
       </div>
       <BreakFacts brk={detail.brk} profile={profile ?? null} />
       {detail.runs.length === 0 && <div className="panel muted">Not processed yet: use Process in the queue.</div>}
+      {v1 && v2 && v1.decision.action !== v2.decision.action && (
+        <div className="holds" role="note" data-testid="disagreement">
+          <strong>v1 and v2 disagree:</strong> v2 decided {v2.decision.action} ({v2.agents_invoked} agents), the v1 comparison {v1.decision.action} (all seven).
+          The break follows v2; compare their reasons below.
+        </div>
+      )}
       {v1 && v2 ? (
         <div className="grid2">
           <RunView run={v2} compact />

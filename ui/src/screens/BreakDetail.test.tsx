@@ -1,0 +1,46 @@
+import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { BreakDetailScreen } from "./BreakDetail";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+const side = { reference: "R1", amount: "100.00", quantity: null, price: null, settle_date: null };
+const brk = {
+  break_id: "BRK-00007", break_type: "CASH_RECONCILIATION", asset_class: "CASH", amount: "3.06", currency: "USD", trade_date: null, detected_at: "2026-11-30T10:00:00Z",
+  counterparty: "UBS", account: null, instrument_id: null, description: null, internal: side, external: { ...side, amount: "96.94" },
+};
+const profile = { exposure: "3.06", base_currency: "USD", tier: "LOW", exposure_tier: "LOW", age_days: 1, materiality: 0, urgency: 10, hints: [], asset_class: "CASH", exposure_basis: "from the declared amount" };
+const node = (agent: string) => ({ agent, status: "COMPLETED", planned: true, depends_on: [], started_us: 1, finished_us: 2, waited_us: 0, attempts: 1, output: null, error: null, skip_reason: null, skip_kind: null });
+const run = (mode: "v1" | "v2", action: string, invoked: number) => ({
+  run_id: mode === "v2" ? "1" : "2", mode, policy_key: "CASH_RECONCILIATION/LOW", policy_version: "abcdef0123456789", started_at: "2026-12-01T00:00:00Z", wall_us: 200,
+  max_parallel: 3, agents_planned: invoked, agents_invoked: invoked, emulated_latency: false, profile, nodes: [node("INGESTION")], checkpoints: [],
+  decision: { action, confidence: 0.9, rationale: [`Tier LOW: exposure 3.06 USD from 3.06 USD: LOW (below the MEDIUM threshold 10,000.00 USD).`], decided_by: "agent DECISIONING", at: "", holds: [] },
+  modelled_ms: 150, modelled_cost: "0.008", modelled: [{ agent: "INGESTION", start_ms: 0, finish_ms: 150 }],
+});
+
+function serve(runs: ReturnType<typeof run>[]) {
+  mockIPC((cmd) => {
+    if (cmd === "break_detail") return { brk, status: "AUTO_RESOLVED", assignee: null, runs, actions: [] };
+    if (cmd === "people") return [];
+    return null;
+  }, { shouldMockEvents: true });
+}
+
+test("a v1 comparison that decided otherwise is flagged above both runs, with the graph's legend under each", async () => {
+  serve([run("v2", "AUTO_RESOLVE", 3), run("v1", "HIL_REVIEW", 7)]);
+  render(<BreakDetailScreen breakId="BRK-00007" onBack={() => {}} />);
+  await waitFor(() => expect(screen.getByTestId("disagreement").textContent).toContain("v2 decided AUTO_RESOLVE (3 agents), the v1 comparison HIL_REVIEW (all seven)"));
+  expect(screen.getAllByTestId("graph-legend")).toHaveLength(2);
+  expect(screen.getAllByTestId("graph-legend")[0].textContent).toContain("not in policy");
+  expect(screen.getAllByText(/Tier LOW: exposure 3.06 USD/)).toHaveLength(2);
+});
+
+test("runs that agree raise no flag", async () => {
+  serve([run("v2", "HIL_REVIEW", 5), run("v1", "HIL_REVIEW", 7)]);
+  render(<BreakDetailScreen breakId="BRK-00007" onBack={() => {}} />);
+  await waitFor(() => expect(screen.getAllByTestId("graph-legend")).toHaveLength(2));
+  expect(screen.queryByTestId("disagreement")).toBeNull();
+});
