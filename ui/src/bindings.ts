@@ -151,6 +151,11 @@ export type AppInfo = {
 	new_breaks: number,
 	/**  Set when the sample breaks were loaded at start because the database was empty. */
 	loaded_sample: boolean,
+	/**
+	 *  The time ages, tiers and SLA clocks are measured to when breaks are processed now
+	 *  (ISO 8601, UTC, to the minute). The sample is dated relative to the day it was loaded.
+	 */
+	as_of: string,
 };
 
 /**  Which audit entries a page of the log shows, newest first. */

@@ -116,6 +116,7 @@ impl Core {
             breaks: self.store.queue_count(&QueueFilter::default())? as i32,
             new_breaks: self.store.count_with_status(BreakStatus::New)? as i32,
             loaded_sample: self.loaded_sample,
+            as_of: chrono::Utc::now().format("%Y-%m-%dT%H:%MZ").to_string(),
         })
     }
 

@@ -38,4 +38,7 @@ pub struct AppInfo {
     pub new_breaks: i32,
     /// Set when the sample breaks were loaded at start because the database was empty.
     pub loaded_sample: bool,
+    /// The time ages, tiers and SLA clocks are measured to when breaks are processed now
+    /// (ISO 8601, UTC, to the minute). The sample is dated relative to the day it was loaded.
+    pub as_of: String,
 }
