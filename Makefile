@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # build, so the Tauri stack is compiled once per `make test`, not twice.
 APP_FEATURES := --features custom-protocol
 
-.PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample team-db
+.PHONY: fuzz run test e2e e2e-setup app-figures bench setup ui ui-deps bindings cli-demo lint sample team-db package package-check
 
 setup:
 	@./scripts/setup-system.sh
@@ -27,6 +27,24 @@ run: setup ui
 	$(CARGO) build --release $(APP_FEATURES) --bin reconagent-app
 	./target/release/reconagent-app
 
+# An installable Debian package of the release app (desktop entry, icon), built by the Tauri
+# bundler (the UI's @tauri-apps/cli): target/release/bundle/deb/Recon Agent_<version>_amd64.deb.
+# Install it with `sudo apt install ./target/release/bundle/deb/*.deb`.
+package: setup ui
+	ui/node_modules/.bin/tauri build --bundles deb
+	@ls -l target/release/bundle/deb/*.deb
+
+# What CI checks of the package: the same bundler on the debug build the e2e tests use (the
+# release build would double CI's compile time), installed with apt, the installed binary
+# started once in the real window, then removed.
+package-check: e2e-setup
+	ui/node_modules/.bin/tauri build --debug --bundles deb
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "$$(ls -d $(CURDIR)/target/debug/bundle/deb/*.deb | head -1)" && \
+	  RECONAGENT_INSTALLED_APP=/usr/bin/reconagent-app NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
+	    $(CARGO) test --locked $(APP_FEATURES) --test e2e the_installed_package_starts_and_shows_the_sample -- --exact --ignored --nocapture; \
+	  status=$$?; $$SUDO apt-get remove -y -qq recon-agent >/dev/null; exit $$status
+
 # A PostgreSQL team database on this machine (port 5433), with the schema, four people and the
 # sample breaks; prints how each person connects (README "Team mode").
 team-db: setup
@@ -39,7 +57,7 @@ cli-demo:
 # Ends with one summed line ("N passed, N failed") so CI reads the whole suite.
 test: setup ui
 	@mkdir -p target; set -o pipefail; \
-	  { $(CARGO) test --workspace --doc --locked $(APP_FEATURES) && $(CARGO) test --workspace --all-targets --locked $(APP_FEATURES) && (cd ui && npx vitest run) && $(MAKE) --no-print-directory e2e; } 2>&1 \
+	  { $(CARGO) test --workspace --doc --locked $(APP_FEATURES) && $(CARGO) test --workspace --all-targets --locked $(APP_FEATURES) && (cd ui && npx vitest run) && $(MAKE) --no-print-directory e2e && $(MAKE) --no-print-directory package-check; } 2>&1 \
 	  | tee target/test-output.log; status=$$?; \
 	  awk '/^test result:/ { p += $$4; f += $$6 } /^ +Tests +[0-9]+ passed/ { p += $$2 } /^ +Tests .*[0-9]+ failed/ { for (i = 1; i <= NF; i++) if ($$(i+1) ~ /^failed/) f += $$i } \
 	       END { printf "\ntests: %d passed, %d failed\n", p, f }' target/test-output.log; \

@@ -633,3 +633,28 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
     assert!(carol.verify()?.ok);
     Ok(())
 }
+
+/// The installed package (`make package-check`: the .deb built by the Tauri bundler, installed
+/// with apt): its desktop entry names the installed binary, and that binary starts in the real
+/// window on an empty database, loads the sample and shows it. `RECONAGENT_INSTALLED_APP` names
+/// the binary; without it the test fails rather than passing vacuously.
+#[test]
+#[ignore = "needs the package installed: run by `make package-check`"]
+fn the_installed_package_starts_and_shows_the_sample() -> TestResult {
+    let installed = PathBuf::from(std::env::var("RECONAGENT_INSTALLED_APP").expect("RECONAGENT_INSTALLED_APP names the installed binary"));
+    assert!(installed.starts_with("/usr/bin"), "an installed binary, not a build output: {}", installed.display());
+    let entry = std::fs::read_to_string("/usr/share/applications/Recon Agent.desktop")?;
+    let exec = installed.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    assert!(entry.contains(&format!("Exec={exec}")) && entry.contains("Icon=reconagent-app") && entry.contains("Categories=Office;Finance;"), "{entry}");
+    assert!(Path::new("/usr/share/icons/hicolor/512x512/apps/reconagent-app.png").exists(), "the icon is installed");
+    let shots = root().join("test-output/e2e");
+    std::fs::create_dir_all(&shots)?;
+    let data = tempfile::tempdir()?;
+    let db = data.path().join("installed.db");
+    let _driver = start_driver(&db);
+    let s = Session::start(&installed);
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+    s.wait_text("[data-testid=as-of]", "as of ", 10);
+    screenshot(&shots, "23-installed-package");
+    Ok(())
+}

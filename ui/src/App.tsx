@@ -72,7 +72,7 @@ export function App() {
             <br />
             policy {info.policy_version.slice(0, 12)}
             <br />
-            <span data-testid="as-of" title="Ages, tiers and SLA clocks are measured to this time when breaks are processed; the sample breaks are dated relative to the day they were loaded.">
+            <span data-testid="as-of" style={{ whiteSpace: "nowrap", fontSize: 10.5 }} title="Ages, tiers and SLA clocks are measured to this time when breaks are processed; the sample breaks are dated relative to the day they were loaded.">
               as of {info.as_of.replace("T", " ").replace("Z", " UTC")}
             </span>
             <br />
