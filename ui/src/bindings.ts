@@ -411,6 +411,9 @@ export type ClassifierOutline = {
 	minimum_tier: Entry[],
 	auto_resolve_max_tier: string,
 	never_auto_resolve: string[],
+	tolerance: ToleranceOutline,
+	/**  Hours to resolve, by tier. */
+	sla_hours: Entry[],
 };
 
 /**  Pushed when breaks or runs changed, so open screens reload. */
@@ -1443,6 +1446,17 @@ export type Task =
 "export" | 
 /**  Replaying breaks under a draft policy. */
 "simulate";
+
+/**  The tolerances as the file states them (decimal text, as written). */
+export type ToleranceOutline = {
+	/**  Base currency. */
+	absolute: string,
+	/**  Of the larger side's amount (0.0005 = 5 basis points). */
+	percent: string,
+	/**  Percent of the foreign amount. */
+	fx_rounding: string,
+	timing_days: number,
+};
 
 /**  The result of verifying the audit log. */
 export type VerificationDto = VerificationDto_Serialize | VerificationDto_Deserialize;

@@ -14,8 +14,9 @@ fn text(s: &str) -> EditValue {
     EditValue::Text(s.into())
 }
 
+/// Every comment, whole-line or trailing (from its `#` on: an edited value keeps its comment).
 fn comments(t: &str) -> Vec<&str> {
-    t.lines().filter(|l| l.trim_start().starts_with('#') || l.contains(" # ")).collect()
+    t.lines().filter_map(|l| if l.trim_start().starts_with('#') { Some(l) } else { l.find(" # ").map(|i| &l[i + 1..]) }).collect()
 }
 
 /// Every kind of edit the form makes, on the shipped file.
@@ -33,6 +34,10 @@ fn form_edits() -> Vec<PolicyEdit> {
         set("classifier.asset_class_multipliers.FX", text("0.75")),
         set("classifier.minimum_tier.PNL_RECONCILIATION", text("MEDIUM")),
         set("classifier.age_escalation[0].days", EditValue::Number("7".into())),
+        set("classifier.tolerance.absolute", text("7.50")),
+        set("classifier.tolerance.timing_days", EditValue::Number("2".into())),
+        set("classifier.sla_hours.HIGH", EditValue::Number("6".into())),
+        set("classifier.never_auto_resolve", EditValue::List(vec!["REGULATORY_DATA".into(), "CORPORATE_ACTIONS".into()])),
     ]
 }
 
@@ -56,6 +61,9 @@ fn edits_keep_every_comment_and_untouched_line() -> TestResult {
     assert!(!trade.contains(AgentKind::Pattern));
     assert_eq!(set.classifier.tier_thresholds[1].1, "300000".parse().unwrap());
     assert_eq!(set.classifier.age_escalation[0].days, 7);
+    assert_eq!((set.classifier.tolerance.absolute, set.classifier.tolerance.timing_days), ("7.50".parse().unwrap(), 2));
+    assert_eq!(set.classifier.sla_hours[RiskTier::High.rank() as usize], 6);
+    assert!(set.classifier.never_auto_resolve.contains("CORPORATE_ACTIONS") && set.classifier.never_auto_resolve.contains("REGULATORY_DATA"));
     // Applying nothing returns the text byte for byte.
     assert_eq!(apply(BUNDLED_POLICIES, &[], "p.yaml").unwrap(), BUNDLED_POLICIES);
     Ok(())

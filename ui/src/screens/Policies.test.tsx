@@ -18,7 +18,8 @@ const plan = {
 };
 const OPTIONS = { break_types: [], tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: [], decisions: ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"] };
 const outline = {
-  classifier: { base_currency: "USD", tier_thresholds: [], asset_class_multipliers: [], age_escalation: [], minimum_tier: [], auto_resolve_max_tier: "MEDIUM", never_auto_resolve: [] },
+  classifier: { base_currency: "USD", tier_thresholds: [], asset_class_multipliers: [], age_escalation: [], minimum_tier: [], auto_resolve_max_tier: "MEDIUM", never_auto_resolve: ["REGULATORY_DATA"],
+    tolerance: { absolute: "5.00", percent: "0.0005", fx_rounding: "0.05", timing_days: 3 }, sla_hours: [{ key: "LOW", value: "72" }, { key: "CRITICAL", value: "2" }] },
   defaults: { max_parallel: 3, timeout_ms: 5000, retries: 1 },
   plans: [plan],
 };
@@ -96,4 +97,100 @@ test("the condition builder offers the fields Rust lists for the checkpoint and 
   fireEvent.change(field, { target: { value: "ingestion.valid" } });
   fireEvent.click(screen.getByText("AND"));
   await waitFor(() => expect(whens[whens.length - 1]).toBe("rules.explained && ingestion.valid"));
+});
+
+test("clearing a number field keeps the Classifier form on screen with Rust's error, and typing again keeps the other edits", async () => {
+  const withAge = { ...outline, classifier: { ...outline.classifier, age_escalation: [{ days: 10, raise_tiers: 1 }, { days: 30, raise_tiers: 2 }] } };
+  const checks: { edits: { path: string; value: { kind: string; value: string } | null }[] }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), outline: withAge }, in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      const a = args as (typeof checks)[number];
+      checks.push(a);
+      // Rust cannot read a cleared number as a policy: no outline, an error on the field.
+      const cleared = a.edits.some((e) => e.value?.value === "");
+      return cleared
+        ? { ...draft("edited", [{ path: "classifier.age_escalation[0].days", line: 70, column: 13, message: "expected a whole number of days" }]), outline: null }
+        : { ...draft("edited"), outline: withAge };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-classifier"));
+  const [days, raise] = (await screen.findAllByRole("spinbutton")) as HTMLInputElement[];
+  fireEvent.focus(raise);
+  fireEvent.change(raise, { target: { value: "2" } });
+  fireEvent.focus(days);
+  fireEvent.change(days, { target: { value: "" } });
+  await waitFor(() => expect(screen.getByTestId("field-error").textContent).toContain("expected a whole number of days"));
+  expect(screen.getByTestId("classifier-form")).toBeTruthy();
+  fireEvent.change(days, { target: { value: "12" } });
+  await waitFor(() => expect(screen.queryByTestId("field-error")).toBeNull());
+  const paths = checks[checks.length - 1].edits.map((e) => `${e.path}=${e.value?.value}`);
+  expect(paths).toEqual(["classifier.age_escalation[0].raise_tiers=2", "classifier.age_escalation[0].days=12"]);
+  expect(screen.getByTestId("edit-count").textContent).toBe("2 unsaved change(s)");
+});
+
+test("a restore asks first, naming the version, and then says what the file became", async () => {
+  const restored: string[] = [];
+  const saves = [
+    { save_id: 1, hash: "aaaaaaaaaaaa1111", author: "ann", note: "start", saved_at: "2026-11-30T09:00:00Z", version_hash: "aaaaaaaaaaaa1111" },
+    { save_id: 2, hash: "bbbbbbbbbbbb2222", author: "bob", note: "looser CASH LOW", saved_at: "2026-12-01T09:00:00Z", version_hash: "bbbbbbbbbbbb2222" },
+  ];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), hash: "bbbbbbbbbbbb2222" }, in_force_version: "bbbbbbbbbbbb2222", problem: null };
+    if (cmd === "policy_check") return draft("original");
+    if (cmd === "policy_history") return saves;
+    if (cmd === "policy_version_diff") return [{ sign: "-", text: "old", old_line: 1, new_line: null }];
+    if (cmd === "policy_restore") {
+      restored.push((args as { hash: string }).hash);
+      return { ...saves[0], save_id: 3, hash: "cccccccccccc3333", saved_at: "2026-12-01T10:00:00Z" };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-history"));
+  // Ticked newer first, the diff still runs older to newer, labelled.
+  const boxes = (await screen.findAllByLabelText("compare")) as HTMLInputElement[];
+  fireEvent.click(boxes[1]);
+  fireEvent.click(boxes[0]);
+  await waitFor(() => expect(screen.getByTestId("diff-label").textContent).toMatch(/^From aaaaaaaaaaaa \(older.*to bbbbbbbbbbbb \(newer/));
+  fireEvent.click(screen.getByTestId("restore"));
+  expect(screen.getByTestId("restore-confirm").textContent).toContain("Restore version aaaaaaaaaaaa, saved 2026-11-30 09:00:00 by ann (\"start\")");
+  expect(restored).toEqual([]);
+  fireEvent.click(screen.getByTestId("restore-no"));
+  expect(screen.queryByTestId("restore-confirm")).toBeNull();
+  fireEvent.click(screen.getByTestId("restore"));
+  fireEvent.click(screen.getByTestId("restore-yes"));
+  await waitFor(() => expect(screen.getByTestId("restored").textContent).toContain("the file is now version cccccccccccc"));
+  expect(restored).toEqual(["aaaaaaaaaaaa1111"]);
+});
+
+test("tolerances, SLA hours and the never-auto-resolve types are in the Classifier form and go to Rust as edits", async () => {
+  const checks: { edits: { path: string; value: { kind: string; value: string | string[] } }[] }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return { ...OPTIONS, break_types: ["CASH_RECONCILIATION", "REGULATORY_DATA"] };
+    if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      checks.push(args as (typeof checks)[number]);
+      return draft("edited");
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-classifier"));
+  const absolute = await screen.findByLabelText("tolerance absolute");
+  expect((absolute as HTMLInputElement).value).toBe("5.00");
+  fireEvent.focus(absolute);
+  fireEvent.change(absolute, { target: { value: "7.50" } });
+  fireEvent.click(screen.getByLabelText("allow REGULATORY_DATA"));
+  fireEvent.change(screen.getByLabelText("add a type that never auto-resolves"), { target: { value: "CASH_RECONCILIATION" } });
+  await waitFor(() => expect(checks[checks.length - 1]?.edits.length).toBe(2));
+  expect(checks[checks.length - 1].edits).toEqual([
+    { op: "set", path: "classifier.tolerance.absolute", value: { kind: "text", value: "7.50" } },
+    { op: "set", path: "classifier.never_auto_resolve", value: { kind: "list", value: ["REGULATORY_DATA", "CASH_RECONCILIATION"] } },
+  ]);
+  expect(screen.getByText("SLA hours per tier")).toBeTruthy();
 });

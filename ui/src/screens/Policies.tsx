@@ -65,7 +65,7 @@ export function Policies() {
       </div>
 
       {tab === "history" && <div className="panel"><History loadedHash={file.draft.hash} onRestored={p.load} /></div>}
-      {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} tiers={options.tiers} onEdit={p.onEdit} /></div>}
+      {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} tiers={options.tiers} types={[...new Set([...types, ...options.break_types])].sort()} onEdit={p.onEdit} /></div>}
       {tab === "plans" && (
         <>
           <PlanPicker plans={plans} plan={plan} tiers={options.tiers} types={types} onPick={setPlanKey} onEdit={p.onEdit} />

@@ -37,6 +37,22 @@ pub struct ClassifierOutline {
     pub minimum_tier: Vec<Entry>,
     pub auto_resolve_max_tier: String,
     pub never_auto_resolve: Vec<String>,
+    pub tolerance: ToleranceOutline,
+    /// Hours to resolve, by tier.
+    pub sla_hours: Vec<Entry>,
+}
+
+/// The tolerances as the file states them (decimal text, as written).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ToleranceOutline {
+    /// Base currency.
+    pub absolute: String,
+    /// Of the larger side's amount (0.0005 = 5 basis points).
+    pub percent: String,
+    /// Percent of the foreign amount.
+    pub fx_rounding: String,
+    pub timing_days: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,6 +189,13 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
             minimum_tier: c.minimum_tier.iter().map(|(k, v)| Entry { key: k.clone(), value: v.clone() }).collect(),
             auto_resolve_max_tier: c.auto_resolve_max_tier.clone(),
             never_auto_resolve: c.never_auto_resolve.clone(),
+            tolerance: ToleranceOutline {
+                absolute: c.tolerance.absolute.to_string(),
+                percent: c.tolerance.percent.to_string(),
+                fx_rounding: c.tolerance.fx_rounding.to_string(),
+                timing_days: c.tolerance.timing_days.min(i32::MAX as u32) as i32,
+            },
+            sla_hours: c.sla_hours.iter().map(|(k, v)| Entry { key: k.clone(), value: v.to_string() }).collect(),
         },
         defaults: DefaultsOutline {
             max_parallel: doc.defaults.max_parallel.clamp(i32::MIN as i64, i32::MAX as i64) as i32,

@@ -33,7 +33,13 @@ export function usePolicyDraft() {
 
   const onEdit = useCallback((e: PolicyEdit) => { setSaved(null); setEdits((x) => addEdit(x, e)); }, []);
   const discard = useCallback(() => setEdits([]), []);
-  const plans = useMemo(() => draft?.outline?.plans ?? file?.draft.outline?.plans ?? [], [draft, file]);
+  // A draft Rust cannot read as a policy (a number field cleared) has no outline: the form keeps
+  // the last one it had, so the fields stay on screen with Rust's error beside the one at fault,
+  // and typing a value again carries on with every other edit kept.
+  const lastOutline = useRef(file?.draft.outline ?? null);
+  if (draft?.outline) lastOutline.current = draft.outline;
+  const shown = useMemo(() => (draft && !draft.outline && lastOutline.current ? { ...draft, outline: lastOutline.current } : draft), [draft]);
+  const plans = useMemo(() => shown?.outline?.plans ?? file?.draft.outline?.plans ?? [], [shown, file]);
 
   /** Saves the draft with `note`; with `overwrite`, even if the file changed on disk. */
   const save = useCallback(async (note: string, overwrite: boolean): Promise<boolean> => {
@@ -50,7 +56,7 @@ export function usePolicyDraft() {
   }, [file, edits, load]);
 
   return {
-    file, draft, edits, plans, error, setError, saved, saveError, setSaveError, load, onEdit, discard, save,
+    file, draft: shown, edits, plans, error, setError, saved, saveError, setSaveError, load, onEdit, discard, save,
     dirty: edits.length > 0,
     blocked: (draft?.errors.length ?? 0) > 0,
     /** The file changed on disk since it was loaded: reload or overwrite. */
