@@ -6,7 +6,7 @@ import type { ApiError, Progress } from "./bindings";
 
 // Replies use the Serialize shapes (every field present), requests the Deserialize ones. Every
 // enum is a union generated from Rust: a renamed value fails `tsc` wherever it is used.
-export type { AgentKind, ApiError, AppInfo, AuditRow, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
+export type { AgentKind, ApiError, AppInfo, AuditEntryDto, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
 export type ActionRow = B.ActionRow_Serialize;
 export type BreakDetail = B.BreakDetail_Serialize;
 export type BreakDto = B.BreakDto_Serialize;

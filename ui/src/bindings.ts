@@ -30,7 +30,7 @@ export const commands = {
 	 */
 	decideProposal: (proposal: number, approve: boolean, reason: string) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("decide_proposal", { proposal, approve, reason })),
 	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
-	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditRow[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
+	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditEntryDto[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
 	exportReport: (request: ExportRequest_Deserialize) => typedError<ExportSummary, ApiError>(__TAURI_INVOKE("export_report", { request })),
 	policyFile: () => typedError<PolicyFileState_Serialize, ApiError>(__TAURI_INVOKE("policy_file")),
@@ -158,6 +158,26 @@ export type AppInfo = {
 	as_of: string,
 };
 
+/**  An audit entry as the log screen shows it: the stored entry and the same in words. */
+export type AuditEntryDto = {
+	/**  Its position in the chain. */
+	seq: number,
+	/**  ISO 8601, UTC. */
+	at: string,
+	/**  IMPORT, RUN, HUMAN_ACTION, ... */
+	kind: string,
+	/**  Who wrote it. */
+	actor: string,
+	/**  What it is about (a break, a policy version, a file). */
+	subject: string,
+	/**  The payload as stored and hashed (canonical JSON). */
+	payload: string,
+	/**  Its hash. */
+	hash: string,
+	/**  The entry in words ([`reconagent_store::AuditRow::summary`]). */
+	summary: string,
+};
+
 /**  Which audit entries a page of the log shows, newest first. */
 export type AuditQuery = AuditQuery_Serialize | AuditQuery_Deserialize;
 
@@ -169,6 +189,8 @@ export type AuditQuery_Deserialize = {
 	to?: string | null,
 	/**  One kind. */
 	kind?: EventKind | null,
+	/**  One break's entries (the entry's subject, exactly). */
+	subject?: string | null,
 	/**
 	 *  Entries older than this one (keyset paging: the `seq` of the last entry of the page
 	 *  before); none for the newest.
@@ -186,6 +208,8 @@ export type AuditQuery_Serialize = {
 	to: string | null,
 	/**  One kind. */
 	kind: EventKind | null,
+	/**  One break's entries (the entry's subject, exactly). */
+	subject: string | null,
 	/**
 	 *  Entries older than this one (keyset paging: the `seq` of the last entry of the page
 	 *  before); none for the newest.
@@ -193,20 +217,6 @@ export type AuditQuery_Serialize = {
 	before: number | null,
 	/**  Entries in the page (1 to 10,000; 0 means 500). */
 	limit: number,
-};
-
-/**
- *  An audit entry as stored (in an audit report too). `kind` is text, not an [`crate::EventKind`]:
- *  the log shows what is there, even an entry someone tampered with.
- */
-export type AuditRow = {
-	seq: number,
-	at: string,
-	kind: string,
-	actor: string,
-	subject: string,
-	payload: string,
-	hash: string,
 };
 
 /**  One break with everything the detail screen shows. */

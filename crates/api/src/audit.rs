@@ -1,7 +1,7 @@
 //! The audit log: reading it, verifying it, and exporting reports (the app and the CLI call the
 //! same functions here).
 
-use crate::dto::{AuditQuery, AuditRow, ExportRequest, ExportSummary, Progress, Task, VerificationDto};
+use crate::dto::{AuditEntryDto, AuditQuery, ExportRequest, ExportSummary, Progress, Task, VerificationDto};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::Core;
 use reconagent_store::export::{ExportFormat, ExportStage, ReportHead, ReportQuery};
@@ -64,9 +64,9 @@ pub fn export_report(
 }
 
 impl Core {
-    /// Audit entries, newest first, filtered by period and kind.
-    pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditRow>> {
-        Ok(self.store.audit_entries(q)?)
+    /// Audit entries, newest first, filtered by period, kind and break, each also in words.
+    pub fn audit_log(&self, q: &AuditQuery) -> ApiResult<Vec<AuditEntryDto>> {
+        Ok(self.store.audit_entries(q)?.into_iter().map(AuditEntryDto::from).collect())
     }
 
     /// Recomputes the chain and checks the state against it.

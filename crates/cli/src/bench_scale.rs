@@ -181,6 +181,9 @@ pub(crate) fn run(count: usize, db: Option<&Path>) -> Result<serde_json::Value> 
     screen("audit log: 500 older entries at 90% (cursor)".into(), ms);
     let (ms, _) = time(|| core.audit_log(&AuditQuery { limit: 500, kind: Some(reconagent_store::EventKind::Import), ..Default::default() }).map_err(err))?;
     screen("audit log: newest 500 IMPORT entries".into(), ms);
+    let one = newest.iter().find(|e| e.kind == "RUN").map(|e| e.subject.clone());
+    let (ms, _) = time(|| core.audit_log(&AuditQuery { limit: 500, subject: one.clone(), ..Default::default() }).map_err(err))?;
+    screen("audit log: one break's entries (search by break)".into(), ms);
     let slowest = rows.iter().cloned().fold(("none".to_string(), 0.0), |a, b| if b.1 > a.1 { b } else { a });
 
     let mut exports = Vec::new();

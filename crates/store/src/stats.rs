@@ -70,6 +70,9 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// One kind.
     pub kind: Option<crate::EventKind>,
+    /// One break's entries (the entry's subject, exactly).
+    #[serde(default)]
+    pub subject: Option<String>,
     /// Entries older than this one (keyset paging: the `seq` of the last entry of the page
     /// before); none for the newest.
     #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
@@ -195,5 +198,76 @@ impl GroupSums {
                 }
             })
             .collect()
+    }
+}
+
+impl AuditRow {
+    /// The entry in words, for a person reading the log: what happened, to what, with the
+    /// numbers and reasons the payload holds. The payload stays the record; an entry whose
+    /// payload does not read as its kind is shown as it is.
+    pub fn summary(&self) -> String {
+        let Ok(p) = serde_json::from_str::<serde_json::Value>(&self.payload) else { return self.payload.clone() };
+        let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
+        let n = |k: &str| p[k].as_i64().map(|v| crate::lifecycle::group_digits(&v.to_string())).unwrap_or_else(|| "?".into());
+        match self.kind.as_str() {
+            "IMPORT" => format!("Imported {} breaks from {} ({} already present).", n("inserted"), self.subject, n("already_present")),
+            "RUN" => {
+                let by = serde_json::from_value::<reconagent_engine::DecidedBy>(p["decided_by"].clone()).map(|d| d.to_string()).unwrap_or_default();
+                let shadow = if p["shadow"].as_bool() == Some(true) { " (a comparison: the break is unchanged)" } else { "" };
+                format!(
+                    "Run {} ({}) of {} under {}: {} by {}, tier {}, {} agents{}; the break is {}.",
+                    n("run_id"),
+                    s("mode"),
+                    self.subject,
+                    s("policy"),
+                    s("decision"),
+                    by,
+                    s("tier"),
+                    n("agents_invoked"),
+                    shadow,
+                    if s("status").is_empty() { "unchanged".into() } else { s("status") }
+                )
+            }
+            "HUMAN_ACTION" => {
+                let a = &p["action"];
+                let t = |k: &str| a[k].as_str().unwrap_or("");
+                let what = match t("kind") {
+                    "OVERRIDE" => format!("Override to {} because \"{}\"", t("decision"), t("reason")),
+                    "ASSIGN" => format!("Assigned to {}", t("assignee")),
+                    "COMMENT" => format!("Comment \"{}\"", t("text")),
+                    "RESOLVE" => format!("Resolved (\"{}\")", t("comment")),
+                    "ACCEPT" => "Accepted the decision".to_string(),
+                    "UNDO" => format!("Undid {}, restoring {}", t("undone"), t("decision")),
+                    other => other.to_string(),
+                };
+                let approved = match (p["approved_by"].as_str(), p["proposed_by"].as_str()) {
+                    (Some(b), Some(a)) => format!(", proposed by {a} and approved by {b}"),
+                    _ => String::new(),
+                };
+                format!("{what} on {}{approved}: {} → {}.", self.subject, s("from"), s("to"))
+            }
+            "PROPOSAL" if p["decision"].as_str() == Some("REJECTED") => {
+                format!("Proposal {} by {} on {} rejected: \"{}\".", n("proposal"), s("proposed_by"), self.subject, s("reason"))
+            }
+            "PROPOSAL" => format!(
+                "Proposed {} on {} (proposal {}): a second person decides it because {}.",
+                p["action"]["kind"].as_str().unwrap_or("an action"),
+                self.subject,
+                n("proposal"),
+                s("why")
+            ),
+            "POLICY_SAVED" => format!("Policy version {} saved from {}: \"{}\".", &self.subject[..12.min(self.subject.len())], s("source"), s("note")),
+            "EXPORT_MADE" => format!(
+                "Report exported ({}, {} to {}, {} breaks) to {}; chain {}.",
+                s("format"),
+                s("from"),
+                s("to"),
+                n("breaks"),
+                self.subject,
+                if p["chain_ok"].as_bool() == Some(true) { "intact" } else { "BROKEN" }
+            ),
+            "BREAK_REPLACED" => format!("Contents of {} replaced (\"{}\"): was {}, NEW again.", self.subject, s("reason"), s("from")),
+            _ => self.payload.clone(),
+        }
     }
 }

@@ -356,6 +356,17 @@ mod cases {
         assert!(nothing(h.open_as_bob().act(other, &undo), "not by you"));
         assert_eq!(s.break_row(other)?.status, BreakStatus::Resolved);
         assert!(s.verify()?.ok, "{:?}", s.verify()?);
+        let words: Vec<String> = s
+            .audit_entries(&reconagent_store::AuditQuery { subject: Some(id.clone()), limit: 20, ..Default::default() })?
+            .iter()
+            .map(|e| e.summary())
+            .collect();
+        assert!(words.iter().any(|w| w.starts_with("Undid ACCEPT at ") && w.ends_with(&format!(": RESOLVED → {}.", before.status.as_str()))), "{words:#?}");
+        assert!(
+            words.iter().any(|w| w == &format!("Override to AUTO_RESOLVE because \"explained by FX\" on {id}: {} → RESOLVED.", before.status.as_str())),
+            "{words:#?}"
+        );
+        assert!(words.iter().any(|w| w.starts_with(&format!("Run 1 (v2) of {id}")) || w.contains(&format!(" of {id} under "))), "{words:#?}");
         Ok(())
     }
 
@@ -367,6 +378,15 @@ mod cases {
         let runs = s.audit_entries(&reconagent_store::AuditQuery { kind: Some(reconagent_store::EventKind::Run), limit: 100, ..Default::default() })?;
         assert_eq!(runs.len(), 4);
         assert_eq!(s.audit_entries(&reconagent_store::AuditQuery { limit: 2, before: Some(all[0].seq), ..Default::default() })?, all[1..3].to_vec());
+        // One break's entries, newest first, and only its own.
+        let subject = runs[1].subject.clone();
+        let of_one = s.audit_entries(&reconagent_store::AuditQuery { subject: Some(subject.clone()), limit: 100, ..Default::default() })?;
+        let want: Vec<_> = all.iter().filter(|e| e.subject == subject).cloned().collect();
+        assert!(!want.is_empty() && of_one == want, "{of_one:?}");
+        // Every entry reads in words, not as its JSON.
+        for e in &all {
+            assert!(!e.summary().starts_with('{'), "{} entry {} has no words: {}", e.kind, e.seq, e.summary());
+        }
         let v = s.verify()?;
         assert_eq!((v.ok, v.entries as usize, v.head.as_str()), (true, all.len(), all[0].hash.as_str()));
         Ok(())

@@ -1,13 +1,13 @@
 //! The audit log, its verification and exports.
 
 use super::{blocking, AppCore};
-use reconagent_api::dto::{AuditQuery, AuditRow, ExportRequest, ExportSummary, VerificationDto};
+use reconagent_api::dto::{AuditEntryDto, AuditQuery, ExportRequest, ExportSummary, VerificationDto};
 use reconagent_api::ApiResult;
 use tauri::State;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn audit_log(core: State<'_, AppCore>, query: AuditQuery) -> ApiResult<Vec<AuditRow>> {
+pub async fn audit_log(core: State<'_, AppCore>, query: AuditQuery) -> ApiResult<Vec<AuditEntryDto>> {
     blocking(&core, move |c| c.audit_log(&query)).await
 }
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, chooseSaveFile, onDataChanged, type AuditRow, type EventKind, type ExportFormat, type ExportSummary, type VerificationDto } from "../api";
+import { api, chooseSaveFile, onDataChanged, type AuditEntryDto, type EventKind, type ExportFormat, type ExportSummary, type VerificationDto } from "../api";
 import { utcText } from "../components/format";
 import { ErrorBox } from "../components/ErrorBox";
 import { TaskProgress } from "../components/TaskProgress";
@@ -13,7 +13,15 @@ const today = () => new Date().toISOString().slice(0, 10);
 export function Audit() {
   const { options } = useFilterOptions();
   const [kind, setKind] = useState<EventKind | null>(null);
-  const [rows, setRows] = useState<AuditRow[] | null>(null);
+  // One break's entries: the id as typed, sent once typing pauses.
+  const [search, setSearch] = useState("");
+  const [subject, setSubject] = useState<string | null>(null);
+  useEffect(() => {
+    const t = setTimeout(() => setSubject(search.trim() || null), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const [raw, setRaw] = useState<number | null>(null);
+  const [rows, setRows] = useState<AuditEntryDto[] | null>(null);
   const [verification, setVerification] = useState<VerificationDto | null>(null);
   const [from, setFrom] = useState(today());
   const [to, setTo] = useState(today());
@@ -27,16 +35,16 @@ export function Audit() {
   const [more, setMore] = useState(false);
   const load = useCallback(
     () =>
-      api.auditLog({ from: null, to: null, kind, before: null, limit: PAGE }).then((r) => {
+      api.auditLog({ from: null, to: null, kind, subject, before: null, limit: PAGE }).then((r) => {
         setRows(r);
         setMore(r.length === PAGE);
       }, setError),
-    [kind],
+    [kind, subject],
   );
   const older = () => {
     const last = rows?.[rows.length - 1];
     if (!last) return;
-    api.auditLog({ from: null, to: null, kind, before: last.seq, limit: PAGE }).then((r) => {
+    api.auditLog({ from: null, to: null, kind, subject, before: last.seq, limit: PAGE }).then((r) => {
       setRows((prev) => [...(prev ?? []), ...r]);
       setMore(r.length === PAGE);
     }, setError);
@@ -99,21 +107,26 @@ export function Audit() {
           <option value="">All events</option>
           {options.event_kinds.map((k) => <option key={k}>{k}</option>)}
         </select>
-        <span className="muted">newest first{rows ? `, ${rows.length.toLocaleString("en-US")} shown` : ""}</span>
+        <input aria-label="break" placeholder="Break id, e.g. BRK-00042" value={search} onChange={(e) => setSearch(e.target.value)} style={{ width: 200 }} data-testid="audit-search" />
+        <span className="muted">newest first{rows ? `, ${rows.length.toLocaleString("en-US")} shown` : ""}{subject ? ` for ${subject}` : ""} · click an entry for its stored payload</span>
       </div>
       {!rows ? <div className="empty">Loading…</div> : rows.length === 0 ? <div className="empty">No audit entries.</div> : (
         <div className="table" data-testid="audit-log">
           <div className="head" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr" }}>
-            {["#", "at", "kind", "actor", "subject", "payload"].map((h) => <div key={h} className="cell">{h}</div>)}
+            {["#", "at", "kind", "actor", "subject", "what happened"].map((h) => <div key={h} className="cell">{h}</div>)}
           </div>
           {rows.map((r) => (
-            <div key={r.seq} className="row" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr" }} title={`hash ${r.hash}`}>
+            <div key={r.seq} className="row" style={{ gridTemplateColumns: "60px 190px 130px 90px 140px 1fr", height: "auto", cursor: "pointer" }} title={`hash ${r.hash}`}
+              onClick={() => setRaw(raw === r.seq ? null : r.seq)} data-testid="audit-row">
               <div className="cell">{r.seq}</div>
               <div className="cell">{utcText(r.at)}</div>
               <div className="cell">{r.kind}</div>
               <div className="cell">{r.actor}</div>
               <div className="cell">{r.subject}</div>
-              <div className="cell muted">{r.payload}</div>
+              <div className="cell" style={{ whiteSpace: "normal" }}>
+                {r.summary}
+                {raw === r.seq && <pre className="muted" data-testid="audit-payload" style={{ whiteSpace: "pre-wrap", margin: "4px 0 0" }}>{r.payload}{"\n"}hash {r.hash}</pre>}
+              </div>
             </div>
           ))}
           {more && <button data-testid="audit-older" onClick={older}>Older entries</button>}

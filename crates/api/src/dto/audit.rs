@@ -4,6 +4,35 @@ use reconagent_store::export::ExportFormat;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+/// An audit entry as the log screen shows it: the stored entry and the same in words.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AuditEntryDto {
+    /// Its position in the chain.
+    #[specta(type = u32)]
+    pub seq: i64,
+    /// ISO 8601, UTC.
+    pub at: String,
+    /// IMPORT, RUN, HUMAN_ACTION, ...
+    pub kind: String,
+    /// Who wrote it.
+    pub actor: String,
+    /// What it is about (a break, a policy version, a file).
+    pub subject: String,
+    /// The payload as stored and hashed (canonical JSON).
+    pub payload: String,
+    /// Its hash.
+    pub hash: String,
+    /// The entry in words ([`reconagent_store::AuditRow::summary`]).
+    pub summary: String,
+}
+
+impl From<reconagent_store::AuditRow> for AuditEntryDto {
+    fn from(r: reconagent_store::AuditRow) -> AuditEntryDto {
+        let summary = r.summary();
+        AuditEntryDto { seq: r.seq, at: r.at, kind: r.kind, actor: r.actor, subject: r.subject, payload: r.payload, hash: r.hash, summary }
+    }
+}
+
 /// The result of verifying the audit log.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct VerificationDto {

@@ -554,6 +554,9 @@ impl AuditStore for PgStore {
         if let Some(k) = q.kind {
             clauses.push(format!("kind = {}", args.add(k.as_str().to_string())));
         }
+        if let Some(s) = q.subject.as_ref().filter(|s| !s.is_empty()) {
+            clauses.push(format!("subject = {}", args.add(s.clone())));
+        }
         if let Some(b) = q.before {
             clauses.push(format!("seq < {}", args.add(b)));
         }

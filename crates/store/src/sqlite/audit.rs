@@ -104,6 +104,9 @@ impl AuditStore for SqliteStore {
         if let Some(k) = q.kind {
             arg("kind = ?", k.as_str().to_string().into());
         }
+        if let Some(s) = q.subject.as_ref().filter(|s| !s.is_empty()) {
+            arg("subject = ?", s.clone().into());
+        }
         if let Some(b) = q.before {
             arg("seq < ?", b.into());
         }
