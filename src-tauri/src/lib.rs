@@ -24,6 +24,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             review::proposals,
             review::decide_proposal,
             dashboard::efficiency,
+            dashboard::desk,
             audit::audit_log,
             audit::verify_audit,
             audit::export_report,

@@ -6,7 +6,7 @@ import type { ApiError, Progress } from "./bindings";
 
 // Replies use the Serialize shapes (every field present), requests the Deserialize ones. Every
 // enum is a union generated from Rust: a renamed value fails `tsc` wherever it is used.
-export type { AgentKind, ApiError, AppInfo, AuditEntryDto, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
+export type { AgentKind, ApiError, AppInfo, AuditEntryDto, DeskStats, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
 export type ActionRow = B.ActionRow_Serialize;
 export type BreakDetail = B.BreakDetail_Serialize;
 export type BreakDto = B.BreakDto_Serialize;
@@ -63,6 +63,7 @@ export const api = {
   proposals: (all = false) => unwrap(commands.proposals(all)),
   decideProposal: (proposal: number, approve: boolean, reason: string) => unwrap(commands.decideProposal(proposal, approve, reason)),
   efficiency: (q: StatsQuery) => unwrap(commands.efficiency(q)),
+  desk: (q: StatsQuery) => unwrap(commands.desk(q)),
   auditLog: (q: AuditQuery) => unwrap(commands.auditLog(q)),
   verifyAudit: () => unwrap(commands.verifyAudit()),
   exportReport: (r: ExportRequest) => unwrap(commands.exportReport(r)),

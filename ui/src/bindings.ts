@@ -30,6 +30,7 @@ export const commands = {
 	 */
 	decideProposal: (proposal: number, approve: boolean, reason: string) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("decide_proposal", { proposal, approve, reason })),
 	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
+	desk: (query: StatsQuery_Deserialize) => typedError<DeskStats, ApiError>(__TAURI_INVOKE("desk", { query })),
 	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditEntryDto[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
 	exportReport: (request: ExportRequest_Deserialize) => typedError<ExportSummary, ApiError>(__TAURI_INVOKE("export_report", { request })),
@@ -476,6 +477,22 @@ export type DefaultsOutline = {
 	retries: number,
 };
 
+/**  The desk's state: what waits, what is late, and who did what in a period. */
+export type DeskStats = {
+	/**  Breaks waiting for a person (PENDING_REVIEW and ESCALATED), now. */
+	waiting: number,
+	/**  Of those, ESCALATED. */
+	escalated: number,
+	/**  Of those waiting, past their SLA deadline at `as_of`. */
+	overdue: number,
+	/**  NEW breaks, not processed yet. */
+	new: number,
+	/**  The time "overdue" is measured to (ISO 8601, UTC). */
+	as_of: string,
+	/**  Per person, the actions taken in the period, most active first. */
+	people: PersonActions[],
+};
+
 /**  One line of a text diff. */
 export type DiffLine = DiffLine_Serialize | DiffLine_Deserialize;
 
@@ -851,6 +868,19 @@ export type Outline_Serialize = {
 	classifier: ClassifierOutline,
 	defaults: DefaultsOutline,
 	plans: PlanOutline_Serialize[],
+};
+
+/**  One person's actions in a period, by kind. */
+export type PersonActions = {
+	actor: string,
+	accepted: number,
+	overridden: number,
+	resolved: number,
+	assigned: number,
+	commented: number,
+	undone: number,
+	/**  Every action, including the above. */
+	total: number,
 };
 
 export type PlanOutline = PlanOutline_Serialize | PlanOutline_Deserialize;

@@ -14,6 +14,13 @@ use reconagent_store::EventKind;
 use rust_decimal::Decimal;
 
 impl Core {
+    /// The desk now (waiting, escalated, past their SLA deadline, NEW) and each person's
+    /// actions in the range (the break type does not apply to these).
+    pub fn desk(&self, q: &StatsQuery) -> ApiResult<reconagent_store::DeskStats> {
+        let as_of = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        Ok(self.store.desk(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: None }, &as_of)?)
+    }
+
     /// The dashboard's figures over the runs in the range.
     pub fn efficiency(&self, q: &StatsQuery) -> ApiResult<EfficiencyDto> {
         let e =

@@ -170,6 +170,8 @@ pub(crate) fn run(count: usize, db: Option<&Path>) -> Result<serde_json::Value> 
     screen("review list: page at 90% (cursor)".into(), ms);
     let (ms, _) = time(|| core.efficiency(&StatsQuery::default()).map_err(err))?;
     screen("dashboard: all figures, whole period".into(), ms);
+    let (ms, _) = time(|| core.desk(&StatsQuery::default()).map_err(err))?;
+    screen("dashboard: the desk (backlog, past SLA, actions per person)".into(), ms);
     let (ms, _) = time(|| core.filter_options().map_err(err))?;
     screen("filter choices".into(), ms);
     let (ms, _) = time(|| core.info().map_err(err))?;

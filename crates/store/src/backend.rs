@@ -149,6 +149,10 @@ pub trait ReviewStore: Send + Sync {
     /// A break's human actions, oldest first.
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>>;
 
+    /// The desk's state: breaks waiting and escalated now, those past their SLA deadline at
+    /// `as_of`, NEW ones, and each person's actions in the period of `f` (by the action's time).
+    fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats>;
+
     /// Who breaks may be assigned to, in name order: a team database's people and groups. Empty
     /// where one person works alone (any name is taken there).
     fn people(&self) -> Result<Vec<String>> {

@@ -271,3 +271,65 @@ impl AuditRow {
         }
     }
 }
+
+/// The desk's state: what waits, what is late, and who did what in a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DeskStats {
+    /// Breaks waiting for a person (PENDING_REVIEW and ESCALATED), now.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub waiting: i64,
+    /// Of those, ESCALATED.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub escalated: i64,
+    /// Of those waiting, past their SLA deadline at `as_of`.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub overdue: i64,
+    /// NEW breaks, not processed yet.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub new: i64,
+    /// The time "overdue" is measured to (ISO 8601, UTC).
+    pub as_of: String,
+    /// Per person, the actions taken in the period, most active first.
+    pub people: Vec<PersonActions>,
+}
+
+/// One person's actions in a period, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PersonActions {
+    pub actor: String,
+    pub accepted: u32,
+    pub overridden: u32,
+    pub resolved: u32,
+    pub assigned: u32,
+    pub commented: u32,
+    pub undone: u32,
+    /// Every action, including the above.
+    pub total: u32,
+}
+
+impl PersonActions {
+    /// Folds `(actor, kind, count)` rows, in any order, into one line per person, most active
+    /// first (then by name). Shared by every backend.
+    pub fn from_counts(rows: impl IntoIterator<Item = (String, String, i64)>) -> Vec<PersonActions> {
+        let mut by: std::collections::BTreeMap<String, PersonActions> = std::collections::BTreeMap::new();
+        for (actor, kind, n) in rows {
+            let p = by.entry(actor.clone()).or_insert_with(|| PersonActions { actor, ..Default::default() });
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            match kind.as_str() {
+                "ACCEPT" => p.accepted += n,
+                "OVERRIDE" => p.overridden += n,
+                "RESOLVE" => p.resolved += n,
+                "ASSIGN" => p.assigned += n,
+                "COMMENT" => p.commented += n,
+                "UNDO" => p.undone += n,
+                _ => {}
+            }
+            p.total = p.total.saturating_add(n);
+        }
+        let mut out: Vec<PersonActions> = by.into_values().collect();
+        out.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.actor.cmp(&b.actor)));
+        out
+    }
+}

@@ -356,6 +356,15 @@ mod cases {
         assert!(nothing(h.open_as_bob().act(other, &undo), "not by you"));
         assert_eq!(s.break_row(other)?.status, BreakStatus::Resolved);
         assert!(s.verify()?.ok, "{:?}", s.verify()?);
+        // The desk: what waits and who did what today.
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let period = EfficiencyFilter { from: Some(today.clone()), to: Some(today), break_type: None };
+        let desk = s.desk(&period, "9999-12-31T00:00:00Z")?;
+        let waiting = graphs.iter().filter(|g| g.decision.action != DecisionAction::AutoResolve).count() as i64 - 1;
+        assert_eq!((desk.waiting, desk.overdue, desk.new), (waiting, waiting, 0), "{desk:?}");
+        let me = desk.people.iter().find(|p| p.actor == s.actor()).ok_or("my actions are counted")?;
+        assert_eq!((me.accepted, me.overridden, me.resolved, me.commented, me.undone, me.total), (1, 1, 1, 1, 2, 6), "{me:?}");
+        assert_eq!(s.desk(&period, "2000-01-01T00:00:00Z")?.overdue, 0, "nothing is late in 2000");
         let words: Vec<String> = s
             .audit_entries(&reconagent_store::AuditQuery { subject: Some(id.clone()), limit: 20, ..Default::default() })?
             .iter()

@@ -10,3 +10,9 @@ use tauri::State;
 pub async fn efficiency(core: State<'_, AppCore>, query: StatsQuery) -> ApiResult<EfficiencyDto> {
     blocking(&core, move |c| c.efficiency(&query)).await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn desk(core: State<'_, AppCore>, query: StatsQuery) -> ApiResult<reconagent_store::DeskStats> {
+    blocking(&core, move |c| c.desk(&query)).await
+}

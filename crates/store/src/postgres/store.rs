@@ -501,6 +501,19 @@ impl ReviewStore for PgStore {
         typed(r.get(0), "status", BreakStatus::parse)
     }
 
+    fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats> {
+        let (lo, hi) = crate::stats::bounds(f);
+        let mut c = self.client();
+        let one = |c: &mut postgres::Client, sql: &str, args: &[&(dyn ToSql + Sync)]| -> Result<i64> { Ok(c.query_one(sql, args)?.get(0)) };
+        let waiting = one(&mut c, "SELECT count(*) FROM recon.breaks WHERE status IN ('PENDING_REVIEW', 'ESCALATED')", &[])?;
+        let escalated = one(&mut c, "SELECT count(*) FROM recon.breaks WHERE status = 'ESCALATED'", &[])?;
+        let new = one(&mut c, "SELECT count(*) FROM recon.breaks WHERE status = 'NEW'", &[])?;
+        let overdue = one(&mut c, "SELECT count(*) FROM recon.breaks WHERE status IN ('PENDING_REVIEW', 'ESCALATED') AND sla_deadline < $1", &[&as_of])?;
+        let rows = c.query("SELECT actor, kind, count(*) FROM recon.actions WHERE at >= $1 AND at <= $2 GROUP BY actor, kind", &[&lo, &hi])?;
+        let people = crate::stats::PersonActions::from_counts(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
+        Ok(crate::stats::DeskStats { waiting, escalated, overdue, new, as_of: as_of.to_string(), people })
+    }
+
     fn people(&self) -> Result<Vec<String>> {
         Ok(self.client().query("SELECT recon.people()", &[])?.iter().map(|r| r.get(0)).collect())
     }

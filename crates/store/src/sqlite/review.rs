@@ -58,6 +58,19 @@ impl ReviewStore for SqliteStore {
         })
     }
 
+    fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats> {
+        let (lo, hi) = crate::stats::bounds(f);
+        let conn = self.reader()?;
+        let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<i64> { Ok(conn.prepare_cached(sql)?.query_row(args, |r| r.get(0))?) };
+        let waiting = count(&format!("SELECT COUNT(*) FROM breaks WHERE {}", super::breaks::AWAITING), &[])?;
+        let escalated = count("SELECT COUNT(*) FROM breaks WHERE status = 'ESCALATED'", &[])?;
+        let new = count("SELECT COUNT(*) FROM breaks WHERE status = 'NEW'", &[])?;
+        let overdue = count(&format!("SELECT COUNT(*) FROM breaks WHERE {} AND sla_deadline < ?1", super::breaks::AWAITING), &[&as_of])?;
+        let mut stmt = conn.prepare_cached("SELECT actor, kind, COUNT(*) FROM actions WHERE at >= ?1 AND at <= ?2 GROUP BY actor, kind")?;
+        let rows = stmt.query_map([&lo, &hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(crate::stats::DeskStats { waiting, escalated, overdue, new, as_of: as_of.to_string(), people: crate::stats::PersonActions::from_counts(rows) })
+    }
+
     /// Human actions on a break, oldest first.
     fn actions_of(&self, break_id: &str) -> Result<Vec<ActionRow>> {
         let conn = self.reader()?;

@@ -1,3 +1,5 @@
 -- Team store, schema 4: the audit log searched by break (its subject), newest first, at any
--- size. Frozen once released.
+-- size; waiting breaks past their SLA deadline counted on a partial index (the dashboard's desk
+-- figures). Frozen once released.
 CREATE INDEX audit_subject ON recon.audit_log (subject, seq);
+CREATE INDEX breaks_waiting_sla ON recon.breaks (sla_deadline) WHERE status IN ('PENDING_REVIEW', 'ESCALATED');
