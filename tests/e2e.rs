@@ -233,7 +233,7 @@ fn app_figures_with_100000_breaks() -> TestResult {
     let _driver = start_driver(&db);
     let t0 = Instant::now();
     let s = Session::start(&app);
-    s.wait_text("[data-testid=queue-count]", &format!("{total} breaks"), 120);
+    s.wait_text("[data-testid=queue-count]", &format!("{} breaks", reconagent_store::group_digits(&total.to_string())), 120);
     let first_rows = t0.elapsed();
     std::thread::sleep(Duration::from_secs(2));
     let at_start = format!("app {:.0} (heap {:.0})", rss_mib("reconagent-app", "VmRSS").unwrap_or(0.0), rss_mib("reconagent-app", "RssAnon").unwrap_or(0.0));

@@ -42,7 +42,7 @@ export function App() {
   else if (info.breaks === 0 && screen !== "policies" && screen !== "audit") body = <Welcome onLoaded={reloadInfo} />;
   else {
     const list =
-      screen === "queue" ? <Queue onOpen={setOpenBreak} onChanged={reloadInfo} />
+      screen === "queue" ? <Queue onOpen={setOpenBreak} onChanged={reloadInfo} active={!openBreak} />
       : screen === "review" ? <Review onOpen={setOpenBreak} active={!openBreak} />
       : screen === "dashboard" ? <Dashboard />
       : screen === "policies" ? <Policies />

@@ -1052,6 +1052,12 @@ export type ProcessSummary = {
 	waiting_left: number,
 	/**  Breaks another process was running (or had already recorded), left to it. */
 	claimed_elsewhere: number,
+	/**  Of the runs recorded, how many decided AUTO_RESOLVE, HIL_REVIEW and ESCALATE. */
+	auto_resolved: number,
+	/**  See `auto_resolved`. */
+	to_review: number,
+	/**  See `auto_resolved`. */
+	escalated: number,
 };
 
 /**  What the classifier made of a break. */
@@ -1245,7 +1251,7 @@ export type QueuePage_Serialize = {
 };
 
 /**  Sortable columns (a fixed list: nothing from the caller reaches the SQL text). */
-export type QueueSort = "break_id" | "detected_at" | "tier" | "status" | "sla_deadline" | "counterparty" | 
+export type QueueSort = "break_id" | "detected_at" | "tier" | "status" | "sla_deadline" | "counterparty" | "break_type" | "decision" | "assignee" | 
 /**
  *  What a reviewer takes first: the most severe tier, then the soonest SLA deadline (breaks
  *  without one after those with one). `descending` reverses both.

@@ -103,6 +103,8 @@ pub struct Recorded {
     pub claimed_elsewhere: usize,
     /// The engine's account of the batch.
     pub summary: BatchSummary,
+    /// Of the runs recorded: AUTO_RESOLVE, HIL_REVIEW and ESCALATE decisions.
+    pub decisions: [usize; 3],
     /// The graphs, when asked for (small batches that are printed).
     pub graphs: Vec<ExecutionGraph>,
 }
@@ -150,7 +152,7 @@ pub fn run_and_record(
     let mut read_error: Option<StoreError> = None;
     let skipped = std::sync::atomic::AtomicUsize::new(0);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BatchError::Runtime)?;
-    let (recorded, failure, summary) = std::thread::scope(|scope| {
+    let (recorded, decisions, failure, summary) = std::thread::scope(|scope| {
         // A break is run by one process at a time: each page is claimed, a page ahead, before
         // the engine sees it.
         let (page_tx, page_rx) = std::sync::mpsc::sync_channel(1);
@@ -172,20 +174,31 @@ pub fn run_and_record(
             .name("recorder".into())
             .spawn_scoped(scope, move || {
                 let mut recorded = 0usize;
+                let mut decisions = [0usize; 3];
                 for chunk in rx {
                     let t = std::time::Instant::now();
                     let res = store.record_prepared(&chunk);
                     RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     match res {
-                        Ok(ids) => recorded += ids.len(),
+                        Ok(ids) => {
+                            // A chunk is recorded whole or not at all.
+                            recorded += ids.len();
+                            for run in &chunk {
+                                decisions[match run.decision() {
+                                    "AUTO_RESOLVE" => 0,
+                                    "HIL_REVIEW" => 1,
+                                    _ => 2,
+                                }] += 1;
+                            }
+                        }
                         Err(e) => {
                             cancel.cancel(); // nothing more can be recorded
-                            return (recorded, Some(e));
+                            return (recorded, decisions, Some(e));
                         }
                     }
                 }
                 RECORDER_CPU_MS.fetch_add(cpu_time_ms("/proc/thread-self/stat").unwrap_or(0), Ordering::Relaxed);
-                (recorded, None)
+                (recorded, decisions, None)
             })
             .expect("a thread can be started");
         let mut pending = Vec::with_capacity(CHUNK);
@@ -212,8 +225,8 @@ pub fn run_and_record(
         ));
         let _ = tx.send(pending);
         drop(tx);
-        let (recorded, failure) = writer.join().expect("the writer thread does not panic");
-        (recorded, failure, summary)
+        let (recorded, decisions, failure) = writer.join().expect("the writer thread does not panic");
+        (recorded, decisions, failure, summary)
     });
     // Breaks claimed but not started (a cancel, a failure) are free again at once.
     let released = store.release_claims();
@@ -222,5 +235,5 @@ pub fn run_and_record(
     if let Some(source) = failure.or(read_error).or(released.err()).or(optimized.err()) {
         return Err(BatchError::Store { recorded, source });
     }
-    Ok(Recorded { recorded, claimed_elsewhere: skipped.into_inner(), summary, graphs })
+    Ok(Recorded { recorded, claimed_elsewhere: skipped.into_inner(), summary, decisions, graphs })
 }

@@ -193,5 +193,8 @@ fn summary(result: Result<Recorded, BatchError>, waiting_left: usize) -> ApiResu
         cancelled: out.summary.cancelled,
         waiting_left: waiting_left as i32,
         claimed_elsewhere: out.claimed_elsewhere as i32,
+        auto_resolved: out.decisions[0] as i32,
+        to_review: out.decisions[1] as i32,
+        escalated: out.decisions[2] as i32,
     })
 }

@@ -28,6 +28,18 @@ fn first_start_loads_the_sample_and_processing_reports_progress() -> TestResult 
     let mut last = None;
     let summary = core.process(&[], RunMode::V2, |p| last = Some(p)).unwrap();
     assert_eq!(summary.processed, 400);
+    // The split by decision is what the store now holds.
+    let count = |status| core.store().count_with_status(status).unwrap() as i32;
+    assert_eq!(
+        (summary.auto_resolved, summary.to_review, summary.escalated),
+        (
+            count(reconagent_store::BreakStatus::AutoResolved),
+            count(reconagent_store::BreakStatus::PendingReview),
+            count(reconagent_store::BreakStatus::Escalated)
+        )
+    );
+    assert_eq!(summary.auto_resolved + summary.to_review + summary.escalated, 400);
+    assert!(summary.auto_resolved > 0 && summary.to_review > 0 && summary.escalated > 0, "{summary:?}");
     let last = last.expect("progress was reported");
     assert_eq!((last.done, last.total), (400, 400));
     assert_eq!(core.info().unwrap().new_breaks, 0);

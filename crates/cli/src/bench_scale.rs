@@ -122,6 +122,9 @@ pub(crate) fn run(count: usize, db: Option<&Path>) -> Result<serde_json::Value> 
         ("status", QueueSort::Status),
         ("SLA", QueueSort::SlaDeadline),
         ("counterparty", QueueSort::Counterparty),
+        ("type", QueueSort::BreakType),
+        ("decision", QueueSort::Decision),
+        ("assignee", QueueSort::Assignee),
         ("priority", QueueSort::Priority),
     ];
     let (ms, _) = time(|| core.queue_count(&QueueFilter::default()).map_err(err))?;

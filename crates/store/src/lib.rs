@@ -28,7 +28,7 @@ pub use audit::{EventKind, Verification};
 pub use backend::AuditStore;
 pub use backend::{Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
 pub use error::{Result, StoreError};
-pub use lifecycle::{BreakStatus, HumanAction, LastAction, UNDO_WINDOW_SECS};
+pub use lifecycle::{group_digits, BreakStatus, HumanAction, LastAction, UNDO_WINDOW_SECS};
 pub use policies::PolicySave;
 pub use queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 pub use run_rows::PreparedRun;

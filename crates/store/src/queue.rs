@@ -91,6 +91,9 @@ pub enum QueueSort {
     Status,
     SlaDeadline,
     Counterparty,
+    BreakType,
+    Decision,
+    Assignee,
     /// What a reviewer takes first: the most severe tier, then the soonest SLA deadline (breaks
     /// without one after those with one). `descending` reverses both.
     Priority,

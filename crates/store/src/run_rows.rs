@@ -68,6 +68,11 @@ pub(crate) struct NodeRow {
 }
 
 impl PreparedRun {
+    /// The run's decision as stored (`AUTO_RESOLVE`, `HIL_REVIEW`, `ESCALATE`).
+    pub fn decision(&self) -> &'static str {
+        self.decision
+    }
+
     /// Computes and serialises everything a run's rows hold.
     ///
     /// # Errors

@@ -160,6 +160,20 @@ mod cases {
         assert_eq!(n, waiting);
         let (page, _) = s.queue(&QueueFilter { sort: Some(QueueSort::Priority), limit: 40, ..Default::default() })?;
         assert!(page.windows(2).all(|w| w[0].tier >= w[1].tier), "most severe first");
+        // Type, decision and assignee sort by their text (none first), then by break id.
+        s.act(&all.iter().find(|r| r.decision.is_some()).ok_or("a decided break")?.break_id, &HumanAction::Assign { assignee: "bob".into() })?;
+        for (sort, key) in [
+            (QueueSort::BreakType, (|r: &reconagent_store::BreakRow| r.break_type.clone()) as fn(&reconagent_store::BreakRow) -> String),
+            (QueueSort::Decision, |r| r.decision.map(|d| d.as_str().to_string()).unwrap_or_default()),
+            (QueueSort::Assignee, |r| r.assignee.clone().unwrap_or_default()),
+        ] {
+            let (rows, _) = s.queue(&QueueFilter { sort: Some(sort), limit: 100, ..Default::default() })?;
+            let keys: Vec<(String, String)> = rows.iter().map(|r| (key(r), r.break_id.clone())).collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "{sort:?}");
+            assert!(keys.first() != keys.last(), "{sort:?} has more than one key here");
+        }
         let prefix = &bs[7].break_id[..bs[7].break_id.len() - 1];
         let (found, _) = s.queue(&QueueFilter { search: Some(prefix.to_lowercase()), limit: 100, ..Default::default() })?;
         assert!(found.iter().any(|r| r.break_id == bs[7].break_id), "search is by prefix, case-insensitive");
@@ -191,6 +205,9 @@ mod cases {
             QueueSort::Status,
             QueueSort::SlaDeadline,
             QueueSort::Counterparty,
+            QueueSort::BreakType,
+            QueueSort::Decision,
+            QueueSort::Assignee,
             QueueSort::Priority,
         ];
         let filters = [

@@ -11,13 +11,13 @@ test("processing all NEW breaks calls Rust and shows how many were processed", a
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
-    if (cmd === "process") return { processed: 12, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0 };
+    if (cmd === "process") return { processed: 12, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0, auto_resolved: 7, to_review: 4, escalated: 1 };
     return null;
   }, { shouldMockEvents: true });
   const onDone = vi.fn();
   render(<ProcessBar selected={[]} onDone={onDone} />);
   fireEvent.click(screen.getByText("Process all NEW (v2)"));
-  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("12 processed"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("12 processed: 7 auto-resolved, 4 to review, 1 escalated"));
   expect(calls.find((c) => c.cmd === "process")?.args).toEqual({ breakIds: [], mode: "v2", rerunWaiting: false });
   expect(onDone).toHaveBeenCalled();
 });
@@ -39,7 +39,7 @@ test("selected breaks waiting for a person are not re-decided until the reviewer
     calls.push({ cmd, args });
     if (cmd === "process") {
       const rerun = (args as any).rerunWaiting;
-      return { processed: rerun ? 2 : 0, not_started: 0, cancelled: false, waiting_left: rerun ? 0 : 2, claimed_elsewhere: 0 };
+      return { processed: rerun ? 2 : 0, not_started: 0, cancelled: false, waiting_left: rerun ? 0 : 2, claimed_elsewhere: 0, auto_resolved: 0, to_review: rerun ? 2 : 0, escalated: 0 };
     }
     return null;
   }, { shouldMockEvents: true });
@@ -47,7 +47,7 @@ test("selected breaks waiting for a person are not re-decided until the reviewer
   fireEvent.click(screen.getByText("Process 2 selected (v2)"));
   await waitFor(() => expect(screen.getByTestId("process-result").textContent).toContain("2 waiting for a person not re-decided"));
   fireEvent.click(screen.getByTestId("rerun-waiting"));
-  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("2 processed"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("2 processed: 0 auto-resolved, 2 to review, 0 escalated"));
   expect(calls.filter((c) => c.cmd === "process").map((c) => c.args.rerunWaiting)).toEqual([false, true]);
 });
 
@@ -55,13 +55,13 @@ test("under a filter, processing without a selection runs the NEW breaks the fil
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
-    if (cmd === "process_matching") return { processed: 3, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0 };
+    if (cmd === "process_matching") return { processed: 3, not_started: 0, cancelled: false, waiting_left: 0, claimed_elsewhere: 0, auto_resolved: 3, to_review: 0, escalated: 0 };
     return null;
   }, { shouldMockEvents: true });
   const filter = { break_type: "CASH_RECONCILIATION", tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id" as const, descending: false };
   const { rerender } = render(<ProcessBar selected={[]} filter={filter} onDone={() => {}} />);
   fireEvent.click(screen.getByText("Process NEW matching the filter (v2)"));
-  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("3 processed"));
+  await waitFor(() => expect(screen.getByTestId("process-result").textContent).toBe("3 processed: 3 auto-resolved, 0 to review, 0 escalated"));
   expect(calls.map((c) => c.cmd)).not.toContain("process");
   expect(calls.find((c) => c.cmd === "process_matching")?.args).toEqual({ filter, mode: "v2" });
   // A selection still wins: the rows the person ticked.

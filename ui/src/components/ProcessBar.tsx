@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api, onProgress, type Progress, type ProcessSummary, type QueueFilter } from "../api";
+import { groupDigits } from "./format";
 import { ErrorBox } from "./ErrorBox";
 
 /** Process the selected breaks, or else the NEW breaks the queue's filter shows (every NEW
@@ -43,7 +44,9 @@ export function ProcessBar({ selected, filter = null, onDone }: { selected: stri
       )}
       {!running && result && (
         <span data-testid="process-result">
-          {result.processed} processed{result.cancelled ? `; cancelled, ${result.not_started} not started (unchanged)` : ""}
+          {groupDigits(String(result.processed))} processed
+          {result.processed > 0 && `: ${groupDigits(String(result.auto_resolved))} auto-resolved, ${groupDigits(String(result.to_review))} to review, ${groupDigits(String(result.escalated))} escalated`}
+          {result.cancelled ? `; cancelled, ${result.not_started} not started (unchanged)` : ""}
           {result.claimed_elsewhere > 0 && `; ${result.claimed_elsewhere} left to another process running them`}
           {result.waiting_left > 0 && (
             <>

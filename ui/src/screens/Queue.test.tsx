@@ -1,5 +1,6 @@
 import { cleanup, render, screen, fireEvent, waitFor } from "@testing-library/react";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { onTestFinished } from "vitest";
 import { Queue } from "./Queue";
 
 afterEach(() => {
@@ -30,17 +31,56 @@ test("the table's sortable headers sort through Rust; the others do nothing", as
     return null;
   }, { shouldMockEvents: true });
   render(<Queue onOpen={() => {}} onChanged={() => {}} />);
-  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toBe("30 breaks"));
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toContain("30 breaks"));
 
-  fireEvent.click(screen.getByText("Tier"));
+  const head = (label: string) => screen.getByText(label).closest(".sort-head") as HTMLElement;
+  fireEvent.click(head("Tier"));
   await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ sort: "tier", descending: false }));
-  fireEvent.click(screen.getByText("Tier ▲"));
+  // The arrow sits beside the label, outside its truncation.
+  expect(head("Tier").querySelector(".arrow")?.textContent).toBe("▲");
+  fireEvent.click(head("Tier"));
   await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ sort: "tier", descending: true }));
-  // Columns the store cannot sort by do nothing.
+  for (const [label, sort] of [["Type", "break_type"], ["Decision", "decision"], ["Assignee", "assignee"]]) {
+    fireEvent.click(head(label));
+    await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ sort, descending: false }));
+  }
+  // Amounts in different currencies do not compare: that column does nothing.
   const before = queries.length;
-  fireEvent.click(screen.getByText("Decision"));
+  fireEvent.click(head("Amount"));
   expect(queries.length).toBe(before);
+});
 
+test("the rows in view are ticked at once; shift-click ticks a range; j/k and x tick from the keyboard", async () => {
+  // jsdom lays nothing out: give elements a size, or the virtualizer renders no rows.
+  const saved = (["clientHeight", "clientWidth"] as const).map((k) => [k, Object.getOwnPropertyDescriptor(Element.prototype, k)!] as const);
+  Object.defineProperty(Element.prototype, "clientHeight", { configurable: true, get: () => 600 });
+  Object.defineProperty(Element.prototype, "clientWidth", { configurable: true, get: () => 1000 });
+  onTestFinished(() => saved.forEach(([k, d]) => Object.defineProperty(Element.prototype, k, d)));
+  mockIPC((cmd, args) => {
+    if (cmd === "queue_count") return 30;
+    if (cmd === "queue") {
+      const q = (args as { query: { offset: number; limit: number } }).query;
+      return { rows: Array.from({ length: Math.min(q.limit, 30) }, (_, i) => row(q.offset + i + 1)), next: null };
+    }
+    if (cmd === "filter_options") return OPTIONS;
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Queue onOpen={() => {}} onChanged={() => {}} />);
+  await waitFor(() => expect(document.querySelector("[data-break-id]")).not.toBeNull());
+  const tick = (id: string, shiftKey = false) => fireEvent.click(document.querySelector(`[data-break-id=${id}] .cell`) as HTMLElement, { shiftKey });
+  tick("BRK-00003");
+  tick("BRK-00007", true);
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toContain("5 selected"));
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "j" });
+  fireEvent.keyDown(window, { key: "x" });
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toContain("6 selected"));
+  expect(document.querySelector(".row.cursor")?.getAttribute("data-break-id")).toBe("BRK-00002");
+  fireEvent.click(screen.getByTestId("select-in-view"));
+  const inView = document.querySelectorAll("[data-break-id]").length;
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).toContain(`${inView} selected`));
+  fireEvent.click(screen.getByTestId("select-in-view"));
+  await waitFor(() => expect(screen.getByTestId("queue-count").textContent).not.toContain("selected"));
 });
 
 test("the type filter offers what Rust lists, including a type no policy names, and filters through Rust", async () => {

@@ -266,4 +266,10 @@ pub struct ProcessSummary {
     pub waiting_left: i32,
     /// Breaks another process was running (or had already recorded), left to it.
     pub claimed_elsewhere: i32,
+    /// Of the runs recorded, how many decided AUTO_RESOLVE, HIL_REVIEW and ESCALATE.
+    pub auto_resolved: i32,
+    /// See `auto_resolved`.
+    pub to_review: i32,
+    /// See `auto_resolved`.
+    pub escalated: i32,
 }

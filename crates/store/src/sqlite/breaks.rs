@@ -80,6 +80,9 @@ pub(crate) fn sort_key(sort: QueueSort) -> &'static str {
         QueueSort::Status => "status",
         QueueSort::SlaDeadline => "COALESCE(sla_deadline, '')",
         QueueSort::Counterparty => "lower(COALESCE(counterparty, ''))",
+        QueueSort::BreakType => "break_type",
+        QueueSort::Decision => "COALESCE(decision, '')",
+        QueueSort::Assignee => "COALESCE(assignee, '')",
         // The most severe tier, then the soonest SLA deadline (none last).
         QueueSort::Priority => {
             "(CASE tier WHEN 'CRITICAL' THEN '0' WHEN 'HIGH' THEN '1' WHEN 'MEDIUM' THEN '2' WHEN 'LOW' THEN '3' ELSE '9' END || COALESCE(sla_deadline, '~'))"
