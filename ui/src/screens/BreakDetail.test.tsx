@@ -1,4 +1,4 @@
-import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import { BreakDetailScreen } from "./BreakDetail";
 
@@ -43,4 +43,15 @@ test("runs that agree raise no flag", async () => {
   render(<BreakDetailScreen breakId="BRK-00007" onBack={() => {}} />);
   await waitFor(() => expect(screen.getAllByTestId("graph-legend")).toHaveLength(2));
   expect(screen.queryByTestId("disagreement")).toBeNull();
+});
+
+test("Esc goes back to the list, but not while typing in a field", async () => {
+  serve([run("v2", "HIL_REVIEW", 5)]);
+  let back = 0;
+  render(<BreakDetailScreen breakId="BRK-00007" onBack={() => back++} />);
+  await waitFor(() => expect(screen.getAllByTestId("graph-legend")).toHaveLength(1));
+  fireEvent.keyDown(screen.getByLabelText("comment"), { key: "Escape" });
+  expect(back).toBe(0);
+  fireEvent.keyDown(window, { key: "Escape" });
+  expect(back).toBe(1);
 });

@@ -11,6 +11,16 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
   const [detail, setDetail] = useState<BreakDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(() => api.breakDetail(breakId).then(setDetail, setError), [breakId]);
+  // Esc goes back, unless it is answering a dialog or leaving a field.
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      const t = ev.target as HTMLElement;
+      if (ev.key !== "Escape" || ev.defaultPrevented || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName) || document.querySelector("[role=alertdialog]")) return;
+      onBack();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onBack]);
   useEffect(() => {
     load();
     return onDataChanged(load);
@@ -24,7 +34,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
   return (
     <>
       <div className="toolbar">
-        <button onClick={onBack} data-testid="back">← Back</button>
+        <button onClick={onBack} data-testid="back" title="Esc">← Back</button>
         <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
         <span className={`tag ${detail.status}`} data-testid="break-status">{detail.status}</span>
         {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}

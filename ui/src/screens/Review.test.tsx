@@ -121,3 +121,37 @@ test("after an accept the message offers Undo; u sends Rust an UNDO for that bre
   await new Promise((r) => setTimeout(r, 50));
   expect(sent.length).toBe(2);
 });
+
+test("e escalates with a reason asked first, o overrides with a decision chosen, ? lists the keys", async () => {
+  const sent: { breakId: string; action: { kind: string; decision?: string; reason?: string } }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue_count") return 3;
+    if (cmd === "queue") return { rows: [row(1), row(2), row(3)].map((r) => ({ ...r, tier: "LOW", status: "PENDING_REVIEW", decision: "HIL_REVIEW" })), next: null };
+    if (cmd === "review") {
+      sent.push(args as (typeof sent)[number]);
+      return "ESCALATED";
+    }
+    if (cmd === "proposals") return [];
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Review onOpen={() => {}} />);
+  await waitFor(() => expect(document.querySelector("[data-break-id=BRK-00001]")).not.toBeNull());
+  fireEvent.keyDown(window, { key: "e" });
+  const dialog = await screen.findByTestId("override-dialog");
+  expect((dialog.querySelector("select") as HTMLSelectElement).value).toBe("ESCALATE");
+  // No reason, nothing sent; the list's keys wait.
+  fireEvent.keyDown(dialog, { key: "Enter" });
+  fireEvent.keyDown(window, { key: "a" });
+  expect(sent).toEqual([]);
+  fireEvent.change(screen.getByLabelText("override reason"), { target: { value: "counterparty disputes it" } });
+  fireEvent.keyDown(dialog, { key: "Enter" });
+  await waitFor(() => expect(sent).toEqual([{ breakId: "BRK-00001", action: { kind: "OVERRIDE", decision: "ESCALATE", reason: "counterparty disputes it" }, confirmed: false }]));
+  expect(screen.queryByTestId("override-dialog")).toBeNull();
+  fireEvent.keyDown(window, { key: "o" });
+  const o = await screen.findByTestId("override-dialog");
+  expect((o.querySelector("select") as HTMLSelectElement).value).toBe("");
+  fireEvent.keyDown(o, { key: "Escape" });
+  expect(screen.queryByTestId("override-dialog")).toBeNull();
+  fireEvent.keyDown(window, { key: "?" });
+  expect(screen.getByTestId("review-keys").textContent).toContain("escalate, with a reason");
+});

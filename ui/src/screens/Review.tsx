@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import type { DecisionAction } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { Proposals } from "../components/Proposals";
@@ -20,7 +21,11 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
   const [index, setIndex] = useState(0);
   const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload, top } = useVirtualQueue(WAITING, 29);
   const review = useReview(reload);
-  const { act, asking } = review;
+  const { act } = review;
+  // `e` and `o`: an override asks its reason (and, for `o`, the decision) before it is sent.
+  const [overriding, setOverriding] = useState<{ breakId: string; decision: DecisionAction | null } | null>(null);
+  const [help, setHelp] = useState(false);
+  const asking = review.asking || overriding !== null;
   // An accepted break leaves the list: the cursor stays on the same line, now the next break.
   useEffect(() => {
     if (total !== null) setIndex((i) => Math.max(0, Math.min(i, total - 1)));
@@ -38,6 +43,11 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
       else if (ev.key === "k") move(Math.max(0, index - 1));
       else if (ev.key === "Enter" && current) onOpen(current.break_id);
       else if (ev.key === "a" && current) void act(current.break_id, { kind: "ACCEPT" });
+      else if (ev.key === "e" && current) setOverriding({ breakId: current.break_id, decision: "ESCALATE" });
+      else if (ev.key === "o" && current) setOverriding({ breakId: current.break_id, decision: null });
+      else if (ev.key === "?") setHelp((h) => !h);
+      else return;
+      ev.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -47,11 +57,27 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
   return (
     <>
       {review.view}
+      {overriding && (
+        <OverrideDialog breakId={overriding.breakId} initial={overriding.decision} onCancel={() => setOverriding(null)}
+          onSend={(decision, reason) => { setOverriding(null); void act(overriding.breakId, { kind: "OVERRIDE", decision, reason }); }} />
+      )}
+      {help && (
+        <div className="panel" data-testid="review-keys">
+          <strong>Keys</strong>
+          <ul>
+            <li><kbd>j</kbd> / <kbd>k</kbd> next / previous break (the cursor stays in view)</li>
+            <li><kbd>a</kbd> accept the decision (HIGH and CRITICAL ask first)</li>
+            <li><kbd>e</kbd> escalate, with a reason · <kbd>o</kbd> override with a decision and a reason</li>
+            <li><kbd>u</kbd> undo your last accept, override or resolve while its message shows</li>
+            <li><kbd>Enter</kbd> open the break · <kbd>Esc</kbd> back from it · <kbd>?</kbd> this list</li>
+          </ul>
+        </div>
+      )}
       <Proposals onOpen={onOpen} />
       {loadError !== null && <ErrorBox error={loadError} />}
       <div className="muted" data-testid="review-count">
         {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
-        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>u</kbd> undo · <kbd>Enter</kbd> open
+        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>e</kbd> escalate · <kbd>o</kbd> override · <kbd>u</kbd> undo · <kbd>Enter</kbd> open · <kbd>?</kbd> keys
       </div>
       <div className="table" ref={scroller} style={{ flex: 1, minHeight: 120 }} data-testid="review-list">
         <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
@@ -85,5 +111,34 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
         </div>
       </div>
     </>
+  );
+}
+
+const DECISIONS: DecisionAction[] = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
+
+/** An override from the keyboard: the decision (preset for `e`) and the reason Rust requires;
+ * Enter sends, Esc cancels. */
+function OverrideDialog({ breakId, initial, onSend, onCancel }: { breakId: string; initial: DecisionAction | null; onSend: (d: DecisionAction, reason: string) => void; onCancel: () => void }) {
+  const [decision, setDecision] = useState<DecisionAction | null>(initial);
+  const [reason, setReason] = useState("");
+  const ready = decision !== null && reason.trim() !== "";
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" role="alertdialog" aria-modal="true" data-testid="override-dialog"
+        onKeyDown={(e) => { if (e.key === "Escape") onCancel(); else if (e.key === "Enter" && ready && decision) onSend(decision, reason); e.stopPropagation(); }}>
+        <p>Override the decision on {breakId}</p>
+        <div className="toolbar">
+          <select aria-label="override decision" value={decision ?? ""} onChange={(e) => setDecision(DECISIONS.find((d) => d === e.target.value) ?? null)}>
+            <option value="" disabled>with…</option>
+            {DECISIONS.map((d) => <option key={d}>{d}</option>)}
+          </select>
+          <input autoFocus aria-label="override reason" placeholder="Reason (required)" value={reason} onChange={(e) => setReason(e.target.value)} style={{ flex: 1, minWidth: 240 }} />
+        </div>
+        <div className="toolbar">
+          <button className="primary" disabled={!ready} onClick={() => decision && onSend(decision, reason)} data-testid="override-send">Override (Enter)</button>
+          <button onClick={onCancel}>Cancel (Esc)</button>
+        </div>
+      </div>
+    </div>
   );
 }
