@@ -528,6 +528,35 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() -> TestResul
     s.wait_text("[data-testid=policy-history]", "in force at start", 5);
     screenshot(&shots, "12-policy-history");
 
+    // Restore asks first, naming the version; cancelled, nothing changes.
+    s.click("[data-testid=restore]");
+    let asked = s.wait_text("[data-testid=restore-confirm]", "Restore version", 10);
+    assert!(asked.contains("replaces the policy file"), "{asked}");
+    screenshot(&shots, "12b-policy-restore-asks");
+    s.click("[data-testid=restore-no]");
+    assert!(s.find("[data-testid=restore-confirm]").is_none());
+    assert_eq!(std::fs::read_to_string(&policy_file)?, now, "nothing restored");
+
+    // The Classifier form: a tolerance edited, then a number cleared: the form stays with Rust's
+    // error on the field; typed again, both edits are kept. Then discarded.
+    s.click("[data-testid=tab-classifier]");
+    s.retype("input[aria-label='tolerance absolute']", "7.50");
+    s.wait_text("[data-testid=edit-count]", "1 unsaved change", 10);
+    s.retype("input[aria-label='age step 1 days']", "");
+    s.wait_text("[data-testid=classifier-form] [data-testid=field-error]", "a number is required here", 20);
+    assert!(s.find("input[aria-label='tolerance absolute']").is_some(), "the form stays on screen");
+    screenshot(&shots, "12c-policy-field-cleared");
+    s.type_into("input[aria-label='age step 1 days']", "12");
+    s.wait_text("[data-testid=edit-count]", "2 unsaved change", 10);
+    let start = Instant::now();
+    while s.count("[data-testid=field-error]") > 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "the error did not clear");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(s.script("return document.querySelector(\"input[aria-label='tolerance absolute']\").value"), json!("7.50"), "the other edit is kept");
+    s.click("button[data-testid=discard]");
+    s.wait_text("[data-testid=edit-count]", "no unsaved changes", 10);
+
     // The engine runs under the new version: a processed break's run records it.
     s.click("[data-testid=nav-queue]");
     s.click("[data-testid=process-bar] button.primary");

@@ -222,8 +222,21 @@ impl Core {
 
     /// `base` with `edits` applied, checked by the engine's validator, with the diff.
     pub fn policy_check(&self, base: &str, edits: &[PolicyEdit]) -> ApiResult<PolicyDraft> {
-        let text = apply(base, edits, &self.policy_path.display().to_string()).map_err(policy_error)?;
-        Ok(self.describe(Some(base), text))
+        let name = self.policy_path.display().to_string();
+        match apply(base, edits, &name) {
+            Ok(text) => Ok(self.describe(Some(base), text)),
+            // An edit that cannot be written (a number field emptied mid-edit) is an error on
+            // its field, like any other: the draft stays as it was, with no outline.
+            Err(e) => Ok(PolicyDraft {
+                path: name,
+                hash: PolicySet::content_hash(base),
+                diff: Vec::new(),
+                text: base.to_string(),
+                outline: None,
+                errors: e.0.iter().map(PolicyIssue::from).collect(),
+                warnings: Vec::new(),
+            }),
+        }
     }
 
     /// Saves `base` + `edits` to the policy file if it still has the hash of `base` (or

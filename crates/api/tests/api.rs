@@ -246,6 +246,19 @@ fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() -> TestRes
     assert!(core.policy_simulate(&base, &edit("rules.within_tolerance &&"), 100, None, |_| {}).is_err());
 
     // Fixed: valid, with a diff of one line, and a simulation over the stored breaks.
+    // A number field emptied mid-edit is an error on its field, not a failed request.
+    let emptied = core.policy_check(
+        &base,
+        &[reconagent_engine::policy::edit::PolicyEdit::Set {
+            path: "classifier.age_escalation[0].days".into(),
+            value: reconagent_engine::policy::edit::EditValue::Number(String::new()),
+        }],
+    )?;
+    assert!(
+        emptied.outline.is_none() && emptied.errors.iter().any(|e| e.path == "classifier.age_escalation[0].days" && e.message == "a number is required here"),
+        "{:?}",
+        emptied.errors
+    );
     let good = core.policy_check(&base, &edit("rules.within_tolerance"))?;
     assert!(good.errors.is_empty(), "{:?}", good.errors);
     assert_eq!(good.diff.iter().filter(|l| l.sign != " ").count(), 2);

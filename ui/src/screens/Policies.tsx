@@ -46,7 +46,7 @@ export function Policies() {
         <span className="grow" />
         {p.saved && <span data-testid="saved" className="ok">Saved version {p.saved.hash.slice(0, 12)}; the engine now runs under it.</span>}
         <span className="muted" data-testid="edit-count">{p.dirty ? `${p.edits.length} unsaved change(s)` : "no unsaved changes"}</span>
-        <button disabled={!p.dirty} onClick={p.discard}>Discard</button>
+        <button disabled={!p.dirty} onClick={p.discard} data-testid="discard">Discard</button>
         <button className="primary" data-testid="save" disabled={!p.dirty || p.blocked} title={p.blocked ? "Fix the errors first" : ""} onClick={() => { p.setSaveError(null); setConfirm(true); }}>Save…</button>
       </div>
       {file.problem && <div className="error">{file.problem}</div>}

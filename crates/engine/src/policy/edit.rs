@@ -39,7 +39,7 @@ pub enum EditValue {
 }
 
 impl EditValue {
-    fn to_yaml(&self, path: &str) -> Result<YamlValue, String> {
+    fn to_yaml(&self) -> Result<YamlValue, String> {
         Ok(match self {
             EditValue::Text(s) => YamlValue::scalar(s.as_str()),
             EditValue::Number(n) => {
@@ -49,7 +49,7 @@ impl EditValue {
                 } else if let Ok(f) = n.parse::<f64>().map_err(|_| ()).and_then(|f| if f.is_finite() { Ok(f) } else { Err(()) }) {
                     YamlValue::scalar(f)
                 } else {
-                    return Err(format!("{path}: `{n}` is not a number"));
+                    return Err(if n.is_empty() { "a number is required here".to_string() } else { format!("`{n}` is not a number") });
                 }
             }
             EditValue::Bool(b) => YamlValue::scalar(*b),
@@ -74,7 +74,7 @@ pub fn apply(text: &str, edits: &[PolicyEdit], file: &str) -> Result<String, Pol
     for edit in edits {
         match edit {
             PolicyEdit::Set { path, value } => {
-                let v = value.to_yaml(path).map_err(|m| err(path, m))?;
+                let v = value.to_yaml().map_err(|m| err(path, m))?;
                 doc.try_set_path(path, &v).map_err(|e| err(path, format!("cannot set: {e}")))?;
             }
             PolicyEdit::Remove { path } => {

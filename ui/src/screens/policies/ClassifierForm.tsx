@@ -40,8 +40,8 @@ export function ClassifierForm({ draft, tiers, types, onEdit }: { draft: PolicyD
         <h3>Age escalation</h3>
         {c.age_escalation.map((s, i) => (
           <div key={i} className="toolbar">
-            from <Input type="number" value={s.days} style={{ width: 60 }} onValue={(v) => onEdit(set(`classifier.age_escalation[${i}].days`, num(v)))} /> days, raise
-            <Input type="number" value={s.raise_tiers} style={{ width: 50 }} onValue={(v) => onEdit(set(`classifier.age_escalation[${i}].raise_tiers`, num(v)))} /> tier(s)
+            from <Input type="number" value={s.days} style={{ width: 60 }} aria-label={`age step ${i + 1} days`} onValue={(v) => onEdit(set(`classifier.age_escalation[${i}].days`, num(v)))} /> days, raise
+            <Input type="number" value={s.raise_tiers} style={{ width: 50 }} aria-label={`age step ${i + 1} tiers`} onValue={(v) => onEdit(set(`classifier.age_escalation[${i}].raise_tiers`, num(v)))} /> tier(s)
           </div>
         ))}
         <FieldIssues errors={errors} warnings={warnings} path="classifier.age_escalation" within />
