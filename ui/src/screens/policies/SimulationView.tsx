@@ -15,6 +15,11 @@ export function SimulationView({ sim }: { sim: SimulationDto }) {
         {sim.all.current.breaks} breaks in {fx(sim.seconds, 2)} s{sim.cancelled ? " (cancelled: partial)" : ""}: <strong>{sim.changes.length}</strong> decision(s) change,{" "}
         <strong className={sim.risky ? "risky" : ""} data-testid="risky-count">{sim.risky}</strong> from a person's review to AUTO_RESOLVE.
       </p>
+      <p className="muted" data-testid="simulation-basis">
+        Both sides replay the breaks now: their ages and PATTERN's history (similar breaks still open) are today's. The dashboard counts
+        the runs as they happened, so a checkpoint that reads PATTERN can fire less here than it did then (for example with many similar
+        breaks now waiting for review).
+      </p>
       <div className="table">
         <div className="head" style={{ gridTemplateColumns: SIM_COLUMNS }}>
           {["type", "tier", "breaks", "agents / break", "early exit", "modelled ms", "cost / break", "auto-resolved"].map((h) => <div key={h} className="cell">{h}</div>)}
