@@ -55,3 +55,22 @@ test("Esc goes back to the list, but not while typing in a field", async () => {
   fireEvent.keyDown(window, { key: "Escape" });
   expect(back).toBe(1);
 });
+
+test("the history runs in time order and each action names what it acted on", async () => {
+  const { historyLines } = await import("./BreakDetail");
+  const v2 = { ...run("v2", "ESCALATE", 7), started_at: "2026-12-01T10:00:00.000000+00:00" };
+  const act = (at: string, kind: string, extra: object = {}) => ({ break_id: "BRK-00007", kind, actor: "ann", at, decision: null, reason: null, assignee: null, comment: null, approved_by: null, ...extra });
+  const lines = historyLines([v2] as never, [
+    act("2026-12-01T10:05:00.000Z", "ACCEPT"),
+    act("2026-12-01T10:05:30.000Z", "UNDO", { decision: "ESCALATE", comment: "ACCEPT at 2026-12-01T10:05:00.000Z" }),
+    act("2026-12-01T10:06:00.000Z", "OVERRIDE", { decision: "HIL_REVIEW", reason: "FX explains it" }),
+    act("2026-12-01T10:07:00.000Z", "ACCEPT", { approved_by: "bob" }),
+  ] as never).map((l) => l.text.replace(/^[^·]+· /, ""));
+  expect(lines).toEqual([
+    "v2 run 1 · ESCALATE by agent DECISIONING (7 agents)",
+    "ann · accepted ESCALATE",
+    "ann · undid ACCEPT at 2026-12-01T10:05:00.000Z → ESCALATE",
+    "ann · overrode ESCALATE → HIL_REVIEW · “FX explains it”",
+    "ann · accepted HIL_REVIEW · approved by bob",
+  ]);
+});

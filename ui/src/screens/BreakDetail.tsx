@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, onDataChanged, type BreakDetail } from "../api";
+import { api, onDataChanged, type ActionRow, type BreakDetail, type RunDto } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { RunView } from "../components/RunView";
 import { ReviewActions } from "../components/ReviewActions";
@@ -59,14 +59,38 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
       <div className="panel">
         <h2>History</h2>
         <ul data-testid="history">
-          {detail.runs.map((r) => (
-            <li key={`r${r.run_id}`}>{utcText(r.started_at)} · {r.mode} run {r.run_id} · {r.decision.action} by {r.decision.decided_by} ({r.agents_invoked} agents)</li>
-          ))}
-          {detail.actions.map((a, i) => (
-            <li key={`a${i}`}>{utcText(a.at)} · {a.actor} · {a.kind}{a.decision ? ` → ${a.decision}` : ""}{a.reason ? ` · “${a.reason}”` : ""}{a.assignee ? ` · ${a.assignee}` : ""}{a.comment ? ` · ${a.comment}` : ""}{a.approved_by ? ` · approved by ${a.approved_by}` : ""}</li>
-          ))}
+          {historyLines(detail.runs, detail.actions).map((l) => <li key={l.key}>{l.text}</li>)}
         </ul>
       </div>
     </>
   );
+}
+
+/** Runs and actions in time order, each action saying what it acted on: an accept names the
+ * decision it accepted (the latest v2 run's, or an override's or undo's since). */
+export function historyLines(runs: RunDto[], actions: ActionRow[]): { key: string; text: string }[] {
+  type Item = { at: number; key: string; run?: RunDto; action?: ActionRow };
+  const items: Item[] = [
+    ...runs.map((r): Item => ({ at: Date.parse(r.started_at), key: `r${r.run_id}`, run: r })),
+    ...actions.map((a, i): Item => ({ at: Date.parse(a.at), key: `a${i}`, action: a })),
+  ].sort((x, y) => x.at - y.at || (x.run ? -1 : 1));
+  let decision: string | null = null;
+  return items.map(({ key, run, action }) => {
+    if (run) {
+      if (run.mode === "v2") decision = run.decision.action;
+      return { key, text: `${utcText(run.started_at)} · ${run.mode} run ${run.run_id} · ${run.decision.action} by ${run.decision.decided_by} (${run.agents_invoked} agents)` };
+    }
+    const a = action!;
+    const what =
+      a.kind === "ACCEPT" ? `accepted ${decision ?? "the decision"}`
+      : a.kind === "OVERRIDE" ? `overrode ${decision ?? "the decision"} → ${a.decision}`
+      : a.kind === "UNDO" ? `undid ${a.comment ?? "the last decision"} → ${a.decision}`
+      : a.kind === "RESOLVE" ? "resolved"
+      : a.kind === "ASSIGN" ? `assigned to ${a.assignee}`
+      : a.kind === "COMMENT" ? "commented"
+      : a.kind;
+    if ((a.kind === "OVERRIDE" || a.kind === "UNDO") && a.decision) decision = a.decision;
+    const note = a.kind === "UNDO" ? "" : `${a.reason ? ` · “${a.reason}”` : ""}${a.comment ? ` · ${a.comment}` : ""}`;
+    return { key, text: `${utcText(a.at)} · ${a.actor} · ${what}${note}${a.approved_by ? ` · approved by ${a.approved_by}` : ""}` };
+  });
 }
