@@ -585,6 +585,19 @@ fn a_damaged_database_is_left_alone_and_a_new_one_offered() -> TestResult {
     assert_eq!(std::fs::read(&db).unwrap(), garbage, "the refused file is untouched");
     let new_files = std::fs::read_dir(data.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("e2e-new-")).count();
     assert!(new_files >= 1, "a new database beside the old one");
+
+    // Processing under a filter runs only the NEW breaks the filter shows: a search for
+    // BRK-0001 shows BRK-00010 to BRK-00019, and exactly those ten are processed.
+    s.type_into("input[aria-label=search]", "BRK-0001");
+    s.wait_text("[data-testid=queue-count]", "10 breaks", 20);
+    let label = s.wait_text("[data-testid=process-bar] button.primary", "NEW matching the filter", 10);
+    assert!(label.contains("(v2)"), "{label}");
+    s.click("[data-testid=process-bar] button.primary");
+    s.wait_text("[data-testid=process-result]", "10 processed", 60);
+    s.retype("input[aria-label=search]", "");
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 20);
+    s.wait_text("nav .foot", "390 new", 20);
+    screenshot(&shots, "14b-processed-under-a-filter");
     Ok(())
 }
 
