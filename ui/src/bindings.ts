@@ -667,6 +667,8 @@ export type FilterOptions = {
 	 *  of one's own, where any name is taken.
 	 */
 	people: string[],
+	/**  Who this app acts as (the "mine" of the queue's assignee filter). */
+	me: string,
 };
 
 /**  One group (mode, type, tier) of runs on the dashboard. */
@@ -1171,6 +1173,8 @@ export type QueueFilter_Deserialize = {
 	decision?: DecisionAction | null,
 	/**  One assignee. */
 	assignee?: string | null,
+	/**  Only breaks nobody is assigned to. */
+	unassigned?: boolean,
 	/**  Matches the start of the id or the counterparty (case-insensitive). */
 	search?: string | null,
 	/**  Only breaks detected at least this many days ago. */
@@ -1209,6 +1213,8 @@ export type QueueFilter_Serialize = {
 	decision: DecisionAction | null,
 	/**  One assignee. */
 	assignee: string | null,
+	/**  Only breaks nobody is assigned to. */
+	unassigned: boolean,
 	/**  Matches the start of the id or the counterparty (case-insensitive). */
 	search: string | null,
 	/**  Only breaks detected at least this many days ago. */

@@ -65,6 +65,7 @@ impl Core {
             export_formats: ExportFormat::ALL.to_vec(),
             agents: AgentKind::ALL.to_vec(),
             people: self.store.people()?,
+            me: self.store.actor().to_string(),
         })
     }
 }

@@ -21,6 +21,9 @@ pub struct QueueFilter {
     pub decision: Option<DecisionAction>,
     /// One assignee.
     pub assignee: Option<String>,
+    /// Only breaks nobody is assigned to.
+    #[serde(default)]
+    pub unassigned: bool,
     /// Matches the start of the id or the counterparty (case-insensitive).
     pub search: Option<String>,
     /// Only breaks detected at least this many days ago.
@@ -67,7 +70,11 @@ impl QueueFilter {
     /// Whether the filter uses only what the stored counters count (type, tier, status,
     /// decision, waiting for review): its total is then read, not counted.
     pub fn counted_by_counters(&self) -> bool {
-        self.assignee.is_none() && self.search.as_deref().is_none_or(str::is_empty) && self.min_age_days.is_none() && self.max_age_days.is_none()
+        self.assignee.is_none()
+            && !self.unassigned
+            && self.search.as_deref().is_none_or(str::is_empty)
+            && self.min_age_days.is_none()
+            && self.max_age_days.is_none()
     }
 
     /// The search text as the bounds of an index range: its ASCII lower case, and that

@@ -161,7 +161,16 @@ mod cases {
         let (page, _) = s.queue(&QueueFilter { sort: Some(QueueSort::Priority), limit: 40, ..Default::default() })?;
         assert!(page.windows(2).all(|w| w[0].tier >= w[1].tier), "most severe first");
         // Type, decision and assignee sort by their text (none first), then by break id.
-        s.act(&all.iter().find(|r| r.decision.is_some()).ok_or("a decided break")?.break_id, &HumanAction::Assign { assignee: "bob".into() })?;
+        let bobs = all.iter().find(|r| r.decision.is_some()).ok_or("a decided break")?.break_id.clone();
+        s.act(&bobs, &HumanAction::Assign { assignee: "bob".into() })?;
+        // Unassigned: every break but bob's; bob's alone by name.
+        let (free, n) = s.queue(&QueueFilter { unassigned: true, limit: 100, ..Default::default() })?;
+        assert_eq!((n, free.len()), (39, 39));
+        assert!(free.iter().all(|r| r.assignee.is_none()));
+        assert_eq!(
+            s.queue(&QueueFilter { assignee: Some("bob".into()), limit: 100, ..Default::default() })?.0.iter().map(|r| r.break_id.clone()).collect::<Vec<_>>(),
+            [bobs]
+        );
         for (sort, key) in [
             (QueueSort::BreakType, (|r: &reconagent_store::BreakRow| r.break_type.clone()) as fn(&reconagent_store::BreakRow) -> String),
             (QueueSort::Decision, |r| r.decision.map(|d| d.as_str().to_string()).unwrap_or_default()),
@@ -218,6 +227,7 @@ mod cases {
             QueueFilter { break_type: Some(bs[0].break_type.as_str().to_string()), ..Default::default() },
             QueueFilter { search: Some(bs[5].break_id[..5].to_lowercase()), ..Default::default() },
             QueueFilter { assignee: Some("nobody".into()), ..Default::default() },
+            QueueFilter { unassigned: true, awaiting_review: true, ..Default::default() },
         ];
         for filter in &filters {
             let whole = s.queue_page(&QueueFilter { limit: 10_000, ..filter.clone() })?;

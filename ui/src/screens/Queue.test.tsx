@@ -10,7 +10,7 @@ afterEach(() => {
 
 const OPTIONS = {
   break_types: ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "CORPORATE_ACTIONS"],
-  tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: ["NEW", "AUTO_RESOLVED"], decisions: ["AUTO_RESOLVE"],
+  tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: ["NEW", "AUTO_RESOLVED"], decisions: ["AUTO_RESOLVE"], me: "ann",
 };
 
 const row = (i: number) => ({
@@ -100,4 +100,25 @@ test("the type filter offers what Rust lists, including a type no policy names, 
   await waitFor(() => expect([...select.options].map((o) => o.value)).toEqual(["", ...OPTIONS.break_types]));
   fireEvent.change(select, { target: { value: "CORPORATE_ACTIONS" } });
   await waitFor(() => expect(types[types.length - 1]).toBe("CORPORATE_ACTIONS"));
+});
+
+test("mine and unassigned filter through Rust", async () => {
+  const queries: { assignee: string | null; unassigned?: boolean }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "queue_count") return 1;
+    if (cmd === "queue") {
+      queries.push((args as { query: (typeof queries)[number] }).query);
+      return { rows: [row(1)], next: null };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Queue onOpen={() => {}} onChanged={() => {}} />);
+  const whose = await screen.findByLabelText("whose");
+  await waitFor(() => expect(screen.getByText("Mine (ann)")).toBeTruthy());
+  fireEvent.change(whose, { target: { value: "mine" } });
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: "ann", unassigned: false }));
+  fireEvent.change(whose, { target: { value: "unassigned" } });
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: null, unassigned: true }));
+  expect(screen.getAllByText(/NEW matching the filter/).length).toBeGreaterThan(0);
 });

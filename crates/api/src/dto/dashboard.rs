@@ -117,4 +117,6 @@ pub struct FilterOptions {
     /// Who breaks may be assigned to: a team database's people and groups. Empty on a database
     /// of one's own, where any name is taken.
     pub people: Vec<String>,
+    /// Who this app acts as (the "mine" of the queue's assignee filter).
+    pub me: String,
 }

@@ -134,6 +134,9 @@ fn filter_sql(f: &QueueFilter, args: &mut Args) -> Vec<String> {
     if f.awaiting_review {
         clauses.push("status IN ('PENDING_REVIEW', 'ESCALATED')".into());
     }
+    if f.unassigned {
+        clauses.push("assignee IS NULL".into());
+    }
     if let Some((lo, hi)) = f.search_range() {
         let (l, h) = (args.add(lo), args.add(hi));
         let cp = sort_key(QueueSort::Counterparty);

@@ -115,6 +115,9 @@ fn filter_sql(f: &QueueFilter) -> (Vec<String>, Vec<Value>) {
     if f.awaiting_review {
         clauses.push(AWAITING.to_string());
     }
+    if f.unassigned {
+        clauses.push("assignee IS NULL".to_string());
+    }
     if let Some((lo, hi)) = f.search_range() {
         args.push(Value::Text(lo));
         args.push(Value::Text(hi));
