@@ -483,8 +483,13 @@ export type DeskStats = {
 	waiting: number,
 	/**  Of those, ESCALATED. */
 	escalated: number,
-	/**  Of those waiting, past their SLA deadline at `as_of`. */
+	/**
+	 *  Of those waiting, past their SLA deadline at `as_of`; at least this many when not
+	 *  `overdue_exact` (see [`overdue`]).
+	 */
 	overdue: number,
+	/**  Whether `overdue` is exact. */
+	overdue_exact: boolean,
 	/**  NEW breaks, not processed yet. */
 	new: number,
 	/**  The time "overdue" is measured to (ISO 8601, UTC). */

@@ -282,9 +282,12 @@ pub struct DeskStats {
     /// Of those, ESCALATED.
     #[cfg_attr(feature = "specta", specta(type = u32))]
     pub escalated: i64,
-    /// Of those waiting, past their SLA deadline at `as_of`.
+    /// Of those waiting, past their SLA deadline at `as_of`; at least this many when not
+    /// `overdue_exact` (see [`overdue`]).
     #[cfg_attr(feature = "specta", specta(type = u32))]
     pub overdue: i64,
+    /// Whether `overdue` is exact.
+    pub overdue_exact: bool,
     /// NEW breaks, not processed yet.
     #[cfg_attr(feature = "specta", specta(type = u32))]
     pub new: i64,
@@ -331,5 +334,58 @@ impl PersonActions {
         let mut out: Vec<PersonActions> = by.into_values().collect();
         out.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.actor.cmp(&b.actor)));
         out
+    }
+}
+
+/// How many waiting breaks the desk counts one by one at most, on either side of the SLA line.
+pub const OVERDUE_CAP: i64 = 20_000;
+
+/// The sides of the SLA line among waiting breaks, for [`overdue`].
+pub enum Side {
+    Late,
+    OnTime,
+    NoDeadline,
+}
+
+/// Waiting breaks past their SLA deadline without reading them all: count the late ones up to
+/// [`OVERDUE_CAP`]; past that, count the on-time ones (and those without a deadline) up to the
+/// cap and subtract from `waiting` (from the counters). Only when both sides pass the cap is the
+/// figure a lower bound, returned with `false`. `count(side)` returns at most `OVERDUE_CAP + 1`.
+/// Shared by every backend.
+pub fn overdue(waiting: i64, mut count: impl FnMut(Side) -> crate::Result<i64>) -> crate::Result<(i64, bool)> {
+    let late = count(Side::Late)?;
+    if late <= OVERDUE_CAP {
+        return Ok((late, true));
+    }
+    let on_time = count(Side::OnTime)?;
+    let none = count(Side::NoDeadline)?;
+    if on_time <= OVERDUE_CAP && none <= OVERDUE_CAP {
+        return Ok(((waiting - on_time - none).max(late), true));
+    }
+    Ok((late, false))
+}
+
+#[cfg(test)]
+mod overdue_tests {
+    use super::*;
+
+    fn run(waiting: i64, late: i64, on_time: i64, none: i64) -> (i64, bool) {
+        let cap = |n: i64| n.min(OVERDUE_CAP + 1);
+        overdue(waiting, |s| {
+            Ok(match s {
+                Side::Late => cap(late),
+                Side::OnTime => cap(on_time),
+                Side::NoDeadline => cap(none),
+            })
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn overdue_is_exact_unless_both_sides_of_the_line_are_large() {
+        assert_eq!(run(100, 30, 70, 0), (30, true), "few late: counted");
+        assert_eq!(run(600_000, 590_000, 9_000, 1_000), (590_000, true), "many late: the on-time side subtracted");
+        assert_eq!(run(600_000, 300_000, 300_000, 0), (OVERDUE_CAP + 1, false), "both sides large: a lower bound");
+        assert_eq!(run(0, 0, 0, 0), (0, true));
     }
 }

@@ -54,6 +54,12 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, _, v2) = recorded(&dir, 30);
     let path = store.path().to_path_buf();
+    // A few actions, for schema 7's rollup of each person's actions.
+    let waiting = store.queue(&reconagent_store::QueueFilter { awaiting_review: true, limit: 3, ..Default::default() })?.0;
+    store.act(&waiting[0].break_id, &reconagent_store::HumanAction::Comment { text: "seen".into() })?;
+    store.act(&waiting[1].break_id, &reconagent_store::HumanAction::Accept)?;
+    let desk = store.desk(&EfficiencyFilter::default(), "9999-01-01T00:00:00Z")?;
+    assert_eq!(desk.people.iter().map(|p| p.total).sum::<u32>(), 2);
     let head = store.verify().unwrap().head;
     let dashboard = store.efficiency(&EfficiencyFilter::default())?;
     drop(store);
@@ -70,6 +76,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
          DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
          CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
+         DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee;
          PRAGMA user_version = 1;",
     )?;
     drop(c);
@@ -97,6 +104,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     assert_eq!(unused, 0);
     // Version 5: the dashboard's rollups are filled from the runs already there.
     assert_eq!(store.efficiency(&EfficiencyFilter::default())?, dashboard, "the rollups equal what recording the runs kept");
+    // Version 7: each person's actions are rolled up from the actions already there.
+    assert_eq!(store.desk(&EfficiencyFilter::default(), "9999-01-01T00:00:00Z")?, desk, "the desk equals what recording the actions kept");
     Ok(())
 }
 
@@ -172,8 +181,18 @@ fn every_queue_page_reads_an_index_in_order() -> TestResult {
     store.optimize()?;
     let schema: String =
         rusqlite::Connection::open(store.path())?.query_row("SELECT group_concat(sql, ' ') FROM sqlite_master WHERE type = 'index'", [], |r| r.get(0))?;
-    let sorts =
-        [QueueSort::BreakId, QueueSort::DetectedAt, QueueSort::Tier, QueueSort::Status, QueueSort::SlaDeadline, QueueSort::Counterparty, QueueSort::Priority];
+    let sorts = [
+        QueueSort::BreakId,
+        QueueSort::DetectedAt,
+        QueueSort::Tier,
+        QueueSort::Status,
+        QueueSort::SlaDeadline,
+        QueueSort::Counterparty,
+        QueueSort::BreakType,
+        QueueSort::Decision,
+        QueueSort::Assignee,
+        QueueSort::Priority,
+    ];
     for sort in sorts {
         assert!(sort == QueueSort::BreakId || schema.contains(&format!("({}, break_id)", SqliteStore::sort_key(sort))), "{sort:?} has an index");
         for descending in [false, true] {

@@ -15,7 +15,7 @@ test("the desk: backlog, SLA breaches and each reviewer's actions in the range, 
     if (cmd === "desk") {
       asked.push((args as { query: { from: string | null } }).query);
       return {
-        waiting: 1200, escalated: 150, overdue: 300, new: 42, as_of: "2026-12-01T21:30:00Z",
+        waiting: 1200, escalated: 150, overdue: 300, overdue_exact: true, new: 42, as_of: "2026-12-01T21:30:00Z",
         people: [
           { actor: "ann", accepted: 40, overridden: 3, resolved: 2, assigned: 1, commented: 0, undone: 1, total: 47 },
           { actor: "bob", accepted: 5, overridden: 1, resolved: 0, assigned: 0, commented: 2, undone: 0, total: 8 },

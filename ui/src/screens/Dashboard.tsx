@@ -74,8 +74,8 @@ function Desk({ desk }: { desk: DeskStats }) {
         <h2>The desk now</h2>
         <p>
           <b>{n(desk.waiting)}</b> waiting for review, of which <b className="tag ESCALATED">{n(desk.escalated)} escalated</b>;{" "}
-          <b className={desk.overdue > 0 ? "overdue" : ""}>{n(desk.overdue)}</b> past their SLA deadline
-          {desk.waiting > 0 && ` (${((100 * desk.overdue) / desk.waiting).toFixed(0)}%)`}; <b>{n(desk.new)}</b> NEW not yet processed.
+          <b className={desk.overdue > 0 ? "overdue" : ""}>{desk.overdue_exact ? "" : "more than "}{n(desk.overdue)}</b> past their SLA deadline
+          {desk.waiting > 0 && desk.overdue_exact && ` (${((100 * desk.overdue) / desk.waiting).toFixed(0)}%)`}; <b>{n(desk.new)}</b> NEW not yet processed.
         </p>
         <p className="muted">as of {desk.as_of.replace("T", " ").replace("Z", " UTC")}</p>
       </div>

@@ -2,7 +2,7 @@
 
 use super::{now, SqliteStore};
 use crate::audit::EventKind;
-use crate::backend::ReviewStore;
+use crate::backend::{BreakStore, ReviewStore};
 use crate::error::{Result, StoreError};
 use crate::lifecycle::{BreakStatus, HumanAction, LastAction};
 use crate::stats::ActionRow;
@@ -47,6 +47,11 @@ impl ReviewStore for SqliteStore {
                 "INSERT INTO actions (break_id, kind, actor, at, decision, reason, assignee, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![break_id, action.name(), self.actor, at, decision, reason, assignee, comment],
             )?;
+            tx.execute(
+                "INSERT INTO action_rollup (day, actor, kind, n) VALUES (substr(?1, 1, 10), ?2, ?3, 1)
+                 ON CONFLICT (day, actor, kind) DO UPDATE SET n = n + 1",
+                params![at, self.actor, action.name()],
+            )?;
             let counted = super::counts::key_of(tx, break_id)?.ok_or_else(|| StoreError::NoSuchBreak(break_id.to_string()))?;
             tx.execute(
                 "UPDATE breaks SET status = ?2, assignee = COALESCE(?3, assignee), decision = COALESCE(?4, decision), updated_at = ?5 WHERE break_id = ?1",
@@ -59,16 +64,39 @@ impl ReviewStore for SqliteStore {
     }
 
     fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats> {
-        let (lo, hi) = crate::stats::bounds(f);
+        // Waiting, escalated and NEW from the counters; past SLA counted on the partial index,
+        // bounded (`stats::overdue`); actions from the per-day rollup.
+        let waiting = self.queue_count(&crate::QueueFilter { awaiting_review: true, ..Default::default() })? as i64;
+        let escalated = self.queue_count(&crate::QueueFilter { status: Some(BreakStatus::Escalated), ..Default::default() })? as i64;
+        let new = self.queue_count(&crate::QueueFilter { status: Some(BreakStatus::New), ..Default::default() })? as i64;
         let conn = self.reader()?;
-        let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<i64> { Ok(conn.prepare_cached(sql)?.query_row(args, |r| r.get(0))?) };
-        let waiting = count(&format!("SELECT COUNT(*) FROM breaks WHERE {}", super::breaks::AWAITING), &[])?;
-        let escalated = count("SELECT COUNT(*) FROM breaks WHERE status = 'ESCALATED'", &[])?;
-        let new = count("SELECT COUNT(*) FROM breaks WHERE status = 'NEW'", &[])?;
-        let overdue = count(&format!("SELECT COUNT(*) FROM breaks WHERE {} AND sla_deadline < ?1", super::breaks::AWAITING), &[&as_of])?;
-        let mut stmt = conn.prepare_cached("SELECT actor, kind, COUNT(*) FROM actions WHERE at >= ?1 AND at <= ?2 GROUP BY actor, kind")?;
+        let capped = |cond: &str, arg: Option<&str>| -> Result<i64> {
+            let sql =
+                format!("SELECT COUNT(*) FROM (SELECT 1 FROM breaks WHERE {} AND {cond} LIMIT {})", super::breaks::AWAITING, crate::stats::OVERDUE_CAP + 1);
+            let mut stmt = conn.prepare_cached(&sql)?;
+            Ok(match arg {
+                Some(a) => stmt.query_row([a], |r| r.get(0))?,
+                None => stmt.query_row([], |r| r.get(0))?,
+            })
+        };
+        let (overdue, overdue_exact) = crate::stats::overdue(waiting, |which| match which {
+            crate::stats::Side::Late => capped("sla_deadline < ?1", Some(as_of)),
+            crate::stats::Side::OnTime => capped("sla_deadline >= ?1", Some(as_of)),
+            crate::stats::Side::NoDeadline => capped("sla_deadline IS NULL", None),
+        })?;
+        let (lo, hi) = crate::stats::bounds(f);
+        let mut stmt =
+            conn.prepare_cached("SELECT actor, kind, SUM(n) FROM action_rollup WHERE day >= substr(?1, 1, 10) AND day <= ?2 GROUP BY actor, kind")?;
         let rows = stmt.query_map([&lo, &hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(crate::stats::DeskStats { waiting, escalated, overdue, new, as_of: as_of.to_string(), people: crate::stats::PersonActions::from_counts(rows) })
+        Ok(crate::stats::DeskStats {
+            waiting,
+            escalated,
+            overdue,
+            overdue_exact,
+            new,
+            as_of: as_of.to_string(),
+            people: crate::stats::PersonActions::from_counts(rows),
+        })
     }
 
     /// Human actions on a break, oldest first.
