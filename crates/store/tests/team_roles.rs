@@ -54,6 +54,21 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
     assert_eq!(alice.act(&waiting[0], &HumanAction::Comment { text: "looking".into() })?, alice.status_of(&waiting[0])?);
     assert_eq!(alice.act(&waiting[0], &HumanAction::Accept)?, BreakStatus::Resolved);
     assert_eq!(bob.act(&waiting[1], &HumanAction::Accept)?, BreakStatus::Resolved);
+    // A forged UNDO, called directly: of someone else's accept it is refused; of one's own, the
+    // database restores what the record says, whatever decision the caller names.
+    let mut raw = postgres::Client::connect(&pg.url("alice"), postgres::NoTls)?;
+    let forged = r#"{"decision":"AUTO_RESOLVE","kind":"UNDO","undone":"anything"}"#;
+    let e = raw.query_one("SELECT recon.act($1, $2)", &[&waiting[1], &forged]).expect_err("bob's accept");
+    assert_eq!(e.code().map(|c| c.code()), Some("RA422"), "{e:?}");
+    assert_eq!(bob.status_of(&waiting[1])?, BreakStatus::Resolved, "bob's accept stands");
+    raw.query_one("SELECT recon.act($1, $2)", &[&waiting[0], &forged])?;
+    let undone = alice.actions_of(&waiting[0])?.pop().ok_or("the undo is recorded")?;
+    let restored = alice.break_row(&waiting[0])?;
+    assert_eq!(undone.kind, "UNDO");
+    assert!(undone.comment.as_deref().is_some_and(|c| c.starts_with("ACCEPT at ")), "{undone:?}");
+    assert_ne!(restored.decision, Some(DecisionAction::AutoResolve), "the caller's decision is ignored");
+    assert_eq!(restored.status, BreakStatus::from_decision(restored.decision.ok_or("a decision")?));
+    assert_eq!(alice.act(&waiting[0], &HumanAction::Accept)?, BreakStatus::Resolved);
     refused(alice.record_policy_save(&orch.policies, "routing_policies.yaml", "mine", None));
     refused(bob.import_breaks(&breaks[..1], "bob's file"));
 
@@ -92,6 +107,8 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
         ("HUMAN_ACTION", "alice"),
         ("HUMAN_ACTION", "alice"),
         ("HUMAN_ACTION", "bob"),
+        ("HUMAN_ACTION", "alice"),
+        ("HUMAN_ACTION", "alice"),
         ("POLICY_SAVED", "paula"),
         ("EXPORT_MADE", "carol"),
         ("HUMAN_ACTION", "alice"),
@@ -99,7 +116,8 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
     let without_runs: Vec<(String, String)> = actors.iter().filter(|(k, _)| k != "RUN").cloned().collect();
     assert_eq!(without_runs, expect.map(|(k, a)| (k.to_string(), a.to_string())).to_vec());
     assert!(actors.iter().filter(|(k, _)| k == "RUN").all(|(_, a)| a == "worker"));
-    assert_eq!(alice.actions_of(&waiting[0])?.iter().map(|a| a.actor.as_str()).collect::<Vec<_>>(), ["alice", "alice"]);
+    assert_eq!(alice.actions_of(&waiting[0])?.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["COMMENT", "ACCEPT", "UNDO", "ACCEPT"]);
+    assert!(alice.actions_of(&waiting[0])?.iter().all(|a| a.actor == "alice"));
     assert!(carol.verify()?.ok);
     Ok(())
 }

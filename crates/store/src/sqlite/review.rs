@@ -71,8 +71,13 @@ impl ReviewStore for SqliteStore {
         let new = self.queue_count(&crate::QueueFilter { status: Some(BreakStatus::New), ..Default::default() })? as i64;
         let conn = self.reader()?;
         let capped = |cond: &str, arg: Option<&str>| -> Result<i64> {
-            let sql =
-                format!("SELECT COUNT(*) FROM (SELECT 1 FROM breaks WHERE {} AND {cond} LIMIT {})", super::breaks::AWAITING, crate::stats::OVERDUE_CAP + 1);
+            // INDEXED BY: left to itself the planner reads every waiting break through the
+            // status index (measured: 16 ms at 20,000 breaks for a count of 0).
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM breaks INDEXED BY breaks_waiting_sla WHERE {} AND {cond} LIMIT {})",
+                super::breaks::AWAITING,
+                crate::stats::OVERDUE_CAP + 1
+            );
             let mut stmt = conn.prepare_cached(&sql)?;
             Ok(match arg {
                 Some(a) => stmt.query_row([a], |r| r.get(0))?,
