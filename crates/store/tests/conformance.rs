@@ -173,7 +173,16 @@ mod cases {
         );
         for (sort, key) in [
             (QueueSort::BreakType, (|r: &reconagent_store::BreakRow| r.break_type.clone()) as fn(&reconagent_store::BreakRow) -> String),
-            (QueueSort::Decision, |r| r.decision.map(|d| d.as_str().to_string()).unwrap_or_default()),
+            (QueueSort::Decision, |r| {
+                // By severity: none, AUTO_RESOLVE, HIL_REVIEW, ESCALATE.
+                r.decision
+                    .map_or("0", |d| match d {
+                        DecisionAction::AutoResolve => "1",
+                        DecisionAction::HilReview => "2",
+                        DecisionAction::Escalate => "3",
+                    })
+                    .to_string()
+            }),
             (QueueSort::Assignee, |r| r.assignee.clone().unwrap_or_default()),
         ] {
             let (rows, _) = s.queue(&QueueFilter { sort: Some(sort), limit: 100, ..Default::default() })?;

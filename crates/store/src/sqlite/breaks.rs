@@ -81,7 +81,8 @@ pub(crate) fn sort_key(sort: QueueSort) -> &'static str {
         QueueSort::SlaDeadline => "COALESCE(sla_deadline, '')",
         QueueSort::Counterparty => "lower(COALESCE(counterparty, ''))",
         QueueSort::BreakType => "break_type",
-        QueueSort::Decision => "COALESCE(decision, '')",
+        // By severity, not by name: none, AUTO_RESOLVE, HIL_REVIEW, ESCALATE.
+        QueueSort::Decision => "(CASE decision WHEN 'AUTO_RESOLVE' THEN '1' WHEN 'HIL_REVIEW' THEN '2' WHEN 'ESCALATE' THEN '3' ELSE '0' END)",
         QueueSort::Assignee => "COALESCE(assignee, '')",
         // The most severe tier, then the soonest SLA deadline (none last).
         QueueSort::Priority => {

@@ -15,5 +15,5 @@ CREATE TABLE action_rollup (
 ) WITHOUT ROWID;
 INSERT INTO action_rollup (day, actor, kind, n) SELECT substr(at, 1, 10), actor, kind, COUNT(*) FROM actions GROUP BY 1, 2, 3;
 CREATE INDEX breaks_by_type ON breaks(break_type, break_id);
-CREATE INDEX breaks_by_decision ON breaks(COALESCE(decision, ''), break_id);
+CREATE INDEX breaks_by_decision ON breaks((CASE decision WHEN 'AUTO_RESOLVE' THEN '1' WHEN 'HIL_REVIEW' THEN '2' WHEN 'ESCALATE' THEN '3' ELSE '0' END), break_id);
 CREATE INDEX breaks_by_assignee ON breaks(COALESCE(assignee, ''), break_id);
