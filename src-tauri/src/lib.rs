@@ -21,6 +21,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             runs::process_matching,
             runs::cancel_processing,
             review::review,
+            review::review_many,
             review::proposals,
             review::decide_proposal,
             dashboard::efficiency,

@@ -6,7 +6,7 @@ import type { ApiError, Progress } from "./bindings";
 
 // Replies use the Serialize shapes (every field present), requests the Deserialize ones. Every
 // enum is a union generated from Rust: a renamed value fails `tsc` wherever it is used.
-export type { AgentKind, ApiError, AppInfo, AuditEntryDto, DeskStats, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
+export type { AgentKind, ApiError, AppInfo, AuditEntryDto, BulkReview, DeskStats, BreakStatus, DecisionAction, EfficiencyDto, EventKind, ExportFormat, ExportSummary, FilterOptions, HeadlineDto, HumanAction, ImportSummary, NodeStatus, ProcessSummary, ProfileDto, Progress, Proposal, QueueSort, RiskTier, RunMode, SkipKind, Task } from "./bindings";
 export type ActionRow = B.ActionRow_Serialize;
 export type BreakDetail = B.BreakDetail_Serialize;
 export type BreakDto = B.BreakDto_Serialize;
@@ -60,6 +60,7 @@ export const api = {
   processMatching: (filter: QueueFilter, mode: B.RunMode) => unwrap(commands.processMatching(filter, mode)),
   cancelProcessing: () => unwrap(commands.cancelProcessing()),
   review: (id: string, action: B.HumanAction, confirmed = false) => unwrap(commands.review(id, action, confirmed)),
+  reviewMany: (ids: string[], action: B.HumanAction, confirmed = false) => unwrap(commands.reviewMany(ids, action, confirmed)),
   proposals: (all = false) => unwrap(commands.proposals(all)),
   decideProposal: (proposal: number, approve: boolean, reason: string) => unwrap(commands.decideProposal(proposal, approve, reason)),
   efficiency: (q: StatsQuery) => unwrap(commands.efficiency(q)),

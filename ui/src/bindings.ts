@@ -22,6 +22,8 @@ export const commands = {
 	cancelProcessing: () => typedError<boolean, ApiError>(__TAURI_INVOKE("cancel_processing")),
 	/**  Applies the action; returns the break's new status. */
 	review: (breakId: string, action: HumanAction_Deserialize, confirmed: boolean) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("review", { breakId, action, confirmed })),
+	/**  One action (ACCEPT or ASSIGN) on the ticked breaks; each refused one with the reason. */
+	reviewMany: (breakIds: string[], action: HumanAction_Deserialize, confirmed: boolean) => typedError<BulkReview, ApiError>(__TAURI_INVOKE("review_many", { breakIds, action, confirmed })),
 	/**  Four eyes: the proposals waiting for an approver (all, newest first, with `all`). */
 	proposals: (all: boolean) => typedError<Proposal_Serialize[], ApiError>(__TAURI_INVOKE("proposals", { all })),
 	/**
@@ -353,6 +355,22 @@ export type BreakRow_Serialize = {
 export type BreakStatus = "NEW" | 
 /**  Shown while a run is in flight; never persisted, so a crash leaves NEW. */
 "PROCESSING" | "AUTO_RESOLVED" | "PENDING_REVIEW" | "ESCALATED" | "RESOLVED";
+
+/**  One break of a bulk action. */
+export type BulkItem = {
+	/**  The break. */
+	break_id: string,
+	/**  "now RESOLVED", or why not. */
+	outcome: string,
+};
+
+/**  What a bulk action did: each break acted on, and each refused with the reason. */
+export type BulkReview = {
+	/**  Acted on, with the status after. */
+	done: BulkItem[],
+	/**  Refused (the lifecycle, four eyes, the store), with Rust's reason. */
+	not_done: BulkItem[],
+};
 
 /**  A checkpoint that was tested. */
 export type CheckpointDto = CheckpointDto_Serialize | CheckpointDto_Deserialize;

@@ -4,6 +4,9 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::Core;
 use reconagent_store::prelude::*;
 
+/// The most breaks one bulk action takes.
+pub const BULK_LIMIT: usize = 1000;
+
 impl Core {
     /// Applies a person's action to a break (an assignee without surrounding spaces); returns
     /// the break's new status. The lifecycle rule ([`HumanAction::transition`]) decides what is
@@ -19,17 +22,60 @@ impl Core {
             other => other.clone(),
         };
         if !confirmed {
-            let row = self.store.break_row(break_id)?;
-            let question = match (action.confirmation(&row), self.alone_above_limits(break_id, &action)?) {
-                (Some(q), Some(why)) => Some(format!("{q} In a team database this needs a second approver ({why}).")),
-                (None, Some(why)) => Some(format!("{break_id}: in a team database this needs a second approver ({why}). Go ahead alone?")),
-                (q, None) => q,
-            };
-            if let Some(question) = question {
+            if let Some(question) = self.question(break_id, &action)? {
                 return Err(ApiError::new(ErrorCode::Confirm, question));
             }
         }
         Ok(self.store.act(break_id, &action)?)
+    }
+
+    /// What a person confirms before `action` on `break_id` (see [`Core::review`]), if anything.
+    fn question(&self, break_id: &str, action: &HumanAction) -> ApiResult<Option<String>> {
+        let row = self.store.break_row(break_id)?;
+        Ok(match (action.confirmation(&row), self.alone_above_limits(break_id, action)?) {
+            (Some(q), Some(why)) => Some(format!("{q} In a team database this needs a second approver ({why}).")),
+            (None, Some(why)) => Some(format!("{break_id}: in a team database this needs a second approver ({why}). Go ahead alone?")),
+            (q, None) => q,
+        })
+    }
+
+    /// One action on many breaks (the queue's ticked rows): ACCEPT or ASSIGN only, at most
+    /// [`BULK_LIMIT`] breaks. Unless `confirmed`, nothing is done when any of them needs a
+    /// confirmation: the error (code `Confirm`) asks once for all, naming those that need it.
+    /// Then each break is acted on by itself, as [`Core::review`] would; a break the lifecycle,
+    /// four eyes or the store refuses is listed with the reason, and the others go ahead.
+    pub fn review_many(&self, ids: &[String], action: &HumanAction, confirmed: bool) -> ApiResult<crate::dto::BulkReview> {
+        if !matches!(action, HumanAction::Accept | HumanAction::Assign { .. }) {
+            return Err(ApiError::new(ErrorCode::Invalid, format!("{} is done one break at a time; many at once: ACCEPT or ASSIGN", action.name())));
+        }
+        if ids.is_empty() || ids.len() > BULK_LIMIT {
+            return Err(ApiError::new(ErrorCode::Invalid, format!("tick between 1 and {BULK_LIMIT} breaks ({} ticked)", ids.len())));
+        }
+        if !confirmed {
+            let mut asks = Vec::new();
+            for id in ids {
+                if self.question(id, action)?.is_some() {
+                    asks.push(id.as_str());
+                }
+            }
+            if !asks.is_empty() {
+                let named = asks.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+                let more = if asks.len() > 5 { format!(" and {} more", asks.len() - 5) } else { String::new() };
+                let verb = if matches!(action, HumanAction::Accept) { "Accept the decisions of" } else { "Apply this to" };
+                return Err(ApiError::new(
+                    ErrorCode::Confirm,
+                    format!("{verb} {} breaks? {} of them are HIGH or CRITICAL, or above the four-eyes limits: {named}{more}.", ids.len(), asks.len()),
+                ));
+            }
+        }
+        let mut out = crate::dto::BulkReview::default();
+        for id in ids {
+            match self.review(id, action, true) {
+                Ok(status) => out.done.push(crate::dto::BulkItem { break_id: id.clone(), outcome: format!("now {}", status.as_str()) }),
+                Err(e) => out.not_done.push(crate::dto::BulkItem { break_id: id.clone(), outcome: e.message }),
+            }
+        }
+        Ok(out)
     }
 
     /// On a local database, where one person acts alone: why this action would need a second

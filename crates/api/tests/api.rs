@@ -226,6 +226,42 @@ fn severe_breaks_are_closed_only_when_confirmed() -> TestResult {
     Ok(())
 }
 
+/// Bulk: one confirmation for all when any ticked break needs one (nothing done before it), then
+/// each break acted on by itself; a break the lifecycle refuses is listed with the reason and
+/// the others go ahead. Only ACCEPT and ASSIGN are offered in bulk.
+#[test]
+fn a_bulk_accept_asks_once_and_reports_each_refusal() -> TestResult {
+    use reconagent_engine::RiskTier;
+    let (_d, core) = core();
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    let waiting = core.queue(&QueueFilter { awaiting_review: true, limit: 1000, ..all() })?.rows;
+    let severe = waiting.iter().filter(|r| matches!(r.tier, Some(RiskTier::High | RiskTier::Critical))).take(2);
+    let mild = waiting.iter().filter(|r| matches!(r.tier, Some(RiskTier::Low | RiskTier::Medium))).take(3);
+    let closed = core.queue(&QueueFilter { status: Some(BreakStatus::AutoResolved), limit: 1, ..all() })?.rows;
+    let mut ids: Vec<String> = severe.chain(mild).map(|r| r.break_id.clone()).collect();
+    assert_eq!(ids.len(), 5);
+    ids.push(closed[0].break_id.clone());
+    let before = core.audit_log(&reconagent_store::AuditQuery { limit: 100_000, ..Default::default() })?.len();
+    let e = core.review_many(&ids, &ReviewAction::Accept, false).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Confirm);
+    assert!(e.message.starts_with("Accept the decisions of 6 breaks? 2 of them are HIGH or CRITICAL"), "{}", e.message);
+    assert_eq!(core.audit_log(&reconagent_store::AuditQuery { limit: 100_000, ..Default::default() })?.len(), before, "nothing done unconfirmed");
+    let r = core.review_many(&ids, &ReviewAction::Accept, true)?;
+    assert_eq!(r.done.len(), 5, "{r:?}");
+    assert!(r.done.iter().all(|d| d.outcome == "now RESOLVED"));
+    assert_eq!(r.not_done.len(), 1);
+    assert_eq!(r.not_done[0].break_id, closed[0].break_id);
+    assert!(r.not_done[0].outcome.contains("AUTO_RESOLVED"), "{}", r.not_done[0].outcome);
+    // Assigning needs no confirmation; overrides are one at a time.
+    let r = core.review_many(&ids[..2], &ReviewAction::Assign { assignee: " ann ".into() }, false)?;
+    assert_eq!(r.done.len(), 2);
+    assert_eq!(core.break_detail(&ids[0])?.assignee.as_deref(), Some("ann"));
+    let e = core.review_many(&ids, &ReviewAction::Override { decision: reconagent_engine::DecisionAction::Escalate, reason: "x".into() }, true).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Invalid);
+    assert!(core.verify()?.ok);
+    Ok(())
+}
+
 #[test]
 fn the_policy_editor_checks_simulates_saves_and_switches_the_engine() -> TestResult {
     use reconagent_engine::policy::edit::{EditValue, PolicyEdit};

@@ -16,6 +16,21 @@ pub async fn review(app: AppHandle, core: State<'_, AppCore>, break_id: String, 
     Ok(status)
 }
 
+/// One action (ACCEPT or ASSIGN) on the ticked breaks; each refused one with the reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn review_many(
+    app: AppHandle,
+    core: State<'_, AppCore>,
+    break_ids: Vec<String>,
+    action: HumanAction,
+    confirmed: bool,
+) -> ApiResult<reconagent_api::dto::BulkReview> {
+    let out = blocking(&core, move |c| c.review_many(&break_ids, &action, confirmed)).await?;
+    let _ = DataChanged { what: "review".into() }.emit(&app);
+    Ok(out)
+}
+
 /// Four eyes: the proposals waiting for an approver (all, newest first, with `all`).
 #[tauri::command]
 #[specta::specta]

@@ -6,6 +6,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { ImportReport } from "../components/ImportReport";
 import { ProcessBar } from "../components/ProcessBar";
+import { BulkBar } from "../components/BulkBar";
 import { Filters } from "../components/Filters";
 import { TaskProgress } from "../components/TaskProgress";
 
@@ -132,6 +133,7 @@ export function Queue({ onOpen, onChanged, active = true }: { onOpen: (id: strin
         <button onClick={importFile} disabled={importing}>Import…</button>
       </div>
       <ProcessBar selected={selected} filter={filtering(query) ? query : null} onDone={() => { setRowSelection({}); reload(); onChanged(); }} />
+      <BulkBar selected={selected} onDone={() => { setRowSelection({}); reload(); onChanged(); }} />
       {error !== null && <ErrorBox error={error} />}
       {loadError !== null && <ErrorBox error={loadError} />}
       {report && <ImportReport report={report} />}

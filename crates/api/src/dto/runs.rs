@@ -273,3 +273,21 @@ pub struct ProcessSummary {
     /// See `auto_resolved`.
     pub escalated: i32,
 }
+
+/// What a bulk action did: each break acted on, and each refused with the reason.
+#[derive(Debug, Clone, Default, Serialize, Type)]
+pub struct BulkReview {
+    /// Acted on, with the status after.
+    pub done: Vec<BulkItem>,
+    /// Refused (the lifecycle, four eyes, the store), with Rust's reason.
+    pub not_done: Vec<BulkItem>,
+}
+
+/// One break of a bulk action.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BulkItem {
+    /// The break.
+    pub break_id: String,
+    /// "now RESOLVED", or why not.
+    pub outcome: String,
+}
