@@ -80,10 +80,13 @@ export const api = {
 };
 
 /** Subscribes to batch progress; returns the unsubscribe function. */
+/** Unlistening can fail once the app (or a test's mock) is torn down; nothing is left to stop. */
+const quiet = (un: () => unknown) => () => void Promise.resolve().then(un).catch(() => {});
+
 export function onProgress(cb: (p: Progress) => void): () => void {
   let stop: (() => void) | undefined;
   let cancelled = false;
-  events.progressEvent.listen((e) => cb(e.payload)).then((un) => (cancelled ? un() : (stop = un)));
+  events.progressEvent.listen((e) => cb(e.payload)).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
   return () => {
     cancelled = true;
     stop?.();
@@ -94,7 +97,7 @@ export function onProgress(cb: (p: Progress) => void): () => void {
 export function onDataChanged(cb: () => void): () => void {
   let stop: (() => void) | undefined;
   let cancelled = false;
-  events.dataChanged.listen(() => cb()).then((un) => (cancelled ? un() : (stop = un)));
+  events.dataChanged.listen(() => cb()).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
   return () => {
     cancelled = true;
     stop?.();

@@ -690,8 +690,10 @@ export type FilterOptions = {
 	 *  of one's own, where any name is taken.
 	 */
 	people: string[],
-	/**  Who this app acts as (the "mine" of the queue's assignee filter). */
+	/**  Who this app acts as. */
 	me: string,
+	/**  The assignees that are "mine": me, and on a team database each group I am in. */
+	mine: string[],
 };
 
 /**  One group (mode, type, tier) of runs on the dashboard. */
@@ -1198,6 +1200,11 @@ export type QueueFilter_Deserialize = {
 	assignee?: string | null,
 	/**  Only breaks nobody is assigned to. */
 	unassigned?: boolean,
+	/**
+	 *  Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
+	 *  is [`crate::backend::ReviewStore::mine`].
+	 */
+	assignee_in?: string[],
 	/**  Matches the start of the id or the counterparty (case-insensitive). */
 	search?: string | null,
 	/**  Only breaks detected at least this many days ago. */
@@ -1238,6 +1245,11 @@ export type QueueFilter_Serialize = {
 	assignee: string | null,
 	/**  Only breaks nobody is assigned to. */
 	unassigned: boolean,
+	/**
+	 *  Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
+	 *  is [`crate::backend::ReviewStore::mine`].
+	 */
+	assignee_in: string[],
 	/**  Matches the start of the id or the counterparty (case-insensitive). */
 	search: string | null,
 	/**  Only breaks detected at least this many days ago. */

@@ -66,6 +66,7 @@ impl Core {
             agents: AgentKind::ALL.to_vec(),
             people: self.store.people()?,
             me: self.store.actor().to_string(),
+            mine: self.store.mine()?,
         })
     }
 }

@@ -153,6 +153,11 @@ pub trait ReviewStore: Send + Sync {
     /// `as_of`, NEW ones, and each person's actions in the period of `f` (by the action's time).
     fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats>;
 
+    /// The assignees that are "mine": this store's actor and, on a team database, every group
+    /// of the team the actor is a member of. What the queue's "mine and my groups" filter
+    /// matches (`QueueFilter::assignee_in`).
+    fn mine(&self) -> Result<Vec<String>>;
+
     /// Who breaks may be assigned to, in name order: a team database's people and groups. Empty
     /// where one person works alone (any name is taken there).
     fn people(&self) -> Result<Vec<String>> {

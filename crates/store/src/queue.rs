@@ -24,6 +24,10 @@ pub struct QueueFilter {
     /// Only breaks nobody is assigned to.
     #[serde(default)]
     pub unassigned: bool,
+    /// Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
+    /// is [`crate::backend::ReviewStore::mine`].
+    #[serde(default)]
+    pub assignee_in: Vec<String>,
     /// Matches the start of the id or the counterparty (case-insensitive).
     pub search: Option<String>,
     /// Only breaks detected at least this many days ago.

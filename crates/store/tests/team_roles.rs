@@ -119,6 +119,18 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
     assert_eq!(alice.actions_of(&waiting[0])?.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["COMMENT", "ACCEPT", "UNDO", "ACCEPT"]);
     assert!(alice.actions_of(&waiting[0])?.iter().all(|a| a.actor == "alice"));
     assert!(carol.verify()?.ok);
+
+    // "Mine and my groups": alice and the group she is in; the queue filters on them.
+    pg.admin().batch_execute("CREATE ROLE fx_desk NOLOGIN IN ROLE recon_reviewer; GRANT fx_desk TO alice")?;
+    assert_eq!(alice.mine()?, ["alice", "fx_desk"]);
+    assert_eq!(bob.mine()?, ["bob"]);
+    let open: Vec<_> = waiting.iter().filter(|id| alice.status_of(id).is_ok_and(|s| s != BreakStatus::Resolved)).collect();
+    let id = open.first().ok_or("a break still waiting")?;
+    alice.act(id, &HumanAction::Assign { assignee: "fx_desk".into() })?;
+    let mine = alice.queue(&QueueFilter { assignee_in: alice.mine()?, limit: 100, ..Default::default() })?.0;
+    assert_eq!(mine.iter().map(|r| r.break_id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
+    let bobs = bob.queue(&QueueFilter { assignee_in: bob.mine()?, limit: 100, ..Default::default() })?.0;
+    assert!(bobs.iter().all(|r| r.assignee.as_deref() == Some("bob")), "{bobs:?}");
     Ok(())
 }
 

@@ -26,13 +26,13 @@ export function Filters({ query, onChange }: { query: Query; onChange: (q: Query
       <Pick label="Tier" value={query.tier} options={options.tiers} onChange={(v) => set({ tier: v })} />
       <Pick label="Status" value={query.status} options={options.statuses} onChange={(v) => set({ status: v })} />
       <Pick label="Decision" value={query.decision} options={options.decisions} onChange={(v) => set({ decision: v })} />
-      <select aria-label="whose" value={query.unassigned ? "unassigned" : query.assignee && query.assignee === options.me ? "mine" : ""}
-        onChange={(e) => set(e.target.value === "mine" ? { assignee: options.me, unassigned: false } : e.target.value === "unassigned" ? { assignee: null, unassigned: true } : { assignee: null, unassigned: false })}>
+      <select aria-label="whose" value={query.unassigned ? "unassigned" : (query.assignee_in ?? []).length ? "mine" : ""}
+        onChange={(e) => set(e.target.value === "mine" ? { assignee: null, assignee_in: options.mine, unassigned: false } : e.target.value === "unassigned" ? { assignee: null, assignee_in: [], unassigned: true } : { assignee: null, assignee_in: [], unassigned: false })}>
         <option value="">Anyone's</option>
-        <option value="mine">Mine ({options.me})</option>
+        <option value="mine">Mine{options.mine.length > 1 ? " and my groups'" : ""} ({options.mine.join(", ") || options.me})</option>
         <option value="unassigned">Unassigned</option>
       </select>
-      <input placeholder="Assignee" aria-label="assignee" style={{ width: 100 }} value={query.assignee ?? ""} onChange={(e) => set({ assignee: e.target.value || null, unassigned: false })} />
+      <input placeholder="Assignee" aria-label="assignee" style={{ width: 100 }} value={query.assignee ?? ""} onChange={(e) => set({ assignee: e.target.value || null, assignee_in: [], unassigned: false })} />
       <input type="number" min={0} placeholder="Age ≥ days" aria-label="minimum age" style={{ width: 90 }} value={query.min_age_days ?? ""} onChange={(e) => set({ min_age_days: num(e.target.value) })} />
       {error ? <ErrorBox error={error} /> : null}
     </>

@@ -10,7 +10,7 @@ afterEach(() => {
 
 const OPTIONS = {
   break_types: ["TRADE_OMS_MISMATCH", "CASH_RECONCILIATION", "BROKER_VS_INTERNAL", "PNL_RECONCILIATION", "REGULATORY_DATA", "CORPORATE_ACTIONS"],
-  tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: ["NEW", "AUTO_RESOLVED"], decisions: ["AUTO_RESOLVE"], me: "ann",
+  tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: ["NEW", "AUTO_RESOLVED"], decisions: ["AUTO_RESOLVE"], me: "ann", mine: ["ann", "fx_desk"], people: [], event_kinds: [], export_formats: [], agents: [],
 };
 
 const row = (i: number) => ({
@@ -102,8 +102,8 @@ test("the type filter offers what Rust lists, including a type no policy names, 
   await waitFor(() => expect(types[types.length - 1]).toBe("CORPORATE_ACTIONS"));
 });
 
-test("mine and unassigned filter through Rust", async () => {
-  const queries: { assignee: string | null; unassigned?: boolean }[] = [];
+test("mine (with my groups) and unassigned filter through Rust", async () => {
+  const queries: { assignee: string | null; unassigned?: boolean; assignee_in?: string[] }[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "filter_options") return OPTIONS;
     if (cmd === "queue_count") return 1;
@@ -115,10 +115,10 @@ test("mine and unassigned filter through Rust", async () => {
   }, { shouldMockEvents: true });
   render(<Queue onOpen={() => {}} onChanged={() => {}} />);
   const whose = await screen.findByLabelText("whose");
-  await waitFor(() => expect(screen.getByText("Mine (ann)")).toBeTruthy());
+  await waitFor(() => expect(screen.getByText("Mine and my groups' (ann, fx_desk)")).toBeTruthy());
   fireEvent.change(whose, { target: { value: "mine" } });
-  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: "ann", unassigned: false }));
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: null, assignee_in: ["ann", "fx_desk"], unassigned: false }));
   fireEvent.change(whose, { target: { value: "unassigned" } });
-  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: null, unassigned: true }));
+  await waitFor(() => expect(queries[queries.length - 1]).toMatchObject({ assignee: null, assignee_in: [], unassigned: true }));
   expect(screen.getAllByText(/NEW matching the filter/).length).toBeGreaterThan(0);
 });

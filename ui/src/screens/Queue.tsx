@@ -44,7 +44,7 @@ export const rowKey = (index: number, slot: number, inView: number) => (inView <
 type Query = QueueQuery;
 /** Whether the person narrowed the queue (a sort alone does not). */
 const filtering = (q: Query) =>
-  !!q.unassigned || [q.break_type, q.tier, q.status, q.decision, q.assignee, q.search, q.min_age_days, q.max_age_days].some((v) => v !== null && v !== undefined && v !== "");
+  !!q.unassigned || (q.assignee_in?.length ?? 0) > 0 || [q.break_type, q.tier, q.status, q.decision, q.assignee, q.search, q.min_age_days, q.max_age_days].some((v) => v !== null && v !== undefined && v !== "");
 
 export function Queue({ onOpen, onChanged, active = true }: { onOpen: (id: string) => void; onChanged: () => void; active?: boolean }) {
   const [query, setQuery] = useState<Query>({ break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null, sort: "break_id", descending: false });

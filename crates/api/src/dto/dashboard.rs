@@ -117,6 +117,8 @@ pub struct FilterOptions {
     /// Who breaks may be assigned to: a team database's people and groups. Empty on a database
     /// of one's own, where any name is taken.
     pub people: Vec<String>,
-    /// Who this app acts as (the "mine" of the queue's assignee filter).
+    /// Who this app acts as.
     pub me: String,
+    /// The assignees that are "mine": me, and on a team database each group I am in.
+    pub mine: Vec<String>,
 }

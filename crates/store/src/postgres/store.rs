@@ -137,6 +137,9 @@ fn filter_sql(f: &QueueFilter, args: &mut Args) -> Vec<String> {
     if f.unassigned {
         clauses.push("assignee IS NULL".into());
     }
+    if !f.assignee_in.is_empty() {
+        clauses.push(format!("assignee = ANY({})", args.add(f.assignee_in.clone())));
+    }
     if let Some((lo, hi)) = f.search_range() {
         let (l, h) = (args.add(lo), args.add(hi));
         let cp = sort_key(QueueSort::Counterparty);
@@ -538,6 +541,15 @@ impl ReviewStore for PgStore {
 
     fn people(&self) -> Result<Vec<String>> {
         Ok(self.client().query("SELECT recon.people()", &[])?.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn mine(&self) -> Result<Vec<String>> {
+        let rows = self.client().query("SELECT p FROM recon.people() p WHERE p = session_user OR pg_has_role(session_user, p, 'MEMBER') ORDER BY 1", &[])?;
+        let mut names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        if !names.iter().any(|n| n == self.actor()) {
+            names.insert(0, self.actor().to_string());
+        }
+        Ok(names)
     }
 
     fn proposals(&self, open_only: bool, limit: usize) -> Result<Vec<Proposal>> {

@@ -119,6 +119,14 @@ fn filter_sql(f: &QueueFilter) -> (Vec<String>, Vec<Value>) {
     if f.unassigned {
         clauses.push("assignee IS NULL".to_string());
     }
+    if !f.assignee_in.is_empty() {
+        let mut marks = Vec::new();
+        for name in &f.assignee_in {
+            args.push(Value::Text(name.clone()));
+            marks.push(format!("?{}", args.len()));
+        }
+        clauses.push(format!("assignee IN ({})", marks.join(", ")));
+    }
     if let Some((lo, hi)) = f.search_range() {
         args.push(Value::Text(lo));
         args.push(Value::Text(hi));

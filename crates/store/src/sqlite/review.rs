@@ -63,6 +63,10 @@ impl ReviewStore for SqliteStore {
         })
     }
 
+    fn mine(&self) -> Result<Vec<String>> {
+        Ok(vec![self.actor.clone()])
+    }
+
     fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats> {
         // Waiting, escalated and NEW from the counters; past SLA counted on the partial index,
         // bounded (`stats::overdue`); actions from the per-day rollup.
