@@ -119,7 +119,9 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() -> TestResul
                 "DROP TABLE break_counts; DROP TABLE run_rollup; DROP TABLE checkpoint_rollup; DROP TABLE verified_heads; DROP INDEX audit_kind; DROP INDEX breaks_by_detected; DROP INDEX breaks_by_counterparty; DROP INDEX breaks_by_sla; DROP INDEX breaks_by_tier; DROP INDEX breaks_by_status; DROP INDEX breaks_by_priority; DROP INDEX breaks_review; DROP INDEX breaks_id_lower; CREATE INDEX breaks_status ON breaks(status, break_type, tier); CREATE INDEX breaks_counterparty ON breaks(counterparty); CREATE INDEX breaks_detected ON breaks(detected_at);
          DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
                  DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
-                 CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions; PRAGMA user_version = 1;",
+                 CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
+                 DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee;
+                 PRAGMA user_version = 1;",
             )
             .unwrap();
     };
