@@ -1,5 +1,6 @@
 # Recon Agent. `make run` sets up what is missing and starts the desktop app; `make test` runs
-# every test (Rust workspace, bindings freshness, UI component tests).
+# every test (Rust workspace, bindings freshness, UI component tests, the end-to-end tests in the
+# real window, and the installed .deb started once).
 SHELL := /bin/bash
 CARGO ?= cargo
 AS_OF ?= 2026-11-21T00:00:00Z
