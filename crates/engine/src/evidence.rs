@@ -9,11 +9,14 @@ use crate::model::{ExposureBasis, RiskTier};
 use crate::policy::ClassifierConfig;
 use rust_decimal::Decimal;
 
-/// `1234567.891` -> `1,234,567.89`: two decimals, thousands grouped, sign kept.
-pub fn amount(d: Decimal) -> String {
-    let s = format!("{:.2}", d.round_dp(2));
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |rest| ("-", rest));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+/// `-1234567.5` -> `-1,234,567.5`: thousands grouped on a decimal's digits, never through a
+/// float; text that is not a plain decimal is returned as it is.
+pub fn group_digits(amount: &str) -> String {
+    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return amount.to_string();
+    }
     let mut grouped = String::with_capacity(int.len() + int.len() / 3);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -21,11 +24,15 @@ pub fn amount(d: Decimal) -> String {
         }
         grouped.push(c);
     }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
     }
+}
+
+/// `1234567.891` -> `1,234,567.89`: two decimals, thousands grouped, sign kept.
+pub fn amount(d: Decimal) -> String {
+    group_digits(&format!("{:.2}", d.round_dp(2)))
 }
 
 /// `amount` followed by the currency: `5,793,187.60 USD`.

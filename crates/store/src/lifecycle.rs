@@ -258,25 +258,8 @@ impl HumanAction {
 /// ([`HumanAction::confirmation`]).
 pub const CONFIRMED_TIERS: [reconagent_engine::RiskTier; 2] = [reconagent_engine::RiskTier::High, reconagent_engine::RiskTier::Critical];
 
-/// A decimal text with its integer digits grouped by thousands: `-563898.00` -> `-563,898.00`.
-pub fn group_digits(amount: &str) -> String {
-    let (sign, rest) = amount.strip_prefix('-').map_or(("", amount), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
-    if !int.bytes().all(|b| b.is_ascii_digit()) {
-        return amount.to_string();
-    }
-    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
+/// Thousands grouped on a decimal's digits (one home: the engine's evidence sentences use it too).
+pub use reconagent_engine::evidence::group_digits;
 
 #[cfg(test)]
 mod confirmation_tests {
