@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api, ApiFailure, type BreakStatus, type HumanAction } from "../api";
 import { ErrorBox } from "./ErrorBox";
+import { useWindowKeys } from "./useWindowKeys";
 
 /** How long the message after an action stays, in ms. */
 export const MESSAGE_MS = 8000;
@@ -64,30 +65,22 @@ export function useReview(onDone: () => void): { act: (breakId: string, action: 
     void send(undoable, UNDO, false);
   }, [undoable, send]);
 
-  useEffect(() => {
-    if (!undoable || asked) return;
-    const onKey = (ev: KeyboardEvent) => {
-      if (ev.key !== "u" || (ev.target as HTMLElement).tagName === "INPUT" || (ev.target as HTMLElement).tagName === "TEXTAREA") return;
-      ev.preventDefault();
-      undo();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [undoable, asked, undo]);
+  useWindowKeys((ev) => {
+    if (!undoable || asked || ev.key !== "u" || ["INPUT", "SELECT", "TEXTAREA"].includes((ev.target as HTMLElement).tagName)) return;
+    ev.preventDefault();
+    undo();
+  });
 
-  useEffect(() => {
+  // A question open is modal: it answers y, n and Esc, and no key reaches the screen under it.
+  // Capture: the dialog sees its keys before the list under it.
+  useWindowKeys((ev) => {
     if (!asked) return;
-    const onKey = (ev: KeyboardEvent) => {
-      if (ev.key === "y") confirm();
-      else if (ev.key === "n" || ev.key === "Escape") cancel();
-      else return;
-      ev.preventDefault();
-      ev.stopImmediatePropagation();
-    };
-    // Capture: the dialog answers its keys before the list under it sees them.
-    window.addEventListener("keydown", onKey, true);
-    return () => window.removeEventListener("keydown", onKey, true);
-  }, [asked, confirm, cancel]);
+    if (ev.key === "y") confirm();
+    else if (ev.key === "n" || ev.key === "Escape") cancel();
+    else if (ev.key === "Tab" || ev.key === "Enter" || ev.key === " ") return; // move between and press its buttons
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+  }, true);
 
   useEffect(() => {
     if (!message) return;

@@ -5,6 +5,7 @@ import { RunView } from "../components/RunView";
 import { ReviewActions } from "../components/ReviewActions";
 import { BreakFacts } from "../components/BreakFacts";
 import { utcText } from "../components/format";
+import { useWindowKeys } from "../components/useWindowKeys";
 
 /** A break: its facts and profile, latest run (v1 beside v2 when both exist), review, history. */
 export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack: () => void }) {
@@ -12,15 +13,11 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(() => api.breakDetail(breakId).then(setDetail, setError), [breakId]);
   // Esc goes back, unless it is answering a dialog or leaving a field.
-  useEffect(() => {
-    const onKey = (ev: KeyboardEvent) => {
-      const t = ev.target as HTMLElement;
-      if (ev.key !== "Escape" || ev.defaultPrevented || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName) || document.querySelector("[role=alertdialog]")) return;
-      onBack();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onBack]);
+  useWindowKeys((ev) => {
+    const t = ev.target as HTMLElement;
+    if (ev.key !== "Escape" || ev.defaultPrevented || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName) || document.querySelector("[role=alertdialog]")) return;
+    onBack();
+  });
   useEffect(() => {
     load();
     return onDataChanged(load);

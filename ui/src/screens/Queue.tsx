@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState, type SortingState } from "@tanstack/react-table";
 import { api, chooseOpenFile, type BreakRow, type ImportSummary, type QueueSort } from "../api";
+import { useWindowKeys } from "../components/useWindowKeys";
 import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
@@ -95,22 +96,18 @@ export function Queue({ onOpen, onChanged, active = true }: { onOpen: (id: strin
   const toggleInView = () => setRowSelection((s) => ({ ...s, ...Object.fromEntries(inView.map((r) => [r.break_id, !allInView])) }));
   // Keys: j/k move the cursor (kept in view), x ticks the row under it, Enter opens it.
   const [cursor, setCursor] = useState<number | null>(null);
-  useEffect(() => {
-    const onKey = (ev: KeyboardEvent) => {
-      const t = ev.target as HTMLElement;
-      // Not while hidden under an open break, typing in a field, or answering a dialog.
-      if (!active || !total || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName) || t.closest?.("[role=alertdialog]")) return;
-      const at = cursor ?? -1;
-      const move = (to: number) => { setCursor(to); v.scrollToIndex(to, { align: "auto" }); };
-      if (ev.key === "j") move(Math.min(total - 1, at + 1));
-      else if (ev.key === "k") move(Math.max(0, at - 1));
-      else if (ev.key === "x" && cursor !== null) { const r = rowAt(cursor); if (r) toggle(r.break_id, cursor, ev.shiftKey); }
-      else if (ev.key === "Enter" && cursor !== null) { const r = rowAt(cursor); if (r) onOpen(r.break_id); }
-      else return;
-      ev.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+  useWindowKeys((ev) => {
+    const t = ev.target as HTMLElement;
+    // Not while hidden under an open break, typing in a field, or answering a dialog.
+    if (!active || !total || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName) || t.closest?.("[role=alertdialog]")) return;
+    const at = cursor ?? -1;
+    const move = (to: number) => { setCursor(to); v.scrollToIndex(to, { align: "auto" }); };
+    if (ev.key === "j") move(Math.min(total - 1, at + 1));
+    else if (ev.key === "k") move(Math.max(0, at - 1));
+    else if (ev.key === "x" && cursor !== null) { const r = rowAt(cursor); if (r) toggle(r.break_id, cursor, ev.shiftKey); }
+    else if (ev.key === "Enter" && cursor !== null) { const r = rowAt(cursor); if (r) onOpen(r.break_id); }
+    else return;
+    ev.preventDefault();
   });
   const importFile = async () => {
     setError(null);

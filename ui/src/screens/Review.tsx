@@ -4,6 +4,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { Proposals } from "../components/Proposals";
 import { useReview } from "../components/useReview";
+import { useWindowKeys } from "../components/useWindowKeys";
 import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 
 // Every break waiting for a person, in the order a reviewer takes them (Rust's "priority": the
@@ -31,27 +32,23 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
     if (total !== null) setIndex((i) => Math.max(0, Math.min(i, total - 1)));
   }, [total]);
 
-  useEffect(() => {
-    const onKey = (ev: KeyboardEvent) => {
-      if (!active || asking || !total || (ev.target as HTMLElement).tagName === "INPUT") return;
-      const move = (to: number) => {
-        setIndex(to);
-        v.scrollToIndex(to, { align: "auto" });
-      };
-      const current = rowAt(index);
-      if (ev.key === "j") move(Math.min(total - 1, index + 1));
-      else if (ev.key === "k") move(Math.max(0, index - 1));
-      else if (ev.key === "Enter" && current) onOpen(current.break_id);
-      else if (ev.key === "a" && current) void act(current.break_id, { kind: "ACCEPT" });
-      else if (ev.key === "e" && current) setOverriding({ breakId: current.break_id, decision: "ESCALATE" });
-      else if (ev.key === "o" && current) setOverriding({ breakId: current.break_id, decision: null });
-      else if (ev.key === "?") setHelp((h) => !h);
-      else return;
-      ev.preventDefault();
+  useWindowKeys((ev) => {
+    if (!active || asking || !total || (ev.target as HTMLElement).tagName === "INPUT") return;
+    const move = (to: number) => {
+      setIndex(to);
+      v.scrollToIndex(to, { align: "auto" });
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [active, asking, total, index, rowAt, onOpen, v, act]);
+    const current = rowAt(index);
+    if (ev.key === "j") move(Math.min(total - 1, index + 1));
+    else if (ev.key === "k") move(Math.max(0, index - 1));
+    else if (ev.key === "Enter" && current) onOpen(current.break_id);
+    else if (ev.key === "a" && current) void act(current.break_id, { kind: "ACCEPT" });
+    else if (ev.key === "e" && current) setOverriding({ breakId: current.break_id, decision: "ESCALATE" });
+    else if (ev.key === "o" && current) setOverriding({ breakId: current.break_id, decision: null });
+    else if (ev.key === "?") setHelp((h) => !h);
+    else return;
+    ev.preventDefault();
+  });
 
   // The table is always mounted: the virtualizer measures the element it first sees.
   return (
