@@ -233,6 +233,8 @@ export type BreakDetail_Deserialize = {
 	status: BreakStatus,
 	/**  Who has it. */
 	assignee?: string | null,
+	/**  The work queue it waits in (WORKFLOW's group), if a run routed it to one. */
+	work_queue?: string | null,
 	/**  Oldest first. */
 	runs: RunDto_Deserialize[],
 	/**  Oldest first. */
@@ -247,6 +249,8 @@ export type BreakDetail_Serialize = {
 	status: BreakStatus,
 	/**  Who has it. */
 	assignee: string | null,
+	/**  The work queue it waits in (WORKFLOW's group), if a run routed it to one. */
+	work_queue: string | null,
 	/**  Oldest first. */
 	runs: RunDto_Serialize[],
 	/**  Oldest first. */
@@ -333,6 +337,8 @@ export type BreakRow_Deserialize = {
 	assignee?: string | null,
 	sla_deadline?: string | null,
 	detected_at?: string | null,
+	/**  The work queue it waits in (WORKFLOW's assignee group), if a run routed it to one. */
+	work_queue?: string | null,
 };
 
 /**  A break as the queue lists it (and as the front end receives it). */
@@ -349,6 +355,8 @@ export type BreakRow_Serialize = {
 	assignee: string | null,
 	sla_deadline: string | null,
 	detected_at: string | null,
+	/**  The work queue it waits in (WORKFLOW's assignee group), if a run routed it to one. */
+	work_queue: string | null,
 };
 
 /**  Where a break is in its lifecycle. */
@@ -694,6 +702,8 @@ export type FilterOptions = {
 	me: string,
 	/**  The assignees that are "mine": me, and on a team database each group I am in. */
 	mine: string[],
+	/**  The work queues WORKFLOW routes waiting breaks to (each queue, then its seniors). */
+	work_queues: string[],
 };
 
 /**  One group (mode, type, tier) of runs on the dashboard. */
@@ -1200,6 +1210,8 @@ export type QueueFilter_Deserialize = {
 	assignee?: string | null,
 	/**  Only breaks nobody is assigned to. */
 	unassigned?: boolean,
+	/**  One work queue (WORKFLOW's assignee group a waiting break is routed to). */
+	work_queue?: string | null,
 	/**
 	 *  Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
 	 *  is [`crate::backend::ReviewStore::mine`].
@@ -1245,6 +1257,8 @@ export type QueueFilter_Serialize = {
 	assignee: string | null,
 	/**  Only breaks nobody is assigned to. */
 	unassigned: boolean,
+	/**  One work queue (WORKFLOW's assignee group a waiting break is routed to). */
+	work_queue: string | null,
 	/**
 	 *  Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
 	 *  is [`crate::backend::ReviewStore::mine`].

@@ -99,6 +99,7 @@ impl Core {
         QueueFilter {
             break_type: nonempty(&q.break_type),
             assignee: nonempty(&q.assignee),
+            work_queue: nonempty(&q.work_queue),
             search: nonempty(&q.search),
             limit: q.limit.clamp(1, 10_000),
             ..q.clone()
@@ -113,6 +114,7 @@ impl Core {
             brk: (&brk).into(),
             status: row.status,
             assignee: row.assignee,
+            work_queue: row.work_queue,
             runs: self.store.runs_of(id)?.iter().map(|(rid, g)| RunDto::new(*rid, g)).collect(),
             actions: self.store.actions_of(id)?,
         })

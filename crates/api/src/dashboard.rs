@@ -67,6 +67,7 @@ impl Core {
             people: self.store.people()?,
             me: self.store.actor().to_string(),
             mine: self.store.mine()?,
+            work_queues: reconagent_engine::agents::workflow_groups(),
         })
     }
 }

@@ -120,7 +120,7 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() -> TestResul
          DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
                  DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
                  CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
-                 DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee;
+                 DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee; DROP INDEX breaks_queue_review; ALTER TABLE breaks DROP COLUMN work_queue;
                  PRAGMA user_version = 1;",
             )
             .unwrap();

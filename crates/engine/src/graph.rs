@@ -169,6 +169,22 @@ impl ExecutionGraph {
     pub fn early_exit(&self) -> Option<&CheckpointEvaluation> {
         self.checkpoints.iter().find(|c| c.fired)
     }
+
+    /// The work queue a break this run sends to a person waits in: WORKFLOW's assignee group
+    /// (its queue, `-senior` for HIGH and CRITICAL). `None` when the run closes the break by
+    /// itself, or when WORKFLOW did not complete (skipped or failed): such a break waits in no
+    /// queue, and the desk shows it as such. The store keeps it with the break and in the run's
+    /// audit entry; the review order (tier, then SLA deadline) is WORKFLOW's priority (P1 for
+    /// CRITICAL .. P4 for LOW), then its due time.
+    pub fn routed_queue(&self) -> Option<&str> {
+        if self.decision.action == crate::model::DecisionAction::AutoResolve {
+            return None;
+        }
+        match self.node(AgentKind::Workflow).output.as_deref() {
+            Some(crate::agents::AgentOutput::Workflow(w)) => Some(w.assignee_group.as_str()),
+            _ => None,
+        }
+    }
 }
 
 impl ExecutionGraph {

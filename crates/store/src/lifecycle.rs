@@ -220,7 +220,7 @@ impl HumanAction {
     ///     break_id: "BRK-7".into(), break_type: "CASH_RECONCILIATION".into(), counterparty: None,
     ///     amount: "-563898.00".into(), currency: "CHF".into(), status: BreakStatus::Escalated,
     ///     tier: Some(RiskTier::Critical), decision: Some(DecisionAction::Escalate), assignee: None,
-    ///     sla_deadline: None, detected_at: None,
+    ///     sla_deadline: None, detected_at: None, work_queue: None,
     /// };
     /// assert_eq!(
     ///     HumanAction::Accept.confirmation(&row).unwrap(),
@@ -302,6 +302,7 @@ mod confirmation_tests {
                         assignee: None,
                         sla_deadline: None,
                         detected_at: None,
+                        work_queue: None,
                     };
                     let severe = tier.is_some_and(|t| CONFIRMED_TIERS.contains(&t));
                     let changes_decision = matches!(a, HumanAction::Accept | HumanAction::Override { .. } | HumanAction::Resolve { .. });

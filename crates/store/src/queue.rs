@@ -24,6 +24,9 @@ pub struct QueueFilter {
     /// Only breaks nobody is assigned to.
     #[serde(default)]
     pub unassigned: bool,
+    /// One work queue (WORKFLOW's assignee group a waiting break is routed to).
+    #[serde(default)]
+    pub work_queue: Option<String>,
     /// Only breaks assigned to one of these (empty: no such condition); "mine and my groups"
     /// is [`crate::backend::ReviewStore::mine`].
     #[serde(default)]
@@ -76,6 +79,7 @@ impl QueueFilter {
     pub fn counted_by_counters(&self) -> bool {
         self.assignee.is_none()
             && !self.unassigned
+            && self.work_queue.is_none()
             && self.search.as_deref().is_none_or(str::is_empty)
             && self.min_age_days.is_none()
             && self.max_age_days.is_none()
@@ -126,4 +130,6 @@ pub struct BreakRow {
     pub assignee: Option<String>,
     pub sla_deadline: Option<String>,
     pub detected_at: Option<String>,
+    /// The work queue it waits in (WORKFLOW's assignee group), if a run routed it to one.
+    pub work_queue: Option<String>,
 }

@@ -46,6 +46,9 @@ pub struct PreparedRun {
     pub(crate) modelled_ms: i64,
     pub(crate) modelled_cost: String,
     pub(crate) deadline: Option<String>,
+    /// The work queue the break waits in after this run (`ExecutionGraph::routed_queue`; none
+    /// for a shadow run, which changes nothing about the break).
+    pub(crate) queue: Option<String>,
     pub(crate) checkpoints: Vec<(String, &'static str, bool, Option<String>)>,
     pub(crate) nodes: Vec<NodeRow>,
     /// The audit payload in canonical form, split where the run id (known only at insert) goes.
@@ -143,6 +146,10 @@ impl PreparedRun {
         });
         if shadow {
             payload["shadow"] = json!(true);
+        } else {
+            // Where the break now waits, in the hashed record: the store sets the break's queue
+            // from this and verification replays it.
+            payload["queue"] = json!(g.routed_queue());
         }
         // Why the run was held for a person (invariant S1), in the hashed record: only when there
         // is a reason, so entries written before holds existed keep their form.
@@ -175,6 +182,7 @@ impl PreparedRun {
             modelled_ms,
             modelled_cost,
             deadline,
+            queue: if shadow { None } else { g.routed_queue().map(str::to_string) },
             checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),
             nodes: g
                 .nodes

@@ -308,6 +308,48 @@ mod cases {
         Ok(())
     }
 
+    /// Every run that sends its break to a person routes it to WORKFLOW's group; one queue's
+    /// review list is exactly its breaks, in review order; a comparison run changes nothing and a
+    /// replaced break (NEW again) waits in no queue.
+    pub fn runs_route_waiting_breaks_to_workflow_queues(h: &dyn Harness) -> R {
+        let s = h.open();
+        let (bs, graphs) = decided(&*s, 60)?;
+        let mut routed = std::collections::BTreeMap::<String, Vec<String>>::new();
+        for g in &graphs {
+            let row = s.break_row(&g.break_id)?;
+            assert_eq!(row.work_queue.as_deref(), g.routed_queue(), "{}", g.break_id);
+            if g.decision.action == DecisionAction::AutoResolve {
+                assert_eq!(row.work_queue, None, "{}: a closed break waits nowhere", g.break_id);
+            }
+            if let Some(q) = g.routed_queue() {
+                assert!(reconagent_engine::agents::workflow_groups().iter().any(|known| known == q), "{q} is a queue the filters offer");
+                routed.entry(q.to_string()).or_default().push(g.break_id.clone());
+            }
+        }
+        assert!(routed.len() >= 2, "the sample routes to several queues: {routed:?}");
+        for (queue, mut ids) in routed {
+            let f = QueueFilter { awaiting_review: true, work_queue: Some(queue.clone()), sort: Some(QueueSort::Priority), limit: 1000, ..Default::default() };
+            let (page, n) = s.queue(&f)?;
+            assert_eq!(n as usize, ids.len(), "{queue}: the count");
+            assert!(page.windows(2).all(|w| w[0].tier >= w[1].tier), "{queue}: most severe first");
+            let mut got: Vec<String> = page.iter().map(|r| r.break_id.clone()).collect();
+            got.sort();
+            ids.sort();
+            assert_eq!(got, ids, "{queue}: exactly its breaks");
+        }
+        let orch = orchestrator();
+        let i = graphs.iter().position(|g| g.routed_queue().is_some()).ok_or("a routed break")?;
+        let before = s.break_row(&bs[i].break_id)?;
+        s.record_runs(&[run(&orch, &bs[i], RunMode::V1)])?;
+        assert_eq!(s.break_row(&bs[i].break_id)?, before, "a v1 run routes nothing");
+        let mut changed = bs[i].clone();
+        changed.description = Some("corrected".into());
+        assert!(s.replace_break(&changed, "desk correction")?);
+        assert_eq!(s.break_row(&bs[i].break_id)?.work_queue, None, "NEW again: in no queue");
+        assert!(s.verify()?.ok, "{:?}", s.verify()?);
+        Ok(())
+    }
+
     pub fn a_run_is_refused_for_a_resolved_break_or_an_unknown_policy(h: &dyn Harness) -> R {
         let s = h.open();
         let (bs, graphs) = decided(&*s, 8)?;
@@ -512,6 +554,7 @@ macro_rules! conformance {
                 keyset_pages_walk_every_match_once_and_counts_agree,
                 verification_continues_from_the_last_verified_head,
                 runs_set_the_status_and_comparison_runs_change_nothing,
+                runs_route_waiting_breaks_to_workflow_queues,
                 a_run_is_refused_for_a_resolved_break_or_an_unknown_policy,
                 claims_keep_two_holders_apart_until_released,
                 human_actions_follow_the_lifecycle,

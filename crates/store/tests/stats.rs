@@ -76,7 +76,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
          DROP TABLE run_checkpoints; ALTER TABLE runs DROP COLUMN modelled_ms; ALTER TABLE runs DROP COLUMN modelled_cost;
          DROP INDEX breaks_similar_counterparty; DROP INDEX breaks_similar_instrument; ALTER TABLE breaks DROP COLUMN instrument_id;
          CREATE INDEX runs_type_tier ON runs(mode, break_type, tier); DROP TABLE policy_saves; DROP TABLE claims; DROP TABLE break_versions;
-         DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee;
+         DROP INDEX audit_subject; DROP INDEX breaks_waiting_sla; DROP TABLE action_rollup; DROP INDEX breaks_by_type; DROP INDEX breaks_by_decision; DROP INDEX breaks_by_assignee; DROP INDEX breaks_queue_review; ALTER TABLE breaks DROP COLUMN work_queue;
          PRAGMA user_version = 1;",
     )?;
     drop(c);

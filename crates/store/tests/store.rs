@@ -322,6 +322,11 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
     let cases: &[(&str, &str, &str)] = &[
         ("breaks.status edited", "UPDATE breaks SET status = 'RESOLVED' WHERE break_id = (SELECT MIN(break_id) FROM breaks)", "status RESOLVED, the log says"),
         ("breaks.decision edited", "UPDATE breaks SET decision = 'AUTO_RESOLVE', status = 'AUTO_RESOLVED' WHERE status = 'ESCALATED' AND break_id = (SELECT MIN(break_id) FROM breaks WHERE status = 'ESCALATED')", "the log says ESCALATED"),
+        (
+            "breaks.work_queue edited",
+            "UPDATE breaks SET work_queue = 'recs-triage' WHERE break_id = (SELECT MIN(break_id) FROM breaks WHERE status = 'ESCALATED')",
+            "work queue recs-triage, the log says",
+        ),
         ("runs.decision edited", "UPDATE runs SET decision = 'AUTO_RESOLVE' WHERE run_id = (SELECT MIN(run_id) FROM runs WHERE decision <> 'AUTO_RESOLVE')", "(edited)"),
         ("a node's status edited", "UPDATE run_nodes SET status = 'COMPLETED' WHERE run_id = 3 AND status <> 'COMPLETED'", "do not match the digest"),
         ("a run inserted", "INSERT INTO runs SELECT run_id + 1000, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost FROM runs WHERE run_id = 1", "inserted directly"),

@@ -196,11 +196,18 @@ fn an_owners_edit_of_the_tables_is_named_by_verify() -> R {
     let other = graphs.iter().map(|g| g.break_id.clone()).find(|id| id != &replaced_id && id != &high && id != &critical).expect("another break");
     let run_id: i64 = pg.admin().query_one("SELECT min(run_id) FROM recon.runs", &[])?.get(0);
     let mut admin = pg.admin();
+    let high_queue: Option<String> = admin.query_one("SELECT work_queue FROM recon.breaks WHERE break_id = $1", &[&high])?.get(0);
+    let high_queue = high_queue.map_or("NULL".to_string(), |q| format!("'{q}'"));
     for (edit, undo, named) in [
         (
             format!("UPDATE recon.breaks SET status = 'RESOLVED' WHERE break_id = '{high}'"),
             format!("UPDATE recon.breaks SET status = '{}' WHERE break_id = '{high}'", alice.status_of(&high)?.as_str()),
             format!("break {high}: status RESOLVED, the log says"),
+        ),
+        (
+            format!("UPDATE recon.breaks SET work_queue = 'recs-triage' WHERE break_id = '{high}'"),
+            format!("UPDATE recon.breaks SET work_queue = {high_queue} WHERE break_id = '{high}'"),
+            format!("break {high}: work queue recs-triage, the log says"),
         ),
         (
             format!("UPDATE recon.actions SET actor = 'mallory' WHERE break_id = '{high}'"),

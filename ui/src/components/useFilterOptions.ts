@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, onDataChanged, type FilterOptions } from "../api";
 
-const NONE: FilterOptions = { break_types: [], tiers: [], statuses: [], decisions: [], event_kinds: [], export_formats: [], agents: [], people: [], me: "", mine: [] };
+const NONE: FilterOptions = { break_types: [], tiers: [], statuses: [], decisions: [], event_kinds: [], export_formats: [], agents: [], people: [], me: "", mine: [], work_queues: [] };
 
 /**
  * What the filters offer, from Rust: the break types the policies know and any other type in the

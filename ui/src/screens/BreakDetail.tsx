@@ -34,6 +34,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
         <button onClick={onBack} data-testid="back" title="Esc">← Back</button>
         <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
         <span className={`tag ${detail.status}`} data-testid="break-status">{detail.status}</span>
+        {detail.work_queue && <span className="muted" data-testid="detail-queue">in queue {detail.work_queue}</span>}
         {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}
       </div>
       <BreakFacts brk={detail.brk} profile={profile ?? null} />

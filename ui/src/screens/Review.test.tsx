@@ -20,6 +20,12 @@ const row = (i: number) => ({
   status: "ESCALATED", tier: "CRITICAL", decision: "ESCALATE", assignee: null, sla_deadline: i === 1 ? "2026-10-01T09:00:00Z" : "2999-01-01T09:00:00Z", detected_at: "2026-11-20T10:00:00Z",
 });
 
+// What Rust offers the filters (decisions, work queues), as `filter_options` returns it.
+const OPTIONS = {
+  break_types: ["CASH_RECONCILIATION"], tiers: ["LOW", "MEDIUM", "HIGH", "CRITICAL"], statuses: [], decisions: ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"],
+  event_kinds: [], export_formats: [], agents: [], people: [], me: "ann", mine: ["ann"], work_queues: ["cash-ops", "cash-ops-senior"],
+};
+
 test("every waiting break comes from Rust a page at a time, in Rust's order; j/k move and a accepts the one under the cursor", async () => {
   const queries: { awaiting_review?: boolean; sort: string | null; offset: number; limit: number; after: { key: string; break_id: string } | null }[] = [];
   const accepted: string[] = [];
@@ -42,6 +48,7 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
       return "RESOLVED";
     }
     if (cmd === "proposals") return []; // a local database: none
+    if (cmd === "filter_options") return OPTIONS;
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} />);
@@ -85,6 +92,7 @@ test("hidden under an open break, the list ignores its keys", async () => {
     if (cmd === "queue") return { rows: [row(1)], next: null };
     if (cmd === "review") accepted.push((args as { breakId: string }).breakId);
     if (cmd === "proposals") return []; // a local database: none
+    if (cmd === "filter_options") return OPTIONS;
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} active={false} />);
@@ -105,6 +113,7 @@ test("after an accept the message offers Undo; u sends Rust an UNDO for that bre
       return action.kind === "UNDO" ? "PENDING_REVIEW" : "RESOLVED";
     }
     if (cmd === "proposals") return [];
+    if (cmd === "filter_options") return OPTIONS;
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} />);
@@ -132,6 +141,7 @@ test("e escalates with a reason asked first, o overrides with a decision chosen,
       return "ESCALATED";
     }
     if (cmd === "proposals") return [];
+    if (cmd === "filter_options") return OPTIONS;
     return null;
   }, { shouldMockEvents: true });
   render(<Review onOpen={() => {}} />);
@@ -154,4 +164,29 @@ test("e escalates with a reason asked first, o overrides with a decision chosen,
   expect(screen.queryByTestId("override-dialog")).toBeNull();
   fireEvent.keyDown(window, { key: "?" });
   expect(screen.getByTestId("review-keys").textContent).toContain("escalate, with a reason");
+});
+
+test("the list shows each break's work queue, and picking a queue asks Rust for that queue's waiting breaks only", async () => {
+  const queries: { work_queue?: string | null; awaiting_review?: boolean; sort: string | null }[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "queue_count") return (args as { query: { work_queue?: string | null } }).query.work_queue ? 1 : 2;
+    if (cmd === "queue") {
+      const q = (args as { query: (typeof queries)[number] }).query;
+      queries.push(q);
+      const rows = [{ ...row(1), work_queue: "cash-ops-senior" }, { ...row(2), work_queue: null }];
+      return { rows: q.work_queue ? rows.slice(0, 1) : rows, next: null };
+    }
+    if (cmd === "proposals") return [];
+    if (cmd === "filter_options") return OPTIONS;
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Review onOpen={() => {}} />);
+  await waitFor(() => expect(document.querySelector("[data-break-id=BRK-00002]")).not.toBeNull());
+  expect(document.querySelector("[data-break-id=BRK-00001] [data-testid=work-queue]")?.textContent).toBe("cash-ops-senior");
+  expect(document.querySelector("[data-break-id=BRK-00002] [data-testid=work-queue]")?.textContent).toBe("no queue");
+  await waitFor(() => expect(screen.getAllByRole("option", { name: "cash-ops-senior" }).length).toBe(1));
+  fireEvent.change(screen.getByLabelText("work queue"), { target: { value: "cash-ops-senior" } });
+  await waitFor(() => expect(screen.getByTestId("review-count").textContent).toContain("1 breaks to review in cash-ops-senior"));
+  expect(queries[queries.length - 1]).toMatchObject({ work_queue: "cash-ops-senior", awaiting_review: true, sort: "priority" });
+  expect(document.querySelector("[data-break-id=BRK-00002]")).toBeNull();
 });

@@ -1,9 +1,10 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { DecisionAction } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { groupDigits, utcText } from "../components/format";
 import { Proposals } from "../components/Proposals";
 import { useReview } from "../components/useReview";
+import { useFilterOptions } from "../components/useFilterOptions";
 import { useWindowKeys } from "../components/useWindowKeys";
 import { useVirtualQueue, type QueueQuery } from "./useQueuePages";
 
@@ -13,14 +14,18 @@ const WAITING: QueueQuery = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
-const TEMPLATE = "120px 200px 90px 150px 170px 1fr 175px 120px";
+const TEMPLATE = "120px 190px 90px 140px 170px 1fr 175px 190px 120px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous (the cursor
  * stays in view), a accept (HIGH and CRITICAL breaks ask first, in Rust's words), Enter open;
  * only while `active` (not hidden under an open break) and no question is open. */
 export function Review({ onOpen, active = true }: { onOpen: (id: string) => void; active?: boolean }) {
   const [index, setIndex] = useState(0);
-  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload, top } = useVirtualQueue(WAITING, 29);
+  // One work queue (WORKFLOW's group a run routed the break to), or every queue.
+  const [queue, setQueue] = useState<string | null>(null);
+  const query = useMemo(() => ({ ...WAITING, work_queue: queue }), [queue]);
+  const { options } = useFilterOptions();
+  const { total, error: loadError, rowAt, scroller, virtualizer: v, items, reload, top } = useVirtualQueue(query, 29);
   const review = useReview(reload);
   const { act } = review;
   // `e` and `o`: an override asks its reason (and, for `o`, the decision) before it is sent.
@@ -55,7 +60,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
     <>
       {review.view}
       {overriding && (
-        <OverrideDialog breakId={overriding.breakId} initial={overriding.decision} onCancel={() => setOverriding(null)}
+        <OverrideDialog breakId={overriding.breakId} decisions={options.decisions} initial={overriding.decision} onCancel={() => setOverriding(null)}
           onSend={(decision, reason) => { setOverriding(null); void act(overriding.breakId, { kind: "OVERRIDE", decision, reason }); }} />
       )}
       {help && (
@@ -72,13 +77,19 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
       )}
       <Proposals onOpen={onOpen} />
       {loadError !== null && <ErrorBox error={loadError} />}
+      <div className="toolbar">
+        <select aria-label="work queue" value={queue ?? ""} onChange={(e) => { setQueue(options.work_queues.find((q) => q === e.target.value) ?? null); setIndex(0); }}>
+          <option value="">Every queue</option>
+          {options.work_queues.map((q) => <option key={q} value={q}>{q}</option>)}
+        </select>
+      </div>
       <div className="muted" data-testid="review-count">
-        {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review, most severe first, then the soonest SLA deadline · `}
+        {total === null ? "Loading…" : `${groupDigits(String(total))} breaks to review${queue ? ` in ${queue}` : ""}, most severe first, then the soonest SLA deadline · `}
         <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> accept · <kbd>e</kbd> escalate · <kbd>o</kbd> override · <kbd>u</kbd> undo · <kbd>Enter</kbd> open · <kbd>?</kbd> keys
       </div>
       <div className="table" ref={scroller} style={{ flex: 1, minHeight: 120 }} data-testid="review-list">
         <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
-          {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA deadline", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
+          {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA deadline", "Queue", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
         </div>
         {total === 0 && <div className="empty">Nothing to review.</div>}
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
@@ -97,6 +108,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
                     <div className="cell num" style={{ textAlign: "right" }}>{groupDigits(r.amount)} {r.currency}</div>
                     <div className="cell" title={r.counterparty ?? undefined}>{r.counterparty ?? "—"}</div>
                     <div className={r.sla_deadline && Date.parse(r.sla_deadline) < Date.now() ? "cell overdue" : "cell"} title={r.sla_deadline ? undefined : "no SLA deadline"}>{utcText(r.sla_deadline)}</div>
+                    <div className="cell" data-testid="work-queue">{r.work_queue ?? <span className="muted">no queue</span>}</div>
                     <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
                   </>
                 ) : (
@@ -111,11 +123,9 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
   );
 }
 
-const DECISIONS: DecisionAction[] = ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"];
-
 /** An override from the keyboard: the decision (preset for `e`) and the reason Rust requires;
  * Enter sends, Esc cancels. */
-function OverrideDialog({ breakId, initial, onSend, onCancel }: { breakId: string; initial: DecisionAction | null; onSend: (d: DecisionAction, reason: string) => void; onCancel: () => void }) {
+function OverrideDialog({ breakId, decisions, initial, onSend, onCancel }: { breakId: string; decisions: DecisionAction[]; initial: DecisionAction | null; onSend: (d: DecisionAction, reason: string) => void; onCancel: () => void }) {
   const [decision, setDecision] = useState<DecisionAction | null>(initial);
   const [reason, setReason] = useState("");
   const ready = decision !== null && reason.trim() !== "";
@@ -125,9 +135,9 @@ function OverrideDialog({ breakId, initial, onSend, onCancel }: { breakId: strin
         onKeyDown={(e) => { if (e.key === "Escape") onCancel(); else if (e.key === "Enter" && ready && decision) onSend(decision, reason); e.stopPropagation(); }}>
         <p>Override the decision on {breakId}</p>
         <div className="toolbar">
-          <select aria-label="override decision" value={decision ?? ""} onChange={(e) => setDecision(DECISIONS.find((d) => d === e.target.value) ?? null)}>
+          <select aria-label="override decision" value={decision ?? ""} onChange={(e) => setDecision(decisions.find((d) => d === e.target.value) ?? null)}>
             <option value="" disabled>with…</option>
-            {DECISIONS.map((d) => <option key={d}>{d}</option>)}
+            {decisions.map((d) => <option key={d}>{d}</option>)}
           </select>
           <input autoFocus aria-label="override reason" placeholder="Reason (required)" value={reason} onChange={(e) => setReason(e.target.value)} style={{ flex: 1, minWidth: 240 }} />
         </div>

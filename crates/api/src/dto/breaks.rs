@@ -95,6 +95,8 @@ pub struct BreakDetail {
     pub status: BreakStatus,
     /// Who has it.
     pub assignee: Option<String>,
+    /// The work queue it waits in (WORKFLOW's group), if a run routed it to one.
+    pub work_queue: Option<String>,
     /// Oldest first.
     pub runs: Vec<RunDto>,
     /// Oldest first.

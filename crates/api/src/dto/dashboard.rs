@@ -121,4 +121,6 @@ pub struct FilterOptions {
     pub me: String,
     /// The assignees that are "mine": me, and on a team database each group I am in.
     pub mine: Vec<String>,
+    /// The work queues WORKFLOW routes waiting breaks to (each queue, then its seniors).
+    pub work_queues: Vec<String>,
 }

@@ -14,6 +14,7 @@ mod workflow;
 
 pub use output::AgentOutput;
 pub use pattern::{HistoryLookup, HistorySummary, NoHistory, SimilarQuery};
+pub use workflow::groups as workflow_groups;
 
 use crate::model::{AgentKind, Break, BreakProfile};
 use crate::policy::ClassifierConfig;

@@ -31,6 +31,9 @@ struct Expected {
     decision: Option<String>,
     tier: Option<String>,
     assignee: Option<String>,
+    /// The work queue the latest run routed it to; `None` while no run entry has named one
+    /// (entries written before team schema 5 did not).
+    queue: Option<Option<String>>,
     latest_run_id: Option<i64>,
 }
 
@@ -81,6 +84,9 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                         e.decision = p["decision"].as_str().map(str::to_string);
                         e.tier = p["tier"].as_str().map(str::to_string);
                         e.latest_run_id = Some(run_id);
+                        if let Some(q) = p.get("queue") {
+                            e.queue = Some(q.as_str().map(str::to_string));
+                        }
                     }
                     runs.push(RunEntry {
                         seq,
@@ -92,7 +98,9 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                     });
                 }
                 "BREAK_REPLACED" => {
-                    *e = Expected { assignee: e.assignee.clone(), ..Default::default() };
+                    // NEW again, in no queue; the assignee stays.
+                    let queue = e.queue.as_ref().map(|_| None);
+                    *e = Expected { assignee: e.assignee.clone(), queue, ..Default::default() };
                     replaced.entry(subject).or_default().push((seq, p, actor, at));
                 }
                 _ => {
@@ -240,7 +248,7 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
     let mut after = String::new();
     loop {
         let page = tx.query(
-            "SELECT break_id, status, decision, tier, assignee, latest_run_id FROM recon.breaks WHERE break_id > $1 ORDER BY break_id LIMIT $2",
+            "SELECT break_id, status, decision, tier, assignee, latest_run_id, work_queue FROM recon.breaks WHERE break_id > $1 ORDER BY break_id LIMIT $2",
             &[&after, &PAGE],
         )?;
         let Some(last) = page.last().map(|r| r.get::<_, String>(0)) else { break };
@@ -250,6 +258,7 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
             let want_status = want.status.as_deref().unwrap_or("NEW");
             let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
                 (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+            let queue: Option<String> = r.get(6);
             let none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
             let mut differs = Vec::new();
             if status != want_status {
@@ -263,6 +272,11 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
             }
             if assignee != want.assignee {
                 differs.push(format!("assignee {}, the log says {}", none(&assignee), none(&want.assignee)));
+            }
+            if let Some(want_queue) = &want.queue {
+                if &queue != want_queue {
+                    differs.push(format!("work queue {}, the log says {}", none(&queue), none(want_queue)));
+                }
             }
             if latest != want.latest_run_id {
                 let show = |v: Option<i64>| v.map_or("none".into(), |v| v.to_string());

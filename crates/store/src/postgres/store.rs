@@ -59,7 +59,7 @@ fn typed_opt<T>(text: Option<String>, column: &str, parse: impl Fn(&str) -> Opti
 }
 
 /// The queue's columns, in [`BreakRow`]'s order.
-const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at";
+const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at, work_queue";
 
 fn break_row(r: &postgres::Row) -> Result<BreakRow> {
     Ok(BreakRow {
@@ -74,6 +74,7 @@ fn break_row(r: &postgres::Row) -> Result<BreakRow> {
         assignee: r.get(8),
         sla_deadline: r.get(9),
         detected_at: r.get(10),
+        work_queue: r.get(11),
     })
 }
 
@@ -125,6 +126,7 @@ fn filter_sql(f: &QueueFilter, args: &mut Args) -> Vec<String> {
         ("status", text(f.status.map(BreakStatus::as_str))),
         ("decision", text(f.decision.map(DecisionAction::as_str))),
         ("assignee", f.assignee.clone()),
+        ("work_queue", f.work_queue.clone()),
     ];
     for (col, v) in equal {
         if let Some(v) = v {
@@ -329,7 +331,7 @@ impl BreakStore for PgStore {
         let found = self.client().query(&sql, &args.refs())?;
         let rows = found.iter().map(break_row).collect::<Result<Vec<_>>>()?;
         let next = match (rows.len() == limit as usize, found.last()) {
-            (true, Some(last)) => Some(QueueCursor { key: last.get(11), break_id: last.get(0) }),
+            (true, Some(last)) => Some(QueueCursor { key: last.get(12), break_id: last.get(0) }),
             _ => None,
         };
         Ok(QueuePage { rows, next })

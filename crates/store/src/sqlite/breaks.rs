@@ -51,7 +51,7 @@ impl<'a> Contents<'a> {
 }
 
 /// The queue's columns, in [`BreakRow`]'s order.
-const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at";
+const ROW_COLUMNS: &str = "break_id, break_type, counterparty, amount, currency, status, tier, decision, assignee, sla_deadline, detected_at, work_queue";
 
 fn break_row(r: &rusqlite::Row) -> rusqlite::Result<BreakRow> {
     Ok(BreakRow {
@@ -66,6 +66,7 @@ fn break_row(r: &rusqlite::Row) -> rusqlite::Result<BreakRow> {
         assignee: r.get(8)?,
         sla_deadline: r.get(9)?,
         detected_at: r.get(10)?,
+        work_queue: r.get(11)?,
     })
 }
 
@@ -106,6 +107,7 @@ fn filter_sql(f: &QueueFilter) -> (Vec<String>, Vec<Value>) {
         ("status", text(f.status.map(BreakStatus::as_str))),
         ("decision", text(f.decision.map(DecisionAction::as_str))),
         ("assignee", f.assignee.clone()),
+        ("work_queue", f.work_queue.clone()),
     ];
     for (col, v) in equal {
         if let Some(v) = v {
@@ -172,7 +174,11 @@ pub(super) fn page_sql(f: &QueueFilter) -> (Vec<(String, Vec<Value>)>, u32) {
     let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
     // The review list reads its partial index, which holds only the waiting breaks (the
     // planner, counting on the status index's statistics, may prefer to sort).
-    let table = if f.awaiting_review && sort == QueueSort::Priority { "breaks INDEXED BY breaks_review" } else { "breaks" };
+    let table = match (f.awaiting_review && sort == QueueSort::Priority, &f.work_queue) {
+        (true, Some(_)) => "breaks INDEXED BY breaks_queue_review",
+        (true, None) => "breaks INDEXED BY breaks_review",
+        _ => "breaks",
+    };
     let part = |extra: Vec<(String, Vec<Value>)>, order: &str| {
         let (mut clauses, mut args) = (clauses.clone(), args.clone());
         for (clause, values) in extra {
@@ -284,7 +290,7 @@ impl BreakStore for SqliteStore {
             let counted = super::counts::key_of(tx, &new.break_id)?.ok_or_else(|| StoreError::NoSuchBreak(new.break_id.clone()))?;
             tx.execute(
                 "UPDATE breaks SET break_type = ?2, counterparty = ?3, amount = ?4, currency = ?5, detected_at = ?6, instrument_id = ?7, data = ?8,
-                        status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, updated_at = ?9
+                        status = 'NEW', decision = NULL, tier = NULL, latest_run_id = NULL, sla_deadline = NULL, work_queue = NULL, updated_at = ?9
                  WHERE break_id = ?1",
                 Contents::new(new, new_data.clone(), &at).params().as_slice(),
             )?;
@@ -365,7 +371,7 @@ impl BreakStore for SqliteStore {
                     continue;
                 }
                 rows.push(break_row(r)?);
-                last_key = Some(r.get::<_, String>(11)?);
+                last_key = Some(r.get::<_, String>(12)?);
             }
         }
         let next = match (rows.len() == limit as usize, rows.last(), last_key) {

@@ -154,8 +154,8 @@ impl<'tx> RunWriter<'tx> {
                  (?1, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57)",
             )?,
             update_break: tx.prepare(
-                "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7
-                 WHERE break_id = ?1",
+                "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7,
+                 work_queue = ?8 WHERE break_id = ?1",
             )?,
             known_policies: Vec::new(),
         })
@@ -218,7 +218,7 @@ impl<'tx> RunWriter<'tx> {
         }
         stmt.raw_execute()?;
         if !r.shadow {
-            self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at])?;
+            self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at, r.queue])?;
             let now_counted = (counted.0.clone(), r.new_status.to_string(), r.tier.to_string(), r.decision.to_string());
             counts.moved(counted, now_counted);
         }

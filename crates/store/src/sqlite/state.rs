@@ -21,6 +21,10 @@ struct Expected {
     decision: Name,
     tier: Name,
     assignee: Name,
+    /// The work queue the latest run routed it to.
+    queue: Name,
+    /// Whether a run entry named the queue (entries written before schema 8 did not).
+    queue_known: bool,
     latest_run_id: Option<i64>,
     /// Whether a run entry named the tier (entries written before schema 4 did not).
     tier_known: bool,
@@ -160,6 +164,10 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 e.latest_run_id = Some(run_id);
                 e.tier = tier;
                 e.tier_known |= tier_known;
+                if let Some(q) = p.get("queue") {
+                    e.queue = names.of(q.as_str());
+                    e.queue_known = true;
+                }
             }
         } else if kind == "BREAK_REPLACED" {
             replaced.entry(subject.clone()).or_default().push(Replacement {
@@ -171,9 +179,9 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 reason: p["reason"].as_str().unwrap_or_default().to_string(),
                 from: p["from"].as_str().unwrap_or_default().to_string(),
             });
-            // NEW again, decided on the new contents; the assignee stays.
+            // NEW again, decided on the new contents, in no queue; the assignee stays.
             let e = expected.entry(subject.as_str().into()).or_default();
-            *e = Expected { status: new, assignee: e.assignee, ..Default::default() };
+            *e = Expected { status: new, assignee: e.assignee, queue_known: e.queue_known, ..Default::default() };
         } else {
             let action = &p["action"];
             let (to, decision, assignee) = (p["to"].as_str().map(|t| names.of(Some(t))), action["decision"].as_str(), action["assignee"].as_str());
@@ -256,12 +264,13 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
         }
     }
     // Every break against its replayed history.
-    let mut stmt = conn.prepare("SELECT break_id, status, decision, tier, assignee, latest_run_id FROM breaks ORDER BY break_id")?;
+    let mut stmt = conn.prepare("SELECT break_id, status, decision, tier, assignee, latest_run_id, work_queue FROM breaks ORDER BY break_id")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let id: String = r.get(0)?;
         let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
             (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let queue: Option<String> = r.get(6)?;
         let want = expected.remove(id.as_str()).unwrap_or(Expected { status: new, ..Default::default() });
         let want_status = names.text(want.status).filter(|s| !s.is_empty()).unwrap_or("NEW");
         let (want_decision, want_tier, want_assignee) = (names.text(want.decision), names.text(want.tier), names.text(want.assignee));
@@ -277,6 +286,9 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
         }
         if assignee.as_deref() != want_assignee {
             differs.push(format!("assignee {}, the log says {}", assignee.as_deref().unwrap_or("none"), want_assignee.unwrap_or("none")));
+        }
+        if want.queue_known && queue.as_deref() != names.text(want.queue) {
+            differs.push(format!("work queue {}, the log says {}", queue.as_deref().unwrap_or("none"), names.text(want.queue).unwrap_or("none")));
         }
         if latest != want.latest_run_id {
             differs.push(format!(
