@@ -26,11 +26,13 @@ impl Core {
         let e =
             self.store.efficiency(&EfficiencyFilter { from: q.from.clone(), to: q.to.clone(), break_type: q.break_type.clone().filter(|t| !t.is_empty()) })?;
         let count = |g: &reconagent_store::GroupStats, d: DecisionAction| g.decisions.get(&d).copied().unwrap_or(0) as i32;
+        // The order every screen shows: by mode, type, then tier from LOW to CRITICAL.
+        let mut groups: Vec<&reconagent_store::GroupStats> = e.groups.iter().collect();
+        groups.sort_by(|a, b| (a.mode.as_str(), a.break_type.as_str(), a.tier).cmp(&(b.mode.as_str(), b.break_type.as_str(), b.tier)));
         Ok(EfficiencyDto {
             headline: headline(&e.groups),
-            groups: e
-                .groups
-                .iter()
+            groups: groups
+                .into_iter()
                 .map(|g| GroupStatsDto {
                     mode: g.mode,
                     break_type: g.break_type.clone(),

@@ -55,6 +55,10 @@ fn dashboard_numbers_equal_a_direct_run_of_the_engine() -> TestResult {
     core.process(&[], RunMode::V2, |_| {}).unwrap();
     core.process(&ids, RunMode::V1, |_| {}).unwrap();
     let e = core.efficiency(&StatsQuery::default())?;
+    // The groups come in the order every screen shows: mode, type, then tier from LOW up.
+    let keys: Vec<(&str, &str, reconagent_engine::RiskTier)> = e.groups.iter().map(|g| (g.mode.as_str(), g.break_type.as_str(), g.tier)).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    assert!(keys.iter().any(|k| k.2 == reconagent_engine::RiskTier::Critical) && keys.iter().any(|k| k.2 == reconagent_engine::RiskTier::Low));
     let invoked = |mode: RunMode| e.groups.iter().filter(|g| g.mode == mode).map(|g| g.agents_invoked * g.runs as f64).sum::<f64>().round() as usize;
     let orch = Orchestrator::bundled();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -14,10 +14,10 @@ test("charts show v2's groups and each checkpoint's firing rate", () => {
     per_day: [{ day: "2026-11-27", mode: "v2", runs: 40, auto_resolved: 30 }],
   };
   const s = summarise(d);
-  // Tiers from LOW to CRITICAL, whatever order the groups came in.
+  // Rust's order (type, then tier from LOW to CRITICAL), kept: nothing here ranks tiers again.
   expect((s.agentsOption.xAxis as { data: string[] }).data).toEqual(["CASH/LOW", "CASH/HIGH"]);
   const reversed = summarise({ ...d, groups: [...d.groups].reverse() }, { ok: "green", warn: "orange", bad: "red" });
-  expect((reversed.agentsOption.xAxis as { data: string[] }).data).toEqual(["CASH/LOW", "CASH/HIGH"]);
+  expect((reversed.agentsOption.xAxis as { data: string[] }).data).toEqual(["CASH/HIGH", "CASH/LOW"]);
   // Decisions in the app's colours.
   expect((reversed.decisionsOption.series as { name: string; itemStyle: { color: string } }[]).map((x) => [x.name, x.itemStyle.color])).toEqual([["AUTO_RESOLVE", "green"], ["HIL_REVIEW", "orange"], ["ESCALATE", "red"]]);
   expect((s.agentsOption.series as { data: number[] }[])[0].data).toEqual([3, 7]);

@@ -1,17 +1,15 @@
 import type { EChartsOption } from "echarts";
-import type { EfficiencyDto, RiskTier } from "../api";
+import type { EfficiencyDto } from "../api";
 
 /** The app's decision colours (the `--ok`, `--warn`, `--bad` of the theme), so the charts say
  * AUTO_RESOLVE, HIL_REVIEW and ESCALATE in the colours the tags use everywhere else. */
 export type Palette = { ok: string; warn: string; bad: string };
 
-const TIER_RANK: Record<RiskTier, number> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
-
 /** Turns the store's aggregates into chart options (pure: unit-tested). The headline figures come
- * computed from Rust (`EfficiencyDto.headline`). Groups run by type, then tier from LOW to
- * CRITICAL; rates carry their counts. */
+ * computed from Rust (`EfficiencyDto.headline`). Groups keep Rust's order (type, then tier from
+ * LOW to CRITICAL); rates carry their counts. */
 export function summarise(d: EfficiencyDto, palette: Palette = { ok: "#1a7f37", warn: "#b35900", bad: "#cf222e" }) {
-  const v2 = d.groups.filter((g) => g.mode === "v2").sort((a, b) => a.break_type.localeCompare(b.break_type) || TIER_RANK[a.tier] - TIER_RANK[b.tier]);
+  const v2 = d.groups.filter((g) => g.mode === "v2");
   const labels = v2.map((g) => `${g.break_type.replace(/_.*$/, "")}/${g.tier}`);
   const agentsOption: EChartsOption = {
     tooltip: { trigger: "axis" },

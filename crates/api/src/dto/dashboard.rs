@@ -88,7 +88,7 @@ pub struct HeadlineDto {
 pub struct EfficiencyDto {
     /// The headline figures.
     pub headline: HeadlineDto,
-    /// Per mode, type and tier.
+    /// Per mode, type and tier, in that order (tiers from LOW to CRITICAL).
     pub groups: Vec<GroupStatsDto>,
     /// Per checkpoint.
     pub checkpoints: Vec<CheckpointRate>,
