@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api, ApiFailure, type BulkReview, type HumanAction } from "../api";
 import { ErrorBox } from "./ErrorBox";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { useFilterOptions } from "./useFilterOptions";
 
 /** Accept or assign the ticked breaks at once. Rust asks once for all when any of them needs a
@@ -47,17 +48,7 @@ export function BulkBar({ selected, onDone }: { selected: string[]; onDone: () =
           <button disabled={busy || !assignee.trim()} onClick={() => send({ kind: "ASSIGN", assignee }, false)} data-testid="bulk-assign">Assign</button>
         </>
       )}
-      {asked && (
-        <div className="dialog-backdrop">
-          <div className="dialog" role="alertdialog" aria-modal="true" data-testid="bulk-confirm">
-            <p>{asked.question}</p>
-            <div className="toolbar">
-              <button className="primary" onClick={() => send(asked.action, true)} data-testid="bulk-confirm-yes">Confirm</button>
-              <button autoFocus onClick={() => setAsked(null)}>Cancel</button>
-            </div>
-          </div>
-        </div>
-      )}
+      {asked && <ConfirmDialog question={asked.question} yes="Confirm" onYes={() => send(asked.action, true)} onNo={() => setAsked(null)} testId="bulk-confirm" yesTestId="bulk-confirm-yes" />}
       {result && (
         <span data-testid="bulk-result">
           {result.what}: {result.r.done.length} of {result.r.done.length + result.r.not_done.length}

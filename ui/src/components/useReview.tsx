@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api, ApiFailure, type BreakStatus, type HumanAction } from "../api";
 import { ErrorBox } from "./ErrorBox";
 import { useWindowKeys } from "./useWindowKeys";
+import { ConfirmDialog } from "./ConfirmDialog";
 
 /** How long the message after an action stays, in ms. */
 export const MESSAGE_MS = 8000;
@@ -71,16 +72,6 @@ export function useReview(onDone: () => void): { act: (breakId: string, action: 
     undo();
   });
 
-  // A question open is modal: it answers y, n and Esc, and no key reaches the screen under it.
-  // Capture: the dialog sees its keys before the list under it.
-  useWindowKeys((ev) => {
-    if (!asked) return;
-    if (ev.key === "y") confirm();
-    else if (ev.key === "n" || ev.key === "Escape") cancel();
-    else if (ev.key === "Tab" || ev.key === "Enter" || ev.key === " ") return; // move between and press its buttons
-    ev.preventDefault();
-    ev.stopImmediatePropagation();
-  }, true);
 
   useEffect(() => {
     if (!message) return;
@@ -93,17 +84,7 @@ export function useReview(onDone: () => void): { act: (breakId: string, action: 
 
   const view = (
     <>
-      {asked && (
-        <div className="dialog-backdrop">
-          <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-question" data-testid="confirm">
-            <p id="confirm-question">{asked.question}</p>
-            <div className="toolbar">
-              <button className="primary" onClick={confirm} data-testid="confirm-yes">Confirm (y)</button>
-              <button autoFocus onClick={cancel} data-testid="confirm-no">Cancel (n, Esc)</button>
-            </div>
-          </div>
-        </div>
-      )}
+      {asked && <ConfirmDialog question={asked.question} yes="Confirm" onYes={confirm} onNo={cancel} testId="confirm" yesTestId="confirm-yes" noTestId="confirm-no" />}
       {message && (
         <div className="notice" role="status" data-testid="review-message">
           {message}

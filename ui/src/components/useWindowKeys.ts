@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useLayoutEffect, useRef } from "react";
 
 /** Listens for keys on the window with the handler of the latest render. The listener is added
  * once; the handler it calls is swapped in as each render commits (a layout effect, before
@@ -10,7 +10,8 @@ export function useWindowKeys(handler: (ev: KeyboardEvent) => void, capture = fa
   useLayoutEffect(() => {
     latest.current = handler;
   });
-  useEffect(() => {
+  // A layout effect too: a dialog's listener is in place when the dialog is, not a frame later.
+  useLayoutEffect(() => {
     const onKey = (ev: KeyboardEvent) => latest.current(ev);
     window.addEventListener("keydown", onKey, capture);
     return () => window.removeEventListener("keydown", onKey, capture);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, type DiffLine, type PolicySave } from "../../api";
 import { ErrorBox } from "../../components/ErrorBox";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { utcText } from "../../components/format";
 import { Diff } from "./fields";
 
@@ -36,18 +37,12 @@ export function History({ loadedHash, onRestored }: { loadedHash: string; onRest
     <div data-testid="policy-history">
       {restored && <div className="notice" role="status" data-testid="restored">{restored}</div>}
       {asking && (
-        <div className="dialog-backdrop">
-          <div className="dialog" role="alertdialog" aria-modal="true" data-testid="restore-confirm">
-            <p>
-              Restore version {asking.hash.slice(0, 12)}, saved {utcText(asking.saved_at)} by {asking.author}{asking.note ? ` ("${asking.note}")` : ""}? It
-              replaces the policy file ({loadedHash.slice(0, 12)} now) and the engine runs under it from the next break. The current version stays in this history.
-            </p>
-            <div className="toolbar">
-              <button className="primary" onClick={() => restore(asking)} data-testid="restore-yes">Restore</button>
-              <button autoFocus onClick={() => setAsking(null)} data-testid="restore-no">Cancel</button>
-            </div>
-          </div>
-        </div>
+        <ConfirmDialog
+          question={<>
+            Restore version {asking.hash.slice(0, 12)}, saved {utcText(asking.saved_at)} by {asking.author}{asking.note ? ` ("${asking.note}")` : ""}? It
+            replaces the policy file ({loadedHash.slice(0, 12)} now) and the engine runs under it from the next break. The current version stays in this history.
+          </>}
+          yes="Restore" onYes={() => restore(asking)} onNo={() => setAsking(null)} testId="restore-confirm" yesTestId="restore-yes" noTestId="restore-no" />
       )}
       <div className="table">
         {saves.map((s) => (
