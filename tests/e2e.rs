@@ -195,12 +195,28 @@ fn fixture() -> Fixture {
 
 /// A process's resident memory in MiB (`field` = VmRSS, or RssAnon for its own heap without
 /// the shared libraries it maps).
+/// `Pss`, `Pss_Anon`, `Pss_File` and `Pss_Shmem` are read from `smaps_rollup`: the proportional
+/// set size counts each shared page once, split among the processes that map it, so the two
+/// processes' PSS add up to what they hold together.
 fn rss_mib(name: &str, field: &str) -> Option<f64> {
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
         if status.lines().next().is_some_and(|l| l.ends_with(name)) {
-            let kb: f64 = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?.split_whitespace().next()?.parse().ok()?;
+            let text = if field.starts_with("Pss") { std::fs::read_to_string(entry.path().join("smaps_rollup")).ok()? } else { status };
+            let kb: f64 = text.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?.split_whitespace().next()?.parse().ok()?;
             return Some(kb / 1024.0);
+        }
+    }
+    None
+}
+
+/// A running process's environment (`/proc/PID/environ`), by its name as `status` gives it.
+fn environ_of(name: &str) -> Option<Vec<String>> {
+    for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        if status.lines().next().is_some_and(|l| l.ends_with(name)) {
+            let raw = std::fs::read(entry.path().join("environ")).ok()?;
+            return Some(raw.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect());
         }
     }
     None
@@ -283,6 +299,12 @@ fn app_figures_with_100000_breaks() -> TestResult {
     std::thread::sleep(Duration::from_secs(3));
     let mem = |field: &str| (rss_mib("reconagent-app", field).unwrap_or(0.0), rss_mib("WebKitWebProces", field).unwrap_or(0.0));
     let ((shell, web), (shell_anon, web_anon)) = (mem("VmRSS"), mem("RssAnon"));
+    let ((shell_pss, web_pss), (shell_pss_anon, web_pss_anon), (shell_pss_file, web_pss_file), (shell_shm, web_shm)) =
+        (mem("Pss"), mem("Pss_Anon"), mem("Pss_File"), mem("Pss_Shmem"));
+    println!(
+        "FIGURES_PSS_MIB app {shell_pss:.0} + web process {web_pss:.0} = {:.0} (anon {shell_pss_anon:.0} + {web_pss_anon:.0}, file {shell_pss_file:.0} + {web_pss_file:.0}, shmem {shell_shm:.0} + {web_shm:.0})",
+        shell_pss + web_pss
+    );
     println!(
         "FIGURES app={} first_rows_ms={} idle_frames={} scroll_jumps={} wheel={} reached_bottom={} graph_render_ms={} \
          idle_rss_mib: app {:.0} + web process {:.0} = {:.0} (heap alone, without shared libraries: app {shell_anon:.0}, web process {web_anon:.0}) at_start: {at_start}",
@@ -297,6 +319,10 @@ fn app_figures_with_100000_breaks() -> TestResult {
         web,
         shell + web
     );
+    // FIGURES_HOLD=N keeps the app open N seconds more, to look at it (gdb, /proc).
+    if let Some(secs) = std::env::var("FIGURES_HOLD").ok().and_then(|v| v.parse().ok()) {
+        std::thread::sleep(Duration::from_secs(secs));
+    }
     // A given database may hold more rows than the web view can make scrollable (reported above).
     assert!(bottom || given.is_some(), "the last of 100,000 breaks can be scrolled to");
     Ok(())
@@ -313,6 +339,11 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
     std::thread::sleep(Duration::from_millis(500));
     screenshot(&shots, "01-queue");
+    // The web process runs with the app's memory settings (reconagent_app::memory).
+    let env = environ_of("WebKitWebProces").expect("the web process runs");
+    for (name, value, _) in reconagent_app::memory::WEB_PROCESS_ENV {
+        assert!(env.contains(&format!("{name}={value}")), "the web process lacks {name}={value}");
+    }
     // The type filter offers the types Rust lists, including the sample's types no policy names.
     s.wait("select[aria-label=Type] option[value=CORPORATE_ACTIONS]", 10);
     s.wait("select[aria-label=Type] option[value=TRADE_OMS_MISMATCH]", 10);

@@ -2,6 +2,7 @@
 //! commands (one module per domain under `commands/`) and events, and serves the UI.
 
 pub mod commands;
+pub mod memory;
 
 use commands::*;
 use std::sync::Arc;
@@ -76,6 +77,7 @@ pub fn run() {
     let db = reconagent_store::default_path();
     let sample = std::env::var("RECONAGENT_NO_SAMPLE").map(|v| v != "1").unwrap_or(true);
     let core: AppCore = Arc::new(AppState::open(db, policy_path(), sample));
+    memory::start_trimming();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())

@@ -37,7 +37,12 @@ export function ExecutionGraph({ run, height = 330, critical = [], direction = "
   const [picked, setPicked] = useState<string | null>(null);
   const { nodes, edges } = useMemo(() => {
     const l = layoutRun(run, critical, direction);
-    const nodes: Node<NodeData>[] = l.nodes.map((n) => ({ id: n.id, type: "agent", position: { x: n.x, y: n.y }, data: { ...n, direction, picked: n.id === picked }, draggable: false }));
+    // The layout's size is each node's size until React Flow measures it: a node without one
+    // is drawn `visibility: hidden` until a measurement arrives, and one that never arrives
+    // (the graph re-created while hidden) left the graph blank.
+    const nodes: Node<NodeData>[] = l.nodes.map((n) => ({
+      id: n.id, type: "agent", position: { x: n.x, y: n.y }, initialWidth: n.width, initialHeight: n.height, data: { ...n, direction, picked: n.id === picked }, draggable: false,
+    }));
     const edges: Edge[] = l.edges.map((e) => ({ id: `${e.from}-${e.to}`, source: e.from, target: e.to, animated: e.critical, style: e.critical ? { stroke: "var(--accent)", strokeWidth: 2.5 } : undefined }));
     return { nodes, edges };
   }, [run, critical, direction, picked]);

@@ -51,3 +51,12 @@ test("emulated latency: the Gantt shows the real run with its waits", () => {
   expect(tickStep(0.04)).toBe(0.01);
   expect(tickStep(2500)).toBe(250);
 });
+
+test("the graph's agents are visible before React Flow measures them (a measurement that never comes left it blank)", async () => {
+  // jsdom lays nothing out and its ResizeObserver never reports: no node is ever measured here.
+  const run = { ...base, decision: { action: "AUTO_RESOLVE", confidence: 0.95, rationale: [], decided_by: "checkpoint", at: "", holds: [] } } as RunDto;
+  render(<RunView run={run} />);
+  const nodes = await screen.findAllByTestId("rf__node-INGESTION");
+  expect(nodes.length).toBe(1);
+  expect((nodes[0] as HTMLElement).style.visibility).toBe("visible");
+});

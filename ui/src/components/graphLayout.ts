@@ -35,7 +35,7 @@ export function planAsGraph(plan: PlanOutline): GraphInput {
   };
 }
 
-export type LaidOutNode = { id: string; x: number; y: number; node: GraphNode; firedCheckpoint: string | null; checkpointsHere: string[]; critical: boolean };
+export type LaidOutNode = { id: string; x: number; y: number; width: number; height: number; node: GraphNode; firedCheckpoint: string | null; checkpointsHere: string[]; critical: boolean };
 
 /** Lays the seven agents out left to right by their dependencies (dagre). Agents not in the
  * plan are placed in a row below, so every run shows all seven. */
@@ -59,7 +59,7 @@ export function layoutRun(run: GraphInput, critical: string[] = [], direction: "
   const nodes = run.nodes.map((n) => {
     const firedCheckpoint = fired && fired.after_agent === n.agent ? fired.id : null;
     const checkpointsHere = run.checkpoints.filter((c) => c.after_agent === n.agent).map((c) => c.id);
-    const base = { node: n, firedCheckpoint, checkpointsHere, critical: critical.includes(n.agent) };
+    const base = { width: 170, height: height(n), node: n, firedCheckpoint, checkpointsHere, critical: critical.includes(n.agent) };
     if (n.planned) {
       const p = g.node(n.agent);
       return { id: n.agent, x: p.x - 85, y: p.y - p.height / 2, ...base };

@@ -14,7 +14,7 @@ const WAITING: QueueQuery = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
-const TEMPLATE = "120px 190px 90px 140px 170px 1fr 175px 190px 120px";
+const TEMPLATE = "110px 175px 80px 130px 155px minmax(100px, 1fr) 165px 165px 100px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous (the cursor
  * stays in view), a accept (HIGH and CRITICAL breaks ask first, in Rust's words), Enter open;
