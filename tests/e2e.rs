@@ -453,6 +453,18 @@ fn a_reviewer_processes_inspects_overrides_and_exports() -> TestResult {
     s.wait_text("[data-testid=confirm]", &format!("{first} is CRITICAL"), 10);
     key("y");
     s.wait_text("[data-testid=review-message]", &format!("Accepted {first}: now RESOLVED."), 10);
+    // Work queues: WORKFLOW's group for each waiting break (seniors for CRITICAL), and one
+    // queue's list when it is picked.
+    s.wait_text("[data-testid=review-list] .row:not(.head) [data-testid=work-queue]", "-senior", 10);
+    s.click("select[aria-label='work queue'] option[value=cash-ops-senior]");
+    s.wait_text("[data-testid=review-count]", "breaks to review in cash-ops-senior", 20);
+    std::thread::sleep(Duration::from_millis(500));
+    let queues = s.script("return [...document.querySelectorAll('[data-testid=review-list] [data-testid=work-queue]')].map(e => e.textContent)");
+    let queues: Vec<&str> = queues.as_array().expect("a list").iter().filter_map(|v| v.as_str()).collect();
+    assert!(!queues.is_empty() && queues.iter().all(|q| *q == "cash-ops-senior"), "one queue's breaks only: {queues:?}");
+    screenshot(&shots, "05e-review-one-work-queue");
+    s.click("select[aria-label='work queue'] option[value='']");
+    s.wait_text("[data-testid=review-count]", "breaks to review, most severe first", 20);
     s.click("[data-testid=nav-dashboard]");
     s.wait("[data-testid=chart-agents] canvas", 20);
     // Only v2 has run: v1's figures are the model's, and the dashboard says so.

@@ -171,6 +171,15 @@ pub(crate) fn run(count: usize, db: Option<&Path>) -> Result<serde_json::Value> 
     let at = deep(&review, waiting)?;
     let (ms, _) = time(|| core.queue(&at).map_err(err))?;
     screen("review list: page at 90% (cursor)".into(), ms);
+    // One work queue's review list (WORKFLOW's group; its own partial index).
+    let one_queue = QueueFilter { work_queue: Some("cash-ops-senior".into()), ..review.clone() };
+    let (ms, _) = time(|| core.queue(&one_queue).map_err(err))?;
+    screen("review list of one work queue: first page".into(), ms);
+    let (ms, in_queue) = time(|| core.queue_count(&one_queue).map_err(err))?;
+    screen("review list of one work queue: count".into(), ms);
+    let at = deep(&one_queue, in_queue)?;
+    let (ms, _) = time(|| core.queue(&at).map_err(err))?;
+    screen("review list of one work queue: page at 90% (cursor)".into(), ms);
     let (ms, _) = time(|| core.efficiency(&StatsQuery::default()).map_err(err))?;
     screen("dashboard: all figures, whole period".into(), ms);
     let (ms, _) = time(|| core.desk(&StatsQuery::default()).map_err(err))?;

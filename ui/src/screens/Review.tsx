@@ -14,7 +14,7 @@ const WAITING: QueueQuery = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
-const TEMPLATE = "110px 175px 80px 130px 155px minmax(100px, 1fr) 165px 165px 100px";
+const TEMPLATE = "100px 170px 90px 130px 150px minmax(90px, 1fr) 175px 170px 100px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous (the cursor
  * stays in view), a accept (HIGH and CRITICAL breaks ask first, in Rust's words), Enter open;
@@ -108,7 +108,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
                     <div className="cell num" style={{ textAlign: "right" }}>{groupDigits(r.amount)} {r.currency}</div>
                     <div className="cell" title={r.counterparty ?? undefined}>{r.counterparty ?? "—"}</div>
                     <div className={r.sla_deadline && Date.parse(r.sla_deadline) < Date.now() ? "cell overdue" : "cell"} title={r.sla_deadline ? undefined : "no SLA deadline"}>{utcText(r.sla_deadline)}</div>
-                    <div className="cell" data-testid="work-queue">{r.work_queue ?? <span className="muted">no queue</span>}</div>
+                    <div className="cell" data-testid="work-queue" title={r.work_queue ?? undefined}>{r.work_queue ?? <span className="muted">no queue</span>}</div>
                     <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
                   </>
                 ) : (
