@@ -211,3 +211,51 @@ fn a_forged_auto_resolve_is_refused_by_the_database() -> R {
     assert!(worker.verify()?.ok);
     Ok(())
 }
+
+/// Every sort the queue offers, the review list and one work queue's review list read an index
+/// of their key on the team database: with sequential scans and sorts priced out, the plan of
+/// the very query the store sends names an index and sorts nothing (a key written differently
+/// from its index's expression would need a Sort).
+#[test]
+fn every_queue_sort_and_the_review_lists_read_an_index() -> R {
+    use reconagent_store::QueueSort;
+    let pg = PgCluster::team();
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    let orch = Orchestrator::bundled();
+    let breaks = generate(3, 30, &orch.refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    worker.record_policy(&orch.policies, "in force")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    worker.record_runs(&graphs)?;
+    let sorts = [
+        QueueSort::BreakId,
+        QueueSort::DetectedAt,
+        QueueSort::Tier,
+        QueueSort::Status,
+        QueueSort::SlaDeadline,
+        QueueSort::Counterparty,
+        QueueSort::BreakType,
+        QueueSort::Decision,
+        QueueSort::Assignee,
+        QueueSort::Priority,
+    ];
+    let mut filters: Vec<(String, QueueFilter)> = sorts.iter().map(|s| (format!("{s:?}"), QueueFilter { sort: Some(*s), ..Default::default() })).collect();
+    let review = QueueFilter { awaiting_review: true, sort: Some(QueueSort::Priority), ..Default::default() };
+    filters.push(("the review list".into(), review.clone()));
+    filters.push(("one work queue's review list".into(), QueueFilter { work_queue: Some("cash-ops-senior".into()), ..review }));
+    for (what, f) in filters {
+        for descending in [false, true] {
+            let plan = worker.queue_plan(&QueueFilter { descending, ..f.clone() })?;
+            assert!(plan.contains("Index Scan") && !plan.contains("Sort"), "{what} (descending {descending}) reads no index:\n{plan}");
+        }
+    }
+    let plan = worker.queue_plan(&QueueFilter {
+        work_queue: Some("cash-ops-senior".into()),
+        awaiting_review: true,
+        sort: Some(QueueSort::Priority),
+        ..Default::default()
+    })?;
+    assert!(plan.contains("breaks_queue_review"), "{plan}");
+    Ok(())
+}

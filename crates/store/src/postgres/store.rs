@@ -116,6 +116,40 @@ impl Args {
     }
 }
 
+/// A queue page's query, its arguments and its row limit.
+fn page_query(f: &QueueFilter) -> (String, Args, u32) {
+    let sort = f.sort.unwrap_or_default();
+    let key = sort_key(sort);
+    let mut args = Args::default();
+    let mut clauses = filter_sql(f, &mut args);
+    let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(c) = &f.after {
+        let (k, id) = (args.add(c.key.clone()), args.add(c.break_id.clone()));
+        clauses.push(format!("({key}, break_id) {cmp} ({k}, {id})"));
+    }
+    let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
+    let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
+    let (l, o) = (args.add(i64::from(limit)), args.add(i64::from(f.offset)));
+    let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}", where_sql(&clauses));
+    (sql, args, limit)
+}
+
+impl PgStore {
+    /// The plan PostgreSQL makes for a queue page's query (`EXPLAIN`), with sequential scans
+    /// and sorts priced out, so it names the index the query can use, or shows that it can
+    /// use none: what the index tests check for every sort the queue offers.
+    #[doc(hidden)]
+    pub fn queue_plan(&self, f: &QueueFilter) -> Result<String> {
+        let (sql, args, _) = page_query(f);
+        let mut c = self.client();
+        let mut tx = c.transaction()?;
+        tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")?;
+        let plan = tx.query(&format!("EXPLAIN {sql}"), &args.refs())?.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n");
+        tx.rollback()?;
+        Ok(plan)
+    }
+}
+
 /// The filter's WHERE clause (nothing from the caller reaches the SQL text).
 fn filter_sql(f: &QueueFilter, args: &mut Args) -> Vec<String> {
     let mut clauses = Vec::new();
@@ -315,19 +349,7 @@ impl BreakStore for PgStore {
     /// One page: the filter, then the rows after the cursor in the sort's order (a row value
     /// compared with the cursor, which PostgreSQL seeks on the (key, break id) index).
     fn queue_page(&self, f: &QueueFilter) -> Result<QueuePage> {
-        let sort = f.sort.unwrap_or_default();
-        let key = sort_key(sort);
-        let mut args = Args::default();
-        let mut clauses = filter_sql(f, &mut args);
-        let (cmp, dir) = if f.descending { ("<", "DESC") } else { (">", "ASC") };
-        if let Some(c) = &f.after {
-            let (k, id) = (args.add(c.key.clone()), args.add(c.break_id.clone()));
-            clauses.push(format!("({key}, break_id) {cmp} ({k}, {id})"));
-        }
-        let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
-        let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
-        let (l, o) = (args.add(i64::from(limit)), args.add(i64::from(f.offset)));
-        let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}", where_sql(&clauses));
+        let (sql, args, limit) = page_query(f);
         let found = self.client().query(&sql, &args.refs())?;
         let rows = found.iter().map(break_row).collect::<Result<Vec<_>>>()?;
         let next = match (rows.len() == limit as usize, found.last()) {

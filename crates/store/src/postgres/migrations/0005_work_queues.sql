@@ -4,7 +4,6 @@
 -- only ever say what the hashed record says. One statement-level trigger per insert into the
 -- log, reading the entries the statement added. Frozen once released.
 ALTER TABLE recon.breaks ADD COLUMN work_queue TEXT COLLATE "C";
-CREATE INDEX breaks_queue ON recon.breaks (work_queue, break_id) WHERE status IN ('PENDING_REVIEW', 'ESCALATED');
 
 CREATE FUNCTION recon.route_from_entries() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
