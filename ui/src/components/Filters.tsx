@@ -7,7 +7,7 @@ type Query = Omit<QueueFilter, "offset" | "limit">;
 /** A select over values Rust offers; the value handed back is one of `options`, never free text. */
 function Pick<T extends string>({ label, value, options, onChange }: { label: string; value: T | null | undefined; options: T[]; onChange: (v: T | null) => void }) {
   return (
-    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(options.find((o) => o === e.target.value) ?? null)}>
+    <select aria-label={label} value={value ?? ""} style={{ maxWidth: 150 }} onChange={(e) => onChange(options.find((o) => o === e.target.value) ?? null)}>
       <option value="">{label}: any</option>
       {options.map((o) => <option key={o} value={o}>{o}</option>)}
     </select>
@@ -26,7 +26,7 @@ export function Filters({ query, onChange }: { query: Query; onChange: (q: Query
       <Pick label="Tier" value={query.tier} options={options.tiers} onChange={(v) => set({ tier: v })} />
       <Pick label="Status" value={query.status} options={options.statuses} onChange={(v) => set({ status: v })} />
       <Pick label="Decision" value={query.decision} options={options.decisions} onChange={(v) => set({ decision: v })} />
-      <select aria-label="whose" value={query.unassigned ? "unassigned" : (query.assignee_in ?? []).length ? "mine" : ""}
+      <select aria-label="whose" style={{ maxWidth: 140 }} value={query.unassigned ? "unassigned" : (query.assignee_in ?? []).length ? "mine" : ""}
         onChange={(e) => set(e.target.value === "mine" ? { assignee: null, assignee_in: options.mine, unassigned: false } : e.target.value === "unassigned" ? { assignee: null, assignee_in: [], unassigned: true } : { assignee: null, assignee_in: [], unassigned: false })}>
         <option value="">Anyone's</option>
         <option value="mine">Mine{options.mine.length > 1 ? " and my groups'" : ""} ({options.mine.join(", ") || options.me})</option>
