@@ -365,6 +365,24 @@ pub fn overdue(waiting: i64, mut count: impl FnMut(Side) -> crate::Result<i64>) 
     Ok((late, false))
 }
 
+/// The desk, composed the same way on every backend from what each one reads its own way:
+/// `count` a queue filter's total (the counters where they count it), `side` the capped count of
+/// waiting breaks on one side of the SLA line at `as_of` (see [`overdue`]), `actions` each
+/// person's actions by kind in the period.
+pub fn compose_desk(
+    as_of: &str,
+    count: impl Fn(&crate::QueueFilter) -> crate::Result<u64>,
+    side: impl FnMut(Side) -> crate::Result<i64>,
+    actions: impl FnOnce() -> crate::Result<Vec<(String, String, i64)>>,
+) -> crate::Result<DeskStats> {
+    use crate::lifecycle::BreakStatus;
+    let waiting = count(&crate::QueueFilter { awaiting_review: true, ..Default::default() })? as i64;
+    let escalated = count(&crate::QueueFilter { status: Some(BreakStatus::Escalated), ..Default::default() })? as i64;
+    let new = count(&crate::QueueFilter { status: Some(BreakStatus::New), ..Default::default() })? as i64;
+    let (overdue, overdue_exact) = overdue(waiting, side)?;
+    Ok(DeskStats { waiting, escalated, overdue, overdue_exact, new, as_of: as_of.to_string(), people: PersonActions::from_counts(actions()?) })
+}
+
 #[cfg(test)]
 mod overdue_tests {
     use super::*;

@@ -532,35 +532,32 @@ impl ReviewStore for PgStore {
     }
 
     fn desk(&self, f: &crate::EfficiencyFilter, as_of: &str) -> Result<crate::stats::DeskStats> {
-        let waiting = self.queue_count(&crate::QueueFilter { awaiting_review: true, ..Default::default() })? as i64;
-        let escalated = self.queue_count(&crate::QueueFilter { status: Some(BreakStatus::Escalated), ..Default::default() })? as i64;
-        let new = self.queue_count(&crate::QueueFilter { status: Some(BreakStatus::New), ..Default::default() })? as i64;
         let cap = crate::stats::OVERDUE_CAP + 1;
-        let (overdue, overdue_exact) = {
+        let waiting_where = "status IN ('PENDING_REVIEW', 'ESCALATED')";
+        let side = |which| -> Result<i64> {
             let mut c = self.client();
-            crate::stats::overdue(waiting, |which| {
-                let waiting_where = "status IN ('PENDING_REVIEW', 'ESCALATED')";
-                let row = match which {
-                    crate::stats::Side::Late => c.query_one(
-                        &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline < $1 LIMIT $2) x"),
-                        &[&as_of, &cap],
-                    )?,
-                    crate::stats::Side::OnTime => c.query_one(
-                        &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline >= $1 LIMIT $2) x"),
-                        &[&as_of, &cap],
-                    )?,
-                    crate::stats::Side::NoDeadline => c.query_one(
-                        &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline IS NULL LIMIT $1) x"),
-                        &[&cap],
-                    )?,
-                };
-                Ok(row.get(0))
-            })?
+            let row = match which {
+                crate::stats::Side::Late => c.query_one(
+                    &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline < $1 LIMIT $2) x"),
+                    &[&as_of, &cap],
+                )?,
+                crate::stats::Side::OnTime => c.query_one(
+                    &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline >= $1 LIMIT $2) x"),
+                    &[&as_of, &cap],
+                )?,
+                crate::stats::Side::NoDeadline => c.query_one(
+                    &format!("SELECT count(*) FROM (SELECT 1 FROM recon.breaks WHERE {waiting_where} AND sla_deadline IS NULL LIMIT $1) x"),
+                    &[&cap],
+                )?,
+            };
+            Ok(row.get(0))
         };
-        let (lo, hi) = crate::stats::bounds(f);
-        let rows = self.client().query("SELECT actor, kind, count(*) FROM recon.actions WHERE at >= $1 AND at <= $2 GROUP BY actor, kind", &[&lo, &hi])?;
-        let people = crate::stats::PersonActions::from_counts(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, i64>(2))));
-        Ok(crate::stats::DeskStats { waiting, escalated, overdue, overdue_exact, new, as_of: as_of.to_string(), people })
+        let actions = || -> Result<Vec<(String, String, i64)>> {
+            let (lo, hi) = crate::stats::bounds(f);
+            let rows = self.client().query("SELECT actor, kind, count(*) FROM recon.actions WHERE at >= $1 AND at <= $2 GROUP BY actor, kind", &[&lo, &hi])?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+        };
+        crate::stats::compose_desk(as_of, |q| self.queue_count(q), side, actions)
     }
 
     fn people(&self) -> Result<Vec<String>> {
