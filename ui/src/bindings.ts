@@ -562,7 +562,7 @@ export type EditValue =
 export type EfficiencyDto = {
 	/**  The headline figures. */
 	headline: HeadlineDto,
-	/**  Per mode, type and tier. */
+	/**  Per mode, type and tier, in that order (tiers from LOW to CRITICAL). */
 	groups: GroupStatsDto[],
 	/**  Per checkpoint. */
 	checkpoints: CheckpointRate[],
