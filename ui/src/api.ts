@@ -79,10 +79,10 @@ export const api = {
   policyRestore: (hash: string, loadedHash: string, note: string) => unwrap(commands.policyRestore(hash, loadedHash, note)),
 };
 
-/** Subscribes to batch progress; returns the unsubscribe function. */
 /** Unlistening can fail once the app (or a test's mock) is torn down; nothing is left to stop. */
 const quiet = (un: () => unknown) => () => void Promise.resolve().then(un).catch(() => {});
 
+/** Subscribes to batch progress; returns the unsubscribe function. */
 export function onProgress(cb: (p: Progress) => void): () => void {
   let stop: (() => void) | undefined;
   let cancelled = false;

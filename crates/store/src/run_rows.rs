@@ -144,12 +144,13 @@ impl PreparedRun {
             "tier": g.profile.tier.as_str(),
             "rows": rows,
         });
+        // Where the break now waits (a shadow run routes nothing), in the hashed record: the
+        // store sets the break's queue from this and verification replays it.
+        let queue = if shadow { None } else { g.routed_queue().map(str::to_string) };
         if shadow {
             payload["shadow"] = json!(true);
         } else {
-            // Where the break now waits, in the hashed record: the store sets the break's queue
-            // from this and verification replays it.
-            payload["queue"] = json!(g.routed_queue());
+            payload["queue"] = json!(queue);
         }
         // Why the run was held for a person (invariant S1), in the hashed record: only when there
         // is a reason, so entries written before holds existed keep their form.
@@ -182,7 +183,7 @@ impl PreparedRun {
             modelled_ms,
             modelled_cost,
             deadline,
-            queue: if shadow { None } else { g.routed_queue().map(str::to_string) },
+            queue,
             checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),
             nodes: g
                 .nodes

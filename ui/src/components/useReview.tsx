@@ -72,7 +72,6 @@ export function useReview(onDone: () => void): { act: (breakId: string, action: 
     undo();
   });
 
-
   useEffect(() => {
     if (!message) return;
     const t = setTimeout(() => {

@@ -50,13 +50,6 @@ fn group_of(queue: &str, tier: RiskTier) -> String {
 /// Every group WORKFLOW routes to (the work queues a desk can be filtered by), in queue order,
 /// each queue followed by its seniors.
 pub fn groups() -> Vec<String> {
-    let types = [
-        BreakType::TradeOmsMismatch,
-        BreakType::CashReconciliation,
-        BreakType::BrokerVsInternal,
-        BreakType::PnlReconciliation,
-        BreakType::RegulatoryData,
-        BreakType::Other(String::new()),
-    ];
-    types.iter().flat_map(|t| [group_of(queue_of(t), RiskTier::Low), group_of(queue_of(t), RiskTier::Critical)]).collect()
+    let types = BreakType::KNOWN.into_iter().chain([BreakType::Other(String::new())]);
+    types.flat_map(|t| [group_of(queue_of(&t), RiskTier::Low), group_of(queue_of(&t), RiskTier::Critical)]).collect()
 }
