@@ -73,7 +73,7 @@ e2e-setup: ui
 # (CARGO_BIN_EXE_reconagent-app). One process per test: each starts its own tauri-driver, and a
 # driver's children can outlive it.
 e2e: e2e-setup
-	for t in a_reviewer_processes_inspects_overrides_and_exports an_operations_lead_edits_a_policy_and_the_engine_runs_under_it a_damaged_database_is_left_alone_and_a_new_one_offered two_people_on_a_team_database_close_a_critical_break_together; do \
+	for t in a_reviewer_processes_inspects_overrides_and_exports an_operations_lead_edits_a_policy_and_the_engine_runs_under_it a_damaged_database_is_left_alone_and_a_new_one_offered a_reviewer_reads_what_the_model_said_and_what_it_cost two_people_on_a_team_database_close_a_critical_break_together; do \
 	  NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1440x900x24" \
 	    $(CARGO) test --locked $(APP_FEATURES) --test e2e $$t -- --exact --ignored --nocapture || exit 1; \
 	done

@@ -614,6 +614,53 @@ fn an_operations_lead_edits_a_policy_and_the_engine_runs_under_it() -> TestResul
 
 #[test]
 #[ignore = "needs a display and tauri-driver: run by `make e2e`"]
+fn a_reviewer_reads_what_the_model_said_and_what_it_cost() -> TestResult {
+    use reconagent_engine::graph::{NodeStatus, RunMode};
+    use reconagent_engine::AgentKind;
+    let Fixture { app, shots, data, db } = fixture();
+    // PATTERN and DECISIONING ask a local OpenAI-compatible server (127.0.0.1 only).
+    let server = reconagent_llm_fake::FakeServer::start(150)?;
+    let section = reconagent_llm_fake::policy::llm_section(&server.base_url(), "gpt-4o-mini", "", 10_000, 1);
+    reconagent_llm_fake::policy::write(data.path(), reconagent_engine::policy::BUNDLED_POLICIES, &section);
+    // a CRITICAL break: every plan for it runs PATTERN and DECISIONING
+    let orch = reconagent_engine::orchestrate::Orchestrator::bundled();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let id = reconagent_engine::sample::bundled_breaks()
+        .into_iter()
+        .find(|b| {
+            let g = rt.block_on(orch.process_break(b, RunMode::V2, reconagent_engine::sample::sample_as_of()));
+            g.profile.tier == reconagent_engine::RiskTier::Critical
+                && g.node(AgentKind::Decisioning).status == NodeStatus::Completed
+                && b.counterparty.is_some()
+        })
+        .map(|b| b.break_id)
+        .expect("a CRITICAL sample break");
+
+    let _driver = start_driver(&db);
+    let s = Session::start(&app);
+    s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
+    s.click("[data-testid=process-bar] button.primary");
+    s.wait_text("[data-testid=process-result]", "400 processed", 180);
+    assert!(server.requests() > 100, "the model was asked: {} requests", server.requests());
+    s.type_into("input[aria-label=search]", &id);
+    s.wait_text("[data-testid=queue-count]", "1 breaks", 20);
+    s.click(&format!("[data-break-id='{id}'] .cell:nth-child(2)"));
+    let calls = s.wait_text("[data-testid=model-calls]", "measured", 30);
+    assert!(calls.contains("USD measured"), "{calls}");
+    let decisioning = s.wait_text("[data-testid=llm-call-DECISIONING]", "ANSWERED", 10);
+    assert!(decisioning.contains("tokens") && decisioning.contains("ms"), "{decisioning}");
+    s.wait_text("[data-testid=run-cost]", "model calls", 10);
+    s.click("[data-testid=llm-call-DECISIONING] button.link");
+    let exchange = s.wait_text("[data-testid=llm-exchange]", "Evidence (JSON)", 20);
+    assert!(exchange.contains("You are the DECISIONING agent"), "the prompt template is shown");
+    assert!(exchange.contains("CP-"), "the evidence sent carries pseudonyms");
+    s.script("document.querySelector('[data-testid=model-calls]').scrollIntoView()");
+    screenshot(&shots, "14-model-calls");
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs a display and tauri-driver: run by `make e2e`"]
 fn a_damaged_database_is_left_alone_and_a_new_one_offered() -> TestResult {
     let Fixture { app, shots, data, db } = fixture();
     let garbage: Vec<u8> = b"SQLite format 3\0".iter().copied().chain((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)).collect();

@@ -16,6 +16,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             breaks::queue_count,
             breaks::filter_options,
             breaks::break_detail,
+            breaks::llm_exchange,
             breaks::import_file,
             breaks::load_sample,
             runs::process,

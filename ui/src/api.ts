@@ -16,6 +16,8 @@ export type NodeDto = B.NodeDto_Serialize;
 export type QueuePage = B.QueuePage_Serialize;
 export type QueueCursor = B.QueueCursor;
 export type RunDto = B.RunDto_Serialize;
+export type LlmCallDto = B.LlmCallDto_Serialize;
+export type LlmExchangeDto = B.LlmExchangeDto;
 export type VerificationDto = B.VerificationDto_Serialize;
 export type AuditQuery = B.AuditQuery_Deserialize;
 export type ExportRequest = B.ExportRequest_Deserialize;
@@ -54,6 +56,7 @@ export const api = {
   queueCount: (q: QueueFilter) => unwrap(commands.queueCount(q)),
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
+  llmExchange: (requestSha256: string) => unwrap(commands.llmExchange(requestSha256)),
   importFile: (path: string) => unwrap(commands.importFile(path)),
   loadSample: () => unwrap(commands.loadSample()),
   process: (ids: string[], mode: B.RunMode, rerunWaiting = false) => unwrap(commands.process(ids, mode, rerunWaiting)),

@@ -14,6 +14,8 @@ export const commands = {
 	/**  What the filters offer: known and stored break types, tiers, statuses, decisions. */
 	filterOptions: () => typedError<FilterOptions, ApiError>(__TAURI_INVOKE("filter_options")),
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
+	/**  A model call's stored prompt and answer. */
+	llmExchange: (requestSha256: string) => typedError<LlmExchangeDto, ApiError>(__TAURI_INVOKE("llm_exchange", { requestSha256 })),
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
 	process: (breakIds: string[], mode: RunMode, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
@@ -819,6 +821,103 @@ export type ImportSummary = {
 	errors: RowErrorDto[],
 };
 
+/**  One model call of a run: what was asked of whom, what came of it, what it cost. */
+export type LlmCallDto = LlmCallDto_Serialize | LlmCallDto_Deserialize;
+
+/**  One model call of a run: what was asked of whom, what came of it, what it cost. */
+export type LlmCallDto_Deserialize = {
+	/**  The agent that asked. */
+	agent: AgentKind,
+	/**  The model asked. */
+	model: string,
+	/**  The request's SHA-256: the key of its stored prompt and answer ([`crate::Core::llm_exchange`]). */
+	request_sha256: string,
+	/**  Answered, from the cache, failed, refused by a budget, ... */
+	outcome: LlmOutcome,
+	/**  How the model's answer compared with the rules'. */
+	verdict?: Verdict | null,
+	/**  What the rules decided beside the model (DECISIONING). */
+	rules_action?: DecisionAction | null,
+	/**  Tokens sent, from the response's usage. */
+	prompt_tokens: number,
+	/**  Tokens answered, from the response's usage. */
+	completion_tokens: number,
+	/**  The response gave no usage: tokens estimated from its characters. */
+	usage_estimated: boolean,
+	/**  Base currency, decimal text. */
+	cost: string,
+	/**  From the request to the answer, retries included. */
+	latency_ms: number,
+	/**  HTTP attempts. */
+	attempts: number,
+	/**  What happened, in words (a failure, a refusal, how the answers were merged). */
+	note?: string | null,
+	/**  The model's text when it was not a valid answer. */
+	raw_answer?: string | null,
+};
+
+/**  One model call of a run: what was asked of whom, what came of it, what it cost. */
+export type LlmCallDto_Serialize = {
+	/**  The agent that asked. */
+	agent: AgentKind,
+	/**  The model asked. */
+	model: string,
+	/**  The request's SHA-256: the key of its stored prompt and answer ([`crate::Core::llm_exchange`]). */
+	request_sha256: string,
+	/**  Answered, from the cache, failed, refused by a budget, ... */
+	outcome: LlmOutcome,
+	/**  How the model's answer compared with the rules'. */
+	verdict: Verdict | null,
+	/**  What the rules decided beside the model (DECISIONING). */
+	rules_action: DecisionAction | null,
+	/**  Tokens sent, from the response's usage. */
+	prompt_tokens: number,
+	/**  Tokens answered, from the response's usage. */
+	completion_tokens: number,
+	/**  The response gave no usage: tokens estimated from its characters. */
+	usage_estimated: boolean,
+	/**  Base currency, decimal text. */
+	cost: string,
+	/**  From the request to the answer, retries included. */
+	latency_ms: number,
+	/**  HTTP attempts. */
+	attempts: number,
+	/**  What happened, in words (a failure, a refusal, how the answers were merged). */
+	note: string | null,
+	/**  The model's text when it was not a valid answer. */
+	raw_answer: string | null,
+};
+
+/**  A model call's stored request and answer. */
+export type LlmExchangeDto = {
+	/**  The system message: the prompt template and the answer's schema. */
+	system: string,
+	/**  The user message: the evidence sent, as JSON (names pseudonymised when the policy asks). */
+	user: string,
+	/**  The model's answer as received. */
+	answer: string,
+	/**  ISO 8601, UTC. */
+	at: string,
+};
+
+/**  What became of one model call. */
+export type LlmOutcome = 
+/**  The model answered and the answer was valid. */
+"ANSWERED" | 
+/**  The same request was answered before: the stored answer was used and nothing was paid. */
+"CACHED" | 
+/**  Replayed from the stored exchange (`explain --replay`): no network. */
+"REPLAYED" | 
+/**  No valid answer: an HTTP error, a timeout, or text that is not the agent's schema. */
+"FAILED" | 
+/**  Not made: it could have exceeded a budget. */
+"REFUSED" | 
+/**
+ *  Made, but the run stopped waiting for it (an early exit decided first); counted at its
+ *  worst case.
+ */
+"CANCELLED";
+
 /**  One agent in the modelled run. */
 export type ModelledSpanDto = {
 	/**  The agent. */
@@ -1368,6 +1467,13 @@ export type RunDto_Deserialize = {
 	modelled_cost: string,
 	/**  The modelled run's Gantt: when each invoked agent would start and finish. */
 	modelled: ModelledSpanDto[],
+	/**  Each model call of the run (model-backed agents only), in the order made. */
+	llm_calls: LlmCallDto_Deserialize[],
+	/**
+	 *  What the model calls cost, measured from each response's usage (base currency, decimal
+	 *  text); `None` when the run asked no model.
+	 */
+	measured_cost?: string | null,
 };
 
 /**  One run of a break: its execution graph. */
@@ -1409,6 +1515,13 @@ export type RunDto_Serialize = {
 	modelled_cost: string,
 	/**  The modelled run's Gantt: when each invoked agent would start and finish. */
 	modelled: ModelledSpanDto[],
+	/**  Each model call of the run (model-backed agents only), in the order made. */
+	llm_calls: LlmCallDto_Serialize[],
+	/**
+	 *  What the model calls cost, measured from each response's usage (base currency, decimal
+	 *  text); `None` when the run asked no model.
+	 */
+	measured_cost: string | null,
 };
 
 /**  v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy. */
@@ -1512,7 +1625,7 @@ export type SimulationDto = {
 };
 
 /**  What kind of skip a [`SkipReason`] is, without its details: what a front end colours by. */
-export type SkipKind = "NOT_IN_POLICY" | "EARLY_EXIT" | "UPSTREAM_FAILED" | "BATCH_CANCELLED";
+export type SkipKind = "NOT_IN_POLICY" | "EARLY_EXIT" | "UPSTREAM_FAILED" | "BATCH_CANCELLED" | "BUDGET";
 
 /**  The dashboard's filter. */
 export type StatsQuery = StatsQuery_Serialize | StatsQuery_Deserialize;
@@ -1558,6 +1671,15 @@ export type ToleranceOutline = {
 	fx_rounding: string,
 	timing_days: number,
 };
+
+/**  How the model's answer compares with the rules'. */
+export type Verdict = 
+/**  Same answer as the rules. */
+"AGREED" | 
+/**  More cautious than the rules: its caution stands. */
+"MORE_CAUTIOUS" | 
+/**  Less cautious than the rules (or wrong on a fact): the rules' answer stands. */
+"OVERRULED";
 
 /**  The result of verifying the audit log. */
 export type VerificationDto = VerificationDto_Serialize | VerificationDto_Deserialize;

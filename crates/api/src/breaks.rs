@@ -106,6 +106,35 @@ impl Core {
         }
     }
 
+    /// A model call's stored prompt and answer, by its request hash (from the folder beside the
+    /// database where the call kept it).
+    ///
+    /// # Errors
+    /// `NotFound` when this machine does not hold it (it was made elsewhere, or the folder was
+    /// removed), `Invalid` for something that is not a SHA-256.
+    pub fn llm_exchange(&self, request_sha256: &str) -> ApiResult<crate::dto::LlmExchangeDto> {
+        use reconagent_engine::llm::exchanges::{DirExchanges, ExchangeStore};
+        if request_sha256.len() != 64 || !request_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(crate::error::ApiError::new(crate::error::ErrorCode::Invalid, format!("`{request_sha256}` is not a request hash")));
+        }
+        let db = self.store.database_file().map(std::path::Path::to_path_buf).unwrap_or_else(reconagent_store::default_path);
+        let dir = DirExchanges::beside(&db);
+        let ex = dir.get(request_sha256).ok_or_else(|| {
+            crate::error::ApiError::new(
+                crate::error::ErrorCode::NotFound,
+                format!("the prompt and answer of request {:.12} are not kept on this machine ({})", request_sha256, dir.dir().display()),
+            )
+        })?;
+        let message = |role: &str| {
+            ex.request["messages"].as_array().and_then(|m| m.iter().find(|x| x["role"] == role)).and_then(|x| x["content"].as_str()).unwrap_or("").to_string()
+        };
+        let answer = serde_json::from_str::<serde_json::Value>(&ex.response)
+            .ok()
+            .and_then(|v| v["choices"][0]["message"]["content"].as_str().map(str::to_string))
+            .unwrap_or_else(|| ex.response.clone());
+        Ok(crate::dto::LlmExchangeDto { system: message("system"), user: message("user"), answer, at: ex.at.to_rfc3339() })
+    }
+
     /// One break: its contents, status, runs and human actions.
     pub fn break_detail(&self, id: &str) -> ApiResult<BreakDetail> {
         let brk = self.store.get_break(id)?;

@@ -34,6 +34,23 @@ pub struct Core {
     pub(crate) policy_path: PathBuf,
     /// Why the file is not in force, when it was invalid at start (the bundled policies are).
     pub(crate) policy_problem: Option<String>,
+    /// Why the policy's model-backed agents cannot run (the built-in agents do), if so.
+    pub(crate) model_problem: Mutex<Option<String>>,
+}
+
+/// The agents `policies` runs with: its enabled model-backed agents over the real HTTP client
+/// (requests and answers kept beside the database file, or beside the default one for a team
+/// database), else the built-in agents, with why the models cannot run (an API key not set).
+pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconagent_engine::agents::AgentSet, Option<String>) {
+    use reconagent_engine::llm::{agent::LlmRuntime, exchanges::DirExchanges};
+    let builtin = reconagent_engine::agents::AgentSet::builtin();
+    let Some(cfg) = policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return (builtin, None) };
+    let exchanges = DirExchanges::beside(&store.database_file().map(Path::to_path_buf).unwrap_or_else(reconagent_store::default_path));
+    let attached = LlmRuntime::http(cfg, Arc::new(exchanges)).and_then(|rt| builtin.clone().with_llm(Arc::new(rt)));
+    match attached {
+        Ok(agents) => (agents, None),
+        Err(e) => (builtin, Some(format!("the policy's model-backed agents cannot run, so the built-in agents decide alone: {e}"))),
+    }
 }
 
 impl Core {
@@ -85,7 +102,8 @@ impl Core {
             store.import_breaks(&reconagent_engine::sample::bundled_breaks_as_of(chrono::Utc::now()), "bundled sample (empty database at start)")?;
             loaded_sample = true;
         }
-        let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_history(store.history()?);
+        let (agents, model_problem) = agents_for(&policies, &*store);
+        let orchestrator = Orchestrator::new(Arc::new(policies), Arc::new(ReferenceData::bundled())).with_agents(agents).with_history(store.history()?);
         Ok(Core {
             store,
             orchestrator: RwLock::new(orchestrator),
@@ -93,6 +111,7 @@ impl Core {
             loaded_sample,
             policy_path: policy_path.to_path_buf(),
             policy_problem,
+            model_problem: Mutex::new(model_problem),
         })
     }
 

@@ -14,6 +14,7 @@ use reconagent_engine::simulate::{simulate, GroupDelta, SideTotals};
 use reconagent_engine::DecisionAction;
 use serde::Serialize;
 use specta::Type;
+use std::path::Path;
 use std::sync::Arc;
 
 /// A problem (or warning) on a path of the file, as the form shows it beside the field.
@@ -189,7 +190,8 @@ fn policy_error(e: reconagent_engine::policy::PolicyErrors) -> ApiError {
 impl Core {
     fn describe(&self, base: Option<&str>, text: String) -> PolicyDraft {
         let name = self.policy_path.display().to_string();
-        let (errors, warnings) = match PolicySet::load(&text, &name) {
+        let dir = self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let (errors, warnings) = match PolicySet::load(&text, &name).and_then(|mut set| set.read_prompts(dir).map(|()| set)) {
             Ok(set) => (vec![], set.warnings.iter().map(PolicyIssue::from).collect()),
             Err(e) => (e.0.iter().map(PolicyIssue::from).collect(), vec![]),
         };
@@ -216,7 +218,10 @@ impl Core {
         Ok(PolicyFileState {
             draft: self.describe(None, text),
             in_force_version: self.orchestrator().policies.version.clone(),
-            problem: self.policy_problem.clone(),
+            problem: match (self.policy_problem.clone(), self.model_problem.lock().unwrap_or_else(|p| p.into_inner()).clone()) {
+                (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
+                (a, b) => a.or(b),
+            },
         })
     }
 
@@ -256,8 +261,10 @@ impl Core {
             other => ApiError::from(other),
         })?;
         // Only now, after the file and its history are written, does the engine switch.
+        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
+        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
         let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
-        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(orch.agents.clone()).with_history(orch.history.clone());
+        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
         Ok(save.into())
     }
 
@@ -292,8 +299,11 @@ impl Core {
         let name = self.policy_path.display().to_string();
         let text = apply(base, edits, &name).map_err(policy_error)?;
         let draft_set = PolicySet::load(&text, &name).map_err(policy_error)?;
-        let current = self.orchestrator();
-        let draft = Orchestrator::new(Arc::new(draft_set), current.refdata.clone()).with_agents(current.agents.clone()).with_history(current.history.clone());
+        // Both sides run the rules alone: a simulation over thousands of breaks asks no model
+        // (and pays nothing).
+        let builtin = reconagent_engine::agents::AgentSet::builtin();
+        let current = self.orchestrator().with_agents(builtin.clone());
+        let draft = Orchestrator::new(Arc::new(draft_set), current.refdata.clone()).with_agents(builtin).with_history(current.history.clone());
         let breaks = self.store.recent_breaks(limit.clamp(1, 100_000), break_type.filter(|t| !t.is_empty()))?;
         let total = breaks.len();
         let cancel = self.start_task()?;

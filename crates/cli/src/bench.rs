@@ -181,6 +181,9 @@ pub(crate) fn run(count: usize, suite: &str, limit: usize, db: Option<&std::path
     if suite == "scale" {
         report["scale"] = crate::bench_scale::run(count, db)?;
     }
+    if suite == "llm" || suite == "all" {
+        crate::bench_llm::run_suite(&mut report)?;
+    }
     if suite == "latency" || suite == "all" {
         crate::bench_latency::run_suite(&mut report, limit)?;
     }

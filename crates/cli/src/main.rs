@@ -5,10 +5,12 @@
 
 mod bench;
 mod bench_latency;
+mod bench_llm;
 mod bench_scale;
 mod bench_team;
 mod compare;
 mod explain;
+mod models;
 mod policy_cmd;
 mod stored;
 
@@ -120,7 +122,9 @@ enum Command {
         /// latencies; about a minute), or all.
         /// `scale` builds a database of --count processed breaks (or reuses --db) and times
         /// every screen's request through the API, exports and verification.
-        #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "scale", "all"])]
+        /// `llm` runs the 400 sample breaks with model-backed PATTERN and DECISIONING through a
+        /// local OpenAI-compatible server (127.0.0.1, 300 ms per answer), v1 against v2.
+        #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "scale", "llm", "all"])]
         suite: String,
         /// For `scale`: the database to build, or to reuse when it already holds --count breaks.
         /// For `store`: also a team database server, as postgres://OWNER@HOST:PORT/DB (a role
@@ -146,11 +150,30 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
-    /// Print one break's execution graph as text.
+    /// Print one break's execution graph as text: run it from a break file, or (with --db and
+    /// no --breaks) the stored break.
     Explain {
         break_id: String,
-        #[command(flatten)]
-        inputs: Inputs,
+        /// Break file (CSV, JSON or JSON Lines) [default: the break stored in --db].
+        #[arg(long)]
+        breaks: Option<PathBuf>,
+        /// Routing policy file [default: the bundled policies/routing_policies.yaml].
+        #[arg(long)]
+        policies: Option<PathBuf>,
+        /// Reference data [default: bundled].
+        #[arg(long)]
+        ref_data: Option<PathBuf>,
+        /// Classify as of this UTC time [default: the replayed run's, else now].
+        #[arg(long)]
+        as_of: Option<DateTime<Utc>>,
+        /// The audit database that holds the break and its runs.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Replay the break's last recorded run offline: model-backed agents answer only from
+        /// the stored exchanges (no network), PATTERN sees the history the run saw, and the
+        /// result is compared with the record (exit 1 when they differ).
+        #[arg(long, requires = "db")]
+        replay: bool,
         #[arg(long, value_enum, default_value = "v2")]
         mode: Mode,
     },
@@ -343,7 +366,8 @@ pub(crate) fn run_batch(orch: &Orchestrator, breaks: Vec<reconagent_engine::Brea
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { inputs, mode, json, db, rerun } => {
-            let orch = orchestrator(&inputs)?;
+            let (orch, models) = models::attach(orchestrator(&inputs)?, models::exchanges_for(db.as_deref()), false)?;
+            let base = orch.policies.classifier.base_currency.clone();
             let (report, mut failed) = load_breaks(&inputs.breaks)?;
             let as_of = inputs.as_of.unwrap_or_else(Utc::now);
             let graphs = match db {
@@ -364,6 +388,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print_run(&graphs);
             }
+            if let Some(rt) = models {
+                eprintln!("{}", models::report(&rt, &base));
+            }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Compare { inputs } => compare::run(&inputs),
@@ -371,7 +398,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { file, sample, db, replace } => stored::import(db.as_deref(), file.as_deref(), sample, replace.as_deref()),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
-            stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now))
+            let (orch, models) = models::attach(orch, models::exchanges_for(db.as_deref()), false)?;
+            let base = orch.policies.classifier.base_currency.clone();
+            let code = stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now));
+            if let Some(rt) = models {
+                eprintln!("{}", models::report(&rt, &base));
+            }
+            code
         }
         Command::Team { command: TeamCommand::Migrate { db } } => {
             let team = reconagent_store::postgres::TeamDb::connect(&db)?;
@@ -406,7 +439,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let from = from.unwrap_or(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date"));
             stored::export(db.as_deref(), reconagent_store::export::ReportQuery { from, to, break_type }, &format, &out, force)
         }
-        Command::Explain { break_id, inputs, mode } => explain::run(&break_id, &inputs, mode.into()),
+        Command::Explain { break_id, breaks, policies, ref_data, as_of, db, replay, mode } => explain::run(explain::Request {
+            break_id,
+            breaks,
+            policies: load_policies(policies.as_deref())?,
+            refdata: load_refdata(ref_data.as_deref())?,
+            as_of,
+            db,
+            replay,
+            mode: mode.into(),
+        }),
         Command::Policy { command: PolicyCommand::Check { file } } => match PolicySet::load_file(&file) {
             Ok(set) => {
                 for w in &set.warnings {

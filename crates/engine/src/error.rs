@@ -43,4 +43,8 @@ pub enum AgentError {
     Failed(String),
     #[error("a dependency's output is missing: {0}")]
     MissingInput(AgentKind),
+    /// A model call was not made: it could have exceeded a budget. Not retried; the agent is
+    /// skipped with this reason and the break goes to review.
+    #[error("{0}")]
+    Budget(String),
 }

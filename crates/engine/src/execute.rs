@@ -46,6 +46,8 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 enum Failure {
     Error(String),
     TimedOut(Duration),
+    /// Not retried: the agent is skipped with this reason.
+    Budget(String),
 }
 
 struct Finished {
@@ -92,6 +94,9 @@ async fn call_agent(agents: AgentSet, planned: crate::policy::PlannedAgent, ctx:
                     Some(why) => Failure::Error(format!("answer refused: {why}")),
                     None => return Finished { agent: planned.agent, started, attempts, result: Ok(out) },
                 },
+                Ok(Ok(Err(crate::agents::AgentError::Budget(why)))) => {
+                    return Finished { agent: planned.agent, started, attempts, result: Err(Failure::Budget(why)) };
+                }
                 Ok(Ok(Err(e))) => Failure::Error(e.to_string()),
                 Ok(Err(p)) => Failure::Error(format!("panicked: {}", panic_message(p))),
                 Err(_) => Failure::TimedOut(planned.timeout),
@@ -166,6 +171,7 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
     // The checkpoint that fired and the agent whose completion let it be evaluated.
     let mut fired: Option<(&Checkpoint, AgentKind)> = None;
     let mut running = FuturesUnordered::new();
+    let calls = Arc::new(crate::llm::CallLog::default());
 
     loop {
         // invariant 2: start ready agents while slots are free, longest chain ahead first.
@@ -174,8 +180,11 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
             let planned = plan.agents[ready.remove(pick)].clone();
             // invariant 6: only the ancestors' outputs.
             let seen = shape.ancestors[planned.agent.index()];
-            let ctx =
-                AgentContext { input: input.clone(), outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))) };
+            let ctx = AgentContext {
+                input: input.clone(),
+                outputs: std::array::from_fn(|k| outputs[k].clone().filter(|_| dag::contains(seen, AgentKind::ALL[k]))),
+                calls: calls.clone(),
+            };
             nodes[planned.agent.index()].status = None;
             let limit = opts.global_limit.clone().map(|gate| (gate, shape.ahead_ms[planned.agent.index()]));
             running.push(call_agent(agents.clone(), planned, ctx, limit));
@@ -241,12 +250,20 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
                 }
             }
             Err(failure) => {
-                let (status, message) = match failure {
-                    Failure::Error(m) => (NodeStatus::Failed, m),
-                    Failure::TimedOut(t) => (NodeStatus::TimedOut, format!("timed out after {} ms", t.as_millis())),
-                };
-                node.status = Some(status);
-                node.error = Some(format!("{message} (after {} attempt{})", done.attempts, if done.attempts == 1 { "" } else { "s" }));
+                match failure {
+                    Failure::Budget(detail) => {
+                        node.status = Some(NodeStatus::Skipped);
+                        node.skip = Some(SkipReason::Budget { detail });
+                    }
+                    Failure::Error(_) | Failure::TimedOut(_) => {
+                        let (status, message) = match failure {
+                            Failure::TimedOut(t) => (NodeStatus::TimedOut, format!("timed out after {} ms", t.as_millis())),
+                            Failure::Error(m) | Failure::Budget(m) => (NodeStatus::Failed, m),
+                        };
+                        node.status = Some(status);
+                        node.error = Some(format!("{message} (after {} attempt{})", done.attempts, if done.attempts == 1 { "" } else { "s" }));
+                    }
+                }
                 // Everything downstream of a failure is skipped (invariant 1 cannot be met).
                 let mut stack = vec![done.agent];
                 while let Some(a) = stack.pop() {
@@ -319,6 +336,8 @@ pub async fn execute(plan: &PlanTemplate, mode: RunMode, agents: &AgentSet, inpu
         started_at,
         wall_us: us(end),
         emulated_latency: agents.emulated_latency,
+        as_of: Some(input.as_of),
+        llm_calls: calls.take(),
     }
 }
 
@@ -381,8 +400,17 @@ fn decide(
     };
     let proposed_auto = d.action == DecisionAction::AutoResolve;
     let holds = safety::holds(input, fired.is_some(), nodes, evaluations);
-    // invariant 4: an error (agent or checkpoint) makes the decision the fail-safe's.
-    let errors: Vec<&SafetyHold> = holds.iter().filter(|h| matches!(h, SafetyHold::AgentFailed { .. } | SafetyHold::CheckpointError { .. })).collect();
+    // invariant 4: an error (agent or checkpoint) makes the decision the fail-safe's; so does an
+    // agent skipped because its model call could have exceeded a budget.
+    let over_budget = |a: &AgentKind| matches!(nodes[a.index()].skip_reason, Some(SkipReason::Budget { .. }));
+    let errors: Vec<&SafetyHold> = holds
+        .iter()
+        .filter(|h| match h {
+            SafetyHold::AgentFailed { .. } | SafetyHold::CheckpointError { .. } => true,
+            SafetyHold::AgentNotCompleted { agent, .. } => over_budget(agent),
+            _ => false,
+        })
+        .collect();
     if !errors.is_empty() && d.action != DecisionAction::Escalate {
         d.action = DecisionAction::HilReview;
         d.confidence = d.confidence.min(0.5);

@@ -45,6 +45,8 @@ pub enum SkipReason {
     UpstreamFailed { agent: AgentKind },
     /// The batch was cancelled before this agent started.
     BatchCancelled,
+    /// A model call was not made because it could have exceeded a budget (the detail says which).
+    Budget { detail: String },
 }
 
 /// What kind of skip a [`SkipReason`] is, without its details: what a front end colours by.
@@ -56,6 +58,7 @@ pub enum SkipKind {
     EarlyExit,
     UpstreamFailed,
     BatchCancelled,
+    Budget,
 }
 
 impl SkipReason {
@@ -66,6 +69,7 @@ impl SkipReason {
             SkipReason::EarlyExit { .. } => SkipKind::EarlyExit,
             SkipReason::UpstreamFailed { .. } => SkipKind::UpstreamFailed,
             SkipReason::BatchCancelled => SkipKind::BatchCancelled,
+            SkipReason::Budget { .. } => SkipKind::Budget,
         }
     }
 }
@@ -77,6 +81,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::EarlyExit { checkpoint, after_agent } => write!(f, "early exit at checkpoint {checkpoint} after {after_agent}"),
             SkipReason::UpstreamFailed { agent } => write!(f, "upstream {agent} failed"),
             SkipReason::BatchCancelled => write!(f, "batch cancelled"),
+            SkipReason::Budget { detail } => write!(f, "{detail}"),
         }
     }
 }
@@ -150,9 +155,25 @@ pub struct ExecutionGraph {
     pub wall_us: u64,
     /// Present when agents had emulated latency; such timings are not real agent work.
     pub emulated_latency: Option<LatencyProfile>,
+    /// The time the break was classified as of (its age is measured to it); absent on runs
+    /// recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+    /// Every model call the run made (or refused), in the order made; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub llm_calls: Vec<crate::llm::LlmCall>,
 }
 
 impl ExecutionGraph {
+    /// What the run's model calls used and cost (all zero without model-backed agents).
+    pub fn llm_usage(&self) -> crate::llm::Usage {
+        let mut u = crate::llm::Usage::default();
+        for c in &self.llm_calls {
+            u.add(c);
+        }
+        u
+    }
+
     pub fn agents_planned(&self) -> usize {
         self.nodes.iter().filter(|n| n.planned).count()
     }

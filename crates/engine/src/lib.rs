@@ -15,6 +15,7 @@ pub mod execute;
 pub mod gate;
 pub mod graph;
 pub mod import;
+pub mod llm;
 pub mod model;
 pub mod orchestrate;
 pub mod policy;

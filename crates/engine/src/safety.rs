@@ -156,6 +156,19 @@ pub fn verify(g: &ExecutionGraph, brk: &Break, config: &ClassifierConfig, refdat
             return Err(format!("AUTO_RESOLVE although planned {} ended {:?} ({:?})", n.agent, n.status, n.skip_reason));
         }
     }
+    // (a) model calls: each one that led here answered, and a DECISIONING answer that decided
+    // agrees with what the rules proposed beside it (the rules keep the final say)
+    // (calls of agents the early exit cancelled did not lead here)
+    for c in g.llm_calls.iter().filter(|c| g.node(c.agent).status == NodeStatus::Completed) {
+        use crate::llm::LlmOutcome::{Answered, Cached, Replayed};
+        if !matches!(c.outcome, Answered | Cached | Replayed) {
+            return Err(format!("AUTO_RESOLVE although {}'s model call ended {:?}", c.agent, c.outcome));
+        }
+        let decided_by_it = d.decided_by == crate::model::DecidedBy::Agent { agent: AgentKind::Decisioning };
+        if c.agent == AgentKind::Decisioning && decided_by_it && c.rules_action != Some(AutoResolve) {
+            return Err(format!("AUTO_RESOLVE by the model where the rules proposed {:?}", c.rules_action));
+        }
+    }
     // (b) the records, recomputed here
     if let (Some(i), Some(e)) = (brk.internal.amount, brk.external.amount) {
         let Some(diff) = i.checked_sub(e) else { return Err("AUTO_RESOLVE although the sides' difference overflows".into()) };

@@ -317,6 +317,141 @@ proptest! {
     }
 }
 
+/// What a scripted model answers (in process, through the same agent code as over HTTP).
+#[derive(Debug, Clone)]
+enum ModelAnswer {
+    Decide(u8, f64),
+    Pattern(u32, u32, bool, f64),
+    NotJson,
+    WrongShape,
+    Http(u16),
+}
+
+fn model_answer() -> impl Strategy<Value = ModelAnswer> {
+    prop_oneof![
+        4 => (0u8..3, 0.0f64..=1.0).prop_map(|(a, c)| ModelAnswer::Decide(a, c)),
+        3 => (0u32..8, 0u32..8, any::<bool>(), 0.0f64..=1.0).prop_map(|(s, u, r, p)| ModelAnswer::Pattern(s, u, r, p)),
+        1 => Just(ModelAnswer::NotJson),
+        1 => Just(ModelAnswer::WrongShape),
+        1 => prop::sample::select(vec![400u16, 429, 500, 503]).prop_map(ModelAnswer::Http),
+    ]
+}
+
+/// Answers every PATTERN request with `pattern` and every DECISIONING request with `decide`
+/// (a `Pattern` answer to DECISIONING is the wrong shape, and the reverse).
+struct ScriptedModel {
+    pattern: ModelAnswer,
+    decide: ModelAnswer,
+}
+
+impl reconagent_engine::llm::client::ChatTransport for ScriptedModel {
+    fn send(&self, body: &[u8], _: Duration) -> Result<reconagent_engine::llm::client::RawResponse, reconagent_engine::llm::client::ChatError> {
+        let req: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let which = if req["response_format"]["json_schema"]["name"] == "pattern" { &self.pattern } else { &self.decide };
+        let content = match which {
+            ModelAnswer::Decide(a, c) => {
+                serde_json::json!({"action": (["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"][*a as usize]), "confidence": c, "rationale": ["scripted"]}).to_string()
+            }
+            ModelAnswer::Pattern(s, u, r, p) => serde_json::json!({
+                "similar_count": s + u, "resolved_count": s, "auto_resolved_count": s / 2, "unresolved_count": u,
+                "recurring_unresolved": r, "prior_auto_resolve_rate": p, "usual_resolution": "scripted"
+            })
+            .to_string(),
+            ModelAnswer::NotJson => "I think it is fine.".into(),
+            ModelAnswer::WrongShape => "{\"ok\": true}".into(),
+            ModelAnswer::Http(status) => {
+                return Ok(reconagent_engine::llm::client::RawResponse { status: *status, retry_after: None, body: "{}".into() });
+            }
+        };
+        let body = serde_json::json!({"choices": [{"message": {"content": content}}], "usage": {"prompt_tokens": 900, "completion_tokens": 60}});
+        Ok(reconagent_engine::llm::client::RawResponse { status: 200, retry_after: None, body: body.to_string() })
+    }
+}
+
+fn scripted_llm(pattern: ModelAnswer, decide: ModelAnswer, per_break: Option<Decimal>) -> Arc<reconagent_engine::llm::agent::LlmRuntime> {
+    use reconagent_engine::llm::{Budgets, LlmAgentConfig, LlmConfig, Price};
+    let agent = |kind: AgentKind| LlmAgentConfig {
+        agent: kind,
+        enabled: true,
+        model: "scripted".into(),
+        max_tokens: 200,
+        timeout_ms: 1000,
+        retries: 0,
+        prompt_file: "p.md".into(),
+        prompt_sha256: String::new(),
+        line: 0,
+        prompt: Some(Arc::from("Decide.")),
+    };
+    let config = LlmConfig {
+        endpoint: "http://127.0.0.1:9/v1".into(),
+        api_key_env: None,
+        pseudonymise: true,
+        response_format: "json_schema".into(),
+        prices: [("scripted".to_string(), Price { prompt: Decimal::ONE, completion: Decimal::TWO })].into_iter().collect(),
+        budgets: Budgets { per_break, ..Budgets::default() },
+        tokens_per_minute: None,
+        agents: vec![agent(AgentKind::Pattern), agent(AgentKind::Decisioning)],
+    };
+    let mut rt = reconagent_engine::llm::agent::LlmRuntime::new(
+        Arc::new(config),
+        Arc::new(ScriptedModel { pattern, decide }),
+        Arc::new(reconagent_engine::llm::exchanges::MemoryExchanges::default()),
+    );
+    rt.use_cache = false;
+    Arc::new(rt)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    /// S1 with model-backed PATTERN and DECISIONING whose answers are random (confidently
+    /// wrong, cautious, invalid, HTTP errors) and budgets that may refuse the call: the oracle
+    /// holds, and an AUTO_RESOLVE never rests on a model call that did not answer or on a
+    /// model's action the rules did not propose.
+    #[test]
+    fn no_model_answer_auto_resolves_what_the_rules_would_not(
+        b in a_break(), spec in plan_spec(), pattern in model_answer(), decide in model_answer(), max_tier in 0usize..4, tight_budget in prop::bool::weighted(0.15),
+    ) {
+        let set = PolicySet::bundled();
+        let mut config = (*set.classifier).clone();
+        config.auto_resolve_max_tier = RiskTier::ALL[max_tier];
+        let config = Arc::new(config);
+        let refdata = Arc::new(ReferenceData::bundled());
+        let as_of = "2026-11-21T00:00:00Z".parse().unwrap();
+        let profile = classify(&b, &refdata, &config, as_of);
+        let input = Arc::new(RunInput { brk: b.clone(), profile, refdata: refdata.clone(), config: config.clone(), history: Arc::new(NoHistory), as_of });
+        let budget = tight_budget.then(|| Decimal::new(1, 4));
+        let agents = AgentSet::builtin().with_llm(scripted_llm(pattern.clone(), decide.clone(), budget)).unwrap();
+        let plan = build_plan(spec);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let g = rt.block_on(execute(&plan, RunMode::V2, &agents, input, &set.version, &RunOptions::default()));
+
+        if let Err(e) = reconagent_engine::safety::verify(&g, &b, &config, &refdata) {
+            prop_assert!(false, "{}\nplan {:?}\nmodel {:?} / {:?}\nbreak {:?}\ndecision {:?}\ncalls {:?}", e, plan.key(), pattern, decide, b, g.decision, g.llm_calls);
+        }
+        if g.decision.action == DecisionAction::AutoResolve {
+            for c in g.llm_calls.iter().filter(|c| g.node(c.agent).status == NodeStatus::Completed) {
+                prop_assert!(c.outcome == reconagent_engine::llm::LlmOutcome::Answered, "{:?}", c);
+                if c.agent == AgentKind::Decisioning && g.decision.decided_by == (DecidedBy::Agent { agent: AgentKind::Decisioning }) {
+                    prop_assert_eq!(c.rules_action, Some(DecisionAction::AutoResolve));
+                }
+            }
+        }
+        // a failed or refused model call is an agent that did not complete, with its reason
+        // (unless the early exit cancelled it first)
+        for c in &g.llm_calls {
+            let n = g.node(c.agent);
+            if n.status == NodeStatus::Cancelled {
+                continue;
+            }
+            match c.outcome {
+                reconagent_engine::llm::LlmOutcome::Failed => prop_assert_eq!(n.status, NodeStatus::Failed),
+                reconagent_engine::llm::LlmOutcome::Refused => prop_assert!(n.status == NodeStatus::Skipped && n.skip_reason.is_some()),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The oracle is not vacuous: clean runs of the bundled policies do auto-resolve, and the same
 /// checks reject a graph whose decision was forced to AUTO_RESOLVE against the rule.
 #[test]

@@ -32,7 +32,9 @@ pub struct PolicySave {
 /// (nothing written), or an I/O or database error (the file and history unchanged).
 pub fn save_policy_file(store: &dyn Backend, path: &Path, text: &str, expected_hash: Option<&str>, note: &str) -> Result<(PolicySet, PolicySave)> {
     let name = path.display().to_string();
-    let set = PolicySet::load(text, &name).map_err(StoreError::PolicyInvalid)?;
+    let mut set = PolicySet::load(text, &name).map_err(StoreError::PolicyInvalid)?;
+    // model-backed agents' prompts, beside the file, must match the hashes the text records
+    set.read_prompts(path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))).map_err(StoreError::PolicyInvalid)?;
     let on_disk = match std::fs::read(path) {
         Ok(bytes) => Some(PolicySet::content_hash(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

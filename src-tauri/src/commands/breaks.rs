@@ -2,7 +2,7 @@
 
 use super::{blocking, AppCore};
 use crate::commands::runs::DataChanged;
-use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, QueueFilter, QueuePage};
+use reconagent_api::dto::{AppInfo, BreakDetail, FilterOptions, ImportSummary, LlmExchangeDto, QueueFilter, QueuePage};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -37,6 +37,13 @@ pub async fn filter_options(core: State<'_, AppCore>) -> ApiResult<FilterOptions
 #[specta::specta]
 pub async fn break_detail(core: State<'_, AppCore>, break_id: String) -> ApiResult<BreakDetail> {
     blocking(&core, move |c| c.break_detail(&break_id)).await
+}
+
+/// A model call's stored prompt and answer.
+#[tauri::command]
+#[specta::specta]
+pub async fn llm_exchange(core: State<'_, AppCore>, request_sha256: String) -> ApiResult<LlmExchangeDto> {
+    blocking(&core, move |c| c.llm_exchange(&request_sha256)).await
 }
 
 #[tauri::command]

@@ -9,7 +9,7 @@ const base = {
   profile: { exposure: "3", base_currency: "USD", tier: "LOW", exposure_tier: "LOW", age_days: 0, materiality: 0, urgency: 0, hints: [], asset_class: "CASH", exposure_basis: "from the declared amount" },
   nodes: [{ agent: "INGESTION", status: "COMPLETED", planned: true, depends_on: [], started_us: 1, finished_us: 2, waited_us: 0, attempts: 1, output: null, error: null, skip_reason: null, skip_kind: null }],
   checkpoints: [],
-  modelled_ms: 150, modelled_cost: "0.008", modelled: [{ agent: "INGESTION", start_ms: 0, finish_ms: 150 }],
+  modelled_ms: 150, modelled_cost: "0.008", modelled: [{ agent: "INGESTION", start_ms: 0, finish_ms: 150 }], llm_calls: [], measured_cost: null,
 } as unknown as RunDto;
 
 test("a held run says why, in the engine's words", () => {

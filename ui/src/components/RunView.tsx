@@ -1,5 +1,6 @@
 import type { RunDto } from "../api";
 import { ExecutionGraph } from "./ExecutionGraph";
+import { ModelCalls } from "./ModelCalls";
 import { Timeline } from "./Timeline";
 import { groupDigits, utcText } from "./format";
 
@@ -10,7 +11,11 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
     <div className="panel" data-testid={`run-${run.mode}`}>
       <h2>
         {run.mode.toUpperCase()} run {run.run_id} · {run.policy_key} · {run.agents_invoked}/{run.agents_planned} agents
-        <span data-testid="run-cost"> · modelled {groupDigits(String(run.modelled_ms))} ms, ${run.modelled_cost} · real {((run.wall_us ?? 0) / 1000).toFixed(2)} ms</span>
+        <span data-testid="run-cost">
+          {" "}
+          · modelled {groupDigits(String(run.modelled_ms))} ms, ${run.modelled_cost}
+          {run.measured_cost != null && <> · model calls {run.measured_cost} {run.profile.base_currency} measured</>} · real {((run.wall_us ?? 0) / 1000).toFixed(2)} ms
+        </span>
         {run.mode === "v1" && <span className="muted" data-testid="shadow"> · comparison: does not change the break</span>}
       </h2>
       <p>
@@ -23,6 +28,7 @@ export function RunView({ run, compact = false }: { run: RunDto; compact?: boole
         </div>
       )}
       <ul>{d.rationale.map((r, i) => <li key={i}>{r}</li>)}</ul>
+      <ModelCalls run={run} />
       <ExecutionGraph run={run} height={compact ? 260 : 330} />
       <h2 style={{ marginTop: 10 }}>Timeline</h2>
       <Timeline run={run} />

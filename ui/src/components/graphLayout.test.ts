@@ -21,7 +21,7 @@ const run = {
   ],
   checkpoints: [{ id: "cash_low_within_tolerance", after_agent: "RULES", condition: "rules.explained", fired: true, error: null, at_us: 5 }],
   decision: { action: "AUTO_RESOLVE", confidence: 0.97, rationale: [], decided_by: "checkpoint", at: "", holds: [] },
-  modelled_ms: 900, modelled_cost: "0.042", modelled: [],
+  modelled_ms: 900, modelled_cost: "0.042", modelled: [], llm_calls: [], measured_cost: null,
 } as RunDto;
 
 test("planned agents flow left to right; agents outside the plan sit in a row below", () => {

@@ -81,7 +81,7 @@ export function statusColor(n: Pick<GraphNode, "status" | "skip_kind">): string 
 }
 
 /** Words for each skip kind (a record over the Rust enum, so none is missing). */
-const SKIP_LABEL: Record<SkipKind, string> = { NOT_IN_POLICY: "not in policy", EARLY_EXIT: "skipped: early exit", UPSTREAM_FAILED: "upstream failed", BATCH_CANCELLED: "batch cancelled" };
+const SKIP_LABEL: Record<SkipKind, string> = { NOT_IN_POLICY: "not in policy", EARLY_EXIT: "skipped: early exit", UPSTREAM_FAILED: "upstream failed", BATCH_CANCELLED: "batch cancelled", BUDGET: "skipped: budget" };
 
 export function statusLabel(n: Pick<GraphNode, "status" | "skip_kind">): string {
   if (n.status === "PLANNED") return "in plan";

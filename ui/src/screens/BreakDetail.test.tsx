@@ -18,7 +18,7 @@ const run = (mode: "v1" | "v2", action: string, invoked: number) => ({
   run_id: mode === "v2" ? "1" : "2", mode, policy_key: "CASH_RECONCILIATION/LOW", policy_version: "abcdef0123456789", started_at: "2026-12-01T00:00:00Z", wall_us: 200,
   max_parallel: 3, agents_planned: invoked, agents_invoked: invoked, emulated_latency: false, profile, nodes: [node("INGESTION")], checkpoints: [],
   decision: { action, confidence: 0.9, rationale: [`Tier LOW: exposure 3.06 USD from 3.06 USD: LOW (below the MEDIUM threshold 10,000.00 USD).`], decided_by: "agent DECISIONING", at: "", holds: [] },
-  modelled_ms: 150, modelled_cost: "0.008", modelled: [{ agent: "INGESTION", start_ms: 0, finish_ms: 150 }],
+  modelled_ms: 150, modelled_cost: "0.008", modelled: [{ agent: "INGESTION", start_ms: 0, finish_ms: 150 }], llm_calls: [], measured_cost: null,
 });
 
 function serve(runs: ReturnType<typeof run>[]) {

@@ -151,6 +151,57 @@ pub struct RunDto {
     pub modelled_cost: String,
     /// The modelled run's Gantt: when each invoked agent would start and finish.
     pub modelled: Vec<ModelledSpanDto>,
+    /// Each model call of the run (model-backed agents only), in the order made.
+    pub llm_calls: Vec<LlmCallDto>,
+    /// What the model calls cost, measured from each response's usage (base currency, decimal
+    /// text); `None` when the run asked no model.
+    pub measured_cost: Option<String>,
+}
+
+/// One model call of a run: what was asked of whom, what came of it, what it cost.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LlmCallDto {
+    /// The agent that asked.
+    pub agent: AgentKind,
+    /// The model asked.
+    pub model: String,
+    /// The request's SHA-256: the key of its stored prompt and answer ([`crate::Core::llm_exchange`]).
+    pub request_sha256: String,
+    /// Answered, from the cache, failed, refused by a budget, ...
+    pub outcome: reconagent_engine::llm::LlmOutcome,
+    /// How the model's answer compared with the rules'.
+    pub verdict: Option<reconagent_engine::llm::Verdict>,
+    /// What the rules decided beside the model (DECISIONING).
+    pub rules_action: Option<DecisionAction>,
+    /// Tokens sent, from the response's usage.
+    pub prompt_tokens: i32,
+    /// Tokens answered, from the response's usage.
+    pub completion_tokens: i32,
+    /// The response gave no usage: tokens estimated from its characters.
+    pub usage_estimated: bool,
+    /// Base currency, decimal text.
+    pub cost: String,
+    /// From the request to the answer, retries included.
+    pub latency_ms: i32,
+    /// HTTP attempts.
+    pub attempts: i32,
+    /// What happened, in words (a failure, a refusal, how the answers were merged).
+    pub note: Option<String>,
+    /// The model's text when it was not a valid answer.
+    pub raw_answer: Option<String>,
+}
+
+/// A model call's stored request and answer.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LlmExchangeDto {
+    /// The system message: the prompt template and the answer's schema.
+    pub system: String,
+    /// The user message: the evidence sent, as JSON (names pseudonymised when the policy asks).
+    pub user: String,
+    /// The model's answer as received.
+    pub answer: String,
+    /// ISO 8601, UTC.
+    pub at: String,
 }
 
 /// One agent in the modelled run.
@@ -219,6 +270,27 @@ impl RunDto {
                 .into_iter()
                 .map(|(agent, start, finish)| ModelledSpanDto { agent, start_ms: start as i32, finish_ms: finish as i32 })
                 .collect(),
+            llm_calls: g
+                .llm_calls
+                .iter()
+                .map(|c| LlmCallDto {
+                    agent: c.agent,
+                    model: c.model.clone(),
+                    request_sha256: c.request_sha256.clone(),
+                    outcome: c.outcome,
+                    verdict: c.verdict,
+                    rules_action: c.rules_action,
+                    prompt_tokens: i32::try_from(c.prompt_tokens).unwrap_or(i32::MAX),
+                    completion_tokens: i32::try_from(c.completion_tokens).unwrap_or(i32::MAX),
+                    usage_estimated: c.usage_estimated,
+                    cost: c.cost.normalize().to_string(),
+                    latency_ms: i32::try_from(c.latency_ms).unwrap_or(i32::MAX),
+                    attempts: i32::try_from(c.attempts).unwrap_or(i32::MAX),
+                    note: c.note.clone(),
+                    raw_answer: c.raw_answer.clone(),
+                })
+                .collect(),
+            measured_cost: (!g.llm_calls.is_empty()).then(|| g.llm_usage().cost.normalize().to_string()),
         }
     }
 }

@@ -44,6 +44,8 @@ pub type Outputs = [Option<Arc<AgentOutput>>; 7];
 pub struct AgentContext {
     pub input: Arc<RunInput>,
     pub outputs: Outputs,
+    /// The run's model calls: model-backed agents record each one here.
+    pub calls: Arc<crate::llm::CallLog>,
 }
 
 impl AgentContext {
@@ -204,6 +206,21 @@ impl AgentSet {
         let i = agent.kind().index();
         self.agents[i] = agent;
         self
+    }
+
+    /// Backs the policy's enabled model agents by `rt`, each over the agent it replaces (the
+    /// built-in one), which still runs: the rules keep the final say ([`crate::llm::agent`]).
+    ///
+    /// # Errors
+    /// An agent's prompt was not read from beside the policy file, or its model has no price.
+    pub fn with_llm(mut self, rt: Arc<crate::llm::agent::LlmRuntime>) -> Result<AgentSet, String> {
+        for cfg in rt.config.enabled() {
+            let prompt = cfg.prompt.clone().ok_or_else(|| format!("{}'s prompt {} was not read from beside the policy file", cfg.agent, cfg.prompt_file))?;
+            let price = *rt.config.prices.get(&cfg.model).ok_or_else(|| format!("no price for model {} in llm.prices", cfg.model))?;
+            let builtin = self.agents[cfg.agent.index()].clone();
+            self.agents[cfg.agent.index()] = Arc::new(crate::llm::agent::LlmAgent { cfg: cfg.clone(), price, prompt, builtin, rt: rt.clone() });
+        }
+        Ok(self)
     }
 
     pub fn get(&self, kind: AgentKind) -> &Arc<dyn Agent> {

@@ -270,6 +270,9 @@ pub struct PolicySet {
     pub v1_plan: Arc<PlanTemplate>,
     /// Four eyes (`authority`): none when the file has no such section.
     pub authority: AuthorityLimits,
+    /// Model-backed agents (`llm`), when the file has the section. Prompts are read by
+    /// [`PolicySet::load_file`] (or [`PolicySet::read_prompts`]), from beside the file.
+    pub llm: Option<Arc<crate::llm::LlmConfig>>,
 }
 
 impl PolicySet {
@@ -299,7 +302,51 @@ impl PolicySet {
                 message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
             }])
         })?;
-        Self::load(&text, &name)
+        let mut set = Self::load(&text, &name)?;
+        set.read_prompts(path.parent().unwrap_or(std::path::Path::new(".")))?;
+        Ok(set)
+    }
+
+    /// Reads each model-backed agent's prompt template from `dir` (the policy file's folder) and
+    /// checks it against the `prompt_sha256` the file records, so a prompt cannot change without
+    /// the policy's version changing.
+    ///
+    /// # Errors
+    /// A template that cannot be read or does not match its hash, with the policy's line.
+    pub fn read_prompts(&mut self, dir: &std::path::Path) -> Result<(), PolicyErrors> {
+        let Some(cfg) = &self.llm else { return Ok(()) };
+        let mut cfg = (**cfg).clone();
+        let mut errors = Vec::new();
+        for a in &mut cfg.agents {
+            let path = dir.join(&a.prompt_file);
+            let err = |message: String| PolicyError {
+                file: self.source_name.clone(),
+                path: format!("llm.agents.{}.prompt_sha256", a.agent),
+                line: a.line,
+                column: 0,
+                message,
+            };
+            match std::fs::read(&path) {
+                Err(e) => errors.push(err(format!("cannot read the prompt {}: {e}", path.display()))),
+                Ok(bytes) => {
+                    let actual = hex::encode(Sha256::digest(&bytes));
+                    match String::from_utf8(bytes) {
+                        Err(_) => errors.push(err(format!("the prompt {} is not UTF-8 text", path.display()))),
+                        Ok(_) if actual != a.prompt_sha256 => errors.push(err(format!(
+                            "the prompt {} has SHA-256 {actual}, not the {} recorded here: record the new hash to make the change a new policy version",
+                            path.display(),
+                            a.prompt_sha256
+                        ))),
+                        Ok(text) => a.prompt = Some(Arc::from(text)),
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PolicyErrors(errors));
+        }
+        self.llm = Some(Arc::new(cfg));
+        Ok(())
     }
 
     /// The policies shipped with the app.

@@ -15,6 +15,9 @@ pub struct PolicyFile {
     pub authority: Option<Spanned<AuthoritySpec>>,
     #[serde(default)]
     pub defaults: PlanDefaults,
+    /// Model-backed agents (absent: every agent is built in).
+    #[serde(default)]
+    pub llm: Option<Spanned<LlmSpec>>,
     /// break type -> tier -> plan
     pub policies: IndexMap<String, Spanned<IndexMap<String, Spanned<PlanSpec>>>>,
 }
@@ -147,4 +150,68 @@ pub struct AuthoritySpec {
     pub second_approver_above: Option<Decimal>,
     #[serde(default)]
     pub second_approver_types: Vec<String>,
+}
+
+/// `llm`: model-backed agents over an OpenAI-compatible API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSpec {
+    pub endpoint: Spanned<String>,
+    #[serde(default)]
+    pub api_key_env: Option<Spanned<String>>,
+    #[serde(default)]
+    pub pseudonymise: bool,
+    #[serde(default)]
+    pub response_format: Option<Spanned<String>>,
+    /// model -> price per 1,000,000 tokens in the base currency
+    #[serde(default)]
+    pub prices: IndexMap<String, Spanned<PriceSpec>>,
+    #[serde(default)]
+    pub budgets: Option<Spanned<BudgetSpec>>,
+    #[serde(default)]
+    pub tokens_per_minute: Option<Spanned<u64>>,
+    /// agent name -> its model settings
+    pub agents: IndexMap<String, Spanned<LlmAgentSpec>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSpec {
+    pub prompt: Decimal,
+    pub completion: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    pub per_break: Option<Decimal>,
+    pub per_batch: Option<Decimal>,
+    pub per_day: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmAgentSpec {
+    /// `llm` (the default) or `builtin` (settings kept, model not asked).
+    #[serde(default)]
+    pub backend: Option<Spanned<String>>,
+    pub model: Spanned<String>,
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default = "default_llm_timeout_ms")]
+    pub timeout_ms: u64,
+    #[serde(default = "default_llm_retries")]
+    pub retries: u32,
+    pub prompt: Spanned<String>,
+    pub prompt_sha256: Spanned<String>,
+}
+
+fn default_max_tokens() -> u32 {
+    400
+}
+fn default_llm_timeout_ms() -> u64 {
+    30_000
+}
+fn default_llm_retries() -> u32 {
+    2
 }

@@ -112,6 +112,7 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
     }
 
     let authority = authority(doc.authority.as_ref(), &doc, &mut c);
+    let llm = doc.llm.as_ref().map(|l| llm(l, &plans, &mut c));
     let classifier = match classifier {
         Some(k) if c.errors.is_empty() => k,
         _ => return Err(PolicyErrors(c.errors)),
@@ -125,7 +126,150 @@ pub(super) fn load(text: &str, file: &str) -> Result<PolicySet, PolicyErrors> {
         warnings: c.warnings,
         v1_plan: Arc::new(PolicySet::sequential_plan(Duration::from_millis(doc.defaults.timeout_ms), doc.defaults.retries)),
         authority,
+        llm: llm.map(Arc::new),
     })
+}
+
+/// The `llm` section: which agents ask a model, where, for how much.
+fn llm(spec: &Spanned<super::schema::LlmSpec>, plans: &HashMap<(String, RiskTier), Arc<PlanTemplate>>, c: &mut Collector) -> crate::llm::LlmConfig {
+    use crate::llm::{Budgets, LlmAgentConfig, LlmConfig, Price, MODEL_AGENTS};
+    let s = &spec.value;
+    let endpoint = s.endpoint.value.trim_end_matches('/').to_string();
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        c.error("llm.endpoint", at(&s.endpoint), format!("`{endpoint}` is not an http:// or https:// URL"));
+    } else if endpoint.starts_with("http://") && !crate::llm::client::is_loopback(&endpoint) {
+        c.warn("llm.endpoint", at(&s.endpoint), "plain http to another machine: breaks are sent unencrypted; use https");
+    }
+    let api_key_env = s.api_key_env.as_ref().map(|k| {
+        if k.value.is_empty() || !k.value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            c.error(
+                "llm.api_key_env",
+                at(k),
+                format!("`{}` is not an environment variable name (A-Z, 0-9, _); the key itself never goes in this file", k.value),
+            );
+        }
+        k.value.clone()
+    });
+    let response_format = match &s.response_format {
+        None => "json_schema".to_string(),
+        Some(f) if f.value == "json_schema" || f.value == "json_object" => f.value.clone(),
+        Some(f) => {
+            c.error("llm.response_format", at(f), format!("unknown response_format `{}` (json_schema or json_object)", f.value));
+            "json_schema".to_string()
+        }
+    };
+    let mut prices = HashMap::new();
+    for (model, p) in &s.prices {
+        if p.value.prompt < Decimal::ZERO || p.value.completion < Decimal::ZERO {
+            c.error(format!("llm.prices.{model}"), at(p), "a price cannot be negative");
+        }
+        prices.insert(model.clone(), Price { prompt: p.value.prompt, completion: p.value.completion });
+    }
+    let budgets = s.budgets.as_ref().map_or(Budgets::default(), |b| {
+        for (name, v) in [("per_break", b.value.per_break), ("per_batch", b.value.per_batch), ("per_day", b.value.per_day)] {
+            if v.is_some_and(|v| v <= Decimal::ZERO) {
+                c.error(format!("llm.budgets.{name}"), at(b), "a budget must be positive (leave it out for no limit)");
+            }
+        }
+        Budgets { per_break: b.value.per_break, per_batch: b.value.per_batch, per_day: b.value.per_day }
+    });
+    if let Some(t) = s.tokens_per_minute.as_ref().filter(|t| t.value == 0) {
+        c.error("llm.tokens_per_minute", at(t), "tokens_per_minute must be at least 1 (leave it out for no limit)");
+    }
+    let mut agents = Vec::new();
+    for (name, a) in &s.agents {
+        let path = format!("llm.agents.{name}");
+        let Some(kind) = AgentKind::parse(name) else {
+            c.error(&path, at(a), format!("unknown agent `{name}`"));
+            continue;
+        };
+        if !MODEL_AGENTS.contains(&kind) {
+            c.error(&path, at(a), format!("{kind} cannot be model-backed: it checks facts the rules own; PATTERN and DECISIONING can"));
+            continue;
+        }
+        let v = &a.value;
+        let enabled = match &v.backend {
+            None => true,
+            Some(b) if b.value == "llm" => true,
+            Some(b) if b.value == "builtin" => false,
+            Some(b) => {
+                c.error(format!("{path}.backend"), at(b), format!("unknown backend `{}` (llm or builtin)", b.value));
+                false
+            }
+        };
+        if v.model.value.trim().is_empty() {
+            c.error(format!("{path}.model"), at(&v.model), "the model name is empty");
+        } else if !prices.contains_key(&v.model.value) {
+            c.error(
+                format!("{path}.model"),
+                at(&v.model),
+                format!("no price for model `{}` in llm.prices: its cost could be neither measured nor budgeted", v.model.value),
+            );
+        }
+        if v.max_tokens == 0 || v.max_tokens > 32_768 {
+            c.error(format!("{path}.max_tokens"), at(a), format!("max_tokens must be from 1 to 32768, not {}", v.max_tokens));
+        }
+        if v.timeout_ms == 0 || v.timeout_ms > super::MAX_TIMEOUT_MS {
+            c.error(format!("{path}.timeout_ms"), at(a), format!("timeout_ms must be from 1 to {}, not {}", super::MAX_TIMEOUT_MS, v.timeout_ms));
+        }
+        if v.retries > super::MAX_RETRIES {
+            c.error(format!("{path}.retries"), at(a), format!("retries {} is above the maximum {}", v.retries, super::MAX_RETRIES));
+        }
+        let file = &v.prompt.value;
+        if file.is_empty() || file.starts_with('/') || file.split(['/', '\\']).any(|p| p == "..") {
+            c.error(format!("{path}.prompt"), at(&v.prompt), format!("`{file}` must be a path below the policy file's folder"));
+        }
+        let hash = v.prompt_sha256.value.to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            c.error(
+                format!("{path}.prompt_sha256"),
+                at(&v.prompt_sha256),
+                "prompt_sha256 must be the template's SHA-256 in hex (64 digits; `reconagent policy check` prints it)",
+            );
+        }
+        if enabled {
+            // the executor's limit covers every HTTP attempt of the agent
+            let worst = v.timeout_ms.saturating_mul(u64::from(v.retries) + 1);
+            if let Some(p) = plans
+                .values()
+                .filter_map(|p| p.agents.iter().find(|x| x.agent == kind).map(|x| (p, x)))
+                .find(|(_, x)| (x.timeout.as_millis() as u64) < v.timeout_ms)
+            {
+                c.warn(
+                    format!("{path}.timeout_ms"),
+                    at(a),
+                    format!(
+                        "the plan {} gives {kind} {} ms, less than one model call's {} ms (all attempts: {worst} ms): the executor stops it first",
+                        p.0.key(),
+                        p.1.timeout.as_millis(),
+                        v.timeout_ms
+                    ),
+                );
+            }
+        }
+        agents.push(LlmAgentConfig {
+            agent: kind,
+            enabled,
+            model: v.model.value.clone(),
+            max_tokens: v.max_tokens,
+            timeout_ms: v.timeout_ms,
+            retries: v.retries,
+            prompt_file: file.clone(),
+            prompt_sha256: hash,
+            line: at(&v.prompt_sha256).map_or(0, |l| l.line()),
+            prompt: None,
+        });
+    }
+    LlmConfig {
+        endpoint,
+        api_key_env,
+        pseudonymise: s.pseudonymise,
+        response_format,
+        prices,
+        budgets,
+        tokens_per_minute: s.tokens_per_minute.as_ref().map(|t| t.value),
+        agents,
+    }
 }
 
 fn authority(spec: Option<&Spanned<super::schema::AuthoritySpec>>, doc: &PolicyFile, c: &mut Collector) -> super::AuthorityLimits {

@@ -1,0 +1,47 @@
+//! Model-backed agents for the commands that run breaks: when the policy file has an `llm`
+//! section with enabled agents, they ask its endpoint through the real HTTP client; requests and
+//! answers are kept by hash in a folder beside the database (`<db>.llm`), which is also the
+//! cache and what `explain --replay` answers from.
+
+use anyhow::{anyhow, Result};
+use reconagent_engine::llm::agent::LlmRuntime;
+use reconagent_engine::llm::exchanges::DirExchanges;
+use reconagent_engine::orchestrate::Orchestrator;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The exchanges folder for a database (a SQLite file, or the default file's place for a team
+/// database, which keeps no local file).
+pub(crate) fn exchanges_for(db: Option<&Path>) -> DirExchanges {
+    match db.filter(|p| !reconagent_store::is_team_url(&p.to_string_lossy())) {
+        Some(file) => DirExchanges::beside(file),
+        None => DirExchanges::beside(&reconagent_store::default_path()),
+    }
+}
+
+/// Backs the policy's enabled model agents by the real client; `None` when it has none.
+pub(crate) fn attach(orch: Orchestrator, exchanges: DirExchanges, replay: bool) -> Result<(Orchestrator, Option<Arc<LlmRuntime>>)> {
+    let Some(cfg) = orch.policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return Ok((orch, None)) };
+    let mut rt = LlmRuntime::http(cfg, Arc::new(exchanges)).map_err(|e| anyhow!(e))?;
+    rt.replay = replay;
+    let rt = Arc::new(rt);
+    let agents = orch.agents.clone().with_llm(rt.clone()).map_err(|e| anyhow!(e))?;
+    Ok((orch.with_agents(agents), Some(rt)))
+}
+
+/// One line on what the model calls used and cost (measured from each response's `usage`).
+pub(crate) fn report(rt: &LlmRuntime, base_currency: &str) -> String {
+    let u = rt.usage();
+    format!(
+        "model calls: {} ({} paid, {} from the cache, {} not waited for, {} failed, {} refused by a budget); tokens {} prompt + {} completion; cost {} {base_currency} (measured)",
+        u.calls,
+        u.paid_calls,
+        u.cached_calls,
+        u.cancelled_calls,
+        u.failed_calls,
+        u.refused_calls,
+        u.prompt_tokens,
+        u.completion_tokens,
+        u.cost.normalize()
+    )
+}
