@@ -366,6 +366,23 @@ export type BreakStatus = "NEW" |
 /**  Shown while a run is in flight; never persisted, so a crash leaves NEW. */
 "PROCESSING" | "AUTO_RESOLVED" | "PENDING_REVIEW" | "ESCALATED" | "RESOLVED";
 
+/**  Budgets as written (decimal text), `None` for no limit. */
+export type BudgetsOutline = BudgetsOutline_Serialize | BudgetsOutline_Deserialize;
+
+/**  Budgets as written (decimal text), `None` for no limit. */
+export type BudgetsOutline_Deserialize = {
+	per_break?: string | null,
+	per_batch?: string | null,
+	per_day?: string | null,
+};
+
+/**  Budgets as written (decimal text), `None` for no limit. */
+export type BudgetsOutline_Serialize = {
+	per_break: string | null,
+	per_batch: string | null,
+	per_day: string | null,
+};
+
 /**  One break of a bulk action. */
 export type BulkItem = {
 	/**  The break. */
@@ -821,6 +838,43 @@ export type ImportSummary = {
 	errors: RowErrorDto[],
 };
 
+/**  One model-backed agent's settings as written. */
+export type LlmAgentOutline = LlmAgentOutline_Serialize | LlmAgentOutline_Deserialize;
+
+/**  One model-backed agent's settings as written. */
+export type LlmAgentOutline_Deserialize = {
+	agent: string,
+	/**  `llm` or `builtin`. */
+	backend: string,
+	model: string,
+	max_tokens: number,
+	timeout_ms: number,
+	retries: number,
+	/**  The template's path, relative to the policy file. */
+	prompt: string,
+	/**  The hash the file records. */
+	prompt_sha256: string,
+	/**  The template file's actual hash, when the caller could read it (beside the policy file). */
+	prompt_file_sha256?: string | null,
+};
+
+/**  One model-backed agent's settings as written. */
+export type LlmAgentOutline_Serialize = {
+	agent: string,
+	/**  `llm` or `builtin`. */
+	backend: string,
+	model: string,
+	max_tokens: number,
+	timeout_ms: number,
+	retries: number,
+	/**  The template's path, relative to the policy file. */
+	prompt: string,
+	/**  The hash the file records. */
+	prompt_sha256: string,
+	/**  The template file's actual hash, when the caller could read it (beside the policy file). */
+	prompt_file_sha256: string | null,
+};
+
 /**  One model call of a run: what was asked of whom, what came of it, what it cost. */
 export type LlmCallDto = LlmCallDto_Serialize | LlmCallDto_Deserialize;
 
@@ -918,6 +972,31 @@ export type LlmOutcome =
  */
 "CANCELLED";
 
+/**  The `llm` section as written. */
+export type LlmOutline = LlmOutline_Serialize | LlmOutline_Deserialize;
+
+/**  The `llm` section as written. */
+export type LlmOutline_Deserialize = {
+	endpoint: string,
+	api_key_env?: string | null,
+	pseudonymise: boolean,
+	budgets: BudgetsOutline_Deserialize,
+	tokens_per_minute?: number | null,
+	prices: PriceOutline[],
+	agents: LlmAgentOutline_Deserialize[],
+};
+
+/**  The `llm` section as written. */
+export type LlmOutline_Serialize = {
+	endpoint: string,
+	api_key_env: string | null,
+	pseudonymise: boolean,
+	budgets: BudgetsOutline_Serialize,
+	tokens_per_minute: number | null,
+	prices: PriceOutline[],
+	agents: LlmAgentOutline_Serialize[],
+};
+
 /**  One agent in the modelled run. */
 export type ModelledSpanDto = {
 	/**  The agent. */
@@ -998,12 +1077,20 @@ export type Outline_Deserialize = {
 	classifier: ClassifierOutline,
 	defaults: DefaultsOutline,
 	plans: PlanOutline_Deserialize[],
+	/**  The `llm` section, when the file has one. */
+	llm?: LlmOutline_Deserialize | null,
+	/**  The prompt templates shipped with the app, for adding the section. */
+	shipped_prompts: ShippedPrompt[],
 };
 
 export type Outline_Serialize = {
 	classifier: ClassifierOutline,
 	defaults: DefaultsOutline,
 	plans: PlanOutline_Serialize[],
+	/**  The `llm` section, when the file has one. */
+	llm: LlmOutline_Serialize | null,
+	/**  The prompt templates shipped with the app, for adding the section. */
+	shipped_prompts: ShippedPrompt[],
 };
 
 /**  One person's actions in a period, by kind. */
@@ -1171,6 +1258,13 @@ export type PolicySaveDto_Serialize = {
 	saved_at: string,
 	/**  The hash the file had before. */
 	previous: string | null,
+};
+
+/**  One model's price per million tokens (decimal text). */
+export type PriceOutline = {
+	model: string,
+	prompt: string,
+	completion: string,
 };
 
 /**  What a batch did. */
@@ -1526,6 +1620,14 @@ export type RunDto_Serialize = {
 
 /**  v1 runs all seven agents in sequence with no checkpoints; v2 follows the policy. */
 export type RunMode = "v1" | "v2";
+
+/**  A prompt template shipped with the app. */
+export type ShippedPrompt = {
+	agent: string,
+	/**  Its path relative to the policy file (`prompts/decisioning.v1.md`). */
+	file: string,
+	sha256: string,
+};
 
 /**  One side of a break (internal or external), decimals as text. */
 export type SideDto = SideDto_Serialize | SideDto_Deserialize;

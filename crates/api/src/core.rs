@@ -86,6 +86,16 @@ impl Core {
             reconagent_store::fsio::write_atomic(policy_path, reconagent_engine::policy::BUNDLED_POLICIES.as_bytes())
                 .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot create {}: {e}", policy_path.display())))?;
         }
+        // The shipped prompt templates beside the policy file, for model-backed agents (never
+        // overwriting one a person edited).
+        let dir = policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        for (_, file, text) in reconagent_engine::policy::outline::SHIPPED_PROMPTS {
+            let path = dir.join(file);
+            if !path.exists() {
+                let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| reconagent_store::fsio::write_atomic(&path, text.as_bytes()));
+                written.map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot create {}: {e}", path.display())))?;
+            }
+        }
         let (policies, policy_problem) = match PolicySet::load_file(policy_path) {
             Ok(p) => (p, None),
             Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),

@@ -196,7 +196,15 @@ impl Core {
             Err(e) => (e.0.iter().map(PolicyIssue::from).collect(), vec![]),
         };
         let (outline, errors) = match outline(&text, &name) {
-            Ok(o) => (Some(o), errors),
+            Ok(mut o) => {
+                // what each prompt file beside the policy hashes to now, for "record the file's hash"
+                for a in o.llm.iter_mut().flat_map(|l| l.agents.iter_mut()) {
+                    let safe = !a.prompt.starts_with('/') && !a.prompt.split(['/', '\\']).any(|p| p == "..");
+                    a.prompt_file_sha256 =
+                        std::fs::read(dir.join(&a.prompt)).ok().filter(|_| safe).map(|b| PolicySet::content_hash(&String::from_utf8_lossy(&b)));
+                }
+                (Some(o), errors)
+            }
             // The shape error is already among the validator's errors; do not repeat it.
             Err(e) if errors.is_empty() => (None, e.0.iter().map(PolicyIssue::from).collect()),
             Err(_) => (None, errors),

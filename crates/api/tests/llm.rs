@@ -38,3 +38,43 @@ fn a_policy_whose_models_cannot_run_says_why_and_the_rules_decide() {
     assert!(problem.contains("RECONAGENT_TEST_UNSET_KEY") && problem.contains("built-in agents decide alone"), "{problem}");
     assert_eq!(core.process(&[], RunMode::V2, |_| {}).unwrap().processed, 400);
 }
+
+/// What the Models tab does: adds the settings switched off (the shipped prompts are beside the
+/// app's policy file), points them at a server and switches DECISIONING on; each step checked
+/// by Rust; a wrong hash is refused with its line; after the save, processing asks the model.
+#[test]
+fn the_models_form_switches_an_agent_on_through_validated_edits() {
+    use reconagent_engine::policy::edit::{EditValue, PolicyEdit};
+    let set = |path: &str, v: &str| PolicyEdit::Set { path: path.into(), value: EditValue::Text(v.into()) };
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(0).unwrap();
+    let core = Core::open(&dir.path().join("app.db"), true).unwrap();
+    assert!(dir.path().join("prompts/decisioning.v1.md").is_file(), "the shipped prompts are written beside the policy file");
+    let file = core.policy_file().unwrap();
+    let outline = file.draft.outline.clone().unwrap();
+    assert!(outline.llm.is_none());
+    let shipped = outline.shipped_prompts.iter().find(|p| p.agent == "DECISIONING").unwrap().clone();
+    let base = file.draft.text.clone();
+    let mut edits = vec![
+        set("llm.endpoint", &server.base_url()),
+        set("llm.prices.gpt-test.prompt", "0.15"),
+        set("llm.prices.gpt-test.completion", "0.60"),
+        set("llm.agents.DECISIONING.backend", "builtin"),
+        set("llm.agents.DECISIONING.model", "gpt-test"),
+        set("llm.agents.DECISIONING.prompt", &shipped.file),
+        set("llm.agents.DECISIONING.prompt_sha256", &"0".repeat(64)),
+    ];
+    let draft = core.policy_check(&base, &edits).unwrap();
+    let e = draft.errors.iter().find(|e| e.path == "llm.agents.DECISIONING.prompt_sha256").expect("a wrong hash is refused");
+    assert!(e.message.contains(&shipped.sha256) && e.line > 0, "{e:?}");
+    let agent = &draft.outline.as_ref().unwrap().llm.as_ref().unwrap().agents[0];
+    assert_eq!(agent.prompt_file_sha256.as_deref(), Some(shipped.sha256.as_str()), "the form can offer the file's hash");
+    edits.push(set("llm.agents.DECISIONING.prompt_sha256", &shipped.sha256));
+    edits.push(set("llm.agents.DECISIONING.backend", "llm"));
+    let draft = core.policy_check(&base, &edits).unwrap();
+    assert!(draft.errors.is_empty(), "{:?}", draft.errors);
+    core.policy_save(&base, &edits, "DECISIONING asks gpt-test", false).unwrap();
+    assert_eq!(core.policy_file().unwrap().problem, None);
+    core.process(&[], RunMode::V2, |_| {}).unwrap();
+    assert!(server.requests() > 50, "after the save the model is asked: {}", server.requests());
+}

@@ -194,3 +194,65 @@ test("tolerances, SLA hours and the never-auto-resolve types are in the Classifi
   ]);
   expect(screen.getByText("SLA hours per tier")).toBeTruthy();
 });
+
+const last = <T,>(xs: T[]): T | undefined => xs[xs.length - 1];
+
+test("the Models tab edits an agent's backend and model, shows Rust's error on the field, and offers the prompt file's hash", async () => {
+  const llm = {
+    endpoint: "http://127.0.0.1:11434/v1", api_key_env: null, pseudonymise: true,
+    budgets: { per_break: "0.01", per_batch: null, per_day: null }, tokens_per_minute: null,
+    prices: [{ model: "gpt-4o-mini", prompt: "0.15", completion: "0.60" }],
+    agents: [{ agent: "DECISIONING", backend: "builtin", model: "gpt-4o-mini", max_tokens: 400, timeout_ms: 30000, retries: 2, prompt: "prompts/decisioning.v1.md", prompt_sha256: "a".repeat(64), prompt_file_sha256: "b".repeat(64) }],
+  };
+  const withLlm = { ...outline, llm, shipped_prompts: [] };
+  const edits: { path: string; value: { kind: string; value: unknown } }[][] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), outline: withLlm }, in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      const a = args as { edits: { path: string; value: { kind: string; value: unknown } }[] };
+      edits.push(a.edits);
+      const unpriced = a.edits.some((e) => e.path === "llm.agents.DECISIONING.model" && e.value.value === "gpt-9");
+      const errors = unpriced ? [{ path: "llm.agents.DECISIONING.model", line: 9, column: 14, message: "no price for model `gpt-9` in llm.prices" }] : [];
+      return { ...draft("edited", errors), outline: withLlm };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-models"));
+  const backend = await screen.findByLabelText("DECISIONING backend");
+  fireEvent.change(backend, { target: { value: "llm" } });
+  await waitFor(() => expect(last(edits)).toEqual([{ op: "set", path: "llm.agents.DECISIONING.backend", value: { kind: "text", value: "llm" } }]));
+  const model = screen.getByLabelText("DECISIONING model");
+  fireEvent.focus(model);
+  fireEvent.change(model, { target: { value: "gpt-9" } });
+  await waitFor(() => expect(screen.getByTestId("field-error").textContent).toContain("no price for model `gpt-9`"));
+  fireEvent.click(screen.getByTestId("use-file-hash-DECISIONING"));
+  await waitFor(() => expect(last(last(edits) ?? [])).toEqual({ op: "set", path: "llm.agents.DECISIONING.prompt_sha256", value: { kind: "text", value: "b".repeat(64) } }));
+});
+
+test("without an llm section the Models tab says no model is asked and can add the settings switched off", async () => {
+  const shipped = [{ agent: "DECISIONING", file: "prompts/decisioning.v1.md", sha256: "c".repeat(64) }];
+  const edits: { path: string; value: { kind: string; value: unknown } }[][] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), outline: { ...outline, llm: null, shipped_prompts: shipped } }, in_force_version: "h-8", problem: null };
+    if (cmd === "policy_check") {
+      edits.push((args as { edits: { path: string; value: { kind: string; value: unknown } }[] }).edits);
+      return { ...draft("edited"), outline: { ...outline, llm: null, shipped_prompts: shipped } };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-models"));
+  expect((await screen.findByTestId("models-form")).textContent).toContain("no model is asked");
+  fireEvent.click(screen.getByTestId("add-models"));
+  await waitFor(() => {
+    const paths = (last(edits) ?? []).map((e) => e.path);
+    expect(paths).toContain("llm.agents.DECISIONING.backend");
+    expect(paths).toContain("llm.agents.DECISIONING.prompt_sha256");
+  });
+  const final = last(edits) ?? [];
+  expect(final.find((e) => e.path === "llm.agents.DECISIONING.backend")?.value).toEqual({ kind: "text", value: "builtin" });
+  expect(final.find((e) => e.path === "llm.agents.DECISIONING.prompt_sha256")?.value).toEqual({ kind: "text", value: "c".repeat(64) });
+});

@@ -6,6 +6,7 @@ import { useFilterOptions } from "../components/useFilterOptions";
 import { unplaced } from "./policyEdits";
 import { ClassifierForm } from "./policies/ClassifierForm";
 import { History } from "./policies/History";
+import { ModelsForm } from "./policies/ModelsForm";
 import { PlanForm } from "./policies/PlanForm";
 import { PlanPicker } from "./policies/PlanPicker";
 import { SaveDialog } from "./policies/SaveDialog";
@@ -13,8 +14,8 @@ import { SimulationPanel } from "./policies/SimulationPanel";
 import { usePolicyDraft } from "./policies/usePolicyDraft";
 import { useSimulation } from "./policies/useSimulation";
 
-type Tab = "plans" | "classifier" | "history";
-const TABS: Record<Tab, string> = { plans: "Routing plans", classifier: "Classifier", history: "History" };
+type Tab = "plans" | "classifier" | "models" | "history";
+const TABS: Record<Tab, string> = { plans: "Routing plans", classifier: "Classifier", models: "Models", history: "History" };
 
 /** The policy editor: a form over the file, Rust's validation beside each field, the plan's
  * graph, an impact simulation, and a save that shows the diff first. The state lives in two
@@ -34,7 +35,7 @@ export function Policies() {
   if (!file || !draft) return <div className="empty">Loading policies…</div>;
   const plan = plans.find((x) => `${x.break_type}/${x.tier}` === planKey) ?? plans[0];
   const types = [...new Set(plans.map((x) => x.break_type))];
-  const shownPaths = (path: string) => path.startsWith("policies.") || path.startsWith("classifier.");
+  const shownPaths = (path: string) => path.startsWith("policies.") || path.startsWith("classifier.") || path.startsWith("llm.") || path === "llm";
 
   return (
     <div className="policies" data-testid="policies">
@@ -65,6 +66,7 @@ export function Policies() {
       </div>
 
       {tab === "history" && <div className="panel"><History loadedHash={file.draft.hash} onRestored={p.load} /></div>}
+      {tab === "models" && <div className="panel"><ModelsForm draft={draft} onEdit={p.onEdit} /></div>}
       {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} tiers={options.tiers} types={[...new Set([...types, ...options.break_types])].sort()} onEdit={p.onEdit} /></div>}
       {tab === "plans" && (
         <>

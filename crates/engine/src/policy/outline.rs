@@ -17,6 +17,10 @@ pub struct Outline {
     pub classifier: ClassifierOutline,
     pub defaults: DefaultsOutline,
     pub plans: Vec<PlanOutline>,
+    /// The `llm` section, when the file has one.
+    pub llm: Option<LlmOutline>,
+    /// The prompt templates shipped with the app, for adding the section.
+    pub shipped_prompts: Vec<ShippedPrompt>,
 }
 
 /// A name and its value as written (money and factors stay decimal text).
@@ -112,6 +116,72 @@ pub struct CheckpointOutline {
     pub fields: Vec<String>,
 }
 
+/// The `llm` section as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LlmOutline {
+    pub endpoint: String,
+    pub api_key_env: Option<String>,
+    pub pseudonymise: bool,
+    pub budgets: BudgetsOutline,
+    pub tokens_per_minute: Option<i32>,
+    pub prices: Vec<PriceOutline>,
+    pub agents: Vec<LlmAgentOutline>,
+}
+
+/// Budgets as written (decimal text), `None` for no limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BudgetsOutline {
+    pub per_break: Option<String>,
+    pub per_batch: Option<String>,
+    pub per_day: Option<String>,
+}
+
+/// One model's price per million tokens (decimal text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PriceOutline {
+    pub model: String,
+    pub prompt: String,
+    pub completion: String,
+}
+
+/// One model-backed agent's settings as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LlmAgentOutline {
+    pub agent: String,
+    /// `llm` or `builtin`.
+    pub backend: String,
+    pub model: String,
+    pub max_tokens: i32,
+    pub timeout_ms: i32,
+    pub retries: i32,
+    /// The template's path, relative to the policy file.
+    pub prompt: String,
+    /// The hash the file records.
+    pub prompt_sha256: String,
+    /// The template file's actual hash, when the caller could read it (beside the policy file).
+    pub prompt_file_sha256: Option<String>,
+}
+
+/// A prompt template shipped with the app.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ShippedPrompt {
+    pub agent: String,
+    /// Its path relative to the policy file (`prompts/decisioning.v1.md`).
+    pub file: String,
+    pub sha256: String,
+}
+
+/// The shipped prompt templates: (agent, path relative to the policy file, text).
+pub const SHIPPED_PROMPTS: [(AgentKind, &str, &str); 2] = [
+    (AgentKind::Pattern, "prompts/pattern.v1.md", include_str!("../../../../policies/prompts/pattern.v1.md")),
+    (AgentKind::Decisioning, "prompts/decisioning.v1.md", include_str!("../../../../policies/prompts/decisioning.v1.md")),
+];
+
 /// Reads the form's view of `text`.
 ///
 /// # Errors
@@ -203,6 +273,42 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
             retries: doc.defaults.retries.min(i32::MAX as u32) as i32,
         },
         plans,
+        llm: doc.llm.as_ref().map(|l| {
+            let l = &l.value;
+            let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string());
+            let b = l.budgets.as_ref().map(|b| b.value).unwrap_or_default();
+            LlmOutline {
+                endpoint: l.endpoint.value.clone(),
+                api_key_env: l.api_key_env.as_ref().map(|k| k.value.clone()),
+                pseudonymise: l.pseudonymise,
+                budgets: BudgetsOutline { per_break: dec(b.per_break), per_batch: dec(b.per_batch), per_day: dec(b.per_day) },
+                tokens_per_minute: l.tokens_per_minute.as_ref().map(|t| t.value.min(i32::MAX as u64) as i32),
+                prices: l
+                    .prices
+                    .iter()
+                    .map(|(m, p)| PriceOutline { model: m.clone(), prompt: p.value.prompt.to_string(), completion: p.value.completion.to_string() })
+                    .collect(),
+                agents: l
+                    .agents
+                    .iter()
+                    .map(|(name, a)| LlmAgentOutline {
+                        agent: name.clone(),
+                        backend: a.value.backend.as_ref().map_or_else(|| "llm".to_string(), |b| b.value.clone()),
+                        model: a.value.model.value.clone(),
+                        max_tokens: a.value.max_tokens.min(i32::MAX as u32) as i32,
+                        timeout_ms: a.value.timeout_ms.min(i32::MAX as u64) as i32,
+                        retries: a.value.retries.min(i32::MAX as u32) as i32,
+                        prompt: a.value.prompt.value.clone(),
+                        prompt_sha256: a.value.prompt_sha256.value.clone(),
+                        prompt_file_sha256: None,
+                    })
+                    .collect(),
+            }
+        }),
+        shipped_prompts: SHIPPED_PROMPTS
+            .iter()
+            .map(|(a, file, text)| ShippedPrompt { agent: a.as_str().to_string(), file: file.to_string(), sha256: super::PolicySet::content_hash(text) })
+            .collect(),
     })
 }
 
