@@ -117,8 +117,7 @@ impl Core {
         if request_sha256.len() != 64 || !request_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(crate::error::ApiError::new(crate::error::ErrorCode::Invalid, format!("`{request_sha256}` is not a request hash")));
         }
-        let db = self.store.database_file().map(std::path::Path::to_path_buf).unwrap_or_else(reconagent_store::default_path);
-        let dir = DirExchanges::beside(&db);
+        let dir = DirExchanges::new(reconagent_store::exchanges_dir(self.store.database_file()));
         let ex = dir.get(request_sha256).ok_or_else(|| {
             crate::error::ApiError::new(
                 crate::error::ErrorCode::NotFound,

@@ -39,13 +39,13 @@ pub struct Core {
 }
 
 /// The agents `policies` runs with: its enabled model-backed agents over the real HTTP client
-/// (requests and answers kept beside the database file, or beside the default one for a team
-/// database), else the built-in agents, with why the models cannot run (an API key not set).
+/// (requests and answers kept beside the database file, or in the user's data directory for a
+/// team database: [`reconagent_store::exchanges_dir`]), else the built-in agents, with why the models cannot run (an API key not set).
 pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconagent_engine::agents::AgentSet, Option<String>) {
     use reconagent_engine::llm::{agent::LlmRuntime, exchanges::DirExchanges};
     let builtin = reconagent_engine::agents::AgentSet::builtin();
     let Some(cfg) = policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return (builtin, None) };
-    let exchanges = DirExchanges::beside(&store.database_file().map(Path::to_path_buf).unwrap_or_else(reconagent_store::default_path));
+    let exchanges = DirExchanges::new(reconagent_store::exchanges_dir(store.database_file()));
     let attached = LlmRuntime::http(cfg, Arc::new(exchanges)).and_then(|rt| builtin.clone().with_llm(Arc::new(rt)));
     match attached {
         Ok(agents) => (agents, None),

@@ -10,13 +10,11 @@ use reconagent_engine::orchestrate::Orchestrator;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The exchanges folder for a database (a SQLite file, or the default file's place for a team
-/// database, which keeps no local file).
+/// The exchanges folder for `--db` (or the default database): beside a SQLite file, in the
+/// user's data directory for a team database ([`reconagent_store::exchanges_dir`]).
 pub(crate) fn exchanges_for(db: Option<&Path>) -> DirExchanges {
-    match db.filter(|p| !reconagent_store::is_team_url(&p.to_string_lossy())) {
-        Some(file) => DirExchanges::beside(file),
-        None => DirExchanges::beside(&reconagent_store::default_path()),
-    }
+    let db = db.map(Path::to_path_buf).unwrap_or_else(reconagent_store::default_path);
+    DirExchanges::new(reconagent_store::exchanges_dir(Some(&db)))
 }
 
 /// Backs the policy's enabled model agents by the real client; `None` when it has none.

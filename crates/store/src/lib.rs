@@ -32,7 +32,9 @@ pub use lifecycle::{group_digits, BreakStatus, HumanAction, LastAction, UNDO_WIN
 pub use policies::PolicySave;
 pub use queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 pub use run_rows::PreparedRun;
-pub use sqlite::{default_path, head_of, verify_file, verify_file_expecting, verify_state, SqliteStore, StoreHistory, APPLICATION_ID, SCHEMA_VERSION};
+pub use sqlite::{
+    default_path, exchanges_dir, head_of, verify_file, verify_file_expecting, verify_state, SqliteStore, StoreHistory, APPLICATION_ID, SCHEMA_VERSION,
+};
 pub use stats::{ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, DeskStats, Efficiency, EfficiencyFilter, GroupStats, PersonActions, Proposal};
 
 /// The embedded default backend under its historical name.

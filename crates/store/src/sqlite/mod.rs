@@ -109,6 +109,26 @@ pub fn default_path() -> PathBuf {
     base.join("reconagent").join("reconagent.db")
 }
 
+/// Where model calls' requests and answers are kept for a database (see
+/// `reconagent_engine::llm::exchanges`): `<file>.llm` beside a database file; for a team database,
+/// which has no local file, `reconagent/team-llm` in the user's data directory.
+pub fn exchanges_dir(database_file: Option<&Path>) -> PathBuf {
+    let beside = |f: &Path| {
+        let mut name = f.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".llm");
+        f.with_file_name(name)
+    };
+    match database_file {
+        Some(f) if !crate::is_team_url(&f.to_string_lossy()) => beside(f),
+        _ => std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("reconagent")
+            .join("team-llm"),
+    }
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
