@@ -33,7 +33,7 @@ export const commands = {
 	 *  break's status after.
 	 */
 	decideProposal: (proposal: number, approve: boolean, reason: string) => typedError<BreakStatus, ApiError>(__TAURI_INVOKE("decide_proposal", { proposal, approve, reason })),
-	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto, ApiError>(__TAURI_INVOKE("efficiency", { query })),
+	efficiency: (query: StatsQuery_Deserialize) => typedError<EfficiencyDto_Serialize, ApiError>(__TAURI_INVOKE("efficiency", { query })),
 	desk: (query: StatsQuery_Deserialize) => typedError<DeskStats, ApiError>(__TAURI_INVOKE("desk", { query })),
 	auditLog: (query: AuditQuery_Deserialize) => typedError<AuditEntryDto[], ApiError>(__TAURI_INVOKE("audit_log", { query })),
 	verifyAudit: () => typedError<VerificationDto_Serialize, ApiError>(__TAURI_INVOKE("verify_audit")),
@@ -578,11 +578,26 @@ export type EditValue =
 { kind: "empty_map" };
 
 /**  Everything the dashboard shows. */
-export type EfficiencyDto = {
+export type EfficiencyDto = EfficiencyDto_Serialize | EfficiencyDto_Deserialize;
+
+/**  Everything the dashboard shows. */
+export type EfficiencyDto_Deserialize = {
 	/**  The headline figures. */
-	headline: HeadlineDto,
+	headline: HeadlineDto_Deserialize,
 	/**  Per mode, type and tier, in that order (tiers from LOW to CRITICAL). */
-	groups: GroupStatsDto[],
+	groups: GroupStatsDto_Deserialize[],
+	/**  Per checkpoint. */
+	checkpoints: CheckpointRate[],
+	/**  Per day and mode. */
+	per_day: DayCount[],
+};
+
+/**  Everything the dashboard shows. */
+export type EfficiencyDto_Serialize = {
+	/**  The headline figures. */
+	headline: HeadlineDto_Serialize,
+	/**  Per mode, type and tier, in that order (tiers from LOW to CRITICAL). */
+	groups: GroupStatsDto_Serialize[],
 	/**  Per checkpoint. */
 	checkpoints: CheckpointRate[],
 	/**  Per day and mode. */
@@ -726,7 +741,10 @@ export type FilterOptions = {
 };
 
 /**  One group (mode, type, tier) of runs on the dashboard. */
-export type GroupStatsDto = {
+export type GroupStatsDto = GroupStatsDto_Serialize | GroupStatsDto_Deserialize;
+
+/**  One group (mode, type, tier) of runs on the dashboard. */
+export type GroupStatsDto_Deserialize = {
 	/**  v1 or v2. */
 	mode: RunMode,
 	/**  The break type. */
@@ -747,6 +765,50 @@ export type GroupStatsDto = {
 	mean_modelled_ms: number | null,
 	/**  Mean modelled cost, USD to four places. */
 	mean_modelled_cost: string,
+	/**  Runs that asked a model (model-backed agents). */
+	llm_runs: number,
+	/**
+	 *  Mean measured cost of those runs' model calls (base currency, decimal text), from each
+	 *  response's usage; `None` when no run of the group asked a model.
+	 */
+	mean_measured_cost?: string | null,
+	/**  Runs that decided AUTO_RESOLVE. */
+	auto_resolve: number,
+	/**  Runs that decided HIL_REVIEW. */
+	hil_review: number,
+	/**  Runs that decided ESCALATE. */
+	escalate: number,
+};
+
+/**  One group (mode, type, tier) of runs on the dashboard. */
+export type GroupStatsDto_Serialize = {
+	/**  v1 or v2. */
+	mode: RunMode,
+	/**  The break type. */
+	break_type: string,
+	/**  The tier. */
+	tier: RiskTier,
+	/**  Runs in the group. */
+	runs: number,
+	/**  Mean agents started per run. */
+	agents_invoked: number | null,
+	/**  Mean agents planned per run. */
+	agents_planned: number | null,
+	/**  Share of runs a checkpoint ended early, 0 to 1. */
+	early_exit_rate: number | null,
+	/**  Mean real time. */
+	mean_wall_us: number | null,
+	/**  Mean modelled time (the seed's latency profile). */
+	mean_modelled_ms: number | null,
+	/**  Mean modelled cost, USD to four places. */
+	mean_modelled_cost: string,
+	/**  Runs that asked a model (model-backed agents). */
+	llm_runs: number,
+	/**
+	 *  Mean measured cost of those runs' model calls (base currency, decimal text), from each
+	 *  response's usage; `None` when no run of the group asked a model.
+	 */
+	mean_measured_cost: string | null,
 	/**  Runs that decided AUTO_RESOLVE. */
 	auto_resolve: number,
 	/**  Runs that decided HIL_REVIEW. */
@@ -759,7 +821,13 @@ export type GroupStatsDto = {
  *  The dashboard's headline figures over the runs in the range, computed here so the UI only
  *  shows them.
  */
-export type HeadlineDto = {
+export type HeadlineDto = HeadlineDto_Serialize | HeadlineDto_Deserialize;
+
+/**
+ *  The dashboard's headline figures over the runs in the range, computed here so the UI only
+ *  shows them.
+ */
+export type HeadlineDto_Deserialize = {
 	/**  v2 runs in the range. */
 	v2_runs: number,
 	/**  v1 runs in the range. */
@@ -781,6 +849,54 @@ export type HeadlineDto = {
 	v1_modelled_cost: string,
 	/**  False when no v1 run is in the range and the v1 figures are the model's. */
 	v1_measured: boolean,
+	/**  The policy's base currency, which measured costs are in. */
+	base_currency: string,
+	/**  v2 runs that asked a model. */
+	v2_llm_runs: number,
+	/**  Their mean measured model cost (base currency, decimal text); `None` without any. */
+	v2_measured_cost?: string | null,
+	/**  v1 runs that asked a model. */
+	v1_llm_runs: number,
+	/**  Their mean measured model cost; `None` without any. */
+	v1_measured_cost?: string | null,
+};
+
+/**
+ *  The dashboard's headline figures over the runs in the range, computed here so the UI only
+ *  shows them.
+ */
+export type HeadlineDto_Serialize = {
+	/**  v2 runs in the range. */
+	v2_runs: number,
+	/**  v1 runs in the range. */
+	v1_runs: number,
+	/**  Agents invoked per v2 run. */
+	agents_per_break: number | null,
+	/**  Share of v2 runs that a checkpoint ended early, 0 to 1. */
+	early_exit_rate: number | null,
+	/**  Whole milliseconds. */
+	v2_modelled_ms: number,
+	/**  USD, decimal. */
+	v2_modelled_cost: string,
+	/**
+	 *  The mean over the v1 runs in the range; with none, the model's figure for seven agents in
+	 *  sequence (see `v1_measured`).
+	 */
+	v1_modelled_ms: number,
+	/**  USD, decimal (as `v1_modelled_ms`). */
+	v1_modelled_cost: string,
+	/**  False when no v1 run is in the range and the v1 figures are the model's. */
+	v1_measured: boolean,
+	/**  The policy's base currency, which measured costs are in. */
+	base_currency: string,
+	/**  v2 runs that asked a model. */
+	v2_llm_runs: number,
+	/**  Their mean measured model cost (base currency, decimal text); `None` without any. */
+	v2_measured_cost: string | null,
+	/**  v1 runs that asked a model. */
+	v1_llm_runs: number,
+	/**  Their mean measured model cost; `None` without any. */
+	v1_measured_cost: string | null,
 };
 
 /**  What a person does to a break. */

@@ -29,8 +29,10 @@ impl Core {
         // The order every screen shows: by mode, type, then tier from LOW to CRITICAL.
         let mut groups: Vec<&reconagent_store::GroupStats> = e.groups.iter().collect();
         groups.sort_by(|a, b| (a.mode.as_str(), a.break_type.as_str(), a.tier).cmp(&(b.mode.as_str(), b.break_type.as_str(), b.tier)));
+        let mut headline = headline(&e.groups);
+        headline.base_currency = self.orchestrator().policies.classifier.base_currency.clone();
         Ok(EfficiencyDto {
-            headline: headline(&e.groups),
+            headline,
             groups: groups
                 .into_iter()
                 .map(|g| GroupStatsDto {
@@ -44,6 +46,8 @@ impl Core {
                     mean_wall_us: g.mean_wall_us,
                     mean_modelled_ms: g.mean_modelled_ms,
                     mean_modelled_cost: g.mean_modelled_cost.to_string(),
+                    llm_runs: i32::try_from(g.llm_runs).unwrap_or(i32::MAX),
+                    mean_measured_cost: g.mean_measured_cost.map(|c| c.normalize().to_string()),
                     auto_resolve: count(g, DecisionAction::AutoResolve),
                     hil_review: count(g, DecisionAction::HilReview),
                     escalate: count(g, DecisionAction::Escalate),
@@ -85,6 +89,8 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
         early_exits: f64,
         ms: f64,
         cost: Decimal,
+        llm_runs: u64,
+        measured: Decimal,
     }
     impl Totals {
         fn mean(&self, sum: f64) -> f64 {
@@ -107,7 +113,10 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
         t.early_exits += g.early_exit_rate * n;
         t.ms += g.mean_modelled_ms * n;
         t.cost += g.mean_modelled_cost * Decimal::from(g.runs);
+        t.llm_runs += g.llm_runs;
+        t.measured += g.mean_measured_cost.unwrap_or_default() * Decimal::from(g.llm_runs);
     }
+    let measured = |t: &Totals| (t.llm_runs > 0).then(|| (t.measured / Decimal::from(t.llm_runs)).round_dp(8).normalize().to_string());
     let v1_measured = v1.runs > 0;
     HeadlineDto {
         v2_runs: v2.runs as i32,
@@ -119,6 +128,11 @@ fn headline(groups: &[reconagent_store::GroupStats]) -> HeadlineDto {
         v1_modelled_ms: if v1_measured { v1.mean(v1.ms).round() as i32 } else { LatencyProfile::SEED.total_ms() as i32 },
         v1_modelled_cost: cost_text(if v1_measured { v1.mean_cost() } else { CostModel::SEED.total() }),
         v1_measured,
+        base_currency: String::new(),
+        v2_llm_runs: i32::try_from(v2.llm_runs).unwrap_or(i32::MAX),
+        v2_measured_cost: measured(&v2),
+        v1_llm_runs: i32::try_from(v1.llm_runs).unwrap_or(i32::MAX),
+        v1_measured_cost: measured(&v1),
     }
 }
 
@@ -138,6 +152,8 @@ mod tests {
             mean_wall_us: 10.0,
             mean_modelled_ms: ms,
             mean_modelled_cost: cost.parse().unwrap(),
+            llm_runs: 0,
+            mean_measured_cost: None,
             decisions: Default::default(),
         }
     }

@@ -20,6 +20,26 @@ fn the_app_runs_model_backed_agents_and_shows_each_call() {
     assert!(server.requests() > 100, "{} requests", server.requests());
     assert!(dir.path().join("app.db.llm").is_dir(), "exchanges kept beside the database");
 
+    // the dashboard: measured cost beside the modelled one, over the runs that asked a model
+    let e = core.efficiency(&reconagent_api::dto::StatsQuery { from: None, to: None, break_type: None }).unwrap();
+    let h = &e.headline;
+    assert!(h.v2_llm_runs > 50 && h.v2_llm_runs < 400, "{} of 400 runs asked a model", h.v2_llm_runs);
+    let measured: rust_decimal::Decimal = h.v2_measured_cost.as_deref().unwrap().parse().unwrap();
+    assert!(measured > rust_decimal::Decimal::ZERO && h.base_currency == "USD", "{measured} {}", h.base_currency);
+    // the break: each call, and its prompt and answer from the exchanges folder
+    let asked = core.queue(&reconagent_api::dto::QueueFilter { limit: 400, ..Default::default() }).unwrap();
+    let detail = asked
+        .rows
+        .iter()
+        .map(|r| core.break_detail(&r.break_id).unwrap())
+        .find(|d| d.runs.iter().any(|r| r.llm_calls.len() == 2))
+        .expect("a break whose run asked twice");
+    let run = detail.runs.iter().find(|r| r.llm_calls.len() == 2).unwrap();
+    assert!(run.measured_cost.is_some());
+    let ex = core.llm_exchange(&run.llm_calls[1].request_sha256).unwrap();
+    assert!(ex.system.contains("DECISIONING") && ex.user.starts_with("Evidence (JSON):") && ex.answer.contains("action"), "{ex:?}");
+    assert!(core.llm_exchange("not-a-hash").is_err());
+
     // a simulation runs the rules alone
     let before = server.requests();
     let file = core.policy_file().unwrap();

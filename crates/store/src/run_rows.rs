@@ -45,6 +45,8 @@ pub struct PreparedRun {
     pub(crate) graph_json: String,
     pub(crate) modelled_ms: i64,
     pub(crate) modelled_cost: String,
+    /// What the run's model calls cost, measured (decimal text); `None` when it asked no model.
+    pub(crate) measured_cost: Option<String>,
     pub(crate) deadline: Option<String>,
     /// The work queue the break waits in after this run (`ExecutionGraph::routed_queue`; none
     /// for a shadow run, which changes nothing about the break).
@@ -182,6 +184,7 @@ impl PreparedRun {
             graph_json,
             modelled_ms,
             modelled_cost,
+            measured_cost: (!g.llm_calls.is_empty()).then(|| g.llm_usage().cost.normalize().to_string()),
             deadline,
             queue,
             checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),

@@ -106,6 +106,10 @@ pub struct GroupStats {
     pub mean_modelled_ms: f64,
     /// Mean modelled cost with the seed's cost model (USD).
     pub mean_modelled_cost: Decimal,
+    /// Runs that asked a model (model-backed agents).
+    pub llm_runs: u64,
+    /// Mean measured cost of those runs' model calls (base currency); `None` without any.
+    pub mean_measured_cost: Option<Decimal>,
     /// decision -> count
     pub decisions: BTreeMap<DecisionAction, u64>,
 }
@@ -158,13 +162,22 @@ pub(crate) struct GroupSums(BTreeMap<GroupKey, GroupSum>);
 
 /// A group: mode, break type, tier.
 type GroupKey = (RunMode, String, RiskTier);
-/// Runs; agents invoked, planned, early exits, wall us, modelled ms; cost; runs per decision.
-type GroupSum = (u64, [i64; 5], Decimal, BTreeMap<DecisionAction, u64>);
+/// Runs; agents invoked, planned, early exits, wall us, modelled ms; cost; runs per decision;
+/// runs that asked a model and their measured cost.
+type GroupSum = (u64, [i64; 5], Decimal, BTreeMap<DecisionAction, u64>, (u64, Decimal));
 
 impl GroupSums {
     /// Adds `runs` runs that ended in `decision`; `sums` are runs, agents invoked, agents planned,
-    /// early exits, wall time (us) and modelled time (ms); `cost` their modelled cost, as text.
-    pub(crate) fn add(&mut self, key: (RunMode, String, RiskTier), decision: DecisionAction, sums: [i64; 6], cost: &str) -> crate::Result<()> {
+    /// early exits, wall time (us) and modelled time (ms); `cost` their modelled cost, as text;
+    /// `measured` how many asked a model and what those calls cost, as text.
+    pub(crate) fn add(
+        &mut self,
+        key: (RunMode, String, RiskTier),
+        decision: DecisionAction,
+        sums: [i64; 6],
+        cost: &str,
+        measured: (i64, &str),
+    ) -> crate::Result<()> {
         let s = self.0.entry(key).or_default();
         let runs = u64::try_from(sums[0]).map_err(|_| crate::StoreError::Invalid(format!("a negative run count {}", sums[0])))?;
         s.0 += runs;
@@ -174,6 +187,10 @@ impl GroupSums {
         let cost: Decimal = cost.parse().map_err(|e| crate::StoreError::Invalid(format!("modelled cost `{cost}`: {e}")))?;
         s.2 = s.2.checked_add(cost).ok_or_else(|| crate::StoreError::Invalid("modelled cost sum overflows".into()))?;
         *s.3.entry(decision).or_default() += runs;
+        let llm_runs = u64::try_from(measured.0).map_err(|_| crate::StoreError::Invalid(format!("a negative run count {}", measured.0)))?;
+        let m: Decimal = measured.1.parse().map_err(|e| crate::StoreError::Invalid(format!("measured cost `{}`: {e}", measured.1)))?;
+        s.4 .0 += llm_runs;
+        s.4 .1 = s.4 .1.checked_add(m).ok_or_else(|| crate::StoreError::Invalid("measured cost sum overflows".into()))?;
         Ok(())
     }
 
@@ -181,7 +198,7 @@ impl GroupSums {
     pub(crate) fn finish(self) -> Vec<GroupStats> {
         self.0
             .into_iter()
-            .map(|((mode, break_type, tier), (runs, [invoked, planned, early, wall, ms], cost, decisions))| {
+            .map(|((mode, break_type, tier), (runs, [invoked, planned, early, wall, ms], cost, decisions, (llm_runs, measured)))| {
                 let n = runs.max(1) as f64;
                 GroupStats {
                     mode,
@@ -194,6 +211,8 @@ impl GroupSums {
                     mean_wall_us: wall as f64 / n,
                     mean_modelled_ms: ms as f64 / n,
                     mean_modelled_cost: (cost / Decimal::from(runs.max(1))).round_dp(5),
+                    llm_runs,
+                    mean_measured_cost: (llm_runs > 0).then(|| (measured / Decimal::from(llm_runs)).round_dp(8)),
                     decisions,
                 }
             })

@@ -506,10 +506,40 @@ mod cases {
 
     pub fn efficiency_counts_every_run(h: &dyn Harness) -> R {
         let s = h.open();
-        let (_, graphs) = decided(&*s, 15)?;
+        let (bs, graphs) = decided(&*s, 15)?;
         let e = s.efficiency(&EfficiencyFilter::default())?;
         assert_eq!(e.groups.iter().map(|g| g.runs).sum::<u64>(), graphs.len() as u64);
         assert_eq!(e.per_day.iter().map(|d| d.runs).sum::<u64>(), graphs.len() as u64);
+        assert!(e.groups.iter().all(|g| g.llm_runs == 0 && g.mean_measured_cost.is_none()), "no run asked a model");
+
+        // Runs whose agents asked a model: their measured cost is summed exactly, per group.
+        let call = |cost: &str| reconagent_engine::llm::LlmCall {
+            agent: reconagent_engine::AgentKind::Decisioning,
+            model: "m".into(),
+            request_sha256: "0".repeat(64),
+            outcome: reconagent_engine::llm::LlmOutcome::Answered,
+            verdict: Some(reconagent_engine::llm::Verdict::Agreed),
+            rules_action: None,
+            prompt_tokens: 900,
+            completion_tokens: 60,
+            usage_estimated: false,
+            cost: cost.parse().expect("a decimal"),
+            latency_ms: 300,
+            attempts: 1,
+            note: None,
+            raw_answer: None,
+        };
+        let orch = orchestrator();
+        let mut shadow = [run(&orch, &bs[0], RunMode::V1), run(&orch, &bs[1], RunMode::V1)];
+        shadow[0].llm_calls = vec![call("0.00012345"), call("0.00000001")];
+        shadow[1].llm_calls = vec![call("0.00010000")];
+        s.record_runs(&shadow)?;
+        let e = s.efficiency(&EfficiencyFilter::default())?;
+        let v1: Vec<_> = e.groups.iter().filter(|g| g.mode == RunMode::V1).collect();
+        assert_eq!(v1.iter().map(|g| g.llm_runs).sum::<u64>(), 2);
+        let total: rust_decimal::Decimal = v1.iter().filter_map(|g| g.mean_measured_cost.map(|m| m * rust_decimal::Decimal::from(g.llm_runs))).sum();
+        assert_eq!(total, "0.00022346".parse::<rust_decimal::Decimal>()?, "{v1:?}");
+        assert!(s.verify()?.ok);
         Ok(())
     }
 

@@ -49,6 +49,12 @@ export function Dashboard() {
             <div className="panel"><b>{(100 * (h.early_exit_rate ?? 0)).toFixed(0)}%</b> exited early ({groupDigits(String(Math.round((h.early_exit_rate ?? 0) * h.v2_runs)))} of {groupDigits(String(h.v2_runs))})</div>
             <div className="panel">modelled <b>{groupDigits(String(h.v2_modelled_ms))} ms</b> vs v1 {groupDigits(String(h.v1_modelled_ms))} ms</div>
             <div className="panel">modelled cost <b>${h.v2_modelled_cost}</b> vs v1 ${h.v1_modelled_cost} per break</div>
+            {h.v2_llm_runs + h.v1_llm_runs > 0 && (
+              <div className="panel" data-testid="measured-cost">
+                model calls, measured: <b>{h.v2_measured_cost ?? "–"} {h.base_currency}</b> per v2 run that asked a model ({groupDigits(String(h.v2_llm_runs))})
+                {h.v1_llm_runs > 0 && <> vs v1 {h.v1_measured_cost} {h.base_currency} ({groupDigits(String(h.v1_llm_runs))})</>}
+              </div>
+            )}
             {!h.v1_measured && <div className="panel muted" data-testid="v1-modelled">v1: the model's seven agents in sequence (no v1 run in this range)</div>}
           </div>
           <div className="grid2">

@@ -41,6 +41,11 @@ pub struct GroupStatsDto {
     pub mean_modelled_ms: f64,
     /// Mean modelled cost, USD to four places.
     pub mean_modelled_cost: String,
+    /// Runs that asked a model (model-backed agents).
+    pub llm_runs: i32,
+    /// Mean measured cost of those runs' model calls (base currency, decimal text), from each
+    /// response's usage; `None` when no run of the group asked a model.
+    pub mean_measured_cost: Option<String>,
     /// Runs that decided AUTO_RESOLVE.
     pub auto_resolve: i32,
     /// Runs that decided HIL_REVIEW.
@@ -81,6 +86,16 @@ pub struct HeadlineDto {
     pub v1_modelled_cost: String,
     /// False when no v1 run is in the range and the v1 figures are the model's.
     pub v1_measured: bool,
+    /// The policy's base currency, which measured costs are in.
+    pub base_currency: String,
+    /// v2 runs that asked a model.
+    pub v2_llm_runs: i32,
+    /// Their mean measured model cost (base currency, decimal text); `None` without any.
+    pub v2_measured_cost: Option<String>,
+    /// v1 runs that asked a model.
+    pub v1_llm_runs: i32,
+    /// Their mean measured model cost; `None` without any.
+    pub v1_measured_cost: Option<String>,
 }
 
 /// Everything the dashboard shows.

@@ -24,13 +24,14 @@ pub use store::PgStore;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
 /// once released, as the embedded store's.
-const MIGRATIONS: [(&str, &str); 6] = [
+const MIGRATIONS: [(&str, &str); 7] = [
     ("0001_team_chain", include_str!("migrations/0001_team_chain.sql")),
     ("0002_team_store", include_str!("migrations/0002_team_store.sql")),
     ("0003_undo", include_str!("migrations/0003_undo.sql")),
     ("0004_audit_by_break", include_str!("migrations/0004_audit_by_break.sql")),
     ("0005_work_queues", include_str!("migrations/0005_work_queues.sql")),
     ("0006_tier_and_priority_sorts", include_str!("migrations/0006_tier_and_priority_sorts.sql")),
+    ("0007_measured_cost", include_str!("migrations/0007_measured_cost.sql")),
 ];
 
 /// The team schema version this build writes.

@@ -761,8 +761,9 @@ impl AuditStore for PgStore {
         Ok(())
     }
 
-    /// Aggregated over the runs in SQL (exact decimal sums); the embedded store's per-day
-    /// rollups are not kept here yet.
+    /// Aggregated over the runs in SQL (exact decimal sums; a run's measured model cost is set
+    /// from its graph by team schema 7's trigger); the embedded store's per-day rollups are not
+    /// kept here yet.
     fn efficiency(&self, f: &EfficiencyFilter) -> Result<Efficiency> {
         let (lo, hi) = bounds(f);
         let ty = f.break_type.clone();
@@ -773,7 +774,8 @@ impl AuditStore for PgStore {
         for r in client.query(
             &format!(
                 "SELECT mode, break_type, tier, decision, count(*), sum(agents_invoked)::bigint, sum(agents_planned)::bigint, count(early_exit),
-                        sum(wall_us)::bigint, sum(modelled_ms)::bigint, sum(modelled_cost)::text
+                        sum(wall_us)::bigint, sum(modelled_ms)::bigint, sum(modelled_cost)::text,
+                        count(measured_cost), coalesce(sum(measured_cost), 0)::text
                  FROM recon.runs WHERE {} GROUP BY 1, 2, 3, 4",
                 within("")
             ),
@@ -784,6 +786,7 @@ impl AuditStore for PgStore {
                 typed(r.get(3), "decision", DecisionAction::parse)?,
                 [r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9)],
                 r.get(10),
+                (r.get(11), r.get::<_, &str>(12)),
             )?;
         }
         let checkpoints = client

@@ -179,18 +179,20 @@ impl AuditStore for SqliteStore {
         let ty = f.break_type.clone();
         let groups = {
             let mut stmt = conn.prepare_cached(
-                "SELECT mode, break_type, tier, decision, runs, agents_invoked, agents_planned, early_exits, wall_us, modelled_ms, modelled_cost
+                "SELECT mode, break_type, tier, decision, runs, agents_invoked, agents_planned, early_exits, wall_us, modelled_ms, modelled_cost,
+                        llm_runs, measured_cost
                  FROM run_rollup WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR break_type = ?3)",
             )?;
             let mut rows = stmt.query(params![lo, hi, ty])?;
             let mut sums = crate::stats::GroupSums::default();
             while let Some(r) = rows.next()? {
-                let cost: String = r.get(10)?;
+                let (cost, measured): (String, String) = (r.get(10)?, r.get(12)?);
                 sums.add(
                     (typed(r, 0, "mode", RunMode::parse)?, r.get(1)?, typed(r, 2, "tier", RiskTier::parse)?),
                     typed(r, 3, "decision", DecisionAction::parse)?,
                     [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
                     &cost,
+                    (r.get(11)?, &measured),
                 )?;
             }
             sums.finish()

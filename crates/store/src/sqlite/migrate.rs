@@ -13,7 +13,7 @@ pub const APPLICATION_ID: i32 = 0x5243_4E41;
 /// cannot do exactly (decimal sums); such a step reads only columns its version froze.
 type Step = Option<fn(&Connection) -> Result<()>>;
 
-const MIGRATIONS: [(&str, &str, Step); 8] = [
+const MIGRATIONS: [(&str, &str, Step); 9] = [
     ("0001_initial", include_str!("migrations/0001_initial.sql"), None),
     ("0002_checkpoints_and_similar", include_str!("migrations/0002_checkpoints_and_similar.sql"), None),
     ("0003_similar_indexes_partial", include_str!("migrations/0003_similar_indexes_partial.sql"), None),
@@ -22,6 +22,7 @@ const MIGRATIONS: [(&str, &str, Step); 8] = [
     ("0006_counters_without_triggers", include_str!("migrations/0006_counters_without_triggers.sql"), None),
     ("0007_audit_by_break", include_str!("migrations/0007_audit_by_break.sql"), None),
     ("0008_work_queues", include_str!("migrations/0008_work_queues.sql"), None),
+    ("0009_measured_cost", include_str!("migrations/0009_measured_cost.sql"), None),
 ];
 
 /// The schema version this build writes.

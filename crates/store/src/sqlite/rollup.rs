@@ -28,6 +28,9 @@ struct Sums {
     wall_us: i64,
     modelled_ms: i64,
     modelled_cost: Decimal,
+    /// Runs that asked a model, and what their calls cost (schema 9).
+    llm_runs: i64,
+    measured_cost: Decimal,
 }
 
 /// What a chunk of runs adds to the rollups, gathered in memory then written once per group.
@@ -49,6 +52,10 @@ impl Rollup {
         s.wall_us += r.wall_us;
         s.modelled_ms += r.modelled_ms;
         s.modelled_cost = add_cost(s.modelled_cost, &r.modelled_cost)?;
+        if let Some(m) = &r.measured_cost {
+            s.llm_runs += 1;
+            s.measured_cost = add_cost(s.measured_cost, m)?;
+        }
         for (id, after, fired, _) in &r.checkpoints {
             let c = self.checkpoints.entry((day.clone(), r.break_type.clone(), id.clone(), (*after).into())).or_default();
             c.0 += 1;
@@ -89,6 +96,21 @@ impl Rollup {
                 total.normalize().to_string()
             ])?;
         }
+        // Schema 9's columns, written only for groups with model calls: the schema-5 backfill,
+        // which reads only columns frozen by then, never has any.
+        // (prepared only when needed: the schema-5 file lacks the columns)
+        if self.groups.values().any(|s| s.llm_runs > 0) {
+            let mut measured_of =
+                tx.prepare_cached("SELECT measured_cost FROM run_rollup WHERE day = ?1 AND mode = ?2 AND break_type = ?3 AND tier = ?4 AND decision = ?5")?;
+            let mut measured = tx.prepare_cached(
+                "UPDATE run_rollup SET llm_runs = llm_runs + ?6, measured_cost = ?7 WHERE day = ?1 AND mode = ?2 AND break_type = ?3 AND tier = ?4 AND decision = ?5",
+            )?;
+            for ((day, mode, ty, tier, decision), s) in self.groups.iter().filter(|(_, s)| s.llm_runs > 0) {
+                let before: String = measured_of.query_row(params![day, mode, ty, tier, decision], |r| r.get(0))?;
+                let total = add_cost(s.measured_cost, &before)?;
+                measured.execute(params![day, mode, ty, tier, decision, s.llm_runs, total.normalize().to_string()])?;
+            }
+        }
         let mut checkpoint = tx.prepare_cached(
             "INSERT INTO checkpoint_rollup (day, break_type, checkpoint_id, after_agent, evaluated, fired) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (day, break_type, checkpoint_id, after_agent) DO UPDATE SET evaluated = evaluated + excluded.evaluated, fired = fired + excluded.fired",
@@ -126,6 +148,8 @@ pub(super) fn backfill(tx: &Connection) -> Result<()> {
                     wall_us: r.get(9)?,
                     modelled_ms: r.get(10)?,
                     modelled_cost: cost,
+                    llm_runs: 0,
+                    measured_cost: Decimal::ZERO,
                 },
             );
         }
