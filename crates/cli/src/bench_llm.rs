@@ -75,7 +75,7 @@ fn run(orch: &Orchestrator, mode: RunMode) -> Result<(Vec<ExecutionGraph>, f64, 
 pub(crate) fn run_suite(report: &mut Value) -> Result<()> {
     let server = FakeServer::start(MODEL_LATENCY_MS)?;
     let dir = tempfile::tempdir()?;
-    let path = write(dir.path(), BUNDLED_POLICIES, &llm_section(&server.base_url(), "bench-model", "", 10_000, 1));
+    let path = write(dir.path(), BUNDLED_POLICIES, &llm_section(&server.base_url(), "bench-model", "  max_calls_in_flight: 64\n", 10_000, 1));
     let set = PolicySet::load_file(&path).map_err(|e| anyhow!("{e}"))?;
     let base = set.classifier.base_currency.clone();
     let orch = Orchestrator::new(Arc::new(set), Arc::new(ReferenceData::bundled()));

@@ -318,3 +318,22 @@ fn a_missing_api_key_is_a_clear_error() {
     assert!(e.contains("RECONAGENT_TEST_KEY_THAT_IS_NOT_SET"), "{e}");
     let _ = MemoryExchanges::default().get("x");
 }
+
+#[test]
+fn calls_in_flight_stay_under_the_policys_limit_across_a_batch() {
+    let server = FakeServer::start(40).unwrap();
+    let s = setup(&server, "gpt-test", "  max_calls_in_flight: 3\n", 10_000, 0);
+    let breaks = deciding_breaks(40);
+    let mut opts = reconagent_engine::orchestrate::BatchOptions::new(RunMode::V2, sample_as_of());
+    opts.concurrency = 40;
+    let n = breaks.len();
+    let mut graphs = Vec::new();
+    rt().block_on(s.orch.process_batch(breaks, n, &opts, |g| graphs.push(g), |_| {}));
+    assert_eq!(graphs.len(), n);
+    assert!(server.requests() >= 40, "{} requests", server.requests());
+    assert_eq!(server.max_in_flight(), 3, "the limit is used and never exceeded");
+    // a limit outside 1..1024 is refused with its line
+    let bad = llm_section("http://127.0.0.1:9/v1", "gpt-test", "  max_calls_in_flight: 0\n", 1000, 0);
+    let e = PolicySet::load(&format!("{BUNDLED_POLICIES}{bad}"), "p.yaml").unwrap_err().to_string();
+    assert!(e.contains("llm.max_calls_in_flight") && e.contains("from 1 to 1024"), "{e}");
+}

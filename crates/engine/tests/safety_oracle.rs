@@ -390,6 +390,7 @@ fn scripted_llm(pattern: ModelAnswer, decide: ModelAnswer, per_break: Option<Dec
         prices: [("scripted".to_string(), Price { prompt: Decimal::ONE, completion: Decimal::TWO })].into_iter().collect(),
         budgets: Budgets { per_break, ..Budgets::default() },
         tokens_per_minute: None,
+        max_calls_in_flight: 8,
         agents: vec![agent(AgentKind::Pattern), agent(AgentKind::Decisioning)],
     };
     let mut rt = reconagent_engine::llm::agent::LlmRuntime::new(

@@ -55,6 +55,8 @@ struct Shared {
     behaviours: Mutex<HashMap<String, Behaviour>>,
     per_model: Mutex<HashMap<String, usize>>,
     requests: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
     latency_ms: AtomicUsize,
     stop: AtomicBool,
     /// The last request bodies, newest last (at most 64).
@@ -76,6 +78,8 @@ impl FakeServer {
             behaviours: Mutex::default(),
             per_model: Mutex::default(),
             requests: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             latency_ms: AtomicUsize::new(latency_ms as usize),
             stop: AtomicBool::new(false),
             bodies: Mutex::default(),
@@ -111,6 +115,11 @@ impl FakeServer {
     /// Requests received so far (every one, answered or not).
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// The most chat requests it was answering at the same moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// The most recent request bodies (at most 64), oldest first.
@@ -183,43 +192,46 @@ fn serve(conn: TcpStream, s: &Shared) {
             *n += 1;
             *n
         };
+        let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        s.max_in_flight.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(s.latency_ms.load(Ordering::SeqCst) as u64));
-        let ok = match behaviour {
-            Behaviour::Throttle { times, retry_after_s } if nth <= times => respond(
-                &mut out,
-                429,
-                &[("Retry-After", retry_after_s.to_string())],
-                &json!({"error": {"message": "rate limited", "type": "rate_limit"}}).to_string(),
-            ),
-            Behaviour::ServerError { times } if nth <= times => respond(&mut out, 500, &[], &json!({"error": {"message": "internal error"}}).to_string()),
-            Behaviour::Hang => {
-                std::thread::sleep(Duration::from_secs(600));
-                return;
-            }
-            Behaviour::SlowBody { byte_every_ms } => {
-                let text = completion(&req, &model, answer(&req, false), true).to_string();
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", text.len());
-                if out.write_all(head.as_bytes()).is_err() {
-                    return;
-                }
-                for b in text.as_bytes() {
-                    std::thread::sleep(Duration::from_millis(byte_every_ms));
-                    if out.write_all(&[*b]).and_then(|_| out.flush()).is_err() {
-                        return;
-                    }
-                }
-                Ok(())
-            }
-            Behaviour::InvalidJson => respond(&mut out, 200, &[], &completion(&req, &model, "Sure! The break looks fine to me.".into(), true).to_string()),
-            Behaviour::WrongShape => respond(&mut out, 200, &[], &completion(&req, &model, json!({"verdict": "ok"}).to_string(), true).to_string()),
-            Behaviour::MissingUsage => respond(&mut out, 200, &[], &completion(&req, &model, answer(&req, false), false).to_string()),
-            Behaviour::AlwaysAutoResolve => respond(&mut out, 200, &[], &completion(&req, &model, answer_forced(&req, "AUTO_RESOLVE"), true).to_string()),
-            Behaviour::AlwaysEscalate => respond(&mut out, 200, &[], &completion(&req, &model, answer_forced(&req, "ESCALATE"), true).to_string()),
-            _ => respond(&mut out, 200, &[], &completion(&req, &model, answer(&req, false), true).to_string()),
-        };
+        let ok = answer_once(&mut out, &req, &model, behaviour, nth);
+        s.in_flight.fetch_sub(1, Ordering::SeqCst);
         if ok.is_err() {
             return;
         }
+    }
+}
+
+/// Answers one request as `behaviour` says (the `nth` of its model). An error closes the
+/// connection (a hang ends that way too, after ten minutes).
+fn answer_once(out: &mut TcpStream, req: &Value, model: &str, behaviour: Behaviour, nth: usize) -> std::io::Result<()> {
+    let ok = |content: String, usage: bool| completion(req, model, content, usage).to_string();
+    match behaviour {
+        Behaviour::Throttle { times, retry_after_s } if nth <= times => {
+            respond(out, 429, &[("Retry-After", retry_after_s.to_string())], &json!({"error": {"message": "rate limited", "type": "rate_limit"}}).to_string())
+        }
+        Behaviour::ServerError { times } if nth <= times => respond(out, 500, &[], &json!({"error": {"message": "internal error"}}).to_string()),
+        Behaviour::Hang => {
+            std::thread::sleep(Duration::from_secs(600));
+            Err(std::io::Error::other("hung up"))
+        }
+        Behaviour::SlowBody { byte_every_ms } => {
+            let text = ok(answer(req, false), true);
+            out.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", text.len()).as_bytes())?;
+            for b in text.as_bytes() {
+                std::thread::sleep(Duration::from_millis(byte_every_ms));
+                out.write_all(&[*b])?;
+                out.flush()?;
+            }
+            Ok(())
+        }
+        Behaviour::InvalidJson => respond(out, 200, &[], &ok("Sure! The break looks fine to me.".into(), true)),
+        Behaviour::WrongShape => respond(out, 200, &[], &ok(json!({"verdict": "ok"}).to_string(), true)),
+        Behaviour::MissingUsage => respond(out, 200, &[], &ok(answer(req, false), false)),
+        Behaviour::AlwaysAutoResolve => respond(out, 200, &[], &ok(answer_forced(req, "AUTO_RESOLVE"), true)),
+        Behaviour::AlwaysEscalate => respond(out, 200, &[], &ok(answer_forced(req, "ESCALATE"), true)),
+        _ => respond(out, 200, &[], &ok(answer(req, false), true)),
     }
 }
 

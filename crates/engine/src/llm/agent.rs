@@ -43,6 +43,9 @@ pub struct LlmRuntime {
     pub pseudonym_key: String,
     /// Every call of this runtime so far, summed.
     pub usage: Arc<std::sync::Mutex<super::Usage>>,
+    /// At most `max_calls_in_flight` HTTP calls at once (a permit is held for the call and
+    /// its retries).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// Records a call on the run and in the runtime's sums.
@@ -59,7 +62,19 @@ impl LlmRuntime {
         let day_spent = exchanges.spent_on(chrono::Utc::now().date_naive());
         let budget = Arc::new(BudgetTracker::new(config.budgets, day_spent));
         let tpm = config.tokens_per_minute.map(|n| Arc::new(TokensPerMinute::new(n)));
-        LlmRuntime { config, transport, exchanges, budget, tpm, replay: false, use_cache: true, pseudonym_key: String::new(), usage: Default::default() }
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(config.max_calls_in_flight.max(1) as usize));
+        LlmRuntime {
+            config,
+            transport,
+            exchanges,
+            budget,
+            tpm,
+            replay: false,
+            use_cache: true,
+            pseudonym_key: String::new(),
+            usage: Default::default(),
+            in_flight,
+        }
     }
 
     /// What this runtime's calls used and cost so far.
@@ -167,6 +182,7 @@ async fn ask(cfg: &LlmAgentConfig, price: Price, prompt: &str, rt: &LlmRuntime, 
     if let Some(t) = &rt.tpm {
         t.acquire(est + u64::from(cfg.max_tokens)).await;
     }
+    let permit = rt.in_flight.clone().acquire_owned().await.map_err(|_| AgentError::Failed("the model call limit was closed".into()))?;
     // If the run stops waiting (an early exit cancels this agent), the call is still recorded,
     // at its reserved worst case; the thread below settles the budget at the measured cost and
     // keeps a valid answer for the cache whether or not anyone waits for it.
@@ -175,6 +191,8 @@ async fn ask(cfg: &LlmAgentConfig, price: Price, prompt: &str, rt: &LlmRuntime, 
     let (timeout, retries, model) = (Duration::from_millis(cfg.timeout_ms), cfg.retries, cfg.model.clone());
     let sent = body.clone();
     let res = tokio::task::spawn_blocking(move || {
+        // the permit lives as long as the HTTP call, even if the run stops waiting for it
+        let _permit = permit;
         let res = client::call(&*transport, &sent, timeout, retries, est);
         let cost = match &res.result {
             Ok(a) => price.cost(a.prompt_tokens, a.completion_tokens).unwrap_or(worst),

@@ -95,8 +95,13 @@ pub struct LlmConfig {
     pub prices: HashMap<String, Price>,
     pub budgets: Budgets,
     pub tokens_per_minute: Option<u64>,
+    /// Model calls in flight at once across a batch (a provider's concurrency limit).
+    pub max_calls_in_flight: u32,
     pub agents: Vec<LlmAgentConfig>,
 }
+
+/// The default of `llm.max_calls_in_flight`.
+pub const DEFAULT_CALLS_IN_FLIGHT: u32 = 8;
 
 impl LlmConfig {
     /// The enabled model-backed agents.

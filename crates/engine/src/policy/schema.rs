@@ -170,6 +170,9 @@ pub struct LlmSpec {
     pub budgets: Option<Spanned<BudgetSpec>>,
     #[serde(default)]
     pub tokens_per_minute: Option<Spanned<u64>>,
+    /// Model calls in flight at once, across a batch (default 8).
+    #[serde(default)]
+    pub max_calls_in_flight: Option<Spanned<u32>>,
     /// agent name -> its model settings
     pub agents: IndexMap<String, Spanned<LlmAgentSpec>>,
 }

@@ -176,6 +176,14 @@ fn llm(spec: &Spanned<super::schema::LlmSpec>, plans: &HashMap<(String, RiskTier
     if let Some(t) = s.tokens_per_minute.as_ref().filter(|t| t.value == 0) {
         c.error("llm.tokens_per_minute", at(t), "tokens_per_minute must be at least 1 (leave it out for no limit)");
     }
+    let max_calls_in_flight = match &s.max_calls_in_flight {
+        None => crate::llm::DEFAULT_CALLS_IN_FLIGHT,
+        Some(m) if (1..=1024).contains(&m.value) => m.value,
+        Some(m) => {
+            c.error("llm.max_calls_in_flight", at(m), format!("max_calls_in_flight must be from 1 to 1024, not {}", m.value));
+            crate::llm::DEFAULT_CALLS_IN_FLIGHT
+        }
+    };
     let mut agents = Vec::new();
     for (name, a) in &s.agents {
         let path = format!("llm.agents.{name}");
@@ -268,6 +276,7 @@ fn llm(spec: &Spanned<super::schema::LlmSpec>, plans: &HashMap<(String, RiskTier
         prices,
         budgets,
         tokens_per_minute: s.tokens_per_minute.as_ref().map(|t| t.value),
+        max_calls_in_flight,
         agents,
     }
 }
