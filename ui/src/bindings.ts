@@ -1098,6 +1098,8 @@ export type LlmOutline_Deserialize = {
 	pseudonymise: boolean,
 	budgets: BudgetsOutline_Deserialize,
 	tokens_per_minute?: number | null,
+	/**  As written; `None` means the default (8). */
+	max_calls_in_flight?: number | null,
 	prices: PriceOutline[],
 	agents: LlmAgentOutline_Deserialize[],
 };
@@ -1109,6 +1111,8 @@ export type LlmOutline_Serialize = {
 	pseudonymise: boolean,
 	budgets: BudgetsOutline_Serialize,
 	tokens_per_minute: number | null,
+	/**  As written; `None` means the default (8). */
+	max_calls_in_flight: number | null,
 	prices: PriceOutline[],
 	agents: LlmAgentOutline_Serialize[],
 };

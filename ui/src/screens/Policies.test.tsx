@@ -200,7 +200,7 @@ const last = <T,>(xs: T[]): T | undefined => xs[xs.length - 1];
 test("the Models tab edits an agent's backend and model, shows Rust's error on the field, and offers the prompt file's hash", async () => {
   const llm = {
     endpoint: "http://127.0.0.1:11434/v1", api_key_env: null, pseudonymise: true,
-    budgets: { per_break: "0.01", per_batch: null, per_day: null }, tokens_per_minute: null,
+    budgets: { per_break: "0.01", per_batch: null, per_day: null }, tokens_per_minute: null, max_calls_in_flight: null,
     prices: [{ model: "gpt-4o-mini", prompt: "0.15", completion: "0.60" }],
     agents: [{ agent: "DECISIONING", backend: "builtin", model: "gpt-4o-mini", max_tokens: 400, timeout_ms: 30000, retries: 2, prompt: "prompts/decisioning.v1.md", prompt_sha256: "a".repeat(64), prompt_file_sha256: "b".repeat(64) }],
   };
@@ -227,6 +227,12 @@ test("the Models tab edits an agent's backend and model, shows Rust's error on t
   fireEvent.focus(model);
   fireEvent.change(model, { target: { value: "gpt-9" } });
   await waitFor(() => expect(screen.getByTestId("field-error").textContent).toContain("no price for model `gpt-9`"));
+  const tpm = screen.getByLabelText("tokens per minute");
+  fireEvent.focus(tpm);
+  fireEvent.change(tpm, { target: { value: "90000" } });
+  await waitFor(() => expect(last(edits)?.some((e) => e.path === "llm.tokens_per_minute" && e.value.value === "90000")).toBe(true));
+  fireEvent.change(tpm, { target: { value: "" } });
+  await waitFor(() => expect(last(edits)?.some((e) => e.path === "llm.tokens_per_minute" && (e as unknown as { op: string }).op === "remove")).toBe(true));
   fireEvent.click(screen.getByTestId("use-file-hash-DECISIONING"));
   await waitFor(() => expect(last(last(edits) ?? [])).toEqual({ op: "set", path: "llm.agents.DECISIONING.prompt_sha256", value: { kind: "text", value: "b".repeat(64) } }));
 });

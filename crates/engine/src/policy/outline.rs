@@ -125,6 +125,8 @@ pub struct LlmOutline {
     pub pseudonymise: bool,
     pub budgets: BudgetsOutline,
     pub tokens_per_minute: Option<i32>,
+    /// As written; `None` means the default (8).
+    pub max_calls_in_flight: Option<i32>,
     pub prices: Vec<PriceOutline>,
     pub agents: Vec<LlmAgentOutline>,
 }
@@ -283,6 +285,7 @@ pub fn outline(text: &str, file: &str) -> Result<Outline, PolicyErrors> {
                 pseudonymise: l.pseudonymise,
                 budgets: BudgetsOutline { per_break: dec(b.per_break), per_batch: dec(b.per_batch), per_day: dec(b.per_day) },
                 tokens_per_minute: l.tokens_per_minute.as_ref().map(|t| t.value.min(i32::MAX as u64) as i32),
+                max_calls_in_flight: l.max_calls_in_flight.as_ref().map(|m| m.value.min(i32::MAX as u32) as i32),
                 prices: l
                     .prices
                     .iter()

@@ -1,5 +1,5 @@
 import type { PolicyDraft, PolicyEdit } from "../../api";
-import { num, set, text } from "../policyEdits";
+import { num, remove, set, text } from "../policyEdits";
 import { FieldIssues, Input } from "./fields";
 
 /** The `llm` section: which agents ask a model, where, for how much, with which prompt. Every
@@ -71,6 +71,18 @@ export function ModelsForm({ draft, onEdit }: { draft: PolicyDraft; onEdit: (e: 
         {budget("per_batch", "per batch")}
         {budget("per_day", "per day")}
         {issues("llm.budgets")}
+        <h3>Pace</h3>
+        <label className="field inline">
+          calls in flight
+          <Input type="number" value={m.max_calls_in_flight ?? 8} style={{ width: 70 }} aria-label="calls in flight" onValue={(v) => onEdit(set("llm.max_calls_in_flight", num(v)))} />
+          {issues("llm.max_calls_in_flight")}
+        </label>
+        <label className="field inline">
+          tokens per minute
+          <Input type="number" value={m.tokens_per_minute ?? ""} style={{ width: 90 }} aria-label="tokens per minute" onValue={(v) => onEdit(v.trim() === "" ? remove("llm.tokens_per_minute") : set("llm.tokens_per_minute", num(v)))} />
+          <span className="muted">empty: no limit</span>
+          {issues("llm.tokens_per_minute")}
+        </label>
         <h3>Prices per million tokens</h3>
         {m.prices.map((p) => (
           <div key={p.model} className="toolbar">
