@@ -656,6 +656,16 @@ fn a_reviewer_reads_what_the_model_said_and_what_it_cost() -> TestResult {
     assert!(exchange.contains("CP-"), "the evidence sent carries pseudonyms");
     s.script("document.querySelector('[data-testid=model-calls]').scrollIntoView()");
     screenshot(&shots, "14-model-calls");
+
+    // The dashboard labels the measured cost beside the modelled figures; Policies shows the
+    // models' settings as the file has them.
+    s.click("[data-testid=nav-dashboard]");
+    s.wait_text("[data-testid=measured-cost]", "measured", 30);
+    screenshot(&shots, "14c-dashboard-measured-cost");
+    s.click("[data-testid=nav-policies]");
+    s.click("[data-testid=tab-models]");
+    s.wait("[data-testid=model-agent-DECISIONING]", 30);
+    screenshot(&shots, "14d-policies-models");
     Ok(())
 }
 

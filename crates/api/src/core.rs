@@ -42,13 +42,11 @@ pub struct Core {
 /// (requests and answers kept beside the database file, or in the user's data directory for a
 /// team database: [`reconagent_store::exchanges_dir`]), else the built-in agents, with why the models cannot run (an API key not set).
 pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconagent_engine::agents::AgentSet, Option<String>) {
-    use reconagent_engine::llm::{agent::LlmRuntime, exchanges::DirExchanges};
     let builtin = reconagent_engine::agents::AgentSet::builtin();
-    let Some(cfg) = policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return (builtin, None) };
-    let exchanges = DirExchanges::new(reconagent_store::exchanges_dir(store.database_file()));
-    let attached = LlmRuntime::http(cfg, Arc::new(exchanges)).and_then(|rt| builtin.clone().with_llm(Arc::new(rt)));
-    match attached {
-        Ok(agents) => (agents, None),
+    let exchanges = Arc::new(reconagent_engine::llm::exchanges::DirExchanges::new(reconagent_store::exchanges_dir(store.database_file())));
+    match reconagent_engine::llm::agent::attach(builtin.clone(), policies, exchanges, false) {
+        Ok(Some((agents, _))) => (agents, None),
+        Ok(None) => (builtin, None),
         Err(e) => (builtin, Some(format!("the policy's model-backed agents cannot run, so the built-in agents decide alone: {e}"))),
     }
 }

@@ -19,12 +19,10 @@ pub(crate) fn exchanges_for(db: Option<&Path>) -> DirExchanges {
 
 /// Backs the policy's enabled model agents by the real client; `None` when it has none.
 pub(crate) fn attach(orch: Orchestrator, exchanges: DirExchanges, replay: bool) -> Result<(Orchestrator, Option<Arc<LlmRuntime>>)> {
-    let Some(cfg) = orch.policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return Ok((orch, None)) };
-    let mut rt = LlmRuntime::http(cfg, Arc::new(exchanges)).map_err(|e| anyhow!(e))?;
-    rt.replay = replay;
-    let rt = Arc::new(rt);
-    let agents = orch.agents.clone().with_llm(rt.clone()).map_err(|e| anyhow!(e))?;
-    Ok((orch.with_agents(agents), Some(rt)))
+    match reconagent_engine::llm::agent::attach(orch.agents.clone(), &orch.policies, Arc::new(exchanges), replay).map_err(|e| anyhow!(e))? {
+        Some((agents, rt)) => Ok((orch.with_agents(agents), Some(rt))),
+        None => Ok((orch, None)),
+    }
 }
 
 /// One line on what the model calls used and cost (measured from each response's `usage`).

@@ -104,6 +104,25 @@ impl LlmRuntime {
     }
 }
 
+/// Backs `agents` by the policy's enabled model agents over the real client ([`LlmRuntime::http`]),
+/// their exchanges kept in `exchanges`: the new agents and their runtime, or `None` when the
+/// policy asks no model. What the CLI and the app both call.
+///
+/// # Errors
+/// The API key's variable is not set, or a prompt was not read.
+pub fn attach(
+    agents: crate::agents::AgentSet,
+    policies: &crate::policy::PolicySet,
+    exchanges: Arc<dyn ExchangeStore>,
+    replay: bool,
+) -> Result<Option<(crate::agents::AgentSet, Arc<LlmRuntime>)>, String> {
+    let Some(cfg) = policies.llm.clone().filter(|c| c.enabled().next().is_some()) else { return Ok(None) };
+    let mut rt = LlmRuntime::http(cfg, exchanges)?;
+    rt.replay = replay;
+    let rt = Arc::new(rt);
+    Ok(Some((agents.with_llm(rt.clone())?, rt)))
+}
+
 /// One model-backed agent over its built-in counterpart.
 pub struct LlmAgent {
     pub cfg: LlmAgentConfig,

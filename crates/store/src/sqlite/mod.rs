@@ -102,30 +102,25 @@ pub fn default_path() -> PathBuf {
     if let Some(p) = std::env::var_os("RECONAGENT_DB") {
         return PathBuf::from(p);
     }
-    let base = std::env::var_os("XDG_DATA_HOME")
+    data_dir().join("reconagent.db")
+}
+
+/// `~/.local/share/reconagent` (`$XDG_DATA_HOME/reconagent` when set).
+fn data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("reconagent").join("reconagent.db")
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("reconagent")
 }
 
 /// Where model calls' requests and answers are kept for a database (see
 /// `reconagent_engine::llm::exchanges`): `<file>.llm` beside a database file; for a team database,
 /// which has no local file, `reconagent/team-llm` in the user's data directory.
 pub fn exchanges_dir(database_file: Option<&Path>) -> PathBuf {
-    let beside = |f: &Path| {
-        let mut name = f.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".llm");
-        f.with_file_name(name)
-    };
     match database_file {
-        Some(f) if !crate::is_team_url(&f.to_string_lossy()) => beside(f),
-        _ => std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("reconagent")
-            .join("team-llm"),
+        Some(f) if !crate::is_team_url(&f.to_string_lossy()) => reconagent_engine::llm::exchanges::DirExchanges::beside(f).dir().to_path_buf(),
+        _ => data_dir().join("team-llm"),
     }
 }
 
