@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the desktop app needs to build (and, with --e2e, to be
 # driven in a virtual screen), when they are missing, and PostgreSQL, whose server the team-store
-# tests start on a free local port. Safe to run again.
+# tests start on a free local port, and the OS keyring's pieces: libdbus to build the Secret
+# Service client, GNOME Keyring and a session bus for the tests that store secrets in a real one.
+# Safe to run again.
 set -euo pipefail
-pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev postgresql)
+pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev postgresql libdbus-1-dev dbus gnome-keyring)
 [ "${1:-}" = "--e2e" ] && pkgs+=(webkit2gtk-driver xvfb dbus-x11 imagemagick)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -38,6 +38,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             policies::policy_history,
             policies::policy_version_diff,
             policies::policy_restore,
+            policies::llm_key_source,
+            policies::llm_key_store,
             database::database_problem,
             database::start_new_database,
         ])

@@ -31,7 +31,7 @@ export type PolicySave = B.PolicySaveDto_Serialize;
 export type PolicyOutline = B.Outline_Serialize;
 export type PlanOutline = B.PlanOutline_Serialize;
 export type DiffLine = B.DiffLine_Serialize;
-export type { DatabaseProblem } from "./bindings";
+export type { DatabaseProblem, KeySource } from "./bindings";
 
 export class ApiFailure extends Error {
   code: ApiError["code"];
@@ -57,6 +57,8 @@ export const api = {
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
   llmExchange: (requestSha256: string) => unwrap(commands.llmExchange(requestSha256)),
+  llmKeySource: (variable: string | null) => unwrap(commands.llmKeySource(variable)),
+  llmKeyStore: (variable: string, key: string) => unwrap(commands.llmKeyStore(variable, key)),
   importFile: (path: string) => unwrap(commands.importFile(path)),
   loadSample: () => unwrap(commands.loadSample()),
   process: (ids: string[], mode: B.RunMode, rerunWaiting = false) => unwrap(commands.process(ids, mode, rerunWaiting)),

@@ -46,6 +46,10 @@ export const commands = {
 	policyHistory: () => typedError<PolicySaveDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_history")),
 	policyVersionDiff: (from: string, to: string) => typedError<DiffLine_Serialize[], ApiError>(__TAURI_INVOKE("policy_version_diff", { from, to })),
 	policyRestore: (hash: string, loadedHash: string, note: string) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_restore", { hash, loadedHash, note })),
+	/**  Where the model endpoint's key for the variable `var` would come from (never the key). */
+	llmKeySource: (variable: string | null) => typedError<KeySource, ApiError>(__TAURI_INVOKE("llm_key_source", { variable })),
+	/**  Stores the model endpoint's key in the OS keyring (`llm:VAR`); the agents use it at once. */
+	llmKeyStore: (variable: string, key: string) => typedError<KeySource, ApiError>(__TAURI_INVOKE("llm_key_store", { variable, key })),
 	/**  Why the database is not open, if it is not. */
 	databaseProblem: () => typedError<DatabaseProblem | null, ApiError>(__TAURI_INVOKE("database_problem")),
 	/**  Opens a new database at the offered path (never the refused one) and returns its path. */
@@ -953,6 +957,17 @@ export type ImportSummary = {
 	/**  Rejected rows (the first thousand; then one line counting the rest). */
 	errors: RowErrorDto[],
 };
+
+/**  Where a model endpoint's key would come from, for the screens (never the key itself). */
+export type KeySource = 
+/**  The policy names no key (a local endpoint that needs none). */
+{ kind: "NotNeeded" } | 
+/**  The environment variable is set. */
+{ kind: "Environment" } | 
+/**  The keyring holds it (`llm:VAR`). */
+{ kind: "Keyring" } | 
+/**  Neither: why, in words. */
+{ kind: "Missing"; detail: string };
 
 /**  One model-backed agent's settings as written. */
 export type LlmAgentOutline = LlmAgentOutline_Serialize | LlmAgentOutline_Deserialize;

@@ -10,6 +10,8 @@ pub use reconagent_engine::policy::edit::{DiffLine, EditValue, PolicyEdit};
 pub use reconagent_engine::policy::outline::Outline as PolicyOutline;
 use reconagent_engine::policy::outline::{outline, Outline};
 use reconagent_engine::policy::{PolicyError, PolicySet};
+/// Where a model endpoint's key comes from (the engine's type, shown as is).
+pub use reconagent_engine::secrets::KeySource;
 use reconagent_engine::simulate::{simulate, GroupDelta, SideTotals};
 use reconagent_engine::DecisionAction;
 use serde::Serialize;
@@ -274,6 +276,34 @@ impl Core {
         let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
         *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
         Ok(save.into())
+    }
+
+    /// Where the model endpoint's key for `var` (the policy's `llm.api_key_env`) would come
+    /// from: the environment, the OS keyring, or neither and why. Never the key.
+    pub fn llm_key_source(&self, var: Option<&str>) -> reconagent_engine::secrets::KeySource {
+        reconagent_engine::secrets::llm_key_source(var.map(str::trim).filter(|v| !v.is_empty()))
+    }
+
+    /// Stores `key` in the OS keyring as `llm:VAR`, then backs the policy in force by it at
+    /// once (its model agents run when the key was what they lacked). Returns where the key
+    /// now comes from (the environment still wins when the variable is set).
+    ///
+    /// # Errors
+    /// `Invalid` for a variable name that is not one or an empty key; `Io` when the keyring
+    /// refused or cannot be reached (no desktop session).
+    pub fn llm_key_store(&self, var: &str, key: &str) -> ApiResult<reconagent_engine::secrets::KeySource> {
+        use reconagent_engine::secrets::{self, Secret};
+        let secret = Secret::parse(&format!("llm:{}", var.trim())).map_err(|e| ApiError::new(ErrorCode::Invalid, e))?;
+        if key.trim().is_empty() {
+            return Err(ApiError::new(ErrorCode::Invalid, "type the key to store"));
+        }
+        secrets::store(&secret, key.trim()).map_err(|e| ApiError::new(ErrorCode::Io, e))?;
+        let set = self.orchestrator().policies.clone();
+        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
+        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
+        *orch = orch.clone().with_agents(agents);
+        Ok(secrets::llm_key_source(Some(var.trim())))
     }
 
     /// Saves and versions first used without a save, newest first.

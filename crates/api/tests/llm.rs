@@ -57,6 +57,19 @@ fn a_policy_whose_models_cannot_run_says_why_and_the_rules_decide() {
     let problem = core.policy_file().unwrap().problem.unwrap_or_default();
     assert!(problem.contains("RECONAGENT_TEST_UNSET_KEY") && problem.contains("built-in agents decide alone"), "{problem}");
     assert_eq!(core.process(&[], RunMode::V2, |_| {}).unwrap().processed, 400);
+    // The screen asks where the key would come from: neither place, and why.
+    use reconagent_api::policies::KeySource;
+    match core.llm_key_source(Some("RECONAGENT_TEST_UNSET_KEY")) {
+        KeySource::Missing(why) => assert!(why.contains("reconagent secret set llm:RECONAGENT_TEST_UNSET_KEY"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(core.llm_key_source(None), KeySource::NotNeeded);
+    assert_eq!(core.llm_key_source(Some("PATH")), KeySource::Environment);
+    // Storing refuses what is not a variable's name or not a key, before the keyring is asked.
+    let e = core.llm_key_store("not a name", "sk-1").unwrap_err();
+    assert!(e.message.contains("names no secret"), "{}", e.message);
+    let e = core.llm_key_store("RECONAGENT_TEST_UNSET_KEY", "  ").unwrap_err();
+    assert_eq!(e.message, "type the key to store");
 }
 
 /// What the Models tab does: adds the settings switched off (the shipped prompts are beside the

@@ -140,6 +140,13 @@ enum Command {
         #[command(subcommand)]
         command: TeamCommand,
     },
+    /// Secrets kept in the OS keyring (the desktop's Secret Service), never in a file: a model
+    /// endpoint's API key (`llm:VARIABLE`, the policy's `llm.api_key_env`) or a team database
+    /// password (its URL, `postgres://USER@HOST:PORT/DB`, without the password).
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -212,6 +219,17 @@ enum TeamCommand {
         #[arg(long)]
         db: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Store a secret: typed at the prompt (not shown), or read from standard input when it is
+    /// not a terminal (its first line).
+    Set { name: String },
+    /// Say whether the keyring holds the secret (never its value).
+    Status { name: String },
+    /// Remove the secret from the keyring.
+    Delete { name: String },
 }
 
 #[derive(Subcommand)]
@@ -418,6 +436,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}: {name} may log in as {}", team.location(), roles.join(", "));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Secret { command } => secret(command),
         Command::Audit { command: AuditCommand::Verify { db, since_checkpoint: true, .. } } => stored::verify_since_checkpoint(db.as_deref()),
         Command::Audit { command: AuditCommand::Verify { db, expect, .. } } => stored::verify(db.as_deref(), expect.as_deref()),
         Command::Audit { command: AuditCommand::Head { db } } => stored::head(db.as_deref()),
@@ -529,4 +548,79 @@ fn print_run(graphs: &[ExecutionGraph]) {
         *by_action.entry(g.decision.action.as_str()).or_insert(0) += 1;
     }
     println!("decisions: {}", by_action.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+}
+
+/// `llm:VAR`, `postgres:USER@HOST:PORT/DB`, or a PostgreSQL URL or key=value string.
+fn secret_named(name: &str) -> Result<reconagent_engine::secrets::Secret> {
+    use reconagent_engine::secrets::Secret;
+    if name.starts_with("postgres://") || name.starts_with("postgresql://") || name.contains("host=") || name.contains("user=") {
+        if name.contains("password=") || reconagent_store::postgres::redact(name) != name {
+            anyhow::bail!("the address carries a password: give it without one; the password is asked for separately");
+        }
+        return Ok(reconagent_store::postgres::password_secret_of(name)?);
+    }
+    Secret::parse(name).map_err(|e| anyhow::anyhow!(e))
+}
+
+fn secret(command: SecretCommand) -> Result<ExitCode> {
+    use reconagent_engine::secrets;
+    match command {
+        SecretCommand::Set { name } => {
+            let secret = secret_named(&name)?;
+            let value = read_secret(&format!("{secret}: "))?;
+            secrets::store(&secret, &value).map_err(|e| anyhow::anyhow!(e))?;
+            println!("stored in the OS keyring: {secret}");
+        }
+        SecretCommand::Status { name } => {
+            let secret = secret_named(&name)?;
+            match secrets::read(&secret).map_err(|e| anyhow::anyhow!(e))? {
+                Some(_) => println!("{secret}: stored in the OS keyring"),
+                None => {
+                    println!("{secret}: not in the OS keyring");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        SecretCommand::Delete { name } => {
+            let secret = secret_named(&name)?;
+            if secrets::forget(&secret).map_err(|e| anyhow::anyhow!(e))? {
+                println!("removed from the OS keyring: {secret}");
+            } else {
+                println!("{secret}: not in the OS keyring (nothing removed)");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A secret from the terminal with echo off, or standard input's first line when it is not one.
+fn read_secret(prompt: &str) -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        // SAFETY: tcgetattr/tcsetattr on standard input with a termios it filled in.
+        let saved = unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                anyhow::bail!("cannot read the terminal's settings to hide the secret");
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(0, libc::TCSANOW, &t);
+            saved
+        };
+        let read = stdin.lock().read_line(&mut line);
+        // SAFETY: restores the settings read above.
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &saved) };
+        eprintln!();
+        read?;
+    } else {
+        stdin.lock().read_line(&mut line)?;
+    }
+    let value = line.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(!value.is_empty(), "no secret was given");
+    Ok(value)
 }

@@ -22,6 +22,7 @@ pub mod policy;
 pub mod refdata;
 pub mod safety;
 pub mod sample;
+pub mod secrets;
 pub mod simulate;
 
 pub use model::*;

@@ -61,6 +61,9 @@ struct Shared {
     stop: AtomicBool,
     /// The last request bodies, newest last (at most 64).
     bodies: Mutex<Vec<Value>>,
+    /// When set, a request without `Authorization: Bearer <key>` gets 401.
+    key: Mutex<Option<String>>,
+    unauthorized: AtomicUsize,
 }
 
 /// A running server; stops when dropped.
@@ -83,6 +86,8 @@ impl FakeServer {
             latency_ms: AtomicUsize::new(latency_ms as usize),
             stop: AtomicBool::new(false),
             bodies: Mutex::default(),
+            key: Mutex::default(),
+            unauthorized: AtomicUsize::new(0),
         });
         let s = shared.clone();
         std::thread::Builder::new().name("llm-fake".into()).spawn(move || {
@@ -122,6 +127,17 @@ impl FakeServer {
         self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
+    /// From now on, answers only requests that carry `Authorization: Bearer key` (others get
+    /// 401, as a real endpoint does).
+    pub fn require_key(&self, key: &str) {
+        *self.shared.key.lock().unwrap_or_else(|p| p.into_inner()) = Some(key.to_string());
+    }
+
+    /// Requests refused for a missing or wrong key.
+    pub fn unauthorized(&self) -> usize {
+        self.shared.unauthorized.load(Ordering::SeqCst)
+    }
+
     /// The most recent request bodies (at most 64), oldest first.
     pub fn bodies(&self) -> Vec<Value> {
         self.shared.bodies.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -149,6 +165,7 @@ fn serve(conn: TcpStream, s: &Shared) {
         let mut parts = line.split_whitespace();
         let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
         let mut length = 0usize;
+        let mut bearer = None;
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).unwrap_or(0) == 0 {
@@ -161,6 +178,8 @@ fn serve(conn: TcpStream, s: &Shared) {
             if let Some((k, v)) = h.split_once(':') {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().unwrap_or(0);
+                } else if k.eq_ignore_ascii_case("authorization") {
+                    bearer = v.trim().strip_prefix("Bearer ").map(str::to_string);
                 }
             }
         }
@@ -171,6 +190,12 @@ fn serve(conn: TcpStream, s: &Shared) {
         s.requests.fetch_add(1, Ordering::SeqCst);
         if method != "POST" || !path.ends_with("/chat/completions") {
             let _ = respond(&mut out, 404, &[], &json!({"error": {"message": format!("no route {method} {path}")}}).to_string());
+            continue;
+        }
+        let wanted = s.key.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if wanted.is_some() && bearer != wanted {
+            s.unauthorized.fetch_add(1, Ordering::SeqCst);
+            let _ = respond(&mut out, 401, &[], &json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}).to_string());
             continue;
         }
         let Ok(req) = serde_json::from_slice::<Value>(&body) else {
@@ -239,6 +264,7 @@ fn respond(out: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         429 => "Too Many Requests",
         _ => "Internal Server Error",

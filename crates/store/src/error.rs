@@ -55,7 +55,15 @@ impl From<postgres::Error> for StoreError {
                 StoreError::IllegalTransition { id, from: field("from"), action: field("action"), allowed: field("allowed") }
             }
             Some(db) => StoreError::Team { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
-            None => StoreError::Team { message: e.to_string(), code: None },
+            // The client's own errors say what in their source ("invalid configuration:
+            // password missing", "error connecting to server: Connection refused").
+            None => {
+                let mut message = e.to_string();
+                if let Some(source) = std::error::Error::source(&e) {
+                    message.push_str(&format!(": {source}"));
+                }
+                StoreError::Team { message, code: None }
+            }
         }
     }
 }

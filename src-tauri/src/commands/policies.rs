@@ -68,3 +68,17 @@ pub async fn policy_restore(app: AppHandle, core: State<'_, AppCore>, hash: Stri
     let _ = DataChanged { what: "policies".into() }.emit(&app);
     Ok(saved)
 }
+
+/// Where the model endpoint's key for the variable `var` would come from (never the key).
+#[tauri::command]
+#[specta::specta]
+pub async fn llm_key_source(core: State<'_, AppCore>, variable: Option<String>) -> ApiResult<reconagent_api::policies::KeySource> {
+    blocking(&core, move |c| Ok(c.llm_key_source(variable.as_deref()))).await
+}
+
+/// Stores the model endpoint's key in the OS keyring (`llm:VAR`); the agents use it at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn llm_key_store(core: State<'_, AppCore>, variable: String, key: String) -> ApiResult<reconagent_api::policies::KeySource> {
+    blocking(&core, move |c| c.llm_key_store(&variable, &key)).await
+}

@@ -262,3 +262,39 @@ test("without an llm section the Models tab says no model is asked and can add t
   expect(final.find((e) => e.path === "llm.agents.DECISIONING.backend")?.value).toEqual({ kind: "text", value: "builtin" });
   expect(final.find((e) => e.path === "llm.agents.DECISIONING.prompt_sha256")?.value).toEqual({ kind: "text", value: "c".repeat(64) });
 });
+
+test("the Models tab says where the API key comes from and stores one in the OS keyring, never showing it", async () => {
+  const llm = {
+    endpoint: "https://api.openai.com/v1", api_key_env: "OPENAI_API_KEY", pseudonymise: true,
+    budgets: { per_break: "0.01", per_batch: null, per_day: null }, tokens_per_minute: null, max_calls_in_flight: null,
+    prices: [{ model: "gpt-4o-mini", prompt: "0.15", completion: "0.60" }], agents: [],
+  };
+  const withLlm = { ...outline, llm, shipped_prompts: [] };
+  const stored: unknown[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), outline: withLlm }, in_force_version: "h-8", problem: null };
+    if (cmd === "llm_key_source") {
+      expect(args).toEqual({ variable: "OPENAI_API_KEY" });
+      return { kind: "Missing", detail: "the model endpoint needs an API key: set the environment variable OPENAI_API_KEY (llm.api_key_env), or store it in the OS keyring; the keyring holds none" };
+    }
+    if (cmd === "policy_check") return { ...draft("original"), outline: withLlm };
+    if (cmd === "llm_key_store") {
+      stored.push(args);
+      return { kind: "Keyring" };
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  fireEvent.click(await screen.findByTestId("tab-models"));
+  await waitFor(() => expect(screen.getByTestId("api-key-source").textContent).toContain("the keyring holds none"));
+  const field = screen.getByLabelText("api key") as HTMLInputElement;
+  expect(field.type).toBe("password");
+  expect((screen.getByTestId("store-api-key") as HTMLButtonElement).disabled).toBe(true);
+  fireEvent.change(field, { target: { value: "sk-secret-123" } });
+  fireEvent.click(screen.getByTestId("store-api-key"));
+  await waitFor(() => expect(screen.getByTestId("api-key-source").textContent).toBe("Key: stored in the OS keyring (llm:OPENAI_API_KEY)."));
+  expect(stored).toEqual([{ variable: "OPENAI_API_KEY", key: "sk-secret-123" }]);
+  expect(field.value).toBe("");
+  expect(document.body.textContent).not.toContain("sk-secret");
+});

@@ -85,16 +85,15 @@ impl LlmRuntime {
 
 impl LlmRuntime {
     /// The real client for the policy's endpoint. The API key comes from the environment
-    /// variable the policy names (`llm.api_key_env`), never from a file; pseudonyms are keyed by
+    /// variable the policy names (`llm.api_key_env`) or, when it is not set, from the OS keyring's
+    /// `llm:VAR` entry ([`crate::secrets::llm_key`]), never from a file; pseudonyms are keyed by
     /// `RECONAGENT_PSEUDONYM_KEY` when set.
     ///
     /// # Errors
-    /// The policy names a key variable that is not set.
+    /// The policy names a key that neither the environment nor the keyring holds.
     pub fn http(config: Arc<LlmConfig>, exchanges: Arc<dyn ExchangeStore>) -> Result<LlmRuntime, String> {
         let key = match &config.api_key_env {
-            Some(var) => {
-                Some(std::env::var(var).map_err(|_| format!("the model endpoint needs an API key: set the environment variable {var} (llm.api_key_env)"))?)
-            }
+            Some(var) => Some(crate::secrets::llm_key(var)?.0),
             None => None,
         };
         let transport = Arc::new(client::HttpTransport::new(&config.endpoint, key));

@@ -16,7 +16,7 @@
 use crate::audit::{canonical_json, ChainCheck, EventKind, Verification};
 use crate::error::{Result, StoreError};
 use crate::stats::AuditRow;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 mod state;
 mod store;
@@ -66,18 +66,113 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How this build reaches a team database: the parsed address and, when the address has no
+/// password and the server asks for one, the OS keyring's `postgres:USER@HOST:PORT/DB` entry
+/// ([`password_secret`]; `reconagent secret set URL` or the app's connect screen stores it), so a
+/// password need never be written in a file or on a command line. The keyring is asked at most
+/// once per connector; every connection (the store's, its history lookups', its listener's and
+/// their reconnections) reuses the answer. TLS is not offered yet: use it on loopback or a
+/// trusted network only.
+#[derive(Clone)]
+pub struct Connector {
+    config: postgres::Config,
+    /// Where, without the password.
+    pub location: String,
+    /// The keyring's answer once asked: the password, or why there was none.
+    from_keyring: Arc<OnceLock<std::result::Result<String, String>>>,
+}
+
+impl Connector {
+    /// Parses `url`.
+    ///
+    /// # Errors
+    /// Not a PostgreSQL address.
+    pub fn new(url: &str) -> Result<Connector> {
+        let location = redact(url);
+        let config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Open { path: location.clone(), message: format!("not a PostgreSQL address: {}", StoreError::from(e)) })?;
+        Ok(Connector { config, location, from_keyring: Arc::default() })
+    }
+
+    /// A new connection: first as the address says; when the server asks for a password the
+    /// address lacks, again with the keyring's.
+    ///
+    /// # Errors
+    /// The server refused or could not be reached: the message names where (no password) and,
+    /// when the server asked for a password, why the keyring had none.
+    pub fn connect(&self) -> Result<postgres::Client> {
+        let refused = |e: postgres::Error, note: Option<&str>| {
+            let mut message = StoreError::from(e).to_string();
+            if let Some(note) = note {
+                message.push_str(&format!(" ({note})"));
+            }
+            StoreError::Open { path: self.location.clone(), message }
+        };
+        let asks_password = |e: &postgres::Error| std::error::Error::source(e).is_some_and(|s| s.to_string() == "password missing");
+        if self.config.get_password().is_some() {
+            return self.config.connect(postgres::NoTls).map_err(|e| refused(e, None));
+        }
+        if let Some(Ok(password)) = self.from_keyring.get() {
+            let mut config = self.config.clone();
+            config.password(password.as_str());
+            return config.connect(postgres::NoTls).map_err(|e| refused(e, Some("with the OS keyring's password")));
+        }
+        match self.config.connect(postgres::NoTls) {
+            Ok(client) => Ok(client),
+            Err(e) if asks_password(&e) => {
+                let answer = self.from_keyring.get_or_init(|| match password_secret(&self.config) {
+                    None => Err("the address names no user, so the keyring was not asked".to_string()),
+                    Some(secret) => match reconagent_engine::secrets::read(&secret) {
+                        Ok(Some(p)) => Ok(p),
+                        Ok(None) => Err(format!("the OS keyring holds no password for {secret}: `reconagent secret set` stores one")),
+                        Err(why) => Err(why),
+                    },
+                });
+                match answer {
+                    Ok(_) => self.connect(),
+                    Err(why) => Err(refused(e, Some(why))),
+                }
+            }
+            Err(e) => Err(refused(e, None)),
+        }
+    }
+}
+
+/// The keyring entry that holds the password of the person `config` logs in as: user, first
+/// host, first port (default 5432) and database (default: the user's name). `None` without a user.
+pub fn password_secret(config: &postgres::Config) -> Option<reconagent_engine::secrets::Secret> {
+    let user = config.get_user()?.to_string();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let dbname = config.get_dbname().unwrap_or(&user).to_string();
+    Some(reconagent_engine::secrets::Secret::DbPassword { user, host, port, dbname })
+}
+
+/// [`password_secret`] of a URL or key=value string.
+///
+/// # Errors
+/// Not a PostgreSQL address, or one without a user.
+pub fn password_secret_of(url: &str) -> Result<reconagent_engine::secrets::Secret> {
+    let config: postgres::Config =
+        url.parse().map_err(|e| StoreError::Invalid(format!("{}: not a PostgreSQL address: {}", redact(url), StoreError::from(e))))?;
+    password_secret(&config).ok_or_else(|| StoreError::Invalid(format!("{}: names no user (postgres://USER@HOST:PORT/DB)", redact(url))))
+}
+
 impl TeamDb {
-    /// Connects to `url` (`postgres://user@host:port/db` or a key=value string). TLS is not
-    /// offered yet: use it on loopback or a trusted network only.
+    /// Connects to `url` (`postgres://user@host:port/db` or a key=value string); see
+    /// [`Connector`] for where the password comes from.
     ///
     /// # Errors
     /// The server refused the connection or could not be reached; the message names where,
-    /// without the password.
+    /// without the password, and why the keyring gave none when it was asked.
     pub fn connect(url: &str) -> Result<TeamDb> {
-        let location = redact(url);
-        let client = postgres::Client::connect(url, postgres::NoTls)
-            .map_err(|e| StoreError::Open { path: location.clone(), message: StoreError::from(e).to_string() })?;
-        Ok(TeamDb { client: Mutex::new(client), location })
+        let connector = Connector::new(url)?;
+        let client = connector.connect()?;
+        Ok(TeamDb { client: Mutex::new(client), location: connector.location })
     }
 
     /// Where the data is, without the password.

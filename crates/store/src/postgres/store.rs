@@ -5,7 +5,7 @@
 //! (a break's columns, a run's rows and payload) exactly as the embedded store does, so both
 //! backends hash and show the same text.
 
-use super::{chain_from, redact, TEAM_SCHEMA_VERSION};
+use super::{chain_from, TEAM_SCHEMA_VERSION};
 use crate::anchor;
 use crate::audit::{canonical_json, ChainCheck, Verification};
 use crate::backend::{AuditStore, Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
@@ -39,7 +39,7 @@ type Client = Arc<Mutex<postgres::Client>>;
 pub struct PgStore {
     client: Client,
     /// As given (it may hold a password): for the history lookup's own connection; never shown.
-    url: String,
+    connector: super::Connector,
     location: String,
     actor: String,
 }
@@ -252,9 +252,9 @@ impl PgStore {
     /// The server cannot be reached or refused the login (the message names the server
     /// without the password), or the schema is missing, older or newer.
     pub fn connect(url: &str) -> Result<PgStore> {
-        let location = redact(url);
-        let mut client = postgres::Client::connect(url, postgres::NoTls)
-            .map_err(|e| StoreError::Open { path: location.clone(), message: StoreError::from(e).to_string() })?;
+        let connector = super::Connector::new(url)?;
+        let location = connector.location.clone();
+        let mut client = connector.connect()?;
         let version: Option<i32> = client
             .query_one("SELECT CASE WHEN to_regclass('public.reconagent_migrations') IS NULL THEN NULL ELSE 0 END", &[])
             .map_err(StoreError::from)?
@@ -275,7 +275,7 @@ impl PgStore {
             });
         }
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
-        Ok(PgStore { client: Arc::new(Mutex::new(client)), url: url.to_string(), location, actor })
+        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
@@ -434,7 +434,7 @@ impl RunStore for PgStore {
     }
 
     fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
-        Ok(Arc::new(PgHistory::open(&self.url)?))
+        Ok(Arc::new(PgHistory::open(&self.connector)?))
     }
 }
 
@@ -451,8 +451,8 @@ struct PgHistory {
 type Question = (SimilarQuery, std::sync::mpsc::SyncSender<std::result::Result<HistorySummary, String>>);
 
 impl PgHistory {
-    fn open(url: &str) -> Result<PgHistory> {
-        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    fn open(connector: &super::Connector) -> Result<PgHistory> {
+        let mut client = connector.connect()?;
         let lookups = Lookups::prepare(&mut client)?;
         let (ask, questions) = std::sync::mpsc::channel::<Question>();
         std::thread::Builder::new().name("pg-history".into()).spawn(move || {
@@ -924,8 +924,8 @@ impl Backend for PgStore {
     /// its own; the notices of a quarter of a second are passed on together. A lost connection
     /// is opened again every few seconds.
     fn watch(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
-        let url = self.url.clone();
-        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        let connector = self.connector.clone();
+        let mut client = connector.connect()?;
         client.batch_execute("LISTEN recon_changed")?;
         std::thread::Builder::new().name("pg-listen".into()).spawn(move || loop {
             use postgres::fallible_iterator::FallibleIterator;
@@ -951,7 +951,7 @@ impl Backend for PgStore {
                 Ok(kinds) => on_change(kinds),
                 Err(()) => loop {
                     std::thread::sleep(std::time::Duration::from_secs(3));
-                    if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+                    if let Ok(mut c) = connector.connect() {
                         if c.batch_execute("LISTEN recon_changed").is_ok() {
                             client = c;
                             // Whatever happened while deaf: say something changed.

@@ -102,6 +102,21 @@ impl PgCluster {
         pg
     }
 
+    /// From now on every login over TCP but the superuser's needs its password (SCRAM), as on
+    /// a real team server; `passwords` are set first.
+    #[allow(dead_code)]
+    pub fn require_passwords(&self, passwords: &[(&str, &str)]) {
+        let mut admin = self.admin();
+        for (role, password) in passwords {
+            admin.batch_execute(&format!("ALTER ROLE {role} PASSWORD '{password}'")).expect("the password is set");
+        }
+        let hba = self.dir.path().join("data").join("pg_hba.conf");
+        let text = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
+        std::fs::write(&hba, text).expect("pg_hba.conf is written");
+        self.run("pg_ctl", &["-D", &self.dir.path().join("data").to_string_lossy(), "reload"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+
     #[allow(dead_code)]
     pub fn dir(&self) -> &Path {
         self.dir.path()

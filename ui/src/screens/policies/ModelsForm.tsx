@@ -1,4 +1,5 @@
-import type { PolicyDraft, PolicyEdit } from "../../api";
+import { useEffect, useState } from "react";
+import { api, ApiFailure, type KeySource, type PolicyDraft, type PolicyEdit } from "../../api";
 import { num, remove, set, text } from "../policyEdits";
 import { FieldIssues, Input } from "./fields";
 
@@ -59,9 +60,10 @@ export function ModelsForm({ draft, onEdit }: { draft: PolicyDraft; onEdit: (e: 
         <label className="field inline">
           API key variable
           <Input value={m.api_key_env ?? ""} style={{ width: 200 }} aria-label="api key variable" onValue={(v) => onEdit(set("llm.api_key_env", text(v)))} />
-          <span className="muted">the environment variable that holds the key; never the key</span>
+          <span className="muted">the environment variable that holds the key, else the OS keyring; never the key</span>
           {issues("llm.api_key_env")}
         </label>
+        <ApiKey variable={m.api_key_env ?? null} />
         <label className="field inline">
           <input type="checkbox" checked={m.pseudonymise} aria-label="pseudonymise" onChange={(e) => onEdit(set("llm.pseudonymise", { kind: "bool", value: e.target.checked }))} />
           replace counterparty and account names with pseudonyms before sending
@@ -144,6 +146,56 @@ export function ModelsForm({ draft, onEdit }: { draft: PolicyDraft; onEdit: (e: 
         })}
         {issues("llm.agents")}
       </div>
+    </div>
+  );
+}
+
+/** Where the key comes from (Rust asks the environment and the OS keyring; the key itself never
+ * reaches this screen), and a field to store one in the keyring. */
+function ApiKey({ variable }: { variable: string | null }) {
+  const [source, setSource] = useState<KeySource | null>(null);
+  const [key, setKey] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    api.llmKeySource(variable).then((s) => live && setSource(s), (e: ApiFailure) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [variable]);
+  if (!variable || !source || source.kind === "NotNeeded") return null;
+  const store = () => {
+    setError(null);
+    api.llmKeyStore(variable, key).then(
+      (s) => {
+        setSource(s);
+        setKey("");
+      },
+      (e: ApiFailure) => setError(e.message),
+    );
+  };
+  return (
+    <div className="field" data-testid="api-key">
+      <span data-testid="api-key-source">
+        {source.kind === "Environment" && <>Key: from the environment variable {variable}.</>}
+        {source.kind === "Keyring" && <>Key: stored in the OS keyring (llm:{variable}).</>}
+        {source.kind === "Missing" && <span className="error">{source.detail}</span>}
+      </span>
+      <div className="toolbar">
+        <input
+          type="password"
+          autoComplete="off"
+          value={key}
+          aria-label="api key"
+          placeholder={source.kind === "Keyring" ? "replace the stored key" : "paste the key"}
+          onChange={(e) => setKey(e.target.value)}
+        />
+        <button data-testid="store-api-key" disabled={key.trim() === ""} onClick={store}>
+          Store the key in the OS keyring
+        </button>
+      </div>
+      {error && <div className="error" role="alert">{error}</div>}
     </div>
   );
 }
