@@ -66,40 +66,153 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// How this build reaches a team database: the parsed address and, when the address has no
-/// password and the server asks for one, the OS keyring's `postgres:USER@HOST:PORT/DB` entry
-/// ([`password_secret`]; `reconagent secret set URL` or the app's connect screen stores it), so a
-/// password need never be written in a file or on a command line. The keyring is asked at most
-/// once per connector; every connection (the store's, its history lookups', its listener's and
-/// their reconnections) reuses the answer. TLS is not offered yet: use it on loopback or a
-/// trusted network only.
+/// How the connection to a team database is protected: libpq's `sslmode` names and meanings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Never TLS.
+    Disable,
+    /// TLS when the server offers it, the certificate not checked (libpq's default).
+    Prefer,
+    /// TLS or no connection; the certificate not checked (encryption against eavesdropping only).
+    Require,
+    /// TLS with a certificate signed by the trusted root (`sslrootcert`, else the system's).
+    VerifyCa,
+    /// As `VerifyCa`, and the certificate names the host connected to.
+    VerifyFull,
+}
+
+impl TlsMode {
+    fn parse(v: &str) -> Option<TlsMode> {
+        Some(match v {
+            "disable" => TlsMode::Disable,
+            "allow" | "prefer" => TlsMode::Prefer,
+            "require" => TlsMode::Require,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-full" => TlsMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    /// libpq's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "disable",
+            TlsMode::Prefer => "prefer",
+            TlsMode::Require => "require",
+            TlsMode::VerifyCa => "verify-ca",
+            TlsMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a URL's query or a key=value string (the client
+/// library knows only three modes and no root file): the address without them, and their values.
+fn split_tls_options(url: &str) -> (String, Option<String>, Option<String>) {
+    let (mut mode, mut root) = (None, None);
+    let mut take = |k: &str, v: &str| match k {
+        "sslmode" => {
+            mode = Some(v.to_string());
+            true
+        }
+        "sslrootcert" => {
+            root = Some(v.to_string());
+            true
+        }
+        _ => false,
+    };
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let Some((base, query)) = url.split_once('?') else { return (url.to_string(), None, None) };
+        let kept: Vec<&str> = query.split('&').filter(|p| !p.split_once('=').is_some_and(|(k, v)| take(k, v))).collect();
+        let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+        (rest, mode, root)
+    } else {
+        let kept: Vec<&str> = url.split_whitespace().filter(|p| !p.split_once('=').is_some_and(|(k, v)| take(k.trim(), v.trim_matches('\'')))).collect();
+        (kept.join(" "), mode, root)
+    }
+}
+
+/// How this build reaches a team database: the parsed address, its TLS settings, and, when the
+/// address has no password and the server asks for one, the OS keyring's
+/// `postgres:USER@HOST:PORT/DB` entry ([`password_secret`]; `reconagent secret set URL` stores
+/// it), so a password need never be written in a file or on a command line. The keyring is asked
+/// at most once per connector; every connection (the store's, its history lookups', its
+/// listener's and their reconnections) reuses the answer.
+///
+/// TLS follows libpq: `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`,
+/// `verify-full`) and `sslrootcert` (a PEM file of the roots to trust; without it the system's)
+/// in the address, else the `PGSSLMODE` and `PGSSLROOTCERT` environment variables. Over a network,
+/// use `verify-full`: the others do not prove which server answered.
 #[derive(Clone)]
 pub struct Connector {
     config: postgres::Config,
     /// Where, without the password.
     pub location: String,
+    /// The TLS mode in force.
+    pub tls_mode: TlsMode,
+    tls: postgres_native_tls::MakeTlsConnector,
     /// The keyring's answer once asked: the password, or why there was none.
     from_keyring: Arc<OnceLock<std::result::Result<String, String>>>,
 }
 
 impl Connector {
-    /// Parses `url`.
+    /// Parses `url` and prepares its TLS settings.
     ///
     /// # Errors
-    /// Not a PostgreSQL address.
+    /// Not a PostgreSQL address, an `sslmode` that is not one, or a root certificate file that
+    /// cannot be read.
     pub fn new(url: &str) -> Result<Connector> {
         let location = redact(url);
-        let config: postgres::Config =
-            url.parse().map_err(|e| StoreError::Open { path: location.clone(), message: format!("not a PostgreSQL address: {}", StoreError::from(e)) })?;
-        Ok(Connector { config, location, from_keyring: Arc::default() })
+        let open_error = |message: String| StoreError::Open { path: location.clone(), message };
+        let (rest, mode, root) = split_tls_options(url);
+        let mode = mode.or_else(|| std::env::var("PGSSLMODE").ok()).unwrap_or_else(|| "prefer".into());
+        let tls_mode = TlsMode::parse(&mode)
+            .ok_or_else(|| open_error(format!("sslmode `{mode}` is not one of disable, allow, prefer, require, verify-ca, verify-full")))?;
+        let root = root.or_else(|| std::env::var("PGSSLROOTCERT").ok()).filter(|r| !r.is_empty() && r != "system");
+        let mut config: postgres::Config = rest.parse().map_err(|e| open_error(format!("not a PostgreSQL address: {}", StoreError::from(e))))?;
+        config.ssl_mode(match tls_mode {
+            TlsMode::Disable => postgres::config::SslMode::Disable,
+            TlsMode::Prefer => postgres::config::SslMode::Prefer,
+            _ => postgres::config::SslMode::Require,
+        });
+        let mut builder = native_tls::TlsConnector::builder();
+        match tls_mode {
+            TlsMode::Disable | TlsMode::Prefer | TlsMode::Require => {
+                builder.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
+            }
+            TlsMode::VerifyCa => {
+                builder.danger_accept_invalid_hostnames(true);
+            }
+            TlsMode::VerifyFull => {}
+        }
+        if let Some(root) = &root {
+            let pem = std::fs::read(root).map_err(|e| open_error(format!("sslrootcert {root}: {e}")))?;
+            let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|e| open_error(format!("sslrootcert {root}: not PEM certificates: {e}")))?;
+            if certs.is_empty() {
+                return Err(open_error(format!("sslrootcert {root}: holds no certificate")));
+            }
+            builder.disable_built_in_roots(true);
+            for c in certs {
+                builder.add_root_certificate(c);
+            }
+        }
+        let tls = builder.build().map_err(|e| open_error(format!("TLS: {e}")))?;
+        Ok(Connector { config, location, tls_mode, tls: postgres_native_tls::MakeTlsConnector::new(tls), from_keyring: Arc::default() })
+    }
+
+    fn open(&self, config: &postgres::Config) -> std::result::Result<postgres::Client, postgres::Error> {
+        match self.tls_mode {
+            TlsMode::Disable => config.connect(postgres::NoTls),
+            _ => config.connect(self.tls.clone()),
+        }
     }
 
     /// A new connection: first as the address says; when the server asks for a password the
     /// address lacks, again with the keyring's.
     ///
     /// # Errors
-    /// The server refused or could not be reached: the message names where (no password) and,
-    /// when the server asked for a password, why the keyring had none.
+    /// The server refused or could not be reached, or its certificate was not trusted: the
+    /// message names where (no password) and, when the server asked for a password, why the
+    /// keyring had none.
     pub fn connect(&self) -> Result<postgres::Client> {
         let refused = |e: postgres::Error, note: Option<&str>| {
             let mut message = StoreError::from(e).to_string();
@@ -110,14 +223,14 @@ impl Connector {
         };
         let asks_password = |e: &postgres::Error| std::error::Error::source(e).is_some_and(|s| s.to_string() == "password missing");
         if self.config.get_password().is_some() {
-            return self.config.connect(postgres::NoTls).map_err(|e| refused(e, None));
+            return self.open(&self.config).map_err(|e| refused(e, None));
         }
         if let Some(Ok(password)) = self.from_keyring.get() {
             let mut config = self.config.clone();
             config.password(password.as_str());
-            return config.connect(postgres::NoTls).map_err(|e| refused(e, Some("with the OS keyring's password")));
+            return self.open(&config).map_err(|e| refused(e, Some("with the OS keyring's password")));
         }
-        match self.config.connect(postgres::NoTls) {
+        match self.open(&self.config) {
             Ok(client) => Ok(client),
             Err(e) if asks_password(&e) => {
                 let answer = self.from_keyring.get_or_init(|| match password_secret(&self.config) {
@@ -135,6 +248,21 @@ impl Connector {
             }
             Err(e) => Err(refused(e, None)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tls_options {
+    #[test]
+    fn sslmode_and_sslrootcert_are_taken_out_of_either_form() {
+        let f = super::split_tls_options;
+        assert_eq!(
+            f("postgres://a@h:1/d?sslmode=verify-full&sslrootcert=/x/ca.pem"),
+            ("postgres://a@h:1/d".into(), Some("verify-full".into()), Some("/x/ca.pem".into()))
+        );
+        assert_eq!(f("postgres://a@h/d?application_name=x&sslmode=require"), ("postgres://a@h/d?application_name=x".into(), Some("require".into()), None));
+        assert_eq!(f("postgres://a@h/d"), ("postgres://a@h/d".into(), None, None));
+        assert_eq!(f("host=h user=a sslmode=verify-ca sslrootcert='/r.pem'"), ("host=h user=a".into(), Some("verify-ca".into()), Some("/r.pem".into())));
     }
 }
 

@@ -117,6 +117,57 @@ impl PgCluster {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
 
+    /// Turns TLS on with a certificate for `localhost` only (not for 127.0.0.1) signed by a CA
+    /// made here, whose PEM file it returns; from now on only TLS logins are accepted over TCP,
+    /// but the superuser's (so [`PgCluster::admin`] still works). Uses the `openssl` tool.
+    #[allow(dead_code)]
+    pub fn enable_tls(&self) -> PathBuf {
+        let d = self.dir.path();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(d).output().expect("openssl runs");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Recon Agent test CA"]);
+        openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+        std::fs::write(d.join("ext"), "subjectAltName=DNS:localhost\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ]);
+        if self.as_postgres {
+            let ok = Command::new("chown").args(["postgres:postgres", "server.key", "server.pem"]).current_dir(d).status().unwrap().success();
+            assert!(ok);
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("server.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut admin = self.admin();
+        for setting in [
+            "ALTER SYSTEM SET ssl = on".to_string(),
+            format!("ALTER SYSTEM SET ssl_cert_file = '{}'", d.join("server.pem").display()),
+            format!("ALTER SYSTEM SET ssl_key_file = '{}'", d.join("server.key").display()),
+        ] {
+            admin.batch_execute(&setting).expect("TLS is configured");
+        }
+        let hba = "local all all trust\nhostnossl all postgres 127.0.0.1/32 trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n";
+        std::fs::write(d.join("data").join("pg_hba.conf"), hba).expect("pg_hba.conf is written");
+        self.run("pg_ctl", &["-D", &d.join("data").to_string_lossy(), "reload"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        d.join("ca.pem")
+    }
+
     #[allow(dead_code)]
     pub fn dir(&self) -> &Path {
         self.dir.path()
