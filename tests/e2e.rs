@@ -150,15 +150,22 @@ fn start_driver(db: &Path) -> Driver {
 /// Starts a tauri-driver on `port` (its WebKitWebDriver on `native_port`) whose app opens `db`
 /// (a file or a team database's URL) with the policy file `policies`.
 fn start_driver_on(db: &str, policies: &Path, port: u16, native_port: u16) -> Driver {
-    let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+    start_driver_env(&[("RECONAGENT_DB", db.into()), ("RECONAGENT_POLICIES", policies.display().to_string())], port, native_port)
+}
+
+/// A tauri-driver whose app gets `envs` (and no `RECONAGENT_DB` unless given).
+fn start_driver_env(envs: &[(&str, String)], port: u16, native_port: u16) -> Driver {
+    let mut command = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()));
+    command
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-        .env("RECONAGENT_DB", db)
-        .env("RECONAGENT_POLICIES", policies)
+        .env_remove("RECONAGENT_DB")
         .env("RECONAGENT_ACTOR", "e2e-reviewer")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+        .stderr(Stdio::null());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let driver = command.spawn().expect("tauri-driver is installed (cargo install tauri-driver --locked)");
     let driver = Driver(driver);
     // Ready when it answers /status (a fixed pause was too short on a busy machine).
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().into();
@@ -723,13 +730,41 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
         reconagent_api::runs::process_new(&worker, &orch, reconagent_engine::graph::RunMode::V2, chrono::Utc::now(), cancel, |_, _, _| {})?;
     }
     let _alice_driver = start_driver_on(&url("alice"), &data.path().join("alice/routing_policies.yaml"), 4444, 4445);
-    let _bob_driver = start_driver_on(&url("bob"), &data.path().join("bob/routing_policies.yaml"), 4446, 4447);
+    // Bob's app starts on its own empty local file and he connects on the Database screen.
+    let bob_home = data.path().join("bob-home");
+    let _bob_driver = start_driver_env(
+        &[
+            ("RECONAGENT_POLICIES", data.path().join("bob/routing_policies.yaml").display().to_string()),
+            ("XDG_DATA_HOME", bob_home.display().to_string()),
+            ("RECONAGENT_NO_SAMPLE", "1".into()),
+        ],
+        4446,
+        4447,
+    );
     let alice = Session::start_at("http://127.0.0.1:4444", &app);
     let bob = Session::start_at("http://127.0.0.1:4446", &app);
     // Side by side, so a screenshot shows both people's windows.
     for (s, x) in [(&alice, 0), (&bob, 720)] {
         post(&s.agent, &s.url("window/rect"), json!({ "x": x, "y": 0, "width": 720, "height": 900 }));
     }
+    bob.click("[data-testid=nav-database]");
+    bob.wait_text("[data-testid=database-now]", "Local file", 20);
+    bob.type_into("input[aria-label=host]", "127.0.0.1");
+    bob.retype("input[aria-label=port]", &pg.port.to_string());
+    bob.retype("input[aria-label=database]", "postgres");
+    bob.type_into("input[aria-label=user]", "bob");
+    // verify-full (the form's default) against a server without TLS: refused, in Rust's words.
+    bob.click("[data-testid=connect]");
+    bob.wait_text("[data-testid=database-screen] [role=alert]", "TLS", 20);
+    screenshot(&shots, "19-team-bob-connect-refused");
+    bob.click("select[aria-label=sslmode] option[value=prefer]");
+    bob.click("[data-testid=connect]");
+    let now = bob.wait_text("[data-testid=database-now]", "Team database", 20);
+    assert!(now.contains(&format!("postgres://bob@127.0.0.1:{}/postgres", pg.port)) && now.contains("working as bob"), "{now}");
+    screenshot(&shots, "19b-team-bob-connected");
+    let kept = std::fs::read_to_string(bob_home.join("reconagent/connection.json"))?;
+    assert!(kept.contains("\"user\": \"bob\"") && !kept.contains("password"), "{kept}");
+    bob.click("[data-testid=nav-queue]");
     for s in [&alice, &bob] {
         s.wait_text("[data-testid=queue-count]", "400 breaks", 60);
         s.click("[data-testid=nav-review]");

@@ -42,6 +42,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             policies::llm_key_store,
             database::database_problem,
             database::start_new_database,
+            database::connection,
+            database::connect_team_database,
+            database::use_local_database,
         ])
         .events(tauri_specta::collect_events![runs::ProgressEvent, runs::DataChanged])
 }
@@ -77,9 +80,12 @@ fn policy_path() -> std::path::PathBuf {
 /// an empty database stays empty (the welcome screen offers the sample).
 pub fn run() {
     let builder = specta_builder();
-    let db = reconagent_store::default_path();
+    let data_dir = reconagent_store::data_dir();
+    let local = data_dir.join("reconagent.db");
+    // `$RECONAGENT_DB`, else the team database chosen on the Database screen, else the local file.
+    let db = reconagent_api::connection::startup_location(&data_dir, local.clone());
     let sample = std::env::var("RECONAGENT_NO_SAMPLE").map(|v| v != "1").unwrap_or(true);
-    let core: AppCore = Arc::new(AppState::open(db, policy_path(), sample));
+    let core: AppCore = Arc::new(AppState::open(db, policy_path(), sample, local, data_dir));
     memory::start_trimming();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -87,16 +93,8 @@ pub fn run() {
         .manage::<AppCore>(core)
         .setup(move |app| {
             builder.mount_events(app);
-            // A team database: others' changes arrive as the same data-changed events as ours.
             if let Ok(core) = tauri::Manager::state::<AppCore>(app).core() {
-                let handle = app.handle().clone();
-                let watched = core.watch_changes(Box::new(move |kinds| {
-                    use tauri_specta::Event;
-                    let _ = commands::runs::DataChanged { what: format!("team: {}", kinds.join(", ")) }.emit(&handle);
-                }));
-                if let Err(e) = watched {
-                    eprintln!("Recon Agent will not see others' changes live: {}", e.message);
-                }
+                database::watch(app.handle(), &core);
             }
             Ok(())
         })

@@ -7,10 +7,11 @@ import { Review } from "./screens/Review";
 import { Dashboard } from "./screens/Dashboard";
 import { Audit } from "./screens/Audit";
 import { Policies } from "./screens/Policies";
+import { Database } from "./screens/Database";
 import { Welcome } from "./components/Welcome";
 import { ErrorBox } from "./components/ErrorBox";
 
-export type Screen = "queue" | "review" | "dashboard" | "audit" | "policies";
+export type Screen = "queue" | "review" | "dashboard" | "audit" | "policies" | "database";
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("queue");
@@ -34,7 +35,9 @@ export function App() {
     setScreen(s);
   };
   let body;
-  if (problem) body = <DatabaseProblemScreen problem={problem} onStarted={reloadInfo} />;
+  // The Database screen works whether or not a database is open: it is how another one is chosen.
+  if (screen === "database") body = <Database onSwitched={reloadInfo} />;
+  else if (problem) body = <DatabaseProblemScreen problem={problem} onStarted={reloadInfo} onConnect={() => go("database")} />;
   else if (error) body = <ErrorBox error={error} />;
   else if (!info) body = <div className="empty">Loading…</div>;
   // No breaks yet: the break screens offer to load some; Policies and Audit work as ever (a
@@ -61,9 +64,9 @@ export function App() {
     <div className="app">
       <nav className="nav" aria-label="Screens">
         <h1>Recon Agent</h1>
-        {(["queue", "review", "dashboard", "audit", "policies"] as Screen[]).map((s) => (
+        {(["queue", "review", "dashboard", "audit", "policies", "database"] as Screen[]).map((s) => (
           <button key={s} className={screen === s && !openBreak ? "active" : ""} onClick={() => go(s)} data-testid={`nav-${s}`}>
-            {{ queue: "Break queue", review: "Review", dashboard: "Dashboard", audit: "Audit", policies: "Policies" }[s]}
+            {{ queue: "Break queue", review: "Review", dashboard: "Dashboard", audit: "Audit", policies: "Policies", database: "Database" }[s]}
           </button>
         ))}
         {info && (

@@ -32,6 +32,8 @@ export type PolicyOutline = B.Outline_Serialize;
 export type PlanOutline = B.PlanOutline_Serialize;
 export type DiffLine = B.DiffLine_Serialize;
 export type { DatabaseProblem, KeySource } from "./bindings";
+export type Connection = B.ConnectionDto_Serialize;
+export type TeamAddress = B.TeamAddress_Deserialize;
 
 export class ApiFailure extends Error {
   code: ApiError["code"];
@@ -57,6 +59,9 @@ export const api = {
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
   llmExchange: (requestSha256: string) => unwrap(commands.llmExchange(requestSha256)),
+  connection: () => unwrap(commands.connection()),
+  connectTeamDatabase: (address: TeamAddress, password: string | null, remember: boolean) => unwrap(commands.connectTeamDatabase(address, password, remember)),
+  useLocalDatabase: () => unwrap(commands.useLocalDatabase()),
   llmKeySource: (variable: string | null) => unwrap(commands.llmKeySource(variable)),
   llmKeyStore: (variable: string, key: string) => unwrap(commands.llmKeyStore(variable, key)),
   importFile: (path: string) => unwrap(commands.importFile(path)),

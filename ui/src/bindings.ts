@@ -54,6 +54,17 @@ export const commands = {
 	databaseProblem: () => typedError<DatabaseProblem | null, ApiError>(__TAURI_INVOKE("database_problem")),
 	/**  Opens a new database at the offered path (never the refused one) and returns its path. */
 	startNewDatabase: () => typedError<string, ApiError>(__TAURI_INVOKE("start_new_database")),
+	/**  Where the app's data is now (also when it could not be opened). */
+	connection: () => typedError<ConnectionDto_Serialize, ApiError>(__TAURI_INVOKE("connection")),
+	/**
+	 *  Logs in to a team database (the password typed here is used for this login and, with
+	 *  `remember`, kept in the OS keyring; without one the keyring's is used), switches the app to
+	 *  it, and keeps the address (never the password) for the next start. On any failure the app
+	 *  stays on the database it had.
+	 */
+	connectTeamDatabase: (address: TeamAddress_Deserialize, password: string | null, remember: boolean) => typedError<ConnectionDto_Serialize, ApiError>(__TAURI_INVOKE("connect_team_database", { address, password, remember })),
+	/**  Switches the app back to the embedded SQLite file and forgets the kept team database. */
+	useLocalDatabase: () => typedError<ConnectionDto_Serialize, ApiError>(__TAURI_INVOKE("use_local_database")),
 };
 
 /** Events */
@@ -476,6 +487,41 @@ export type ClassifierOutline = {
 	sla_hours: Entry[],
 };
 
+/**  Where the app's data is now, for the Database screen. */
+export type ConnectionDto = ConnectionDto_Serialize | ConnectionDto_Deserialize;
+
+/**  Where the app's data is now, for the Database screen. */
+export type ConnectionDto_Deserialize = {
+	/**  A team database (else the embedded SQLite file). */
+	team: boolean,
+	/**  The file, or the server without a password. */
+	location: string,
+	/**  Who the store records as the actor. */
+	actor: string,
+	/**  The team database kept for the next start, if any. */
+	saved?: TeamAddress_Deserialize | null,
+	/**  The SQLite file "Use the local database" opens. */
+	local: string,
+	/**  The `sslmode` values the form offers. */
+	ssl_modes: string[],
+};
+
+/**  Where the app's data is now, for the Database screen. */
+export type ConnectionDto_Serialize = {
+	/**  A team database (else the embedded SQLite file). */
+	team: boolean,
+	/**  The file, or the server without a password. */
+	location: string,
+	/**  Who the store records as the actor. */
+	actor: string,
+	/**  The team database kept for the next start, if any. */
+	saved: TeamAddress_Serialize | null,
+	/**  The SQLite file "Use the local database" opens. */
+	local: string,
+	/**  The `sslmode` values the form offers. */
+	ssl_modes: string[],
+};
+
 /**  Pushed when breaks or runs changed, so open screens reload. */
 export type DataChanged = {
 	what: string,
@@ -487,6 +533,11 @@ export type DatabaseProblem = {
 	message: string,
 	/**  Where "Start a new database" would create one. */
 	new_path: string,
+	/**
+	 *  It is a team database (a server, not a file): the screen offers to connect again or to
+	 *  use the local file instead.
+	 */
+	team: boolean,
 };
 
 /**  Runs per day and mode (also as the dashboard receives them). */
@@ -1897,6 +1948,41 @@ export type Task =
 "export" | 
 /**  Replaying breaks under a draft policy. */
 "simulate";
+
+/**  A team database as the connect form gives it. */
+export type TeamAddress = TeamAddress_Serialize | TeamAddress_Deserialize;
+
+/**  A team database as the connect form gives it. */
+export type TeamAddress_Deserialize = {
+	/**  Server name or address. */
+	host: string,
+	/**  The server's port (PostgreSQL's default is 5432). */
+	port: number,
+	/**  The team database's name. */
+	database: string,
+	/**  The person: their own database role. */
+	user: string,
+	/**  libpq's `sslmode`: disable, prefer, require, verify-ca, verify-full. */
+	sslmode: string,
+	/**  The PEM file of the roots to trust for `verify-ca`/`verify-full` (else the system's). */
+	sslrootcert?: string | null,
+};
+
+/**  A team database as the connect form gives it. */
+export type TeamAddress_Serialize = {
+	/**  Server name or address. */
+	host: string,
+	/**  The server's port (PostgreSQL's default is 5432). */
+	port: number,
+	/**  The team database's name. */
+	database: string,
+	/**  The person: their own database role. */
+	user: string,
+	/**  libpq's `sslmode`: disable, prefer, require, verify-ca, verify-full. */
+	sslmode: string,
+	/**  The PEM file of the roots to trust for `verify-ca`/`verify-full` (else the system's). */
+	sslrootcert: string | null,
+};
 
 /**  The tolerances as the file states them (decimal text, as written). */
 export type ToleranceOutline = {

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod batch;
 pub mod breaks;
+pub mod connection;
 mod core;
 pub mod dashboard;
 pub mod dto;

@@ -1,12 +1,15 @@
-//! When the database cannot be opened (corrupt, truncated, another program's, a newer
-//! version's): say why, and offer a new file beside it. The old file is never written.
+//! Which database the app works on. When it cannot be opened (corrupt, truncated, another
+//! program's, a newer version's, a server that refused): say why, and offer a new file beside
+//! it (the old file is never written) or another database. The Database screen connects to a
+//! team database or back to the local file; the choice is kept for the next start.
 
 use super::AppCore;
-use reconagent_api::{ApiError, ApiResult, Core};
+use reconagent_api::connection::{self, ConnectionDto, TeamAddress};
+use reconagent_api::{ApiError, ApiResult, Core, ErrorCode};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DatabaseProblem {
@@ -15,6 +18,9 @@ pub struct DatabaseProblem {
     pub message: String,
     /// Where "Start a new database" would create one.
     pub new_path: String,
+    /// It is a team database (a server, not a file): the screen offers to connect again or to
+    /// use the local file instead.
+    pub team: bool,
 }
 
 impl DatabaseProblem {
@@ -22,7 +28,8 @@ impl DatabaseProblem {
         let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("reconagent");
         let new_path = path.with_file_name(format!("{stem}-new-{stamp}.db"));
-        DatabaseProblem { path: path.display().to_string(), message: e.message, new_path: new_path.display().to_string() }
+        let team = reconagent_store::is_team_url(&path.to_string_lossy());
+        DatabaseProblem { path: path.display().to_string(), message: e.message, new_path: new_path.display().to_string(), team }
     }
 }
 
@@ -50,4 +57,91 @@ pub async fn start_new_database(state: State<'_, AppCore>) -> ApiResult<String> 
     })
     .await
     .map_err(|e| ApiError::new(reconagent_api::ErrorCode::Internal, format!("the task failed: {e}")))?
+}
+
+/// A team database's changes made by others arrive as the same data-changed events as ours.
+pub fn watch(app: &AppHandle, core: &Core) {
+    let handle = app.clone();
+    let watched = core.watch_changes(Box::new(move |kinds| {
+        use tauri_specta::Event;
+        let _ = super::runs::DataChanged { what: format!("team: {}", kinds.join(", ")) }.emit(&handle);
+    }));
+    if let Err(e) = watched {
+        eprintln!("Recon Agent will not see others' changes live: {}", e.message);
+    }
+}
+
+fn failed(e: tauri::Error) -> ApiError {
+    ApiError::new(ErrorCode::Internal, format!("the task failed: {e}"))
+}
+
+/// Where the app's data is now (also when it could not be opened).
+#[tauri::command]
+#[specta::specta]
+pub async fn connection(state: State<'_, AppCore>) -> ApiResult<ConnectionDto> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || describe(&state)).await.map_err(failed)?
+}
+
+fn describe(state: &super::AppState) -> ApiResult<ConnectionDto> {
+    match &*state.core.read().unwrap_or_else(|p| p.into_inner()) {
+        Ok(core) => Ok(ConnectionDto::of(core.store(), &state.data_dir, &state.local)),
+        Err(problem) => Ok(ConnectionDto {
+            team: reconagent_store::is_team_url(&problem.path),
+            location: problem.path.clone(),
+            actor: String::new(),
+            saved: connection::saved(&state.data_dir).ok().flatten(),
+            local: state.local.display().to_string(),
+            ssl_modes: connection::SSL_MODES.iter().map(|s| s.to_string()).collect(),
+        }),
+    }
+}
+
+/// Switches the app to `core` and tells every screen to load again.
+fn switch(app: &AppHandle, state: &super::AppState, core: Core) {
+    let core = Arc::new(core);
+    watch(app, &core);
+    *state.core.write().unwrap_or_else(|p| p.into_inner()) = Ok(core);
+    use tauri_specta::Event;
+    let _ = super::runs::DataChanged { what: "database".into() }.emit(app);
+}
+
+/// Logs in to a team database (the password typed here is used for this login and, with
+/// `remember`, kept in the OS keyring; without one the keyring's is used), switches the app to
+/// it, and keeps the address (never the password) for the next start. On any failure the app
+/// stays on the database it had.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_team_database(
+    app: AppHandle,
+    state: State<'_, AppCore>,
+    address: TeamAddress,
+    password: Option<String>,
+    remember: bool,
+) -> ApiResult<ConnectionDto> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let store = connection::connect(&address, password.as_deref(), remember)?;
+        let core = Core::with_backend(store, &state.policies, false)?;
+        connection::save(&state.data_dir, Some(&address))?;
+        switch(&app, &state, core);
+        describe(&state)
+    })
+    .await
+    .map_err(failed)?
+}
+
+/// Switches the app back to the embedded SQLite file and forgets the kept team database.
+#[tauri::command]
+#[specta::specta]
+pub async fn use_local_database(app: AppHandle, state: State<'_, AppCore>) -> ApiResult<ConnectionDto> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let core = Core::open_with_policies(&state.local, &state.policies, state.sample_if_empty)?;
+        connection::save(&state.data_dir, None)?;
+        switch(&app, &state, core);
+        describe(&state)
+    })
+    .await
+    .map_err(failed)?
 }

@@ -19,20 +19,25 @@ pub struct AppState {
     core: RwLock<Result<Arc<Core>, database::DatabaseProblem>>,
     policies: PathBuf,
     sample_if_empty: bool,
+    /// The embedded SQLite file ("Use the local database").
+    local: PathBuf,
+    /// Where the Database screen's choice is kept (`connection.json`).
+    data_dir: PathBuf,
 }
 
 pub type AppCore = Arc<AppState>;
 
 impl AppState {
-    /// Opens `db`; a failure is kept for the UI to show, not fatal.
-    pub fn open(db: PathBuf, policies: PathBuf, sample_if_empty: bool) -> AppState {
+    /// Opens `db`; a failure is kept for the UI to show, not fatal. `local` is the embedded
+    /// file the Database screen can switch back to; `data_dir` keeps its choice.
+    pub fn open(db: PathBuf, policies: PathBuf, sample_if_empty: bool, local: PathBuf, data_dir: PathBuf) -> AppState {
         // A team database's URL is shown without its password, wherever it is shown.
         let shown = std::path::PathBuf::from(reconagent_store::postgres::redact(&db.to_string_lossy()));
         let core = Core::open_with_policies(&db, &policies, sample_if_empty).map(Arc::new).map_err(|e| database::DatabaseProblem::new(&shown, e));
         if let Err(p) = &core {
             eprintln!("Recon Agent cannot open its database {}: {}", p.path, p.message);
         }
-        AppState { core: RwLock::new(core), policies, sample_if_empty }
+        AppState { core: RwLock::new(core), policies, sample_if_empty, local, data_dir }
     }
 
     pub(crate) fn core(&self) -> ApiResult<Arc<Core>> {

@@ -199,6 +199,19 @@ impl Connector {
         Ok(Connector { config, location, tls_mode, tls: postgres_native_tls::MakeTlsConnector::new(tls), from_keyring: Arc::default() })
     }
 
+    /// Logs in with `password` (typed by the person, for this connector only) instead of
+    /// asking the keyring.
+    #[must_use]
+    pub fn with_password(mut self, password: &str) -> Connector {
+        self.config.password(password);
+        self
+    }
+
+    /// The keyring entry for this address's person ([`password_secret`]).
+    pub fn password_secret(&self) -> Option<reconagent_engine::secrets::Secret> {
+        password_secret(&self.config)
+    }
+
     fn open(&self, config: &postgres::Config) -> std::result::Result<postgres::Client, postgres::Error> {
         match self.tls_mode {
             TlsMode::Disable => config.connect(postgres::NoTls),

@@ -252,7 +252,14 @@ impl PgStore {
     /// The server cannot be reached or refused the login (the message names the server
     /// without the password), or the schema is missing, older or newer.
     pub fn connect(url: &str) -> Result<PgStore> {
-        let connector = super::Connector::new(url)?;
+        Self::connect_with(super::Connector::new(url)?)
+    }
+
+    /// As [`PgStore::connect`], through a prepared connector (a password typed for it).
+    ///
+    /// # Errors
+    /// As [`PgStore::connect`].
+    pub fn connect_with(connector: super::Connector) -> Result<PgStore> {
         let location = connector.location.clone();
         let mut client = connector.connect()?;
         let version: Option<i32> = client

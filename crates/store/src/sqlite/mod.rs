@@ -106,7 +106,7 @@ pub fn default_path() -> PathBuf {
 }
 
 /// `~/.local/share/reconagent` (`$XDG_DATA_HOME/reconagent` when set).
-fn data_dir() -> PathBuf {
+pub fn data_dir() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
