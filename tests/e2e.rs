@@ -798,6 +798,25 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    // Both open the same break: each sees the other has it open, within a second or two.
+    for s in [&alice, &bob] {
+        s.click("[data-testid=nav-queue]");
+        s.type_into("input[aria-label=search]", "BRK-00002");
+        s.wait("[data-break-id='BRK-00002']", 20);
+        s.click("[data-break-id='BRK-00002'] .cell:nth-child(2)");
+        s.wait_text("[data-testid=detail-title]", "BRK-00002", 20);
+    }
+    alice.wait_text("[data-testid=presence]", "also open: bob", 10);
+    bob.wait_text("[data-testid=presence]", "also open: alice", 10);
+    screenshot(&shots, "23-team-both-on-one-break");
+    // Bob goes back: alice's screen drops him.
+    bob.click("[data-testid=back]");
+    let start = Instant::now();
+    while alice.find("[data-testid=presence]").is_some() {
+        assert!(start.elapsed() < Duration::from_secs(10), "alice still sees bob on BRK-00002");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     // The audit export names both people on the approved action.
     let carol = reconagent_store::postgres::PgStore::connect(&url("carol"))?;
     let out = data.path().join("team-report.json");

@@ -17,6 +17,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             breaks::filter_options,
             breaks::break_detail,
             breaks::llm_exchange,
+            breaks::break_presence,
             breaks::import_file,
             breaks::load_sample,
             runs::process,
@@ -46,7 +47,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             database::connect_team_database,
             database::use_local_database,
         ])
-        .events(tauri_specta::collect_events![runs::ProgressEvent, runs::DataChanged])
+        .events(tauri_specta::collect_events![runs::ProgressEvent, runs::DataChanged, runs::PresenceChanged])
 }
 
 /// Writes the TypeScript bindings to `path`.

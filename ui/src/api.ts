@@ -58,6 +58,7 @@ export const api = {
   queueCount: (q: QueueFilter) => unwrap(commands.queueCount(q)),
   filterOptions: () => unwrap(commands.filterOptions()),
   breakDetail: (id: string) => unwrap(commands.breakDetail(id)),
+  breakPresence: (id: string, open: boolean) => unwrap(commands.breakPresence(id, open)),
   llmExchange: (requestSha256: string) => unwrap(commands.llmExchange(requestSha256)),
   connection: () => unwrap(commands.connection()),
   connectTeamDatabase: (address: TeamAddress, password: string | null, remember: boolean) => unwrap(commands.connectTeamDatabase(address, password, remember)),
@@ -108,6 +109,17 @@ export function onDataChanged(cb: () => void): () => void {
   let stop: (() => void) | undefined;
   let cancelled = false;
   events.dataChanged.listen(() => cb()).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
+  return () => {
+    cancelled = true;
+    stop?.();
+  };
+}
+
+/** Subscribes to "someone on the team opened or closed a break" pushes. */
+export function onPresenceChanged(cb: () => void): () => void {
+  let stop: (() => void) | undefined;
+  let cancelled = false;
+  events.presenceChanged.listen(() => cb()).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
   return () => {
     cancelled = true;
     stop?.();

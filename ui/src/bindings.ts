@@ -16,6 +16,8 @@ export const commands = {
 	breakDetail: (breakId: string) => typedError<BreakDetail_Serialize, ApiError>(__TAURI_INVOKE("break_detail", { breakId })),
 	/**  A model call's stored prompt and answer. */
 	llmExchange: (requestSha256: string) => typedError<LlmExchangeDto, ApiError>(__TAURI_INVOKE("llm_exchange", { requestSha256 })),
+	/**  Says this desktop has break `id` open (or closed it); replies who else has it open. */
+	breakPresence: (id: string, open: boolean) => typedError<string[], ApiError>(__TAURI_INVOKE("break_presence", { id, open })),
 	importFile: (path: string) => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("import_file", { path })),
 	loadSample: () => typedError<ImportSummary, ApiError>(__TAURI_INVOKE("load_sample")),
 	process: (breakIds: string[], mode: RunMode, rerunWaiting: boolean) => typedError<ProcessSummary, ApiError>(__TAURI_INVOKE("process", { breakIds, mode, rerunWaiting })),
@@ -70,6 +72,7 @@ export const commands = {
 /** Events */
 export const events = {
 	dataChanged: makeEvent<DataChanged, DataChanged>("data-changed"),
+	presenceChanged: makeEvent<PresenceChanged, PresenceChanged>("presence-changed"),
 	progressEvent: makeEvent<ProgressEvent, ProgressEvent>("progress-event"),
 };
 
@@ -1445,6 +1448,12 @@ export type PolicySaveDto_Serialize = {
 	/**  The hash the file had before. */
 	previous: string | null,
 };
+
+/**
+ *  Pushed when someone on the team opened or closed a break, so an open break screen asks
+ *  again who else has it open.
+ */
+export type PresenceChanged = null;
 
 /**  One model's price per million tokens (decimal text). */
 export type PriceOutline = {

@@ -110,4 +110,14 @@ impl Core {
     pub fn watch_changes(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> ApiResult<bool> {
         Ok(self.store.watch(on_change)?)
     }
+
+    /// The break's screen says it has break `id` open (`open`: on opening it and every 30 s) or
+    /// has closed it; the reply is who else has it open now (always nobody on a database of
+    /// one's own).
+    ///
+    /// # Errors
+    /// The team database refused (the id is not one, the connection is lost).
+    pub fn break_presence(&self, id: &str, open: bool) -> ApiResult<Vec<String>> {
+        Ok(self.store.presence(id, open)?)
+    }
 }

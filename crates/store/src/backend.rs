@@ -250,6 +250,15 @@ pub trait Backend: BreakStore + RunStore + ReviewStore + AuditStore + PolicyStor
     fn watch(&self, _on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
         Ok(false)
     }
+
+    /// Says that this person has break `id` open (`open`), or has closed it, and returns the
+    /// other people who have it open now. A store of one's own has nobody else: empty. A team
+    /// store keeps a person present for 90 s after their last word (the app repeats it every
+    /// 30 s) and notifies the others' [`Backend::watch`] with `PRESENCE` when someone arrives or
+    /// leaves.
+    fn presence(&self, _id: &str, _open: bool) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// Breaks with `status`, streamed in id order a page at a time, so a batch over any number of

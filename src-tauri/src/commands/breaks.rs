@@ -39,6 +39,13 @@ pub async fn break_detail(core: State<'_, AppCore>, break_id: String) -> ApiResu
     blocking(&core, move |c| c.break_detail(&break_id)).await
 }
 
+/// Says this desktop has break `id` open (or closed it); replies who else has it open.
+#[tauri::command]
+#[specta::specta]
+pub async fn break_presence(core: State<'_, AppCore>, id: String, open: bool) -> ApiResult<Vec<String>> {
+    blocking(&core, move |c| c.break_presence(&id, open)).await
+}
+
 /// A model call's stored prompt and answer.
 #[tauri::command]
 #[specta::specta]

@@ -62,9 +62,17 @@ pub async fn start_new_database(state: State<'_, AppCore>) -> ApiResult<String> 
 /// A team database's changes made by others arrive as the same data-changed events as ours.
 pub fn watch(app: &AppHandle, core: &Core) {
     let handle = app.clone();
-    let watched = core.watch_changes(Box::new(move |kinds| {
+    let watched = core.watch_changes(Box::new(move |mut kinds| {
         use tauri_specta::Event;
-        let _ = super::runs::DataChanged { what: format!("team: {}", kinds.join(", ")) }.emit(&handle);
+        // Someone opening or closing a break changes no data: only the break screens listen.
+        let before = kinds.len();
+        kinds.retain(|k| k != "PRESENCE");
+        if kinds.len() < before {
+            let _ = super::runs::PresenceChanged.emit(&handle);
+        }
+        if !kinds.is_empty() {
+            let _ = super::runs::DataChanged { what: format!("team: {}", kinds.join(", ")) }.emit(&handle);
+        }
     }));
     if let Err(e) = watched {
         eprintln!("Recon Agent will not see others' changes live: {}", e.message);

@@ -17,6 +17,11 @@ pub struct DataChanged {
     pub what: String,
 }
 
+/// Pushed when someone on the team opened or closed a break, so an open break screen asks
+/// again who else has it open.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct PresenceChanged;
+
 #[tauri::command]
 #[specta::specta]
 pub async fn process(app: AppHandle, core: State<'_, AppCore>, break_ids: Vec<String>, mode: RunMode, rerun_waiting: bool) -> ApiResult<ProcessSummary> {

@@ -74,3 +74,29 @@ test("the history runs in time order and each action names what it acted on", as
     "ann · accepted HIL_REVIEW · approved by bob",
   ]);
 });
+
+test("who else has the break open is shown, asked again when someone arrives, and told when this screen closes", async () => {
+  const { emit } = await import("@tauri-apps/api/event");
+  const said: [string, boolean][] = [];
+  let others: string[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "break_detail") return { brk, status: "AUTO_RESOLVED", assignee: null, runs: [run("v2", "HIL_REVIEW", 5)], actions: [] };
+    if (cmd === "people") return [];
+    if (cmd === "filter_options") return { break_types: [], tiers: [], statuses: [], decisions: ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"], event_kinds: [], export_formats: [], agents: [], people: [] };
+    if (cmd === "break_presence") {
+      const a = args as { id: string; open: boolean };
+      said.push([a.id, a.open]);
+      return others;
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  const view = render(<BreakDetailScreen breakId="BRK-00007" onBack={() => {}} />);
+  await waitFor(() => expect(said).toEqual([["BRK-00007", true]]));
+  await screen.findAllByTestId("graph-legend");
+  expect(screen.queryByTestId("presence")).toBeNull();
+  others = ["bob", "carol"];
+  await emit("presence-changed", null);
+  await waitFor(() => expect(screen.getByTestId("presence").textContent).toBe("also open: bob, carol"));
+  view.unmount();
+  expect(said[said.length - 1]).toEqual(["BRK-00007", false]);
+});

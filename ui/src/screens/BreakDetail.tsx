@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, onDataChanged, type ActionRow, type BreakDetail, type RunDto } from "../api";
+import { api, onDataChanged, onPresenceChanged, type ActionRow, type BreakDetail, type RunDto } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { RunView } from "../components/RunView";
 import { ReviewActions } from "../components/ReviewActions";
@@ -22,6 +22,7 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
     load();
     return onDataChanged(load);
   }, [load]);
+  const others = usePresence(breakId);
   if (error) return <ErrorBox error={error} />;
   if (!detail) return <div className="empty">Loading…</div>;
   const latest = (mode: string) => [...detail.runs].reverse().find((r) => r.mode === mode);
@@ -34,6 +35,11 @@ export function BreakDetailScreen({ breakId, onBack }: { breakId: string; onBack
         <button onClick={onBack} data-testid="back" title="Esc">← Back</button>
         <h2 style={{ margin: 0 }} data-testid="detail-title">{detail.brk.break_id}</h2>
         <span className={`tag ${detail.status}`} data-testid="break-status">{detail.status}</span>
+        {others.length > 0 && (
+          <span className="tag" data-testid="presence" title="On the team database: they have this break open now">
+            also open: {others.join(", ")}
+          </span>
+        )}
         {detail.work_queue && <span className="muted" data-testid="detail-queue">in queue {detail.work_queue}</span>}
         {detail.assignee && <span className="muted">assigned to {detail.assignee}</span>}
       </div>
@@ -91,4 +97,30 @@ export function historyLines(runs: RunDto[], actions: ActionRow[]): { key: strin
     const note = a.kind === "UNDO" ? "" : `${a.reason ? ` · “${a.reason}”` : ""}${a.comment ? ` · ${a.comment}` : ""}`;
     return { key, text: `${utcText(a.at)} · ${a.actor} · ${what}${note}${a.approved_by ? ` · approved by ${a.approved_by}` : ""}` };
   });
+}
+
+/** Who else has the break open (a team database; nobody on a file of one's own). Says "here" on
+ * opening and every 30 s, asks again when someone arrives or leaves, says "gone" on closing. A
+ * failure only hides the line: presence decides nothing. */
+export function usePresence(breakId: string): string[] {
+  const [others, setOthers] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    const here = () => {
+      api.breakPresence(breakId, true).then(
+        (o) => live && setOthers(o ?? []),
+        () => live && setOthers([]),
+      );
+    };
+    here();
+    const beat = setInterval(here, 30_000);
+    const stop = onPresenceChanged(here);
+    return () => {
+      live = false;
+      clearInterval(beat);
+      stop();
+      api.breakPresence(breakId, false).catch(() => {});
+    };
+  }, [breakId]);
+  return others;
 }

@@ -24,7 +24,7 @@ pub use store::PgStore;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
 /// once released, as the embedded store's.
-const MIGRATIONS: [(&str, &str); 7] = [
+const MIGRATIONS: [(&str, &str); 8] = [
     ("0001_team_chain", include_str!("migrations/0001_team_chain.sql")),
     ("0002_team_store", include_str!("migrations/0002_team_store.sql")),
     ("0003_undo", include_str!("migrations/0003_undo.sql")),
@@ -32,6 +32,7 @@ const MIGRATIONS: [(&str, &str); 7] = [
     ("0005_work_queues", include_str!("migrations/0005_work_queues.sql")),
     ("0006_tier_and_priority_sorts", include_str!("migrations/0006_tier_and_priority_sorts.sql")),
     ("0007_measured_cost", include_str!("migrations/0007_measured_cost.sql")),
+    ("0008_presence", include_str!("migrations/0008_presence.sql")),
 ];
 
 /// The team schema version this build writes.

@@ -930,6 +930,11 @@ impl Backend for PgStore {
     /// LISTEN on `recon_changed` (every audit append notifies it at commit) on a connection of
     /// its own; the notices of a quarter of a second are passed on together. A lost connection
     /// is opened again every few seconds.
+    fn presence(&self, id: &str, open: bool) -> Result<Vec<String>> {
+        let rows = self.client().query("SELECT recon.presence($1, $2)", &[&id, &open])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     fn watch(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
         let connector = self.connector.clone();
         let mut client = connector.connect()?;
