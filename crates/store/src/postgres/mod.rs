@@ -265,21 +265,6 @@ impl Connector {
     }
 }
 
-#[cfg(test)]
-mod tls_options {
-    #[test]
-    fn sslmode_and_sslrootcert_are_taken_out_of_either_form() {
-        let f = super::split_tls_options;
-        assert_eq!(
-            f("postgres://a@h:1/d?sslmode=verify-full&sslrootcert=/x/ca.pem"),
-            ("postgres://a@h:1/d".into(), Some("verify-full".into()), Some("/x/ca.pem".into()))
-        );
-        assert_eq!(f("postgres://a@h/d?application_name=x&sslmode=require"), ("postgres://a@h/d?application_name=x".into(), Some("require".into()), None));
-        assert_eq!(f("postgres://a@h/d"), ("postgres://a@h/d".into(), None, None));
-        assert_eq!(f("host=h user=a sslmode=verify-ca sslrootcert='/r.pem'"), ("host=h user=a".into(), Some("verify-ca".into()), Some("/r.pem".into())));
-    }
-}
-
 /// The keyring entry that holds the password of the person `config` logs in as: user, first
 /// host, first port (default 5432) and database (default: the user's name). `None` without a user.
 pub fn password_secret(config: &postgres::Config) -> Option<reconagent_engine::secrets::Secret> {
@@ -483,4 +468,19 @@ pub(crate) fn chain_from(client: &mut impl postgres::GenericClient, mut check: C
         after = last;
     }
     Ok(check.finish())
+}
+
+#[cfg(test)]
+mod tls_options {
+    #[test]
+    fn sslmode_and_sslrootcert_are_taken_out_of_either_form() {
+        let f = super::split_tls_options;
+        assert_eq!(
+            f("postgres://a@h:1/d?sslmode=verify-full&sslrootcert=/x/ca.pem"),
+            ("postgres://a@h:1/d".into(), Some("verify-full".into()), Some("/x/ca.pem".into()))
+        );
+        assert_eq!(f("postgres://a@h/d?application_name=x&sslmode=require"), ("postgres://a@h/d?application_name=x".into(), Some("require".into()), None));
+        assert_eq!(f("postgres://a@h/d"), ("postgres://a@h/d".into(), None, None));
+        assert_eq!(f("host=h user=a sslmode=verify-ca sslrootcert='/r.pem'"), ("host=h user=a".into(), Some("verify-ca".into()), Some("/r.pem".into())));
+    }
 }
