@@ -56,7 +56,9 @@ test("every waiting break comes from Rust a page at a time, in Rust's order; j/k
   expect(queries[0]).toMatchObject({ awaiting_review: true, sort: "priority", offset: 0, limit: 100 });
   await waitFor(() => expect(screen.getAllByText("1,234,567.50 USD").length).toBeGreaterThan(0));
   // A deadline already past stands out.
-  expect(document.querySelector("[data-break-id=BRK-00001] .overdue")?.textContent).toBe("2026-10-01 09:00:00");
+  expect(document.querySelector("[data-break-id=BRK-00001] .overdue")?.textContent).toMatch(/^breached \d+ d( \d+ h)? ago$/);
+  expect(document.querySelector("[data-break-id=BRK-00001] .overdue")?.getAttribute("title")).toBe("SLA deadline 2026-10-01 09:00:00 UTC");
+  expect(document.querySelector("[data-break-id=BRK-00002] [data-testid=sla]")?.textContent).toMatch(/^\d+ d( \d+ h)? left$/);
   expect(document.querySelector("[data-break-id=BRK-00002] .overdue")).toBeNull();
 
   fireEvent.keyDown(window, { key: "j" });

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import type { DecisionAction } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
-import { groupDigits, utcText } from "../components/format";
+import { groupDigits, timeToBreach, utcText } from "../components/format";
 import { Proposals } from "../components/Proposals";
 import { useReview } from "../components/useReview";
 import { useFilterOptions } from "../components/useFilterOptions";
@@ -89,7 +89,7 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
       </div>
       <div className="table" ref={scroller} style={{ flex: 1, minHeight: 120 }} data-testid="review-list">
         <div className="head" style={{ gridTemplateColumns: TEMPLATE }}>
-          {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA deadline", "Queue", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
+          {["Break", "Type", "Tier", "Status", "Amount", "Counterparty", "SLA: time to breach", "Queue", "Assignee"].map((h) => <div key={h} className="cell">{h}</div>)}
         </div>
         {total === 0 && <div className="empty">Nothing to review.</div>}
         <div style={{ height: v.getTotalSize(), position: "relative" }}>
@@ -107,7 +107,9 @@ export function Review({ onOpen, active = true }: { onOpen: (id: string) => void
                     <div className="cell"><span className={`tag ${r.status}`}>{r.status}</span></div>
                     <div className="cell num" style={{ textAlign: "right" }}>{groupDigits(r.amount)} {r.currency}</div>
                     <div className="cell" title={r.counterparty ?? undefined}>{r.counterparty ?? "—"}</div>
-                    <div className={r.sla_deadline && Date.parse(r.sla_deadline) < Date.now() ? "cell overdue" : "cell"} title={r.sla_deadline ? undefined : "no SLA deadline"}>{utcText(r.sla_deadline)}</div>
+                    <div className={r.sla_deadline && Date.parse(r.sla_deadline) < Date.now() ? "cell overdue" : "cell"} title={r.sla_deadline ? `SLA deadline ${utcText(r.sla_deadline)} UTC` : "no SLA deadline"} data-testid="sla">
+                      {timeToBreach(r.sla_deadline)}
+                    </div>
                     <div className="cell" data-testid="work-queue" title={r.work_queue ?? undefined}>{r.work_queue ?? <span className="muted">no queue</span>}</div>
                     <div className="cell">{r.assignee ?? <span className="muted">unassigned</span>}</div>
                   </>
