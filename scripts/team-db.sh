@@ -52,5 +52,7 @@ Team database ready: postgres://127.0.0.1:$PORT/recon
   bob    reviewer, approver   RECONAGENT_DB=postgres://bob@127.0.0.1:$PORT/recon make run
   carol  auditor              RECONAGENT_DB=postgres://carol@127.0.0.1:$PORT/recon make run
   worker processor            $R process --db postgres://worker@127.0.0.1:$PORT/recon
+Or in the app (make run): Database -> server 127.0.0.1, port $PORT, database recon, your login,
+TLS prefer (this demo cluster has no TLS and no passwords; a real server wants verify-full).
 Stop it: $( [ "$(id -u)" = 0 ] && echo "runuser -u postgres -- " )$BIN/pg_ctl -D $DIR/data stop
 TXT

@@ -594,13 +594,11 @@ fn secret(command: SecretCommand) -> Result<ExitCode> {
 }
 
 /// A secret from the terminal with echo off, or standard input's first line when it is not one.
-fn read_secret(prompt: &str) -> Result<String> {
+pub(crate) fn read_secret(prompt: &str) -> Result<String> {
     use std::io::{BufRead, IsTerminal, Write};
     let stdin = std::io::stdin();
     let mut line = String::new();
     if stdin.is_terminal() {
-        eprint!("{prompt}");
-        std::io::stderr().flush()?;
         // SAFETY: tcgetattr/tcsetattr on standard input with a termios it filled in.
         let saved = unsafe {
             let mut t: libc::termios = std::mem::zeroed();
@@ -612,6 +610,9 @@ fn read_secret(prompt: &str) -> Result<String> {
             libc::tcsetattr(0, libc::TCSANOW, &t);
             saved
         };
+        // Asked only once the terminal no longer echoes what is typed.
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
         let read = stdin.lock().read_line(&mut line);
         // SAFETY: restores the settings read above.
         unsafe { libc::tcsetattr(0, libc::TCSANOW, &saved) };

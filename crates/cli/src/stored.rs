@@ -23,9 +23,21 @@ pub(crate) fn team_url(db: Option<&Path>) -> Option<String> {
     reconagent_store::is_team_url(&given).then_some(given)
 }
 
-/// Opens the store [`db_path`] names ([`reconagent_store::open_backend`]).
+/// Opens the store [`db_path`] names ([`reconagent_store::open_backend`]). A team database
+/// that asks for a password neither the address nor the OS keyring holds gets it typed at a
+/// prompt (not shown) when the command runs in a terminal; it is used for this command only.
 pub(crate) fn open(db: Option<&Path>) -> Result<Arc<dyn Backend>> {
-    Ok(reconagent_store::open_backend(&db_path(db))?)
+    use std::io::IsTerminal;
+    let Some(url) = team_url(db) else { return Ok(reconagent_store::open_backend(&db_path(db))?) };
+    let connector = reconagent_store::postgres::Connector::new(&url)?;
+    match reconagent_store::postgres::PgStore::connect_with(connector.clone()) {
+        Ok(store) => Ok(Arc::new(store)),
+        Err(e) if e.to_string().contains("password missing") && std::io::stdin().is_terminal() => {
+            let password = crate::read_secret(&format!("password for {}: ", connector.location))?;
+            Ok(Arc::new(reconagent_store::postgres::PgStore::connect_with(connector.with_password(&password))?))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) fn import(db: Option<&Path>, file: Option<&Path>, sample: bool, replace: Option<&str>) -> Result<ExitCode> {

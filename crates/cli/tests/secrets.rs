@@ -209,6 +209,50 @@ fn a_team_database_password_comes_from_the_keyring() {
     let (code, out, err) = reconagent(Some(&keyring), &["process", "--db", &url], "");
     assert_eq!(code, 0, "{out}{err}");
 
+    // In a terminal, a password the keyring lacks is asked for (not echoed) and used once.
+    let (code, _, _) = reconagent(Some(&keyring), &["secret", "delete", &url], "");
+    assert_eq!(code, 0);
+    let bin = env!("CARGO_BIN_EXE_reconagent");
+    let mut c = Command::new("script");
+    keyring.env(&mut c).current_dir(root());
+    let mut child = c
+        .args(["-q", "-e", "-c", &format!("{bin} process --db {url}"), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (bsdutils) runs");
+    // Typed once the prompt is there (echo is off by then), as a person would.
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let started = Instant::now();
+    while !String::from_utf8_lossy(&screen.lock().unwrap()).contains("password for ") {
+        assert!(started.elapsed() < Duration::from_secs(60), "no prompt: {}", String::from_utf8_lossy(&screen.lock().unwrap()));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    child.stdin.take().unwrap().write_all(b"w0rker-secret\n").unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let shown = String::from_utf8_lossy(&screen.lock().unwrap()).to_string();
+    assert!(status.success(), "{shown}");
+    assert!(shown.contains(&format!("password for postgres://worker@127.0.0.1:{}/postgres: ", pg.port)), "{shown}");
+    assert!(!shown.contains("w0rker-secret"), "the password is not echoed: {shown}");
+    let (code, _, _) = reconagent(Some(&keyring), &["secret", "status", &url], "");
+    assert_eq!(code, 1, "a typed password is not kept");
+
     // A wrong stored password is the server's refusal, said as such.
     let (code, _, _) = reconagent(Some(&keyring), &["secret", "set", &url], "not-it\n");
     assert_eq!(code, 0);

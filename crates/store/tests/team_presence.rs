@@ -58,6 +58,23 @@ fn people_see_who_else_has_a_break_open() {
     raw.query("SELECT recon.presence('BRK-00009', true)", &[]).unwrap();
     let who: Vec<String> = pg.admin().query("SELECT person FROM recon.presence WHERE break_id = 'BRK-00009'", &[]).unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(who, ["alice"]);
+
+    // Bob's store goes (the app switched databases): its listener thread ends and its
+    // connection with it.
+    let listeners = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "pg-listen"))
+            .count()
+    };
+    assert_eq!(listeners(), 1);
+    drop(bob);
+    let start = std::time::Instant::now();
+    while listeners() > 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "the listener outlived its store");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

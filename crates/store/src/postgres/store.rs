@@ -42,6 +42,8 @@ pub struct PgStore {
     connector: super::Connector,
     location: String,
     actor: String,
+    /// Held while the store lives: its listener thread ends once this is gone.
+    alive: Arc<()>,
 }
 
 fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
@@ -282,7 +284,7 @@ impl PgStore {
             });
         }
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
-        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor })
+        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor, alive: Arc::new(()) })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
@@ -927,24 +929,32 @@ impl Backend for PgStore {
         Ok(())
     }
 
-    /// LISTEN on `recon_changed` (every audit append notifies it at commit) on a connection of
-    /// its own; the notices of a quarter of a second are passed on together. A lost connection
-    /// is opened again every few seconds.
     fn presence(&self, id: &str, open: bool) -> Result<Vec<String>> {
         let rows = self.client().query("SELECT recon.presence($1, $2)", &[&id, &open])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    /// LISTEN on `recon_changed` (every audit append notifies it at commit) on a connection of
+    /// its own; the notices of a quarter of a second are passed on together. A lost connection
+    /// is opened again every few seconds. The thread ends (and its connection closes) within a
+    /// few seconds of the store being dropped, as when the app switches to another database.
     fn watch(&self, on_change: Box<dyn Fn(Vec<String>) + Send>) -> Result<bool> {
         let connector = self.connector.clone();
         let mut client = connector.connect()?;
         client.batch_execute("LISTEN recon_changed")?;
+        let alive = Arc::downgrade(&self.alive);
         std::thread::Builder::new().name("pg-listen".into()).spawn(move || loop {
             use postgres::fallible_iterator::FallibleIterator;
+            if alive.strong_count() == 0 {
+                return;
+            }
             let waited = {
+                let closed = client.is_closed();
                 let mut notices = client.notifications();
-                let first = notices.blocking_iter().next();
+                // Wakes every 2 s to see whether the store is still there.
+                let first = if closed { Err(()) } else { notices.timeout_iter(std::time::Duration::from_secs(2)).next().map_err(|_| ()) };
                 match first {
+                    Ok(None) => continue,
                     Ok(Some(n)) => {
                         std::thread::sleep(std::time::Duration::from_millis(250));
                         let mut kinds = vec![n.payload().to_string()];
@@ -956,13 +966,16 @@ impl Backend for PgStore {
                         kinds.dedup();
                         Ok(kinds)
                     }
-                    Ok(None) | Err(_) => Err(()),
+                    Err(()) => Err(()),
                 }
             };
             match waited {
                 Ok(kinds) => on_change(kinds),
                 Err(()) => loop {
                     std::thread::sleep(std::time::Duration::from_secs(3));
+                    if alive.strong_count() == 0 {
+                        return;
+                    }
                     if let Ok(mut c) = connector.connect() {
                         if c.batch_execute("LISTEN recon_changed").is_ok() {
                             client = c;
