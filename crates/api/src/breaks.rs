@@ -113,15 +113,18 @@ impl Core {
     /// `NotFound` when this machine does not hold it (it was made elsewhere, or the folder was
     /// removed), `Invalid` for something that is not a SHA-256.
     pub fn llm_exchange(&self, request_sha256: &str) -> ApiResult<crate::dto::LlmExchangeDto> {
-        use reconagent_engine::llm::exchanges::{DirExchanges, ExchangeStore};
         if request_sha256.len() != 64 || !request_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(crate::error::ApiError::new(crate::error::ErrorCode::Invalid, format!("`{request_sha256}` is not a request hash")));
         }
-        let dir = DirExchanges::new(reconagent_store::exchanges_dir(self.store.database_file()));
-        let ex = dir.get(request_sha256).ok_or_else(|| {
+        let kept = reconagent_store::backend::exchanges_for(&*self.store);
+        let ex = kept.get(request_sha256).ok_or_else(|| {
+            let place = match self.store.database_file() {
+                Some(_) => format!("on this machine ({})", reconagent_store::exchanges_dir(self.store.database_file()).display()),
+                None => "in the team database".to_string(),
+            };
             crate::error::ApiError::new(
                 crate::error::ErrorCode::NotFound,
-                format!("the prompt and answer of request {:.12} are not kept on this machine ({})", request_sha256, dir.dir().display()),
+                format!("the prompt and answer of request {request_sha256:.12} are not kept {place}"),
             )
         })?;
         let message = |role: &str| {

@@ -39,11 +39,11 @@ pub struct Core {
 }
 
 /// The agents `policies` runs with: its enabled model-backed agents over the real HTTP client
-/// (requests and answers kept beside the database file, or in the user's data directory for a
-/// team database: [`reconagent_store::exchanges_dir`]), else the built-in agents, with why the models cannot run (an API key not set).
+/// (requests and answers kept beside the database file, or in the team database itself:
+/// [`reconagent_store::backend::exchanges_for`]), else the built-in agents, with why the models cannot run (an API key not set).
 pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconagent_engine::agents::AgentSet, Option<String>) {
     let builtin = reconagent_engine::agents::AgentSet::builtin();
-    let exchanges = Arc::new(reconagent_engine::llm::exchanges::DirExchanges::new(reconagent_store::exchanges_dir(store.database_file())));
+    let exchanges = reconagent_store::backend::exchanges_for(store);
     match reconagent_engine::llm::agent::attach(builtin.clone(), policies, exchanges, false) {
         Ok(Some((agents, _))) => (agents, None),
         Ok(None) => (builtin, None),

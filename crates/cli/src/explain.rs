@@ -47,10 +47,10 @@ pub(crate) fn run(r: Request) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let exchanges = crate::models::exchanges_for(r.db.as_deref());
+    let exchanges = crate::models::exchanges_for(r.db.as_deref())?;
     let mut orch = Orchestrator::new(Arc::new(r.policies), Arc::new(r.refdata));
     if let Some((_, g)) = &recorded {
-        if let Some(h) = recorded_history(g, &exchanges).map_err(|e| anyhow::anyhow!("cannot replay: {e}"))? {
+        if let Some(h) = recorded_history(g, &*exchanges).map_err(|e| anyhow::anyhow!("cannot replay: {e}"))? {
             orch = orch.with_history(Arc::new(RecordedHistory(h)));
         }
     } else if let Some(store) = &store {

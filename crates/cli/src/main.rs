@@ -384,7 +384,7 @@ pub(crate) fn run_batch(orch: &Orchestrator, breaks: Vec<reconagent_engine::Brea
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { inputs, mode, json, db, rerun } => {
-            let (orch, models) = models::attach(orchestrator(&inputs)?, models::exchanges_for(db.as_deref()), false)?;
+            let (orch, models) = models::attach(orchestrator(&inputs)?, models::exchanges_for(db.as_deref())?, false)?;
             let base = orch.policies.classifier.base_currency.clone();
             let (report, mut failed) = load_breaks(&inputs.breaks)?;
             let as_of = inputs.as_of.unwrap_or_else(Utc::now);
@@ -416,7 +416,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { file, sample, db, replace } => stored::import(db.as_deref(), file.as_deref(), sample, replace.as_deref()),
         Command::Process { db, policies, mode, as_of } => {
             let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
-            let (orch, models) = models::attach(orch, models::exchanges_for(db.as_deref()), false)?;
+            let (orch, models) = models::attach(orch, models::exchanges_for(db.as_deref())?, false)?;
             let base = orch.policies.classifier.base_currency.clone();
             let code = stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now));
             if let Some(rt) = models {

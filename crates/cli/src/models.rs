@@ -1,25 +1,30 @@
 //! Model-backed agents for the commands that run breaks: when the policy file has an `llm`
 //! section with enabled agents, they ask its endpoint through the real HTTP client; requests and
-//! answers are kept by hash in a folder beside the database (`<db>.llm`), which is also the
-//! cache and what `explain --replay` answers from.
+//! answers are kept by hash in a folder beside the database (`<db>.llm`) or in the team
+//! database, which is also the cache and what `explain --replay` answers from.
 
 use anyhow::{anyhow, Result};
 use reconagent_engine::llm::agent::LlmRuntime;
-use reconagent_engine::llm::exchanges::DirExchanges;
+use reconagent_engine::llm::exchanges::{DirExchanges, ExchangeStore};
 use reconagent_engine::orchestrate::Orchestrator;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The exchanges folder for `--db` (or the default database): beside a SQLite file, in the
-/// user's data directory for a team database ([`reconagent_store::exchanges_dir`]).
-pub(crate) fn exchanges_for(db: Option<&Path>) -> DirExchanges {
+/// Where model calls' exchanges are kept for `--db` (or the default database): in a team
+/// database itself, else the folder beside the SQLite file
+/// ([`reconagent_store::backend::exchanges_for`] says the same for an open store).
+pub(crate) fn exchanges_for(db: Option<&Path>) -> Result<Arc<dyn ExchangeStore>> {
+    if let Some(url) = crate::stored::team_url(db) {
+        let connector = reconagent_store::postgres::Connector::new(&url)?;
+        return Ok(Arc::new(reconagent_store::postgres::exchanges::PgExchanges::new(connector)));
+    }
     let db = db.map(Path::to_path_buf).unwrap_or_else(reconagent_store::default_path);
-    DirExchanges::new(reconagent_store::exchanges_dir(Some(&db)))
+    Ok(Arc::new(DirExchanges::new(reconagent_store::exchanges_dir(Some(&db)))))
 }
 
 /// Backs the policy's enabled model agents by the real client; `None` when it has none.
-pub(crate) fn attach(orch: Orchestrator, exchanges: DirExchanges, replay: bool) -> Result<(Orchestrator, Option<Arc<LlmRuntime>>)> {
-    match reconagent_engine::llm::agent::attach(orch.agents.clone(), &orch.policies, Arc::new(exchanges), replay).map_err(|e| anyhow!(e))? {
+pub(crate) fn attach(orch: Orchestrator, exchanges: Arc<dyn ExchangeStore>, replay: bool) -> Result<(Orchestrator, Option<Arc<LlmRuntime>>)> {
+    match reconagent_engine::llm::agent::attach(orch.agents.clone(), &orch.policies, exchanges, replay).map_err(|e| anyhow!(e))? {
         Some((agents, rt)) => Ok((orch.with_agents(agents), Some(rt))),
         None => Ok((orch, None)),
     }

@@ -3,6 +3,9 @@
 //! calls, the exchanges kept beside the database, the audit chain verified, and `explain
 //! --replay` giving the same graph offline after the server is gone.
 
+#[path = "../../store/tests/support/pg.rs"]
+mod pg;
+
 use reconagent_engine::policy::BUNDLED_POLICIES;
 use reconagent_llm_fake::policy::{llm_section, write};
 use reconagent_llm_fake::FakeServer;
@@ -82,4 +85,47 @@ fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 fn walk(dir: &std::path::Path) -> usize {
     walk_files(dir).len()
+}
+
+/// On a team database the exchanges and the day's spending are kept in the database itself: a
+/// worker's calls are there, and another person on another machine (a home with no exchanges
+/// folder) replays the run offline from them.
+#[test]
+fn a_team_keeps_model_calls_in_its_database_and_anyone_replays_them() {
+    let pg = pg::PgCluster::team();
+    let url = |who: &str| format!("postgres://{who}@127.0.0.1:{}/postgres", pg.port);
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(0).unwrap();
+    let policy = write(dir.path(), BUNDLED_POLICIES, &llm_section(&server.base_url(), "gpt-test", "", 10_000, 1));
+    let p = policy.to_str().unwrap();
+    let in_home = |home: &std::path::Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_reconagent")).args(args).current_dir(root()).env("HOME", home).env_remove("XDG_DATA_HOME").output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let worker_home = dir.path().join("worker-home");
+    std::fs::create_dir_all(&worker_home).unwrap();
+    let (code, _, err) = in_home(&worker_home, &["import", "--sample", "--db", &url("worker")]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = in_home(&worker_home, &["process", "--db", &url("worker"), "--policies", p, AS_OF]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("(measured)"), "{err}");
+    let mut admin = pg.admin();
+    let kept: i64 = admin.query_one("SELECT count(*) FROM recon.llm_exchanges", &[]).unwrap().get(0);
+    assert!(kept > 50, "{kept} exchanges kept in the database; the worker said: {out}{err}");
+    let spent: String = admin.query_one("SELECT sum(cost)::text FROM recon.llm_spend WHERE person = 'worker'", &[]).unwrap().get(0);
+    assert!(spent.parse::<f64>().unwrap() > 0.0, "the day's spending is the team's: {spent}");
+    assert!(!walk_any(&worker_home), "nothing was kept on the worker's machine");
+
+    // Another person, another machine, the endpoint gone: the replay answers from the database.
+    drop(server);
+    let id: String = admin.query_one("SELECT break_id FROM recon.runs WHERE graph LIKE '%\"llm_calls\":%' ORDER BY run_id LIMIT 1", &[]).unwrap().get(0);
+    let carol_home = dir.path().join("carol-home");
+    std::fs::create_dir_all(&carol_home).unwrap();
+    let (code, out, err) = in_home(&carol_home, &["explain", &id, "--db", &url("carol"), "--policies", p, "--replay"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("replay: the same graph as run #"), "{out}");
+}
+
+fn walk_any(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).map(|d| d.flatten().any(|e| e.path().is_file() || walk_any(&e.path()))).unwrap_or(false)
 }

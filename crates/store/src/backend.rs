@@ -259,6 +259,18 @@ pub trait Backend: BreakStore + RunStore + ReviewStore + AuditStore + PolicyStor
     fn presence(&self, _id: &str, _open: bool) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+
+    /// Where model calls' exchanges and the per-day spending are kept: in a team database
+    /// itself (shared by the team); for a file, the folder beside it ([`exchanges_for`]).
+    fn exchanges(&self) -> Option<std::sync::Arc<dyn reconagent_engine::llm::exchanges::ExchangeStore>> {
+        None
+    }
+}
+
+/// The exchanges store for `store`: the team database's own, else the folder beside the file
+/// (or in the data directory).
+pub fn exchanges_for(store: &dyn Backend) -> std::sync::Arc<dyn reconagent_engine::llm::exchanges::ExchangeStore> {
+    store.exchanges().unwrap_or_else(|| std::sync::Arc::new(reconagent_engine::llm::exchanges::DirExchanges::new(crate::exchanges_dir(store.database_file()))))
 }
 
 /// Breaks with `status`, streamed in id order a page at a time, so a batch over any number of

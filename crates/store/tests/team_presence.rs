@@ -84,3 +84,42 @@ fn a_file_of_ones_own_has_nobody_else() {
     assert!(store.presence("BRK-00001", true).unwrap().is_empty());
     assert!(store.presence("BRK-00001", false).unwrap().is_empty());
 }
+
+/// Model calls' exchanges and spending are the team's (schema 9): kept by whoever runs the
+/// batch, read by everyone, an altered body not used, written only through the functions.
+#[test]
+fn model_exchanges_and_spending_are_kept_for_the_team() {
+    use reconagent_engine::llm::exchanges::Exchange;
+    use rust_decimal::Decimal;
+    let pg = PgCluster::team();
+    let url = |who: &str| format!("postgres://{who}@127.0.0.1:{}/postgres", pg.port);
+    let worker = PgStore::connect(&url("worker")).unwrap().exchanges().expect("a team database keeps exchanges");
+    let carol = PgStore::connect(&url("carol")).unwrap().exchanges().unwrap();
+    let request = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": "x"}]});
+    let h = reconagent_engine::llm::client::request_hash(&serde_json::to_vec(&request).unwrap());
+    let ex = Exchange { request_sha256: h.clone(), model: "m".into(), request, response: "{\"ok\":1}".into(), at: chrono::Utc::now() };
+    worker.put(&ex).unwrap();
+    worker.put(&ex).unwrap(); // the same question again: kept once
+    assert_eq!(carol.get(&h), Some(ex.clone()), "the auditor reads what the worker kept");
+    assert_eq!(carol.get(&"0".repeat(64)), None);
+    assert_eq!(carol.get("not a hash"), None);
+    // the auditor may not keep one
+    assert!(carol.put(&ex).unwrap_err().contains("permission denied"));
+    // an altered body is not an answer
+    pg.admin().execute("UPDATE recon.llm_exchanges SET body = '\\x1f8b'::bytea WHERE request_sha256 = $1", &[&h]).unwrap();
+    assert_eq!(carol.get(&h), None);
+
+    // The day's spending adds up across the team.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    let alice = PgStore::connect(&url("alice")).unwrap().exchanges().unwrap();
+    worker.add_spend(day, Decimal::new(125, 5));
+    alice.add_spend(day, Decimal::new(5, 5));
+    worker.add_spend(day, Decimal::new(1, 5));
+    assert_eq!(carol.spent_on(day), Decimal::new(131, 5));
+    assert_eq!(carol.spent_on(day.succ_opt().unwrap()), Decimal::ZERO);
+    let mut raw = postgres::Client::connect(&pg.url("worker"), postgres::NoTls).unwrap();
+    let e = raw.batch_execute("UPDATE recon.llm_spend SET cost = 0").unwrap_err();
+    assert!(e.as_db_error().is_some_and(|d| d.message().contains("permission denied")), "{e:?}");
+    let e = raw.batch_execute("SELECT recon.add_llm_spend('2026-12-02', -1)").unwrap_err();
+    assert!(e.as_db_error().is_some_and(|d| d.message().contains("never negative")), "{e:?}");
+}

@@ -25,6 +25,29 @@ pub struct Exchange {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+impl Exchange {
+    /// The stored form: gzip-compressed JSON.
+    ///
+    /// # Errors
+    /// The exchange could not be serialised or compressed.
+    pub fn encode(&self) -> Result<Vec<u8>, String> {
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let json = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        gz.write_all(&json).map_err(|e| e.to_string())?;
+        gz.finish().map_err(|e| e.to_string())
+    }
+
+    /// Reads the stored form back, only when it is the exchange of request `h`: a body edited or
+    /// swapped under another key is not an answer.
+    pub fn decode(bytes: &[u8], h: &str) -> Option<Exchange> {
+        let mut text = String::new();
+        GzDecoder::new(bytes).take(64 << 20).read_to_string(&mut text).ok()?;
+        let ex: Exchange = serde_json::from_str(&text).ok()?;
+        let body = serde_json::to_vec(&ex.request).ok()?;
+        (super::client::request_hash(&body) == h && ex.request_sha256 == h).then_some(ex)
+    }
+}
+
 /// Where exchanges are kept.
 pub trait ExchangeStore: Send + Sync {
     /// The exchange for this request hash, if kept (and intact: its request hashes to its key).
@@ -120,23 +143,14 @@ impl ExchangeStore for DirExchanges {
     }
 
     fn get(&self, h: &str) -> Option<Exchange> {
-        let bytes = std::fs::read(self.path(h)?).ok()?;
-        let mut text = String::new();
-        GzDecoder::new(&bytes[..]).take(64 << 20).read_to_string(&mut text).ok()?;
-        let ex: Exchange = serde_json::from_str(&text).ok()?;
-        // a file edited or swapped under another name is not an answer
-        let body = serde_json::to_vec(&ex.request).ok()?;
-        (super::client::request_hash(&body) == h && ex.request_sha256 == h).then_some(ex)
+        Exchange::decode(&std::fs::read(self.path(h)?).ok()?, h)
     }
 
     fn put(&self, ex: &Exchange) -> Result<(), String> {
         let path = self.path(&ex.request_sha256).ok_or_else(|| format!("not a SHA-256: {}", ex.request_sha256))?;
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
-        let json = serde_json::to_vec(ex).map_err(|e| e.to_string())?;
-        gz.write_all(&json).map_err(|e| e.to_string())?;
-        let bytes = gz.finish().map_err(|e| e.to_string())?;
+        let bytes = ex.encode()?;
         let tmp = parent.join(format!(".{}.{}.tmp", ex.request_sha256, std::process::id()));
         std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))

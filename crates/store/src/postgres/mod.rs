@@ -18,13 +18,14 @@ use crate::error::{Result, StoreError};
 use crate::stats::AuditRow;
 use std::sync::{Arc, Mutex, OnceLock};
 
+pub mod exchanges;
 mod state;
 mod store;
 pub use store::PgStore;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
 /// once released, as the embedded store's.
-const MIGRATIONS: [(&str, &str); 8] = [
+const MIGRATIONS: [(&str, &str); 9] = [
     ("0001_team_chain", include_str!("migrations/0001_team_chain.sql")),
     ("0002_team_store", include_str!("migrations/0002_team_store.sql")),
     ("0003_undo", include_str!("migrations/0003_undo.sql")),
@@ -33,6 +34,7 @@ const MIGRATIONS: [(&str, &str); 8] = [
     ("0006_tier_and_priority_sorts", include_str!("migrations/0006_tier_and_priority_sorts.sql")),
     ("0007_measured_cost", include_str!("migrations/0007_measured_cost.sql")),
     ("0008_presence", include_str!("migrations/0008_presence.sql")),
+    ("0009_llm_exchanges", include_str!("migrations/0009_llm_exchanges.sql")),
 ];
 
 /// The team schema version this build writes.

@@ -929,6 +929,10 @@ impl Backend for PgStore {
         Ok(())
     }
 
+    fn exchanges(&self) -> Option<Arc<dyn reconagent_engine::llm::exchanges::ExchangeStore>> {
+        Some(Arc::new(super::exchanges::PgExchanges::new(self.connector.clone())))
+    }
+
     fn presence(&self, id: &str, open: bool) -> Result<Vec<String>> {
         let rows = self.client().query("SELECT recon.presence($1, $2)", &[&id, &open])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())

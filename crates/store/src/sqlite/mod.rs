@@ -115,8 +115,9 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// Where model calls' requests and answers are kept for a database (see
-/// `reconagent_engine::llm::exchanges`): `<file>.llm` beside a database file; for a team database,
-/// which has no local file, `reconagent/team-llm` in the user's data directory.
+/// `reconagent_engine::llm::exchanges`): `<file>.llm` beside a database file. A team database
+/// keeps them itself ([`crate::Backend::exchanges`]); without a file this falls back to
+/// `reconagent/team-llm` in the user's data directory.
 pub fn exchanges_dir(database_file: Option<&Path>) -> PathBuf {
     match database_file {
         Some(f) if !crate::is_team_url(&f.to_string_lossy()) => reconagent_engine::llm::exchanges::DirExchanges::beside(f).dir().to_path_buf(),
