@@ -808,7 +808,7 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
     }
     alice.wait_text("[data-testid=presence]", "also open: bob", 10);
     bob.wait_text("[data-testid=presence]", "also open: alice", 10);
-    screenshot(&shots, "23-team-both-on-one-break");
+    screenshot(&shots, "24-team-both-on-one-break");
     // Bob goes back: alice's screen drops him.
     bob.click("[data-testid=back]");
     let start = Instant::now();

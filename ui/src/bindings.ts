@@ -507,6 +507,8 @@ export type ConnectionDto_Deserialize = {
 	local: string,
 	/**  The `sslmode` values the form offers. */
 	ssl_modes: string[],
+	/**  Something the person should know about the last switch (a password not kept). */
+	note?: string | null,
 };
 
 /**  Where the app's data is now, for the Database screen. */
@@ -523,6 +525,8 @@ export type ConnectionDto_Serialize = {
 	local: string,
 	/**  The `sslmode` values the form offers. */
 	ssl_modes: string[],
+	/**  Something the person should know about the last switch (a password not kept). */
+	note: string | null,
 };
 
 /**  Pushed when breaks or runs changed, so open screens reload. */

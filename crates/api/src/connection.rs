@@ -86,6 +86,8 @@ pub struct ConnectionDto {
     pub local: String,
     /// The `sslmode` values the form offers.
     pub ssl_modes: Vec<String>,
+    /// Something the person should know about the last switch (a password not kept).
+    pub note: Option<String>,
 }
 
 impl ConnectionDto {
@@ -98,6 +100,7 @@ impl ConnectionDto {
             saved: saved(dir).ok().flatten(),
             local: local.display().to_string(),
             ssl_modes: SSL_MODES.iter().map(|s| s.to_string()).collect(),
+            note: None,
         }
     }
 }
@@ -156,12 +159,14 @@ pub fn startup_location(dir: &Path, local: PathBuf) -> PathBuf {
 }
 
 /// Logs in to the team database at `address`: with `password` when one is typed (kept in the OS
-/// keyring when `remember`, and only once the login worked), else with the keyring's.
+/// keyring when `remember`, and only once the login worked), else with the keyring's. Returns
+/// the store and, when the login worked but the keyring would not keep the password, why (the
+/// person is connected all the same, and told).
 ///
 /// # Errors
 /// `Invalid` naming a field; the server's refusal in its words (unreachable, the password, TLS,
-/// a schema this build cannot use); `Io` when the keyring would not keep the password.
-pub fn connect(address: &TeamAddress, password: Option<&str>, remember: bool) -> ApiResult<Arc<dyn Backend>> {
+/// a schema this build cannot use).
+pub fn connect(address: &TeamAddress, password: Option<&str>, remember: bool) -> ApiResult<(Arc<dyn Backend>, Option<String>)> {
     let url = address.url()?;
     let mut connector = Connector::new(&url)?;
     let password = password.filter(|p| !p.is_empty());
@@ -170,11 +175,13 @@ pub fn connect(address: &TeamAddress, password: Option<&str>, remember: bool) ->
     }
     let secret = connector.password_secret();
     let store = PgStore::connect_with(connector)?;
+    let mut note = None;
     if let (Some(p), true, Some(secret)) = (password, remember, secret) {
-        reconagent_engine::secrets::store(&secret, p)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("connected, but the password was not kept for next time: {e}")))?;
+        if let Err(e) = reconagent_engine::secrets::store(&secret, p) {
+            note = Some(format!("Connected, but the password was not kept for next time: {e}"));
+        }
     }
-    Ok(Arc::new(store))
+    Ok((Arc::new(store), note))
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ fn a_person_connects_with_the_form_and_the_app_works_on_the_team_database() {
     assert!(e.message.contains("TLS") || e.message.contains("SSL"), "{}", e.message);
 
     // The right one, typed and not kept: the app's core works on the team store as alice.
-    let store = connection::connect(&address, Some("correct horse"), false).expect("alice logs in");
+    let (store, note) = connection::connect(&address, Some("correct horse"), false).expect("alice logs in");
+    assert_eq!(note, None);
     assert_eq!(store.actor(), "alice");
     let dir = tempfile::tempdir().unwrap();
     let core = Core::with_backend(store, &dir.path().join("routing_policies.yaml"), false).expect("the core opens on the team store");

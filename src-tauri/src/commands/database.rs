@@ -101,6 +101,7 @@ fn describe(state: &super::AppState) -> ApiResult<ConnectionDto> {
             saved: connection::saved(&state.data_dir).ok().flatten(),
             local: state.local.display().to_string(),
             ssl_modes: connection::SSL_MODES.iter().map(|s| s.to_string()).collect(),
+            note: None,
         }),
     }
 }
@@ -129,11 +130,11 @@ pub async fn connect_team_database(
 ) -> ApiResult<ConnectionDto> {
     let state = state.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let store = connection::connect(&address, password.as_deref(), remember)?;
+        let (store, note) = connection::connect(&address, password.as_deref(), remember)?;
         let core = Core::with_backend(store, &state.policies, false)?;
         connection::save(&state.data_dir, Some(&address))?;
         switch(&app, &state, core);
-        describe(&state)
+        Ok(ConnectionDto { note, ..describe(&state)? })
     })
     .await
     .map_err(failed)?

@@ -8,7 +8,7 @@ afterEach(() => {
 });
 
 const MODES = ["verify-full", "verify-ca", "require", "prefer", "disable"];
-const local = { team: false, location: "/home/ops/.local/share/reconagent/reconagent.db", actor: "ops", saved: null, local: "/home/ops/.local/share/reconagent/reconagent.db", ssl_modes: MODES };
+const local = { team: false, location: "/home/ops/.local/share/reconagent/reconagent.db", actor: "ops", saved: null, local: "/home/ops/.local/share/reconagent/reconagent.db", ssl_modes: MODES, note: null };
 
 test("the form goes to Rust as an address with the password apart, Rust's refusal is shown, and a login switches the app", async () => {
   const calls: unknown[] = [];
@@ -18,7 +18,7 @@ test("the form goes to Rust as an address with the password apart, Rust's refusa
     if (cmd === "connect_team_database") {
       calls.push(args);
       if (refuse) throw { code: "Io", message: "postgres://alice@db.example:5432/recon?sslmode=verify-full: cannot open the database: password authentication failed for user \"alice\"" };
-      return { ...local, team: true, location: "postgres://alice@db.example:5432/recon?sslmode=verify-full", actor: "alice", saved: (args as { address: object }).address };
+      return { ...local, team: true, location: "postgres://alice@db.example:5432/recon?sslmode=verify-full", actor: "alice", saved: (args as { address: object }).address, note: "Connected, but the password was not kept for next time: the OS keyring could not be used" };
     }
     return null;
   });
@@ -43,6 +43,7 @@ test("the form goes to Rust as an address with the password apart, Rust's refusa
   fireEvent.click(screen.getByTestId("connect"));
   await waitFor(() => expect(screen.getByTestId("database-now").textContent).toContain("Team database: postgres://alice@db.example:5432/recon"));
   expect(screen.getByTestId("database-now").textContent).toContain("working as alice");
+  expect(screen.getByTestId("database-note").textContent).toContain("the password was not kept");
   expect((calls[1] as { remember: boolean; password: string }).remember).toBe(false);
   expect(switched).toBe(1);
   expect((screen.getByLabelText("password") as HTMLInputElement).value).toBe("");

@@ -44,6 +44,7 @@ export function Database({ onSwitched }: { onSwitched: () => void }) {
         {now.team ? "Team database" : "Local file"}: <span className="mono">{now.location}</span>
         {now.actor && <> · working as <b>{now.actor}</b></>}
       </p>
+      {now.note && <div className="holds" role="note" data-testid="database-note">{now.note}</div>}
       {now.team && (
         <div className="toolbar" style={{ marginBottom: 12 }}>
           <button disabled={busy} onClick={() => run(api.useLocalDatabase)} data-testid="use-local">
