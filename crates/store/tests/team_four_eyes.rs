@@ -106,6 +106,12 @@ fn a_critical_close_waits_for_another_approver_and_both_are_recorded() -> R {
     assert_eq!((payload["proposed_by"].as_str(), payload["approved_by"].as_str(), payload["to"].as_str()), (Some("alice"), Some("bob"), Some("RESOLVED")));
     assert_eq!(approval.payload, reconagent_store::audit::canonical_json(&payload), "the payload is canonical JSON");
     assert!(bob.verify()?.ok);
+    // The desk's rollup (team schema 10) counted every action, the approved one included.
+    let (rolled, counted): (i64, i64) = {
+        let row = pg.admin().query_one("SELECT (SELECT sum(n) FROM recon.action_rollup)::bigint, (SELECT count(*) FROM recon.actions)", &[])?;
+        (row.get(0), row.get(1))
+    };
+    assert!(counted > 0 && rolled == counted, "rollup {rolled}, actions {counted}");
     Ok(())
 }
 

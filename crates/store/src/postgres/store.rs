@@ -563,7 +563,11 @@ impl ReviewStore for PgStore {
         };
         let actions = || -> Result<Vec<(String, String, i64)>> {
             let (lo, hi) = crate::stats::bounds(f);
-            let rows = self.client().query("SELECT actor, kind, count(*) FROM recon.actions WHERE at >= $1 AND at <= $2 GROUP BY actor, kind", &[&lo, &hi])?;
+            // Whole days, as the embedded store counts them (team schema 10's rollup).
+            let rows = self.client().query(
+                "SELECT actor, kind, sum(n)::bigint FROM recon.action_rollup WHERE day >= substr($1, 1, 10) AND day <= $2 GROUP BY actor, kind",
+                &[&lo, &hi],
+            )?;
             Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
         };
         crate::stats::compose_desk(as_of, |q| self.queue_count(q), side, actions)
