@@ -11,7 +11,7 @@ use reconagent_engine::refdata::ReferenceData;
 use reconagent_engine::sample::{generate_from, sample_as_of};
 use reconagent_engine::RiskTier;
 use reconagent_store::prelude::*;
-use reconagent_store::{QueueFilter, QueueSort, SqliteStore};
+use reconagent_store::{QueueFilter, QueueSort};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 const CHUNK: usize = 10_000;
 
-/// Builds (or reuses) the database: `count` generated breaks, each processed once (v2).
+/// Builds (or reuses) the database: `count` generated breaks, each processed once (v2). A team
+/// database (`postgres://…`, a person with every team role) is processed as a worker does.
 fn build(path: &Path, count: usize) -> Result<serde_json::Value> {
-    let store = SqliteStore::open(path)?;
+    let store = reconagent_store::open_backend(path)?;
     let have = store.queue_count(&QueueFilter::default())? as usize;
     if have >= count {
         println!("  reusing {} ({have} breaks)", path.display());
@@ -39,16 +40,25 @@ fn build(path: &Path, count: usize) -> Result<serde_json::Value> {
     let orch = orch.with_history(store.history()?);
     let total = store.count_with_status(BreakStatus::New)?;
     let start = Instant::now();
-    let (recorded, _) = crate::stored::record_batch(
-        &store,
-        &orch,
-        reconagent_store::backend::stream_with_status(&store, BreakStatus::New, reconagent_api::runs::PAGE),
-        total,
-        RunMode::V2,
-        sample_as_of(),
-        false,
-        reconagent_api::batch::Claim::New,
-    )?;
+    let recorded = if store.database_file().is_some() {
+        crate::stored::record_batch(
+            &*store,
+            &orch,
+            reconagent_store::backend::stream_with_status(&*store, BreakStatus::New, reconagent_api::runs::PAGE),
+            total,
+            RunMode::V2,
+            sample_as_of(),
+            false,
+            reconagent_api::batch::Claim::New,
+        )?
+        .0
+    } else {
+        let cancel = reconagent_engine::orchestrate::CancelFlag::default();
+        reconagent_api::runs::process_new(&*store, &orch, RunMode::V2, sample_as_of(), cancel, |_, _, _| {})
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .summary
+            .processed
+    };
     let run_s = start.elapsed().as_secs_f64();
     println!("  built: {count} breaks imported in {import_s:.1} s; {recorded} processed in {run_s:.1} s ({:.0} breaks/s)", recorded as f64 / run_s);
     Ok(json!({"reused": false, "import_s": import_s, "process_s": run_s, "process_per_s": recorded as f64 / run_s}))
@@ -101,7 +111,7 @@ pub(crate) fn run(count: usize, db: Option<&Path>) -> Result<serde_json::Value> 
     let path: PathBuf = db.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("scale.db"));
     println!("scale: {count} processed breaks in {}", path.display());
     let built = build(&path, count)?;
-    let store: Arc<dyn Backend> = Arc::new(SqliteStore::open(&path)?);
+    let store: Arc<dyn Backend> = reconagent_store::open_backend(&path)?;
     let core = Core::with_backend(store.clone(), &dir.path().join("policies.yaml"), false).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let err = |e: reconagent_api::ApiError| anyhow::anyhow!("{}", e.message);
     let total = core.queue_count(&QueueFilter::default()).map_err(err)?;

@@ -126,7 +126,8 @@ enum Command {
         /// local OpenAI-compatible server (127.0.0.1, 300 ms per answer), v1 against v2.
         #[arg(long, default_value = "all", value_parser = ["engine", "store", "latency", "scale", "llm", "all"])]
         suite: String,
-        /// For `scale`: the database to build, or to reuse when it already holds --count breaks.
+        /// For `scale`: the database to build, or to reuse when it already holds --count breaks
+        /// (a SQLite file, or a migrated team database as a person with every team role).
         /// For `store`: also a team database server, as postgres://OWNER@HOST:PORT/DB (a role
         /// that may create databases): one and two workers, each run in a fresh database.
         #[arg(long)]
