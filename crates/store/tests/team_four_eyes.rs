@@ -112,6 +112,15 @@ fn a_critical_close_waits_for_another_approver_and_both_are_recorded() -> R {
         (row.get(0), row.get(1))
     };
     assert!(counted > 0 && rolled == counted, "rollup {rolled}, actions {counted}");
+    // The dashboard's rollups (team schema 11) counted every run and checkpoint.
+    let row = pg.admin().query_one(
+        "SELECT (SELECT sum(runs) FROM recon.run_rollup)::bigint, (SELECT count(*) FROM recon.runs),
+                (SELECT sum(evaluated) FROM recon.checkpoint_rollup)::bigint, (SELECT count(*) FROM recon.run_checkpoints),
+                (SELECT sum(fired) FROM recon.checkpoint_rollup)::bigint, (SELECT count(*) FILTER (WHERE fired) FROM recon.run_checkpoints)",
+        &[],
+    )?;
+    let n = |i: usize| row.get::<_, i64>(i);
+    assert!(n(1) > 0 && (n(0), n(2), n(4)) == (n(1), n(3), n(5)), "rollups {:?} against rows {:?}", (n(0), n(2), n(4)), (n(1), n(3), n(5)));
     Ok(())
 }
 

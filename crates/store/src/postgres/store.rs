@@ -778,19 +778,18 @@ impl AuditStore for PgStore {
     /// from its graph by team schema 7's trigger); the embedded store's per-day rollups are not
     /// kept here yet.
     fn efficiency(&self, f: &EfficiencyFilter) -> Result<Efficiency> {
+        // Whole days from the rollups kept with each run (team schema 11), as the embedded store.
         let (lo, hi) = bounds(f);
         let ty = f.break_type.clone();
         let p: [&(dyn ToSql + Sync); 3] = [&lo, &hi, &ty];
-        let within = |a: &str| format!("{a}started_at >= $1 AND {a}started_at <= $2 AND ($3::text IS NULL OR {a}break_type = $3)");
+        let within = "day >= substr($1, 1, 10) AND day <= $2 AND ($3::text IS NULL OR break_type = $3)";
         let mut client = self.client();
         let mut sums = GroupSums::default();
         for r in client.query(
             &format!(
-                "SELECT mode, break_type, tier, decision, count(*), sum(agents_invoked)::bigint, sum(agents_planned)::bigint, count(early_exit),
-                        sum(wall_us)::bigint, sum(modelled_ms)::bigint, sum(modelled_cost)::text,
-                        count(measured_cost), coalesce(sum(measured_cost), 0)::text
-                 FROM recon.runs WHERE {} GROUP BY 1, 2, 3, 4",
-                within("")
+                "SELECT mode, break_type, tier, decision, sum(runs)::bigint, sum(agents_invoked)::bigint, sum(agents_planned)::bigint, sum(early_exits)::bigint,
+                        sum(wall_us)::bigint, sum(modelled_ms)::bigint, sum(modelled_cost)::text, sum(llm_runs)::bigint, sum(measured_cost)::text
+                 FROM recon.run_rollup WHERE {within} GROUP BY 1, 2, 3, 4"
             ),
             &p,
         )? {
@@ -805,9 +804,7 @@ impl AuditStore for PgStore {
         let checkpoints = client
             .query(
                 &format!(
-                    "SELECT c.checkpoint_id, c.after_agent, count(*), count(*) FILTER (WHERE c.fired)
-                     FROM recon.run_checkpoints c JOIN recon.runs r ON r.run_id = c.run_id WHERE {} GROUP BY 1, 2 ORDER BY 1",
-                    within("r.")
+                    "SELECT checkpoint_id, after_agent, sum(evaluated)::bigint, sum(fired)::bigint FROM recon.checkpoint_rollup WHERE {within} GROUP BY 1, 2 ORDER BY 1"
                 ),
                 &p,
             )?
@@ -824,8 +821,7 @@ impl AuditStore for PgStore {
         let per_day = client
             .query(
                 &format!(
-                    "SELECT substr(started_at, 1, 10), mode, count(*), count(*) FILTER (WHERE decision = 'AUTO_RESOLVE') FROM recon.runs WHERE {} GROUP BY 1, 2 ORDER BY 1, 2",
-                    within("")
+                    "SELECT day, mode, sum(runs)::bigint, coalesce(sum(runs) FILTER (WHERE decision = 'AUTO_RESOLVE'), 0)::bigint FROM recon.run_rollup WHERE {within} GROUP BY 1, 2 ORDER BY 1, 2"
                 ),
                 &p,
             )?
