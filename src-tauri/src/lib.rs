@@ -82,7 +82,7 @@ fn policy_path() -> std::path::PathBuf {
 pub fn run() {
     let builder = specta_builder();
     let data_dir = reconagent_store::data_dir();
-    let local = data_dir.join("reconagent.db");
+    let local = reconagent_store::local_path();
     // `$RECONAGENT_DB`, else the team database chosen on the Database screen, else the local file.
     let db = reconagent_api::connection::startup_location(&data_dir, local.clone());
     let sample = std::env::var("RECONAGENT_NO_SAMPLE").map(|v| v != "1").unwrap_or(true);

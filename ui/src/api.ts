@@ -93,37 +93,31 @@ export const api = {
 /** Unlistening can fail once the app (or a test's mock) is torn down; nothing is left to stop. */
 const quiet = (un: () => unknown) => () => void Promise.resolve().then(un).catch(() => {});
 
-/** Subscribes to batch progress; returns the unsubscribe function. */
-export function onProgress(cb: (p: Progress) => void): () => void {
+/** Subscribes `cb` to one of Rust's events; returns the unsubscribe function (safe to call
+ * before the subscription is in place). */
+function subscribe<T>(event: { listen: (h: (e: { payload: T }) => void) => Promise<() => void> }, cb: (payload: T) => void): () => void {
   let stop: (() => void) | undefined;
   let cancelled = false;
-  events.progressEvent.listen((e) => cb(e.payload)).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
+  event.listen((e) => cb(e.payload)).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
   return () => {
     cancelled = true;
     stop?.();
   };
+}
+
+/** Subscribes to batch progress; returns the unsubscribe function. */
+export function onProgress(cb: (p: Progress) => void): () => void {
+  return subscribe(events.progressEvent, cb);
 }
 
 /** Subscribes to "data changed" pushes (runs recorded, reviews) so screens reload. */
 export function onDataChanged(cb: () => void): () => void {
-  let stop: (() => void) | undefined;
-  let cancelled = false;
-  events.dataChanged.listen(() => cb()).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
-  return () => {
-    cancelled = true;
-    stop?.();
-  };
+  return subscribe(events.dataChanged, () => cb());
 }
 
 /** Subscribes to "someone on the team opened or closed a break" pushes. */
 export function onPresenceChanged(cb: () => void): () => void {
-  let stop: (() => void) | undefined;
-  let cancelled = false;
-  events.presenceChanged.listen(() => cb()).then((un) => (cancelled ? quiet(un)() : (stop = quiet(un))));
-  return () => {
-    cancelled = true;
-    stop?.();
-  };
+  return subscribe(events.presenceChanged, () => cb());
 }
 
 /** File dialogs (the only file access the app has). */

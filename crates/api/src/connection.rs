@@ -93,10 +93,16 @@ pub struct ConnectionDto {
 impl ConnectionDto {
     /// Describes `store`, with the choice kept in `dir`.
     pub fn of(store: &dyn Backend, dir: &Path, local: &Path) -> ConnectionDto {
+        ConnectionDto { team: store.database_file().is_none(), actor: store.actor().to_string(), ..Self::unopened(&store.location(), dir, local) }
+    }
+
+    /// Describes a database that could not be opened (`location`, without a password): nobody
+    /// works on it.
+    pub fn unopened(location: &str, dir: &Path, local: &Path) -> ConnectionDto {
         ConnectionDto {
-            team: store.database_file().is_none(),
-            location: store.location(),
-            actor: store.actor().to_string(),
+            team: reconagent_store::is_team_url(location),
+            location: location.to_string(),
+            actor: String::new(),
             saved: saved(dir).ok().flatten(),
             local: local.display().to_string(),
             ssl_modes: SSL_MODES.iter().map(|s| s.to_string()).collect(),
@@ -142,11 +148,12 @@ pub fn save(dir: &Path, address: Option<&TeamAddress>) -> ApiResult<()> {
     }
 }
 
-/// The database the app opens at start: `$RECONAGENT_DB` when set, else the team database kept
-/// in `dir`, else `local`. A kept choice that cannot be read is said on stderr and not used.
+/// The database the app opens at start: `$RECONAGENT_DB` when set
+/// ([`reconagent_store::env_database`]), else the team database kept in `dir`, else `local`. A
+/// kept choice that cannot be read is said on stderr and not used.
 pub fn startup_location(dir: &Path, local: PathBuf) -> PathBuf {
-    if let Some(p) = std::env::var_os("RECONAGENT_DB") {
-        return p.into();
+    if let Some(p) = reconagent_store::env_database() {
+        return p;
     }
     match saved(dir).and_then(|a| a.map(|a| a.url()).transpose()) {
         Ok(Some(url)) => PathBuf::from(url),

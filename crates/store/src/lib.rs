@@ -33,7 +33,8 @@ pub use policies::PolicySave;
 pub use queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 pub use run_rows::PreparedRun;
 pub use sqlite::{
-    data_dir, default_path, exchanges_dir, head_of, verify_file, verify_file_expecting, verify_state, SqliteStore, StoreHistory, APPLICATION_ID, SCHEMA_VERSION,
+    data_dir, default_path, env_database, exchanges_dir, head_of, local_path, verify_file, verify_file_expecting, verify_state, SqliteStore, StoreHistory,
+    APPLICATION_ID, SCHEMA_VERSION,
 };
 pub use stats::{ActionRow, AuditQuery, AuditRow, CheckpointRate, DayCount, DeskStats, Efficiency, EfficiencyFilter, GroupStats, PersonActions, Proposal};
 

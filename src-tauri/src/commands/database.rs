@@ -94,15 +94,7 @@ pub async fn connection(state: State<'_, AppCore>) -> ApiResult<ConnectionDto> {
 fn describe(state: &super::AppState) -> ApiResult<ConnectionDto> {
     match &*state.core.read().unwrap_or_else(|p| p.into_inner()) {
         Ok(core) => Ok(ConnectionDto::of(core.store(), &state.data_dir, &state.local)),
-        Err(problem) => Ok(ConnectionDto {
-            team: reconagent_store::is_team_url(&problem.path),
-            location: problem.path.clone(),
-            actor: String::new(),
-            saved: connection::saved(&state.data_dir).ok().flatten(),
-            local: state.local.display().to_string(),
-            ssl_modes: connection::SSL_MODES.iter().map(|s| s.to_string()).collect(),
-            note: None,
-        }),
+        Err(problem) => Ok(ConnectionDto::unopened(&problem.path, &state.data_dir, &state.local)),
     }
 }
 

@@ -7,11 +7,12 @@ import { ErrorBox } from "./ErrorBox";
 export function DatabaseProblemScreen({ problem, onStarted, onConnect }: { problem: DatabaseProblem; onStarted: () => void; onConnect: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const start = async () => {
+  // Opens another database (a new file, or the local one), then reloads.
+  const open = (how: () => Promise<unknown>) => async () => {
     setBusy(true);
     setError(null);
     try {
-      await api.startNewDatabase();
+      await how();
       onStarted();
     } catch (e) {
       setError(e);
@@ -19,19 +20,9 @@ export function DatabaseProblemScreen({ problem, onStarted, onConnect }: { probl
       setBusy(false);
     }
   };
+  const start = open(api.startNewDatabase);
   if (problem.team) {
-    const local = async () => {
-      setBusy(true);
-      setError(null);
-      try {
-        await api.useLocalDatabase();
-        onStarted();
-      } catch (e) {
-        setError(e);
-      } finally {
-        setBusy(false);
-      }
-    };
+    const local = open(api.useLocalDatabase);
     return (
       <div className="welcome" data-testid="db-problem">
         <h2>The team database cannot be opened</h2>

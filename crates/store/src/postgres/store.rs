@@ -44,6 +44,9 @@ pub struct PgStore {
     actor: String,
     /// Held while the store lives: its listener thread ends once this is gone.
     alive: Arc<()>,
+    /// The model exchanges' store, made on first use and shared by every caller (one thread and
+    /// one connection per store, not per request).
+    exchanges: std::sync::OnceLock<Arc<super::exchanges::PgExchanges>>,
 }
 
 fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
@@ -284,7 +287,7 @@ impl PgStore {
             });
         }
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
-        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor, alive: Arc::new(()) })
+        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor, alive: Arc::new(()), exchanges: Default::default() })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
@@ -930,7 +933,7 @@ impl Backend for PgStore {
     }
 
     fn exchanges(&self) -> Option<Arc<dyn reconagent_engine::llm::exchanges::ExchangeStore>> {
-        Some(Arc::new(super::exchanges::PgExchanges::new(self.connector.clone())))
+        Some(self.exchanges.get_or_init(|| Arc::new(super::exchanges::PgExchanges::new(self.connector.clone()))).clone())
     }
 
     fn presence(&self, id: &str, open: bool) -> Result<Vec<String>> {

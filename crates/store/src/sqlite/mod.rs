@@ -96,12 +96,19 @@ impl Drop for Reader<'_> {
     }
 }
 
-/// The default database file: `$RECONAGENT_DB`, else the platform data directory
-/// (`~/.local/share/reconagent/reconagent.db` on Linux).
+/// The default database: [`env_database`], else [`local_path`].
 pub fn default_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("RECONAGENT_DB") {
-        return PathBuf::from(p);
-    }
+    env_database().unwrap_or_else(local_path)
+}
+
+/// The database `$RECONAGENT_DB` names (a file or a team database's URL), if set.
+pub fn env_database() -> Option<PathBuf> {
+    std::env::var_os("RECONAGENT_DB").map(PathBuf::from)
+}
+
+/// The embedded database file in the platform data directory
+/// (`~/.local/share/reconagent/reconagent.db` on Linux).
+pub fn local_path() -> PathBuf {
     data_dir().join("reconagent.db")
 }
 
