@@ -77,7 +77,16 @@ pub fn read(secret: &Secret) -> Result<Option<String>, String> {
     match secret.entry()?.get_password() {
         Ok(v) => Ok(Some(v)),
         Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(secret.failed(&e)),
+        // A Secret Service with no keyring yet (none made or unlocked at login) finds nothing:
+        // it holds no such secret, which is not a failure to reach it.
+        Err(e) => {
+            let why = secret.failed(&e);
+            if why.ends_with("no result found") {
+                Ok(None)
+            } else {
+                Err(why)
+            }
+        }
     }
 }
 

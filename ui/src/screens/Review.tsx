@@ -14,7 +14,7 @@ const WAITING: QueueQuery = {
   awaiting_review: true, sort: "priority", descending: false,
   break_type: null, tier: null, status: null, decision: null, assignee: null, search: null, min_age_days: null, max_age_days: null,
 };
-const TEMPLATE = "100px 170px 90px 130px 150px minmax(90px, 1fr) 175px 170px 100px";
+const TEMPLATE = "100px 170px 90px 130px 150px minmax(90px, 1fr) 200px 170px 100px";
 
 /** The review queue: PENDING_REVIEW and ESCALATED breaks. Keys: j/k next/previous (the cursor
  * stays in view), a accept (HIGH and CRITICAL breaks ask first, in Rust's words), Enter open;

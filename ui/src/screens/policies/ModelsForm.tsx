@@ -177,11 +177,11 @@ function ApiKey({ variable }: { variable: string | null }) {
   };
   return (
     <div className="field" data-testid="api-key">
-      <span data-testid="api-key-source">
+      <div data-testid="api-key-source" className={source.kind === "Missing" ? "error" : undefined}>
         {source.kind === "Environment" && <>Key: from the environment variable {variable}.</>}
         {source.kind === "Keyring" && <>Key: stored in the OS keyring (llm:{variable}).</>}
-        {source.kind === "Missing" && <span className="error">{source.detail}</span>}
-      </span>
+        {source.kind === "Missing" && source.detail}
+      </div>
       <div className="toolbar">
         <input
           type="password"
