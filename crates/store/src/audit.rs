@@ -24,11 +24,15 @@ pub enum EventKind {
     /// Four eyes (team database): an action proposed for a second person, or a proposal
     /// rejected. An approved one is the HUMAN_ACTION that applies it, naming both people.
     Proposal,
+    /// Four eyes on policies (team database): a policy change proposed for another policy
+    /// admin, or a proposal rejected. An approved one is the POLICY_SAVED entry that applies
+    /// it, naming both people.
+    PolicyProposal,
 }
 
 impl EventKind {
     /// Every kind, in the order the audit screen offers them.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Import,
         EventKind::Run,
         EventKind::HumanAction,
@@ -36,6 +40,7 @@ impl EventKind {
         EventKind::ExportMade,
         EventKind::BreakReplaced,
         EventKind::Proposal,
+        EventKind::PolicyProposal,
     ];
 
     /// The kind as stored.
@@ -48,6 +53,7 @@ impl EventKind {
             EventKind::ExportMade => "EXPORT_MADE",
             EventKind::BreakReplaced => "BREAK_REPLACED",
             EventKind::Proposal => "PROPOSAL",
+            EventKind::PolicyProposal => "POLICY_PROPOSAL",
         }
     }
 }

@@ -226,6 +226,44 @@ pub trait PolicyStore: Send + Sync {
 
     /// The text of a stored policy version.
     fn policy_text(&self, hash: &str) -> Result<String>;
+
+    /// Whether a policy change takes a second person here (a team database): a save is then a
+    /// proposal ([`PolicyStore::propose_policy`]) and the team's policy in force is
+    /// [`PolicyStore::team_policy`]. Where one person works alone, a save is in force at once.
+    fn policy_changes_need_approval(&self) -> bool {
+        false
+    }
+
+    /// The policy the whole team runs under (the newest approved save's version), if the team
+    /// has one yet. `None` where one person works alone: their file is in force.
+    fn team_policy(&self) -> Result<Option<crate::policies::TeamPolicy>> {
+        Ok(None)
+    }
+
+    /// Proposes `set` (edited as `path`, from version `previous`) for another policy admin to
+    /// approve; nothing changes until then.
+    ///
+    /// # Errors
+    /// A store where one person works alone (save instead), or a person who is no policy admin.
+    fn propose_policy(&self, _set: &PolicySet, _path: &str, _note: &str, _previous: Option<&str>) -> Result<crate::policies::PolicyProposal> {
+        Err(crate::StoreError::Invalid("policy proposals exist only in a team database: here a save is in force at once".into()))
+    }
+
+    /// Policy proposals, newest first (only the open ones with `open_only`).
+    fn policy_proposals(&self, _open_only: bool, _limit: usize) -> Result<Vec<crate::policies::PolicyProposal>> {
+        Ok(Vec::new())
+    }
+
+    /// A policy admin other than its author approves (its version becomes the team's policy in
+    /// force, if that is still the version the change was made from) or rejects (with a reason)
+    /// a proposal. Returns it as decided.
+    ///
+    /// # Errors
+    /// No such open proposal, its author deciding it, a rejection without a reason, the team's
+    /// policy changed since, or a store where one person works alone.
+    fn decide_policy_proposal(&self, _proposal: i64, _approve: bool, _reason: &str) -> Result<crate::policies::PolicyProposal> {
+        Err(crate::StoreError::Invalid("policy proposals exist only in a team database: here one person saves alone".into()))
+    }
 }
 
 /// A whole store: what the API holds.

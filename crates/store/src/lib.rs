@@ -29,7 +29,7 @@ pub use backend::AuditStore;
 pub use backend::{Backend, BreakStore, PolicyStore, ReviewStore, RunStore};
 pub use error::{Result, StoreError};
 pub use lifecycle::{group_digits, BreakStatus, HumanAction, LastAction, UNDO_WINDOW_SECS};
-pub use policies::PolicySave;
+pub use policies::{PolicyProposal, PolicySave, TeamPolicy};
 pub use queue::{BreakRow, QueueCursor, QueueFilter, QueuePage, QueueSort};
 pub use run_rows::PreparedRun;
 pub use sqlite::{

@@ -62,3 +62,35 @@ pub fn save_policy_file(store: &dyn Backend, path: &Path, text: &str, expected_h
     })?;
     Ok((set, save))
 }
+
+/// A policy change proposed in a team database, where a second policy admin approves it before
+/// it is in force (four eyes on policies).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyProposal {
+    pub proposal_id: i64,
+    /// The version the change makes (its text's content hash).
+    pub hash: String,
+    pub text: String,
+    /// The file it was edited as, on its author's machine.
+    pub path: String,
+    pub note: String,
+    /// The version it was made from (the team's in force, or the author's file).
+    pub previous: Option<String>,
+    pub author: String,
+    pub proposed_at: String,
+    /// `OPEN`, `APPROVED` or `REJECTED`.
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub reason: Option<String>,
+    /// The save an approval made.
+    pub save_id: Option<i64>,
+}
+
+/// The policy a team runs under: the version of its newest save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamPolicy {
+    pub hash: String,
+    pub text: String,
+    pub save_id: i64,
+}

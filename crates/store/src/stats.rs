@@ -275,7 +275,24 @@ impl AuditRow {
                 n("proposal"),
                 s("why")
             ),
+            "POLICY_SAVED" if p["proposed_by"].is_string() => format!(
+                "Policy version {} in force for the team: proposed by {} (proposal {}, \"{}\") and approved by {}.",
+                &self.subject[..12.min(self.subject.len())],
+                s("proposed_by"),
+                n("proposal"),
+                s("note"),
+                self.actor
+            ),
             "POLICY_SAVED" => format!("Policy version {} saved from {}: \"{}\".", &self.subject[..12.min(self.subject.len())], s("source"), s("note")),
+            "POLICY_PROPOSAL" if p["decision"].as_str() == Some("REJECTED") => {
+                format!("Policy proposal {} by {} rejected: \"{}\".", n("proposal"), s("proposed_by"), s("reason"))
+            }
+            "POLICY_PROPOSAL" => format!(
+                "Proposed policy version {} (proposal {}, \"{}\"): another policy admin approves it before it is in force.",
+                &self.subject[..12.min(self.subject.len())],
+                n("proposal"),
+                s("note")
+            ),
             "EXPORT_MADE" => format!(
                 "Report exported ({}, {} to {}, {} breaks) to {}; chain {}.",
                 s("format"),

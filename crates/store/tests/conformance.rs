@@ -554,10 +554,20 @@ mod cases {
             "a version is recorded once"
         );
         assert_eq!(s.policy_text(&set.version)?, *set.text);
-        let save = s.record_policy_save(&set, "routing_policies.yaml", "saved", None)?;
-        assert_eq!(save.hash, set.version);
-        let history = s.policy_history(10)?;
-        assert_eq!(history[0].save_id, save.save_id);
+        if s.policy_changes_need_approval() {
+            // a team's change takes two people (team_policy.rs): a direct save is refused
+            assert!(s.record_policy_save(&set, "routing_policies.yaml", "saved", None).is_err());
+            let proposal = s.propose_policy(&set, "routing_policies.yaml", "proposed", None)?;
+            assert!(s.decide_policy_proposal(proposal.proposal_id, true, "").is_err(), "not by its author");
+            assert_eq!(s.team_policy()?, None);
+        } else {
+            let save = s.record_policy_save(&set, "routing_policies.yaml", "saved", None)?;
+            assert_eq!(save.hash, set.version);
+            let history = s.policy_history(10)?;
+            assert_eq!(history[0].save_id, save.save_id);
+            assert!(s.propose_policy(&set, "routing_policies.yaml", "proposed", None).is_err(), "one person saves alone");
+            assert_eq!(s.team_policy()?, None, "one person's file is in force");
+        }
         assert!(s.policy_text("nope").is_err());
         assert!(s.verify()?.ok);
         Ok(())

@@ -72,9 +72,11 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
     refused(alice.record_policy_save(&orch.policies, "routing_policies.yaml", "mine", None));
     refused(bob.import_breaks(&breaks[..1], "bob's file"));
 
-    // The policy admin saves policies, and may not act on breaks.
-    let save = paula.record_policy_save(&orch.policies, "routing_policies.yaml", "tolerances reviewed", None)?;
-    assert_eq!(save.author, "paula");
+    // The policy admin proposes policy changes (another approves them: team_policy.rs), and
+    // may not act on breaks.
+    let proposal = paula.propose_policy(&orch.policies, "routing_policies.yaml", "tolerances reviewed", None)?;
+    assert_eq!(proposal.author, "paula");
+    refused(alice.propose_policy(&orch.policies, "routing_policies.yaml", "mine", None));
     refused(paula.act(&waiting[1], &HumanAction::Comment { text: "x".into() }));
 
     // The auditor reads, reports and exports, and changes nothing.
@@ -109,7 +111,7 @@ fn each_role_does_what_it_is_for_and_nothing_else() -> R {
         ("HUMAN_ACTION", "bob"),
         ("HUMAN_ACTION", "alice"),
         ("HUMAN_ACTION", "alice"),
-        ("POLICY_SAVED", "paula"),
+        ("POLICY_PROPOSAL", "paula"),
         ("EXPORT_MADE", "carol"),
         ("HUMAN_ACTION", "alice"),
     ];

@@ -322,6 +322,9 @@ fn policies(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
     if let Some(bad) = check_policies(&rows)? {
         return Ok(Some(bad));
     }
+    if let Some(bad) = policy_proposals(tx, &rows.entries)? {
+        return Ok(Some(bad));
+    }
     for r in tx.query("SELECT hash, text, source, authority, auto_resolve FROM recon.policy_versions ORDER BY saved_at, hash", &[])? {
         let (hash, text, source, authority, auto_resolve): (String, String, String, Value, Value) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
         // A text that no longer loads (a newer build's) is checked by its hash alone.
@@ -331,6 +334,105 @@ fn policies(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
                 return Ok(Some((0, format!("the {what} limits stored with policy version {hash:.12} were edited: they are {stored}, its text says {says}"))));
             }
         }
+    }
+    Ok(None)
+}
+
+/// Policy proposals (team schema 12) against their entries: each proposal says what its
+/// POLICY_PROPOSAL entry says (version, author, time, file, note, the version it was made from)
+/// and its text hashes to its version; a rejected one has its rejection entry (who, when, why);
+/// an approved one its POLICY_SAVED entry, whose actor (the approver) is not its author; an open
+/// one neither; and no entry lacks its proposal.
+fn policy_proposals(tx: &mut impl GenericClient, saved: &[crate::sqlite::state::PolicyEntry]) -> Result<Option<(i64, String)>> {
+    // proposal id -> (seq, subject, actor, at, payload) of the proposal, and of its decision
+    let mut made: HashMap<i64, (i64, String, String, String, Value)> = HashMap::new();
+    let mut decided: HashMap<i64, (i64, String, String, String, Value)> = HashMap::new();
+    for r in tx.query("SELECT seq, subject, actor, at, payload FROM recon.audit_log WHERE kind = 'POLICY_PROPOSAL' ORDER BY seq", &[])? {
+        let (seq, subject, actor, at, payload): (i64, String, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+        let p: Value = serde_json::from_str(&payload)?;
+        let Some(id) = p["proposal"].as_i64() else { return Ok(Some((seq, format!("entry {seq} (POLICY_PROPOSAL) names no proposal")))) };
+        let slot = if p.get("decision").is_some() { &mut decided } else { &mut made };
+        slot.insert(id, (seq, subject, actor, at, p));
+    }
+    for (seq, subject, actor, at, payload) in saved {
+        let p: Value = serde_json::from_str(payload)?;
+        if let Some(id) = p["proposal"].as_i64() {
+            if p["proposed_by"].as_str() == Some(actor.as_str()) {
+                return Ok(Some((*seq, format!("entry {seq}: policy proposal {id} was approved by its own author {actor}"))));
+            }
+            decided.insert(id, (*seq, subject.clone(), actor.clone(), at.clone(), p));
+        }
+    }
+    let rows = tx.query(
+        "SELECT proposal_id, hash, text, path, note, previous, author, proposed_at, state, decided_by, decided_at, reason, save_id, authority, auto_resolve
+           FROM recon.policy_proposals ORDER BY proposal_id",
+        &[],
+    )?;
+    if rows.len() != made.len() {
+        return Ok(Some((0, format!("{} policy proposals are stored but {} POLICY_PROPOSAL entries record them", rows.len(), made.len()))));
+    }
+    let text = |v: &Value, k: &str| v[k].as_str().map(str::to_string);
+    for r in &rows {
+        let id: i64 = r.get(0);
+        let (hash, body, path, note, previous, author, at): (String, String, String, String, Option<String>, String, String) =
+            (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7));
+        let (state, decided_by, decided_at, reason, save_id): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
+            (r.get(8), r.get(9), r.get(10), r.get(11), r.get(12));
+        let Some((seq, subject, actor, e_at, p)) = made.get(&id) else {
+            return Ok(Some((0, format!("policy proposal {id} is stored but no POLICY_PROPOSAL entry records it (inserted directly)"))));
+        };
+        if reconagent_engine::policy::PolicySet::content_hash(&body) != hash {
+            return Ok(Some((*seq, format!("the text of policy proposal {id} was edited: it no longer hashes to its version"))));
+        }
+        let same = [
+            ("version", Some(hash.clone()), Some(subject.clone())),
+            ("author", Some(author.clone()), Some(actor.clone())),
+            ("time", Some(at.clone()), Some(e_at.clone())),
+            ("file", Some(path.clone()), text(p, "source")),
+            ("note", Some(note.clone()), text(p, "note")),
+            ("previous", previous.clone(), text(p, "previous")),
+        ];
+        if let Some((what, row, log)) = same.iter().find(|(_, row, log)| row != log) {
+            return Ok(Some((
+                *seq,
+                format!("policy proposal {id} was edited: {what} `{}` (the log: `{}`)", row.clone().unwrap_or_default(), log.clone().unwrap_or_default()),
+            )));
+        }
+        // The limits the database would copy into the version on approval are its text's.
+        let (authority, auto_resolve): (Value, Value) = (r.get(13), r.get(14));
+        if let Ok(set) = reconagent_engine::policy::PolicySet::load(&body, &path) {
+            if authority != set.authority.to_json() || auto_resolve != set.classifier.auto_resolve_json() {
+                return Ok(Some((*seq, format!("the limits stored with policy proposal {id} were edited: they are not what its text says"))));
+            }
+        }
+        let decision = decided.get(&id);
+        let ok = match (state.as_str(), decision) {
+            ("OPEN", None) => true,
+            ("REJECTED", Some((_, _, by, when, p))) => {
+                p["decision"].as_str() == Some("REJECTED")
+                    && decided_by.as_deref() == Some(by)
+                    && decided_at.as_deref() == Some(when)
+                    && reason == text(p, "reason")
+            }
+            ("APPROVED", Some((_, _, by, when, p))) => {
+                p.get("decision").is_none()
+                    && decided_by.as_deref() == Some(by)
+                    && decided_at.as_deref() == Some(when)
+                    && save_id == p["save_id"].as_i64()
+                    && reason == text(p, "approval_reason")
+            }
+            _ => false,
+        };
+        if !ok {
+            let log = decision.map_or("no decision".to_string(), |(seq, ..)| format!("entry {seq}"));
+            return Ok(Some((
+                decision.map_or(*seq, |d| d.0),
+                format!("policy proposal {id} was edited: it is {state} by {} but the log has {log}", decided_by.unwrap_or_default()),
+            )));
+        }
+    }
+    if let Some(id) = decided.keys().find(|id| !made.contains_key(id)) {
+        return Ok(Some((0, format!("the log decides policy proposal {id}, which is not stored (deleted)"))));
     }
     Ok(None)
 }

@@ -912,6 +912,63 @@ impl PolicyStore for PgStore {
         let row = self.client().query_opt("SELECT text FROM recon.policy_versions WHERE hash = $1", &[&hash])?;
         Ok(row.ok_or_else(|| StoreError::Invalid(format!("no stored policy version {hash}")))?.get(0))
     }
+
+    fn policy_changes_need_approval(&self) -> bool {
+        true
+    }
+
+    fn team_policy(&self) -> Result<Option<crate::policies::TeamPolicy>> {
+        let row = self.client().query_opt("SELECT hash, text, save_id FROM recon.team_policy()", &[])?;
+        Ok(row.map(|r| crate::policies::TeamPolicy { hash: r.get(0), text: r.get(1), save_id: r.get(2) }))
+    }
+
+    fn propose_policy(&self, set: &PolicySet, path: &str, note: &str, previous: Option<&str>) -> Result<crate::policies::PolicyProposal> {
+        let r = self.client().query_one(
+            "SELECT proposal_id FROM recon.propose_policy($1, $2, $3, $4, $5, $6, $7)",
+            &[&set.version, &&*set.text, &path, &note, &previous, &set.authority.to_json(), &set.classifier.auto_resolve_json()],
+        )?;
+        self.policy_proposal(r.get(0))
+    }
+
+    fn policy_proposals(&self, open_only: bool, limit: usize) -> Result<Vec<crate::policies::PolicyProposal>> {
+        let rows = self.client().query(
+            &format!("SELECT {POLICY_PROPOSAL} FROM recon.policy_proposals WHERE NOT $1 OR state = 'OPEN' ORDER BY proposal_id DESC LIMIT $2"),
+            &[&open_only, &(limit as i64)],
+        )?;
+        Ok(rows.iter().map(policy_proposal).collect())
+    }
+
+    fn decide_policy_proposal(&self, proposal: i64, approve: bool, reason: &str) -> Result<crate::policies::PolicyProposal> {
+        self.client().query_one("SELECT save_id FROM recon.decide_policy_proposal($1, $2, $3)", &[&proposal, &approve, &reason])?;
+        self.policy_proposal(proposal)
+    }
+}
+
+const POLICY_PROPOSAL: &str = "proposal_id, hash, text, path, note, previous, author, proposed_at, state, decided_by, decided_at, reason, save_id";
+
+fn policy_proposal(r: &postgres::Row) -> crate::policies::PolicyProposal {
+    crate::policies::PolicyProposal {
+        proposal_id: r.get(0),
+        hash: r.get(1),
+        text: r.get(2),
+        path: r.get(3),
+        note: r.get(4),
+        previous: r.get(5),
+        author: r.get(6),
+        proposed_at: r.get(7),
+        state: r.get(8),
+        decided_by: r.get(9),
+        decided_at: r.get(10),
+        reason: r.get(11),
+        save_id: r.get(12),
+    }
+}
+
+impl PgStore {
+    fn policy_proposal(&self, id: i64) -> Result<crate::policies::PolicyProposal> {
+        let row = self.client().query_opt(&format!("SELECT {POLICY_PROPOSAL} FROM recon.policy_proposals WHERE proposal_id = $1"), &[&id])?;
+        Ok(policy_proposal(&row.ok_or_else(|| StoreError::Invalid(format!("no policy proposal {id}")))?))
+    }
 }
 
 impl Backend for PgStore {

@@ -362,7 +362,8 @@ pub(crate) fn check_policies(rows: &PolicyRows) -> Result<Option<(i64, String)>>
         let e = Saved {
             seq: *seq,
             version: subject.clone(),
-            actor: actor.clone(),
+            // A team's approved proposal is its author's save, the approver the entry's actor.
+            actor: p["proposed_by"].as_str().unwrap_or(actor).to_string(),
             at: at.clone(),
             source: p["source"].as_str().unwrap_or_default().to_string(),
             note: p["note"].as_str().unwrap_or_default().to_string(),
