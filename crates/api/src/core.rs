@@ -32,8 +32,9 @@ pub struct Core {
     loaded_sample: bool,
     /// The policy file the engine runs under and the editor saves to.
     pub(crate) policy_path: PathBuf,
-    /// Why the file is not in force, when it was invalid at start (the bundled policies are).
-    pub(crate) policy_problem: Option<String>,
+    /// Why the file (or the team's policy) is not in force (the bundled policies, or the
+    /// file, are).
+    pub(crate) policy_problem: Mutex<Option<String>>,
     /// Why the policy's model-backed agents cannot run (the built-in agents do), if so.
     pub(crate) model_problem: Mutex<Option<String>>,
 }
@@ -49,6 +50,26 @@ pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconage
         Ok(None) => (builtin, None),
         Err(e) => (builtin, Some(format!("the policy's model-backed agents cannot run, so the built-in agents decide alone: {e}"))),
     }
+}
+
+/// The team's policy in force (a team database's newest approved save), its prompt templates
+/// read from `dir`; `None` where one person works alone or the team has none yet. An error says
+/// why it cannot run here (a template beside the policy file that is not the one its text
+/// records), and that this desktop's file runs instead.
+pub(crate) fn team_policies(store: &dyn Backend, dir: &Path) -> Result<Option<PolicySet>, String> {
+    let Some(team) = store.team_policy().map_err(|e| format!("the team's policy cannot be read, so this desktop's file is in force: {e}"))? else {
+        return Ok(None);
+    };
+    let name = team_policy_name(store);
+    let mut set = PolicySet::load(&team.text, &name)
+        .map_err(|e| format!("the team's policy version {:.12} does not load here, so this desktop's file is in force:\n{e}", team.hash))?;
+    set.read_prompts(dir).map_err(|e| format!("the team's policy version {:.12} cannot run here, so this desktop's file is in force:\n{e}", team.hash))?;
+    Ok(Some(set))
+}
+
+/// What a team's policy is called in messages and on the title bar.
+pub(crate) fn team_policy_name(_store: &dyn Backend) -> String {
+    "team policy".to_string()
 }
 
 impl Core {
@@ -94,9 +115,16 @@ impl Core {
                 written.map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot create {}: {e}", path.display())))?;
             }
         }
-        let (policies, policy_problem) = match PolicySet::load_file(policy_path) {
+        let (file_policies, file_problem) = match PolicySet::load_file(policy_path) {
             Ok(p) => (p, None),
             Err(e) => (PolicySet::bundled(), Some(format!("{} is not valid, so the bundled policies are in force:\n{e}", policy_path.display()))),
+        };
+        // A team runs under its policy in force, the same on every desktop and worker; until it
+        // has one (the first proposal approved), each runs its own file.
+        let (policies, policy_problem) = match team_policies(&*store, dir) {
+            Ok(Some(team)) => (team, None),
+            Ok(None) => (file_policies, file_problem),
+            Err(why) => (file_policies, Some(why)),
         };
         match store.record_policy(&policies, "in force at start") {
             // A team database's auditor or approver runs nothing, so records no version.
@@ -118,7 +146,7 @@ impl Core {
             running: Mutex::new(None),
             loaded_sample,
             policy_path: policy_path.to_path_buf(),
-            policy_problem,
+            policy_problem: Mutex::new(policy_problem),
             model_problem: Mutex::new(model_problem),
         })
     }

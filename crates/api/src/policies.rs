@@ -64,6 +64,9 @@ pub struct PolicyFileState {
     pub draft: PolicyDraft,
     /// The version the engine runs under.
     pub in_force_version: String,
+    /// In a team database: where the policy comes from, and that a change is a proposal for
+    /// another policy admin ([`Core::policy_propose`]). `None` where one person saves alone.
+    pub team: Option<String>,
     /// Set when the file on disk is invalid and the bundled policies run instead.
     pub problem: Option<String>,
 }
@@ -93,6 +96,35 @@ impl From<reconagent_store::PolicySave> for PolicySaveDto {
         let save_id = s.save_id.map_or_else(|| format!("v:{}", s.hash), |id| id.to_string());
         PolicySaveDto { save_id, hash: s.hash, path: s.path, author: s.author, note: s.note, saved_at: s.saved_at, previous: s.previous }
     }
+}
+
+/// A policy change proposed in a team database, for another policy admin to decide.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PolicyProposalDto {
+    /// The proposal's number.
+    pub proposal_id: u32,
+    /// The version the change makes.
+    pub hash: String,
+    /// What the change is for.
+    pub note: String,
+    /// The version it was made from.
+    pub previous: Option<String>,
+    /// Who proposed it.
+    pub author: String,
+    /// ISO 8601, UTC.
+    pub proposed_at: String,
+    /// OPEN, APPROVED or REJECTED.
+    pub state: String,
+    /// Who approved or rejected it.
+    pub decided_by: Option<String>,
+    /// When, ISO 8601, UTC.
+    pub decided_at: Option<String>,
+    /// Why it was rejected (or the approver's remark).
+    pub reason: Option<String>,
+    /// Proposed by the person logged in here (who may not decide it).
+    pub mine: bool,
+    /// Against the version it was made from (whole text when that version is not stored).
+    pub diff: Vec<DiffLine>,
 }
 
 /// Per-break averages for one side of a simulation row.
@@ -190,8 +222,19 @@ fn policy_error(e: reconagent_engine::policy::PolicyErrors) -> ApiError {
 }
 
 impl Core {
+    /// What the policy being edited is called: the team's policy when it is the one in force,
+    /// else the file.
+    fn policy_name(&self) -> String {
+        let team = crate::core::team_policy_name(&*self.store);
+        if self.store.policy_changes_need_approval() && self.orchestrator().policies.source_name == team {
+            team
+        } else {
+            self.policy_path.display().to_string()
+        }
+    }
+
     fn describe(&self, base: Option<&str>, text: String) -> PolicyDraft {
-        let name = self.policy_path.display().to_string();
+        let name = self.policy_name();
         let dir = self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let (errors, warnings) = match PolicySet::load(&text, &name).and_then(|mut set| set.read_prompts(dir).map(|()| set)) {
             Ok(set) => (vec![], set.warnings.iter().map(PolicyIssue::from).collect()),
@@ -222,13 +265,33 @@ impl Core {
         }
     }
 
-    /// The policy file on disk, checked.
+    /// The policy the editor works on, checked: the file on disk, or in a team database the
+    /// team's policy in force (the file until the team has one).
     pub fn policy_file(&self) -> ApiResult<PolicyFileState> {
-        let text = std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?;
+        self.reload_team_policy()?;
+        let team = if self.store.policy_changes_need_approval() { self.store.team_policy()? } else { None };
+        let text = match &team {
+            Some(t) => t.text.clone(),
+            None => std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?,
+        };
+        let team_notice = self.store.policy_changes_need_approval().then(|| match &team {
+            Some(t) => format!(
+                "The team's policy in force (version {:.12}): every desktop and worker on this database runs it. A change is a proposal; another policy admin approves it before it is in force.",
+                t.hash
+            ),
+            None => format!(
+                "The team has no policy in force yet, so this desktop runs its file {}. A change is a proposal; once another policy admin approves it, it is the team's policy.",
+                self.policy_path.display()
+            ),
+        });
         Ok(PolicyFileState {
             draft: self.describe(None, text),
             in_force_version: self.orchestrator().policies.version.clone(),
-            problem: match (self.policy_problem.clone(), self.model_problem.lock().unwrap_or_else(|p| p.into_inner()).clone()) {
+            team: team_notice,
+            problem: match (
+                self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                self.model_problem.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            ) {
                 (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
                 (a, b) => a.or(b),
             },
@@ -237,7 +300,7 @@ impl Core {
 
     /// `base` with `edits` applied, checked by the engine's validator, with the diff.
     pub fn policy_check(&self, base: &str, edits: &[PolicyEdit]) -> ApiResult<PolicyDraft> {
-        let name = self.policy_path.display().to_string();
+        let name = self.policy_name();
         match apply(base, edits, &name) {
             Ok(text) => Ok(self.describe(Some(base), text)),
             // An edit that cannot be written (a number field emptied mid-edit) is an error on
@@ -266,6 +329,9 @@ impl Core {
     }
 
     fn save_text(&self, text: &str, expected: Option<&str>, note: &str) -> ApiResult<PolicySaveDto> {
+        if self.store.policy_changes_need_approval() {
+            return Err(ApiError::new(ErrorCode::Invalid, "in a team database a policy change is proposed, and another policy admin approves it (Propose)"));
+        }
         let (set, save) = reconagent_store::policies::save_policy_file(&*self.store, &self.policy_path, text, expected, note.trim()).map_err(|e| match e {
             reconagent_store::StoreError::PolicyChangedOnDisk { .. } => ApiError::new(ErrorCode::Conflict, e.to_string()),
             other => ApiError::from(other),
@@ -306,6 +372,114 @@ impl Core {
         Ok(secrets::llm_key_source(Some(var.trim())))
     }
 
+    /// In a team database: proposes `base` + `edits` for another policy admin to approve. The
+    /// engine does not switch; the change is in force for the whole team once approved.
+    ///
+    /// # Errors
+    /// `Invalid` for an empty note, a draft the validator refuses (nothing proposed), or a store
+    /// where one person saves alone; `Conflict` when the team's policy in force is no longer
+    /// `base` (someone's change was approved meanwhile); the database's refusal of a person
+    /// who is no policy admin.
+    pub fn policy_propose(&self, base: &str, edits: &[PolicyEdit], note: &str) -> ApiResult<PolicyProposalDto> {
+        let text = apply(base, edits, &self.policy_name()).map_err(policy_error)?;
+        self.propose_text(&text, &PolicySet::content_hash(base), note)
+    }
+
+    /// In a team database: proposes a stored version again (a restore, made a proposal).
+    pub fn policy_propose_version(&self, hash: &str, note: &str) -> ApiResult<PolicyProposalDto> {
+        let text = self.store.policy_text(hash)?;
+        let note = if note.trim().is_empty() { format!("restore version {:.12}", hash) } else { note.to_string() };
+        let base = self.orchestrator().policies.version.clone();
+        self.propose_text(&text, &base, &note)
+    }
+
+    fn propose_text(&self, text: &str, base: &str, note: &str) -> ApiResult<PolicyProposalDto> {
+        if !self.store.policy_changes_need_approval() {
+            return Err(ApiError::new(ErrorCode::Invalid, "here one person saves alone: a save is in force at once (policy_save)"));
+        }
+        if note.trim().is_empty() {
+            return Err(ApiError::new(ErrorCode::Invalid, "say in a few words what this change is for (the note is kept in the history)"));
+        }
+        let name = self.policy_name();
+        let mut set = PolicySet::load(text, &name).map_err(policy_error)?;
+        set.read_prompts(self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))).map_err(policy_error)?;
+        if let Some(team) = self.store.team_policy()? {
+            if team.hash != base {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "the team's policy changed while you edited it (now version {:.12}, you started from {:.12}): load it again and redo the change",
+                        team.hash, base
+                    ),
+                ));
+            }
+        }
+        let proposal = self.store.propose_policy(&set, &name, note.trim(), Some(base))?;
+        self.proposal_dto(proposal)
+    }
+
+    /// In a team database: policy proposals, open ones first, then the 50 most recently
+    /// decided, each with its diff against the version it was made from.
+    pub fn policy_proposals(&self) -> ApiResult<Vec<PolicyProposalDto>> {
+        let mut all = self.store.policy_proposals(false, 200)?;
+        all.sort_by_key(|p| (p.state != "OPEN", -p.proposal_id));
+        all.into_iter().take(100).map(|p| self.proposal_dto(p)).collect()
+    }
+
+    /// Another policy admin approves (the team's policy switches on every desktop; this one at
+    /// once) or rejects with a reason. The database refuses the proposal's author.
+    pub fn policy_decide(&self, proposal: i64, approve: bool, reason: &str) -> ApiResult<PolicyProposalDto> {
+        let decided = self.store.decide_policy_proposal(proposal, approve, reason)?;
+        self.reload_team_policy()?;
+        self.proposal_dto(decided)
+    }
+
+    /// Switches the engine to the team's policy in force if it is not the one running (another
+    /// desktop's approval, heard as POLICY_SAVED). Returns whether it switched. Where one
+    /// person works alone, nothing to do. A batch already running finishes under the version
+    /// it started with (each run records its version).
+    pub fn reload_team_policy(&self) -> ApiResult<bool> {
+        if !self.store.policy_changes_need_approval() {
+            return Ok(false);
+        }
+        let dir = self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        let set = match crate::core::team_policies(&*self.store, &dir) {
+            Ok(Some(set)) => set,
+            Ok(None) => return Ok(false),
+            Err(why) => {
+                *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+                return Ok(false);
+            }
+        };
+        if set.version == self.orchestrator().policies.version {
+            return Ok(false);
+        }
+        *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
+        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
+        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
+        Ok(true)
+    }
+
+    fn proposal_dto(&self, p: reconagent_store::PolicyProposal) -> ApiResult<PolicyProposalDto> {
+        let before = p.previous.as_deref().and_then(|h| self.store.policy_text(h).ok()).unwrap_or_default();
+        Ok(PolicyProposalDto {
+            proposal_id: p.proposal_id.try_into().unwrap_or(u32::MAX),
+            diff: diff(&before, &p.text, 3),
+            mine: p.author == self.store.actor(),
+            hash: p.hash,
+            note: p.note,
+            previous: p.previous,
+            author: p.author,
+            proposed_at: p.proposed_at,
+            state: p.state,
+            decided_by: p.decided_by,
+            decided_at: p.decided_at,
+            reason: p.reason,
+        })
+    }
+
     /// Saves and versions first used without a save, newest first.
     pub fn policy_history(&self) -> ApiResult<Vec<PolicySaveDto>> {
         Ok(self.store.policy_history(500)?.into_iter().map(Into::into).collect())
@@ -334,7 +508,7 @@ impl Core {
         break_type: Option<&str>,
         mut on_progress: impl FnMut(Progress),
     ) -> ApiResult<SimulationDto> {
-        let name = self.policy_path.display().to_string();
+        let name = self.policy_name();
         let text = apply(base, edits, &name).map_err(policy_error)?;
         let draft_set = PolicySet::load(&text, &name).map_err(policy_error)?;
         // Both sides run the rules alone: a simulation over thousands of breaks asks no model

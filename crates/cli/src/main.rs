@@ -315,6 +315,39 @@ enum PolicyCommand {
         #[arg(long)]
         as_of: Option<DateTime<Utc>>,
     },
+    /// Team database: propose a policy file as the team's policy (it replaces the policy in
+    /// force once another policy admin approves it).
+    Propose {
+        file: PathBuf,
+        /// What the change is for (kept in the history and the audit log).
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Team database: the policy proposals (open ones; --all for decided ones too).
+    Proposals {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Team database: approve another policy admin's proposal; it is the team's policy at once.
+    Approve {
+        proposal: i64,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Team database: reject another policy admin's proposal, saying why.
+    Reject {
+        proposal: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -416,10 +449,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { count, suite, limit, db } => bench::run(count, &suite, limit, db.as_deref()),
         Command::Import { file, sample, db, replace } => stored::import(db.as_deref(), file.as_deref(), sample, replace.as_deref()),
         Command::Process { db, policies, mode, as_of } => {
-            let orch = Orchestrator::new(Arc::new(load_policies(policies.as_deref())?), Arc::new(ReferenceData::bundled()));
+            let store = stored::open(db.as_deref())?;
+            let set = stored::policy_in_force(&*store, load_policies(policies.as_deref())?, policies.as_deref())?;
+            let orch = Orchestrator::new(Arc::new(set), Arc::new(ReferenceData::bundled()));
             let (orch, models) = models::attach(orch, models::exchanges_for(db.as_deref())?, false)?;
             let base = orch.policies.classifier.base_currency.clone();
-            let code = stored::run_new(db.as_deref(), orch, mode.into(), as_of.unwrap_or_else(Utc::now));
+            let code = stored::run_new(store, orch, mode.into(), as_of.unwrap_or_else(Utc::now));
             if let Some(rt) = models {
                 eprintln!("{}", models::report(&rt, &base));
             }
@@ -486,6 +521,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Policy { command: PolicyCommand::Diff { a, b, db } } => policy_cmd::diff(&a, &b, db.as_deref()),
+        Command::Policy { command: PolicyCommand::Propose { file, note, db } } => policy_cmd::propose(&file, &note, db.as_deref()),
+        Command::Policy { command: PolicyCommand::Proposals { all, db } } => policy_cmd::proposals(all, db.as_deref()),
+        Command::Policy { command: PolicyCommand::Approve { proposal, reason, db } } => policy_cmd::decide(proposal, true, &reason, db.as_deref()),
+        Command::Policy { command: PolicyCommand::Reject { proposal, reason, db } } => policy_cmd::decide(proposal, false, &reason, db.as_deref()),
         Command::Policy { command: PolicyCommand::Simulate { draft, policies, limit, break_type, db, as_of } } => {
             let current = load_policies(policies.as_deref())?;
             policy_cmd::simulate(current, &draft, limit, break_type.as_deref(), db.as_deref(), as_of.unwrap_or_else(Utc::now))

@@ -1,4 +1,5 @@
-//! `reconagent policy diff` and `reconagent policy simulate`.
+//! `reconagent policy diff`, `simulate`, and on a team database `propose`, `proposals`,
+//! `approve` and `reject`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -92,4 +93,59 @@ fn row(g: &GroupDelta) {
         pair(format!("{:.0}", per(c.modelled_ms as f64, c)), format!("{:.0}", per(d.modelled_ms as f64, d))),
         pair(c.auto_resolved.to_string(), d.auto_resolved.to_string()),
     );
+}
+
+/// `policy propose FILE --note N --db postgres://...`
+pub(crate) fn propose(file: &Path, note: &str, db: Option<&Path>) -> Result<ExitCode> {
+    let set = PolicySet::load_file(file).map_err(|e| anyhow::anyhow!("the policy file is invalid; nothing was proposed:\n{e}"))?;
+    let store = crate::stored::open(db)?;
+    anyhow::ensure!(
+        store.policy_changes_need_approval(),
+        "{}: one person saves alone here; a policy file is in force as it is (proposals are for a team database)",
+        store.location()
+    );
+    let previous = store.team_policy()?.map(|t| t.hash);
+    let p = store.propose_policy(&set, &file.display().to_string(), note.trim(), previous.as_deref())?;
+    println!(
+        "{}: proposal {} by {}: version {:.12} ({}); another policy admin approves it with `reconagent policy approve {}`",
+        store.location(),
+        p.proposal_id,
+        p.author,
+        p.hash,
+        p.note,
+        p.proposal_id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `policy proposals [--all]`
+pub(crate) fn proposals(all: bool, db: Option<&Path>) -> Result<ExitCode> {
+    let store = crate::stored::open(db)?;
+    let list = store.policy_proposals(!all, 500)?;
+    match store.team_policy()? {
+        Some(t) => println!("{}: the team's policy in force is version {:.12}", store.location(), t.hash),
+        None => println!("{}: the team has no policy in force yet (each machine runs its own file)", store.location()),
+    }
+    if list.is_empty() {
+        println!("no {}policy proposals", if all { "" } else { "open " });
+    }
+    for p in list {
+        let decided = match (&p.decided_by, &p.decided_at) {
+            (Some(by), Some(at)) => format!(" by {by} at {at}{}", p.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()),
+            _ => String::new(),
+        };
+        println!("{:>5}  {:<8} {:.12}  {} at {}: {}{}", p.proposal_id, p.state, p.hash, p.author, p.proposed_at, p.note, decided);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `policy approve ID` / `policy reject ID --reason R`
+pub(crate) fn decide(proposal: i64, approve: bool, reason: &str, db: Option<&Path>) -> Result<ExitCode> {
+    let store = crate::stored::open(db)?;
+    let p = store.decide_policy_proposal(proposal, approve, reason)?;
+    match p.state.as_str() {
+        "APPROVED" => println!("{}: proposal {} approved: version {:.12} is the team's policy in force", store.location(), p.proposal_id, p.hash),
+        _ => println!("{}: proposal {} rejected: {}", store.location(), p.proposal_id, p.reason.unwrap_or_default()),
+    }
+    Ok(ExitCode::SUCCESS)
 }

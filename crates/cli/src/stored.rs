@@ -128,8 +128,26 @@ pub(crate) fn record_batch(
 }
 
 /// Runs every NEW break in the store (streamed and claimed a page at a time) and records each run.
-pub(crate) fn run_new(db: Option<&Path>, orch: Orchestrator, mode: RunMode, as_of: DateTime<Utc>) -> Result<ExitCode> {
-    let store = open(db)?;
+/// The policy a batch on `store` runs under: on a team database that has one, the team's
+/// policy in force (whatever `file` says; model prompts read beside `file_path`, or here),
+/// said on stderr; else `file`.
+pub(crate) fn policy_in_force(
+    store: &dyn Backend,
+    file: reconagent_engine::policy::PolicySet,
+    file_path: Option<&Path>,
+) -> Result<reconagent_engine::policy::PolicySet> {
+    let Some(team) = store.team_policy()? else { return Ok(file) };
+    let mut set = reconagent_engine::policy::PolicySet::load(&team.text, "team policy")
+        .map_err(|e| anyhow::anyhow!("the team's policy version {:.12} does not load with this build:\n{e}", team.hash))?;
+    let dir = file_path.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    set.read_prompts(dir).map_err(|e| anyhow::anyhow!("the team's policy version {:.12} cannot run here:\n{e}", team.hash))?;
+    if set.version != file.version {
+        eprintln!("running the team's policy in force, version {:.12} (not the file's {:.12})", set.version, file.version);
+    }
+    Ok(set)
+}
+
+pub(crate) fn run_new(store: Arc<dyn Backend>, orch: Orchestrator, mode: RunMode, as_of: DateTime<Utc>) -> Result<ExitCode> {
     store.record_policy(&orch.policies, "used by reconagent process")?;
     let orch = orch.with_history(store.history()?);
     let total = store.count_with_status(BreakStatus::New)?;

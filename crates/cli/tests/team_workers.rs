@@ -76,3 +76,40 @@ fn workers_share_the_new_breaks_and_a_killed_one_loses_nothing() {
     let out = reconagent(&["audit", "verify", "--db", &url("worker")]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("intact"), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+/// The team's policy from the command line: a policy admin proposes a file, another approves
+/// it, and a worker whose own file says otherwise runs the team's version.
+#[test]
+fn workers_run_the_policy_the_team_approved() {
+    let pg = pg::PgCluster::team();
+    let url = |who: &str| format!("postgres://{who}@127.0.0.1:{}/postgres", pg.port);
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ok(reconagent(&["team", "add-person", "pete", "--roles", "policy_admin", "--db", &url("postgres")]));
+    let dir = tempfile::tempdir().unwrap();
+    let team_file = dir.path().join("team.yaml");
+    let own_file = dir.path().join("own.yaml");
+    std::fs::write(&team_file, format!("{}\n# agreed by the team\n", reconagent_engine::policy::BUNDLED_POLICIES)).unwrap();
+    std::fs::write(&own_file, format!("{}\n# this machine's own\n", reconagent_engine::policy::BUNDLED_POLICIES)).unwrap();
+    let team_version = reconagent_engine::policy::PolicySet::load_file(&team_file).unwrap().version;
+
+    let said = ok(reconagent(&["policy", "propose", &team_file.to_string_lossy(), "--note", "the desk's rules", "--db", &url("paula")]));
+    assert!(said.contains("proposal 1 by paula"), "{said}");
+    let out = reconagent(&["policy", "approve", "1", "--db", &url("paula")]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("four eyes: paula proposed this policy change"));
+    assert!(ok(reconagent(&["policy", "proposals", "--db", &url("carol")])).contains("OPEN"));
+    let said = ok(reconagent(&["policy", "approve", "1", "--reason", "read it", "--db", &url("pete")]));
+    assert!(said.contains(&format!("version {:.12} is the team's policy in force", team_version)), "{said}");
+
+    let feed = PgStore::connect(&url("worker")).unwrap();
+    let breaks = reconagent_engine::sample::generate(3, 50, &Orchestrator::bundled().refdata);
+    feed.import_breaks(&breaks, "feed").unwrap();
+    let out = reconagent(&["process", "--db", &url("worker"), "--policies", &own_file.to_string_lossy()]);
+    ok(out.clone());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("running the team's policy in force"), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs = feed.runs_of(&breaks[0].break_id).unwrap();
+    assert_eq!(runs[0].1.policy_version, team_version);
+    assert!(ok(reconagent(&["audit", "verify", "--db", &url("carol")])).contains("intact"));
+}

@@ -60,10 +60,19 @@ pub async fn start_new_database(state: State<'_, AppCore>) -> ApiResult<String> 
 }
 
 /// A team database's changes made by others arrive as the same data-changed events as ours.
-pub fn watch(app: &AppHandle, core: &Core) {
+pub fn watch(app: &AppHandle, core: &Arc<Core>) {
     let handle = app.clone();
+    let weak = Arc::downgrade(&core);
     let watched = core.watch_changes(Box::new(move |mut kinds| {
         use tauri_specta::Event;
+        // Another policy admin approved a change: this desktop runs the team's new policy.
+        if kinds.iter().any(|k| k == "POLICY_SAVED") {
+            if let Some(core) = weak.upgrade() {
+                if let Err(e) = core.reload_team_policy() {
+                    eprintln!("the team's new policy could not be loaded: {}", e.message);
+                }
+            }
+        }
         // Someone opening or closing a break changes no data: only the break screens listen.
         let before = kinds.len();
         kinds.retain(|k| k != "PRESENCE");

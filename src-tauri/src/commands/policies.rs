@@ -2,7 +2,7 @@
 
 use super::{blocking, AppCore};
 use crate::commands::runs::DataChanged;
-use reconagent_api::policies::{DiffLine, PolicyDraft, PolicyEdit, PolicyFileState, PolicySaveDto, SimulationDto};
+use reconagent_api::policies::{DiffLine, PolicyDraft, PolicyEdit, PolicyFileState, PolicyProposalDto, PolicySaveDto, SimulationDto};
 use reconagent_api::ApiResult;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -67,6 +67,40 @@ pub async fn policy_restore(app: AppHandle, core: State<'_, AppCore>, hash: Stri
     let saved = blocking(&core, move |c| c.policy_restore(&hash, &loaded_hash, &note)).await?;
     let _ = DataChanged { what: "policies".into() }.emit(&app);
     Ok(saved)
+}
+
+/// In a team database: proposes `base` + `edits` for another policy admin to approve.
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_propose(app: AppHandle, core: State<'_, AppCore>, base: String, edits: Vec<PolicyEdit>, note: String) -> ApiResult<PolicyProposalDto> {
+    let proposed = blocking(&core, move |c| c.policy_propose(&base, &edits, &note)).await?;
+    let _ = DataChanged { what: "policies".into() }.emit(&app);
+    Ok(proposed)
+}
+
+/// In a team database: proposes a stored version again (a restore).
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_propose_version(app: AppHandle, core: State<'_, AppCore>, hash: String, note: String) -> ApiResult<PolicyProposalDto> {
+    let proposed = blocking(&core, move |c| c.policy_propose_version(&hash, &note)).await?;
+    let _ = DataChanged { what: "policies".into() }.emit(&app);
+    Ok(proposed)
+}
+
+/// In a team database: the policy proposals, open ones first.
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_proposals(core: State<'_, AppCore>) -> ApiResult<Vec<PolicyProposalDto>> {
+    blocking(&core, |c| c.policy_proposals()).await
+}
+
+/// Another policy admin approves or rejects (with a reason) a policy proposal.
+#[tauri::command]
+#[specta::specta]
+pub async fn policy_decide(app: AppHandle, core: State<'_, AppCore>, proposal: u32, approve: bool, reason: String) -> ApiResult<PolicyProposalDto> {
+    let decided = blocking(&core, move |c| c.policy_decide(i64::from(proposal), approve, &reason)).await?;
+    let _ = DataChanged { what: "policies".into() }.emit(&app);
+    Ok(decided)
 }
 
 /// Where the model endpoint's key for the variable `var` would come from (never the key).
