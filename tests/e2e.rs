@@ -718,7 +718,7 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
     use reconagent_store::prelude::*;
     let Fixture { app, shots, data, .. } = fixture();
     let pg = pg::PgCluster::team();
-    pg.admin().batch_execute("GRANT recon_reviewer TO bob")?;
+    pg.admin().batch_execute("GRANT recon_reviewer TO bob; GRANT recon_policy_admin TO alice, bob")?;
     let url = |who: &str| format!("postgres://{who}@127.0.0.1:{}/postgres", pg.port);
     {
         let worker = reconagent_store::postgres::PgStore::connect(&url("worker"))?;
@@ -816,6 +816,41 @@ fn two_people_on_a_team_database_close_a_critical_break_together() -> TestResult
         assert!(start.elapsed() < Duration::from_secs(10), "alice still sees bob on BRK-00002");
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // A policy change takes two policy admins: bob watches the Proposals tab, alice proposes a
+    // change, it appears on bob's screen without a reload, he approves, and both desktops run
+    // the team's new version (alice's when her desktop hears of it).
+    bob.click("[data-testid=nav-policies]");
+    bob.wait_text("[data-testid=team-policy]", "no policy in force yet", 30);
+    bob.click("[data-testid=tab-proposals]");
+    bob.wait_text("[data-testid=policy-proposals]", "No policy changes proposed yet", 20);
+    alice.click("[data-testid=nav-policies]");
+    alice.wait_text("[data-testid=team-policy]", "A change is a proposal", 30);
+    alice.wait_text("[data-testid=save]", "Propose…", 5);
+    alice.retype("[data-testid=checkpoint-0] [data-testid=condition]", "rules.within_tolerance && profile.exposure < 2500");
+    alice.wait_text("[data-testid=edit-count]", "1 unsaved change", 20);
+    let start = Instant::now();
+    while alice.script("return document.querySelector('[data-testid=save]').disabled") != json!(false) {
+        assert!(start.elapsed() < Duration::from_secs(20), "the draft was not checked");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    alice.click("[data-testid=save]");
+    alice.wait_text("[data-testid=save-dialog]", "Propose this change to the team's policy?", 10);
+    alice.type_into("[data-testid=save-note]", "cash LOW auto-resolves only under 2,500");
+    alice.click("[data-testid=confirm-save]");
+    let said = alice.wait_text("[data-testid=proposed]", "proposal 1", 20);
+    let version = said.split_whitespace().nth(2).expect("the version proposed").to_string();
+    bob.wait_text("[data-testid=policy-proposal]", "by alice", 10);
+    screenshot(&shots, "25-team-bob-sees-the-policy-proposal");
+    bob.click("[data-testid=policy-proposal-diff]");
+    bob.wait_text("[data-testid=policy-proposal]", "profile.exposure < 2500", 10);
+    bob.click("[data-testid=policy-approve]");
+    bob.wait_text("[data-testid=policy-proposal-message]", &format!("version {version} is the team's policy"), 10);
+    screenshot(&shots, "26-team-bob-approved-the-policy");
+    alice.wait_text("[data-testid=team-policy]", &format!("The team's policy in force (version {version}"), 10);
+    screenshot(&shots, "27-team-alice-runs-the-team-policy");
+    let in_force = reconagent_store::postgres::PgStore::connect(&url("carol"))?.team_policy()?.expect("a team policy");
+    assert!(in_force.hash.starts_with(&version) && in_force.text.contains("profile.exposure < 2500"));
 
     // The audit export names both people on the approved action.
     let carol = reconagent_store::postgres::PgStore::connect(&url("carol"))?;

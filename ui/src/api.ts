@@ -28,6 +28,7 @@ export type AgentOutline = B.AgentOutline_Serialize;
 export type PolicyDraft = B.PolicyDraft_Serialize;
 export type PolicyFileState = B.PolicyFileState_Serialize;
 export type PolicySave = B.PolicySaveDto_Serialize;
+export type PolicyProposal = B.PolicyProposalDto_Serialize;
 export type PolicyOutline = B.Outline_Serialize;
 export type PlanOutline = B.PlanOutline_Serialize;
 export type DiffLine = B.DiffLine_Serialize;
@@ -88,6 +89,10 @@ export const api = {
   policyHistory: () => unwrap(commands.policyHistory()),
   policyVersionDiff: (from: string, to: string) => unwrap(commands.policyVersionDiff(from, to)),
   policyRestore: (hash: string, loadedHash: string, note: string) => unwrap(commands.policyRestore(hash, loadedHash, note)),
+  policyPropose: (base: string, edits: B.PolicyEdit[], note: string) => unwrap(commands.policyPropose(base, edits, note)),
+  policyProposeVersion: (hash: string, note: string) => unwrap(commands.policyProposeVersion(hash, note)),
+  policyProposals: () => unwrap(commands.policyProposals()),
+  policyDecide: (proposal: number, approve: boolean, reason: string) => unwrap(commands.policyDecide(proposal, approve, reason)),
 };
 
 /** Unlistening can fail once the app (or a test's mock) is torn down; nothing is left to stop. */

@@ -48,6 +48,14 @@ export const commands = {
 	policyHistory: () => typedError<PolicySaveDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_history")),
 	policyVersionDiff: (from: string, to: string) => typedError<DiffLine_Serialize[], ApiError>(__TAURI_INVOKE("policy_version_diff", { from, to })),
 	policyRestore: (hash: string, loadedHash: string, note: string) => typedError<PolicySaveDto_Serialize, ApiError>(__TAURI_INVOKE("policy_restore", { hash, loadedHash, note })),
+	/**  In a team database: proposes `base` + `edits` for another policy admin to approve. */
+	policyPropose: (base: string, edits: PolicyEdit[], note: string) => typedError<PolicyProposalDto_Serialize, ApiError>(__TAURI_INVOKE("policy_propose", { base, edits, note })),
+	/**  In a team database: proposes a stored version again (a restore). */
+	policyProposeVersion: (hash: string, note: string) => typedError<PolicyProposalDto_Serialize, ApiError>(__TAURI_INVOKE("policy_propose_version", { hash, note })),
+	/**  In a team database: the policy proposals, open ones first. */
+	policyProposals: () => typedError<PolicyProposalDto_Serialize[], ApiError>(__TAURI_INVOKE("policy_proposals")),
+	/**  Another policy admin approves or rejects (with a reason) a policy proposal. */
+	policyDecide: (proposal: number, approve: boolean, reason: string) => typedError<PolicyProposalDto_Serialize, ApiError>(__TAURI_INVOKE("policy_decide", { proposal, approve, reason })),
 	/**  Where the model endpoint's key for the variable `var` would come from (never the key). */
 	llmKeySource: (variable: string | null) => typedError<KeySource, ApiError>(__TAURI_INVOKE("llm_key_source", { variable })),
 	/**  Stores the model endpoint's key in the OS keyring (`llm:VAR`); the agents use it at once. */
@@ -710,7 +718,13 @@ export type EventKind = "IMPORT" | "RUN" | "HUMAN_ACTION" | "POLICY_SAVED" | "EX
  *  Four eyes (team database): an action proposed for a second person, or a proposal
  *  rejected. An approved one is the HUMAN_ACTION that applies it, naming both people.
  */
-"PROPOSAL";
+"PROPOSAL" | 
+/**
+ *  Four eyes on policies (team database): a policy change proposed for another policy
+ *  admin, or a proposal rejected. An approved one is the POLICY_SAVED entry that applies
+ *  it, naming both people.
+ */
+"POLICY_PROPOSAL";
 
 /**  The output formats. */
 export type ExportFormat = "csv" | "xlsx" | "json" | "html";
@@ -1388,6 +1402,11 @@ export type PolicyFileState_Deserialize = {
 	draft: PolicyDraft_Deserialize,
 	/**  The version the engine runs under. */
 	in_force_version: string,
+	/**
+	 *  In a team database: where the policy comes from, and that a change is a proposal for
+	 *  another policy admin ([`Core::policy_propose`]). `None` where one person saves alone.
+	 */
+	team?: string | null,
 	/**  Set when the file on disk is invalid and the bundled policies run instead. */
 	problem?: string | null,
 };
@@ -1398,6 +1417,11 @@ export type PolicyFileState_Serialize = {
 	draft: PolicyDraft_Serialize,
 	/**  The version the engine runs under. */
 	in_force_version: string,
+	/**
+	 *  In a team database: where the policy comes from, and that a change is a proposal for
+	 *  another policy admin ([`Core::policy_propose`]). `None` where one person saves alone.
+	 */
+	team: string | null,
 	/**  Set when the file on disk is invalid and the bundled policies run instead. */
 	problem: string | null,
 };
@@ -1412,6 +1436,65 @@ export type PolicyIssue = {
 	column: number,
 	/**  What is wrong, in the validator's words. */
 	message: string,
+};
+
+/**  A policy change proposed in a team database, for another policy admin to decide. */
+export type PolicyProposalDto = PolicyProposalDto_Serialize | PolicyProposalDto_Deserialize;
+
+/**  A policy change proposed in a team database, for another policy admin to decide. */
+export type PolicyProposalDto_Deserialize = {
+	/**  The proposal's number. */
+	proposal_id: number,
+	/**  The version the change makes. */
+	hash: string,
+	/**  What the change is for. */
+	note: string,
+	/**  The version it was made from. */
+	previous?: string | null,
+	/**  Who proposed it. */
+	author: string,
+	/**  ISO 8601, UTC. */
+	proposed_at: string,
+	/**  OPEN, APPROVED or REJECTED. */
+	state: string,
+	/**  Who approved or rejected it. */
+	decided_by?: string | null,
+	/**  When, ISO 8601, UTC. */
+	decided_at?: string | null,
+	/**  Why it was rejected (or the approver's remark). */
+	reason?: string | null,
+	/**  Proposed by the person logged in here (who may not decide it). */
+	mine: boolean,
+	/**  Against the version it was made from (whole text when that version is not stored). */
+	diff: DiffLine_Deserialize[],
+};
+
+/**  A policy change proposed in a team database, for another policy admin to decide. */
+export type PolicyProposalDto_Serialize = {
+	/**  The proposal's number. */
+	proposal_id: number,
+	/**  The version the change makes. */
+	hash: string,
+	/**  What the change is for. */
+	note: string,
+	/**  The version it was made from. */
+	previous: string | null,
+	/**  Who proposed it. */
+	author: string,
+	/**  ISO 8601, UTC. */
+	proposed_at: string,
+	/**  OPEN, APPROVED or REJECTED. */
+	state: string,
+	/**  Who approved or rejected it. */
+	decided_by: string | null,
+	/**  When, ISO 8601, UTC. */
+	decided_at: string | null,
+	/**  Why it was rejected (or the approver's remark). */
+	reason: string | null,
+	/**  Proposed by the person logged in here (who may not decide it). */
+	mine: boolean,
+	/**  Against the version it was made from (whole text when that version is not stored). */
+	diff: DiffLine_Serialize[],
 };
 
 /**  One version in the policy history. */

@@ -298,3 +298,66 @@ test("the Models tab says where the API key comes from and stores one in the OS 
   expect(field.value).toBe("");
   expect(document.body.textContent).not.toContain("sk-secret");
 });
+
+test("on a team database a change is proposed, and another policy admin approves it on the Proposals tab", async () => {
+  const calls: { cmd: string; args: unknown }[] = [];
+  const proposal = (id: number, mine: boolean, state = "OPEN") => ({
+    proposal_id: id, hash: `dddddddddddd000${id}`, note: mine ? "tolerance alone" : "stricter CRITICAL", previous: "h-8", author: mine ? "paula" : "pete",
+    proposed_at: "2026-12-02T09:00:00Z", state, decided_by: state === "OPEN" ? null : "paula", decided_at: state === "OPEN" ? null : "2026-12-02T09:05:00Z", reason: null, mine,
+    diff: [{ sign: "+", text: "# changed", old_line: null, new_line: 3 }],
+  });
+  let pete = proposal(2, false);
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: { ...draft("original"), path: "team policy" }, in_force_version: "h-8", problem: null, team: "The team's policy in force (version h-8): every desktop and worker on this database runs it." };
+    if (cmd === "policy_check") return { ...draft("edited"), diff: [{ sign: "+", text: "edited", old_line: null, new_line: 1 }] };
+    if (cmd === "policy_propose") return proposal(1, true);
+    if (cmd === "policy_proposals") return [proposal(1, true), pete];
+    if (cmd === "policy_decide") {
+      pete = proposal(2, false, "APPROVED");
+      return pete;
+    }
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  expect((await screen.findByTestId("team-policy")).textContent).toContain("every desktop and worker");
+  const input = await screen.findByTestId("condition");
+  fireEvent.focus(input);
+  fireEvent.change(input, { target: { value: "rules.within_tolerance" } });
+  await waitFor(() => expect((screen.getByTestId("save") as HTMLButtonElement).disabled).toBe(false));
+  expect(screen.getByTestId("save").textContent).toBe("Propose…");
+  fireEvent.click(screen.getByTestId("save"));
+  expect(screen.getByTestId("save-dialog").textContent).toContain("Propose this change to the team's policy?");
+  fireEvent.change(screen.getByTestId("save-note"), { target: { value: "tolerance alone" } });
+  fireEvent.click(screen.getByTestId("confirm-save"));
+  await waitFor(() => expect(screen.getByTestId("proposed").textContent).toContain("proposal 1"));
+  expect(calls.some((c) => c.cmd === "policy_save")).toBe(false);
+  const sent = calls.find((c) => c.cmd === "policy_propose")?.args as { base: string; note: string; edits: unknown[] };
+  expect([sent.base, sent.note, sent.edits.length]).toEqual(["original", "tolerance alone", 1]);
+
+  // The Proposals tab: one's own waits for another admin; another's can be approved.
+  fireEvent.click(screen.getByTestId("tab-proposals"));
+  const rows = await screen.findAllByTestId("policy-proposal");
+  expect(rows[0].textContent).toContain("you proposed it");
+  expect(rows[0].querySelector("[data-testid=policy-approve]")).toBeNull();
+  fireEvent.click(rows[1].querySelector("[data-testid=policy-proposal-diff]")!);
+  expect(rows[1].textContent).toContain("# changed");
+  fireEvent.click(rows[1].querySelector("[data-testid=policy-approve]")!);
+  await waitFor(() => expect(screen.getByTestId("policy-proposal-message").textContent).toContain("version dddddddddddd is the team's policy"));
+  expect(calls.find((c) => c.cmd === "policy_decide")?.args).toEqual({ proposal: 2, approve: true, reason: "" });
+});
+
+test("where one person works alone there is no Proposals tab and Save saves", async () => {
+  mockIPC((cmd) => {
+    if (cmd === "filter_options") return OPTIONS;
+    if (cmd === "policy_file") return { draft: draft("original"), in_force_version: "h-8", problem: null, team: null };
+    if (cmd === "policy_check") return draft("original");
+    return null;
+  }, { shouldMockEvents: true });
+  render(<Policies />);
+  await screen.findByTestId("condition");
+  expect(screen.queryByTestId("tab-proposals")).toBeNull();
+  expect(screen.queryByTestId("team-policy")).toBeNull();
+  expect(screen.getByTestId("save").textContent).toBe("Save…");
+});

@@ -9,13 +9,14 @@ import { History } from "./policies/History";
 import { ModelsForm } from "./policies/ModelsForm";
 import { PlanForm } from "./policies/PlanForm";
 import { PlanPicker } from "./policies/PlanPicker";
+import { PolicyProposals } from "./policies/PolicyProposals";
 import { SaveDialog } from "./policies/SaveDialog";
 import { SimulationPanel } from "./policies/SimulationPanel";
 import { usePolicyDraft } from "./policies/usePolicyDraft";
 import { useSimulation } from "./policies/useSimulation";
 
-type Tab = "plans" | "classifier" | "models" | "history";
-const TABS: Record<Tab, string> = { plans: "Routing plans", classifier: "Classifier", models: "Models", history: "History" };
+type Tab = "plans" | "classifier" | "models" | "history" | "proposals";
+const TABS: Record<Tab, string> = { plans: "Routing plans", classifier: "Classifier", models: "Models", history: "History", proposals: "Proposals" };
 
 /** The policy editor: a form over the file, Rust's validation beside each field, the plan's
  * graph, an impact simulation, and a save that shows the diff first. The state lives in two
@@ -46,10 +47,12 @@ export function Policies() {
         </div>
         <span className="grow" />
         {p.saved && <span data-testid="saved" className="ok">Saved version {p.saved.hash.slice(0, 12)}; the engine now runs under it.</span>}
+        {p.proposed && <span data-testid="proposed" className="ok">Proposed version {p.proposed.hash.slice(0, 12)} (proposal {p.proposed.proposal_id}): in force once another policy admin approves it.</span>}
         <span className="muted" data-testid="edit-count">{p.dirty ? `${p.edits.length} unsaved change(s)` : "no unsaved changes"}</span>
         <button disabled={!p.dirty} onClick={p.discard} data-testid="discard">Discard</button>
-        <button className="primary" data-testid="save" disabled={!p.dirty || p.blocked} title={p.blocked ? "Fix the errors first" : ""} onClick={() => { p.setSaveError(null); setConfirm(true); }}>Save…</button>
+        <button className="primary" data-testid="save" disabled={!p.dirty || p.blocked} title={p.blocked ? "Fix the errors first" : ""} onClick={() => { p.setSaveError(null); setConfirm(true); }}>{p.team ? "Propose…" : "Save…"}</button>
       </div>
+      {file.team && <div className="notice" data-testid="team-policy">{file.team}</div>}
       {file.problem && <div className="error">{file.problem}</div>}
       {p.error !== null && <ErrorBox error={p.error} />}
       {p.blocked && (
@@ -60,12 +63,13 @@ export function Policies() {
       )}
 
       <div className="toolbar">
-        {(Object.keys(TABS) as Tab[]).map((t) => (
+        {(Object.keys(TABS) as Tab[]).filter((t) => t !== "proposals" || p.team).map((t) => (
           <button key={t} className={tab === t ? "primary" : ""} onClick={() => setTab(t)} data-testid={`tab-${t}`}>{TABS[t]}</button>
         ))}
       </div>
 
-      {tab === "history" && <div className="panel"><History loadedHash={file.draft.hash} onRestored={p.load} /></div>}
+      {tab === "history" && <div className="panel"><History loadedHash={file.draft.hash} team={p.team} onRestored={p.load} /></div>}
+      {tab === "proposals" && <div className="panel"><PolicyProposals /></div>}
       {tab === "models" && <div className="panel"><ModelsForm draft={draft} onEdit={p.onEdit} /></div>}
       {tab === "classifier" && <div className="panel"><ClassifierForm draft={draft} tiers={options.tiers} types={[...new Set([...types, ...options.break_types])].sort()} onEdit={p.onEdit} /></div>}
       {tab === "plans" && (
@@ -89,7 +93,7 @@ export function Policies() {
         </>
       )}
 
-      <SimulationPanel s={s} base={file.draft.text} edits={p.edits} types={types} blocked={p.blocked} />
+      {tab !== "proposals" && <SimulationPanel s={s} base={file.draft.text} edits={p.edits} types={types} blocked={p.blocked} />}
       {confirm && <SaveDialog p={p} onClose={() => setConfirm(false)} />}
     </div>
   );

@@ -6,8 +6,9 @@ import { utcText } from "../../components/format";
 import { Diff } from "./fields";
 
 /** Every saved version with its author and note; two ticked show their diff, older to newer,
- * labelled; any can be restored, after a confirmation that names it. */
-export function History({ loadedHash, onRestored }: { loadedHash: string; onRestored: () => void }) {
+ * labelled; any can be restored, after a confirmation that names it. On a team database a
+ * restore is a proposal, in force once another policy admin approves it. */
+export function History({ loadedHash, team = false, onRestored }: { loadedHash: string; team?: boolean; onRestored: () => void }) {
   const [saves, setSaves] = useState<PolicySave[] | null>(null);
   const [pick, setPick] = useState<string[]>([]);
   const [diff, setDiff] = useState<DiffLine[] | null>(null);
@@ -28,6 +29,13 @@ export function History({ loadedHash, onRestored }: { loadedHash: string; onRest
   const toggle = (h: string) => setPick((p) => (p.includes(h) ? p.filter((x) => x !== h) : [...p, h].slice(-2)));
   const restore = (s: PolicySave) => {
     setAsking(null);
+    if (team) {
+      api.policyProposeVersion(s.hash, "").then((p) => {
+        setRestored(`Proposed restoring version ${s.hash.slice(0, 12)} (proposal ${p.proposal_id}): in force once another policy admin approves it.`);
+        onRestored();
+      }, setError);
+      return;
+    }
     api.policyRestore(s.hash, loadedHash, "").then((saved) => {
       setRestored(`Restored version ${s.hash.slice(0, 12)} (saved ${utcText(s.saved_at)} by ${s.author}): the file is now version ${saved.hash.slice(0, 12)} and the engine runs under it.`);
       onRestored();
@@ -39,10 +47,12 @@ export function History({ loadedHash, onRestored }: { loadedHash: string; onRest
       {asking && (
         <ConfirmDialog
           question={<>
-            Restore version {asking.hash.slice(0, 12)}, saved {utcText(asking.saved_at)} by {asking.author}{asking.note ? ` ("${asking.note}")` : ""}? It
-            replaces the policy file ({loadedHash.slice(0, 12)} now) and the engine runs under it from the next break. The current version stays in this history.
+            Restore version {asking.hash.slice(0, 12)}, saved {utcText(asking.saved_at)} by {asking.author}{asking.note ? ` ("${asking.note}")` : ""}?{" "}
+            {team
+              ? <>It is proposed to replace the team&apos;s policy ({loadedHash.slice(0, 12)} now); another policy admin approves it before it is in force.</>
+              : <>It replaces the policy file ({loadedHash.slice(0, 12)} now) and the engine runs under it from the next break. The current version stays in this history.</>}
           </>}
-          yes="Restore" onYes={() => restore(asking)} onNo={() => setAsking(null)} testId="restore-confirm" yesTestId="restore-yes" noTestId="restore-no" />
+          yes={team ? "Propose" : "Restore"} onYes={() => restore(asking)} onNo={() => setAsking(null)} testId="restore-confirm" yesTestId="restore-yes" noTestId="restore-no" />
       )}
       <div className="table">
         {saves.map((s) => (

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, ApiFailure, type PolicyDraft, type PolicyEdit, type PolicyFileState, type PolicySave } from "../../api";
+import { api, ApiFailure, onDataChanged, type PolicyDraft, type PolicyEdit, type PolicyFileState, type PolicyProposal, type PolicySave } from "../../api";
 import { addEdit } from "../policyEdits";
 
 /**
  * The policy file and the person's edits to it. Every change is applied and validated by Rust
  * (`policyCheck`, debounced; replies to older drafts are ignored); `save` writes the file through
- * Rust, which switches the engine once the save is recorded.
+ * Rust, which switches the engine once the save is recorded. On a team database (`file.team`)
+ * `save` proposes the change instead; the team's policy changes when another policy admin
+ * approves it, and the screen reloads when it hears so (unless the person has edits in hand).
  */
 export function usePolicyDraft() {
   const [file, setFile] = useState<PolicyFileState | null>(null);
@@ -14,6 +16,7 @@ export function usePolicyDraft() {
   const [error, setError] = useState<unknown>(null);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [saved, setSaved] = useState<PolicySave | null>(null);
+  const [proposed, setProposed] = useState<PolicyProposal | null>(null);
   const generation = useRef(0);
 
   const load = useCallback(() => {
@@ -21,6 +24,21 @@ export function usePolicyDraft() {
     api.policyFile().then((f) => { setFile(f); setDraft(f.draft); setEdits([]); }, setError);
   }, []);
   useEffect(load, [load]);
+  // Another desktop's approval changes the team's policy: show it, unless edits are in hand
+  // (then a proposal made from the old version is refused as stale, with Rust's words).
+  const editing = useRef(false);
+  editing.current = edits.length > 0;
+  const shownFile = useRef(file);
+  shownFile.current = file;
+  useEffect(() => onDataChanged(() => {
+    if (editing.current) return;
+    api.policyFile().then((f) => {
+      const old = shownFile.current;
+      if (old && old.draft.hash === f.draft.hash && old.in_force_version === f.in_force_version && old.team === f.team) return;
+      setProposed(null); // the team's policy changed: what was proposed has been decided
+      setFile(f);
+    }, setError);
+  }), []);
 
   useEffect(() => {
     if (!file) return;
@@ -31,7 +49,7 @@ export function usePolicyDraft() {
     return () => clearTimeout(t);
   }, [file, edits]);
 
-  const onEdit = useCallback((e: PolicyEdit) => { setSaved(null); setEdits((x) => addEdit(x, e)); }, []);
+  const onEdit = useCallback((e: PolicyEdit) => { setSaved(null); setProposed(null); setEdits((x) => addEdit(x, e)); }, []);
   const discard = useCallback(() => setEdits([]), []);
   // A draft Rust cannot read as a policy (a number field cleared) has no outline: the form keeps
   // the last one it had, so the fields stay on screen with Rust's error beside the one at fault,
@@ -41,12 +59,14 @@ export function usePolicyDraft() {
   const shown = useMemo(() => (draft && !draft.outline && lastOutline.current ? { ...draft, outline: lastOutline.current } : draft), [draft]);
   const plans = useMemo(() => shown?.outline?.plans ?? file?.draft.outline?.plans ?? [], [shown, file]);
 
-  /** Saves the draft with `note`; with `overwrite`, even if the file changed on disk. */
+  /** Saves the draft with `note`; with `overwrite`, even if the file changed on disk. On a team
+   * database, proposes it (`overwrite` does not apply: a stale proposal is refused). */
   const save = useCallback(async (note: string, overwrite: boolean): Promise<boolean> => {
     if (!file) return false;
     setSaveError(null);
     try {
-      setSaved(await api.policySave(file.draft.text, edits, note, overwrite));
+      if (file.team != null) setProposed(await api.policyPropose(file.draft.text, edits, note));
+      else setSaved(await api.policySave(file.draft.text, edits, note, overwrite));
       load();
       return true;
     } catch (e) {
@@ -56,9 +76,11 @@ export function usePolicyDraft() {
   }, [file, edits, load]);
 
   return {
-    file, draft: shown, edits, plans, error, setError, saved, saveError, setSaveError, load, onEdit, discard, save,
+    file, draft: shown, edits, plans, error, setError, saved, proposed, saveError, setSaveError, load, onEdit, discard, save,
     dirty: edits.length > 0,
     blocked: (draft?.errors.length ?? 0) > 0,
+    /** On a team database: a change is a proposal for another policy admin. */
+    team: file?.team != null,
     /** The file changed on disk since it was loaded: reload or overwrite. */
     conflict: saveError instanceof ApiFailure && saveError.code === "CONFLICT",
   };
