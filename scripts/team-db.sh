@@ -39,19 +39,26 @@ if ! "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc "SELECT 1 FROM pg_data
   "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres recon
 fi
 "$R" team migrate --db "$OWNER/recon"
-"$R" team add-person alice --roles reviewer --db "$OWNER/recon" >/dev/null
-"$R" team add-person bob --roles reviewer,approver --db "$OWNER/recon" >/dev/null
+"$R" team add-person alice --roles reviewer,policy_admin --db "$OWNER/recon" >/dev/null
+"$R" team add-person bob --roles reviewer,approver,policy_admin --db "$OWNER/recon" >/dev/null
 "$R" team add-person carol --roles auditor --db "$OWNER/recon" >/dev/null
 "$R" team add-person worker --roles processor --db "$OWNER/recon" >/dev/null
 "$R" import --sample --db "postgres://worker@127.0.0.1:$PORT/recon" >/dev/null
+# The team's policy in force: the bundled policies, proposed by alice and approved by bob (a
+# policy change in a team takes two policy admins). Only when the team has none yet.
+if "$R" policy proposals --db "postgres://carol@127.0.0.1:$PORT/recon" | grep -q "no policy in force yet"; then
+  "$R" policy propose policies/routing_policies.yaml --note "the bundled policies, as the team's first" --db "postgres://alice@127.0.0.1:$PORT/recon" >/dev/null
+  ID=$("$R" policy proposals --db "postgres://carol@127.0.0.1:$PORT/recon" | awk '$2 == "OPEN" { print $1; exit }')
+  "$R" policy approve "$ID" --reason "set-up" --db "postgres://bob@127.0.0.1:$PORT/recon" >/dev/null
+fi
 
 cat <<TXT
 
 Team database ready: postgres://127.0.0.1:$PORT/recon
-  alice  reviewer             RECONAGENT_DB=postgres://alice@127.0.0.1:$PORT/recon make run
-  bob    reviewer, approver   RECONAGENT_DB=postgres://bob@127.0.0.1:$PORT/recon make run
-  carol  auditor              RECONAGENT_DB=postgres://carol@127.0.0.1:$PORT/recon make run
-  worker processor            $R process --db postgres://worker@127.0.0.1:$PORT/recon
+  alice  reviewer, policy admin             RECONAGENT_DB=postgres://alice@127.0.0.1:$PORT/recon make run
+  bob    reviewer, approver, policy admin   RECONAGENT_DB=postgres://bob@127.0.0.1:$PORT/recon make run
+  carol  auditor                            RECONAGENT_DB=postgres://carol@127.0.0.1:$PORT/recon make run
+  worker processor                           $R process --db postgres://worker@127.0.0.1:$PORT/recon
 Or in the app (make run): Database -> server 127.0.0.1, port $PORT, database recon, your login,
 TLS prefer (this demo cluster has no TLS and no passwords; a real server wants verify-full).
 Stop it: $( [ "$(id -u)" = 0 ] && echo "runuser -u postgres -- " )$BIN/pg_ctl -D $DIR/data stop

@@ -78,6 +78,7 @@ impl QueueFilter {
     /// decision, waiting for review): its total is then read, not counted.
     pub fn counted_by_counters(&self) -> bool {
         self.assignee.is_none()
+            && self.assignee_in.is_empty()
             && !self.unassigned
             && self.work_queue.is_none()
             && self.search.as_deref().is_none_or(str::is_empty)

@@ -171,6 +171,9 @@ mod cases {
             s.queue(&QueueFilter { assignee: Some("bob".into()), limit: 100, ..Default::default() })?.0.iter().map(|r| r.break_id.clone()).collect::<Vec<_>>(),
             [bobs]
         );
+        // "Mine and my groups" is counted too, not read from the counters (which count no one).
+        let (mine, n) = s.queue(&QueueFilter { assignee_in: vec!["bob".into(), "fx_desk".into()], limit: 100, ..Default::default() })?;
+        assert_eq!((mine.len(), n), (1, 1));
         for (sort, key) in [
             (QueueSort::BreakType, (|r: &reconagent_store::BreakRow| r.break_type.clone()) as fn(&reconagent_store::BreakRow) -> String),
             (QueueSort::Decision, |r| {
