@@ -131,10 +131,12 @@ pub(crate) fn proposals(all: bool, db: Option<&Path>) -> Result<ExitCode> {
     }
     for p in list {
         let decided = match (&p.decided_by, &p.decided_at) {
-            (Some(by), Some(at)) => format!(" by {by} at {at}{}", p.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()),
+            (Some(by), Some(at)) => {
+                format!("; {} by {by} at {at}{}", p.state.to_lowercase(), p.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())
+            }
             _ => String::new(),
         };
-        println!("{:>5}  {:<8} {:.12}  {} at {}: {}{}", p.proposal_id, p.state, p.hash, p.author, p.proposed_at, p.note, decided);
+        println!("{:>5}  {:<8} {:.12}  proposed by {} at {}: \"{}\"{}", p.proposal_id, p.state, p.hash, p.author, p.proposed_at, p.note, decided);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -347,7 +347,8 @@ impl BreakStore for PgStore {
     }
 
     fn count_with_status(&self, status: BreakStatus) -> Result<usize> {
-        Ok(self.client().query_one("SELECT count(*) FROM recon.breaks WHERE status = $1", &[&status.as_str()])?.get::<_, i64>(0) as usize)
+        let sql = "SELECT COALESCE(sum(n), 0)::bigint FROM recon.break_counts WHERE status = $1";
+        Ok(self.client().query_one(sql, &[&status.as_str()])?.get::<_, i64>(0) as usize)
     }
 
     fn page_with_status(&self, status: BreakStatus, after: &str, limit: usize) -> Result<Vec<Break>> {
@@ -371,10 +372,14 @@ impl BreakStore for PgStore {
         Ok(QueuePage { rows, next })
     }
 
+    /// Read from the counters (team schema 13) when the filter is one they count (type, tier,
+    /// status, decision, waiting for review: the same WHERE clauses apply to them), otherwise
+    /// counted over the filter's index.
     fn queue_count(&self, f: &QueueFilter) -> Result<u64> {
         let mut args = Args::default();
         let clauses = filter_sql(f, &mut args);
-        let sql = format!("SELECT count(*) FROM recon.breaks {}", where_sql(&clauses));
+        let table = if f.counted_by_counters() { "SELECT COALESCE(sum(n), 0)::bigint FROM recon.break_counts" } else { "SELECT count(*) FROM recon.breaks" };
+        let sql = format!("{table} {}", where_sql(&clauses));
         Ok(self.client().query_one(&sql, &args.refs())?.get::<_, i64>(0) as u64)
     }
 
