@@ -135,7 +135,17 @@ fn page_query(f: &QueueFilter) -> (String, Args, u32) {
     let limit = if f.limit == 0 { 100 } else { f.limit.min(10_000) };
     let order = if sort == QueueSort::BreakId { format!("break_id {dir}") } else { format!("{key} {dir}, break_id {dir}") };
     let (l, o) = (args.add(i64::from(limit)), args.add(i64::from(f.offset)));
-    let sql = format!("SELECT {ROW_COLUMNS}, {key} FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}", where_sql(&clauses));
+    let sql = if f.offset == 0 {
+        format!("SELECT {ROW_COLUMNS}, {key} FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}", where_sql(&clauses))
+    } else {
+        // A jump: the rows skipped are counted on the sort's index alone (an index-only scan:
+        // team schema 14 puts the key's columns in it), and only the page's rows are read.
+        format!(
+            "SELECT {ROW_COLUMNS}, p.k FROM (SELECT break_id, {key} AS k FROM recon.breaks {} ORDER BY {order} LIMIT {l} OFFSET {o}) p
+               JOIN recon.breaks USING (break_id) ORDER BY p.k {dir}, break_id {dir}",
+            where_sql(&clauses)
+        )
+    };
     (sql, args, limit)
 }
 
