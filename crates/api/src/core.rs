@@ -37,6 +37,9 @@ pub struct Core {
     pub(crate) policy_problem: Mutex<Option<String>>,
     /// Why the policy's model-backed agents cannot run (the built-in agents do), if so.
     pub(crate) model_problem: Mutex<Option<String>>,
+    /// On a team database: why this desktop cannot run the team's policy, when it cannot.
+    /// Nothing is processed then (`Core::may_process`).
+    pub(crate) team_blocked: Mutex<Option<String>>,
 }
 
 /// The agents `policies` runs with: its enabled model-backed agents over the real HTTP client
@@ -53,24 +56,31 @@ pub(crate) fn agents_for(policies: &PolicySet, store: &dyn Backend) -> (reconage
 }
 
 /// The team's policy in force (a team database's newest approved save), its prompt templates
-/// read from `dir`; `None` where one person works alone or the team has none yet. An error says
-/// why it cannot run here (a template beside the policy file that is not the one its text
-/// records), and that this desktop's file runs instead.
-pub(crate) fn team_policies(store: &dyn Backend, dir: &Path) -> Result<Option<PolicySet>, String> {
-    let Some(team) = store.team_policy().map_err(|e| format!("the team's policy cannot be read, so this desktop's file is in force: {e}"))? else {
+/// read from `dir`; `None` where one person works alone or the team has none yet. The app and
+/// `reconagent process` both load it here.
+///
+/// # Errors
+/// Why the team's policy cannot run here, in words: it cannot be read, its text does not load
+/// with this build, or a prompt template beside the policy file is not the one its text records.
+/// Nothing may then be processed here: running anything else would bypass the team's approval.
+pub fn team_policies(store: &dyn Backend, dir: &Path) -> Result<Option<PolicySet>, String> {
+    let Some(team) = store.team_policy().map_err(|e| format!("the team's policy cannot be read: {e}"))? else {
         return Ok(None);
     };
-    let name = team_policy_name(store);
-    let mut set = PolicySet::load(&team.text, &name)
-        .map_err(|e| format!("the team's policy version {:.12} does not load here, so this desktop's file is in force:\n{e}", team.hash))?;
-    set.read_prompts(dir).map_err(|e| format!("the team's policy version {:.12} cannot run here, so this desktop's file is in force:\n{e}", team.hash))?;
+    let mut set = PolicySet::load(&team.text, TEAM_POLICY_NAME)
+        .map_err(|e| format!("the team's policy version {:.12} does not load with this build:\n{e}", team.hash))?;
+    set.read_prompts(dir).map_err(|e| format!("the team's policy version {:.12} cannot run here:\n{e}", team.hash))?;
     Ok(Some(set))
 }
 
-/// What a team's policy is called in messages and on the title bar.
-pub(crate) fn team_policy_name(_store: &dyn Backend) -> String {
-    "team policy".to_string()
+/// What this desktop says, and keeps, when it cannot run the team's policy: nothing is processed.
+pub(crate) fn cannot_run_team_policy(why: &str) -> String {
+    format!("{why}\nNothing is processed on this desktop until it can run the team's policy (its own file is shown, not used).")
 }
+
+/// What a team's policy is called in messages and on the title bar (the CLI's worker says the
+/// same: `stored::policy_in_force`).
+pub(crate) const TEAM_POLICY_NAME: &str = "team policy";
 
 impl Core {
     /// Opens the SQLite database at `db` with the policy file beside it. With
@@ -121,10 +131,10 @@ impl Core {
         };
         // A team runs under its policy in force, the same on every desktop and worker; until it
         // has one (the first proposal approved), each runs its own file.
-        let (policies, policy_problem) = match team_policies(&*store, dir) {
-            Ok(Some(team)) => (team, None),
-            Ok(None) => (file_policies, file_problem),
-            Err(why) => (file_policies, Some(why)),
+        let (policies, policy_problem, team_blocked) = match team_policies(&*store, dir) {
+            Ok(Some(team)) => (team, None, None),
+            Ok(None) => (file_policies, file_problem, None),
+            Err(why) => (file_policies, Some(cannot_run_team_policy(&why)), Some(why)),
         };
         match store.record_policy(&policies, "in force at start") {
             // A team database's auditor or approver runs nothing, so records no version.
@@ -148,6 +158,7 @@ impl Core {
             policy_path: policy_path.to_path_buf(),
             policy_problem: Mutex::new(policy_problem),
             model_problem: Mutex::new(model_problem),
+            team_blocked: Mutex::new(team_blocked),
         })
     }
 
@@ -173,6 +184,15 @@ impl Core {
             loaded_sample: self.loaded_sample,
             as_of: chrono::Utc::now().format("%Y-%m-%dT%H:%MZ").to_string(),
         })
+    }
+
+    /// Refuses processing while this desktop cannot run the team's policy: runs under any other
+    /// policy would bypass the team's four eyes on policies.
+    pub(crate) fn may_process(&self) -> ApiResult<()> {
+        match &*self.team_blocked.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(why) => Err(ApiError::new(ErrorCode::Invalid, format!("nothing is processed here while this desktop cannot run the team's policy: {why}"))),
+            None => Ok(()),
+        }
     }
 
     /// Claims the one slot for long work (a batch or a simulation) and returns its cancel flag.

@@ -21,5 +21,5 @@ pub mod progress;
 pub mod review;
 pub mod runs;
 
-pub use crate::core::Core;
+pub use crate::core::{team_policies, Core};
 pub use error::{ApiError, ApiResult, ErrorCode};

@@ -217,6 +217,15 @@ pub struct SimulationDto {
     pub seconds: f64,
 }
 
+/// A role's refusal by the team database, said as what the person may not do.
+fn for_role(e: reconagent_store::StoreError, what: &str) -> ApiError {
+    let mut a = ApiError::from(e);
+    if a.code == ErrorCode::Forbidden && a.message.contains("permission denied") {
+        a.message = format!("{what} (the database said: {})", a.message);
+    }
+    a
+}
+
 fn policy_error(e: reconagent_engine::policy::PolicyErrors) -> ApiError {
     ApiError::new(ErrorCode::Invalid, e.to_string())
 }
@@ -225,9 +234,9 @@ impl Core {
     /// What the policy being edited is called: the team's policy when it is the one in force,
     /// else the file.
     fn policy_name(&self) -> String {
-        let team = crate::core::team_policy_name(&*self.store);
+        let team = crate::core::TEAM_POLICY_NAME;
         if self.store.policy_changes_need_approval() && self.orchestrator().policies.source_name == team {
-            team
+            team.to_string()
         } else {
             self.policy_path.display().to_string()
         }
@@ -414,7 +423,8 @@ impl Core {
                 ));
             }
         }
-        let proposal = self.store.propose_policy(&set, &name, note.trim(), Some(base))?;
+        let proposal =
+            self.store.propose_policy(&set, &name, note.trim(), Some(base)).map_err(|e| for_role(e, "only a policy admin proposes policy changes"))?;
         self.proposal_dto(proposal)
     }
 
@@ -429,7 +439,7 @@ impl Core {
     /// Another policy admin approves (the team's policy switches on every desktop; this one at
     /// once) or rejects with a reason. The database refuses the proposal's author.
     pub fn policy_decide(&self, proposal: i64, approve: bool, reason: &str) -> ApiResult<PolicyProposalDto> {
-        let decided = self.store.decide_policy_proposal(proposal, approve, reason)?;
+        let decided = self.store.decide_policy_proposal(proposal, approve, reason).map_err(|e| for_role(e, "only a policy admin decides policy proposals"))?;
         self.reload_team_policy()?;
         self.proposal_dto(decided)
     }
@@ -447,11 +457,13 @@ impl Core {
             Ok(Some(set)) => set,
             Ok(None) => return Ok(false),
             Err(why) => {
-                *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+                *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(crate::core::cannot_run_team_policy(&why));
+                *self.team_blocked.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
                 return Ok(false);
             }
         };
-        if set.version == self.orchestrator().policies.version {
+        let was_blocked = self.team_blocked.lock().unwrap_or_else(|p| p.into_inner()).take().is_some();
+        if set.version == self.orchestrator().policies.version && !was_blocked {
             return Ok(false);
         }
         *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;

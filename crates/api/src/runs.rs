@@ -99,6 +99,7 @@ impl Core {
     /// decided again (v2), as the person asked; without it they are left and counted
     /// ([`runnable`]). v1 runs are comparisons (shadow runs) and change nothing.
     pub fn process_with(&self, ids: &[String], mode: RunMode, rerun_waiting: bool, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        self.may_process()?;
         let cancel = self.start_task()?;
         let result = self.process_inner(ids, mode, rerun_waiting, cancel, &mut on_progress);
         self.end_task();
@@ -111,6 +112,7 @@ impl Core {
     /// a time by key and claimed as [`Claim::New`]. A filter whose status is not NEW matches
     /// nothing to process.
     pub fn process_matching(&self, filter: &QueueFilter, mode: RunMode, mut on_progress: impl FnMut(Progress)) -> ApiResult<ProcessSummary> {
+        self.may_process()?;
         let cancel = self.start_task()?;
         let result = self.process_matching_inner(filter, mode, cancel, &mut on_progress);
         self.end_task();

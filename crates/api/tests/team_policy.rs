@@ -71,6 +71,13 @@ fn a_team_runs_the_policy_two_policy_admins_agreed_on() -> TestResult {
     let rejected = paula.policy_decide(i64::from(restore.proposal_id), false, "not now")?;
     assert_eq!(rejected.reason.as_deref(), Some("not now"));
 
+    // A reviewer may not propose: the database's refusal, said as what the role may not do.
+    let da = tempfile::tempdir()?;
+    let alice = core_as(&pg, "alice", da.path());
+    let e = alice.policy_propose(&now.draft.text, &edit("rules.explained"), "mine").unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(e.message.starts_with("only a policy admin proposes policy changes (the database said: team database: permission denied"), "{}", e.message);
+
     // A worker opened later runs the team's policy whatever its own file says, and its runs
     // record that version.
     std::fs::write(dw.path().join("routing_policies.yaml"), format!("{}\n# the worker's own\n", reconagent_engine::policy::BUNDLED_POLICIES))?;
@@ -82,5 +89,21 @@ fn a_team_runs_the_policy_two_policy_admins_agreed_on() -> TestResult {
     let runs = worker.store().runs_of(&breaks[0].break_id)?;
     assert_eq!(runs[0].1.policy_version, proposed.hash);
     assert!(worker.verify()?.ok);
+
+    // A team's policy this desktop cannot run (here: a version written around the functions
+    // whose text this build does not read): nothing is processed, and the screen says why. Its
+    // own file is not a fallback: that would bypass the team's approval.
+    let bad = "not: [a policy";
+    pg.admin().execute(
+        "WITH v AS (INSERT INTO recon.policy_versions (hash, text, source, author, note, saved_at, auto_resolve)
+                    VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'), $1, 'x', 'x', 'x', '2026-12-02T00:00:00Z', '{\"max_tier\":\"LOW\"}') RETURNING hash)
+         INSERT INTO recon.policy_saves (hash, path, author, note, saved_at) SELECT hash, 'x', 'x', 'x', '2026-12-02T00:00:00Z' FROM v",
+        &[&bad],
+    )?;
+    assert!(!worker.reload_team_policy()?);
+    let e = worker.process(&[], RunMode::V2, |_| {}).unwrap_err();
+    assert!(e.message.starts_with("nothing is processed here while this desktop cannot run the team's policy: the team's policy version"), "{}", e.message);
+    let shown = worker.policy_file()?.problem.unwrap_or_default();
+    assert!(shown.contains("Nothing is processed on this desktop until it can run the team's policy"), "{shown}");
     Ok(())
 }

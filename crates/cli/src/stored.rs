@@ -136,11 +136,8 @@ pub(crate) fn policy_in_force(
     file: reconagent_engine::policy::PolicySet,
     file_path: Option<&Path>,
 ) -> Result<reconagent_engine::policy::PolicySet> {
-    let Some(team) = store.team_policy()? else { return Ok(file) };
-    let mut set = reconagent_engine::policy::PolicySet::load(&team.text, "team policy")
-        .map_err(|e| anyhow::anyhow!("the team's policy version {:.12} does not load with this build:\n{e}", team.hash))?;
     let dir = file_path.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    set.read_prompts(dir).map_err(|e| anyhow::anyhow!("the team's policy version {:.12} cannot run here:\n{e}", team.hash))?;
+    let Some(set) = reconagent_api::team_policies(store, dir).map_err(|why| anyhow::anyhow!("{why}"))? else { return Ok(file) };
     if set.version != file.version {
         eprintln!("running the team's policy in force, version {:.12} (not the file's {:.12})", set.version, file.version);
     }

@@ -17,7 +17,7 @@
 use crate::error::Result;
 use crate::lifecycle::HumanAction;
 use crate::run_rows::rows_digest;
-use crate::sqlite::state::{content_digest, content_line, ActionFields};
+use crate::sqlite::state::{content_digest, content_line, ActionFields, Name, Names};
 use postgres::GenericClient;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -25,15 +25,18 @@ use std::collections::HashMap;
 /// Entries and rows read per query.
 const PAGE: i64 = 5_000;
 
-#[derive(Default, Clone, PartialEq, Debug)]
+/// What the log says of one break. Texts are interned (`Names`, as the embedded store's check
+/// does): a million breaks hold a few distinct statuses, decisions, tiers, assignees and queues,
+/// so the map stays a few dozen bytes a break (an export at a million breaks verifies first).
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
 struct Expected {
-    status: Option<String>,
-    decision: Option<String>,
-    tier: Option<String>,
-    assignee: Option<String>,
+    status: Name,
+    decision: Name,
+    tier: Name,
+    assignee: Name,
     /// The work queue the latest run routed it to; `None` while no run entry has named one
     /// (entries written before team schema 5 did not).
-    queue: Option<Option<String>>,
+    queue: Option<Name>,
     latest_run_id: Option<i64>,
 }
 
@@ -52,8 +55,15 @@ type ActionEntry = (i64, String, String, Option<ActionFields>, Option<String>);
 
 /// The first disagreement, with its entry (0 when none in particular), or `None`.
 pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>> {
-    let mut expected: HashMap<String, Expected> = HashMap::new();
-    let mut runs: Vec<RunEntry> = Vec::new();
+    let mut expected: HashMap<Box<str>, Expected> = HashMap::new();
+    let mut names = Names::default();
+    // Runs: no row without an entry, nor an entry without its row (counted first, so a deleted
+    // run is named as such); then each page's runs against their rows as the log is read.
+    let stored: i64 = tx.query_one("SELECT count(*) FROM recon.runs", &[])?.get(0);
+    let logged: i64 = tx.query_one("SELECT count(*) FROM recon.audit_log WHERE kind = 'RUN'", &[])?.get(0);
+    if stored != logged {
+        return Ok(Some((0, format!("{stored} runs are stored but {logged} RUN entries record them"))));
+    }
     let mut actions: Vec<ActionEntry> = Vec::new();
     // Per replaced break, its BREAK_REPLACED entries in order: (seq, payload, actor, at).
     let mut replaced: HashMap<String, Vec<(i64, Value, String, String)>> = HashMap::new();
@@ -67,6 +77,7 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
             &[&after, &PAGE],
         )?;
         let Some(last) = page.last().map(|r| r.get::<_, i64>(0)) else { break };
+        let mut runs: Vec<RunEntry> = Vec::new();
         for r in &page {
             let (seq, kind, subject, payload, actor, at): (i64, String, String, String, String, String) =
                 (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
@@ -75,17 +86,20 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                 imports.push((seq, p["inserted"].as_i64().unwrap_or(-1), p["contents"].as_str().map(str::to_string)));
                 continue;
             }
-            let e = expected.entry(subject.clone()).or_default();
+            let e = match expected.get_mut(subject.as_str()) {
+                Some(e) => e,
+                None => expected.entry(subject.clone().into_boxed_str()).or_default(),
+            };
             match kind.as_str() {
                 "RUN" => {
                     let Some(run_id) = p["run_id"].as_i64() else { return Ok(Some((seq, format!("entry {seq} (RUN {subject}) names no run")))) };
                     if p["shadow"].as_bool() != Some(true) {
-                        e.status = p["status"].as_str().map(str::to_string);
-                        e.decision = p["decision"].as_str().map(str::to_string);
-                        e.tier = p["tier"].as_str().map(str::to_string);
+                        e.status = names.of(p["status"].as_str());
+                        e.decision = names.of(p["decision"].as_str());
+                        e.tier = names.of(p["tier"].as_str());
                         e.latest_run_id = Some(run_id);
                         if let Some(q) = p.get("queue") {
-                            e.queue = Some(q.as_str().map(str::to_string));
+                            e.queue = Some(names.of(q.as_str()));
                         }
                     }
                     runs.push(RunEntry {
@@ -99,20 +113,20 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                 }
                 "BREAK_REPLACED" => {
                     // NEW again, in no queue; the assignee stays.
-                    let queue = e.queue.as_ref().map(|_| None);
-                    *e = Expected { assignee: e.assignee.clone(), queue, ..Default::default() };
+                    let queue = e.queue.map(|_| 0);
+                    *e = Expected { assignee: e.assignee, queue, ..Default::default() };
                     replaced.entry(subject).or_default().push((seq, p, actor, at));
                 }
                 _ => {
                     let action = &p["action"];
                     if let Some(to) = p["to"].as_str() {
-                        e.status = Some(to.to_string());
+                        e.status = names.of(Some(to));
                     }
                     if let Some(d) = action["decision"].as_str() {
-                        e.decision = Some(d.to_string());
+                        e.decision = names.of(Some(d));
                     }
                     if let Some(a) = action["assignee"].as_str() {
-                        e.assignee = Some(a.to_string());
+                        e.assignee = names.of(Some(a));
                     }
                     // An approved proposal is its author's action, with the approver beside it.
                     let (by, approved_by) = match p["proposed_by"].as_str() {
@@ -124,92 +138,10 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
                 }
             }
         }
+        if let Some(bad) = check_runs(tx, &runs)? {
+            return Ok(Some(bad));
+        }
         after = last;
-    }
-
-    // Runs: every entry's row, and no row without an entry.
-    let stored: i64 = tx.query_one("SELECT count(*) FROM recon.runs", &[])?.get(0);
-    if stored != runs.len() as i64 {
-        return Ok(Some((0, format!("{stored} runs are stored but {} RUN entries record them", runs.len()))));
-    }
-    for chunk in runs.chunks(PAGE as usize) {
-        let ids: Vec<i64> = chunk.iter().map(|r| r.run_id).collect();
-        let mut rows: HashMap<i64, (Vec<Value>, String)> = HashMap::new();
-        for r in tx.query(
-            "SELECT run_id, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, graph
-               FROM recon.runs WHERE run_id = ANY($1)",
-            &[&ids],
-        )? {
-            let row = vec![
-                Value::from(r.get::<_, String>(1)),
-                Value::from(r.get::<_, String>(2)),
-                Value::from(r.get::<_, String>(3)),
-                Value::from(r.get::<_, String>(4)),
-                Value::from(r.get::<_, String>(5)),
-                Value::from(r.get::<_, String>(6)),
-                Value::from(r.get::<_, String>(7)),
-                json!(r.get::<_, f64>(8)),
-                Value::from(r.get::<_, String>(9)),
-                json!(r.get::<_, Option<String>>(10)),
-            ];
-            rows.insert(r.get(0), (row, r.get(11)));
-        }
-        let mut nodes: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
-        for r in tx.query(
-            "SELECT run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM recon.run_nodes WHERE run_id = ANY($1)",
-            &[&ids],
-        )? {
-            nodes.entry(r.get(0)).or_default().push(vec![
-                Value::from(r.get::<_, String>(1)),
-                Value::from(r.get::<_, String>(2)),
-                json!(r.get::<_, Option<i64>>(3)),
-                json!(r.get::<_, Option<i64>>(4)),
-                json!(r.get::<_, i64>(5)),
-                json!(i64::from(r.get::<_, i32>(6))),
-                json!(r.get::<_, Option<String>>(7)),
-                json!(r.get::<_, Option<String>>(8)),
-            ]);
-        }
-        let mut checkpoints: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
-        for r in tx.query("SELECT run_id, checkpoint_id, after_agent, fired, error FROM recon.run_checkpoints WHERE run_id = ANY($1)", &[&ids])? {
-            checkpoints.entry(r.get(0)).or_default().push(vec![
-                Value::from(r.get::<_, String>(1)),
-                Value::from(r.get::<_, String>(2)),
-                json!(i64::from(r.get::<_, bool>(3))),
-                json!(r.get::<_, Option<String>>(4)),
-            ]);
-        }
-        for e in chunk {
-            let Some((row, graph)) = rows.get(&e.run_id) else {
-                return Ok(Some((e.seq, format!("entry {} records run {} of {}, which is not in the runs table (deleted)", e.seq, e.run_id, e.subject))));
-            };
-            if row[0] != e.subject.as_str() || row[1] != e.mode.as_str() || row[6] != e.decision.as_str() {
-                return Ok(Some((
-                    e.seq,
-                    format!(
-                        "run {}: the runs table says {} {} {}, its entry {} says {} {} {} (edited)",
-                        e.run_id,
-                        row[0].as_str().unwrap_or(""),
-                        row[1].as_str().unwrap_or(""),
-                        row[6].as_str().unwrap_or(""),
-                        e.seq,
-                        e.subject,
-                        e.mode,
-                        e.decision
-                    ),
-                )));
-            }
-            if let Some(digest) = &e.digest {
-                let mut n = nodes.remove(&e.run_id).unwrap_or_default();
-                let mut c = checkpoints.remove(&e.run_id).unwrap_or_default();
-                if &rows_digest(row, graph, &mut n, &mut c) != digest {
-                    return Ok(Some((
-                        e.seq,
-                        format!("run {} of {}: its stored rows do not match the digest its entry {} committed to (edited)", e.run_id, e.subject, e.seq),
-                    )));
-                }
-            }
-        }
     }
 
     // Actions, in order, against their entries.
@@ -254,8 +186,10 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
         let Some(last) = page.last().map(|r| r.get::<_, String>(0)) else { break };
         for r in &page {
             let id: String = r.get(0);
-            let want = expected.remove(&id).unwrap_or_default();
-            let want_status = want.status.as_deref().unwrap_or("NEW");
+            let want = expected.remove(id.as_str()).unwrap_or_default();
+            let text = |n: Name| names.text(n).map(str::to_string);
+            let (want_decision, want_tier, want_assignee) = (text(want.decision), text(want.tier), text(want.assignee));
+            let want_status = names.text(want.status).unwrap_or("NEW");
             let (status, decision, tier, assignee, latest): (String, Option<String>, Option<String>, Option<String>, Option<i64>) =
                 (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
             let queue: Option<String> = r.get(6);
@@ -264,18 +198,18 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
             if status != want_status {
                 differs.push(format!("status {status}, the log says {want_status}"));
             }
-            if decision != want.decision {
-                differs.push(format!("decision {}, the log says {}", none(&decision), none(&want.decision)));
+            if decision != want_decision {
+                differs.push(format!("decision {}, the log says {}", none(&decision), none(&want_decision)));
             }
-            if tier != want.tier {
-                differs.push(format!("tier {}, the log says {}", none(&tier), none(&want.tier)));
+            if tier != want_tier {
+                differs.push(format!("tier {}, the log says {}", none(&tier), none(&want_tier)));
             }
-            if assignee != want.assignee {
-                differs.push(format!("assignee {}, the log says {}", none(&assignee), none(&want.assignee)));
+            if assignee != want_assignee {
+                differs.push(format!("assignee {}, the log says {}", none(&assignee), none(&want_assignee)));
             }
-            if let Some(want_queue) = &want.queue {
-                if &queue != want_queue {
-                    differs.push(format!("work queue {}, the log says {}", none(&queue), none(want_queue)));
+            if let Some(want_queue) = want.queue.map(text) {
+                if queue != want_queue {
+                    differs.push(format!("work queue {}, the log says {}", none(&queue), none(&want_queue)));
                 }
             }
             if latest != want.latest_run_id {
@@ -295,6 +229,92 @@ pub(crate) fn check(tx: &mut impl GenericClient) -> Result<Option<(i64, String)>
         return Ok(Some(bad));
     }
     policies(tx)
+}
+
+/// One page of RUN entries against their rows: the run row says what the entry says, and its
+/// rows (run, nodes, checkpoints, graph) hash to the digest the entry committed to.
+fn check_runs(tx: &mut impl GenericClient, chunk: &[RunEntry]) -> Result<Option<(i64, String)>> {
+    if chunk.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = chunk.iter().map(|r| r.run_id).collect();
+    let mut rows: HashMap<i64, (Vec<Value>, String)> = HashMap::new();
+    for r in tx.query(
+        "SELECT run_id, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, graph
+           FROM recon.runs WHERE run_id = ANY($1)",
+        &[&ids],
+    )? {
+        let row = vec![
+            Value::from(r.get::<_, String>(1)),
+            Value::from(r.get::<_, String>(2)),
+            Value::from(r.get::<_, String>(3)),
+            Value::from(r.get::<_, String>(4)),
+            Value::from(r.get::<_, String>(5)),
+            Value::from(r.get::<_, String>(6)),
+            Value::from(r.get::<_, String>(7)),
+            json!(r.get::<_, f64>(8)),
+            Value::from(r.get::<_, String>(9)),
+            json!(r.get::<_, Option<String>>(10)),
+        ];
+        rows.insert(r.get(0), (row, r.get(11)));
+    }
+    let mut nodes: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
+    for r in tx.query(
+        "SELECT run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM recon.run_nodes WHERE run_id = ANY($1)",
+        &[&ids],
+    )? {
+        nodes.entry(r.get(0)).or_default().push(vec![
+            Value::from(r.get::<_, String>(1)),
+            Value::from(r.get::<_, String>(2)),
+            json!(r.get::<_, Option<i64>>(3)),
+            json!(r.get::<_, Option<i64>>(4)),
+            json!(r.get::<_, i64>(5)),
+            json!(i64::from(r.get::<_, i32>(6))),
+            json!(r.get::<_, Option<String>>(7)),
+            json!(r.get::<_, Option<String>>(8)),
+        ]);
+    }
+    let mut checkpoints: HashMap<i64, Vec<Vec<Value>>> = HashMap::new();
+    for r in tx.query("SELECT run_id, checkpoint_id, after_agent, fired, error FROM recon.run_checkpoints WHERE run_id = ANY($1)", &[&ids])? {
+        checkpoints.entry(r.get(0)).or_default().push(vec![
+            Value::from(r.get::<_, String>(1)),
+            Value::from(r.get::<_, String>(2)),
+            json!(i64::from(r.get::<_, bool>(3))),
+            json!(r.get::<_, Option<String>>(4)),
+        ]);
+    }
+    for e in chunk {
+        let Some((row, graph)) = rows.get(&e.run_id) else {
+            return Ok(Some((e.seq, format!("entry {} records run {} of {}, which is not in the runs table (deleted)", e.seq, e.run_id, e.subject))));
+        };
+        if row[0] != e.subject.as_str() || row[1] != e.mode.as_str() || row[6] != e.decision.as_str() {
+            return Ok(Some((
+                e.seq,
+                format!(
+                    "run {}: the runs table says {} {} {}, its entry {} says {} {} {} (edited)",
+                    e.run_id,
+                    row[0].as_str().unwrap_or(""),
+                    row[1].as_str().unwrap_or(""),
+                    row[6].as_str().unwrap_or(""),
+                    e.seq,
+                    e.subject,
+                    e.mode,
+                    e.decision
+                ),
+            )));
+        }
+        if let Some(digest) = &e.digest {
+            let mut n = nodes.remove(&e.run_id).unwrap_or_default();
+            let mut c = checkpoints.remove(&e.run_id).unwrap_or_default();
+            if &rows_digest(row, graph, &mut n, &mut c) != digest {
+                return Ok(Some((
+                    e.seq,
+                    format!("run {} of {}: its stored rows do not match the digest its entry {} committed to (edited)", e.run_id, e.subject, e.seq),
+                )));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Policy versions and saves against their entries (the check SQLite runs), and each version's

@@ -31,16 +31,17 @@ struct Expected {
 }
 
 /// An interned text; 0 is none.
-type Name = u32;
+pub(crate) type Name = u32;
 
+/// Texts interned as [`Name`]s (the team database's check uses them too).
 #[derive(Default)]
-struct Names {
+pub(crate) struct Names {
     ids: HashMap<String, Name>,
     texts: Vec<String>,
 }
 
 impl Names {
-    fn of(&mut self, text: Option<&str>) -> Name {
+    pub(crate) fn of(&mut self, text: Option<&str>) -> Name {
         let Some(t) = text else { return 0 };
         if let Some(n) = self.ids.get(t) {
             return *n;
@@ -51,7 +52,7 @@ impl Names {
         n
     }
 
-    fn text(&self, n: Name) -> Option<&str> {
+    pub(crate) fn text(&self, n: Name) -> Option<&str> {
         (n > 0).then(|| self.texts[n as usize - 1].as_str())
     }
 }

@@ -3,8 +3,8 @@
 -- on the index alone, an index-only scan, and reads the table for the one page it shows (the
 -- store pages by offset through a subquery of break ids). PostgreSQL cannot answer an
 -- expression index's key from the index unless the columns the expression reads are in it.
--- Measured at 100,000 breaks: the jump to 50% by detected time from 64.9 ms to (see
--- docs/performance.md). Rebuilding the indexes locks writes to the breaks while it runs (a few
+-- Measured at 100,000 breaks once the server has vacuumed: the jump to 50% by detected time
+-- from 114.6 ms to 4.5 ms (docs/performance.md). Rebuilding the indexes locks writes to the breaks while it runs (a few
 -- seconds at 100,000). Frozen once released.
 DROP INDEX recon.breaks_detected;
 CREATE INDEX breaks_detected ON recon.breaks ((COALESCE(detected_at, '')), break_id) INCLUDE (detected_at);
