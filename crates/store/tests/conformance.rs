@@ -238,6 +238,10 @@ mod cases {
             QueueFilter { tier: Some(reconagent_engine::RiskTier::High), decision: Some(DecisionAction::HilReview), ..Default::default() },
             QueueFilter { break_type: Some(bs[0].break_type.as_str().to_string()), ..Default::default() },
             QueueFilter { search: Some(bs[5].break_id[..5].to_lowercase()), ..Default::default() },
+            // a counterparty prefix, alone and with a status (counted in two disjoint parts on a team database)
+            QueueFilter { search: bs.iter().find_map(|b| b.counterparty.as_ref().map(|c| c[..3].to_lowercase())), ..Default::default() },
+            QueueFilter { search: bs.iter().find_map(|b| b.counterparty.as_ref().map(|c| c[..2].to_uppercase())), awaiting_review: true, ..Default::default() },
+            QueueFilter { search: Some("b".into()), ..Default::default() },
             QueueFilter { assignee: Some("nobody".into()), ..Default::default() },
             QueueFilter { unassigned: true, awaiting_review: true, ..Default::default() },
         ];
