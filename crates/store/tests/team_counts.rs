@@ -15,11 +15,12 @@ use support::pg::PgCluster;
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
+/// (type, status, tier, decision, n)
+type CountRow = (String, String, Option<String>, Option<String>, i64);
+
 /// The counters and a full count, each as sorted (type, status, tier, decision, n) rows.
 fn agree(admin: &mut postgres::Client, after: &str) {
-    let mut q = |sql: &str| -> Vec<(String, String, Option<String>, Option<String>, i64)> {
-        admin.query(sql, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect()
-    };
+    let mut q = |sql: &str| -> Vec<CountRow> { admin.query(sql, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect() };
     let counted =
         q("SELECT break_type, status, tier, decision, sum(n)::bigint FROM recon.break_counts GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4");
     let full = q("SELECT break_type, status, tier, decision, count(*) FROM recon.breaks GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");

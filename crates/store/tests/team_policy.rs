@@ -49,7 +49,7 @@ fn a_policy_change_takes_two_policy_admins_and_the_database_says_so() -> R {
     let first = paula.propose_policy(&variant(1), "routing_policies.yaml", "first team policy", Some(&bundled.version))?;
     assert_eq!((first.state.as_str(), first.author.as_str(), first.previous.as_deref()), ("OPEN", "paula", Some(bundled.version.as_str())));
     assert_eq!(paula.team_policy()?, None, "a proposal is not in force");
-    assert_eq!(carol.policy_proposals(true, 10)?, [first.clone()], "everyone on the team sees it");
+    assert_eq!(carol.policy_proposals(true, 10)?, std::slice::from_ref(&first), "everyone on the team sees it");
 
     // The author may not decide it; a rejection needs a reason.
     refused_with(paula.decide_policy_proposal(first.proposal_id, true, ""), "42501", "four eyes: paula proposed this policy change");

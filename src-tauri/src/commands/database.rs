@@ -62,7 +62,7 @@ pub async fn start_new_database(state: State<'_, AppCore>) -> ApiResult<String> 
 /// A team database's changes made by others arrive as the same data-changed events as ours.
 pub fn watch(app: &AppHandle, core: &Arc<Core>) {
     let handle = app.clone();
-    let weak = Arc::downgrade(&core);
+    let weak = Arc::downgrade(core);
     let watched = core.watch_changes(Box::new(move |mut kinds| {
         use tauri_specta::Event;
         // Another policy admin approved a change: this desktop runs the team's new policy.
