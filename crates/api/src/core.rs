@@ -136,7 +136,9 @@ impl Core {
             Ok(None) => (file_policies, file_problem, None),
             Err(why) => (file_policies, Some(cannot_run_team_policy(&why)), Some(why)),
         };
-        match store.record_policy(&policies, "in force at start") {
+        // A desktop that cannot run the team's policy runs nothing, so records no version in use.
+        let recorded = if team_blocked.is_some() { Ok(()) } else { store.record_policy(&policies, "in force at start") };
+        match recorded {
             // A team database's auditor or approver runs nothing, so records no version.
             Err(reconagent_store::StoreError::Team { code: Some(c), .. }) if c == "42501" => {}
             r => r?,

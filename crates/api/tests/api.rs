@@ -111,7 +111,10 @@ fn filter_options_come_from_the_enums_and_the_store() -> TestResult {
     assert_eq!(names(o_json["tiers"].clone()), ["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
     assert_eq!(names(o_json["statuses"].clone()), ["NEW", "AUTO_RESOLVED", "PENDING_REVIEW", "ESCALATED", "RESOLVED"]);
     assert_eq!(names(o_json["decisions"].clone()), ["AUTO_RESOLVE", "HIL_REVIEW", "ESCALATE"]);
-    assert_eq!(names(o_json["event_kinds"].clone()), ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE", "BREAK_REPLACED", "PROPOSAL", "POLICY_PROPOSAL"]);
+    assert_eq!(
+        names(o_json["event_kinds"].clone()),
+        ["IMPORT", "RUN", "HUMAN_ACTION", "POLICY_SAVED", "EXPORT_MADE", "BREAK_REPLACED", "PROPOSAL", "POLICY_PROPOSAL"]
+    );
     assert_eq!(names(o_json["export_formats"].clone()), ["html", "csv", "xlsx", "json"]);
     assert_eq!(o.agents.len(), 7);
     let n = core.queue_count(&QueueFilter { break_type: Some("CORPORATE_ACTIONS".into()), ..all() })?;

@@ -105,5 +105,12 @@ fn a_team_runs_the_policy_two_policy_admins_agreed_on() -> TestResult {
     assert!(e.message.starts_with("nothing is processed here while this desktop cannot run the team's policy: the team's policy version"), "{}", e.message);
     let shown = worker.policy_file()?.problem.unwrap_or_default();
     assert!(shown.contains("Nothing is processed on this desktop until it can run the team's policy"), "{shown}");
+    // A desktop opened now is blocked from the start, and records no version of its own as in use.
+    let before = worker.policy_history()?.len();
+    let dl = tempfile::tempdir()?;
+    std::fs::write(dl.path().join("routing_policies.yaml"), format!("{}\n# late desktop\n", reconagent_engine::policy::BUNDLED_POLICIES))?;
+    let late = core_as(&pg, "worker", dl.path());
+    assert!(late.process(&[], RunMode::V2, |_| {}).is_err());
+    assert_eq!(late.policy_history()?.len(), before, "no version recorded by a blocked desktop");
     Ok(())
 }
