@@ -55,7 +55,7 @@ pub fn recorded_history(g: &ExecutionGraph, exchanges: &dyn ExchangeStore) -> Re
 pub fn differences(recorded: &ExecutionGraph, replayed: &ExecutionGraph) -> Vec<String> {
     let mut out = Vec::new();
     let (a, b) = (&recorded.decision, &replayed.decision);
-    if (a.action, &a.decided_by, &a.rationale, &a.holds) != (b.action, &b.decided_by, &b.rationale, &b.holds) {
+    if (a.action, &a.rationale, &a.holds) != (b.action, &b.rationale, &b.holds) || !same_decider(&a.decided_by, &b.decided_by) {
         out.push(format!("decision: recorded {} by {}, replayed {} by {}", a.action, a.decided_by, b.action, b.decided_by));
     }
     if recorded.policy_key != replayed.policy_key || recorded.policy_version != replayed.policy_version {
@@ -65,7 +65,7 @@ pub fn differences(recorded: &ExecutionGraph, replayed: &ExecutionGraph) -> Vec<
         ));
     }
     for (x, y) in recorded.nodes.iter().zip(&replayed.nodes) {
-        if x.status != y.status || x.output != y.output || x.skip_reason != y.skip_reason {
+        if x.status != y.status || x.output != y.output || !same_skip(&x.skip_reason, &y.skip_reason) {
             out.push(format!("{}: recorded {:?}, replayed {:?}{}", x.agent, x.status, y.status, if x.output != y.output { " (output differs)" } else { "" }));
         }
     }
@@ -78,4 +78,42 @@ pub fn differences(recorded: &ExecutionGraph, replayed: &ExecutionGraph) -> Vec<
         out.push("model calls: the requests differ (different evidence was sent)".to_string());
     }
     out
+}
+
+/// The same decider. Of a checkpoint's agents, which finished last (and so had it evaluated) is
+/// the scheduler's order, not the decision: agents that run at once finish in either order,
+/// and a replay, answered from the record, finishes them in another. So a checkpoint is the same
+/// whichever of its agents it names.
+fn same_decider(a: &crate::DecidedBy, b: &crate::DecidedBy) -> bool {
+    match (a, b) {
+        (crate::DecidedBy::Checkpoint { id: x, .. }, crate::DecidedBy::Checkpoint { id: y, .. }) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The same reason for skipping, with an early exit's triggering agent left out (as above).
+fn same_skip(a: &Option<crate::graph::SkipReason>, b: &Option<crate::graph::SkipReason>) -> bool {
+    use crate::graph::SkipReason::EarlyExit;
+    match (a, b) {
+        (Some(EarlyExit { checkpoint: x, .. }), Some(EarlyExit { checkpoint: y, .. })) => x == y,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::SkipReason;
+    use crate::DecidedBy;
+
+    #[test]
+    fn which_of_a_checkpoints_agents_finished_last_is_not_a_difference() {
+        let cp = |after_agent| DecidedBy::Checkpoint { id: "cash_medium".into(), after_agent };
+        assert!(same_decider(&cp(AgentKind::Rules), &cp(AgentKind::Pattern)));
+        assert!(!same_decider(&cp(AgentKind::Rules), &DecidedBy::Checkpoint { id: "other".into(), after_agent: AgentKind::Rules }));
+        let exit = |checkpoint: &str, after_agent| Some(SkipReason::EarlyExit { checkpoint: checkpoint.into(), after_agent });
+        assert!(same_skip(&exit("cash_medium", AgentKind::Rules), &exit("cash_medium", AgentKind::Pattern)));
+        assert!(!same_skip(&exit("cash_medium", AgentKind::Rules), &exit("other", AgentKind::Rules)));
+        assert!(!same_skip(&exit("cash_medium", AgentKind::Rules), &None));
+    }
 }
