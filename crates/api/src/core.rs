@@ -117,7 +117,7 @@ impl Core {
         }
         // The shipped prompt templates beside the policy file, for model-backed agents (never
         // overwriting one a person edited).
-        let dir = policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = PolicySet::prompt_dir(policy_path);
         for (_, file, text) in reconagent_engine::policy::outline::SHIPPED_PROMPTS {
             let path = dir.join(file);
             if !path.exists() {

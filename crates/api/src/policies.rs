@@ -16,7 +16,6 @@ use reconagent_engine::simulate::{simulate, GroupDelta, SideTotals};
 use reconagent_engine::DecisionAction;
 use serde::Serialize;
 use specta::Type;
-use std::path::Path;
 use std::sync::Arc;
 
 /// A problem (or warning) on a path of the file, as the form shows it beside the field.
@@ -244,7 +243,7 @@ impl Core {
 
     fn describe(&self, base: Option<&str>, text: String) -> PolicyDraft {
         let name = self.policy_name();
-        let dir = self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = PolicySet::prompt_dir(&self.policy_path);
         let (errors, warnings) = match PolicySet::load(&text, &name).and_then(|mut set| set.read_prompts(dir).map(|()| set)) {
             Ok(set) => (vec![], set.warnings.iter().map(PolicyIssue::from).collect()),
             Err(e) => (e.0.iter().map(PolicyIssue::from).collect(), vec![]),
@@ -278,17 +277,26 @@ impl Core {
     /// team's policy in force (the file until the team has one).
     pub fn policy_file(&self) -> ApiResult<PolicyFileState> {
         self.reload_team_policy()?;
-        let team = if self.store.policy_changes_need_approval() { self.store.team_policy()? } else { None };
-        let text = match &team {
-            Some(t) => t.text.clone(),
-            None => std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?,
+        // After the reload, the engine runs the team's policy whenever this desktop can.
+        let running = self.orchestrator().policies.clone();
+        let team = self.store.policy_changes_need_approval();
+        let teams = team && running.source_name == crate::core::TEAM_POLICY_NAME;
+        let text = if teams {
+            running.text.to_string()
+        } else {
+            std::fs::read_to_string(&self.policy_path).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", self.policy_path.display())))?
         };
-        let team_notice = self.store.policy_changes_need_approval().then(|| match &team {
-            Some(t) => format!(
+        let blocked = self.team_blocked.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+        let team_notice = team.then(|| match (teams, blocked) {
+            (true, _) => format!(
                 "The team's policy in force (version {:.12}): every desktop and worker on this database runs it. A change is a proposal; another policy admin approves it before it is in force.",
-                t.hash
+                running.version
             ),
-            None => format!(
+            (false, true) => format!(
+                "This desktop cannot run the team's policy (below), so it processes nothing; its file {} is shown, not used.",
+                self.policy_path.display()
+            ),
+            (false, false) => format!(
                 "The team has no policy in force yet, so this desktop runs its file {}. A change is a proposal; once another policy admin approves it, it is the team's policy.",
                 self.policy_path.display()
             ),
@@ -346,10 +354,7 @@ impl Core {
             other => ApiError::from(other),
         })?;
         // Only now, after the file and its history are written, does the engine switch.
-        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
-        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
-        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
-        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
+        self.switch_engine(Arc::new(set));
         Ok(save.into())
     }
 
@@ -373,11 +378,7 @@ impl Core {
             return Err(ApiError::new(ErrorCode::Invalid, "type the key to store"));
         }
         secrets::store(&secret, key.trim()).map_err(|e| ApiError::new(ErrorCode::Io, e))?;
-        let set = self.orchestrator().policies.clone();
-        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
-        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
-        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
-        *orch = orch.clone().with_agents(agents);
+        self.switch_engine(self.orchestrator().policies.clone());
         Ok(secrets::llm_key_source(Some(var.trim())))
     }
 
@@ -411,7 +412,7 @@ impl Core {
         }
         let name = self.policy_name();
         let mut set = PolicySet::load(text, &name).map_err(policy_error)?;
-        set.read_prompts(self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))).map_err(policy_error)?;
+        set.read_prompts(PolicySet::prompt_dir(&self.policy_path)).map_err(policy_error)?;
         if let Some(team) = self.store.team_policy()? {
             if team.hash != base {
                 return Err(ApiError::new(
@@ -433,7 +434,9 @@ impl Core {
     pub fn policy_proposals(&self) -> ApiResult<Vec<PolicyProposalDto>> {
         let mut all = self.store.policy_proposals(false, 200)?;
         all.sort_by_key(|p| (p.state != "OPEN", -p.proposal_id));
-        all.into_iter().take(100).map(|p| self.proposal_dto(p)).collect()
+        // Most proposals are made from the same few versions: each is read once.
+        let mut texts = std::collections::HashMap::new();
+        all.into_iter().take(100).map(|p| self.proposal_dto_with(p, &mut texts)).collect()
     }
 
     /// Another policy admin approves (the team's policy switches on every desktop; this one at
@@ -452,8 +455,7 @@ impl Core {
         if !self.store.policy_changes_need_approval() {
             return Ok(false);
         }
-        let dir = self.policy_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-        let set = match crate::core::team_policies(&*self.store, &dir) {
+        let set = match crate::core::team_policies(&*self.store, PolicySet::prompt_dir(&self.policy_path)) {
             Ok(Some(set)) => set,
             Ok(None) => return Ok(false),
             Err(why) => {
@@ -467,15 +469,31 @@ impl Core {
             return Ok(false);
         }
         *self.policy_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
-        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
-        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
-        *orch = Orchestrator::new(Arc::new(set), orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
+        self.switch_engine(Arc::new(set));
         Ok(true)
     }
 
+    /// Runs the engine under `set` from the next break, with the agents it asks for (its
+    /// model-backed agents, or the built-in ones and why not), the history and reference data
+    /// kept. A save, a stored key and the team's new policy all switch through here.
+    fn switch_engine(&self, set: Arc<PolicySet>) {
+        let (agents, problem) = crate::core::agents_for(&set, &*self.store);
+        *self.model_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+        let mut orch = self.orchestrator.write().unwrap_or_else(|p| p.into_inner());
+        *orch = Orchestrator::new(set, orch.refdata.clone()).with_agents(agents).with_history(orch.history.clone());
+    }
+
     fn proposal_dto(&self, p: reconagent_store::PolicyProposal) -> ApiResult<PolicyProposalDto> {
-        let before = p.previous.as_deref().and_then(|h| self.store.policy_text(h).ok()).unwrap_or_default();
+        self.proposal_dto_with(p, &mut std::collections::HashMap::new())
+    }
+
+    /// The proposal with its diff against the version it was made from (`texts` caches the
+    /// versions read; a version not stored diffs as empty).
+    fn proposal_dto_with(&self, p: reconagent_store::PolicyProposal, texts: &mut std::collections::HashMap<String, String>) -> ApiResult<PolicyProposalDto> {
+        let before = match p.previous.as_deref() {
+            Some(h) => texts.entry(h.to_string()).or_insert_with(|| self.store.policy_text(h).unwrap_or_default()).clone(),
+            None => String::new(),
+        };
         Ok(PolicyProposalDto {
             proposal_id: p.proposal_id.try_into().unwrap_or(u32::MAX),
             diff: diff(&before, &p.text, 3),

@@ -99,11 +99,6 @@ fn row(g: &GroupDelta) {
 pub(crate) fn propose(file: &Path, note: &str, db: Option<&Path>) -> Result<ExitCode> {
     let set = PolicySet::load_file(file).map_err(|e| anyhow::anyhow!("the policy file is invalid; nothing was proposed:\n{e}"))?;
     let store = crate::stored::open(db)?;
-    anyhow::ensure!(
-        store.policy_changes_need_approval(),
-        "{}: one person saves alone here; a policy file is in force as it is (proposals are for a team database)",
-        store.location()
-    );
     let previous = store.team_policy()?.map(|t| t.hash);
     let p = store.propose_policy(&set, &file.display().to_string(), note.trim(), previous.as_deref())?;
     println!(

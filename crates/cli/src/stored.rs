@@ -136,7 +136,7 @@ pub(crate) fn policy_in_force(
     file: reconagent_engine::policy::PolicySet,
     file_path: Option<&Path>,
 ) -> Result<reconagent_engine::policy::PolicySet> {
-    let dir = file_path.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = file_path.map_or(Path::new("."), reconagent_engine::policy::PolicySet::prompt_dir);
     let Some(set) = reconagent_api::team_policies(store, dir).map_err(|why| anyhow::anyhow!("{why}"))? else { return Ok(file) };
     if set.version != file.version {
         eprintln!("running the team's policy in force, version {:.12} (not the file's {:.12})", set.version, file.version);

@@ -34,7 +34,7 @@ pub fn save_policy_file(store: &dyn Backend, path: &Path, text: &str, expected_h
     let name = path.display().to_string();
     let mut set = PolicySet::load(text, &name).map_err(StoreError::PolicyInvalid)?;
     // model-backed agents' prompts, beside the file, must match the hashes the text records
-    set.read_prompts(path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))).map_err(StoreError::PolicyInvalid)?;
+    set.read_prompts(PolicySet::prompt_dir(path)).map_err(StoreError::PolicyInvalid)?;
     let on_disk = match std::fs::read(path) {
         Ok(bytes) => Some(PolicySet::content_hash(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

@@ -303,8 +303,14 @@ impl PolicySet {
             }])
         })?;
         let mut set = Self::load(&text, &name)?;
-        set.read_prompts(path.parent().unwrap_or(std::path::Path::new(".")))?;
+        set.read_prompts(Self::prompt_dir(path))?;
         Ok(set)
+    }
+
+    /// The folder a policy file's prompt templates are read from: the file's own (`.` for a
+    /// bare file name).
+    pub fn prompt_dir(policy_file: &std::path::Path) -> &std::path::Path {
+        policy_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."))
     }
 
     /// Reads each model-backed agent's prompt template from `dir` (the policy file's folder) and

@@ -31,7 +31,8 @@ export function usePolicyDraft() {
   const shownFile = useRef(file);
   shownFile.current = file;
   useEffect(() => onDataChanged(() => {
-    if (editing.current) return;
+    // Only a team's policy changes under this screen; one's own file changes by its own save.
+    if (editing.current || shownFile.current?.team == null) return;
     api.policyFile().then((f) => {
       const old = shownFile.current;
       if (old && old.draft.hash === f.draft.hash && old.in_force_version === f.in_force_version && old.team === f.team) return;
