@@ -203,6 +203,23 @@ fn a_forged_auto_resolve_is_refused_by_the_database() -> R {
         }
     }
     assert!(worker.runs_of(&critical.break_id)?.is_empty(), "nothing half-written");
+    // One forged run among genuine ones refuses the whole chunk: none of it is written.
+    let mut chunk: Vec<_> = graphs.iter().filter(|g| g.break_id != critical.break_id).take(50).cloned().collect();
+    chunk.push(critical.clone());
+    match worker.record_runs(&chunk) {
+        Err(StoreError::Invalid(m)) => assert!(m.contains(&critical.break_id) && m.contains("auto-resolve limit"), "{m}"),
+        other => panic!("a forged run in a chunk was not refused: {other:?}"),
+    }
+    assert!(chunk.iter().all(|g| worker.runs_of(&g.break_id).unwrap().is_empty()), "nothing of the chunk written");
+    // With faults of two kinds in one chunk, the first check's fault is the one named (an
+    // unknown break before a refused AUTO_RESOLVE), whatever the order of the runs.
+    let mut unknown = graphs[1].clone();
+    unknown.break_id = "NO-SUCH-BREAK".into();
+    assert!(matches!(worker.record_runs(&[critical.clone(), unknown]), Err(StoreError::NoSuchBreak(ref b)) if b == "NO-SUCH-BREAK"));
+    // Called directly, a chunk whose graphs do not match its runs one for one is refused.
+    let mut raw = postgres::Client::connect(&pg.url("worker"), postgres::NoTls)?;
+    let e = raw.query("SELECT recon.record_runs('[{}]'::jsonb, '{}'::text[])", &[]).expect_err("one run, no graph");
+    assert_eq!(e.code().map(|c| c.code()), Some("RA422"), "{e:?}");
     // A v1 comparison may say AUTO_RESOLVE: it closes nothing.
     let mut v1 = critical.clone();
     v1.mode = RunMode::V1;
@@ -272,5 +289,59 @@ fn every_queue_sort_and_the_review_lists_read_an_index() -> R {
         ..Default::default()
     })?;
     assert!(plan.contains("breaks_queue_review"), "{plan}");
+    Ok(())
+}
+
+/// A deciding run's entry names the work queue its break waits in, and the same statement that
+/// records the run's status sets the break's queue from that entry's text (team schema 15); a
+/// v1 comparison routes nothing; a replacement (NEW again) clears the queue. Each column agrees
+/// with the last entry that says so, and `audit verify` replays it.
+#[test]
+fn a_breaks_work_queue_is_the_one_its_last_run_entry_names() -> R {
+    let pg = PgCluster::team();
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    let alice = PgStore::connect(&pg.url("alice"))?;
+    let orch = Orchestrator::bundled();
+    let breaks = generate(13, 300, &orch.refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    worker.record_policy(&orch.policies, "in force")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let run = |mode| -> Vec<_> { breaks.iter().map(|b| rt.block_on(orch.process_break(b, mode, sample_as_of()))).collect() };
+    // v2 in two chunks (the second decides half the breaks again), then v1 comparisons.
+    let v2 = run(RunMode::V2);
+    worker.record_runs(&v2)?;
+    worker.record_runs(&v2[..150])?;
+    worker.record_runs(&run(RunMode::V1))?;
+    let mut admin = pg.admin();
+    let expected = |admin: &mut postgres::Client| -> Vec<(String, Option<String>, Option<String>)> {
+        admin
+            .query(
+                "SELECT b.break_id, b.work_queue,
+                        (SELECT CASE a.kind WHEN 'RUN' THEN a.payload::jsonb ->> 'queue' END FROM recon.audit_log a
+                          WHERE a.subject = b.break_id AND (a.kind = 'BREAK_REPLACED' OR (a.kind = 'RUN' AND a.payload::jsonb ? 'queue'))
+                          ORDER BY a.seq DESC LIMIT 1)
+                   FROM recon.breaks b ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect()
+    };
+    let rows = expected(&mut admin);
+    assert!(rows.iter().all(|(_, queue, entry)| queue == entry), "every queue is its last entry's");
+    let routed = rows.iter().filter(|(_, q, _)| q.is_some()).count();
+    assert!(routed > 0, "the sample routes some breaks to a queue");
+    let engine_says = v2.iter().filter(|g| g.routed_queue().is_some()).count();
+    assert_eq!(routed, engine_says, "the queues are the engine's routing");
+    // A replacement makes its break NEW again, in no queue.
+    let routed_id = rows.iter().find(|(_, q, _)| q.is_some()).map(|(id, _, _)| id.clone()).ok_or("a routed break")?;
+    let mut changed = breaks.iter().find(|b| b.break_id == routed_id).ok_or("the break")?.clone();
+    changed.counterparty = Some("Someone Else".into());
+    assert!(alice.replace_break(&changed, "the feed corrected it")?);
+    let rows = expected(&mut admin);
+    assert!(rows.iter().all(|(_, queue, entry)| queue == entry));
+    assert_eq!(rows.iter().find(|(id, _, _)| *id == routed_id).and_then(|(_, q, _)| q.clone()), None);
+    assert!(worker.verify()?.ok);
     Ok(())
 }

@@ -25,7 +25,7 @@ pub use store::PgStore;
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to version `n`. Frozen
 /// once released, as the embedded store's.
-const MIGRATIONS: [(&str, &str); 14] = [
+const MIGRATIONS: [(&str, &str); 15] = [
     ("0001_team_chain", include_str!("migrations/0001_team_chain.sql")),
     ("0002_team_store", include_str!("migrations/0002_team_store.sql")),
     ("0003_undo", include_str!("migrations/0003_undo.sql")),
@@ -40,6 +40,7 @@ const MIGRATIONS: [(&str, &str); 14] = [
     ("0012_policy_proposals", include_str!("migrations/0012_policy_proposals.sql")),
     ("0013_break_counts", include_str!("migrations/0013_break_counts.sql")),
     ("0014_index_only_jumps", include_str!("migrations/0014_index_only_jumps.sql")),
+    ("0015_one_pass_record_runs", include_str!("migrations/0015_one_pass_record_runs.sql")),
 ];
 
 /// The team schema version this build writes.

@@ -47,6 +47,11 @@ pub struct PgStore {
     /// The model exchanges' store, made on first use and shared by every caller (one thread and
     /// one connection per store, not per request).
     exchanges: std::sync::OnceLock<Arc<super::exchanges::PgExchanges>>,
+    /// Claims' own connection, opened on the first claim: a batch claims its next page while
+    /// the recorder's connection records the last chunk, on another server process. Claims
+    /// are held by the backend that made them (`recon.claims.holder_pid`), so claiming and
+    /// releasing always use this one.
+    claims: std::sync::OnceLock<Mutex<postgres::Client>>,
 }
 
 fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
@@ -248,7 +253,6 @@ fn stored_run(r: &PreparedRun) -> serde_json::Value {
         "wall_us": r.wall_us,
         "emulated": r.emulated,
         "started_at": r.started_at,
-        "graph": r.graph_json,
         "modelled_ms": r.modelled_ms,
         "modelled_cost": r.modelled_cost,
         "deadline": r.deadline,
@@ -297,11 +301,31 @@ impl PgStore {
             });
         }
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
-        Ok(PgStore { client: Arc::new(Mutex::new(client)), connector, location, actor, alive: Arc::new(()), exchanges: Default::default() })
+        Ok(PgStore {
+            client: Arc::new(Mutex::new(client)),
+            connector,
+            location,
+            actor,
+            alive: Arc::new(()),
+            exchanges: Default::default(),
+            claims: Default::default(),
+        })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
         lock(&self.client)
+    }
+
+    /// The claims' connection ([`PgStore::claims`]), opened on first use.
+    fn claims_client(&self) -> Result<MutexGuard<'_, postgres::Client>> {
+        if let Some(c) = self.claims.get() {
+            return Ok(c.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        }
+        let opened = self.connector.connect()?;
+        // Another thread may have opened one meanwhile: its is kept, this one closes.
+        let _ = self.claims.set(Mutex::new(opened));
+        let c = self.claims.get().expect("set above");
+        Ok(c.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -447,7 +471,9 @@ impl RunStore for PgStore {
             return Ok(Vec::new());
         }
         let payload = serde_json::Value::Array(runs.iter().map(stored_run).collect());
-        let rows = self.client().query("SELECT recon.record_runs($1)", &[&payload])?;
+        // The graphs apart, as text: most of a chunk's bytes, and no JSON for the server to parse.
+        let graphs: Vec<&str> = runs.iter().map(|r| r.graph_json.as_str()).collect();
+        let rows = self.client().query("SELECT recon.record_runs($1, $2)", &[&payload, &graphs])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -455,7 +481,7 @@ impl RunStore for PgStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = self.client().query("SELECT recon.claim($1, $2, $3)", &[&ids, &only_new, &CLAIM_LEASE_SECONDS])?;
+        let rows = self.claims_client()?.query("SELECT recon.claim($1, $2, $3)", &[&ids, &only_new, &CLAIM_LEASE_SECONDS])?;
         let held: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
         Ok(ids.iter().filter(|id| held.contains(*id)).cloned().collect())
     }
@@ -464,14 +490,17 @@ impl RunStore for PgStore {
     /// workers on any number of machines never wait for each other's rows.
     fn claim_next_new(&self, limit: usize) -> Result<Option<Vec<Break>>> {
         let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        let mut client = self.client();
+        let mut client = self.claims_client()?;
         let ids: Vec<String> = client.query("SELECT recon.claim_next($1, $2)", &[&limit, &CLAIM_LEASE_SECONDS])?.iter().map(|r| r.get(0)).collect();
         let rows = client.query("SELECT data FROM recon.breaks WHERE break_id = ANY($1) ORDER BY break_id", &[&ids])?;
         Ok(Some(rows.iter().map(|r| Ok(serde_json::from_str(r.get(0))?)).collect::<Result<Vec<_>>>()?))
     }
 
     fn release_claims(&self) -> Result<usize> {
-        Ok(self.client().query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
+        // No claims' connection yet: this store never claimed anything.
+        let Some(c) = self.claims.get() else { return Ok(0) };
+        let mut client = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(client.query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
     }
 
     fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
