@@ -93,6 +93,45 @@ fn claim_pages(
     }
 }
 
+/// A recorder: takes chunks from `rx` until it closes and records each, counting the runs
+/// and their decisions. On a failure it cancels the batch (nothing more can be recorded) and
+/// returns the error with what it had recorded.
+fn record_chunks(
+    store: &dyn Backend,
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Vec<PreparedRun>>>,
+    cancel: &CancelFlag,
+) -> (usize, [usize; 3], Option<StoreError>) {
+    let mut recorded = 0usize;
+    let mut decisions = [0usize; 3];
+    loop {
+        // The lock is held only while waiting for the next chunk, never while recording.
+        let next = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let Ok(chunk) = next else { break };
+        let t = std::time::Instant::now();
+        let res = store.record_prepared(&chunk);
+        RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        match res {
+            Ok(ids) => {
+                // A chunk is recorded whole or not at all.
+                recorded += ids.len();
+                for run in &chunk {
+                    decisions[match run.decision() {
+                        "AUTO_RESOLVE" => 0,
+                        "HIL_REVIEW" => 1,
+                        _ => 2,
+                    }] += 1;
+                }
+            }
+            Err(e) => {
+                cancel.cancel();
+                return (recorded, decisions, Some(e));
+            }
+        }
+    }
+    RECORDER_CPU_MS.fetch_add(cpu_time_ms("/proc/thread-self/stat").unwrap_or(0), Ordering::Relaxed);
+    (recorded, decisions, None)
+}
+
 /// What a recorded batch did.
 #[derive(Debug)]
 pub struct Recorded {
@@ -152,6 +191,11 @@ pub fn run_and_record(
     let mut read_error: Option<StoreError> = None;
     let skipped = std::sync::atomic::AtomicUsize::new(0);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BatchError::Runtime)?;
+    // Chunks of runs for the recorders. Breaks held by this batch alone, each run once, may be
+    // recorded side by side on the store's recorders (the chain still takes them one at a time).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PreparedRun>>(2);
+    let rx = std::sync::Mutex::new(rx);
+    let recorders = if claim == Claim::Held { store.recorders().max(1) } else { 1 };
     let (recorded, decisions, failure, summary) = std::thread::scope(|scope| {
         // A break is run by one process at a time: each page is claimed, a page ahead, before
         // the engine sees it.
@@ -168,39 +212,15 @@ pub fn run_and_record(
                 None
             }
         });
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PreparedRun>>(2);
-        let cancel = opts.cancel.clone();
-        let writer = std::thread::Builder::new()
-            .name("recorder".into())
-            .spawn_scoped(scope, move || {
-                let mut recorded = 0usize;
-                let mut decisions = [0usize; 3];
-                for chunk in rx {
-                    let t = std::time::Instant::now();
-                    let res = store.record_prepared(&chunk);
-                    RECORD_NANOS.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                    match res {
-                        Ok(ids) => {
-                            // A chunk is recorded whole or not at all.
-                            recorded += ids.len();
-                            for run in &chunk {
-                                decisions[match run.decision() {
-                                    "AUTO_RESOLVE" => 0,
-                                    "HIL_REVIEW" => 1,
-                                    _ => 2,
-                                }] += 1;
-                            }
-                        }
-                        Err(e) => {
-                            cancel.cancel(); // nothing more can be recorded
-                            return (recorded, decisions, Some(e));
-                        }
-                    }
-                }
-                RECORDER_CPU_MS.fetch_add(cpu_time_ms("/proc/thread-self/stat").unwrap_or(0), Ordering::Relaxed);
-                (recorded, decisions, None)
+        let writers: Vec<_> = (0..recorders)
+            .map(|i| {
+                let (rx, cancel) = (&rx, opts.cancel.clone());
+                std::thread::Builder::new()
+                    .name(if i == 0 { "recorder".into() } else { format!("recorder-{i}") })
+                    .spawn_scoped(scope, move || record_chunks(store, rx, &cancel))
+                    .expect("a thread can be started")
             })
-            .expect("a thread can be started");
+            .collect();
         let mut pending = Vec::with_capacity(CHUNK);
         let last_id = std::cell::RefCell::new(String::new());
         let summary = rt.block_on(orch.process_batch(
@@ -225,7 +245,13 @@ pub fn run_and_record(
         ));
         let _ = tx.send(pending);
         drop(tx);
-        let (recorded, decisions, failure) = writer.join().expect("the writer thread does not panic");
+        let (mut recorded, mut decisions, mut failure) = (0, [0usize; 3], None);
+        for w in writers {
+            let (n, d, f) = w.join().expect("the writer thread does not panic");
+            recorded += n;
+            decisions.iter_mut().zip(d).for_each(|(a, b)| *a += b);
+            failure = failure.or(f);
+        }
         (recorded, decisions, failure, summary)
     });
     // Breaks claimed but not started (a cancel, a failure) are free again at once.

@@ -109,6 +109,14 @@ pub trait RunStore: Send + Sync {
     /// An unknown break, a RESOLVED break, or a policy version not recorded first.
     fn record_prepared(&self, runs: &[PreparedRun]) -> Result<Vec<i64>>;
 
+    /// How many chunks of distinct breaks this store records at once (each on a connection of
+    /// its own) when a batch offers them: 1 for a file (one writer), more for a server whose
+    /// chain serialises only each chunk's last step. A batch offers more than one only for
+    /// breaks it holds alone and runs once each ([`RunStore::claim_next_new`]).
+    fn recorders(&self) -> usize {
+        1
+    }
+
     /// As [`RunStore::record_prepared`], preparing each graph's rows first.
     fn record_runs(&self, graphs: &[ExecutionGraph]) -> Result<Vec<i64>> {
         let prepared = graphs.iter().map(PreparedRun::new).collect::<Result<Vec<_>>>()?;

@@ -345,3 +345,56 @@ fn a_breaks_work_queue_is_the_one_its_last_run_entry_names() -> R {
     assert!(worker.verify()?.ok);
     Ok(())
 }
+
+/// One store records two chunks at once, each on a connection of its own (the batch's two
+/// recorders, `RunStore::recorders`): every run is recorded once, the figures the dashboard
+/// reads agree with the runs, and the chain stays one line that verifies.
+#[test]
+fn two_chunks_recorded_at_once_by_one_store_keep_one_chain() -> R {
+    let pg = PgCluster::team();
+    let worker = PgStore::connect(&pg.url("worker"))?;
+    assert_eq!(worker.recorders(), 2);
+    let orch = Orchestrator::bundled();
+    let breaks = generate(17, 1200, &orch.refdata);
+    worker.import_breaks(&breaks, "feed.csv")?;
+    worker.record_policy(&orch.policies, "in force")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let graphs: Vec<_> = breaks.iter().map(|b| rt.block_on(orch.process_break(b, RunMode::V2, sample_as_of()))).collect();
+    let prepared = graphs.iter().map(reconagent_store::PreparedRun::new).collect::<Result<Vec<_>, _>>()?;
+    let chunks: Vec<&[reconagent_store::PreparedRun]> = prepared.chunks(100).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let recorded: usize = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0;
+                    while let Some(chunk) = chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) {
+                        n += worker.record_prepared(chunk).expect("recorded").len();
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("no panic")).sum()
+    });
+    assert_eq!(recorded, 1200);
+    let mut admin = pg.admin();
+    let one = |admin: &mut postgres::Client, sql: &str| -> i64 { admin.query_one(sql, &[]).unwrap().get(0) };
+    assert!(one(&mut admin, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'worker'") >= 2, "a second connection recorded");
+    assert_eq!(one(&mut admin, "SELECT count(DISTINCT break_id) FROM recon.runs"), 1200, "each break run once");
+    assert_eq!(one(&mut admin, "SELECT count(*) FROM recon.audit_log WHERE kind = 'RUN'"), 1200);
+    assert_eq!(one(&mut admin, "SELECT sum(runs)::bigint FROM recon.run_rollup"), 1200, "the dashboard's figures count every run");
+    assert_eq!(
+        one(&mut admin, "SELECT sum(evaluated)::bigint FROM recon.checkpoint_rollup"),
+        one(&mut admin, "SELECT count(*) FROM recon.run_checkpoints"),
+        "and every checkpoint"
+    );
+    assert_eq!(
+        one(&mut admin, "SELECT count(*) FROM recon.runs r JOIN recon.run_rollup g ON g.day = substr(r.started_at, 1, 10) AND g.mode = r.mode AND g.break_type = r.break_type AND g.tier = r.tier AND g.decision = r.decision"),
+        1200
+    );
+    let v = worker.verify()?;
+    assert!(v.ok, "{:?}", v.first_bad);
+    assert_eq!(v.entries, 1 + 1 + 1200, "the import, the policy and every run");
+    Ok(())
+}

@@ -52,6 +52,10 @@ pub struct PgStore {
     /// are held by the backend that made them (`recon.claims.holder_pid`), so claiming and
     /// releasing always use this one.
     claims: std::sync::OnceLock<Mutex<postgres::Client>>,
+    /// A second connection for recording, opened when a batch records two chunks at once
+    /// ([`RunStore::recorders`]): the second chunk's checks and rows are written while the first
+    /// holds the chain's head, which serialises only the last step of each.
+    second_recorder: std::sync::OnceLock<Mutex<postgres::Client>>,
 }
 
 fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
@@ -309,11 +313,33 @@ impl PgStore {
             alive: Arc::new(()),
             exchanges: Default::default(),
             claims: Default::default(),
+            second_recorder: Default::default(),
         })
     }
 
     fn client(&self) -> MutexGuard<'_, postgres::Client> {
         lock(&self.client)
+    }
+
+    /// A connection to record runs on: the store's own when it is free, else the second
+    /// recorder's (opened on first use), else whichever frees first (the store's own).
+    fn recording_client(&self) -> Result<MutexGuard<'_, postgres::Client>> {
+        if let Ok(c) = self.client.try_lock() {
+            return Ok(c);
+        }
+        let second = match self.second_recorder.get() {
+            Some(c) => c,
+            None => {
+                let opened = self.connector.connect()?;
+                let _ = self.second_recorder.set(Mutex::new(opened));
+                self.second_recorder.get().expect("set above")
+            }
+        };
+        match second.try_lock() {
+            Ok(c) => Ok(c),
+            Err(std::sync::TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Ok(self.client()),
+        }
     }
 
     /// The claims' connection ([`PgStore::claims`]), opened on first use.
@@ -473,8 +499,12 @@ impl RunStore for PgStore {
         let payload = serde_json::Value::Array(runs.iter().map(stored_run).collect());
         // The graphs apart, as text: most of a chunk's bytes, and no JSON for the server to parse.
         let graphs: Vec<&str> = runs.iter().map(|r| r.graph_json.as_str()).collect();
-        let rows = self.client().query("SELECT recon.record_runs($1, $2)", &[&payload, &graphs])?;
+        let rows = self.recording_client()?.query("SELECT recon.record_runs($1, $2)", &[&payload, &graphs])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn recorders(&self) -> usize {
+        2
     }
 
     fn claim(&self, ids: &[String], only_new: bool) -> Result<Vec<String>> {

@@ -15,8 +15,10 @@
 -- * schema 5's trigger is left with BREAK_REPLACED (the queue cleared), a row trigger that only
 --   fires for that kind. Nothing but record_runs appends RUN entries: a raw append of that kind
 --   is refused to every role (`recon.kind_roles`, tests/team_chain.rs);
--- * schema 11's checkpoint figures are added from the chunk by record_runs itself (the only
---   writer of checkpoint rows), not by a trigger that looked each row's run up again;
+-- * schema 11's dashboard figures are added by record_runs itself (the only writer of runs and
+--   checkpoint rows) once it holds the chain's head, not by triggers as each table is written:
+--   two chunks recorded side by side add to the same figure rows, and waited for each other's
+--   commit there; the checkpoint figures come from the chunk, not from each row's run looked up;
 -- * claims (schema 2) are made on a connection of their own by the client, so a batch's next
 --   page is claimed while its last chunk is recorded;
 -- * schema 7's measured-cost trigger runs only for a run whose graph holds model calls; the
@@ -148,13 +150,7 @@ BEGIN
   INSERT INTO recon.run_checkpoints (run_id, checkpoint_id, after_agent, fired, error)
     SELECT ids[r.n], c->>0, c->>1, (c->>2)::boolean, c->>3
       FROM unnest(rs) r, jsonb_array_elements(r.checkpoints) c;
-  -- Schema 11's checkpoint figures, from the chunk itself (schema 11 joined each checkpoint row
-  -- back to its run in a trigger; record_runs is the only writer of checkpoint rows).
-  INSERT INTO recon.checkpoint_rollup AS g
-    SELECT substr(r.started_at, 1, 10), r.break_type, c->>0, c->>1, count(*), count(*) FILTER (WHERE (c->>2)::boolean)
-      FROM unnest(rs) r, jsonb_array_elements(r.checkpoints) c GROUP BY 1, 2, 3, 4
-  ON CONFLICT (day, break_type, checkpoint_id, after_agent) DO UPDATE SET
-    evaluated = g.evaluated + EXCLUDED.evaluated, fired = g.fired + EXCLUDED.fired;
+
   -- The break's status from its last deciding run of the chunk, and the work queue that run's
   -- entry names (a deciding run's entry always has a "queue" member, null when it routes none;
   -- a v1 comparison's has none and routes nothing).
@@ -168,6 +164,27 @@ BEGIN
    WHERE b.break_id = u.break_id;
 
   SELECT * INTO head FROM recon.chain_head FOR UPDATE;
+  -- Schema 11's dashboard figures, added here, after the head is held: two recorders' chunks
+  -- add to the same rows (a day, a type, a tier...), and each would otherwise wait for the
+  -- other's commit on them before reaching the head anyway. Figures of the runs as stored (the
+  -- measured cost is schema 7's, set as each run was inserted); checkpoint figures from the
+  -- chunk itself. record_runs is the only writer of runs and checkpoint rows, so these were
+  -- schema 11's triggers, dropped below.
+  INSERT INTO recon.run_rollup AS g
+    SELECT substr(started_at, 1, 10), mode, break_type, tier, decision, count(*), sum(agents_invoked), sum(agents_planned), count(early_exit),
+           sum(wall_us), sum(modelled_ms), sum(modelled_cost), count(measured_cost), coalesce(sum(measured_cost), 0)
+      FROM recon.runs WHERE run_id = ANY (ids) GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (day, mode, break_type, tier, decision) DO UPDATE SET
+    runs = g.runs + EXCLUDED.runs, agents_invoked = g.agents_invoked + EXCLUDED.agents_invoked,
+    agents_planned = g.agents_planned + EXCLUDED.agents_planned, early_exits = g.early_exits + EXCLUDED.early_exits,
+    wall_us = g.wall_us + EXCLUDED.wall_us, modelled_ms = g.modelled_ms + EXCLUDED.modelled_ms,
+    modelled_cost = g.modelled_cost + EXCLUDED.modelled_cost, llm_runs = g.llm_runs + EXCLUDED.llm_runs,
+    measured_cost = g.measured_cost + EXCLUDED.measured_cost;
+  INSERT INTO recon.checkpoint_rollup AS g
+    SELECT substr(r.started_at, 1, 10), r.break_type, c->>0, c->>1, count(*), count(*) FILTER (WHERE (c->>2)::boolean)
+      FROM unnest(rs) r, jsonb_array_elements(r.checkpoints) c GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  ON CONFLICT (day, break_type, checkpoint_id, after_agent) DO UPDATE SET
+    evaluated = g.evaluated + EXCLUDED.evaluated, fired = g.fired + EXCLUDED.fired;
   v_seq := head.seq;
   v_hash := head.hash;
   FOR e IN SELECT r.n, r.break_id, r.payload_head || ids[r.n] || r.payload_tail AS payload FROM unnest(rs) r ORDER BY r.n LOOP
@@ -202,6 +219,7 @@ END $$;
 CREATE TRIGGER audit_routes AFTER INSERT ON recon.audit_log
   FOR EACH ROW WHEN (NEW.kind = 'BREAK_REPLACED') EXECUTE FUNCTION recon.route_from_entries();
 
+DROP TRIGGER runs_rollup ON recon.runs;
 DROP TRIGGER run_checkpoints_rollup ON recon.run_checkpoints;
 REVOKE ALL ON FUNCTION recon.record_runs(JSONB, TEXT[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION recon.record_runs(JSONB, TEXT[]) TO recon_reviewer, recon_processor;
