@@ -239,32 +239,69 @@ fn stored_break(b: &Break) -> Result<serde_json::Value> {
     }))
 }
 
-/// What `recon.record_runs` stores of a prepared run.
-fn stored_run(r: &PreparedRun) -> serde_json::Value {
-    json!({
-        "break_id": r.break_id,
-        "mode": r.mode,
-        "policy_key": r.policy_key,
-        "policy_version": r.policy_version,
-        "break_type": r.break_type,
-        "tier": r.tier,
-        "decision": r.decision,
-        "confidence": r.confidence,
-        "decided_by": r.decided_by_json,
-        "early_exit": r.early_exit,
-        "agents_planned": r.agents_planned,
-        "agents_invoked": r.agents_invoked,
-        "wall_us": r.wall_us,
-        "emulated": r.emulated,
-        "started_at": r.started_at,
-        "modelled_ms": r.modelled_ms,
-        "modelled_cost": r.modelled_cost,
-        "deadline": r.deadline,
-        "nodes": r.nodes.iter().map(|n| json!([n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason, n.error])).collect::<Vec<_>>(),
-        "checkpoints": r.checkpoints.iter().map(|(id, after, fired, error)| json!([id, after, fired, error])).collect::<Vec<_>>(),
-        "payload_head": r.payload_head,
-        "payload_tail": r.payload_tail,
-    })
+/// A node row as `recon.record_runs` reads it: agent, status, started, finished, waited,
+/// attempts, skip reason, error.
+type StoredNode<'a> = (&'a str, &'a str, Option<i64>, Option<i64>, i64, u32, Option<&'a str>, Option<&'a str>);
+
+/// What `recon.record_runs` stores of a prepared run (its graph goes apart, as text), serialised
+/// straight from the prepared run's fields.
+#[derive(Debug, serde::Serialize)]
+struct StoredRun<'a> {
+    break_id: &'a str,
+    mode: &'a str,
+    policy_key: &'a str,
+    policy_version: &'a str,
+    break_type: &'a str,
+    tier: &'a str,
+    decision: &'a str,
+    confidence: f64,
+    decided_by: &'a str,
+    early_exit: Option<&'a str>,
+    agents_planned: i64,
+    agents_invoked: i64,
+    wall_us: i64,
+    emulated: bool,
+    started_at: &'a str,
+    modelled_ms: i64,
+    modelled_cost: &'a str,
+    deadline: Option<&'a str>,
+    nodes: Vec<StoredNode<'a>>,
+    checkpoints: Vec<(&'a str, &'a str, bool, Option<&'a str>)>,
+    payload_head: &'a str,
+    payload_tail: &'a str,
+}
+
+impl<'a> StoredRun<'a> {
+    fn of(r: &'a PreparedRun) -> StoredRun<'a> {
+        StoredRun {
+            break_id: &r.break_id,
+            mode: r.mode,
+            policy_key: &r.policy_key,
+            policy_version: &r.policy_version,
+            break_type: &r.break_type,
+            tier: r.tier,
+            decision: r.decision,
+            confidence: r.confidence,
+            decided_by: &r.decided_by_json,
+            early_exit: r.early_exit.as_deref(),
+            agents_planned: r.agents_planned,
+            agents_invoked: r.agents_invoked,
+            wall_us: r.wall_us,
+            emulated: r.emulated,
+            started_at: &r.started_at,
+            modelled_ms: r.modelled_ms,
+            modelled_cost: &r.modelled_cost,
+            deadline: r.deadline.as_deref(),
+            nodes: r
+                .nodes
+                .iter()
+                .map(|n| (n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason.as_deref(), n.error.as_deref()))
+                .collect(),
+            checkpoints: r.checkpoints.iter().map(|(id, after, fired, error)| (id.as_str(), *after, *fired, error.as_deref())).collect(),
+            payload_head: &r.payload_head,
+            payload_tail: &r.payload_tail,
+        }
+    }
 }
 
 impl PgStore {
@@ -496,7 +533,7 @@ impl RunStore for PgStore {
         if runs.is_empty() {
             return Ok(Vec::new());
         }
-        let payload = serde_json::Value::Array(runs.iter().map(stored_run).collect());
+        let payload = postgres::types::Json(runs.iter().map(StoredRun::of).collect::<Vec<_>>());
         // The graphs apart, as text: most of a chunk's bytes, and no JSON for the server to parse.
         let graphs: Vec<&str> = runs.iter().map(|r| r.graph_json.as_str()).collect();
         let rows = self.recording_client()?.query("SELECT recon.record_runs($1, $2)", &[&payload, &graphs])?;
