@@ -58,7 +58,7 @@ pub struct PgStore {
     second_recorder: std::sync::OnceLock<Mutex<postgres::Client>>,
 }
 
-fn lock(client: &Client) -> MutexGuard<'_, postgres::Client> {
+fn lock(client: &Mutex<postgres::Client>) -> MutexGuard<'_, postgres::Client> {
     // Every use is one statement or one transaction, rolled back by the server if cut short.
     client.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -358,37 +358,32 @@ impl PgStore {
         lock(&self.client)
     }
 
+    /// A connection of this store's opened on first use (another thread may open one
+    /// meanwhile: the first kept is used, the other closes).
+    fn opened<'s>(&'s self, slot: &'s std::sync::OnceLock<Mutex<postgres::Client>>) -> Result<&'s Mutex<postgres::Client>> {
+        if let Some(c) = slot.get() {
+            return Ok(c);
+        }
+        let opened = self.connector.connect()?;
+        Ok(slot.get_or_init(|| Mutex::new(opened)))
+    }
+
     /// A connection to record runs on: the store's own when it is free, else the second
-    /// recorder's (opened on first use), else whichever frees first (the store's own).
+    /// recorder's, else whichever frees first (the store's own).
     fn recording_client(&self) -> Result<MutexGuard<'_, postgres::Client>> {
         if let Ok(c) = self.client.try_lock() {
             return Ok(c);
         }
-        let second = match self.second_recorder.get() {
-            Some(c) => c,
-            None => {
-                let opened = self.connector.connect()?;
-                let _ = self.second_recorder.set(Mutex::new(opened));
-                self.second_recorder.get().expect("set above")
-            }
-        };
-        match second.try_lock() {
+        match self.opened(&self.second_recorder)?.try_lock() {
             Ok(c) => Ok(c),
             Err(std::sync::TryLockError::Poisoned(p)) => Ok(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => Ok(self.client()),
         }
     }
 
-    /// The claims' connection ([`PgStore::claims`]), opened on first use.
+    /// The claims' connection ([`PgStore::claims`]).
     fn claims_client(&self) -> Result<MutexGuard<'_, postgres::Client>> {
-        if let Some(c) = self.claims.get() {
-            return Ok(c.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        }
-        let opened = self.connector.connect()?;
-        // Another thread may have opened one meanwhile: its is kept, this one closes.
-        let _ = self.claims.set(Mutex::new(opened));
-        let c = self.claims.get().expect("set above");
-        Ok(c.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Ok(lock(self.opened(&self.claims)?))
     }
 }
 
@@ -566,8 +561,7 @@ impl RunStore for PgStore {
     fn release_claims(&self) -> Result<usize> {
         // No claims' connection yet: this store never claimed anything.
         let Some(c) = self.claims.get() else { return Ok(0) };
-        let mut client = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(client.query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
+        Ok(lock(c).query_one("SELECT recon.release_claims()", &[])?.get::<_, i64>(0) as usize)
     }
 
     fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
