@@ -125,6 +125,8 @@ fn kill_9_during_a_migration_leaves_the_old_schema_or_the_new_one() -> TestResul
             )
             .unwrap();
     };
+    // What a version 1 file holds: graphs as JSON text, node rows.
+    assert_eq!(reconagent_store::sqlite::write_runs_as_schema_9(&db)?, 8_000);
     downgrade(&db);
     let runs_before: i64 = Connection::open(&db).unwrap().query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0)).unwrap();
     let mut saw_old = false;

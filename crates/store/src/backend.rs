@@ -117,6 +117,12 @@ pub trait RunStore: Send + Sync {
         1
     }
 
+    /// Whether this store keeps run graphs compressed (a desk's file since schema 10): a batch
+    /// then compresses each on its own threads ([`PreparedRun::with_compressed_graph`]).
+    fn compresses_graphs(&self) -> bool {
+        false
+    }
+
     /// As [`RunStore::record_prepared`], preparing each graph's rows first.
     fn record_runs(&self, graphs: &[ExecutionGraph]) -> Result<Vec<i64>> {
         let prepared = graphs.iter().map(PreparedRun::new).collect::<Result<Vec<_>>>()?;

@@ -43,6 +43,9 @@ pub struct PreparedRun {
     pub(crate) emulated: bool,
     pub(crate) started_at: String,
     pub(crate) graph_json: String,
+    /// `graph_json` as a desk's file stores it ([`compress_graph`]), when made ahead, off the
+    /// writer ([`PreparedRun::with_compressed_graph`]).
+    pub(crate) graph_stored: Option<Vec<u8>>,
     pub(crate) modelled_ms: i64,
     pub(crate) modelled_cost: String,
     /// What the run's model calls cost, measured (decimal text); `None` when it asked no model.
@@ -78,6 +81,14 @@ impl PreparedRun {
         self.decision
     }
 
+    /// Compresses the graph as a store that keeps graphs compressed writes it
+    /// ([`crate::backend::RunStore::compresses_graphs`]), so its writer need not.
+    #[must_use]
+    pub fn with_compressed_graph(mut self) -> PreparedRun {
+        self.graph_stored = Some(compress_graph(&self.graph_json));
+        self
+    }
+
     /// Computes and serialises everything a run's rows hold.
     ///
     /// # Errors
@@ -107,22 +118,7 @@ impl PreparedRun {
                 Value::from(decided_by_json.as_str()),
                 json!(early_exit),
             ];
-            let mut nodes: Vec<Vec<Value>> = g
-                .nodes
-                .iter()
-                .map(|n| {
-                    vec![
-                        Value::from(n.agent.as_str()),
-                        Value::from(node_status(n.status)),
-                        json!(n.started_us.map(|v| v as i64)),
-                        json!(n.finished_us.map(|v| v as i64)),
-                        json!(n.waited_us as i64),
-                        json!(i64::from(n.attempts)),
-                        json!(n.skip_reason.as_ref().map(|r| r.to_string())),
-                        json!(n.error),
-                    ]
-                })
-                .collect();
+            let mut nodes = node_values(&g.nodes);
             let mut cps: Vec<Vec<Value>> = g
                 .checkpoints
                 .iter()
@@ -181,6 +177,7 @@ impl PreparedRun {
             wall_us: g.wall_us as i64,
             emulated: g.emulated_latency.is_some(),
             started_at: g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            graph_stored: None,
             graph_json,
             modelled_ms,
             modelled_cost,
@@ -206,6 +203,108 @@ impl PreparedRun {
             payload_tail: tail[1..].to_string(),
             shadow,
         })
+    }
+}
+
+/// A run's node rows as the digest takes them: what a `run_nodes` row holds, in its columns'
+/// order. A desk's file stores no such rows since schema 10 (the graph is their one home), so
+/// verification takes them from the stored graph ([`GraphNodes`]) with this same function.
+pub(crate) fn node_values(nodes: &[reconagent_engine::graph::NodeRecord]) -> Vec<Vec<Value>> {
+    nodes
+        .iter()
+        .map(|n| node_row(n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason.as_ref(), n.error.as_deref()))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn node_row(
+    agent: reconagent_engine::model::AgentKind,
+    status: reconagent_engine::graph::NodeStatus,
+    started_us: Option<u64>,
+    finished_us: Option<u64>,
+    waited_us: u64,
+    attempts: u32,
+    skip_reason: Option<&reconagent_engine::graph::SkipReason>,
+    error: Option<&str>,
+) -> Vec<Value> {
+    vec![
+        Value::from(agent.as_str()),
+        Value::from(node_status(status)),
+        json!(started_us.map(|v| v as i64)),
+        json!(finished_us.map(|v| v as i64)),
+        json!(waited_us as i64),
+        json!(i64::from(attempts)),
+        json!(skip_reason.map(|r| r.to_string())),
+        json!(error),
+    ]
+}
+
+/// The node facts of a stored graph, read without its agents' outputs (verification reads every
+/// run's graph).
+#[derive(serde::Deserialize)]
+pub(crate) struct GraphNodes {
+    nodes: Vec<NodeFacts>,
+}
+
+#[derive(serde::Deserialize)]
+struct NodeFacts {
+    agent: reconagent_engine::model::AgentKind,
+    status: reconagent_engine::graph::NodeStatus,
+    started_us: Option<u64>,
+    finished_us: Option<u64>,
+    waited_us: u64,
+    attempts: u32,
+    error: Option<String>,
+    skip_reason: Option<reconagent_engine::graph::SkipReason>,
+}
+
+impl GraphNodes {
+    /// The node rows, as [`node_values`] gives them for the graph this was read from.
+    pub(crate) fn values(&self) -> Vec<Vec<Value>> {
+        self.nodes
+            .iter()
+            .map(|n| node_row(n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason.as_ref(), n.error.as_deref()))
+            .collect()
+    }
+}
+
+/// The first bytes of a graph stored compressed (schema 10): "RAZ" and the format's version.
+/// A stored graph without them is the graph's JSON text (runs recorded before).
+const GRAPH_LZ4: &[u8; 4] = b"RAZ1";
+
+/// The largest graph a reader decompresses (a run's graph is a few KiB).
+const MAX_GRAPH_BYTES: usize = 64 << 20;
+
+/// A graph's JSON as a desk's file stores it since schema 10: [`GRAPH_LZ4`], then an LZ4 block
+/// of the text with its length in front. About a third of the text's size.
+pub(crate) fn compress_graph(json: &str) -> Vec<u8> {
+    let mut out = GRAPH_LZ4.to_vec();
+    out.extend_from_slice(&lz4_flex::compress_prepend_size(json.as_bytes()));
+    out
+}
+
+/// A stored graph's JSON text: a TEXT value as it is, a BLOB from [`compress_graph`]
+/// decompressed. Anything else is an error naming the run.
+pub(crate) fn graph_text(run_id: i64, stored: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<String> {
+    use rusqlite::types::ValueRef;
+    let bad = |why: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, format!("run {run_id}: its stored graph {why}").into());
+    match stored {
+        ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|e| bad(format!("is not UTF-8 ({e})"))),
+        ValueRef::Blob(b) if b.starts_with(GRAPH_LZ4) && b.len() >= GRAPH_LZ4.len() + 4 => {
+            let (size, block) = b[GRAPH_LZ4.len()..].split_at(4);
+            let size = u32::from_le_bytes([size[0], size[1], size[2], size[3]]) as usize;
+            // An edited length must not make a reader allocate gigabytes: LZ4 expands at most
+            // 255 times, and no graph is near 64 MiB.
+            if size > MAX_GRAPH_BYTES || size > block.len().saturating_mul(255) {
+                return Err(bad(format!("cannot be decompressed (it claims {size} bytes from {})", block.len())));
+            }
+            let raw = lz4_flex::decompress(block, size).map_err(|e| bad(format!("cannot be decompressed ({e})")))?;
+            if raw.len() != size {
+                return Err(bad(format!("cannot be decompressed (it gives {} bytes, not the {size} it claims)", raw.len())));
+            }
+            String::from_utf8(raw).map_err(|e| bad(format!("is not UTF-8 once decompressed ({e})")))
+        }
+        other => Err(bad(format!("is a {:?}, neither JSON text nor a compressed graph", other.data_type()))),
     }
 }
 

@@ -67,7 +67,8 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
         let mut stmt = c.prepare("SELECT run_id, modelled_ms, modelled_cost FROM runs ORDER BY run_id").unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     };
-    // Turn the file back into what version 1 wrote.
+    // Turn the file back into what version 1 wrote (graphs as JSON text, node rows first).
+    assert!(reconagent_store::sqlite::write_runs_as_schema_9(&path)? > 0);
     let c = rusqlite::Connection::open(&path)?;
     let recorded = modelled(&c);
     assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");

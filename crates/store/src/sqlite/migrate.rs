@@ -13,7 +13,7 @@ pub const APPLICATION_ID: i32 = 0x5243_4E41;
 /// cannot do exactly (decimal sums); such a step reads only columns its version froze.
 type Step = Option<fn(&Connection) -> Result<()>>;
 
-const MIGRATIONS: [(&str, &str, Step); 9] = [
+const MIGRATIONS: [(&str, &str, Step); 10] = [
     ("0001_initial", include_str!("migrations/0001_initial.sql"), None),
     ("0002_checkpoints_and_similar", include_str!("migrations/0002_checkpoints_and_similar.sql"), None),
     ("0003_similar_indexes_partial", include_str!("migrations/0003_similar_indexes_partial.sql"), None),
@@ -23,6 +23,7 @@ const MIGRATIONS: [(&str, &str, Step); 9] = [
     ("0007_audit_by_break", include_str!("migrations/0007_audit_by_break.sql"), None),
     ("0008_work_queues", include_str!("migrations/0008_work_queues.sql"), None),
     ("0009_measured_cost", include_str!("migrations/0009_measured_cost.sql"), None),
+    ("0010_graph_is_the_home_of_node_facts", include_str!("migrations/0010_graph_is_the_home_of_node_facts.sql"), None),
 ];
 
 /// The schema version this build writes.

@@ -25,6 +25,8 @@ mod report;
 mod review;
 mod rollup;
 mod runs;
+#[doc(hidden)]
+pub use runs::write_runs_as_schema_9;
 pub(crate) mod state;
 
 pub use audit::{head_of, verify_file, verify_file_expecting, verify_state};

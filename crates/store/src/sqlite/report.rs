@@ -126,7 +126,7 @@ fn runs(tx: &Connection, p: &[&dyn rusqlite::ToSql], sink: &mut dyn ReportSink) 
             (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
             r.get(8)?,
             &r.get::<_, String>(9)?,
-            &r.get::<_, String>(10)?,
+            &crate::run_rows::graph_text(r.get(0)?, r.get_ref(10)?)?,
         )?;
         sink.item(ReportItem::Run(&run))?;
     }

@@ -106,13 +106,21 @@ impl RunStore for SqliteStore {
     fn runs_of(&self, break_id: &str) -> Result<Vec<(i64, ExecutionGraph)>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare("SELECT run_id, graph FROM runs WHERE break_id = ?1 ORDER BY run_id")?;
-        let rows = stmt.query_map([break_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([break_id], |r| {
+            let id = r.get::<_, i64>(0)?;
+            Ok((id, crate::run_rows::graph_text(id, r.get_ref(1)?)?))
+        })?;
         let mut out = Vec::new();
         for r in rows {
             let (id, g) = r?;
             out.push((id, serde_json::from_str(&g)?));
         }
         Ok(out)
+    }
+
+    /// Graphs are stored LZ4-compressed since schema 10 (about a third of their JSON).
+    fn compresses_graphs(&self) -> bool {
+        true
     }
 
     fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
@@ -127,7 +135,6 @@ struct RunWriter<'tx> {
     policy_known: rusqlite::Statement<'tx>,
     run: rusqlite::Statement<'tx>,
     checkpoint: rusqlite::Statement<'tx>,
-    nodes: rusqlite::Statement<'tx>,
     update_break: rusqlite::Statement<'tx>,
     /// Policy versions already checked in this transaction (almost always one).
     known_policies: Vec<String>,
@@ -146,13 +153,6 @@ impl<'tx> RunWriter<'tx> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '', ?16, ?17, ?18)",
             )?,
             checkpoint: tx.prepare("INSERT INTO run_checkpoints (run_id, checkpoint_id, after_agent, fired, error) VALUES (?1, ?2, ?3, ?4, ?5)")?,
-            // One statement for the seven node rows.
-            nodes: tx.prepare(
-                "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error) VALUES
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9), (?1, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17), (?1, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25),
-                 (?1, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33), (?1, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41), (?1, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49),
-                 (?1, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57)",
-            )?,
             update_break: tx.prepare(
                 "UPDATE breaks SET status = ?2, tier = ?3, decision = ?4, latest_run_id = ?5, sla_deadline = COALESCE(?6, sla_deadline), updated_at = ?7,
                  work_queue = ?8 WHERE break_id = ?1",
@@ -179,6 +179,15 @@ impl<'tx> RunWriter<'tx> {
             }
             self.known_policies.push(r.policy_version.clone());
         }
+        // Compressed ahead by a batch; a caller recording runs itself has it compressed here.
+        let compressed;
+        let graph = match &r.graph_stored {
+            Some(g) => g.as_slice(),
+            None => {
+                compressed = crate::run_rows::compress_graph(&r.graph_json);
+                compressed.as_slice()
+            }
+        };
         self.run.execute(params![
             r.break_id,
             r.mode,
@@ -195,7 +204,7 @@ impl<'tx> RunWriter<'tx> {
             r.wall_us,
             r.emulated,
             r.started_at,
-            r.graph_json,
+            graph,
             r.modelled_ms,
             r.modelled_cost,
         ])?;
@@ -203,20 +212,7 @@ impl<'tx> RunWriter<'tx> {
         for (id, after, fired, error) in &r.checkpoints {
             self.checkpoint.execute(params![run_id, id, after, fired, error])?;
         }
-        let stmt = &mut self.nodes;
-        stmt.raw_bind_parameter(1, run_id)?;
-        for (i, n) in r.nodes.iter().enumerate() {
-            let b = 2 + i * 8;
-            stmt.raw_bind_parameter(b, n.agent)?;
-            stmt.raw_bind_parameter(b + 1, n.status)?;
-            stmt.raw_bind_parameter(b + 2, n.started_us)?;
-            stmt.raw_bind_parameter(b + 3, n.finished_us)?;
-            stmt.raw_bind_parameter(b + 4, n.waited_us)?;
-            stmt.raw_bind_parameter(b + 5, n.attempts)?;
-            stmt.raw_bind_parameter(b + 6, n.skip_reason.as_deref())?;
-            stmt.raw_bind_parameter(b + 7, n.error.as_deref())?;
-        }
-        stmt.raw_execute()?;
+        // No node rows since schema 10: the graph holds them, and verification takes them from it.
         if !r.shadow {
             self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at, r.queue])?;
             let now_counted = (counted.0.clone(), r.new_status.to_string(), r.tier.to_string(), r.decision.to_string());
@@ -226,4 +222,44 @@ impl<'tx> RunWriter<'tx> {
         chain.append_canonical(tx, EventKind::Run, actor, &r.break_id, &payload, at)?;
         Ok(run_id)
     }
+}
+
+/// Rewrites a file's runs as a build before schema 10 wrote them: each graph as its JSON text and
+/// its seven `run_nodes` rows. For upgrade tests, which turn a file back into an older version and
+/// must leave in it only what that version could hold; the app never calls it. Returns the runs
+/// rewritten.
+///
+/// # Errors
+/// A graph that cannot be read, or SQLite's error.
+#[doc(hidden)]
+pub fn write_runs_as_schema_9(path: &std::path::Path) -> Result<usize> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    let tx = conn.transaction()?;
+    let runs: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare("SELECT run_id, graph FROM runs WHERE typeof(graph) = 'blob'")?;
+        let rows = stmt.query_map([], |r| {
+            let id = r.get::<_, i64>(0)?;
+            Ok((id, crate::run_rows::graph_text(id, r.get_ref(1)?)?))
+        })?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for (run_id, text) in &runs {
+        let g: ExecutionGraph = serde_json::from_str(text)?;
+        tx.execute("UPDATE runs SET graph = ?2 WHERE run_id = ?1", params![run_id, text])?;
+        for n in crate::run_rows::node_values(&g.nodes) {
+            let v = |i: usize| -> rusqlite::types::Value {
+                match &n[i] {
+                    serde_json::Value::String(s) => s.clone().into(),
+                    serde_json::Value::Number(x) => x.as_i64().unwrap_or_default().into(),
+                    _ => rusqlite::types::Value::Null,
+                }
+            };
+            tx.execute(
+                "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![run_id, v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7)],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(runs.len())
 }

@@ -1,0 +1,14 @@
+-- Schema 10: a run's graph is the one home of its node facts, and is stored compressed.
+--
+-- * Runs recorded from now on write no `run_nodes` rows: the graph holds every node (agent,
+--   status, times, attempts, skip reason, error), and verification takes a run's node values
+--   from its graph when it has no rows. Runs recorded before keep their rows, which verification
+--   still checks against the digest their entries committed to.
+-- * `runs.graph` of a new run is a BLOB: "RAZ1", then an LZ4 block of the graph's JSON with its
+--   length in front (about a third of the text). Runs recorded before keep their JSON text; the
+--   store reads both.
+--
+-- No row changes here. The version matters: a build before schema 10 would find no node rows
+-- for the new runs, and could not read their graphs, so it must refuse this file (it does: the
+-- file's schema is newer than it knows).
+SELECT 1;
