@@ -240,7 +240,7 @@ pub fn run_and_record(
             })
             .collect();
         let mut pending = Vec::with_capacity(CHUNK);
-        let compress = store.compresses_graphs();
+        let form = store.run_form();
         let last_id = std::cell::RefCell::new(String::new());
         let summary = rt.block_on(orch.process_batch(
             breaks,
@@ -249,8 +249,8 @@ pub fn run_and_record(
             |g| {
                 last_id.borrow_mut().clone_from(&g.break_id);
                 // Serialised here, off the writer thread; cannot fail for engine graphs.
-                if let Ok(p) = PreparedRun::new(&g) {
-                    pending.push(if compress { p.with_compressed_graph() } else { p });
+                if let Ok(p) = PreparedRun::prepare(&g, form) {
+                    pending.push(p);
                 }
                 if keep_graphs {
                     graphs.push(g);

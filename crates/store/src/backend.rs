@@ -31,7 +31,7 @@ use crate::export::{AuditReport, Collect, ReportHead, ReportQuery, ReportSink};
 use crate::lifecycle::{BreakStatus, HumanAction};
 use crate::policies::PolicySave;
 use crate::queue::{BreakRow, QueueFilter, QueuePage};
-use crate::run_rows::PreparedRun;
+use crate::run_rows::{PreparedRun, RunForm};
 use crate::stats::{ActionRow, AuditQuery, AuditRow, Efficiency, EfficiencyFilter, Proposal};
 use reconagent_engine::agents::HistoryLookup;
 use reconagent_engine::graph::ExecutionGraph;
@@ -117,15 +117,16 @@ pub trait RunStore: Send + Sync {
         1
     }
 
-    /// Whether this store keeps run graphs compressed (a desk's file since schema 10): a batch
-    /// then compresses each on its own threads ([`PreparedRun::with_compressed_graph`]).
-    fn compresses_graphs(&self) -> bool {
-        false
+    /// The rows this store keeps of a run ([`RunForm`]): runs are prepared in it
+    /// ([`PreparedRun::prepare`]), on a batch's own threads.
+    fn run_form(&self) -> RunForm {
+        RunForm::Rows
     }
 
     /// As [`RunStore::record_prepared`], preparing each graph's rows first.
     fn record_runs(&self, graphs: &[ExecutionGraph]) -> Result<Vec<i64>> {
-        let prepared = graphs.iter().map(PreparedRun::new).collect::<Result<Vec<_>>>()?;
+        let form = self.run_form();
+        let prepared = graphs.iter().map(|g| PreparedRun::prepare(g, form)).collect::<Result<Vec<_>>>()?;
         self.record_prepared(&prepared)
     }
 

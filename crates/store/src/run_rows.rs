@@ -23,6 +23,18 @@ pub(crate) fn rows_digest(run: &[Value], graph: &str, nodes: &mut [Vec<Value>], 
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// Which rows a store keeps of a run ([`crate::backend::RunStore::run_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunForm {
+    /// The run's row with its graph as JSON text, seven `run_nodes` rows and its checkpoint rows;
+    /// the digest covers all of them. The team database, and a desk's file before schema 10.
+    Rows,
+    /// The run's row with its graph compressed ([`compress_graph`]) and its checkpoint rows, no
+    /// node rows: the graph is the nodes' one home, and the digest takes no node values apart
+    /// from it. A desk's file since schema 10.
+    Graph,
+}
+
 /// A run reduced to the values its rows hold, computed off the writer thread (a batch does this
 /// on its own threads, so the single writer only executes SQL and never walks or frees a graph).
 pub struct PreparedRun {
@@ -43,9 +55,9 @@ pub struct PreparedRun {
     pub(crate) emulated: bool,
     pub(crate) started_at: String,
     pub(crate) graph_json: String,
-    /// `graph_json` as a desk's file stores it ([`compress_graph`]), when made ahead, off the
-    /// writer ([`PreparedRun::with_compressed_graph`]).
+    /// `graph_json` compressed ([`compress_graph`]), in [`RunForm::Graph`].
     pub(crate) graph_stored: Option<Vec<u8>>,
+    form: RunForm,
     pub(crate) modelled_ms: i64,
     pub(crate) modelled_cost: String,
     /// What the run's model calls cost, measured (decimal text); `None` when it asked no model.
@@ -81,19 +93,25 @@ impl PreparedRun {
         self.decision
     }
 
-    /// Compresses the graph as a store that keeps graphs compressed writes it
-    /// ([`crate::backend::RunStore::compresses_graphs`]), so its writer need not.
-    #[must_use]
-    pub fn with_compressed_graph(mut self) -> PreparedRun {
-        self.graph_stored = Some(compress_graph(&self.graph_json));
-        self
+    /// The rows this run was prepared for.
+    pub fn form(&self) -> RunForm {
+        self.form
     }
 
-    /// Computes and serialises everything a run's rows hold.
+    /// As [`PreparedRun::prepare`] in [`RunForm::Rows`], the team database's form.
     ///
     /// # Errors
     /// A serialisation error (none is expected for engine graphs).
     pub fn new(g: &ExecutionGraph) -> Result<PreparedRun> {
+        PreparedRun::prepare(g, RunForm::Rows)
+    }
+
+    /// Computes and serialises everything a run's rows hold in `form`, and the digest its entry
+    /// commits to over exactly those rows.
+    ///
+    /// # Errors
+    /// A serialisation error (none is expected for engine graphs).
+    pub fn prepare(g: &ExecutionGraph, form: RunForm) -> Result<PreparedRun> {
         let (modelled_ms, modelled_cost) = (g.seed_modelled_ms() as i64, g.seed_modelled_cost().to_string());
         let deadline = g.nodes.iter().find_map(|n| match n.output.as_deref() {
             Some(reconagent_engine::agents::AgentOutput::Workflow(w)) => Some(w.sla_deadline.to_rfc3339_opts(SecondsFormat::Secs, true)),
@@ -118,7 +136,11 @@ impl PreparedRun {
                 Value::from(decided_by_json.as_str()),
                 json!(early_exit),
             ];
-            let mut nodes = node_values(&g.nodes);
+            // In the graph form the graph is the nodes' only home, already in the digest.
+            let mut nodes = match form {
+                RunForm::Rows => node_values(&g.nodes),
+                RunForm::Graph => Vec::new(),
+            };
             let mut cps: Vec<Vec<Value>> = g
                 .checkpoints
                 .iter()
@@ -177,7 +199,11 @@ impl PreparedRun {
             wall_us: g.wall_us as i64,
             emulated: g.emulated_latency.is_some(),
             started_at: g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            graph_stored: None,
+            graph_stored: match form {
+                RunForm::Rows => None,
+                RunForm::Graph => Some(compress_graph(&graph_json)),
+            },
+            form,
             graph_json,
             modelled_ms,
             modelled_cost,
@@ -206,9 +232,8 @@ impl PreparedRun {
     }
 }
 
-/// A run's node rows as the digest takes them: what a `run_nodes` row holds, in its columns'
-/// order. A desk's file stores no such rows since schema 10 (the graph is their one home), so
-/// verification takes them from the stored graph ([`GraphNodes`]) with this same function.
+/// A run's node rows as the digest takes them in [`RunForm::Rows`]: what a `run_nodes` row holds,
+/// in its columns' order.
 pub(crate) fn node_values(nodes: &[reconagent_engine::graph::NodeRecord]) -> Vec<Vec<Value>> {
     nodes
         .iter()
@@ -237,35 +262,6 @@ fn node_row(
         json!(skip_reason.map(|r| r.to_string())),
         json!(error),
     ]
-}
-
-/// The node facts of a stored graph, read without its agents' outputs (verification reads every
-/// run's graph).
-#[derive(serde::Deserialize)]
-pub(crate) struct GraphNodes {
-    nodes: Vec<NodeFacts>,
-}
-
-#[derive(serde::Deserialize)]
-struct NodeFacts {
-    agent: reconagent_engine::model::AgentKind,
-    status: reconagent_engine::graph::NodeStatus,
-    started_us: Option<u64>,
-    finished_us: Option<u64>,
-    waited_us: u64,
-    attempts: u32,
-    error: Option<String>,
-    skip_reason: Option<reconagent_engine::graph::SkipReason>,
-}
-
-impl GraphNodes {
-    /// The node rows, as [`node_values`] gives them for the graph this was read from.
-    pub(crate) fn values(&self) -> Vec<Vec<Value>> {
-        self.nodes
-            .iter()
-            .map(|n| node_row(n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason.as_ref(), n.error.as_deref()))
-            .collect()
-    }
 }
 
 /// The first bytes of a graph stored compressed (schema 10): "RAZ" and the format's version.

@@ -60,6 +60,9 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
     store.act(&waiting[1].break_id, &reconagent_store::HumanAction::Accept)?;
     let desk = store.desk(&EfficiencyFilter::default(), "9999-01-01T00:00:00Z")?;
     assert_eq!(desk.people.iter().map(|p| p.total).sum::<u32>(), 2);
+    // Runs as a build before schema 10 wrote them (graphs as JSON text, node rows), as a version 1
+    // file holds them.
+    assert!(reconagent_store::sqlite::write_runs_as_schema_9(&path)? > 0);
     let head = store.verify().unwrap().head;
     let dashboard = store.efficiency(&EfficiencyFilter::default())?;
     drop(store);
@@ -67,8 +70,7 @@ fn opening_a_version_1_file_upgrades_it_and_backfills() -> TestResult {
         let mut stmt = c.prepare("SELECT run_id, modelled_ms, modelled_cost FROM runs ORDER BY run_id").unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     };
-    // Turn the file back into what version 1 wrote (graphs as JSON text, node rows first).
-    assert!(reconagent_store::sqlite::write_runs_as_schema_9(&path)? > 0);
+    // Turn the file back into what version 1 wrote.
     let c = rusqlite::Connection::open(&path)?;
     let recorded = modelled(&c);
     assert!(recorded.iter().any(|r| r.1 == 2500) && recorded.iter().any(|r| r.1 < 2500), "v1 and v2 runs: {recorded:?}");

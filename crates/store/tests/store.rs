@@ -316,8 +316,8 @@ fn comparison_runs_never_change_a_breaks_state() -> TestResult {
 }
 
 /// A file recorded before schema 10 holds its runs' graphs as JSON text and their nodes in
-/// `run_nodes`. Such a run (made here from a new one, as the old writer wrote it) still reads and
-/// verifies, and an edit to one of its node rows is still named.
+/// `run_nodes`, and each RUN entry's digest covers those rows. Such runs still read and verify,
+/// and an edit to one of their node rows, or its deletion, is named.
 #[test]
 fn runs_recorded_before_schema_10_keep_their_node_rows_and_still_verify() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -328,30 +328,25 @@ fn runs_recorded_before_schema_10_keep_their_node_rows_and_still_verify() -> Tes
     assert_eq!(&blob[..4], b"RAZ1", "a new run's graph is stored compressed");
     let text = serde_json::to_string(&graph)?;
     assert!(blob.len() * 2 < text.len(), "compressed to {} bytes from {}", blob.len(), text.len());
-    c.execute("UPDATE runs SET graph = ?2 WHERE run_id = ?1", rusqlite::params![run_id, text])?;
-    for n in &graph.nodes {
-        let status = serde_json::to_value(n.status)?.as_str().unwrap_or_default().to_string();
-        c.execute(
-            "INSERT INTO run_nodes (run_id, agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            rusqlite::params![
-                run_id,
-                n.agent.as_str(),
-                status,
-                n.started_us.map(|v| v as i64),
-                n.finished_us.map(|v| v as i64),
-                n.waited_us as i64,
-                n.attempts,
-                n.skip_reason.as_ref().map(|r| r.to_string()),
-                n.error
-            ],
-        )?;
-    }
+    assert_eq!(c.query_row("SELECT COUNT(*) FROM run_nodes", [], |r| r.get::<_, i64>(0))?, 0, "the graph is the nodes' one home");
+
+    assert_eq!(reconagent_store::sqlite::write_runs_as_schema_9(store.path())?, 10);
+    assert_eq!(c.query_row("SELECT COUNT(*) FROM run_nodes", [], |r| r.get::<_, i64>(0))?, 70);
+    assert_eq!(c.query_row("SELECT typeof(graph) FROM runs WHERE run_id = ?1", [run_id], |r| r.get::<_, String>(0))?, "text");
     assert_eq!(store.runs_of(&ids[2])?.remove(0).1, graph, "a graph stored as text reads back the same");
     let v = store.verify()?;
     assert!(v.ok, "{:?}", v.first_bad);
-    c.execute("UPDATE run_nodes SET attempts = attempts + 1 WHERE run_id = ?1 AND agent = 'RULES'", [run_id])?;
-    let v = store.verify()?;
-    assert!(!v.ok && v.first_bad.as_ref().is_some_and(|b| b.1.contains("do not match the digest")), "{:?}", v.first_bad);
+    for (what, sql) in [
+        ("a node row edited", format!("UPDATE run_nodes SET attempts = attempts + 1 WHERE run_id = {run_id} AND agent = 'RULES'")),
+        ("a run's node rows deleted", format!("DELETE FROM run_nodes WHERE run_id = {run_id}")),
+    ] {
+        let copy = dir.path().join("copy.db");
+        c.execute("VACUUM INTO ?1", [copy.to_string_lossy()])?;
+        Connection::open(&copy)?.execute_batch(&sql)?;
+        let v = Store::open(&copy)?.verify()?;
+        assert!(!v.ok && v.first_bad.as_ref().is_some_and(|b| b.1.contains("do not match the digest")), "{what}: {:?}", v.first_bad);
+        std::fs::remove_file(&copy)?;
+    }
     Ok(())
 }
 
@@ -373,7 +368,7 @@ fn verify_names_state_that_disagrees_with_the_log() -> TestResult {
         ("a stored graph's length edited", "UPDATE runs SET graph = X'52415A31FFFFFFFF00' WHERE run_id = 3", "cannot be decompressed (it claims 4294967295 bytes"),
         ("a stored graph's block damaged", "UPDATE runs SET graph = X'52415A3110000000F0' WHERE run_id = 3", "cannot be decompressed"),
         ("a stored graph truncated", "UPDATE runs SET graph = substr(graph, 1, length(graph) - 40) WHERE run_id = 3", "cannot be decompressed"),
-        ("a stored graph replaced by a number (TEXT affinity keeps it as text)", "UPDATE runs SET graph = 42 WHERE run_id = 3", "its stored graph cannot be read"),
+        ("a stored graph replaced by a number (TEXT affinity keeps it as text)", "UPDATE runs SET graph = 42 WHERE run_id = 3", "do not match the digest"),
         ("a stored graph replaced by other bytes", "UPDATE runs SET graph = X'00112233' WHERE run_id = 3", "neither JSON text nor a compressed graph"),
         ("a run inserted", "INSERT INTO runs SELECT run_id + 1000, break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit, agents_planned, agents_invoked, wall_us, emulated, started_at, profile, graph, modelled_ms, modelled_cost FROM runs WHERE run_id = 1", "inserted directly"),
         ("the last entries deleted with their runs", "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log); DELETE FROM run_nodes WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM run_checkpoints WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs); DELETE FROM runs WHERE run_id > (SELECT MAX(run_id) - 3 FROM runs)", "the log says"),

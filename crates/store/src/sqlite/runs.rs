@@ -8,7 +8,7 @@ use crate::audit::EventKind;
 use crate::backend::RunStore;
 use crate::error::{Result, StoreError};
 use crate::lifecycle::BreakStatus;
-use crate::run_rows::PreparedRun;
+use crate::run_rows::{PreparedRun, RunForm};
 use chrono::{SecondsFormat, Utc};
 use reconagent_engine::agents::HistoryLookup;
 use reconagent_engine::graph::ExecutionGraph;
@@ -118,9 +118,9 @@ impl RunStore for SqliteStore {
         Ok(out)
     }
 
-    /// Graphs are stored LZ4-compressed since schema 10 (about a third of their JSON).
-    fn compresses_graphs(&self) -> bool {
-        true
+    /// Since schema 10: no node rows, the graph compressed (about a third of its JSON).
+    fn run_form(&self) -> RunForm {
+        RunForm::Graph
     }
 
     fn history(&self) -> Result<Arc<dyn HistoryLookup>> {
@@ -179,14 +179,10 @@ impl<'tx> RunWriter<'tx> {
             }
             self.known_policies.push(r.policy_version.clone());
         }
-        // Compressed ahead by a batch; a caller recording runs itself has it compressed here.
-        let compressed;
-        let graph = match &r.graph_stored {
-            Some(g) => g.as_slice(),
-            None => {
-                compressed = crate::run_rows::compress_graph(&r.graph_json);
-                compressed.as_slice()
-            }
+        // Its digest leaves out node values apart from the graph only in the graph form: a run
+        // prepared for another store would not verify here.
+        let Some(graph) = r.graph_stored.as_deref().filter(|_| r.form() == RunForm::Graph) else {
+            return Err(StoreError::Invalid(format!("run of {} was prepared as rows for another store, not in this file's form", r.break_id)));
         };
         self.run.execute(params![
             r.break_id,
@@ -224,29 +220,34 @@ impl<'tx> RunWriter<'tx> {
     }
 }
 
-/// Rewrites a file's runs as a build before schema 10 wrote them: each graph as its JSON text and
-/// its seven `run_nodes` rows. For upgrade tests, which turn a file back into an older version and
-/// must leave in it only what that version could hold; the app never calls it. Returns the runs
-/// rewritten.
+/// Rewrites a file's runs as a build before schema 10 wrote them ([`RunForm::Rows`]): each graph
+/// as its JSON text with its seven `run_nodes` rows, each RUN entry's digest taken over them, and
+/// the chain's hashes computed again from the first entry changed (the verified heads, now stale,
+/// are dropped). For upgrade and compatibility tests, which turn a file back into an older version
+/// and must leave in it what that version held; the app never calls it. Returns the runs rewritten.
 ///
 /// # Errors
-/// A graph that cannot be read, or SQLite's error.
+/// A graph or entry that cannot be read, or SQLite's error.
 #[doc(hidden)]
 pub fn write_runs_as_schema_9(path: &std::path::Path) -> Result<usize> {
     let mut conn = rusqlite::Connection::open(path)?;
     let tx = conn.transaction()?;
-    let runs: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare("SELECT run_id, graph FROM runs WHERE typeof(graph) = 'blob'")?;
-        let rows = stmt.query_map([], |r| {
-            let id = r.get::<_, i64>(0)?;
-            Ok((id, crate::run_rows::graph_text(id, r.get_ref(1)?)?))
-        })?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
-    for (run_id, text) in &runs {
-        let g: ExecutionGraph = serde_json::from_str(text)?;
-        tx.execute("UPDATE runs SET graph = ?2 WHERE run_id = ?1", params![run_id, text])?;
-        for n in crate::run_rows::node_values(&g.nodes) {
+    tx.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update; DELETE FROM verified_heads;")?;
+    let entries: Vec<(i64, i64, String)> = tx
+        .prepare("SELECT seq, json_extract(payload, '$.run_id'), payload FROM audit_log WHERE kind = 'RUN' ORDER BY seq")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    let (mut first_changed, mut rewritten) = (None, 0);
+    for (seq, run_id, payload) in &entries {
+        let stored = tx.query_row("SELECT graph FROM runs WHERE run_id = ?1", [run_id], |r| Ok(crate::run_rows::graph_text(*run_id, r.get_ref(0)?)))?;
+        let text = stored?;
+        let g: ExecutionGraph = serde_json::from_str(&text)?;
+        let (nodes, mut cps) = super::state::node_and_checkpoint_rows(&tx, *run_id)?;
+        if !nodes.is_empty() {
+            continue; // already in this form
+        }
+        let mut nodes = crate::run_rows::node_values(&g.nodes);
+        for n in &nodes {
             let v = |i: usize| -> rusqlite::types::Value {
                 match &n[i] {
                     serde_json::Value::String(s) => s.clone().into(),
@@ -259,7 +260,29 @@ pub fn write_runs_as_schema_9(path: &std::path::Path) -> Result<usize> {
                 params![run_id, v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7)],
             )?;
         }
+        tx.execute("UPDATE runs SET graph = ?2 WHERE run_id = ?1", params![run_id, text])?;
+        let row = super::state::run_row(&tx, *run_id)?.ok_or_else(|| StoreError::Invalid(format!("entry {seq} names run {run_id}, which is not stored")))?;
+        let mut p: serde_json::Value = serde_json::from_str(payload)?;
+        p["rows"] = json!(crate::run_rows::rows_digest(&row, &text, &mut nodes, &mut cps));
+        tx.execute("UPDATE audit_log SET payload = ?2 WHERE seq = ?1", params![seq, crate::audit::canonical_json(&p)])?;
+        first_changed = first_changed.or(Some(*seq));
+        rewritten += 1;
     }
+    if let Some(from) = first_changed {
+        let rows: Vec<(i64, String, String, String, String, String)> = tx
+            .prepare("SELECT seq, at, kind, actor, subject, payload FROM audit_log WHERE seq >= ?1 ORDER BY seq")?
+            .query_map([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut prev: String = tx.query_row("SELECT prev_hash FROM audit_log WHERE seq = ?1", [from], |r| r.get(0))?;
+        for (s, at, kind, actor, subject, payload) in rows {
+            let mut p = [0u8; 32];
+            hex::decode_to_slice(&prev, &mut p).map_err(|e| StoreError::Invalid(format!("entry {s}: {e}")))?;
+            let h = hex::encode(crate::audit::entry_hash_canonical(&p, s, &at, &kind, &actor, &subject, &payload));
+            tx.execute("UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", params![s, prev, h])?;
+            prev = h;
+        }
+    }
+    tx.execute_batch("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;")?;
     tx.commit()?;
-    Ok(runs.len())
+    Ok(rewritten)
 }

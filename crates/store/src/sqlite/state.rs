@@ -57,6 +57,64 @@ impl Names {
     }
 }
 
+/// A stored row's values, as a digest takes them.
+pub(crate) type Row = Vec<Value>;
+
+/// A run's row as its digest takes it (`run_rows::rows_digest`), or `None` when there is none.
+pub(crate) fn run_row(conn: &Connection, run_id: i64) -> rusqlite::Result<Option<Vec<Value>>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit FROM runs WHERE run_id = ?1",
+    )?
+    .query_row([run_id], |r| {
+        Ok(vec![
+            Value::from(r.get::<_, String>(0)?),
+            Value::from(r.get::<_, String>(1)?),
+            Value::from(r.get::<_, String>(2)?),
+            Value::from(r.get::<_, String>(3)?),
+            Value::from(r.get::<_, String>(4)?),
+            Value::from(r.get::<_, String>(5)?),
+            Value::from(r.get::<_, String>(6)?),
+            json!(r.get::<_, f64>(7)?),
+            Value::from(r.get::<_, String>(8)?),
+            json!(r.get::<_, Option<String>>(9)?),
+        ])
+    })
+    .optional()
+}
+
+/// A run's node rows and checkpoint rows as its digest takes them. Files older than schema 4 have
+/// no checkpoint table (and no digests): only a run whose entry has a digest asks.
+pub(crate) fn node_and_checkpoint_rows(conn: &Connection, run_id: i64) -> rusqlite::Result<(Vec<Row>, Vec<Row>)> {
+    let nodes = conn
+        .prepare_cached("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?
+        .query_map([run_id], |r| {
+            Ok(vec![
+                Value::from(r.get::<_, String>(0)?),
+                Value::from(r.get::<_, String>(1)?),
+                json!(r.get::<_, Option<i64>>(2)?),
+                json!(r.get::<_, Option<i64>>(3)?),
+                json!(r.get::<_, i64>(4)?),
+                json!(r.get::<_, i64>(5)?),
+                json!(r.get::<_, Option<String>>(6)?),
+                json!(r.get::<_, Option<String>>(7)?),
+            ])
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    let cps = conn
+        .prepare_cached("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?
+        .query_map([run_id], |r| {
+            Ok(vec![
+                Value::from(r.get::<_, String>(0)?),
+                Value::from(r.get::<_, String>(1)?),
+                json!(r.get::<_, i64>(2)?),
+                json!(r.get::<_, Option<String>>(3)?),
+            ])
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok((nodes, cps))
+}
+
 /// The first disagreement between the tables and the log, with the entry it concerns (0 when it
 /// concerns no single entry), or `None` when they agree.
 pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
@@ -70,12 +128,7 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
     // hold (who, when, decision, reason, assignee, comment); None for a payload this build
     // cannot read as an action (written by an early build), whose row is checked by kind only.
     let mut action_entries: Vec<(i64, String, String, Option<[u8; 32]>)> = Vec::new();
-    let mut run_stmt = conn.prepare(
-        "SELECT break_id, mode, policy_key, policy_version, break_type, tier, decision, confidence, decided_by, early_exit FROM runs WHERE run_id = ?1",
-    )?;
     let mut graph_stmt = conn.prepare("SELECT graph FROM runs WHERE run_id = ?1")?;
-    let mut node_stmt =
-        conn.prepare("SELECT agent, status, started_us, finished_us, waited_us, attempts, skip_reason, error FROM run_nodes WHERE run_id = ?1")?;
     let mut entries =
         conn.prepare("SELECT seq, kind, subject, payload, actor, at FROM audit_log WHERE kind IN ('RUN', 'HUMAN_ACTION', 'BREAK_REPLACED') ORDER BY seq")?;
     let mut rows = entries.query([])?;
@@ -86,22 +139,7 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
         if kind == "RUN" {
             run_entries += 1;
             let Some(run_id) = p["run_id"].as_i64() else { return Ok(Some((seq, format!("entry {seq} (RUN {subject}) names no run")))) };
-            let row = run_stmt
-                .query_row([run_id], |r| {
-                    Ok(vec![
-                        Value::from(r.get::<_, String>(0)?),
-                        Value::from(r.get::<_, String>(1)?),
-                        Value::from(r.get::<_, String>(2)?),
-                        Value::from(r.get::<_, String>(3)?),
-                        Value::from(r.get::<_, String>(4)?),
-                        Value::from(r.get::<_, String>(5)?),
-                        Value::from(r.get::<_, String>(6)?),
-                        json!(r.get::<_, f64>(7)?),
-                        Value::from(r.get::<_, String>(8)?),
-                        json!(r.get::<_, Option<String>>(9)?),
-                    ])
-                })
-                .ok();
+            let row = run_row(conn, run_id).ok().flatten();
             let Some(row) = row else {
                 return Ok(Some((seq, format!("entry {seq} records run {run_id} of {subject}, which is not in the runs table (deleted)"))));
             };
@@ -119,45 +157,14 @@ pub(crate) fn check(conn: &Connection) -> Result<Option<(i64, String)>> {
                 )));
             }
             if let Some(digest) = p["rows"].as_str() {
-                let mut nodes: Vec<Vec<Value>> = node_stmt
-                    .query_map([run_id], |r| {
-                        Ok(vec![
-                            Value::from(r.get::<_, String>(0)?),
-                            Value::from(r.get::<_, String>(1)?),
-                            json!(r.get::<_, Option<i64>>(2)?),
-                            json!(r.get::<_, Option<i64>>(3)?),
-                            json!(r.get::<_, i64>(4)?),
-                            json!(r.get::<_, i64>(5)?),
-                            json!(r.get::<_, Option<String>>(6)?),
-                            json!(r.get::<_, Option<String>>(7)?),
-                        ])
-                    })?
-                    .collect::<std::result::Result<_, _>>()?;
-                // Prepared only here: files older than schema 4 have no such column (and no digests).
-                let mut cp_stmt = conn.prepare_cached("SELECT checkpoint_id, after_agent, fired, error FROM run_checkpoints WHERE run_id = ?1")?;
-                let mut cps: Vec<Vec<Value>> = cp_stmt
-                    .query_map([run_id], |r| {
-                        Ok(vec![
-                            Value::from(r.get::<_, String>(0)?),
-                            Value::from(r.get::<_, String>(1)?),
-                            json!(r.get::<_, i64>(2)?),
-                            json!(r.get::<_, Option<String>>(3)?),
-                        ])
-                    })?
-                    .collect::<std::result::Result<_, _>>()?;
+                let (mut nodes, mut cps) = node_and_checkpoint_rows(conn, run_id)?;
                 let graph = match graph_stmt.query_row([run_id], |r| Ok(crate::run_rows::graph_text(run_id, r.get_ref(0)?)))? {
                     Ok(g) => g,
                     Err(e) => return Ok(Some((seq, format!("{e} (edited)")))),
                 };
-                if nodes.is_empty() {
-                    // Recorded since schema 10: no node rows, the graph holds them, and the digest was
-                    // taken over them as the graph gives them. (A run recorded before has its rows,
-                    // and an edited row fails the digest.)
-                    match serde_json::from_str::<crate::run_rows::GraphNodes>(&graph) {
-                        Ok(g) => nodes = g.values(),
-                        Err(e) => return Ok(Some((seq, format!("run {run_id} of {subject}: its stored graph cannot be read ({e}) (edited)")))),
-                    }
-                }
+                // A run recorded since schema 10 has no node rows: its graph holds them, and its
+                // digest was taken with none apart from the graph. A node row added to it, or one
+                // of an older run's rows edited or deleted, fails the digest.
                 if rows_digest(&row, &graph, &mut nodes, &mut cps) != digest {
                     return Ok(Some((
                         seq,
