@@ -35,6 +35,14 @@ pub enum RunForm {
     Graph,
 }
 
+/// A prepared run's graph, in its store's form.
+pub(crate) enum StoredGraph {
+    /// JSON text ([`RunForm::Rows`]).
+    Text(String),
+    /// [`compress_graph`] of the JSON ([`RunForm::Graph`]).
+    Compressed(Vec<u8>),
+}
+
 /// A run reduced to the values its rows hold, computed off the writer thread (a batch does this
 /// on its own threads, so the single writer only executes SQL and never walks or frees a graph).
 pub struct PreparedRun {
@@ -54,10 +62,9 @@ pub struct PreparedRun {
     pub(crate) wall_us: i64,
     pub(crate) emulated: bool,
     pub(crate) started_at: String,
-    pub(crate) graph_json: String,
-    /// `graph_json` compressed ([`compress_graph`]), in [`RunForm::Graph`].
-    pub(crate) graph_stored: Option<Vec<u8>>,
-    form: RunForm,
+    /// The graph as its store keeps it: JSON text in [`RunForm::Rows`], compressed in
+    /// [`RunForm::Graph`].
+    pub(crate) graph: StoredGraph,
     pub(crate) modelled_ms: i64,
     pub(crate) modelled_cost: String,
     /// What the run's model calls cost, measured (decimal text); `None` when it asked no model.
@@ -95,7 +102,10 @@ impl PreparedRun {
 
     /// The rows this run was prepared for.
     pub fn form(&self) -> RunForm {
-        self.form
+        match self.graph {
+            StoredGraph::Text(_) => RunForm::Rows,
+            StoredGraph::Compressed(_) => RunForm::Graph,
+        }
     }
 
     /// As [`PreparedRun::prepare`] in [`RunForm::Rows`], the team database's form.
@@ -199,32 +209,34 @@ impl PreparedRun {
             wall_us: g.wall_us as i64,
             emulated: g.emulated_latency.is_some(),
             started_at: g.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            graph_stored: match form {
-                RunForm::Rows => None,
-                RunForm::Graph => Some(compress_graph(&graph_json)),
+            graph: match form {
+                RunForm::Rows => StoredGraph::Text(graph_json),
+                RunForm::Graph => StoredGraph::Compressed(compress_graph(&graph_json)),
             },
-            form,
-            graph_json,
             modelled_ms,
             modelled_cost,
             measured_cost: (!g.llm_calls.is_empty()).then(|| g.llm_usage().cost.normalize().to_string()),
             deadline,
             queue,
             checkpoints: g.checkpoints.iter().map(|c| (c.id.clone(), c.after_agent.as_str(), c.fired, c.error.clone())).collect(),
-            nodes: g
-                .nodes
-                .iter()
-                .map(|n| NodeRow {
-                    agent: n.agent.as_str(),
-                    status: node_status(n.status),
-                    started_us: n.started_us.map(|v| v as i64),
-                    finished_us: n.finished_us.map(|v| v as i64),
-                    waited_us: n.waited_us as i64,
-                    attempts: n.attempts,
-                    skip_reason: n.skip_reason.as_ref().map(|r| r.to_string()),
-                    error: n.error.clone(),
-                })
-                .collect(),
+            // Only the rows form writes node rows.
+            nodes: match form {
+                RunForm::Graph => Vec::new(),
+                RunForm::Rows => g
+                    .nodes
+                    .iter()
+                    .map(|n| NodeRow {
+                        agent: n.agent.as_str(),
+                        status: node_status(n.status),
+                        started_us: n.started_us.map(|v| v as i64),
+                        finished_us: n.finished_us.map(|v| v as i64),
+                        waited_us: n.waited_us as i64,
+                        attempts: n.attempts,
+                        skip_reason: n.skip_reason.as_ref().map(|r| r.to_string()),
+                        error: n.error.clone(),
+                    })
+                    .collect(),
+            },
             payload_head: head.to_string(),
             payload_tail: tail[1..].to_string(),
             shadow,
@@ -237,31 +249,19 @@ impl PreparedRun {
 pub(crate) fn node_values(nodes: &[reconagent_engine::graph::NodeRecord]) -> Vec<Vec<Value>> {
     nodes
         .iter()
-        .map(|n| node_row(n.agent, n.status, n.started_us, n.finished_us, n.waited_us, n.attempts, n.skip_reason.as_ref(), n.error.as_deref()))
+        .map(|n| {
+            vec![
+                Value::from(n.agent.as_str()),
+                Value::from(node_status(n.status)),
+                json!(n.started_us.map(|v| v as i64)),
+                json!(n.finished_us.map(|v| v as i64)),
+                json!(n.waited_us as i64),
+                json!(i64::from(n.attempts)),
+                json!(n.skip_reason.as_ref().map(|r| r.to_string())),
+                json!(n.error),
+            ]
+        })
         .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn node_row(
-    agent: reconagent_engine::model::AgentKind,
-    status: reconagent_engine::graph::NodeStatus,
-    started_us: Option<u64>,
-    finished_us: Option<u64>,
-    waited_us: u64,
-    attempts: u32,
-    skip_reason: Option<&reconagent_engine::graph::SkipReason>,
-    error: Option<&str>,
-) -> Vec<Value> {
-    vec![
-        Value::from(agent.as_str()),
-        Value::from(node_status(status)),
-        json!(started_us.map(|v| v as i64)),
-        json!(finished_us.map(|v| v as i64)),
-        json!(waited_us as i64),
-        json!(i64::from(attempts)),
-        json!(skip_reason.map(|r| r.to_string())),
-        json!(error),
-    ]
 }
 
 /// The first bytes of a graph stored compressed (schema 10): "RAZ" and the format's version.

@@ -530,7 +530,16 @@ impl RunStore for PgStore {
         }
         let payload = postgres::types::Json(runs.iter().map(StoredRun::of).collect::<Vec<_>>());
         // The graphs apart, as text: most of a chunk's bytes, and no JSON for the server to parse.
-        let graphs: Vec<&str> = runs.iter().map(|r| r.graph_json.as_str()).collect();
+        let graphs = runs
+            .iter()
+            .map(|r| match &r.graph {
+                crate::run_rows::StoredGraph::Text(g) => Ok(g.as_str()),
+                // Its digest leaves out the node rows this database writes: it would not verify.
+                crate::run_rows::StoredGraph::Compressed(_) => {
+                    Err(StoreError::Invalid(format!("run of {} was prepared for a desk's file, not in the team database's form", r.break_id)))
+                }
+            })
+            .collect::<Result<Vec<&str>>>()?;
         let rows = self.recording_client()?.query("SELECT recon.record_runs($1, $2)", &[&payload, &graphs])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }

@@ -8,7 +8,7 @@ use crate::audit::EventKind;
 use crate::backend::RunStore;
 use crate::error::{Result, StoreError};
 use crate::lifecycle::BreakStatus;
-use crate::run_rows::{PreparedRun, RunForm};
+use crate::run_rows::{PreparedRun, RunForm, StoredGraph};
 use chrono::{SecondsFormat, Utc};
 use reconagent_engine::agents::HistoryLookup;
 use reconagent_engine::graph::ExecutionGraph;
@@ -179,9 +179,9 @@ impl<'tx> RunWriter<'tx> {
             }
             self.known_policies.push(r.policy_version.clone());
         }
-        // Its digest leaves out node values apart from the graph only in the graph form: a run
+        // Only the graph form's digest leaves out node values apart from the graph: a run
         // prepared for another store would not verify here.
-        let Some(graph) = r.graph_stored.as_deref().filter(|_| r.form() == RunForm::Graph) else {
+        let StoredGraph::Compressed(graph) = &r.graph else {
             return Err(StoreError::Invalid(format!("run of {} was prepared as rows for another store, not in this file's form", r.break_id)));
         };
         self.run.execute(params![
@@ -208,7 +208,7 @@ impl<'tx> RunWriter<'tx> {
         for (id, after, fired, error) in &r.checkpoints {
             self.checkpoint.execute(params![run_id, id, after, fired, error])?;
         }
-        // No node rows since schema 10: the graph holds them, and verification takes them from it.
+        // No node rows since schema 10: the graph holds them, and the digest covers the graph.
         if !r.shadow {
             self.update_break.execute(params![r.break_id, r.new_status, r.tier, r.decision, run_id, r.deadline, at, r.queue])?;
             let now_counted = (counted.0.clone(), r.new_status.to_string(), r.tier.to_string(), r.decision.to_string());
